@@ -1,0 +1,381 @@
+// The governance vocabulary: one name per concept, used by the API, store, dashboard and docs.
+
+export const RISK_TIERS = ['low', 'medium', 'high', 'critical'] as const;
+export type RiskTier = (typeof RISK_TIERS)[number];
+
+export const EU_AI_ACT_CATEGORIES = ['minimal', 'limited', 'high', 'unacceptable'] as const;
+export type EuAiActCategory = (typeof EU_AI_ACT_CATEGORIES)[number];
+
+export const SYSTEM_STATUSES = ['draft', 'active', 'deprecated', 'retired'] as const;
+export type SystemStatus = (typeof SYSTEM_STATUSES)[number];
+
+export const ENVIRONMENTS = ['staging', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const REVIEWER_ROLES = ['technical', 'product', 'risk', 'governance'] as const;
+export type ReviewerRole = (typeof REVIEWER_ROLES)[number];
+
+export const ARTEFACT_STATUSES = ['draft', 'in_review', 'approved', 'rejected'] as const;
+export type ArtefactStatus = (typeof ARTEFACT_STATUSES)[number];
+
+export const CANDIDATE_STATUSES = [
+  'draft',
+  'submitted',
+  'evaluating',
+  'eval_passed',
+  'eval_failed',
+  'awaiting_approval',
+  'approved',
+  'rejected',
+  'active',
+  'superseded',
+  'rolled_back',
+] as const;
+export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
+
+export const EVAL_RUN_STATUSES = ['queued', 'running', 'passed', 'failed', 'error'] as const;
+export type EvalRunStatus = (typeof EVAL_RUN_STATUSES)[number];
+
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'changes_requested'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+
+export const INCIDENT_STATUSES = ['open', 'mitigating', 'resolved'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const DATASET_KINDS = ['baseline', 'regression', 'adversarial', 'routing', 'rollback_validation'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
+export const EXECUTOR_KINDS = ['simulated', 'submitted'] as const;
+export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
+
+/** Roles a principal can hold; reviewer roles are written `reviewer:<role>`. */
+export const PRINCIPAL_ROLES = [
+  'admin',
+  'model_owner',
+  'reviewer:technical',
+  'reviewer:product',
+  'reviewer:risk',
+  'reviewer:governance',
+  'auditor',
+  'pipeline',
+] as const;
+export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
+
+/** A verified caller: who they are and what they may touch. Never taken from a request body. */
+export interface Principal {
+  userId: string;
+  name: string;
+  roles: PrincipalRole[];
+  /** Owner teams a model_owner may act for. */
+  teams: string[];
+  /** System ids a pipeline may act on. */
+  systems: string[];
+}
+
+export interface Actor {
+  userId: string;
+  name: string;
+  roles: PrincipalRole[];
+}
+
+export interface AiSystem {
+  id: string;
+  name: string;
+  description: string;
+  ownerTeam: string;
+  owner: string;
+  riskTier: RiskTier;
+  euAiActCategory: EuAiActCategory;
+  domain: string;
+  intendedPurpose: string;
+  dataSources: string[];
+  humanOversight: string;
+  status: SystemStatus;
+  /** Active release (candidate id) per environment; null when none. */
+  activeReleases: Record<Environment, string | null>;
+  openBlockingIncidents: number;
+  retirementReason: string | null;
+  replacementSystemId: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface PromptVersion {
+  id: string;
+  systemId: string;
+  name: string;
+  version: number;
+  template: string;
+  variables: string[];
+  inputContract: JsonSchema;
+  outputContract: JsonSchema;
+  contentHash: string;
+  status: ArtefactStatus;
+  changeSummary: string;
+  createdAt: string;
+  createdBy: string;
+  submittedAt: string | null;
+  reviewedBy: string | null;
+  reviewComment: string | null;
+}
+
+export interface GenerationParameters {
+  temperature: number;
+  maxTokens: number;
+  topP: number;
+}
+
+export interface RoutingPolicy {
+  strategy: 'single' | 'weighted' | 'fallback_chain';
+  routes: { target: string; weight: number }[];
+}
+
+export interface FallbackPolicy {
+  enabled: boolean;
+  fallbackModel: string | null;
+  maxRetries: number;
+}
+
+export interface CostRates {
+  /** USD per 1,000 input tokens. */
+  inputPer1k: number;
+  /** USD per 1,000 output tokens. */
+  outputPer1k: number;
+}
+
+export interface Lineage {
+  artifactUri: string;
+  trainingDataVersion: string;
+  codeCommit: string;
+}
+
+export interface ModelConfigVersion {
+  id: string;
+  systemId: string;
+  name: string;
+  version: number;
+  provider: string;
+  model: string;
+  parameters: GenerationParameters;
+  timeoutMs: number;
+  routingPolicy: RoutingPolicy;
+  fallbackPolicy: FallbackPolicy;
+  costRates: CostRates;
+  lineage: Lineage;
+  contentHash: string;
+  status: ArtefactStatus;
+  changeSummary: string;
+  createdAt: string;
+  createdBy: string;
+  submittedAt: string | null;
+  reviewedBy: string | null;
+  reviewComment: string | null;
+}
+
+export interface EvalCase {
+  caseId: string;
+  input: Record<string, unknown>;
+  expectedLabel: string | null;
+  expectedOutput: Record<string, unknown> | null;
+  tags: string[];
+}
+
+export interface EvalDataset {
+  id: string;
+  systemId: string;
+  name: string;
+  version: number;
+  kind: DatasetKind;
+  description: string;
+  caseCount: number;
+  contentHash: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+export const METRIC_NAMES = [
+  'accuracy',
+  'macroF1',
+  'schemaValidRate',
+  'latencyMeanMs',
+  'latencyP95Ms',
+  'costMeanUsd',
+  'timeoutRate',
+  'fallbackSuccessRate',
+  'sliceAccuracyGap',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+export interface Threshold {
+  metric: MetricName;
+  /** min: the value must be at least `value`; max: at most `value`. */
+  direction: 'min' | 'max';
+  value: number;
+  /** Largest allowed regression against a baseline (active or last-known-good), in the metric's unit. */
+  regressionTolerance: number | null;
+}
+
+export type Metrics = Record<MetricName, number | null>;
+
+export interface SliceMetric {
+  slice: string;
+  cases: number;
+  accuracy: number;
+}
+
+export interface ThresholdVerdict {
+  metric: MetricName;
+  direction: 'min' | 'max';
+  threshold: number;
+  actual: number | null;
+  passed: boolean;
+}
+
+export interface BaselineComparison {
+  baseline: 'active' | 'last_known_good';
+  candidateId: string;
+  evalRunId: string;
+  deltas: { metric: MetricName; baseline: number | null; actual: number | null; tolerance: number; passed: boolean }[];
+  passed: boolean;
+}
+
+export interface ReleaseCandidate {
+  id: string;
+  systemId: string;
+  name: string;
+  environment: Environment;
+  promptVersionId: string;
+  promptContentHash: string;
+  modelConfigId: string;
+  modelConfigContentHash: string;
+  datasetIds: string[];
+  thresholds: Threshold[];
+  snapshotHash: string;
+  status: CandidateStatus;
+  latestEvalRunId: string | null;
+  latestEvalStatus: EvalRunStatus | null;
+  requiredRoles: ReviewerRole[];
+  policyVersion: number | null;
+  notes: string;
+  createdAt: string;
+  createdBy: string;
+  submittedAt: string | null;
+  activatedAt: string | null;
+  deactivatedAt: string | null;
+  version: number;
+}
+
+export interface CaseResult {
+  caseId: string;
+  tags: string[];
+  expectedLabel: string | null;
+  predictedLabel: string | null;
+  output: Record<string, unknown> | null;
+  correct: boolean;
+  schemaValid: boolean;
+  latencyMs: number;
+  costUsd: number;
+  timedOut: boolean;
+  fallbackUsed: boolean;
+  fallbackSucceeded: boolean;
+  error: string | null;
+}
+
+export interface EvalRun {
+  id: string;
+  systemId: string;
+  candidateId: string;
+  snapshotHash: string;
+  executor: ExecutorKind;
+  status: EvalRunStatus;
+  totalCases: number;
+  casesDone: number;
+  metrics: Metrics | null;
+  slices: SliceMetric[];
+  thresholdVerdicts: ThresholdVerdict[];
+  comparisons: BaselineComparison[];
+  failureReasons: string[];
+  error: string | null;
+  createdAt: string;
+  createdBy: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface ApprovalRecord {
+  id: string;
+  systemId: string;
+  candidateId: string;
+  snapshotHash: string;
+  role: ReviewerRole;
+  status: ApprovalStatus;
+  reviewerId: string | null;
+  reviewerName: string | null;
+  comment: string | null;
+  requestedAt: string;
+  requestedBy: string;
+  decidedAt: string | null;
+}
+
+export interface Incident {
+  id: string;
+  systemId: string;
+  candidateId: string | null;
+  title: string;
+  description: string;
+  severity: Severity;
+  status: IncidentStatus;
+  resolution: string | null;
+  createdAt: string;
+  createdBy: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  version: number;
+}
+
+export interface PromotionEvent {
+  id: string;
+  systemId: string;
+  environment: Environment;
+  kind: 'promote' | 'rollback';
+  candidateId: string;
+  previousCandidateId: string | null;
+  actor: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface RollbackRecord {
+  id: string;
+  systemId: string;
+  environment: Environment;
+  fromCandidateId: string;
+  toCandidateId: string;
+  reason: string;
+  incidentId: string | null;
+  actor: string;
+  at: string;
+}
+
+export interface AuditEvent {
+  systemId: string;
+  seq: number;
+  prevHash: string;
+  hash: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  actor: Actor;
+  at: string;
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  reason: string | null;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON Schema documents are open-ended by definition.
+export type JsonSchema = Record<string, any>;

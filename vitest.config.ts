@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/browser/**', 'node_modules/**'],
+    environment: 'node',
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    coverage: {
+      provider: 'v8',
+      include: ['functions/**/*.ts'],
+      thresholds: {
+        'functions/domain/**': { lines: 95 },
+        lines: 80,
+      },
+    },
+  },
+});

@@ -260,6 +260,8 @@ export interface ReleaseCandidate {
   latestEvalRunId: string | null;
   latestEvalStatus: EvalRunStatus | null;
   requiredRoles: ReviewerRole[];
+  /** Approval records of the current approval round. */
+  approvalIds: string[];
   policyVersion: number | null;
   notes: string;
   createdAt: string;

@@ -1,0 +1,36 @@
+// What handlers need from the outside world, built once per container. The local stack and the tests configure
+// their own (a store over DynamoDB Local, a verifier over the local JWKS) through configureDeps.
+import type { Principal } from '../domain/types.js';
+import { sharedDocumentClient } from '../store/client.js';
+import { createStore, type GovernanceStore } from '../store/index.js';
+import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
+import { tokenVerifierFromEnv } from './auth/verify-token.js';
+
+export interface Deps {
+  store: GovernanceStore;
+  verifyToken: (authorization: string | undefined) => Promise<Principal>;
+  evalRunner: EvalRunner;
+  /** Checks the dependencies /health/deps reports on. */
+  checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
+}
+
+let configured: Deps | undefined;
+
+/** Replaces the dependencies of every handler in this process (local stack, tests). */
+export function configureDeps(deps: Deps): void {
+  configured = deps;
+}
+
+/** The dependencies of this container: configured ones, or ones built from the Lambda environment. */
+export function getDeps(): Deps {
+  if (!configured) {
+    const store = createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
+    configured = {
+      store,
+      verifyToken: tokenVerifierFromEnv(process.env),
+      evalRunner: createInProcessEvalRunner(store),
+    };
+  }
+  return configured;
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
+
+export const createPromptRequest = z
+  .object({
+    systemId: idOf('sys'),
+    name: artefactName,
+    template: requiredText(100_000),
+    variables: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+      .max(100)
+      .default([]),
+    inputContract: jsonSchemaDocument.default({ type: 'object' }),
+    outputContract: jsonSchemaDocument,
+    changeSummary: text(2000).default(''),
+  })
+  .strict();
+
+export const createModelConfigRequest = z
+  .object({
+    systemId: idOf('sys'),
+    name: artefactName,
+    provider: requiredText(80),
+    model: requiredText(120),
+    parameters: z
+      .object({
+        temperature: z.number().min(0).max(2),
+        maxTokens: z.number().int().min(1).max(200_000),
+        topP: z.number().min(0).max(1).default(1),
+      })
+      .strict(),
+    timeoutMs: z.number().int().min(100).max(600_000),
+    routingPolicy: z
+      .object({
+        strategy: z.enum(['single', 'weighted', 'fallback_chain']),
+        routes: z
+          .array(z.object({ target: requiredText(200), weight: z.number().min(0).max(1) }).strict())
+          .min(1)
+          .max(10),
+      })
+      .strict(),
+    fallbackPolicy: z
+      .object({
+        enabled: z.boolean(),
+        fallbackModel: requiredText(120).nullable(),
+        maxRetries: z.number().int().min(0).max(5),
+      })
+      .strict(),
+    costRates: z.object({ inputPer1k: z.number().min(0), outputPer1k: z.number().min(0) }).strict(),
+    lineage: z
+      .object({
+        artifactUri: requiredText(500),
+        trainingDataVersion: requiredText(200),
+        codeCommit: z.string().regex(/^[0-9a-f]{7,40}$/, 'a git commit hash'),
+      })
+      .strict(),
+    changeSummary: text(2000).default(''),
+  })
+  .strict();
+
+export const reviewRequest = z.object({ comment: text(4000).optional() }).strict();
+
+export const listArtefactsQuery = pageQuery
+  .extend({ systemId: idOf('sys').optional(), name: artefactName.optional() })
+  .strict();

@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { CANDIDATE_STATUSES, ENVIRONMENTS, EXECUTOR_KINDS, METRIC_NAMES } from '../domain/types.js';
+import { idOf, pageQuery, requiredText, text } from './common.js';
+
+export const threshold = z
+  .object({
+    metric: z.enum(METRIC_NAMES),
+    direction: z.enum(['min', 'max']),
+    value: z.number(),
+    regressionTolerance: z.number().min(0).nullable().default(null),
+  })
+  .strict();
+
+export const createCandidateRequest = z
+  .object({
+    systemId: idOf('sys'),
+    name: requiredText(120),
+    environment: z.enum(ENVIRONMENTS).default('production'),
+    promptVersionId: idOf('pv'),
+    modelConfigId: idOf('mc'),
+    datasetIds: z.array(idOf('ds')).min(1).max(20),
+    thresholds: z.array(threshold).min(1).max(20),
+    notes: text(4000).default(''),
+  })
+  .strict();
+
+export const listCandidatesQuery = pageQuery
+  .extend({ systemId: idOf('sys').optional(), status: z.enum(CANDIDATE_STATUSES).optional() })
+  .strict();
+
+export const runEvalsRequest = z.object({ executor: z.enum(EXECUTOR_KINDS).default('simulated') }).strict();
+
+/** `expectedActiveCandidateId` is the ETag-style precondition: null when the caller expects no active release. */
+export const promoteRequest = z
+  .object({
+    environment: z.enum(ENVIRONMENTS).optional(),
+    expectedActiveCandidateId: idOf('rc').nullable(),
+    reason: text(2000).optional(),
+  })
+  .strict();
+
+export const rollbackRequest = z
+  .object({
+    reason: requiredText(2000),
+    incidentId: idOf('inc').nullable().optional(),
+    targetCandidateId: idOf('rc').nullable().optional(),
+  })
+  .strict();
+
+export const gateQuery = z.object({ environment: z.enum(ENVIRONMENTS).optional() }).strict();

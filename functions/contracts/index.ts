@@ -1,0 +1,7 @@
+export * from './artefacts.js';
+export * from './candidates.js';
+export * from './common.js';
+export * from './datasets.js';
+export * from './evaluations.js';
+export * from './incidents.js';
+export * from './systems.js';

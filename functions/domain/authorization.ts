@@ -1,0 +1,89 @@
+// Per-object authorisation (no BOLA): every decision takes the verified principal and the stored object, never a
+// field of the request body. Reads that fail answer 404, not 403, so that another team's ids do not reveal that
+// the object exists; a principal who may read but not write gets an honest 403.
+import { ForbiddenError, NotFoundError } from './errors.js';
+import type { AiSystem, Principal, ReviewerRole } from './types.js';
+
+type SystemRef = Pick<AiSystem, 'id' | 'ownerTeam'>;
+
+function has(principal: Principal, role: Principal['roles'][number]): boolean {
+  return principal.roles.includes(role);
+}
+
+function ownsTeam(principal: Principal, ownerTeam: string): boolean {
+  return has(principal, 'model_owner') && principal.teams.includes(ownerTeam);
+}
+
+function pipelineFor(principal: Principal, systemId: string): boolean {
+  return has(principal, 'pipeline') && principal.systems.includes(systemId);
+}
+
+/** Whether the principal holds `reviewer:<role>`. */
+export function hasReviewerRole(principal: Principal, role: ReviewerRole): boolean {
+  return has(principal, `reviewer:${role}`);
+}
+
+function isReviewer(principal: Principal): boolean {
+  return principal.roles.some((role) => role.startsWith('reviewer:'));
+}
+
+/** Admins, auditors and reviewers read every system; owners their teams' systems; pipelines their own systems. */
+export function canReadSystem(principal: Principal, system: SystemRef): boolean {
+  return (
+    has(principal, 'admin') ||
+    has(principal, 'auditor') ||
+    isReviewer(principal) ||
+    ownsTeam(principal, system.ownerTeam) ||
+    pipelineFor(principal, system.id)
+  );
+}
+
+/** Admins, owners of the system's team and pipelines scoped to it may register versions, datasets and candidates. */
+export function canWriteSystemArtefacts(principal: Principal, system: SystemRef): boolean {
+  return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam) || pipelineFor(principal, system.id);
+}
+
+/** Admins, and model owners acting for `ownerTeam`, may register a system owned by that team. */
+export function canRegisterSystem(principal: Principal, ownerTeam: string): boolean {
+  return has(principal, 'admin') || ownsTeam(principal, ownerTeam);
+}
+
+/** Admins, owners of the system's team and pipelines scoped to it may promote and roll back. */
+export function canPromote(principal: Principal, system: SystemRef): boolean {
+  return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam) || pipelineFor(principal, system.id);
+}
+
+/** Throws NotFoundError (not 403, to hide existence) unless the principal may read the system. */
+export function assertCanReadSystem(principal: Principal, system: SystemRef): void {
+  if (!canReadSystem(principal, system)) throw new NotFoundError(`system ${system.id} not found`, { id: system.id });
+}
+
+/** Throws NotFoundError when the system is invisible to the principal, ForbiddenError when it is read-only. */
+export function assertCanWriteSystemArtefacts(principal: Principal, system: SystemRef): void {
+  assertCanReadSystem(principal, system);
+  if (!canWriteSystemArtefacts(principal, system)) {
+    throw new ForbiddenError(`${principal.userId} may not change artefacts of system ${system.id}`, { id: system.id });
+  }
+}
+
+/** Throws ForbiddenError unless the principal may register a system for `ownerTeam`. */
+export function assertCanRegisterSystem(principal: Principal, ownerTeam: string): void {
+  if (!canRegisterSystem(principal, ownerTeam)) {
+    throw new ForbiddenError(`${principal.userId} may not register systems for team ${ownerTeam}`, { ownerTeam });
+  }
+}
+
+/** Throws NotFoundError when the system is invisible to the principal, ForbiddenError when it may not promote. */
+export function assertCanPromote(principal: Principal, system: SystemRef): void {
+  assertCanReadSystem(principal, system);
+  if (!canPromote(principal, system)) {
+    throw new ForbiddenError(`${principal.userId} may not promote releases of system ${system.id}`, { id: system.id });
+  }
+}
+
+/** Throws ForbiddenError unless the principal holds `reviewer:<role>`; admin does not imply any reviewer role. */
+export function assertReviewerRole(principal: Principal, role: ReviewerRole): void {
+  if (!hasReviewerRole(principal, role)) {
+    throw new ForbiddenError(`this decision needs the reviewer:${role} role`, { requiredRole: `reviewer:${role}` });
+  }
+}

@@ -1,0 +1,225 @@
+// The promotion gate (rule 2). It lists every reason at once so that a pipeline, the CLI and the dashboard show
+// the same list; the store re-checks the facts it can (state, active release, incidents) in its transaction.
+import {
+  ActiveReleaseChangedError,
+  type BlockReason,
+  type BlockReasonCode,
+  ForbiddenError,
+  GateBlockedError,
+  InvalidTransitionError,
+  ValidationError,
+} from './errors.js';
+import { assertTransition } from './lifecycle.js';
+import { snapshotHash } from './snapshot.js';
+import type {
+  AiSystem,
+  ApprovalRecord,
+  ApprovalStatus,
+  Environment,
+  EvalRun,
+  Principal,
+  ReleaseCandidate,
+  ReviewerRole,
+} from './types.js';
+
+export interface GateInput {
+  system: AiSystem;
+  candidate: ReleaseCandidate;
+  environment: Environment;
+  /** The run named by the candidate's latestEvalRunId, or null when it has none. */
+  latestEvalRun: EvalRun | null;
+  /** Approval records of the candidate; records of other candidates are ignored. */
+  approvals: ApprovalRecord[];
+  requiredRoles: ReviewerRole[];
+  /** The active release the caller expects to replace (ETag-style); undefined when the caller did not state one. */
+  expectedActiveCandidateId?: string | null;
+}
+
+/** The order in which reasons are listed; stable so that clients can diff two answers. */
+export const BLOCK_REASON_ORDER: readonly BlockReasonCode[] = [
+  'SYSTEM_RETIRED',
+  'WRONG_ENVIRONMENT',
+  'INVALID_STATE',
+  'SNAPSHOT_INELIGIBLE',
+  'EVAL_MISSING',
+  'EVAL_FAILED',
+  'EVAL_STALE',
+  'APPROVALS_INCOMPLETE',
+  'APPROVAL_REJECTED',
+  'SEPARATION_OF_DUTIES',
+  'BLOCKING_INCIDENT_OPEN',
+  'ACTIVE_RELEASE_CHANGED',
+];
+
+function list(items: readonly string[]): string {
+  return items.join(', ');
+}
+
+function snapshotProblems(system: AiSystem, candidate: ReleaseCandidate, approvals: ApprovalRecord[]): string[] {
+  const problems: string[] = [];
+  if (candidate.systemId !== system.id) {
+    problems.push(`candidate ${candidate.id} belongs to system ${candidate.systemId}, not ${system.id}`);
+  }
+  const missing = (['promptContentHash', 'modelConfigContentHash', 'snapshotHash'] as const).filter(
+    (field) => !candidate[field],
+  );
+  if (missing.length > 0) {
+    problems.push(`candidate has no ${list(missing)}`);
+  } else if (snapshotHash(candidate) !== candidate.snapshotHash) {
+    // Recomputing binds the stored hash to the stored fields: an edited candidate cannot keep its old approvals.
+    problems.push('the candidate snapshot hash does not match its prompt, model config, datasets and thresholds');
+  }
+  const foreign = approvals.filter((a) => a.snapshotHash !== candidate.snapshotHash);
+  if (foreign.length > 0) {
+    const names = foreign.map((a) => `${a.role} (${a.id}, snapshot ${a.snapshotHash})`);
+    problems.push(`approvals tied to another snapshot: ${list(names)}`);
+  }
+  return problems;
+}
+
+function evalReasons(candidate: ReleaseCandidate, run: EvalRun | null): BlockReason[] {
+  if (run === null) return [{ code: 'EVAL_MISSING', message: 'the candidate has no eval run' }];
+  if (run.candidateId !== candidate.id) {
+    return [{ code: 'EVAL_MISSING', message: `eval run ${run.id} belongs to candidate ${run.candidateId}` }];
+  }
+  const reasons: BlockReason[] = [];
+  if (run.status === 'queued' || run.status === 'running') {
+    reasons.push({ code: 'EVAL_MISSING', message: `the latest eval run ${run.id} has not finished (${run.status})` });
+  } else if (run.status === 'failed' || run.status === 'error') {
+    const why = run.status === 'error' ? (run.error ?? 'executor error') : list(run.failureReasons) || 'failed';
+    reasons.push({ code: 'EVAL_FAILED', message: `the latest eval run ${run.id} ${run.status}: ${why}` });
+  }
+  if (run.snapshotHash !== candidate.snapshotHash) {
+    reasons.push({
+      code: 'EVAL_STALE',
+      message: `the latest eval run ${run.id} judged snapshot ${run.snapshotHash}, the candidate is ${candidate.snapshotHash}`,
+    });
+  }
+  return reasons;
+}
+
+/** Every reason why `input.candidate` may not be promoted now; empty when promotion is allowed. */
+export function blockedReasons(input: GateInput): BlockReason[] {
+  const { system, candidate, environment, latestEvalRun, requiredRoles } = input;
+  const reasons: BlockReason[] = [];
+  const add = (code: BlockReasonCode, message: string) => reasons.push({ code, message });
+
+  if (system.status === 'retired') add('SYSTEM_RETIRED', `system ${system.id} is retired`);
+  if (environment !== candidate.environment) {
+    add('WRONG_ENVIRONMENT', `the candidate was built for ${candidate.environment}, not ${environment}`);
+  }
+  if (candidate.status !== 'approved') {
+    add('INVALID_STATE', `the candidate is ${candidate.status}; only an approved candidate can be promoted`);
+  }
+
+  const ofCandidate = input.approvals.filter((a) => a.candidateId === candidate.id);
+  const snapshot = snapshotProblems(system, candidate, ofCandidate);
+  if (snapshot.length > 0) add('SNAPSHOT_INELIGIBLE', snapshot.join('; '));
+
+  reasons.push(...evalReasons(candidate, latestEvalRun));
+
+  // Only decisions on the candidate's own snapshot count; a decision without a known reviewer proves nothing.
+  const current = ofCandidate.filter((a) => a.snapshotHash === candidate.snapshotHash);
+  const approved = current.filter((a) => a.status === 'approved' && a.reviewerId !== null);
+  const missingRoles = requiredRoles.filter((role) => !approved.some((a) => a.role === role));
+  if (missingRoles.length > 0) {
+    add('APPROVALS_INCOMPLETE', `no approval yet for the required roles: ${list(missingRoles)}`);
+  }
+
+  const refusals = current.filter((a) => a.status === 'rejected' || a.status === 'changes_requested');
+  if (refusals.length > 0) {
+    const names = refusals.map((a) => `${a.role} ${a.status.replace('_', ' ')} by ${a.reviewerName ?? a.reviewerId}`);
+    add('APPROVAL_REJECTED', list(names));
+  }
+
+  const duties: string[] = [];
+  const byAuthor = approved.filter((a) => a.reviewerId === candidate.createdBy);
+  if (byAuthor.length > 0) {
+    duties.push(`the candidate's author ${candidate.createdBy} approved ${list(byAuthor.map((a) => a.role))}`);
+  }
+  const rolesByReviewer = new Map<string, Set<ReviewerRole>>();
+  for (const a of approved) {
+    const roles = rolesByReviewer.get(a.reviewerId as string) ?? new Set<ReviewerRole>();
+    roles.add(a.role);
+    rolesByReviewer.set(a.reviewerId as string, roles);
+  }
+  for (const [reviewerId, roles] of rolesByReviewer) {
+    if (roles.size > 1) duties.push(`${reviewerId} approved more than one role: ${list([...roles])}`);
+  }
+  if (duties.length > 0) add('SEPARATION_OF_DUTIES', duties.join('; '));
+
+  if (system.openBlockingIncidents > 0) {
+    add('BLOCKING_INCIDENT_OPEN', `${system.openBlockingIncidents} blocking incident(s) open on system ${system.id}`);
+  }
+
+  const actual = system.activeReleases[environment];
+  if (input.expectedActiveCandidateId !== undefined && input.expectedActiveCandidateId !== actual) {
+    add(
+      'ACTIVE_RELEASE_CHANGED',
+      `the active ${environment} release is ${actual ?? 'none'}, not ${input.expectedActiveCandidateId ?? 'none'} as expected`,
+    );
+  }
+
+  return reasons.sort((a, b) => BLOCK_REASON_ORDER.indexOf(a.code) - BLOCK_REASON_ORDER.indexOf(b.code));
+}
+
+/** Throws GateBlockedError with every reason, or ActiveReleaseChangedError when that is the only reason. */
+export function assertPromotable(input: GateInput): void {
+  const reasons = blockedReasons(input);
+  if (reasons.length === 0) return;
+  // A lone stale precondition is its own error type: the caller must re-read, and must never retry blindly.
+  if (reasons.length === 1 && reasons[0]?.code === 'ACTIVE_RELEASE_CHANGED') {
+    throw new ActiveReleaseChangedError(
+      input.expectedActiveCandidateId ?? null,
+      input.system.activeReleases[input.environment],
+    );
+  }
+  throw new GateBlockedError(reasons);
+}
+
+export interface ApprovalDecisionInput {
+  candidate: ReleaseCandidate;
+  /** The record being decided. */
+  approval: ApprovalRecord;
+  /** Every approval record of the candidate (may include `approval`). */
+  approvals: ApprovalRecord[];
+  reviewer: Principal;
+  /** The decision about to be recorded; named in the error when the approval is no longer pending. */
+  decision?: Exclude<ApprovalStatus, 'pending'>;
+}
+
+/** Throws unless `reviewer` may decide `approval` now: role (403), separation of duties (403), pending (409). */
+export function approvalDecisionCheck(input: ApprovalDecisionInput): void {
+  const { candidate, approval, approvals, reviewer } = input;
+  if (approval.candidateId !== candidate.id) {
+    throw new ValidationError(
+      `approval ${approval.id} belongs to candidate ${approval.candidateId}, not ${candidate.id}`,
+    );
+  }
+  // Admin grants no reviewer role: a decision must come from someone accountable for that role.
+  if (!reviewer.roles.includes(`reviewer:${approval.role}`)) {
+    throw new ForbiddenError(`deciding a ${approval.role} approval needs the reviewer:${approval.role} role`, {
+      requiredRole: `reviewer:${approval.role}`,
+    });
+  }
+  if (reviewer.userId === candidate.createdBy) {
+    throw new ForbiddenError('the author of a candidate cannot decide its approvals', {
+      code: 'SEPARATION_OF_DUTIES',
+    });
+  }
+  const otherRole = approvals.find(
+    (a) =>
+      a.candidateId === candidate.id &&
+      a.id !== approval.id &&
+      a.role !== approval.role &&
+      a.status === 'approved' &&
+      a.reviewerId === reviewer.userId,
+  );
+  if (otherRole) {
+    throw new ForbiddenError(`${reviewer.userId} already approved the ${otherRole.role} role of this candidate`, {
+      code: 'SEPARATION_OF_DUTIES',
+    });
+  }
+  if (input.decision !== undefined) assertTransition('approval', approval.status, input.decision);
+  else if (approval.status !== 'pending') throw new InvalidTransitionError('approval', approval.status, 'decided');
+}

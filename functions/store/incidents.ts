@@ -1,0 +1,150 @@
+// Incidents: operational issues linked to a system and the release they happened on. High and critical ones
+// block promotion through the system's openBlockingIncidents counter, kept in the same transaction.
+import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { assertTransition } from '../domain/lifecycle.js';
+import { DEFAULT_POLICY, isBlockingSeverity } from '../domain/policy.js';
+import type { Actor, Incident, IncidentStatus, Severity } from '../domain/types.js';
+import { keys, toEntity } from './keys.js';
+import type { Page } from './pagination.js';
+import { getItem, type PageRequest, queryPage } from './query.js';
+import { runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
+
+const SEVERITY_RANK: Record<Severity, number> = { critical: 1, high: 2, medium: 3, low: 4 };
+
+export interface IncidentInput {
+  systemId: string;
+  candidateId?: string | null;
+  title: string;
+  description: string;
+  severity: Severity;
+}
+
+export type IncidentPatch = Partial<Pick<Incident, 'title' | 'description' | 'severity'>> & {
+  status?: Extract<IncidentStatus, 'open' | 'mitigating'>;
+};
+
+const blocks = (i: Pick<Incident, 'severity' | 'status'>) =>
+  i.status !== 'resolved' && isBlockingSeverity(i.severity, DEFAULT_POLICY);
+
+function incidentItem(incident: Incident) {
+  return {
+    ...keys.incident(incident.id),
+    ...keys.incidentIndexes(incident.systemId, incident.status, SEVERITY_RANK[incident.severity], incident.id),
+    itemType: 'incident',
+    ...incident,
+  };
+}
+
+/** Opens an incident; a blocking one raises the system's count of open blocking incidents atomically. */
+export async function openIncident(ctx: StoreContext, actor: Actor, input: IncidentInput): Promise<Incident> {
+  const preload = input.candidateId ? [keys.candidate(input.candidateId)] : [];
+  const { result } = await runUnitOfWork(ctx, input.systemId, actor, preload, (tx) => {
+    if (input.candidateId && tx.get(keys.candidate(input.candidateId))?.systemId !== input.systemId) {
+      throw new ValidationError('candidateId does not name a release of this system', { field: 'candidateId' });
+    }
+    const incident: Incident = {
+      id: newId('inc'),
+      systemId: input.systemId,
+      candidateId: input.candidateId ?? null,
+      title: input.title,
+      description: input.description,
+      severity: input.severity,
+      status: 'open',
+      resolution: null,
+      createdAt: tx.now,
+      createdBy: actor.userId,
+      updatedAt: tx.now,
+      resolvedAt: null,
+      version: 1,
+    };
+    if (blocks(incident)) tx.metaSpec.add.openBlockingIncidents = 1;
+    tx.put(incidentItem(incident));
+    tx.audit({
+      action: 'incident.opened',
+      entityType: 'incident',
+      entityId: incident.id,
+      after: { severity: incident.severity, status: 'open', candidateId: incident.candidateId, title: incident.title },
+    });
+    return incident;
+  });
+  return result;
+}
+
+/** One incident, or a 404. */
+export async function getIncident(ctx: StoreContext, id: string): Promise<Incident> {
+  const item = await getItem(ctx, keys.incident(id));
+  if (!item) throw new NotFoundError(`incident ${id} not found`, { id });
+  return toEntity<Incident>(item);
+}
+
+/** Incidents of a system (newest first), or every incident of one status ordered by severity. */
+export function listIncidents(
+  ctx: StoreContext,
+  filter: { systemId?: string; status?: IncidentStatus },
+  page: PageRequest,
+): Promise<Page<Incident>> {
+  if (filter.systemId) {
+    return queryPage(ctx, {
+      index: 'gsi1',
+      partition: `SYS#${filter.systemId}#INC`,
+      newestFirst: true,
+      ...(filter.status ? { filters: [{ path: 'status', op: '=', value: filter.status }] } : {}),
+      ...page,
+    });
+  }
+  return queryPage(ctx, { index: 'gsi2', partition: `INC#${filter.status ?? 'open'}`, ...page });
+}
+
+async function changeIncident(
+  ctx: StoreContext,
+  actor: Actor,
+  id: string,
+  change: (incident: Incident, tx: SystemTx) => { next: Incident; action: string; reason?: string | null },
+): Promise<Incident> {
+  const first = await getIncident(ctx, id);
+  const { result } = await runUnitOfWork(ctx, first.systemId, actor, [keys.incident(id)], (tx) => {
+    const item = tx.get(keys.incident(id));
+    if (!item) throw new NotFoundError(`incident ${id} not found`, { id });
+    const incident = toEntity<Incident>(item);
+    const { next, action, reason } = change(incident, tx);
+    const delta = Number(blocks(next)) - Number(blocks(incident));
+    if (delta !== 0) tx.metaSpec.add.openBlockingIncidents = delta;
+    const updated = { ...next, updatedAt: tx.now, version: incident.version + 1 };
+    tx.put(incidentItem(updated), [{ path: 'version', op: '=', value: incident.version }]);
+    const changed = (Object.keys(next) as (keyof Incident)[]).filter((k) => next[k] !== incident[k]);
+    tx.audit({
+      action,
+      entityType: 'incident',
+      entityId: id,
+      before: Object.fromEntries(changed.map((k) => [k, incident[k]])),
+      after: Object.fromEntries(changed.map((k) => [k, next[k]])),
+      reason: reason ?? null,
+    });
+    return updated;
+  });
+  return result;
+}
+
+/** Updates an incident's fields or moves it between open and mitigating. */
+export function updateIncident(ctx: StoreContext, actor: Actor, id: string, patch: IncidentPatch): Promise<Incident> {
+  return changeIncident(ctx, actor, id, (incident) => {
+    if (incident.status === 'resolved') assertTransition('incident', 'resolved', patch.status ?? 'open');
+    if (patch.status && patch.status !== incident.status) assertTransition('incident', incident.status, patch.status);
+    const next = { ...incident, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
+    if (JSON.stringify(next) === JSON.stringify(incident)) throw new ValidationError('the patch changes nothing');
+    return { next, action: patch.status === 'mitigating' ? 'incident.mitigating' : 'incident.updated' };
+  });
+}
+
+/** Resolves an incident with a resolution note; a blocking one stops blocking in the same transaction. */
+export function resolveIncident(ctx: StoreContext, actor: Actor, id: string, resolution: string): Promise<Incident> {
+  return changeIncident(ctx, actor, id, (incident, tx) => {
+    assertTransition('incident', incident.status, 'resolved');
+    return {
+      next: { ...incident, status: 'resolved', resolution, resolvedAt: tx.now },
+      action: 'incident.resolved',
+      reason: resolution,
+    };
+  });
+}

@@ -1,0 +1,59 @@
+// The store's public surface: one object per process, built from a DocumentClient and a table name.
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as approvals from './approvals.js';
+import * as artefacts from './artefacts.js';
+import * as audit from './audit.js';
+import * as candidates from './candidates.js';
+import * as datasets from './datasets.js';
+import * as evalRuns from './eval-runs.js';
+import * as idempotency from './idempotency.js';
+import * as incidents from './incidents.js';
+import * as systems from './systems.js';
+import type { RequestMeter, StoreContext } from './unit-of-work.js';
+
+export type { Page } from './pagination.js';
+export type { PageRequest } from './query.js';
+export type { RequestMeter, StoreContext } from './unit-of-work.js';
+
+type Bound<M> = {
+  [K in keyof M]: M[K] extends (ctx: StoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;
+};
+
+function bind<M extends Record<string, unknown>>(ctx: StoreContext, module: M): Bound<M> {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(module)) {
+    if (typeof fn === 'function') out[name] = (...args: unknown[]) => fn(ctx, ...args);
+  }
+  return out as Bound<M>;
+}
+
+const modules = { systems, artefacts, datasets, candidates, evalRuns, approvals, incidents, audit, idempotency };
+type Functions<M> = {
+  [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];
+};
+
+export type GovernanceStore = { ctx: StoreContext } & {
+  [K in keyof typeof modules]: Bound<Functions<(typeof modules)[K]>>;
+};
+
+/** Builds the store over one table. `now` is injectable so the seed can write a believable history. */
+export function createStore(options: {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  now?: () => Date;
+  maxAttempts?: number;
+  meter?: RequestMeter;
+}): GovernanceStore {
+  const ctx: StoreContext = {
+    doc: options.doc,
+    tableName: options.tableName,
+    now: options.now ?? (() => new Date()),
+    ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+    ...(options.meter ? { meter: options.meter } : {}),
+  };
+  const store = { ctx } as GovernanceStore;
+  for (const [name, module] of Object.entries(modules)) {
+    (store as unknown as Record<string, unknown>)[name] = bind(ctx, module as Record<string, unknown>);
+  }
+  return store;
+}

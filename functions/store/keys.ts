@@ -1,0 +1,110 @@
+// Pure key builders of the single table. Every key the store writes or reads is made here.
+
+const META = 'META';
+
+/** Zero-pads a number so that lexical order equals numeric order. */
+export function pad(n: number, width = 10): string {
+  return String(n).padStart(width, '0');
+}
+
+export const GLOBAL_CHAIN = 'GLOBAL';
+
+export const keys = {
+  system: (systemId: string) => ({ pk: `SYS#${systemId}`, sk: META }),
+  systemName: (name: string) => ({ pk: `SYSNAME#${name.trim().toLowerCase()}`, sk: 'UNIQUE' }),
+  systemsIndex: (name: string, systemId: string) => ({
+    gsi1pk: 'SYSTEMS',
+    gsi1sk: `${name.trim().toLowerCase()}#${systemId}`,
+  }),
+
+  prompt: (id: string) => ({ pk: `PV#${id}`, sk: META }),
+  promptIndexes: (systemId: string, name: string, version: number, id: string) => ({
+    gsi1pk: `SYS#${systemId}#PV`,
+    gsi1sk: `${name}#${pad(version, 6)}`,
+    gsi2pk: 'PV',
+    gsi2sk: id,
+  }),
+
+  modelConfig: (id: string) => ({ pk: `MC#${id}`, sk: META }),
+  modelConfigIndexes: (systemId: string, name: string, version: number, id: string) => ({
+    gsi1pk: `SYS#${systemId}#MC`,
+    gsi1sk: `${name}#${pad(version, 6)}`,
+    gsi2pk: 'MC',
+    gsi2sk: id,
+  }),
+
+  dataset: (id: string) => ({ pk: `DS#${id}`, sk: META }),
+  datasetCase: (id: string, index: number) => ({ pk: `DS#${id}`, sk: `CASE#${pad(index, 8)}` }),
+  datasetCasePrefix: (id: string) => ({ pk: `DS#${id}`, skPrefix: 'CASE#' }),
+  datasetIndexes: (systemId: string, name: string, version: number, id: string) => ({
+    gsi1pk: `SYS#${systemId}#DS`,
+    gsi1sk: `${name}#${pad(version, 6)}`,
+    gsi2pk: 'DS',
+    gsi2sk: id,
+  }),
+
+  candidate: (id: string) => ({ pk: `RC#${id}`, sk: META }),
+  candidateIndexes: (systemId: string, id: string) => ({
+    gsi1pk: `SYS#${systemId}#RC`,
+    gsi1sk: id,
+    gsi2pk: 'RC',
+    gsi2sk: id,
+  }),
+
+  evalRun: (id: string) => ({ pk: `RUN#${id}`, sk: META }),
+  evalRunIndexes: (candidateId: string, id: string) => ({
+    gsi1pk: `RC#${candidateId}#RUN`,
+    gsi1sk: id,
+    gsi2pk: 'RUN',
+    gsi2sk: id,
+  }),
+  evalCaseResult: (runId: string, index: number) => ({ pk: `RUN#${runId}`, sk: `CASE#${pad(index, 8)}` }),
+  evalCaseResultPrefix: (runId: string) => ({ pk: `RUN#${runId}`, skPrefix: 'CASE#' }),
+  evalBatchAggregate: (runId: string, batchIndex: number) => ({ pk: `RUN#${runId}`, sk: `AGG#${pad(batchIndex, 6)}` }),
+  evalBatchAggregatePrefix: (runId: string) => ({ pk: `RUN#${runId}`, skPrefix: 'AGG#' }),
+
+  approval: (id: string) => ({ pk: `APR#${id}`, sk: META }),
+  approvalIndexes: (status: string, role: string, requestedAt: string, id: string) => ({
+    gsi1pk: 'APPROVALS',
+    gsi1sk: `${requestedAt}#${id}`,
+    gsi2pk: `APRQ#${status}`,
+    gsi2sk: `${role}#${requestedAt}#${id}`,
+  }),
+
+  incident: (id: string) => ({ pk: `INC#${id}`, sk: META }),
+  incidentIndexes: (systemId: string, status: string, severityRank: number, id: string) => ({
+    gsi1pk: `SYS#${systemId}#INC`,
+    gsi1sk: id,
+    gsi2pk: `INC#${status}`,
+    gsi2sk: `${severityRank}#${id}`,
+  }),
+
+  promotion: (systemId: string, id: string) => ({ pk: `SYS#${systemId}`, sk: `PROMO#${id}` }),
+  promotionPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'PROMO#' }),
+  rollback: (systemId: string, id: string) => ({ pk: `SYS#${systemId}`, sk: `ROLLBACK#${id}` }),
+  rollbackPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'ROLLBACK#' }),
+
+  auditEvent: (systemId: string, seq: number) => ({ pk: `SYS#${systemId}#AUDIT`, sk: `SEQ#${pad(seq)}` }),
+  auditPartition: (systemId: string) => `SYS#${systemId}#AUDIT`,
+  auditIndexes: (at: string, systemId: string, seq: number) => ({
+    gsi1pk: 'AUDIT',
+    gsi1sk: `${at}#${systemId}#${pad(seq)}`,
+  }),
+
+  policy: (version: number) => ({ pk: 'POLICY', sk: `V#${pad(version, 6)}` }),
+  idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: 'IDEMP' }),
+} as const;
+
+/** Attributes that belong to the table layout, not to the entity. */
+export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'itemType', 'ttl'] as const;
+
+/** Strips layout attributes from an item, giving the entity back. */
+export function toEntity<T>(item: Record<string, unknown>): T {
+  const entity: Record<string, unknown> = { ...item };
+  for (const key of KEY_ATTRIBUTES) delete entity[key];
+  delete entity.auditSeq;
+  delete entity.auditHash;
+  delete entity.counters;
+  delete entity.siblingIds;
+  return entity as T;
+}

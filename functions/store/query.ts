@@ -1,0 +1,73 @@
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { buildCondition, type Condition } from './expressions.js';
+import { toEntity } from './keys.js';
+import { decodeCursor, encodeCursor, type Page, pageSize } from './pagination.js';
+import { type Item, type Key, meterRead, type StoreContext } from './unit-of-work.js';
+
+export interface PageRequest {
+  limit?: number;
+  cursor?: string | null;
+}
+
+export interface QuerySpec extends PageRequest {
+  index?: 'gsi1' | 'gsi2';
+  partition: string;
+  /** Sort keys that begin with this prefix. */
+  prefix?: string;
+  /** Newest first when sort keys are time-ordered ids. */
+  newestFirst?: boolean;
+  /** Filters applied after the key condition (a page may hold fewer items than the limit). */
+  filters?: Condition[];
+}
+
+/** One page of a Query (never a Scan), with an opaque cursor for the next. */
+export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<Page<T>> {
+  const pkName = spec.index ? `${spec.index}pk` : 'pk';
+  const skName = spec.index ? `${spec.index}sk` : 'sk';
+  const filter = spec.filters?.length ? buildCondition(spec.filters) : undefined;
+  const names: Record<string, string> = { '#pk': pkName, ...(filter?.ExpressionAttributeNames ?? {}) };
+  const values: Record<string, unknown> = { ':pk': spec.partition, ...(filter?.ExpressionAttributeValues ?? {}) };
+  let keyCondition = '#pk = :pk';
+  if (spec.prefix) {
+    names['#sk'] = skName;
+    values[':prefix'] = spec.prefix;
+    keyCondition += ' AND begins_with(#sk, :prefix)';
+  }
+  const out = await ctx.doc.send(
+    new QueryCommand({
+      TableName: ctx.tableName,
+      ...(spec.index ? { IndexName: spec.index } : { ConsistentRead: true }),
+      KeyConditionExpression: keyCondition,
+      ...(filter?.ConditionExpression ? { FilterExpression: filter.ConditionExpression } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Limit: pageSize(spec.limit),
+      ScanIndexForward: !spec.newestFirst,
+      ExclusiveStartKey: decodeCursor(spec.cursor),
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
+  return { items: (out.Items ?? []).map((item) => toEntity<T>(item)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+}
+
+/** Every item of a partition (paging internally): for bounded sets such as a system's promotion history. */
+export async function queryAll<T>(ctx: StoreContext, spec: Omit<QuerySpec, 'limit' | 'cursor'>): Promise<T[]> {
+  const all: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await queryPage<T>(ctx, { ...spec, limit: 100, cursor });
+    all.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return all;
+}
+
+/** A strongly consistent GetItem; undefined when absent. */
+export async function getItem(ctx: StoreContext, key: Key): Promise<Item | undefined> {
+  const out = await ctx.doc.send(
+    new GetCommand({ TableName: ctx.tableName, Key: key, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+  );
+  meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
+  return out.Item;
+}

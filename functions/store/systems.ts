@@ -1,0 +1,197 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { buildAuditEvent, GENESIS_HASH } from '../domain/audit-chain.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { assertTransition } from '../domain/lifecycle.js';
+import type { Actor, AiSystem, AuditEvent, SystemStatus } from '../domain/types.js';
+import { buildCondition } from './expressions.js';
+import { keys, toEntity } from './keys.js';
+import type { Page } from './pagination.js';
+import { getItem, type PageRequest, queryPage } from './query.js';
+import { auditItem, runUnitOfWork, type StoreContext } from './unit-of-work.js';
+
+export type SystemInput = Pick<
+  AiSystem,
+  | 'name'
+  | 'description'
+  | 'ownerTeam'
+  | 'owner'
+  | 'riskTier'
+  | 'euAiActCategory'
+  | 'domain'
+  | 'intendedPurpose'
+  | 'dataSources'
+  | 'humanOversight'
+>;
+
+export type SystemPatch = Partial<Omit<SystemInput, 'name' | 'ownerTeam'>> & {
+  status?: Extract<SystemStatus, 'active' | 'deprecated'>;
+};
+
+/** Registers a system: its META item, its name guard and the first event of its audit chain, in one transaction. */
+export async function createSystem(
+  ctx: StoreContext,
+  actor: Actor,
+  input: SystemInput,
+): Promise<{ system: AiSystem; events: AuditEvent[] }> {
+  const now = ctx.now().toISOString();
+  const id = newId('sys');
+  const system: AiSystem = {
+    id,
+    ...input,
+    status: 'draft',
+    activeReleases: { staging: null, production: null },
+    openBlockingIncidents: 0,
+    retirementReason: null,
+    replacementSystemId: null,
+    createdAt: now,
+    createdBy: actor.userId,
+    updatedAt: now,
+    version: 1,
+  };
+  const event = buildAuditEvent(
+    { seq: 0, hash: GENESIS_HASH },
+    {
+      systemId: id,
+      action: 'system.registered',
+      entityType: 'system',
+      entityId: id,
+      actor,
+      at: now,
+      before: null,
+      after: { name: system.name, riskTier: system.riskTier, ownerTeam: system.ownerTeam, status: system.status },
+      reason: null,
+    },
+  );
+  const notExists = buildCondition([{ path: 'pk', op: 'not_exists' }]);
+  try {
+    await ctx.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: ctx.tableName, Item: { ...keys.systemName(input.name), systemId: id }, ...notExists } },
+          {
+            Put: {
+              TableName: ctx.tableName,
+              Item: {
+                ...keys.system(id),
+                ...keys.systemsIndex(input.name, id),
+                itemType: 'system',
+                ...system,
+                auditSeq: event.seq,
+                auditHash: event.hash,
+                counters: {},
+              },
+              ...notExists,
+            },
+          },
+          { Put: { TableName: ctx.tableName, Item: auditItem(event), ...notExists } },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (
+      error instanceof TransactionCanceledException &&
+      error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+    ) {
+      throw new ConflictError(`a system named "${input.name}" already exists`, { field: 'name' });
+    }
+    throw error;
+  }
+  if (ctx.meter) ctx.meter.writes++;
+  return { system, events: [event] };
+}
+
+/** The system, or a 404. */
+export async function getSystem(ctx: StoreContext, id: string): Promise<AiSystem> {
+  const item = await getItem(ctx, keys.system(id));
+  if (!item) throw new NotFoundError(`system ${id} not found`, { systemId: id });
+  return toEntity<AiSystem>(item);
+}
+
+/** Systems ordered by name, a page at a time. */
+export async function listSystems(ctx: StoreContext, page: PageRequest): Promise<Page<AiSystem>> {
+  return queryPage<AiSystem>(ctx, { index: 'gsi1', partition: 'SYSTEMS', ...page });
+}
+
+/** Changes metadata, risk tier or lifecycle (active/deprecated); name and owner team are fixed. */
+export async function updateSystem(ctx: StoreContext, actor: Actor, id: string, patch: SystemPatch): Promise<AiSystem> {
+  const { result } = await runUnitOfWork(ctx, id, actor, [], (tx) => {
+    const current = toEntity<AiSystem>(tx.meta);
+    if (current.status === 'retired')
+      throw new ConflictError('a retired system cannot change', { code: 'SYSTEM_RETIRED' });
+    if (patch.status && patch.status !== current.status) assertTransition('system', current.status, patch.status);
+    const changed = Object.entries(patch).filter(
+      ([k, v]) =>
+        v !== undefined && JSON.stringify(v) !== JSON.stringify((current as unknown as Record<string, unknown>)[k]),
+    );
+    if (changed.length === 0) throw new ValidationError('the patch changes nothing');
+    const before = Object.fromEntries(changed.map(([k]) => [k, (current as unknown as Record<string, unknown>)[k]]));
+    const after = Object.fromEntries(changed);
+    Object.assign(tx.metaSpec.set, after);
+    const riskChanged = 'riskTier' in after;
+    tx.audit({
+      action: riskChanged ? 'system.risk_tier_changed' : 'system.updated',
+      entityType: 'system',
+      entityId: id,
+      before,
+      after,
+    });
+    return { ...current, ...after, updatedAt: tx.now, version: current.version + 1 } as AiSystem;
+  });
+  return result;
+}
+
+/** Retires a system; refused while a release is active unless a replacement system is named. */
+export async function retireSystem(
+  ctx: StoreContext,
+  actor: Actor,
+  id: string,
+  input: { reason: string; replacementSystemId?: string | null },
+): Promise<AiSystem> {
+  const replacementId = input.replacementSystemId ?? null;
+  if (replacementId === id)
+    throw new ValidationError('a system cannot replace itself', { field: 'replacementSystemId' });
+  const preload = replacementId ? [keys.system(replacementId)] : [];
+  const { result } = await runUnitOfWork(ctx, id, actor, preload, (tx) => {
+    const current = toEntity<AiSystem>(tx.meta);
+    assertTransition('system', current.status, 'retired');
+    const active = Object.values(current.activeReleases).filter(Boolean);
+    if (replacementId) {
+      const replacement = tx.get(keys.system(replacementId));
+      if (!replacement || replacement.status === 'retired') {
+        throw new ValidationError('the replacement system does not exist or is retired', {
+          field: 'replacementSystemId',
+        });
+      }
+      tx.check(keys.system(replacementId), [{ path: 'status', op: '<>', value: 'retired' }]);
+    } else if (active.length > 0) {
+      throw new ConflictError('the system has an active release; name a replacement system to retire it', {
+        code: 'ACTIVE_RELEASE_PRESENT',
+        activeReleases: current.activeReleases,
+      });
+    }
+    Object.assign(tx.metaSpec.set, {
+      status: 'retired',
+      retirementReason: input.reason,
+      replacementSystemId: replacementId,
+    });
+    tx.audit({
+      action: 'system.retired',
+      entityType: 'system',
+      entityId: id,
+      before: { status: current.status },
+      after: { status: 'retired', replacementSystemId: replacementId },
+      reason: input.reason,
+    });
+    return {
+      ...current,
+      status: 'retired' as const,
+      retirementReason: input.reason,
+      replacementSystemId: replacementId,
+      updatedAt: tx.now,
+      version: current.version + 1,
+    };
+  });
+  return result;
+}

@@ -1,0 +1,47 @@
+// Runs an eval run's steps in this process, in the background of the request that queued it. The Step Functions
+// issue replaces this runner with StartExecution of statemachines/eval-run.asl.json; the steps stay the same.
+import type { GovernanceStore } from '../store/index.js';
+import { aggregateEvalRun, executeEvalBatch, failEvalRunStep, prepareEvalRun, type RunMaterial } from './eval-steps.js';
+
+export interface EvalRunner {
+  /** Starts the run without waiting for it. */
+  start(runId: string): void;
+  /** Resolves when every started run has finished (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+/** Executes runs in-process, a few batches at a time, recording any failure on the run as `error`. */
+export function createInProcessEvalRunner(
+  store: GovernanceStore,
+  options: { batchSize?: number; concurrency?: number } = {},
+): EvalRunner {
+  const running = new Set<Promise<void>>();
+  const execute = async (runId: string) => {
+    const cache = new Map<string, RunMaterial>();
+    try {
+      const plan = await prepareEvalRun(store, {
+        runId,
+        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+      });
+      if (plan.executor !== 'simulated') return;
+      const queue = [...plan.batches];
+      const worker = async () => {
+        for (let batch = queue.shift(); batch; batch = queue.shift())
+          await executeEvalBatch(store, { runId, batch }, cache);
+      };
+      await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+      await aggregateEvalRun(store, { runId });
+    } catch (error) {
+      await failEvalRunStep(store, { runId, error: (error as Error).message ?? String(error) }).catch(() => undefined);
+    }
+  };
+  return {
+    start(runId) {
+      const p = execute(runId).finally(() => running.delete(p));
+      running.add(p);
+    },
+    async idle() {
+      while (running.size) await Promise.all([...running]);
+    },
+  };
+}

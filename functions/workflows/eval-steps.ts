@@ -1,0 +1,215 @@
+// The steps of an eval run, written as plain async functions of (store, input) → output so that the in-process
+// runner calls them today and the eval-run state machine's tasks call them unchanged: prepare, execute-and-score a
+// batch (Map state), aggregate-and-gate, and fail. Inputs and outputs stay small JSON: evidence lives in the store.
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import {
+  addResult,
+  applyThresholds,
+  type BatchDescriptor,
+  compareWithBaseline,
+  type EvalAggregate,
+  emptyAggregate,
+  evalVerdict,
+  finishMetrics,
+  labelsOf,
+  mergeAggregates,
+  planBatches,
+  type Submission,
+  scoreBatch,
+} from '../domain/eval/index.js';
+import type {
+  Actor,
+  CaseResult,
+  EvalCase,
+  EvalRun,
+  ModelConfigVersion,
+  PromptVersion,
+  ReleaseCandidate,
+} from '../domain/types.js';
+import type { GovernanceStore } from '../store/index.js';
+
+/** The evaluation service acts under its own identity in the audit trail. */
+export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eval runner', roles: [] };
+
+export const DEFAULT_BATCH_SIZE = 250;
+
+export interface RunMaterial {
+  run: EvalRun;
+  candidate: ReleaseCandidate;
+  prompt: PromptVersion;
+  modelConfig: ModelConfigVersion;
+  cases: EvalCase[];
+  labels: string[];
+}
+
+/** Loads what scoring needs; `cache` lets one process reuse it across batches of the same run. */
+export async function loadRunMaterial(
+  store: GovernanceStore,
+  runId: string,
+  cache?: Map<string, RunMaterial>,
+): Promise<RunMaterial> {
+  const hit = cache?.get(runId);
+  if (hit) return hit;
+  const run = await store.evalRuns.getEvalRun(runId);
+  const candidate = await store.candidates.getCandidate(run.candidateId);
+  const [prompt, modelConfig] = await Promise.all([
+    store.artefacts.getPrompt(candidate.promptVersionId),
+    store.artefacts.getModelConfig(candidate.modelConfigId),
+  ]);
+  const cases: EvalCase[] = [];
+  for (const datasetId of candidate.datasetIds) cases.push(...(await store.datasets.allDatasetCases(datasetId)));
+  const material = { run, candidate, prompt, modelConfig, cases, labels: labelsOf(cases) };
+  cache?.set(runId, material);
+  return material;
+}
+
+/** Step 1: marks the run running and plans its batches. */
+export async function prepareEvalRun(
+  store: GovernanceStore,
+  input: { runId: string; batchSize?: number },
+): Promise<{ runId: string; executor: EvalRun['executor']; totalCases: number; batches: BatchDescriptor[] }> {
+  let run = await store.evalRuns.getEvalRun(input.runId);
+  if (run.status === 'queued') run = await store.evalRuns.startEvalRun(EVAL_SERVICE_ACTOR, run.id);
+  if (run.status !== 'running') throw new ConflictError(`eval run ${run.id} is ${run.status}, not running`);
+  const batches =
+    run.executor === 'simulated' ? planBatches(run.totalCases, input.batchSize ?? DEFAULT_BATCH_SIZE) : [];
+  return { runId: run.id, executor: run.executor, totalCases: run.totalCases, batches };
+}
+
+/** Step 2 (one Map iteration): executes and scores one batch, storing its evidence and aggregate. */
+export async function executeEvalBatch(
+  store: GovernanceStore,
+  input: { runId: string; batch: BatchDescriptor },
+  cache?: Map<string, RunMaterial>,
+): Promise<{ runId: string; batchIndex: number; cases: number }> {
+  const m = await loadRunMaterial(store, input.runId, cache);
+  const cases = m.cases.slice(input.batch.start, input.batch.end);
+  const { aggregate, results } = scoreBatch({
+    executor: 'simulated',
+    snapshotHash: m.run.snapshotHash,
+    cases,
+    labels: m.labels,
+    prompt: m.prompt,
+    modelConfig: m.modelConfig,
+  });
+  await store.evalRuns.recordBatch(input.runId, {
+    batchIndex: input.batch.batchIndex,
+    start: input.batch.start,
+    results,
+    aggregate,
+  });
+  return { runId: input.runId, batchIndex: input.batch.batchIndex, cases: results.length };
+}
+
+/** Step 3: merges the batch aggregates, applies thresholds and baseline comparisons, and records the verdict. */
+export async function aggregateEvalRun(
+  store: GovernanceStore,
+  input: { runId: string },
+): Promise<{ runId: string; status: EvalRun['status']; failureReasons: string[] }> {
+  const run = await store.evalRuns.getEvalRun(input.runId);
+  const candidate = await store.candidates.getCandidate(run.candidateId);
+  let aggregate: EvalAggregate;
+  if (run.executor === 'submitted') {
+    aggregate = emptyAggregate();
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof store.evalRuns.listCaseResults>> = await store.evalRuns.listCaseResults(
+        run.id,
+        { limit: 100, cursor },
+      );
+      for (const r of page.items) addResult(aggregate, r);
+      cursor = page.nextCursor;
+    } while (cursor);
+  } else {
+    aggregate = (await store.evalRuns.batchAggregates(run.id)).reduce<EvalAggregate>(
+      (acc, a) => mergeAggregates(acc, a as EvalAggregate),
+      emptyAggregate(),
+    );
+  }
+  if (aggregate.cases !== run.totalCases) {
+    throw new ConflictError(`eval run ${run.id} scored ${aggregate.cases} of ${run.totalCases} cases`);
+  }
+  const { metrics, slices } = finishMetrics(aggregate);
+  const thresholdVerdicts = applyThresholds(metrics, candidate.thresholds);
+  const baselines = await store.evalRuns.baselinesFor(candidate.systemId, candidate.environment, candidate.id);
+  const comparisons = baselines
+    .filter((b) => b.run.metrics)
+    .map((b) =>
+      compareWithBaseline({
+        baseline: b.kind,
+        candidateId: b.candidateId,
+        evalRunId: b.run.id,
+        baselineMetrics: b.run.metrics as NonNullable<EvalRun['metrics']>,
+        metrics,
+        thresholds: candidate.thresholds,
+      }),
+    );
+  const verdict = evalVerdict(thresholdVerdicts, comparisons);
+  const done = await store.evalRuns.completeEvalRun(EVAL_SERVICE_ACTOR, run.id, {
+    passed: verdict.passed,
+    metrics,
+    slices,
+    thresholdVerdicts,
+    comparisons,
+    failureReasons: verdict.failureReasons,
+  });
+  return { runId: run.id, status: done.status, failureReasons: verdict.failureReasons };
+}
+
+/** The Catch step: records an executor or infrastructure failure on the run. */
+export async function failEvalRunStep(
+  store: GovernanceStore,
+  input: { runId: string; error: string },
+): Promise<{ runId: string; status: 'error' }> {
+  const run = await store.evalRuns.getEvalRun(input.runId);
+  if (run.status === 'queued' || run.status === 'running')
+    await store.evalRuns.failEvalRun(EVAL_SERVICE_ACTOR, run.id, input.error.slice(0, 1000));
+  return { runId: run.id, status: 'error' };
+}
+
+/**
+ * Takes outputs a pipeline produced for a `submitted` run. Cases may arrive over several posts; when every case
+ * has a result the run is aggregated and gated.
+ */
+export async function submitEvalResults(
+  store: GovernanceStore,
+  actor: Actor,
+  runId: string,
+  submissions: Submission[],
+): Promise<{ run: EvalRun; accepted: number }> {
+  let run = await store.evalRuns.getEvalRun(runId);
+  if (run.executor !== 'submitted')
+    throw new ConflictError('this run is executed by the control plane; it takes no submitted results', {
+      code: 'INVALID_STATE',
+    });
+  if (run.status !== 'queued' && run.status !== 'running')
+    throw new ConflictError(`eval run ${run.id} is ${run.status}`, { code: 'INVALID_STATE' });
+  const m = await loadRunMaterial(store, runId);
+  const index = new Map(m.cases.map((c, i) => [c.caseId, i]));
+  const seen = new Set<string>();
+  const unknown: string[] = [];
+  for (const s of submissions) {
+    if (!index.has(s.caseId)) unknown.push(s.caseId);
+    if (seen.has(s.caseId)) throw new ValidationError(`case ${s.caseId} is submitted twice`, { field: 'results' });
+    seen.add(s.caseId);
+  }
+  if (unknown.length)
+    throw new ValidationError(`unknown case ids: ${unknown.slice(0, 10).join(', ')}`, { field: 'results' });
+  if (run.status === 'queued') run = await store.evalRuns.startEvalRun(actor, run.id);
+  const ordered = submissions.map((s) => ({ s, i: index.get(s.caseId) as number })).sort((a, b) => a.i - b.i);
+  const results: { index: number; result: CaseResult }[] = [];
+  for (const { s, i } of ordered) {
+    const scored = scoreBatch({
+      executor: 'submitted',
+      cases: [m.cases[i] as EvalCase],
+      prompt: m.prompt,
+      submissions: [s],
+    });
+    results.push({ index: i, result: scored.results[0] as CaseResult });
+  }
+  await store.evalRuns.recordCaseResults(run.id, results);
+  const done = await store.evalRuns.scoredCaseCount(run.id);
+  await store.evalRuns.setCasesDone(run.id, done);
+  if (done >= run.totalCases) await aggregateEvalRun(store, { runId: run.id });
+  return { run: await store.evalRuns.getEvalRun(run.id), accepted: submissions.length };
+}

@@ -1,0 +1,35 @@
+// A fresh table on the run's one DynamoDB Local for each test file (or test), built from the shared definition.
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import type { Actor, Principal, PrincipalRole } from '../../functions/domain/types.js';
+import { createDocumentClient } from '../../functions/store/client.js';
+import { createStore, type GovernanceStore, type RequestMeter } from '../../functions/store/index.js';
+import { createTableInput } from '../../functions/store/table-definition.js';
+
+export function dynamoEndpoint(): string {
+  return inject('dynamoEndpoint') ?? (process.env.DYNAMO_ENDPOINT as string);
+}
+
+/** Creates a uniquely named table and a store over it; `drop()` deletes the table. */
+export async function createTestStore(
+  options: { now?: () => Date; maxAttempts?: number; meter?: RequestMeter } = {},
+): Promise<{ store: GovernanceStore; tableName: string; drop: () => Promise<void> }> {
+  const doc = createDocumentClient({ endpoint: dynamoEndpoint() });
+  const tableName = `test-${randomUUID()}`;
+  await doc.send(new CreateTableCommand(createTableInput(tableName)));
+  const store = createStore({ doc, tableName, ...options });
+  return {
+    store,
+    tableName,
+    drop: async () => void (await doc.send(new DeleteTableCommand({ TableName: tableName }))),
+  };
+}
+
+export function principal(userId: string, roles: PrincipalRole[], extra: Partial<Principal> = {}): Principal {
+  return { userId, name: userId, roles, teams: [], systems: [], ...extra };
+}
+
+export function actorOf(p: Principal): Actor {
+  return { userId: p.userId, name: p.name, roles: p.roles };
+}

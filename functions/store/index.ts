@@ -8,6 +8,7 @@ import * as datasets from './datasets.js';
 import * as evalRuns from './eval-runs.js';
 import * as idempotency from './idempotency.js';
 import * as incidents from './incidents.js';
+import * as overview from './overview.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
 
@@ -27,7 +28,18 @@ function bind<M extends Record<string, unknown>>(ctx: StoreContext, module: M): 
   return out as Bound<M>;
 }
 
-const modules = { systems, artefacts, datasets, candidates, evalRuns, approvals, incidents, audit, idempotency };
+const modules = {
+  systems,
+  artefacts,
+  datasets,
+  candidates,
+  evalRuns,
+  approvals,
+  incidents,
+  audit,
+  idempotency,
+  overview,
+};
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];
 };

@@ -1,0 +1,47 @@
+// Per-object authorisation helpers for handlers: load the system an object belongs to and decide on the
+// verified principal. A principal that may not read a system gets a 404, so ids of other teams' objects leak nothing.
+import {
+  assertCanPromote,
+  assertCanReadSystem,
+  assertCanWriteSystemArtefacts,
+  canReadSystem,
+} from '../domain/authorization.js';
+import type { AiSystem, Principal } from '../domain/types.js';
+import type { Page } from '../store/index.js';
+import type { Request } from './http.js';
+
+export type Access = 'read' | 'write' | 'promote';
+
+/** Loads the system and asserts the principal's access to it. */
+export async function systemFor(req: Request<unknown, unknown>, systemId: string, access: Access): Promise<AiSystem> {
+  const system = await req.deps.store.systems.getSystem(systemId);
+  assertCanReadSystem(req.principal, system);
+  if (access === 'write') assertCanWriteSystemArtefacts(req.principal, system);
+  if (access === 'promote') assertCanPromote(req.principal, system);
+  return system;
+}
+
+/** Keeps only the items of systems the principal may read (lists are queried first, then filtered per object). */
+export async function readable<T extends { systemId: string }>(
+  req: Request<unknown, unknown>,
+  page: Page<T>,
+): Promise<Page<T>> {
+  const p = req.principal;
+  if (p.roles.some((r) => r === 'admin' || r === 'auditor' || r.startsWith('reviewer:'))) return page;
+  const ids = [...new Set(page.items.map((i) => i.systemId))];
+  const allowed = new Set<string>();
+  await Promise.all(
+    ids.map(async (id) => {
+      const system = await req.deps.store.systems.getSystem(id).catch(() => null);
+      if (system && canReadSystem(p, system)) allowed.add(id);
+    }),
+  );
+  return { items: page.items.filter((i) => allowed.has(i.systemId)), nextCursor: page.nextCursor };
+}
+
+/** True when the principal sees every system without a per-object check. */
+export function seesEverything(p: Principal): boolean {
+  return p.roles.some((r) => r === 'admin' || r === 'auditor' || r.startsWith('reviewer:'));
+}
+
+export const actorOf = (p: Principal) => ({ userId: p.userId, name: p.name, roles: p.roles });

@@ -1,0 +1,55 @@
+import { decisionRequest, listApprovalsQuery, reasonedDecisionRequest } from '../contracts/index.js';
+import type { Decision } from '../store/approvals.js';
+import { readable, systemFor } from './access.js';
+import { getDeps } from './deps.js';
+import { createHttpHandler, type Route, route } from './http.js';
+
+const decide = (verb: string, decision: Decision, reasoned: boolean) =>
+  route({
+    method: 'POST',
+    path: `/api/approvals/{id}/${verb}`,
+    summary: `Record a reviewer's decision: ${decision.replace('_', ' ')}${reasoned ? ' (a comment is required)' : ''}`,
+    body: reasoned ? reasonedDecisionRequest : decisionRequest,
+    handle: async (req) => {
+      const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
+      await systemFor(req, approval.systemId, 'read');
+      const out = await req.deps.store.approvals.decideApproval(
+        req.principal,
+        approval.id,
+        decision,
+        req.body.comment ?? null,
+      );
+      return { status: 200, body: out };
+    },
+  });
+
+export const routes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/approvals',
+    summary: 'The approval queue: records of one status (pending by default), optionally of one reviewer role',
+    query: listApprovalsQuery,
+    handle: async (req) => {
+      const page = await req.deps.store.approvals.listApprovals(
+        { status: req.query.status, role: req.query.role },
+        req.query,
+      );
+      return { status: 200, body: await readable(req, page) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/approvals/{id}',
+    summary: 'One approval record',
+    handle: async (req) => {
+      const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
+      await systemFor(req, approval.systemId, 'read');
+      return { status: 200, body: approval };
+    },
+  }),
+  decide('approve', 'approved', false),
+  decide('reject', 'rejected', true),
+  decide('request-changes', 'changes_requested', true),
+];
+
+export const handler = createHttpHandler(routes, getDeps);

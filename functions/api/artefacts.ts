@@ -1,0 +1,105 @@
+// Prompt versions and model config versions share their routes' shape: create, list, get, submit, approve, reject.
+import type { z } from 'zod';
+import {
+  createModelConfigRequest,
+  createPromptRequest,
+  listArtefactsQuery,
+  reviewRequest,
+} from '../contracts/index.js';
+import { assertReviewerRole } from '../domain/authorization.js';
+import type { ArtefactKind } from '../store/artefacts.js';
+import { actorOf, readable, systemFor } from './access.js';
+import { type Route, route } from './http.js';
+
+export function artefactRoutes(kind: ArtefactKind, base: string, label: string, create: z.ZodType): Route[] {
+  const load = async (req: Parameters<Route['handle']>[0]) => {
+    const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id as string);
+    await systemFor(req, artefact.systemId, 'read');
+    return artefact;
+  };
+  const review = (to: 'approved' | 'rejected', verb: string) =>
+    route({
+      method: 'POST',
+      path: `${base}/{id}/${verb}`,
+      summary: `${verb === 'approve' ? 'Approve' : 'Reject'} a ${label} in review (technical reviewers; never its author)`,
+      body: reviewRequest,
+      handle: async (req) => {
+        await load(req);
+        assertReviewerRole(req.principal, 'technical');
+        const out = await req.deps.store.artefacts.transitionArtefact(
+          actorOf(req.principal),
+          kind,
+          req.params.id as string,
+          to,
+          req.body.comment ?? null,
+        );
+        return { status: 200, body: out };
+      },
+    });
+  return [
+    route({
+      method: 'POST',
+      path: base,
+      summary: `Register the next version of a ${label}`,
+      body: create,
+      maxBodyBytes: 1024 * 1024,
+      handle: async (req) => {
+        const input = req.body as { systemId: string };
+        await systemFor(req, input.systemId, 'write');
+        const out =
+          kind === 'prompt'
+            ? await req.deps.store.artefacts.createPrompt(
+                actorOf(req.principal),
+                req.body as z.infer<typeof createPromptRequest>,
+              )
+            : await req.deps.store.artefacts.createModelConfig(
+                actorOf(req.principal),
+                req.body as z.infer<typeof createModelConfigRequest>,
+              );
+        return { status: 201, body: out, headers: { location: `${base}/${out.id}` } };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: base,
+      summary: `List ${label}s, optionally of one system and name`,
+      query: listArtefactsQuery,
+      handle: async (req) => {
+        if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
+        const page = await req.deps.store.artefacts.listArtefacts(
+          kind,
+          { systemId: req.query.systemId, name: req.query.name },
+          req.query,
+        );
+        return { status: 200, body: await readable(req, page) };
+      },
+    }),
+    route({
+      method: 'GET',
+      path: `${base}/{id}`,
+      summary: `One ${label}`,
+      handle: async (req) => ({ status: 200, body: await load(req) }),
+    }),
+    route({
+      method: 'POST',
+      path: `${base}/{id}/submit`,
+      summary: `Submit a draft ${label} for review; it is immutable from then on`,
+      handle: async (req) => {
+        const artefact = await load(req);
+        await systemFor(req, artefact.systemId, 'write');
+        const out = await req.deps.store.artefacts.transitionArtefact(
+          actorOf(req.principal),
+          kind,
+          artefact.id,
+          'in_review',
+          null,
+        );
+        return { status: 200, body: out };
+      },
+    }),
+    review('approved', 'approve'),
+    review('rejected', 'reject'),
+  ];
+}
+
+export { createModelConfigRequest, createPromptRequest };

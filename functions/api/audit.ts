@@ -1,0 +1,40 @@
+import { listAuditQuery, verifyAuditQuery } from '../contracts/index.js';
+import { ForbiddenError } from '../domain/errors.js';
+import { seesEverything, systemFor } from './access.js';
+import { getDeps } from './deps.js';
+import { createHttpHandler, type Route, route } from './http.js';
+
+export const routes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/audit-events',
+    summary: "The audit timeline: one system's chain by seq, or every system's events by time (newest first)",
+    query: listAuditQuery,
+    handle: async (req) => {
+      if (req.query.systemId && req.query.systemId !== 'GLOBAL') await systemFor(req, req.query.systemId, 'read');
+      else if (!seesEverything(req.principal))
+        throw new ForbiddenError('name a systemId: only admins, auditors and reviewers read every chain');
+      const page = await req.deps.store.audit.listAuditEvents(
+        { systemId: req.query.systemId, order: req.query.order },
+        req.query,
+      );
+      return { status: 200, body: page };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/audit-events/verify',
+    summary: "Checks every hash and link of a system's stored chain up to its recorded head",
+    query: verifyAuditQuery,
+    handle: async (req) => {
+      await systemFor(req, req.query.systemId, 'read');
+      const table = await req.deps.store.audit.verifyStoredChain(req.query.systemId);
+      return {
+        status: 200,
+        body: { table, archive: { status: 'not_configured', detail: 'the S3 audit archive is not built yet' } },
+      };
+    },
+  }),
+];
+
+export const handler = createHttpHandler(routes, getDeps);

@@ -1,0 +1,187 @@
+// Verifies a bearer token (Cognito in AWS, the development key of the local stack) and maps its claims to a
+// Principal. The same code runs in Lambda and locally; only the JWKS source differs.
+
+import { createLocalJWKSet, createRemoteJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { UnauthorizedError } from '../../domain/errors.js';
+import { PRINCIPAL_ROLES, type Principal, type PrincipalRole } from '../../domain/types.js';
+
+export interface TokenVerifierConfig {
+  issuer: string;
+  audience: string;
+  jwks: { url: string } | { keys: JWK[] };
+}
+
+export type TokenVerifier = (authorizationHeader: string | undefined) => Promise<Principal>;
+
+const ALGORITHMS = ['ES256', 'RS256'];
+const CLOCK_TOLERANCE_SECONDS = 5;
+const MAX_TOKEN_LENGTH = 16 * 1024;
+const BEARER = /^Bearer +([A-Za-z0-9_~+/=.-]+) *$/i;
+
+/** A function that turns an Authorization header into a verified Principal or throws UnauthorizedError. */
+export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier {
+  const keySet =
+    'url' in config.jwks ? createRemoteJWKSet(new URL(config.jwks.url)) : createLocalJWKSet({ keys: config.jwks.keys });
+
+  return async (authorizationHeader) => {
+    const token = bearerToken(authorizationHeader);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keySet, {
+        issuer: config.issuer,
+        algorithms: ALGORITHMS,
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp', 'sub'],
+      }));
+    } catch (error) {
+      throw translate(error);
+    }
+    if (!audienceMatches(payload, config.audience)) {
+      throw new UnauthorizedError('the token was not issued for this API', { code: 'TOKEN_AUDIENCE' });
+    }
+    return principalFromClaims(payload);
+  };
+}
+
+/** Maps verified claims to a Principal: our own claims first, Cognito's groups and custom attributes otherwise. */
+export function principalFromClaims(claims: JWTPayload): Principal {
+  const userId = claims.sub;
+  if (typeof userId !== 'string' || userId === '') {
+    throw new UnauthorizedError('the token names no subject', { code: 'TOKEN_CLAIMS' });
+  }
+  const name = firstString(claims.name, claims['cognito:username'], claims.username, claims.email) ?? userId;
+  const roleNames = claims.roles !== undefined ? stringList(claims.roles) : stringList(claims['cognito:groups']);
+  const roles = [...new Set(roleNames.map(toRole).filter((role): role is PrincipalRole => role !== undefined))];
+  return {
+    userId,
+    name,
+    roles,
+    teams: stringList(claims.teams ?? claims['custom:teams']),
+    systems: stringList(claims.systems ?? claims['custom:systems']),
+  };
+}
+
+const verifiers = new Map<string, TokenVerifier>();
+
+/**
+ * The verifier configured by AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL or AUTH_JWKS_JSON (an inline JWKS),
+ * built once per container so that fetched signing keys stay cached between invocations.
+ */
+export function tokenVerifierFromEnv(env: Record<string, string | undefined> = process.env): TokenVerifier {
+  const issuer = env.AUTH_ISSUER;
+  const audience = env.AUTH_AUDIENCE;
+  const url = env.AUTH_JWKS_URL;
+  const json = env.AUTH_JWKS_JSON;
+  const cacheKey = JSON.stringify([issuer, audience, url, json]);
+  const cached = verifiers.get(cacheKey);
+  if (cached !== undefined) return cached;
+
+  if (!issuer || !audience) throw new Error('AUTH_ISSUER and AUTH_AUDIENCE must be set');
+  let jwks: TokenVerifierConfig['jwks'];
+  if (url) {
+    jwks = { url };
+  } else if (json) {
+    jwks = { keys: parseJwks(json) };
+  } else {
+    throw new Error('AUTH_JWKS_URL or AUTH_JWKS_JSON must be set');
+  }
+  const verifier = createTokenVerifier({ issuer, audience, jwks });
+  verifiers.set(cacheKey, verifier);
+  return verifier;
+}
+
+function bearerToken(header: string | undefined): string {
+  if (header === undefined || header.trim() === '') {
+    throw new UnauthorizedError('the Authorization header is missing', { code: 'TOKEN_MISSING' });
+  }
+  if (!/^bearer(\s|$)/i.test(header.trim())) {
+    throw new UnauthorizedError('the Authorization header must use the Bearer scheme', { code: 'TOKEN_SCHEME' });
+  }
+  const token = BEARER.exec(header.trim())?.[1];
+  if (token === undefined || token.length > MAX_TOKEN_LENGTH) {
+    throw new UnauthorizedError('the bearer token is malformed', { code: 'TOKEN_MALFORMED' });
+  }
+  return token;
+}
+
+function audienceMatches(payload: JWTPayload, audience: string): boolean {
+  const aud = payload.aud;
+  if (typeof aud === 'string') return aud === audience;
+  if (Array.isArray(aud)) return aud.includes(audience);
+  // Cognito access tokens carry no `aud`: the app client id is in `client_id`.
+  return payload.token_use === 'access' && payload.client_id === audience;
+}
+
+function translate(error: unknown): Error {
+  if (error instanceof errors.JWTExpired) {
+    return new UnauthorizedError('the token has expired', { code: 'TOKEN_EXPIRED' });
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case 'iss':
+        return new UnauthorizedError('the token issuer is not trusted', { code: 'TOKEN_ISSUER' });
+      case 'nbf':
+      case 'iat':
+        return new UnauthorizedError('the token is not valid yet', { code: 'TOKEN_NOT_YET_VALID' });
+      default:
+        return new UnauthorizedError('the token claims are not valid', { code: 'TOKEN_CLAIMS' });
+    }
+  }
+  if (
+    error instanceof errors.JWSSignatureVerificationFailed ||
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys
+  ) {
+    return new UnauthorizedError('the token signature is not valid', { code: 'TOKEN_SIGNATURE' });
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return new UnauthorizedError('the token is signed with an algorithm that is not accepted', {
+      code: 'TOKEN_ALGORITHM',
+    });
+  }
+  if (
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JOSENotSupported ||
+    error instanceof errors.JWKInvalid
+  ) {
+    return new UnauthorizedError('the bearer token is malformed', { code: 'TOKEN_MALFORMED' });
+  }
+  // The key set could not be fetched or parsed: our fault, not the caller's, so a generic 500 (details logged).
+  return new Error('token verification is unavailable', { cause: error });
+}
+
+function parseJwks(json: string): JWK[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    throw new Error('AUTH_JWKS_JSON is not valid JSON');
+  }
+  const keys = (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error('AUTH_JWKS_JSON must be a JWKS: { "keys": [...] }');
+  return keys as JWK[];
+}
+
+function toRole(raw: string): PrincipalRole | undefined {
+  const name = raw.trim().toLowerCase();
+  const candidates = [name, name.replace(/^reviewer[-_]/, 'reviewer:'), name.replace(/-/g, '_')];
+  return PRINCIPAL_ROLES.find((role) => candidates.includes(role));
+}
+
+/** An array of strings, or a comma-separated string (Cognito custom attributes are strings). */
+function stringList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  return [
+    ...new Set(
+      items
+        .filter((item): item is string => typeof item === 'string')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+function firstString(...values: unknown[]): string | undefined {
+  return values.find((value): value is string => typeof value === 'string' && value.trim() !== '');
+}

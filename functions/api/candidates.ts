@@ -1,0 +1,145 @@
+import {
+  createCandidateRequest,
+  gateQuery,
+  listCandidatesQuery,
+  promoteRequest,
+  rollbackRequest,
+  runEvalsRequest,
+} from '../contracts/index.js';
+import { actorOf, readable, systemFor } from './access.js';
+import { getDeps } from './deps.js';
+import { createHttpHandler, type Request, type Route, route } from './http.js';
+
+const base = '/api/release-candidates';
+
+async function loadCandidate(req: Request<unknown, unknown>, access: 'read' | 'write' | 'promote') {
+  const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
+  await systemFor(req, candidate.systemId, access);
+  return candidate;
+}
+
+export const routes: Route[] = [
+  route({
+    method: 'POST',
+    path: base,
+    summary: 'Build a draft release candidate: a snapshot of exact versions, datasets and thresholds',
+    body: createCandidateRequest,
+    handle: async (req) => {
+      await systemFor(req, req.body.systemId, 'write');
+      const candidate = await req.deps.store.candidates.createCandidate(actorOf(req.principal), req.body);
+      return { status: 201, body: candidate, headers: { location: `${base}/${candidate.id}` } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: base,
+    summary: 'List release candidates (newest first), optionally of one system and status',
+    query: listCandidatesQuery,
+    handle: async (req) => {
+      if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
+      const page = await req.deps.store.candidates.listCandidates(
+        { systemId: req.query.systemId, status: req.query.status },
+        req.query,
+      );
+      return { status: 200, body: await readable(req, page) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${base}/{id}`,
+    summary: 'One release candidate',
+    handle: async (req) => ({ status: 200, body: await loadCandidate(req, 'read') }),
+  }),
+  route({
+    method: 'POST',
+    path: `${base}/{id}/submit`,
+    summary: 'Freeze a draft candidate',
+    handle: async (req) => {
+      await loadCandidate(req, 'write');
+      return {
+        status: 200,
+        body: await req.deps.store.candidates.submitCandidate(actorOf(req.principal), req.params.id as string),
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${base}/{id}/run-evals`,
+    summary: 'Queue an eval run of the candidate; answers 202 with the run, which proceeds in the background',
+    body: runEvalsRequest,
+    handle: async (req) => {
+      await loadCandidate(req, 'write');
+      const { run } = await req.deps.store.evalRuns.createEvalRun(
+        actorOf(req.principal),
+        req.params.id as string,
+        req.body.executor,
+      );
+      if (run.executor === 'simulated') req.deps.evalRunner.start(run.id);
+      return { status: 202, body: run, headers: { location: `/api/eval-runs/${run.id}` } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${base}/{id}/request-approval`,
+    summary: 'Open the approval round the risk-tier policy requires',
+    handle: async (req) => {
+      await loadCandidate(req, 'write');
+      const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id as string);
+      return { status: 200, body: out };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${base}/{id}/gate`,
+    summary: 'Every reason that blocks promotion now',
+    query: gateQuery,
+    handle: async (req) => {
+      await loadCandidate(req, 'read');
+      const gate = await req.deps.store.candidates.candidateGate(req.params.id as string, req.query.environment);
+      return {
+        status: 200,
+        body: {
+          candidateId: gate.candidate.id,
+          environment: gate.environment,
+          status: gate.candidate.status,
+          activeCandidateId: gate.system.activeReleases[gate.environment],
+          requiredRoles: gate.requiredRoles,
+          promotable: gate.promotable,
+          reasons: gate.reasons,
+        },
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${base}/{id}/promote`,
+    summary: 'Make the candidate the active release; names the active release it expects to replace',
+    body: promoteRequest,
+    handle: async (req) => {
+      await loadCandidate(req, 'promote');
+      const out = await req.deps.store.candidates.promoteCandidate(
+        actorOf(req.principal),
+        req.params.id as string,
+        req.body,
+      );
+      return { status: 200, body: out };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${base}/{id}/rollback`,
+    summary: 'Roll this active release back to an earlier approved release (last-known-good by default)',
+    body: rollbackRequest,
+    handle: async (req) => {
+      await loadCandidate(req, 'promote');
+      const out = await req.deps.store.candidates.rollbackRelease(
+        actorOf(req.principal),
+        req.params.id as string,
+        req.body,
+      );
+      return { status: 200, body: out };
+    },
+  }),
+];
+
+export const handler = createHttpHandler(routes, getDeps);

@@ -1,0 +1,44 @@
+import { createDatasetRequest, listDatasetsQuery, pageQuery } from '../contracts/index.js';
+import { actorOf, readable, systemFor } from './access.js';
+import { getDeps } from './deps.js';
+import { createHttpHandler, type Route, route } from './http.js';
+
+export const routes: Route[] = [
+  route({
+    method: 'POST',
+    path: '/api/eval-datasets',
+    summary: 'Create the next version of an eval dataset with its cases',
+    body: createDatasetRequest,
+    maxBodyBytes: 5 * 1024 * 1024,
+    handle: async (req) => {
+      await systemFor(req, req.body.systemId, 'write');
+      const dataset = await req.deps.store.datasets.createDataset(actorOf(req.principal), req.body);
+      return { status: 201, body: dataset, headers: { location: `/api/eval-datasets/${dataset.id}` } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/eval-datasets',
+    summary: 'List eval datasets, optionally of one system',
+    query: listDatasetsQuery,
+    handle: async (req) => {
+      if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
+      const page = await req.deps.store.datasets.listDatasets({ systemId: req.query.systemId }, req.query);
+      return { status: 200, body: await readable(req, page) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/eval-datasets/{id}',
+    summary: 'One eval dataset with a page of its cases',
+    query: pageQuery,
+    handle: async (req) => {
+      const dataset = await req.deps.store.datasets.getDataset(req.params.id as string);
+      await systemFor(req, dataset.systemId, 'read');
+      const cases = await req.deps.store.datasets.listDatasetCases(dataset.id, req.query);
+      return { status: 200, body: { ...dataset, cases } };
+    },
+  }),
+];
+
+export const handler = createHttpHandler(routes, getDeps);

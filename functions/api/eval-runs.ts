@@ -1,0 +1,72 @@
+import { listEvalRunsQuery, pageQuery, submitResultsRequest } from '../contracts/index.js';
+import { submitEvalResults } from '../workflows/eval-steps.js';
+import { actorOf, readable, systemFor } from './access.js';
+import { getDeps } from './deps.js';
+import { createHttpHandler, type Request, type Route, route } from './http.js';
+
+async function loadRun(req: Request<unknown, unknown>, access: 'read' | 'write') {
+  const run = await req.deps.store.evalRuns.getEvalRun(req.params.id as string);
+  await systemFor(req, run.systemId, access);
+  return run;
+}
+
+const progress = (run: { casesDone: number; totalCases: number }) => ({
+  casesDone: run.casesDone,
+  totalCases: run.totalCases,
+  percent: run.totalCases ? Math.floor((100 * run.casesDone) / run.totalCases) : 0,
+});
+
+export const routes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/eval-runs',
+    summary: 'List eval runs (newest first), optionally of one candidate',
+    query: listEvalRunsQuery,
+    handle: async (req) => {
+      if (req.query.candidateId) {
+        const candidate = await req.deps.store.candidates.getCandidate(req.query.candidateId);
+        await systemFor(req, candidate.systemId, 'read');
+      }
+      const page = await req.deps.store.evalRuns.listEvalRuns({ candidateId: req.query.candidateId }, req.query);
+      return { status: 200, body: await readable(req, page) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/eval-runs/{id}',
+    summary: 'One eval run with its progress, metrics, verdicts and comparisons',
+    handle: async (req) => {
+      const run = await loadRun(req, 'read');
+      return { status: 200, body: { ...run, progress: progress(run) } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/eval-runs/{id}/cases',
+    summary: 'Per-case evidence of a run, page by page',
+    query: pageQuery,
+    handle: async (req) => {
+      await loadRun(req, 'read');
+      return { status: 200, body: await req.deps.store.evalRuns.listCaseResults(req.params.id as string, req.query) };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/eval-runs/{id}/results',
+    summary: 'Post outputs the pipeline produced for a submitted run; the run is gated when every case has one',
+    body: submitResultsRequest,
+    maxBodyBytes: 5 * 1024 * 1024,
+    handle: async (req) => {
+      await loadRun(req, 'write');
+      const out = await submitEvalResults(
+        req.deps.store,
+        actorOf(req.principal),
+        req.params.id as string,
+        req.body.results,
+      );
+      return { status: 200, body: { ...out.run, accepted: out.accepted, progress: progress(out.run) } };
+    },
+  }),
+];
+
+export const handler = createHttpHandler(routes, getDeps);

@@ -1,0 +1,90 @@
+import {
+  createIncidentRequest,
+  listIncidentsQuery,
+  patchIncidentRequest,
+  resolveIncidentRequest,
+} from '../contracts/index.js';
+import { ForbiddenError } from '../domain/errors.js';
+import { actorOf, readable, systemFor } from './access.js';
+import { getDeps } from './deps.js';
+import { createHttpHandler, type Request, type Route, route } from './http.js';
+
+/** Auditors only read; everyone else who can see a system may report and work its incidents. */
+function assertNotReadOnly(req: Request<unknown, unknown>) {
+  if (req.principal.roles.every((r) => r === 'auditor')) throw new ForbiddenError('auditors have read-only access');
+}
+
+async function loadIncident(req: Request<unknown, unknown>) {
+  const incident = await req.deps.store.incidents.getIncident(req.params.id as string);
+  await systemFor(req, incident.systemId, 'read');
+  return incident;
+}
+
+export const routes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/incidents',
+    summary: 'Incidents of a system, or every incident of one status (open by default) by severity',
+    query: listIncidentsQuery,
+    handle: async (req) => {
+      if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
+      const page = await req.deps.store.incidents.listIncidents(
+        { systemId: req.query.systemId, status: req.query.status },
+        req.query,
+      );
+      return { status: 200, body: await readable(req, page) };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/incidents',
+    summary: 'Open an incident on a system, linked to the release it happened on',
+    body: createIncidentRequest,
+    handle: async (req) => {
+      assertNotReadOnly(req);
+      await systemFor(req, req.body.systemId, 'read');
+      const incident = await req.deps.store.incidents.openIncident(actorOf(req.principal), req.body);
+      return { status: 201, body: incident, headers: { location: `/api/incidents/${incident.id}` } };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/incidents/{id}',
+    summary: 'One incident',
+    handle: async (req) => ({ status: 200, body: await loadIncident(req) }),
+  }),
+  route({
+    method: 'PATCH',
+    path: '/api/incidents/{id}',
+    summary: 'Update an incident or move it between open and mitigating',
+    body: patchIncidentRequest,
+    handle: async (req) => {
+      assertNotReadOnly(req);
+      await loadIncident(req);
+      return {
+        status: 200,
+        body: await req.deps.store.incidents.updateIncident(actorOf(req.principal), req.params.id as string, req.body),
+      };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/incidents/{id}/resolve',
+    summary: 'Resolve an incident with its resolution',
+    body: resolveIncidentRequest,
+    handle: async (req) => {
+      assertNotReadOnly(req);
+      await loadIncident(req);
+      return {
+        status: 200,
+        body: await req.deps.store.incidents.resolveIncident(
+          actorOf(req.principal),
+          req.params.id as string,
+          req.body.resolution,
+        ),
+      };
+    },
+  }),
+];
+
+export const handler = createHttpHandler(routes, getDeps);

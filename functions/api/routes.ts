@@ -1,0 +1,29 @@
+// Every route of the API, by resource module. The local stack serves them all from one process; in AWS each
+// module is its own Lambda function (lib/ names the module files as bundling entries).
+import * as approvals from './approvals.js';
+import * as audit from './audit.js';
+import * as candidates from './candidates.js';
+import * as datasets from './datasets.js';
+import * as evalRuns from './eval-runs.js';
+import * as health from './health.js';
+import * as incidents from './incidents.js';
+import * as metrics from './metrics.js';
+import * as modelConfigs from './model-configs.js';
+import * as prompts from './prompts.js';
+import * as systems from './systems.js';
+
+export const API_MODULES = {
+  health,
+  systems,
+  prompts,
+  'model-configs': modelConfigs,
+  datasets,
+  candidates,
+  'eval-runs': evalRuns,
+  approvals,
+  incidents,
+  audit,
+  metrics,
+} as const;
+
+export type ApiModuleName = keyof typeof API_MODULES;

@@ -1,0 +1,80 @@
+// Output-contract validation with ajv. Compiling a schema costs milliseconds and validating costs nanoseconds,
+// so compiled validators are cached; the cache memoises a pure function and does not change any result.
+import { Ajv } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ValidationError } from '../errors.js';
+import { canonicalJson } from '../hashing.js';
+import type { JsonSchema } from '../types.js';
+
+/** A compiled output contract: true when the value satisfies it. */
+export type OutputValidator = (value: unknown) => boolean;
+
+// Bounded so that a long-lived Lambda scoring many contracts cannot grow without limit.
+const MAX_CACHED_CONTRACTS = 256;
+const byCanonicalJson = new Map<string, OutputValidator>();
+// Identity shortcut: a batch passes the same contract object for every case, so it is canonicalised once.
+const byIdentity = new WeakMap<object, OutputValidator>();
+
+type Dialect = 'draft-07' | '2019-09' | '2020-12';
+// One ajv per dialect, created on first use: a fresh instance recompiles the meta-schema (~50 ms), a shared one
+// compiles a contract in about a millisecond.
+const instances = new Map<Dialect, Ajv>();
+
+function ajvFor(schema: JsonSchema): Ajv {
+  const declared = typeof schema.$schema === 'string' ? schema.$schema : '';
+  const dialect: Dialect = declared.includes('2020-12')
+    ? '2020-12'
+    : declared.includes('2019-09')
+      ? '2019-09'
+      : 'draft-07';
+  let ajv = instances.get(dialect);
+  if (!ajv) {
+    // strict:false and no logger: contracts written by teams may carry annotations ajv does not know.
+    const options = { strict: false, allErrors: false, logger: false } as const;
+    ajv =
+      dialect === '2020-12' ? new Ajv2020(options) : dialect === '2019-09' ? new Ajv2019(options) : new Ajv(options);
+    instances.set(dialect, ajv);
+  }
+  return ajv;
+}
+
+function compile(schema: JsonSchema, key: string): OutputValidator {
+  const ajv = ajvFor(schema);
+  const copy = JSON.parse(key) as JsonSchema;
+  try {
+    const validate = ajv.compile(copy);
+    return (value) => validate(value) === true;
+  } catch (cause) {
+    throw new ValidationError('the prompt output contract is not a valid JSON Schema', {
+      reason: cause instanceof Error ? cause.message : String(cause),
+    });
+  } finally {
+    // The compiled function keeps what it needs; unregistering lets two contracts share an `$id` and keeps
+    // ajv's own cache from growing past ours.
+    ajv.removeSchema(copy);
+  }
+}
+
+/** Compiled validator of a JSON Schema output contract, cached by the contract's canonical JSON. */
+export function outputValidator(schema: JsonSchema): OutputValidator {
+  const known = byIdentity.get(schema);
+  if (known) return known;
+  const key = canonicalJson(schema);
+  let validator = byCanonicalJson.get(key);
+  if (!validator) {
+    validator = compile(schema, key);
+    if (byCanonicalJson.size >= MAX_CACHED_CONTRACTS) {
+      const oldest = byCanonicalJson.keys().next().value;
+      if (oldest !== undefined) byCanonicalJson.delete(oldest);
+    }
+    byCanonicalJson.set(key, validator);
+  }
+  byIdentity.set(schema, validator);
+  return validator;
+}
+
+/** True when the output is present and satisfies the output contract. */
+export function isSchemaValid(schema: JsonSchema, output: Record<string, unknown> | null): boolean {
+  return output !== null && outputValidator(schema)(output);
+}

@@ -1,0 +1,72 @@
+// The metrics overview as a pure summary of the registry's current state.
+import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from './types.js';
+
+export interface Overview {
+  totals: { systems: number; candidates: number; evalRuns: number; openIncidents: number; pendingApprovals: number };
+  systemsByRiskTier: Record<string, number>;
+  systemsByStatus: Record<string, number>;
+  candidatesByStatus: Record<string, number>;
+  evalRunsByStatus: Record<string, number>;
+  incidentsBySeverity: Record<string, number>;
+  systems: {
+    id: string;
+    name: string;
+    ownerTeam: string;
+    riskTier: string;
+    status: string;
+    activeReleases: AiSystem['activeReleases'];
+    openIncidents: number;
+    openBlockingIncidents: number;
+    candidates: number;
+    failedEvals: number;
+    awaitingApproval: number;
+  }[];
+}
+
+const count = <T>(items: T[], key: (item: T) => string) =>
+  items.reduce<Record<string, number>>((acc, item) => {
+    const k = key(item);
+    acc[k] = (acc[k] ?? 0) + 1;
+    return acc;
+  }, {});
+
+/** Summarises systems, candidates, runs and incidents by risk tier, status and system. */
+export function summariseOverview(input: {
+  systems: AiSystem[];
+  candidates: ReleaseCandidate[];
+  runs: EvalRun[];
+  incidents: Incident[];
+  pendingApprovals: number;
+}): Overview {
+  const open = input.incidents.filter((i) => i.status !== 'resolved');
+  return {
+    totals: {
+      systems: input.systems.length,
+      candidates: input.candidates.length,
+      evalRuns: input.runs.length,
+      openIncidents: open.length,
+      pendingApprovals: input.pendingApprovals,
+    },
+    systemsByRiskTier: count(input.systems, (s) => s.riskTier),
+    systemsByStatus: count(input.systems, (s) => s.status),
+    candidatesByStatus: count(input.candidates, (c) => c.status),
+    evalRunsByStatus: count(input.runs, (r) => r.status),
+    incidentsBySeverity: count(open, (i) => i.severity),
+    systems: input.systems.map((s) => {
+      const mine = input.candidates.filter((c) => c.systemId === s.id);
+      return {
+        id: s.id,
+        name: s.name,
+        ownerTeam: s.ownerTeam,
+        riskTier: s.riskTier,
+        status: s.status,
+        activeReleases: s.activeReleases,
+        openIncidents: open.filter((i) => i.systemId === s.id).length,
+        openBlockingIncidents: s.openBlockingIncidents,
+        candidates: mine.length,
+        failedEvals: mine.filter((c) => c.status === 'eval_failed').length,
+        awaitingApproval: mine.filter((c) => c.status === 'awaiting_approval').length,
+      };
+    }),
+  };
+}

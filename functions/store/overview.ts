@@ -1,0 +1,29 @@
+import { type Overview, summariseOverview } from '../domain/overview.js';
+import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from '../domain/types.js';
+import { queryAll } from './query.js';
+import type { StoreContext } from './unit-of-work.js';
+
+/**
+ * Reads the registry's index partitions (Queries, never a Scan) and summarises them. It reads every system,
+ * candidate, run and open incident: fine for hundreds of systems; beyond that, counters maintained in the
+ * transactions would replace it (noted in docs/architecture/failure-modes.md).
+ */
+export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: Set<string> } = {}): Promise<Overview> {
+  const [systems, candidates, runs, open, mitigating, pending] = await Promise.all([
+    queryAll<AiSystem>(ctx, { index: 'gsi1', partition: 'SYSTEMS' }),
+    queryAll<ReleaseCandidate>(ctx, { index: 'gsi2', partition: 'RC' }),
+    queryAll<EvalRun>(ctx, { index: 'gsi2', partition: 'RUN' }),
+    queryAll<Incident>(ctx, { index: 'gsi2', partition: 'INC#open' }),
+    queryAll<Incident>(ctx, { index: 'gsi2', partition: 'INC#mitigating' }),
+    queryAll<{ systemId: string }>(ctx, { index: 'gsi2', partition: 'APRQ#pending' }),
+  ]);
+  const keep = <T extends { systemId?: string; id?: string }>(items: T[], key: (i: T) => string) =>
+    filter.systemIds ? items.filter((i) => filter.systemIds?.has(key(i))) : items;
+  return summariseOverview({
+    systems: keep(systems, (s) => s.id),
+    candidates: keep(candidates, (c) => c.systemId),
+    runs: keep(runs, (r) => r.systemId),
+    incidents: keep([...open, ...mitigating], (i) => i.systemId),
+    pendingApprovals: keep(pending, (a) => a.systemId).length,
+  });
+}

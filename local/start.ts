@@ -1,0 +1,74 @@
+// `npm start`: the control plane on 127.0.0.1 with the seeded demo. Flags: --in-memory, --reset, --port N,
+// --data-dir DIR. Ctrl-C stops everything.
+import { parseArgs } from 'node:util';
+import { startLocalStack } from './stack.js';
+
+// Node 20 is supported here until the SDK drops it; its notice would bury the tokens printed below.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: {
+    'in-memory': { type: 'boolean', default: false },
+    reset: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    'data-dir': { type: 'string', default: process.env.DATA_DIR ?? '.data' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help) {
+  console.log('usage: npm start -- [--in-memory] [--reset] [--port N] [--data-dir DIR]');
+  process.exit(0);
+}
+
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`--port must be a port number, not ${values.port ?? process.env.PORT}`);
+  process.exit(2);
+}
+
+const log = (line: string) => console.log(line);
+let stopping = false;
+
+try {
+  const stack = await startLocalStack({
+    port,
+    dataDir: values['data-dir'],
+    inMemory: values['in-memory'],
+    reset: values.reset,
+    log: (line) =>
+      line.startsWith('GET ') || line.startsWith('POST ') || line.startsWith('PATCH ') ? log(`  ${line}`) : log(line),
+    onDynamoCrash: (output) => {
+      if (stopping) return;
+      console.error(`\nDynamoDB Local stopped unexpectedly; the control plane cannot go on.\n${output}`);
+      process.exit(1);
+    },
+  });
+  const summary = await stack.store.systems.listSystems({ limit: 100 });
+  log('');
+  log(`Governance control plane listening on ${stack.url}  (API under ${stack.url}/api)`);
+  log(
+    `DynamoDB Local at ${stack.dynamoEndpoint}, table ${stack.tableName}; ${summary.items.length} systems${stack.seeded ? ' (demo just seeded)' : ''}`,
+  );
+  log('');
+  log('Development tokens (valid 12 h; `npm run token -- --role ROLE` mints more):');
+  for (const { principal, token } of Object.values(stack.tokens)) {
+    log(`  ${principal.roles.join(',').padEnd(20)} ${principal.userId.padEnd(18)} ${token}`);
+  }
+  log('');
+  log('Local differences from AWS: DynamoDB Local listens on all interfaces (only loopback traffic is sent to it);');
+  log('eval runs execute in this process, not in Step Functions; no S3 audit archive yet. Ctrl-C stops everything.');
+
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal}: stopping …`);
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+} catch (error) {
+  console.error(`\nThe control plane could not start: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -42,8 +42,10 @@ export async function decideApproval(
   decision: Decision,
   comment: string | null,
 ): Promise<{ approval: ApprovalRecord; candidate: ReleaseCandidate }> {
-  const first = await getApproval(ctx, id);
-  const siblings = ((await getItem(ctx, keys.approval(id)))?.siblingIds as string[] | undefined) ?? [id];
+  const item = await getItem(ctx, keys.approval(id));
+  if (!item) throw new NotFoundError(`approval ${id} not found`, { id });
+  const first = toEntity<ApprovalRecord>(item);
+  const siblings = (item.siblingIds as string[] | undefined) ?? [id];
   const preload = [keys.candidate(first.candidateId), ...siblings.map(keys.approval)];
   const actor = { userId: reviewer.userId, name: reviewer.name, roles: reviewer.roles };
   const { result } = await runUnitOfWork(ctx, first.systemId, actor, preload, (tx) => {

@@ -1,0 +1,65 @@
+// The layering of ARCHITECTURE.md as rules the build checks (`npm run lint`).
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-is-pure',
+      comment: 'The domain core has no I/O: no store, API, workflows, local stack, AWS SDK or middy.',
+      severity: 'error',
+      from: { path: '^functions/domain/' },
+      to: { path: ['^functions/(store|api|workflows|audit|contracts)/', '^local/', '^seed/', '@aws-sdk', '@middy', 'node_modules/@aws-sdk', 'node_modules/@middy'] },
+    },
+    {
+      name: 'contracts-are-schemas',
+      comment: 'Contracts import zod and the domain vocabulary only, so the dashboard and CLI can share them.',
+      severity: 'error',
+      from: { path: '^functions/contracts/' },
+      to: { path: '^(functions/(store|api|workflows|audit)/|local/|seed/)' },
+    },
+    {
+      name: 'contracts-use-domain-vocabulary-only',
+      severity: 'error',
+      from: { path: '^functions/contracts/' },
+      to: { path: '^functions/domain/', pathNot: '^functions/domain/types\\.ts$' },
+    },
+    {
+      name: 'store-below-api',
+      comment: 'The store knows the domain, never the handlers or workflows.',
+      severity: 'error',
+      from: { path: '^functions/store/' },
+      to: { path: '^(functions/(api|workflows|contracts)/|local/|seed/)' },
+    },
+    {
+      name: 'workflows-below-api',
+      severity: 'error',
+      from: { path: '^functions/workflows/' },
+      to: { path: '^(functions/api/|local/|seed/)' },
+    },
+    {
+      name: 'runtime-never-imports-local-or-seed',
+      comment: 'Lambda code must not depend on the local stack or the demo seed.',
+      severity: 'error',
+      from: { path: '^functions/' },
+      to: { path: '^(local|seed|test|bench|lib|bin)/' },
+    },
+    {
+      name: 'lib-names-handlers-never-imports-them',
+      comment: 'CDK imports the table definition and the route manifest only; handlers are bundling entries by path.',
+      severity: 'error',
+      from: { path: '^(lib|bin)/' },
+      to: { path: '^functions/', pathNot: ['^functions/store/table-definition\\.ts$', '^functions/api/routes\\.json$'] },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+  },
+};

@@ -1,0 +1,39 @@
+// `npm run bench`: runs every benchmark and writes the figures to bench/results/latest.json (and prints them).
+// Figures from one run are compared with each other (ratios), never with fixed times: the machines are shared.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const only = process.argv.slice(2);
+const suites: Record<string, () => Promise<unknown>> = {
+  evalScoring: async () => (await import('./eval-scoring.js')).benchEvalScoring(),
+  store: async () => (await import('./store.js')).benchStore(),
+};
+try {
+  const { benchBundles } = await import('./bundles.js' as string);
+  suites.bundles = benchBundles;
+} catch {
+  // bundles benchmark arrives with the CDK stacks
+}
+
+const results: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+};
+for (const [name, run] of Object.entries(suites)) {
+  if (only.length && !only.includes(name)) continue;
+  process.stderr.write(`bench: ${name} …\n`);
+  const started = performance.now();
+  try {
+    results[name] = await run();
+  } catch (error) {
+    results[name] = { error: (error as Error).message };
+  }
+  process.stderr.write(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+const file = new URL('./results/latest.json', import.meta.url);
+await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+console.log(JSON.stringify(results, null, 2));
+console.error(`bench: figures written to ${file.pathname}`);

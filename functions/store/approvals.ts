@@ -1,5 +1,5 @@
 // Approval records: one required decision of one reviewer role on one candidate's snapshot.
-import { NotFoundError } from '../domain/errors.js';
+import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { approvalDecisionCheck } from '../domain/gate.js';
 import type { ApprovalRecord, ApprovalStatus, Principal, ReleaseCandidate, ReviewerRole } from '../domain/types.js';
 import { loadCandidate, setCandidate } from './candidates.js';
@@ -56,6 +56,10 @@ export async function decideApproval(
       .map((a) => toEntity<ApprovalRecord>(a));
     const approval = approvals.find((a) => a.id === id);
     if (!approval) throw new NotFoundError(`approval ${id} not found`, { id });
+    // A record of an earlier round no longer speaks for the candidate.
+    if (!candidate.approvalIds.includes(id) || tx.get(keys.approval(id))?.roundClosed) {
+      throw new ConflictError('this approval belongs to an earlier approval round', { code: 'INVALID_STATE' });
+    }
     approvalDecisionCheck({ candidate, approval, approvals, reviewer, decision });
     const decided: ApprovalRecord = {
       ...approval,
@@ -101,6 +105,15 @@ export async function decideApproval(
         : decision === 'rejected'
           ? 'rejected'
           : 'eval_passed';
+    if (decision !== 'approved') {
+      // A rejection or a request for changes ends the round: its other pending records leave the queue.
+      for (const other of approvals.filter((a) => a.id !== id && a.status === 'pending')) {
+        tx.update(keys.approval(other.id), {
+          set: { roundClosed: true, gsi2pk: 'APRQ#closed' },
+          conditions: [{ path: 'status', op: '=', value: 'pending' }],
+        });
+      }
+    }
     if (to && candidate.status === 'awaiting_approval') {
       setCandidate(tx, candidate, { status: to });
       next = { ...candidate, status: to, version: candidate.version + 1 };

@@ -25,6 +25,7 @@ export async function claimIdempotencyKey(
   requestHash: string,
 ): Promise<Claim> {
   const itemKey = keys.idempotency(scope, key);
+  const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
   try {
     await ctx.doc.send(
       new PutCommand({
@@ -34,9 +35,12 @@ export async function claimIdempotencyKey(
           itemType: 'idempotency',
           requestHash,
           state: 'in_progress',
-          ttl: Math.floor(ctx.now().getTime() / 1000) + DAY_SECONDS,
+          ttl: nowSeconds + DAY_SECONDS,
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        // DynamoDB deletes expired items lazily (DynamoDB Local never does), so an expired record counts as absent.
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
+        ExpressionAttributeNames: { '#ttl': 'ttl' },
+        ExpressionAttributeValues: { ':now': nowSeconds },
       }),
     );
     return { state: 'new' };
@@ -45,7 +49,7 @@ export async function claimIdempotencyKey(
   }
   const out = await ctx.doc.send(new GetCommand({ TableName: ctx.tableName, Key: itemKey, ConsistentRead: true }));
   const item = out.Item;
-  if (!item) return { state: 'in_progress' };
+  if (!item || (item.ttl as number) < nowSeconds) return { state: 'in_progress' };
   if (item.requestHash !== requestHash) return { state: 'mismatch' };
   if (item.state !== 'done') return { state: 'in_progress' };
   return { state: 'replay', response: item.response as StoredResponse };

@@ -55,6 +55,8 @@ export function createStore(options: {
   now?: () => Date;
   maxAttempts?: number;
   meter?: RequestMeter;
+  /** Queue units of work per system in this process (default true); tests of cross-process races turn it off. */
+  queuePerSystem?: boolean;
 }): GovernanceStore {
   const ctx: StoreContext = {
     doc: options.doc,
@@ -62,6 +64,7 @@ export function createStore(options: {
     now: options.now ?? (() => new Date()),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.meter ? { meter: options.meter } : {}),
+    ...(options.queuePerSystem === false ? {} : { queues: new Map() }),
   };
   const store = { ctx } as GovernanceStore;
   for (const [name, module] of Object.entries(modules)) {

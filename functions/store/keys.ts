@@ -106,5 +106,6 @@ export function toEntity<T>(item: Record<string, unknown>): T {
   delete entity.auditHash;
   delete entity.counters;
   delete entity.siblingIds;
+  delete entity.roundClosed;
   return entity as T;
 }

@@ -15,23 +15,55 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
 }
 
-/** Decodes a cursor back to an ExclusiveStartKey; anything that is not one of ours is a 400. */
-export function decodeCursor(cursor: string | undefined | null): Record<string, string> | undefined {
+export interface CursorShape {
+  /** The key attributes a LastEvaluatedKey of this query has: the table's, plus the index's for a GSI query. */
+  keyNames: string[];
+  partitionName: string;
+  partition: string;
+  sortName: string;
+  prefix?: string;
+}
+
+/**
+ * Decodes a cursor back to an ExclusiveStartKey. Anything that is not a key this very query could have returned
+ * (garbage, another list's cursor, a key missing an attribute) is a 400, never a DynamoDB error.
+ */
+export function decodeCursor(
+  cursor: string | undefined | null,
+  shape?: CursorShape,
+): Record<string, string> | undefined {
   if (cursor === undefined || cursor === null || cursor === '') return undefined;
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      parsed &&
-      typeof parsed === 'object' &&
-      !Array.isArray(parsed) &&
-      Object.entries(parsed).every(([k, v]) => /^(pk|sk|gsi[12]pk|gsi[12]sk)$/.test(k) && typeof v === 'string')
-    ) {
-      return parsed as Record<string, string>;
-    }
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    // fall through to the validation error
+    parsed = undefined;
   }
-  throw new ValidationError('cursor is not valid', { field: 'cursor' });
+  const valid =
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    !Array.isArray(parsed) &&
+    Object.entries(parsed as object).every(
+      ([k, v]) => /^(pk|sk|gsi[12]pk|gsi[12]sk)$/.test(k) && typeof v === 'string',
+    ) &&
+    isCompleteKey(parsed as Record<string, string>) &&
+    (!shape || matchesShape(parsed as Record<string, string>, shape));
+  if (!valid) throw new ValidationError('cursor is not valid for this list', { field: 'cursor' });
+  return parsed as Record<string, string>;
+}
+
+/** A LastEvaluatedKey always has the table's key and, for an index, both halves of the index's key. */
+function isCompleteKey(key: Record<string, string>): boolean {
+  if (!('pk' in key && 'sk' in key)) return false;
+  return ['gsi1', 'gsi2'].every((i) => `${i}pk` in key === `${i}sk` in key);
+}
+
+function matchesShape(key: Record<string, string>, shape: CursorShape): boolean {
+  const names = Object.keys(key).sort();
+  const expected = [...shape.keyNames].sort();
+  if (names.length !== expected.length || names.some((n, i) => n !== expected[i])) return false;
+  if (key[shape.partitionName] !== shape.partition) return false;
+  return !shape.prefix || (key[shape.sortName] ?? '').startsWith(shape.prefix);
 }
 
 /** Clamps a requested page size to the allowed range. */

@@ -1,4 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../domain/errors.js';
 import { buildCondition, type Condition } from './expressions.js';
 import { toEntity } from './keys.js';
 import { decodeCursor, encodeCursor, type Page, pageSize } from './pagination.js';
@@ -33,7 +34,15 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
     values[':prefix'] = spec.prefix;
     keyCondition += ' AND begins_with(#sk, :prefix)';
   }
-  const out = await ctx.doc.send(
+  const exclusiveStartKey = decodeCursor(spec.cursor, {
+    keyNames: spec.index ? ['pk', 'sk', pkName, skName] : ['pk', 'sk'],
+    partitionName: pkName,
+    partition: spec.partition,
+    sortName: skName,
+    ...(spec.prefix ? { prefix: spec.prefix } : {}),
+  });
+  const out = await sendQuery(
+    ctx,
     new QueryCommand({
       TableName: ctx.tableName,
       ...(spec.index ? { IndexName: spec.index } : { ConsistentRead: true }),
@@ -43,12 +52,25 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
       ExpressionAttributeValues: values,
       Limit: pageSize(spec.limit),
       ScanIndexForward: !spec.newestFirst,
-      ExclusiveStartKey: decodeCursor(spec.cursor),
+      ExclusiveStartKey: exclusiveStartKey,
       ReturnConsumedCapacity: 'TOTAL',
     }),
+    exclusiveStartKey !== undefined,
   );
   meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
   return { items: (out.Items ?? []).map((item) => toEntity<T>(item)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+}
+
+/** Sends a Query; DynamoDB's refusal of a start key it did not issue is the caller's bad cursor, not a 500. */
+async function sendQuery(ctx: StoreContext, command: QueryCommand, withCursor: boolean) {
+  try {
+    return await ctx.doc.send(command);
+  } catch (error) {
+    if (withCursor && (error as Error).name === 'ValidationException') {
+      throw new ValidationError('cursor is not valid for this list', { field: 'cursor' });
+    }
+    throw error;
+  }
 }
 
 /** Every item of a partition (paging internally): for bounded sets such as a system's promotion history. */

@@ -19,10 +19,12 @@ export interface StoreContext {
   doc: DynamoDBDocumentClient;
   tableName: string;
   now: () => Date;
-  /** Attempts of one unit of work under contention before a 503. */
+  /** Attempts of one unit of work under contention before a 503 (also bounded by 20 s). */
   maxAttempts?: number;
   /** Counts requests per operation, for the benchmark of requests per governed action. */
   meter?: RequestMeter;
+  /** Tail of the queue of units of work per system in this process (see withSystemQueue). */
+  queues?: Map<string, Promise<unknown>>;
 }
 
 export interface RequestMeter {
@@ -160,15 +162,44 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  * wrote with the audit events and the new audit head. Retries, bounded and with jittered backoff, when another
  * change of the same system committed first; errors that `work` throws (domain refusals) are never retried.
  */
-export async function runUnitOfWork<T>(
+export function runUnitOfWork<T>(
   ctx: StoreContext,
   systemId: string,
   actor: Actor,
   preload: Key[],
   work: (tx: SystemTx) => T | Promise<T>,
 ): Promise<{ result: T; events: AuditEvent[] }> {
-  const maxAttempts = ctx.maxAttempts ?? 14;
-  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+  return withSystemQueue(ctx, systemId, () => attemptUnitOfWork(ctx, systemId, actor, preload, work));
+}
+
+/**
+ * Queues the units of work of one system within this process, so that concurrent requests served by one process
+ * (the local stack, a test) do not defeat each other's transactions only to retry. Correctness never depends on
+ * it: across processes (Lambda containers) the audit-head condition and the retries keep the chain whole.
+ */
+function withSystemQueue<T>(ctx: StoreContext, systemId: string, fn: () => Promise<T>): Promise<T> {
+  if (!ctx.queues) return fn();
+  const queues = ctx.queues;
+  const previous = queues.get(systemId) ?? Promise.resolve();
+  const next = previous.then(fn, fn);
+  const tail = next.catch(() => undefined);
+  queues.set(systemId, tail);
+  void tail.then(() => {
+    if (queues.get(systemId) === tail) queues.delete(systemId);
+  });
+  return next;
+}
+
+async function attemptUnitOfWork<T>(
+  ctx: StoreContext,
+  systemId: string,
+  actor: Actor,
+  preload: Key[],
+  work: (tx: SystemTx) => T | Promise<T>,
+): Promise<{ result: T; events: AuditEvent[] }> {
+  const maxAttempts = ctx.maxAttempts ?? 40;
+  const deadline = Date.now() + 20_000;
+  for (let attempt = 0; attempt < maxAttempts && Date.now() < deadline; attempt++) {
     const metaKey = keys.system(systemId);
     const loaded = await batchGet(ctx, [metaKey, ...preload]);
     const meta = loaded.get(itemKey(metaKey)) as SystemMeta | undefined;
@@ -178,7 +209,7 @@ export async function runUnitOfWork<T>(
     const outcome = await commit(ctx, tx);
     if (outcome === 'committed') return { result, events: tx.events };
     if (outcome instanceof Error) throw outcome;
-    await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt));
+    await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
   }
   throw new ContentionError('the system is changing too fast; try again', { systemId });
 }

@@ -1,20 +1,24 @@
 // Builders of governed state for store tests: a system with approved artefacts and a dataset, and candidates
 // taken quickly to a given point of their lifecycle (submitted, evaluated, awaiting approval, approved, active).
-import type {
-  AiSystem,
-  ApprovalRecord,
-  Environment,
-  EvalDataset,
-  ModelConfigVersion,
-  Principal,
-  PromptVersion,
-  ReleaseCandidate,
-  ReviewerRole,
-  Threshold,
+import {
+  type AiSystem,
+  type ApprovalRecord,
+  type Environment,
+  type EvalDataset,
+  METRIC_NAMES,
+  type Metrics,
+  type ModelConfigVersion,
+  type Principal,
+  type PromptVersion,
+  type ReleaseCandidate,
+  type ReviewerRole,
+  type Threshold,
 } from '../../functions/domain/types.js';
+import type { EvalOutcome } from '../../functions/store/eval-runs.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
 import type { SystemInput } from '../../functions/store/systems.js';
 import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner.js';
+import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
 import { cases, modelConfigInput, promptInput, systemInput } from './fixtures.js';
 import { actorOf, principal } from './store.js';
 
@@ -91,6 +95,12 @@ export interface CandidateOptions {
   promptVersionId?: string;
   modelConfigId?: string;
   datasetIds?: string[];
+  /**
+   * How the candidate is evaluated: `simulated` runs the in-process eval runner (per-case evidence, real metrics);
+   * `recorded` queues, starts and completes the run with a passing verdict directly in the store, in three
+   * transactions, for tests that need many evaluated candidates and not their evidence.
+   */
+  evaluation?: 'simulated' | 'recorded';
 }
 
 /** A draft candidate of the governed system's artefacts. */
@@ -124,7 +134,33 @@ export async function runSimulatedEval(store: GovernanceStore, candidateId: stri
   return store.candidates.getCandidate(candidateId);
 }
 
-/** A submitted candidate with a finished simulated eval run (passed with the default thresholds). */
+/** A passing verdict, as an eval run's last step would record it. */
+export function passingOutcome(): EvalOutcome {
+  const metrics = Object.fromEntries(METRIC_NAMES.map((m) => [m, null])) as Metrics;
+  metrics.accuracy = 1;
+  return {
+    passed: true,
+    metrics,
+    slices: [],
+    thresholdVerdicts: [{ metric: 'accuracy', direction: 'min', threshold: 0, actual: 1, passed: true }],
+    comparisons: [],
+    failureReasons: [],
+  };
+}
+
+/** Queues, starts and completes an eval run of a submitted candidate with `outcome`, without executing cases. */
+export async function recordEval(
+  store: GovernanceStore,
+  candidateId: string,
+  outcome: EvalOutcome = passingOutcome(),
+): Promise<ReleaseCandidate> {
+  const { run } = await store.evalRuns.createEvalRun(owner, candidateId, 'simulated');
+  await store.evalRuns.startEvalRun(EVAL_SERVICE_ACTOR, run.id);
+  await store.evalRuns.completeEvalRun(EVAL_SERVICE_ACTOR, run.id, outcome);
+  return store.candidates.getCandidate(candidateId);
+}
+
+/** A submitted candidate with a finished eval run (passed with the default thresholds). */
 export async function evaluatedCandidate(
   store: GovernanceStore,
   base: GovernedSystem,
@@ -132,7 +168,7 @@ export async function evaluatedCandidate(
 ): Promise<ReleaseCandidate> {
   const draft = await draftCandidate(store, base, options);
   await store.candidates.submitCandidate(owner, draft.id);
-  return runSimulatedEval(store, draft.id);
+  return options.evaluation === 'recorded' ? recordEval(store, draft.id) : runSimulatedEval(store, draft.id);
 }
 
 /** An evaluated candidate whose approval round is open. */

@@ -13,8 +13,14 @@ export function dynamoEndpoint(): string {
 
 /** Creates a uniquely named table and a store over it; `drop()` deletes the table. */
 export async function createTestStore(
-  options: { now?: () => Date; maxAttempts?: number; meter?: RequestMeter } = {},
-): Promise<{ store: GovernanceStore; tableName: string; drop: () => Promise<void> }> {
+  options: { now?: () => Date; maxAttempts?: number; meter?: RequestMeter; queuePerSystem?: boolean } = {},
+): Promise<{
+  store: GovernanceStore;
+  tableName: string;
+  drop: () => Promise<void>;
+  /** Another store over the same table, as a second process (Lambda container) would have. */
+  peer: (peerOptions?: { queuePerSystem?: boolean }) => GovernanceStore;
+}> {
   const doc = createDocumentClient({ endpoint: dynamoEndpoint() });
   const tableName = `test-${randomUUID()}`;
   await doc.send(new CreateTableCommand(createTableInput(tableName)));
@@ -23,6 +29,7 @@ export async function createTestStore(
     store,
     tableName,
     drop: async () => void (await doc.send(new DeleteTableCommand({ TableName: tableName }))),
+    peer: (peerOptions = {}) => createStore({ doc, tableName, ...peerOptions }),
   };
 }
 

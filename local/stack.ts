@@ -1,6 +1,7 @@
 // The control plane on one machine: DynamoDB Local, the table from the shared definition, the demo seed, the
 // same Lambda handlers behind a local HTTP server, development tokens verified by the production code path.
-import { mkdir, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
@@ -11,6 +12,7 @@ import { API_MODULES } from '../functions/api/routes.js';
 import type { Principal } from '../functions/domain/types.js';
 import { createDocumentClient } from '../functions/store/client.js';
 import { createStore, type GovernanceStore } from '../functions/store/index.js';
+import { configureCursorSecret } from '../functions/store/pagination.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../functions/workflows/eval-runner.js';
 import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
@@ -63,6 +65,17 @@ export async function ensureTable(doc: DynamoDBDocumentClient, tableName: string
   return true;
 }
 
+/** A random secret kept in a file (mode 0600), created on first use. */
+async function loadOrCreateSecret(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const secret = randomBytes(32).toString('base64url');
+    await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' }).catch(() => undefined);
+    return (await readFile(file, 'utf8')).trim();
+  }
+}
+
 /** Starts the local stack; `stop()` undoes everything it started. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -87,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
     const store = createStore({ doc, tableName });
     const keys = await loadOrCreateDevKeys(devKeysDir(dataDir));
+    configureCursorSecret(await loadOrCreateSecret(join(devKeysDir(dataDir), 'cursor-secret')));
     const verifyToken = createTokenVerifier({
       issuer: keys.issuer,
       audience: keys.audience,

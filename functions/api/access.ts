@@ -6,6 +6,7 @@ import {
   assertCanWriteSystemArtefacts,
   canReadSystem,
 } from '../domain/authorization.js';
+import { NotFoundError } from '../domain/errors.js';
 import type { AiSystem, Principal } from '../domain/types.js';
 import type { Page } from '../store/index.js';
 import type { Request } from './http.js';
@@ -19,6 +20,24 @@ export async function systemFor(req: Request<unknown, unknown>, systemId: string
   if (access === 'write') assertCanWriteSystemArtefacts(req.principal, system);
   if (access === 'promote') assertCanPromote(req.principal, system);
   return system;
+}
+
+/**
+ * Loads the system of a child object (prompt, candidate, approval, ...) and asserts access; a principal who may not
+ * see the system gets exactly the answer of an id that does not exist, naming the child, never its system.
+ */
+export async function childAccess(
+  req: Request<unknown, unknown>,
+  child: { id: string; systemId: string },
+  label: string,
+  access: Access,
+): Promise<AiSystem> {
+  try {
+    return await systemFor(req, child.systemId, access);
+  } catch (error) {
+    if (error instanceof NotFoundError) throw new NotFoundError(`${label} ${child.id} not found`, { id: child.id });
+    throw error;
+  }
 }
 
 /** Keeps only the items of systems the principal may read (lists are queried first, then filtered per object). */

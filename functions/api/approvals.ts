@@ -1,6 +1,6 @@
 import { decisionRequest, listApprovalsQuery, reasonedDecisionRequest } from '../contracts/index.js';
 import type { Decision } from '../store/approvals.js';
-import { readable, systemFor } from './access.js';
+import { childAccess, readable, } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
@@ -12,7 +12,7 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
     body: reasoned ? reasonedDecisionRequest : decisionRequest,
     handle: async (req) => {
       const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
-      await systemFor(req, approval.systemId, 'read');
+      await childAccess(req, approval, 'approval', 'read');
       const out = await req.deps.store.approvals.decideApproval(
         req.principal,
         approval.id,
@@ -43,7 +43,7 @@ export const routes: Route[] = [
     summary: 'One approval record',
     handle: async (req) => {
       const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
-      await systemFor(req, approval.systemId, 'read');
+      await childAccess(req, approval, 'approval', 'read');
       return { status: 200, body: approval };
     },
   }),

@@ -8,13 +8,13 @@ import {
 } from '../contracts/index.js';
 import { assertReviewerRole } from '../domain/authorization.js';
 import type { ArtefactKind } from '../store/artefacts.js';
-import { actorOf, readable, systemFor } from './access.js';
+import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { type Route, route } from './http.js';
 
 export function artefactRoutes(kind: ArtefactKind, base: string, label: string, create: z.ZodType): Route[] {
   const load = async (req: Parameters<Route['handle']>[0]) => {
     const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id as string);
-    await systemFor(req, artefact.systemId, 'read');
+    await childAccess(req, artefact, label, 'read');
     return artefact;
   };
   const review = (to: 'approved' | 'rejected', verb: string) =>
@@ -86,7 +86,7 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
       summary: `Submit a draft ${label} for review; it is immutable from then on`,
       handle: async (req) => {
         const artefact = await load(req);
-        await systemFor(req, artefact.systemId, 'write');
+        await childAccess(req, artefact, label, 'write');
         const out = await req.deps.store.artefacts.transitionArtefact(
           actorOf(req.principal),
           kind,

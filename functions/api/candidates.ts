@@ -6,7 +6,7 @@ import {
   rollbackRequest,
   runEvalsRequest,
 } from '../contracts/index.js';
-import { actorOf, readable, systemFor } from './access.js';
+import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
@@ -14,7 +14,7 @@ const base = '/api/release-candidates';
 
 async function loadCandidate(req: Request<unknown, unknown>, access: 'read' | 'write' | 'promote') {
   const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
-  await systemFor(req, candidate.systemId, access);
+  await childAccess(req, candidate, 'release candidate', access);
   return candidate;
 }
 

@@ -1,5 +1,5 @@
 import { createDatasetRequest, listDatasetsQuery, pageQuery } from '../contracts/index.js';
-import { actorOf, readable, systemFor } from './access.js';
+import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
@@ -34,7 +34,7 @@ export const routes: Route[] = [
     query: pageQuery,
     handle: async (req) => {
       const dataset = await req.deps.store.datasets.getDataset(req.params.id as string);
-      await systemFor(req, dataset.systemId, 'read');
+      await childAccess(req, dataset, 'dataset', 'read');
       const cases = await req.deps.store.datasets.listDatasetCases(dataset.id, req.query);
       return { status: 200, body: { ...dataset, cases } };
     },

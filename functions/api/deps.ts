@@ -3,6 +3,7 @@
 import type { Principal } from '../domain/types.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { createStore, type GovernanceStore } from '../store/index.js';
+import { configureCursorSecret } from '../store/pagination.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
@@ -25,6 +26,7 @@ export function configureDeps(deps: Deps): void {
 /** The dependencies of this container: configured ones, or ones built from the Lambda environment. */
 export function getDeps(): Deps {
   if (!configured) {
+    configureCursorSecret(process.env.CURSOR_SECRET);
     const store = createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
     configured = {
       store,

@@ -1,12 +1,12 @@
 import { listEvalRunsQuery, pageQuery, submitResultsRequest } from '../contracts/index.js';
 import { submitEvalResults } from '../workflows/eval-steps.js';
-import { actorOf, readable, systemFor } from './access.js';
+import { actorOf, childAccess, readable, } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
 async function loadRun(req: Request<unknown, unknown>, access: 'read' | 'write') {
   const run = await req.deps.store.evalRuns.getEvalRun(req.params.id as string);
-  await systemFor(req, run.systemId, access);
+  await childAccess(req, run, 'eval run', access);
   return run;
 }
 
@@ -25,7 +25,7 @@ export const routes: Route[] = [
     handle: async (req) => {
       if (req.query.candidateId) {
         const candidate = await req.deps.store.candidates.getCandidate(req.query.candidateId);
-        await systemFor(req, candidate.systemId, 'read');
+        await childAccess(req, candidate, 'release candidate', 'read');
       }
       const page = await req.deps.store.evalRuns.listEvalRuns({ candidateId: req.query.candidateId }, req.query);
       return { status: 200, body: await readable(req, page) };

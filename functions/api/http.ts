@@ -9,6 +9,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UnprocessableError,
+  UnsupportedMediaTypeError,
   ValidationError,
 } from '../domain/errors.js';
 import type { Principal } from '../domain/types.js';
@@ -78,7 +79,7 @@ function parseBody(event: APIGatewayProxyEventV2, r: Route): unknown {
     throw new PayloadTooLargeError(`the body is larger than ${r.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`);
   }
   const contentType = (event.headers['content-type'] ?? 'application/json').toLowerCase();
-  if (!contentType.includes('json')) throw new ValidationError('send the body as application/json');
+  if (!contentType.includes('json')) throw new UnsupportedMediaTypeError('send the body as application/json');
   let parsed: unknown;
   try {
     parsed = raw.trim() === '' ? {} : JSON.parse(raw);
@@ -102,7 +103,11 @@ export function matchPath(pattern: string, path: string): Record<string, string>
     const v = b[i] as string;
     if (p.startsWith('{') && p.endsWith('}')) {
       if (!v) return null;
-      params[p.slice(1, -1)] = decodeURIComponent(v);
+      try {
+        params[p.slice(1, -1)] = decodeURIComponent(v);
+      } catch {
+        throw new ValidationError('the path is not validly percent-encoded');
+      }
     } else if (p !== v) return null;
   }
   return params;
@@ -124,6 +129,31 @@ function findRoute(routes: Route[], event: APIGatewayProxyEventV2): { route: Rou
   throw new NotFoundError(`no route for ${method} ${path}`);
 }
 
+/** The id prefix of each resource's `{id}` path parameter. */
+const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
+  systems: 'sys',
+  prompts: 'pv',
+  'model-configs': 'mc',
+  'eval-datasets': 'ds',
+  'release-candidates': 'rc',
+  'eval-runs': 'run',
+  approvals: 'apr',
+  incidents: 'inc',
+};
+
+/** Refuses malformed ids before any lookup: a 400 names the parameter, and no key of 2 KB ever reaches DynamoDB. */
+function validateParams(r: Route, params: Record<string, string>) {
+  const resource = r.path.split('/')[2] ?? '';
+  const prefix = ID_PREFIX_BY_RESOURCE[resource];
+  for (const [name, value] of Object.entries(params)) {
+    if (name === 'id' && prefix && !new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value)) {
+      throw new ValidationError(`${name} must be a ${prefix}_ id`, {
+        errors: [{ path: name, message: `must be a ${prefix}_ id` }],
+      });
+    }
+  }
+}
+
 function requestHash(event: APIGatewayProxyEventV2): string {
   return createHash('sha256')
     .update(`${event.requestContext.http.method} ${event.rawPath}\n${event.body ?? ''}`)
@@ -139,6 +169,7 @@ export function createHttpHandler(routes: Route[], getDeps: () => Promise<Deps> 
     const requestId = context?.awsRequestId ?? event.requestContext.requestId;
     const { route: r, params } = findRoute(routes, event);
     const deps = await getDeps();
+    validateParams(r, params);
     const principal = r.public
       ? ({ userId: 'anonymous', name: 'anonymous', roles: [], teams: [], systems: [] } satisfies Principal)
       : await deps.verifyToken(event.headers.authorization);

@@ -5,7 +5,7 @@ import {
   resolveIncidentRequest,
 } from '../contracts/index.js';
 import { ForbiddenError } from '../domain/errors.js';
-import { actorOf, readable, systemFor } from './access.js';
+import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
@@ -16,7 +16,7 @@ function assertNotReadOnly(req: Request<unknown, unknown>) {
 
 async function loadIncident(req: Request<unknown, unknown>) {
   const incident = await req.deps.store.incidents.getIncident(req.params.id as string);
-  await systemFor(req, incident.systemId, 'read');
+  await childAccess(req, incident, 'incident', 'read');
   return incident;
 }
 

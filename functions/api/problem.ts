@@ -36,7 +36,7 @@ export function problem(
   detail: string,
   extensions: Record<string, unknown> = {},
 ): Problem {
-  return { type: `/problems/${type}`, title: TITLES[status] ?? 'Error', status, detail, ...extensions };
+  return { ...extensions, type: `/problems/${type}`, title: TITLES[status] ?? 'Error', status, detail };
 }
 
 /** Maps any thrown value to a problem document. */
@@ -67,7 +67,13 @@ export function toProblem(error: unknown, instance?: string): Problem {
 export function problemResponse(p: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: p.status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', ...headers },
+    headers: {
+      'content-type': PROBLEM_CONTENT_TYPE,
+      'cache-control': 'no-store',
+      // RFC 6750: a 401 names the scheme the caller must use.
+      ...(p.status === 401 ? { 'www-authenticate': 'Bearer realm="governance"' } : {}),
+      ...headers,
+    },
     body: JSON.stringify(p),
   };
 }

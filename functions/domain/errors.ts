@@ -68,6 +68,11 @@ export class PayloadTooLargeError extends GovernanceError {
   readonly type = 'payload-too-large';
 }
 
+export class UnsupportedMediaTypeError extends GovernanceError {
+  readonly status = 415;
+  readonly type = 'unsupported-media-type';
+}
+
 /** A lifecycle transition that the state machine of the artefact does not allow. */
 export class InvalidTransitionError extends GovernanceError {
   readonly status = 409;

@@ -8,7 +8,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../domain/errors.js';
-import { blockedReasons } from '../domain/gate.js';
+import { BLOCK_REASON_ORDER, blockedReasons } from '../domain/gate.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { DEFAULT_POLICY, requiredApprovals } from '../domain/policy.js';
@@ -354,7 +354,11 @@ function artefactReasons(i: GateInputs): BlockReason[] {
 }
 
 function reasonsFor(i: GateInputs, environment: Environment, expectedActiveCandidateId?: string | null) {
-  const requiredRoles = requiredApprovals(i.system.riskTier, environment, DEFAULT_POLICY);
+  // The roles of the approval round and those the current risk tier asks for: raising a system's tier after
+  // approval adds roles (the candidate must be rebuilt and approved again); lowering it never removes any.
+  const requiredRoles = [
+    ...new Set([...requiredApprovals(i.system.riskTier, environment, DEFAULT_POLICY), ...i.candidate.requiredRoles]),
+  ];
   const input = {
     system: i.system,
     candidate: i.candidate,
@@ -364,7 +368,10 @@ function reasonsFor(i: GateInputs, environment: Environment, expectedActiveCandi
     requiredRoles,
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
   };
-  return { input, requiredRoles, reasons: [...blockedReasons(input), ...artefactReasons(i)] };
+  const reasons = [...blockedReasons(input), ...artefactReasons(i)];
+  // One stable order for pipelines, the CLI and the dashboard (Array.prototype.sort is stable).
+  reasons.sort((a, b) => BLOCK_REASON_ORDER.indexOf(a.code) - BLOCK_REASON_ORDER.indexOf(b.code));
+  return { input, requiredRoles, reasons };
 }
 
 /** A lone ACTIVE_RELEASE_CHANGED is its own 409 (never retried); any other mix is a gate block listing them all. */
@@ -494,6 +501,7 @@ export async function promoteCandidate(
         environment,
         promotionId: promotion.id,
         snapshotHash: candidate.snapshotHash,
+        ...(system.status === 'draft' ? { systemStatus: 'active' } : {}),
       },
       reason: input.reason ?? null,
     });

@@ -35,12 +35,14 @@ export async function claimIdempotencyKey(
           itemType: 'idempotency',
           requestHash,
           state: 'in_progress',
+          claimedAt: nowSeconds,
           ttl: nowSeconds + DAY_SECONDS,
         },
         // DynamoDB deletes expired items lazily (DynamoDB Local never does), so an expired record counts as absent.
-        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
-        ExpressionAttributeNames: { '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':now': nowSeconds },
+        // A claim whose request died before completing (a crashed process) is abandoned after a minute.
+        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now OR (#state = :claimed AND #at < :abandoned)',
+        ExpressionAttributeNames: { '#ttl': 'ttl', '#state': 'state', '#at': 'claimedAt' },
+        ExpressionAttributeValues: { ':now': nowSeconds, ':claimed': 'in_progress', ':abandoned': nowSeconds - 60 },
       }),
     );
     return { state: 'new' };

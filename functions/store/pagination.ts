@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { ValidationError } from '../domain/errors.js';
 
 export interface Page<T> {
@@ -9,10 +10,39 @@ export interface Page<T> {
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 
-/** Encodes a LastEvaluatedKey as an opaque, URL-safe cursor. */
+let cursorKey: Buffer | undefined;
+
+/**
+ * Seals cursors with AES-256-GCM under a key derived from `secret`, so that a list filtered per object never hands
+ * out the key of an item the caller may not see (a plain LastEvaluatedKey names it). Every process serving the same
+ * API must use the same secret (CURSOR_SECRET in AWS; a file under .data/keys locally).
+ */
+export function configureCursorSecret(secret: string | undefined): void {
+  cursorKey = secret ? createHash('sha256').update(`cursor:${secret}`).digest() : undefined;
+}
+
+/** Encodes a LastEvaluatedKey as an opaque, URL-safe cursor (sealed when a cursor secret is configured). */
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   if (!key) return null;
-  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  const plain = Buffer.from(JSON.stringify(key), 'utf8');
+  if (!cursorKey) return plain.toString('base64url');
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', cursorKey, iv);
+  const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
+  return `s.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+}
+
+function openCursor(cursor: string): string | undefined {
+  if (!cursorKey) return cursor.startsWith('s.') ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!cursor.startsWith('s.')) return undefined;
+  try {
+    const raw = Buffer.from(cursor.slice(2), 'base64url');
+    const decipher = createDecipheriv('aes-256-gcm', cursorKey, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CursorShape {
@@ -35,7 +65,8 @@ export function decodeCursor(
   if (cursor === undefined || cursor === null || cursor === '') return undefined;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const text = openCursor(cursor);
+    parsed = text === undefined ? undefined : JSON.parse(text);
   } catch {
     parsed = undefined;
   }

@@ -105,7 +105,7 @@ export async function createSystem(
 /** The system, or a 404. */
 export async function getSystem(ctx: StoreContext, id: string): Promise<AiSystem> {
   const item = await getItem(ctx, keys.system(id));
-  if (!item) throw new NotFoundError(`system ${id} not found`, { systemId: id });
+  if (!item) throw new NotFoundError(`system ${id} not found`, { id });
   return toEntity<AiSystem>(item);
 }
 

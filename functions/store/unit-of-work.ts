@@ -137,6 +137,7 @@ export async function batchGet(ctx: StoreContext, wanted: Key[]): Promise<Map<st
       request = rest?.length ? { [ctx.tableName]: { Keys: rest, ConsistentRead: true } } : undefined;
       if (request) await sleep(20 * 2 ** round);
     }
+    if (request) throw new ContentionError('DynamoDB kept keys unprocessed; try again');
   }
   return found;
 }

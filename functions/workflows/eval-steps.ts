@@ -186,6 +186,12 @@ export async function submitEvalResults(
     throw new ConflictError(`eval run ${run.id} is ${run.status}`, { code: 'INVALID_STATE' });
   const m = await loadRunMaterial(store, runId);
   const index = new Map(m.cases.map((c, i) => [c.caseId, i]));
+  if (index.size !== m.cases.length) {
+    throw new ConflictError(
+      "the candidate's datasets share case ids, so submitted outputs cannot be matched to cases; use datasets with distinct case ids",
+      { code: 'INVALID_STATE' },
+    );
+  }
   const seen = new Set<string>();
   const unknown: string[] = [];
   for (const s of submissions) {

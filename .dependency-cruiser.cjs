@@ -7,7 +7,17 @@ module.exports = {
       comment: 'The domain core has no I/O: no store, API, workflows, local stack, AWS SDK or middy.',
       severity: 'error',
       from: { path: '^functions/domain/' },
-      to: { path: ['^functions/(store|api|workflows|audit|contracts)/', '^local/', '^seed/', '@aws-sdk', '@middy', 'node_modules/@aws-sdk', 'node_modules/@middy'] },
+      to: {
+        path: [
+          '^functions/(store|api|workflows|audit|contracts)/',
+          '^local/',
+          '^seed/',
+          '@aws-sdk',
+          '@middy',
+          'node_modules/@aws-sdk',
+          'node_modules/@middy',
+        ],
+      },
     },
     {
       name: 'contracts-are-schemas',
@@ -47,7 +57,10 @@ module.exports = {
       comment: 'CDK imports the table definition and the route manifest only; handlers are bundling entries by path.',
       severity: 'error',
       from: { path: '^(lib|bin)/' },
-      to: { path: '^functions/', pathNot: ['^functions/store/table-definition\\.ts$', '^functions/api/routes\\.json$'] },
+      to: {
+        path: '^functions/',
+        pathNot: ['^functions/store/table-definition\\.ts$', '^functions/api/routes\\.json$'],
+      },
     },
     {
       name: 'no-circular',
@@ -60,6 +73,10 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.json'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
   },
 };

@@ -19,7 +19,12 @@ try {
 
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),
-  machine: { node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30) },
+  machine: {
+    node: process.version,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+  },
 };
 for (const [name, run] of Object.entries(suites)) {
   if (only.length && !only.includes(name)) continue;

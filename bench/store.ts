@@ -15,7 +15,13 @@ import { startDynamoDbLocal } from '../local/dynamodb.js';
 import { cases, LENIENT_THRESHOLDS, modelConfigInput, promptInput, systemInput } from '../test/support/fixtures.js';
 
 const owner = { userId: 'omar.owner', name: 'Omar', roles: ['model_owner' as const] };
-const reviewer = { userId: 'tessa.technical', name: 'Tessa', roles: ['reviewer:technical' as const], teams: [], systems: [] };
+const reviewer = {
+  userId: 'tessa.technical',
+  name: 'Tessa',
+  roles: ['reviewer:technical' as const],
+  teams: [],
+  systems: [],
+};
 
 function freshMeter(): RequestMeter {
   return { reads: 0, writes: 0, readCapacity: 0, writeCapacity: 0 };
@@ -24,7 +30,15 @@ function freshMeter(): RequestMeter {
 async function measure<T>(meter: RequestMeter, fn: () => Promise<T>) {
   Object.assign(meter, freshMeter());
   const result = await fn();
-  return { result, figures: { reads: meter.reads, writes: meter.writes, readCapacity: meter.readCapacity, writeCapacity: meter.writeCapacity } };
+  return {
+    result,
+    figures: {
+      reads: meter.reads,
+      writes: meter.writes,
+      readCapacity: meter.readCapacity,
+      writeCapacity: meter.writeCapacity,
+    },
+  };
 }
 
 async function requestsPerAction(store: GovernanceStore, meter: RequestMeter) {
@@ -33,14 +47,29 @@ async function requestsPerAction(store: GovernanceStore, meter: RequestMeter) {
   const prompt = await measure(meter, () => store.artefacts.createPrompt(owner, promptInput(system.id)));
   figures.newVersion = prompt.figures;
   const config = await store.artefacts.createModelConfig(owner, modelConfigInput(system.id));
-  for (const [kind, id] of [['prompt', prompt.result.id], ['model_config', config.id]] as const) {
+  for (const [kind, id] of [
+    ['prompt', prompt.result.id],
+    ['model_config', config.id],
+  ] as const) {
     await store.artefacts.transitionArtefact(owner, kind, id, 'in_review', null);
     await store.artefacts.transitionArtefact(reviewer, kind, id, 'approved', null);
   }
-  const dataset = await store.datasets.createDataset(owner, { systemId: system.id, name: 'base', kind: 'baseline', description: '', cases: cases(10) });
+  const dataset = await store.datasets.createDataset(owner, {
+    systemId: system.id,
+    name: 'base',
+    kind: 'baseline',
+    description: '',
+    cases: cases(10),
+  });
   const rc = await store.candidates.createCandidate(owner, {
-    systemId: system.id, name: 'rc', environment: 'production', promptVersionId: prompt.result.id, modelConfigId: config.id,
-    datasetIds: [dataset.id], thresholds: LENIENT_THRESHOLDS, notes: '',
+    systemId: system.id,
+    name: 'rc',
+    environment: 'production',
+    promptVersionId: prompt.result.id,
+    modelConfigId: config.id,
+    datasetIds: [dataset.id],
+    thresholds: LENIENT_THRESHOLDS,
+    notes: '',
   });
   await store.candidates.submitCandidate(owner, rc.id);
   const { run } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
@@ -52,7 +81,12 @@ async function requestsPerAction(store: GovernanceStore, meter: RequestMeter) {
   const current = await store.evalRuns.getEvalRun(run.id);
   const recorded = await measure(meter, () =>
     store.evalRuns.completeEvalRun(owner, run.id, {
-      passed: true, metrics: current.metrics ?? ({} as never), slices: [], thresholdVerdicts: [], comparisons: [], failureReasons: [],
+      passed: true,
+      metrics: current.metrics ?? ({} as never),
+      slices: [],
+      thresholdVerdicts: [],
+      comparisons: [],
+      failureReasons: [],
     }),
   );
   figures.recordEval = recorded.figures;
@@ -60,8 +94,12 @@ async function requestsPerAction(store: GovernanceStore, meter: RequestMeter) {
   const { approvals } = await store.candidates.requestApproval(owner, rc.id);
   const approval = approvals[0];
   if (!approval) throw new Error('no approval requested');
-  figures.approve = (await measure(meter, () => store.approvals.decideApproval(reviewer, approval.id, 'approved', null))).figures;
-  figures.promote = (await measure(meter, () => store.candidates.promoteCandidate(owner, rc.id, { expectedActiveCandidateId: null }))).figures;
+  figures.approve = (
+    await measure(meter, () => store.approvals.decideApproval(reviewer, approval.id, 'approved', null))
+  ).figures;
+  figures.promote = (
+    await measure(meter, () => store.candidates.promoteCandidate(owner, rc.id, { expectedActiveCandidateId: null }))
+  ).figures;
   return figures;
 }
 
@@ -71,13 +109,31 @@ async function loadSystem(store: GovernanceStore, n: number): Promise<string> {
   const now = new Date().toISOString();
   const candidates = Array.from({ length: n }, () => {
     const id = newId('rc');
-    const rc = { id, systemId: system.id, name: 'bulk', environment: 'production', status: 'draft', snapshotHash: 'sha256:bench', createdAt: now } as Partial<ReleaseCandidate>;
+    const rc = {
+      id,
+      systemId: system.id,
+      name: 'bulk',
+      environment: 'production',
+      status: 'draft',
+      snapshotHash: 'sha256:bench',
+      createdAt: now,
+    } as Partial<ReleaseCandidate>;
     return { ...keys.candidate(id), ...keys.candidateIndexes(system.id, id), itemType: 'candidate', ...rc };
   });
   let head = { seq: events[0]?.seq ?? 1, hash: events[0]?.hash ?? GENESIS_HASH };
   const audits: AuditEvent[] = [];
   for (let i = 0; i < n; i++) {
-    const e = buildAuditEvent(head, { systemId: system.id, action: 'bench.event', entityType: 'candidate', entityId: 'x', actor: owner, at: now, before: null, after: { i }, reason: null });
+    const e = buildAuditEvent(head, {
+      systemId: system.id,
+      action: 'bench.event',
+      entityType: 'candidate',
+      entityId: 'x',
+      actor: owner,
+      at: now,
+      before: null,
+      after: { i },
+      reason: null,
+    });
     head = { seq: e.seq, hash: e.hash };
     audits.push(e);
   }

@@ -1,6 +1,6 @@
 import { decisionRequest, listApprovalsQuery, reasonedDecisionRequest } from '../contracts/index.js';
 import type { Decision } from '../store/approvals.js';
-import { childAccess, readable, } from './access.js';
+import { childAccess, readable } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 

@@ -6,6 +6,7 @@ import {
   rollbackRequest,
   runEvalsRequest,
 } from '../contracts/index.js';
+import { createInProcessEvalRunner } from '../workflows/eval-runner.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
@@ -74,7 +75,10 @@ export const routes: Route[] = [
         req.params.id as string,
         req.body.executor,
       );
-      if (run.executor === 'simulated') req.deps.evalRunner.start(run.id);
+      if (run.executor === 'simulated') {
+        req.deps.evalRunner ??= createInProcessEvalRunner(req.deps.store);
+        req.deps.evalRunner.start(run.id);
+      }
       return { status: 202, body: run, headers: { location: `/api/eval-runs/${run.id}` } };
     },
   }),

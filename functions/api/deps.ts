@@ -5,13 +5,14 @@ import { sharedDocumentClient } from '../store/client.js';
 import { createStore, type GovernanceStore } from '../store/index.js';
 import { configureCursorSecret } from '../store/pagination.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
-import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
+import type { EvalRunner } from '../workflows/eval-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
 
 export interface Deps {
   store: GovernanceStore;
   verifyToken: (authorization: string | undefined) => Promise<Principal>;
-  evalRunner: EvalRunner;
+  /** Runs simulated evals; when absent, the candidates module runs them in-process (kept out of other bundles). */
+  evalRunner?: EvalRunner;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }
@@ -31,7 +32,6 @@ export function getDeps(): Deps {
     configured = {
       store,
       verifyToken: tokenVerifierFromEnv(process.env),
-      evalRunner: createInProcessEvalRunner(store),
     };
   }
   return configured;

@@ -1,6 +1,6 @@
 import { listEvalRunsQuery, pageQuery, submitResultsRequest } from '../contracts/index.js';
 import { submitEvalResults } from '../workflows/eval-steps.js';
-import { actorOf, childAccess, readable, } from './access.js';
+import { actorOf, childAccess, readable } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
 
 export const createPromptRequest = z

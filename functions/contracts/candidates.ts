@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CANDIDATE_STATUSES, ENVIRONMENTS, EXECUTOR_KINDS, METRIC_NAMES } from '../domain/types.js';
 import { idOf, pageQuery, requiredText, text } from './common.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DATASET_KINDS } from '../domain/types.js';
 import { artefactName, idOf, pageQuery, text } from './common.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { APPROVAL_STATUSES, REVIEWER_ROLES } from '../domain/types.js';
 import { idOf, pageQuery, text } from './common.js';
 

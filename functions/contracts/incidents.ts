@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { INCIDENT_STATUSES, SEVERITIES } from '../domain/types.js';
 import { idOf, pageQuery, requiredText, text } from './common.js';
 

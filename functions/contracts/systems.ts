@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EU_AI_ACT_CATEGORIES, RISK_TIERS } from '../domain/types.js';
 import { artefactName, idOf, pageQuery, requiredText, text } from './common.js';
 

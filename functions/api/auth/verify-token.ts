@@ -1,14 +1,18 @@
-// Verifies a bearer token (Cognito in AWS, the development key of the local stack) and maps its claims to a
-// Principal. The same code runs in Lambda and locally; only the JWKS source differs.
+// Verifies a bearer token (Cognito in AWS, the development key of the local stack, and a CI's OIDC token for
+// pipelines) and maps its claims to a Principal. The same code runs in Lambda, in the API's request authoriser and
+// locally; only the JWKS source differs.
 
-import { createLocalJWKSet, createRemoteJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { UnauthorizedError } from '../../domain/errors.js';
 import { PRINCIPAL_ROLES, type Principal, type PrincipalRole } from '../../domain/types.js';
+import { parsePipelineTrust, pipelinePrincipalFromGithubClaims } from './github-oidc.js';
 
 export interface TokenVerifierConfig {
   issuer: string;
   audience: string;
   jwks: { url: string } | { keys: JWK[] };
+  /** Maps the verified claims to a Principal; principalFromClaims unless the issuer needs its own mapping. */
+  toPrincipal?: (claims: JWTPayload) => Principal;
 }
 
 export type TokenVerifier = (authorizationHeader: string | undefined) => Promise<Principal>;
@@ -39,7 +43,29 @@ export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier 
     if (!audienceMatches(payload, config.audience)) {
       throw new UnauthorizedError('the token was not issued for this API', { code: 'TOKEN_AUDIENCE' });
     }
-    return principalFromClaims(payload);
+    return (config.toPrincipal ?? principalFromClaims)(payload);
+  };
+}
+
+/**
+ * Verifies tokens of several issuers (the user pool for people, the CI for pipelines), each against its own key
+ * set and claim mapping. The unverified `iss` only picks the verifier; that verifier checks the signature and the
+ * issuer again, so a forged `iss` gains nothing.
+ */
+export function createMultiIssuerVerifier(configs: readonly TokenVerifierConfig[]): TokenVerifier {
+  const byIssuer = new Map(configs.map((config) => [config.issuer, createTokenVerifier(config)] as const));
+  if (byIssuer.size !== configs.length) throw new Error('each trusted issuer must be configured once');
+  return async (authorizationHeader) => {
+    const token = bearerToken(authorizationHeader);
+    let issuer: unknown;
+    try {
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw new UnauthorizedError('the bearer token is malformed', { code: 'TOKEN_MALFORMED' });
+    }
+    const verify = typeof issuer === 'string' ? byIssuer.get(issuer) : undefined;
+    if (verify === undefined) throw new UnauthorizedError('the token issuer is not trusted', { code: 'TOKEN_ISSUER' });
+    return verify(authorizationHeader);
   };
 }
 
@@ -63,31 +89,59 @@ export function principalFromClaims(claims: JWTPayload): Principal {
 
 const verifiers = new Map<string, TokenVerifier>();
 
+/** The environment variables tokenVerifierFromEnv reads; the CDK stacks set them on every API function. */
+export const AUTH_ENV = [
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_JWKS_URL',
+  'AUTH_JWKS_JSON',
+  'AUTH_PIPELINE_ISSUER',
+  'AUTH_PIPELINE_AUDIENCE',
+  'AUTH_PIPELINE_JWKS_URL',
+  'AUTH_PIPELINE_JWKS_JSON',
+  'AUTH_PIPELINE_TRUST',
+] as const;
+
 /**
- * The verifier configured by AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL or AUTH_JWKS_JSON (an inline JWKS),
- * built once per container so that fetched signing keys stay cached between invocations.
+ * The verifier configured by AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL or AUTH_JWKS_JSON (an inline JWKS), and,
+ * when AUTH_PIPELINE_ISSUER is set, also by the pipeline issuer (AUTH_PIPELINE_AUDIENCE, AUTH_PIPELINE_JWKS_URL or
+ * AUTH_PIPELINE_JWKS_JSON, and the trusted repositories in AUTH_PIPELINE_TRUST). Built once per container so that
+ * fetched signing keys stay cached between invocations.
  */
 export function tokenVerifierFromEnv(env: Record<string, string | undefined> = process.env): TokenVerifier {
-  const issuer = env.AUTH_ISSUER;
-  const audience = env.AUTH_AUDIENCE;
-  const url = env.AUTH_JWKS_URL;
-  const json = env.AUTH_JWKS_JSON;
-  const cacheKey = JSON.stringify([issuer, audience, url, json]);
+  const cacheKey = JSON.stringify(AUTH_ENV.map((name) => env[name]));
   const cached = verifiers.get(cacheKey);
   if (cached !== undefined) return cached;
 
+  const issuer = env.AUTH_ISSUER;
+  const audience = env.AUTH_AUDIENCE;
   if (!issuer || !audience) throw new Error('AUTH_ISSUER and AUTH_AUDIENCE must be set');
-  let jwks: TokenVerifierConfig['jwks'];
-  if (url) {
-    jwks = { url };
-  } else if (json) {
-    jwks = { keys: parseJwks(json) };
+  const people: TokenVerifierConfig = { issuer, audience, jwks: jwksFromEnv(env.AUTH_JWKS_URL, env.AUTH_JWKS_JSON) };
+
+  let verifier: TokenVerifier;
+  const pipelineIssuer = env.AUTH_PIPELINE_ISSUER;
+  if (pipelineIssuer) {
+    const pipelineAudience = env.AUTH_PIPELINE_AUDIENCE;
+    if (!pipelineAudience) throw new Error('AUTH_PIPELINE_AUDIENCE must be set with AUTH_PIPELINE_ISSUER');
+    const trust = parsePipelineTrust(env.AUTH_PIPELINE_TRUST);
+    const pipelines: TokenVerifierConfig = {
+      issuer: pipelineIssuer,
+      audience: pipelineAudience,
+      jwks: jwksFromEnv(env.AUTH_PIPELINE_JWKS_URL, env.AUTH_PIPELINE_JWKS_JSON, 'AUTH_PIPELINE_'),
+      toPrincipal: (claims) => pipelinePrincipalFromGithubClaims(claims, trust),
+    };
+    verifier = createMultiIssuerVerifier([people, pipelines]);
   } else {
-    throw new Error('AUTH_JWKS_URL or AUTH_JWKS_JSON must be set');
+    verifier = createTokenVerifier(people);
   }
-  const verifier = createTokenVerifier({ issuer, audience, jwks });
   verifiers.set(cacheKey, verifier);
   return verifier;
+}
+
+function jwksFromEnv(url: string | undefined, json: string | undefined, prefix = 'AUTH_'): TokenVerifierConfig['jwks'] {
+  if (url) return { url };
+  if (json) return { keys: parseJwks(json, `${prefix}JWKS_JSON`) };
+  throw new Error(`${prefix}JWKS_URL or ${prefix}JWKS_JSON must be set`);
 }
 
 function bearerToken(header: string | undefined): string {
@@ -151,15 +205,15 @@ function translate(error: unknown): Error {
   return new Error('token verification is unavailable', { cause: error });
 }
 
-function parseJwks(json: string): JWK[] {
+function parseJwks(json: string, name: string): JWK[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
   } catch {
-    throw new Error('AUTH_JWKS_JSON is not valid JSON');
+    throw new Error(`${name} is not valid JSON`);
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
-  if (!Array.isArray(keys) || keys.length === 0) throw new Error('AUTH_JWKS_JSON must be a JWKS: { "keys": [...] }');
+  if (!Array.isArray(keys) || keys.length === 0) throw new Error(`${name} must be a JWKS: { "keys": [...] }`);
   return keys as JWK[];
 }
 

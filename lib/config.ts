@@ -1,0 +1,174 @@
+// Per-stage configuration, read from CDK context: `stage` picks dev or prod, and `stages.<stage>` in cdk.json (or
+// cdk.context.json, or `--context stages=...`) overrides the defaults below. Everything a deployment varies on is
+// here, so that the stacks read one validated object and never the context directly.
+
+export const STAGES = ['dev', 'prod'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** A GitHub repository whose workflows may call the API as a pipeline, and the systems it may act on. */
+export interface TrustedRepository {
+  /** `owner/name`, as in the token's `repository` claim. */
+  repository: string;
+  /** GitHub's immutable repository id: a re-created repository of the same name is then not trusted. */
+  repositoryId?: string;
+  /** Git refs allowed to act (`refs/heads/main`); a trailing `*` matches a prefix (`refs/tags/v*`). */
+  refs: string[];
+  /** System ids the pipeline principal is scoped to (known after the system is registered). */
+  systems: string[];
+}
+
+export interface PipelineTrust {
+  /** The CI's OIDC issuer: GitHub Actions, or a GitHub Enterprise issuer with its slug. */
+  issuer: string;
+  /** The `aud` the workflows request (`core.getIDToken(audience)`). */
+  audience: string;
+  repositories: TrustedRepository[];
+}
+
+export interface CustomDomain {
+  /** The dashboard's host name, e.g. governance.example.com. */
+  name: string;
+  /** An ACM certificate in us-east-1 covering `name` (CloudFront only reads certificates there). */
+  certificateArn: string;
+}
+
+export interface StageConfig {
+  stage: Stage;
+  /** Prefix of every physical name: `governance-dev`. */
+  prefix: string;
+  /** Account to deploy to; unset means whatever credentials `cdk deploy` runs with. */
+  account?: string;
+  region: string;
+  tableName: string;
+  /** Days CloudWatch keeps function, API and authoriser logs. */
+  logRetentionDays: number;
+  /** Object Lock COMPLIANCE default retention of every audit archive object, in days. */
+  auditRetentionDays: number;
+  /** Days the S3 and CloudFront access logs are kept. */
+  accessLogRetentionDays: number;
+  tableDeletionProtection: boolean;
+  /** Cognito hosted UI prefix: https://<prefix>.auth.<region>.amazoncognito.com (default governance-<stage>-<account>). */
+  cognitoDomainPrefix: string;
+  /** Extra OAuth callback URLs beside the dashboard's own, e.g. the Vite dev server. */
+  extraCallbackUrls: string[];
+  pipelineTrust: PipelineTrust;
+  domain?: CustomDomain;
+  /** A WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach to the distribution. */
+  webAclArn?: string;
+  /** Where operator alerts are mailed; unset means subscribe to the topic yourself. */
+  alarmEmail?: string;
+  throttle: { rateLimit: number; burstLimit: number };
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+}
+
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+
+const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName' | 'cognitoDomainPrefix'>> = {
+  dev: {
+    region: 'eu-central-1',
+    logRetentionDays: 30,
+    auditRetentionDays: 1,
+    accessLogRetentionDays: 30,
+    tableDeletionProtection: true,
+    extraCallbackUrls: ['http://localhost:5173/'],
+    pipelineTrust: { issuer: GITHUB_ACTIONS_ISSUER, audience: 'governance-control-plane', repositories: [] },
+    throttle: { rateLimit: 20, burstLimit: 40 },
+    logLevel: 'DEBUG',
+  },
+  prod: {
+    region: 'eu-central-1',
+    logRetentionDays: 365,
+    // Ten years: the EU AI Act keeps technical documentation of high-risk systems for ten years (Art. 18).
+    auditRetentionDays: 3650,
+    accessLogRetentionDays: 365,
+    tableDeletionProtection: true,
+    extraCallbackUrls: [],
+    pipelineTrust: { issuer: GITHUB_ACTIONS_ISSUER, audience: 'governance-control-plane', repositories: [] },
+    throttle: { rateLimit: 100, burstLimit: 200 },
+    logLevel: 'INFO',
+  },
+};
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+type ContextReader = (key: string) => unknown;
+
+/** The validated configuration of the stage named by the `stage` context (default dev). */
+export function stageConfig(context: ContextReader, env: Record<string, string | undefined> = {}): StageConfig {
+  const stage = (context('stage') ?? 'dev') as string;
+  if (!STAGES.includes(stage as Stage)) {
+    throw new Error(`context stage must be one of ${STAGES.join(', ')}, not ${JSON.stringify(stage)}`);
+  }
+  const overrides = readOverrides(context('stages'), stage as Stage);
+  const base = DEFAULTS[stage as Stage];
+  const prefix = `governance-${stage}`;
+  const config: StageConfig = {
+    ...base,
+    stage: stage as Stage,
+    prefix,
+    tableName: prefix,
+    cognitoDomainPrefix: prefix,
+    ...overrides,
+    pipelineTrust: { ...base.pipelineTrust, ...(overrides.pipelineTrust ?? {}) },
+    throttle: { ...base.throttle, ...(overrides.throttle ?? {}) },
+  };
+  const account = overrides.account ?? (context('account') as string | undefined) ?? env.CDK_DEFAULT_ACCOUNT;
+  if (account) {
+    config.account = account;
+    // Hosted sign-in prefixes are unique per region across all accounts: the account id keeps ours free.
+    if (overrides.cognitoDomainPrefix === undefined) config.cognitoDomainPrefix = `${prefix}-${account}`;
+  }
+  validate(config);
+  return config;
+}
+
+function readOverrides(raw: unknown, stage: Stage): Partial<StageConfig> {
+  const all = typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw;
+  if (all === undefined || all === null) return {};
+  if (typeof all !== 'object') throw new Error('context stages must be an object keyed by stage');
+  const own = (all as Record<string, unknown>)[stage];
+  if (own === undefined) return {};
+  if (own === null || typeof own !== 'object') throw new Error(`context stages.${stage} must be an object`);
+  return own as Partial<StageConfig>;
+}
+
+function validate(config: StageConfig): void {
+  const problems: string[] = [];
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(config.region)) problems.push(`region ${config.region} is not a region name`);
+  if (config.account !== undefined && !/^\d{12}$/.test(config.account)) problems.push('account must be 12 digits');
+  for (const key of ['logRetentionDays', 'accessLogRetentionDays'] as const) {
+    if (!(LOG_RETENTION_DAYS as readonly number[]).includes(config[key])) {
+      problems.push(`${key} must be one of ${LOG_RETENTION_DAYS.join(', ')}`);
+    }
+  }
+  if (!Number.isInteger(config.auditRetentionDays) || config.auditRetentionDays < 1) {
+    problems.push('auditRetentionDays must be a whole number of days, at least 1');
+  }
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(config.cognitoDomainPrefix)) {
+    problems.push('cognitoDomainPrefix must be lower-case letters, digits and hyphens');
+  }
+  if (!/^https:\/\/\S+$/.test(config.pipelineTrust.issuer)) problems.push('pipelineTrust.issuer must be an https URL');
+  if (config.pipelineTrust.audience.trim() === '') problems.push('pipelineTrust.audience must not be empty');
+  for (const repo of config.pipelineTrust.repositories) {
+    if (!/^[\w.-]+\/[\w.-]+$/.test(repo.repository)) problems.push(`repository ${repo.repository} is not owner/name`);
+    if (repo.repositoryId !== undefined && !/^\d+$/.test(repo.repositoryId)) {
+      problems.push(`repositoryId of ${repo.repository} must be GitHub's numeric id, as a string`);
+    }
+    if (repo.refs.length === 0) problems.push(`repository ${repo.repository} names no refs`);
+    for (const ref of repo.refs) {
+      if (!ref.startsWith('refs/')) problems.push(`ref ${ref} of ${repo.repository} must start with refs/`);
+    }
+  }
+  // Lambda allows 4 KB of environment per function; the trust list travels in AUTH_PIPELINE_TRUST.
+  if (JSON.stringify(config.pipelineTrust.repositories).length > 2048) {
+    problems.push('pipelineTrust.repositories exceeds 2 KB as JSON: too large for a Lambda environment variable');
+  }
+  if (config.domain && !config.domain.certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
+    problems.push('domain.certificateArn must be an ACM certificate in us-east-1');
+  }
+  if (config.throttle.rateLimit <= 0 || config.throttle.burstLimit <= 0) problems.push('throttle limits must be > 0');
+  if (problems.length > 0) throw new Error(`invalid ${config.stage} configuration:\n- ${problems.join('\n- ')}`);
+}

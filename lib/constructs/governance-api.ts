@@ -1,0 +1,129 @@
+// The HTTP API: one route per manifest entry, integrated with its module's function. Every route but the health
+// checks goes through the Lambda request authoriser (ADR 0003); the default stage throttles and writes JSON
+// access logs.
+import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+import type { ManifestRoute } from '../route-manifest.js';
+import type { GovernedFunction } from './governed-function.js';
+
+export interface GovernanceApiProps {
+  prefix: string;
+  routes: readonly ManifestRoute[];
+  /** The function of each module named by the routes. */
+  functions: ReadonlyMap<string, GovernedFunction>;
+  authorizer: GovernedFunction;
+  throttle: { rateLimit: number; burstLimit: number };
+  logRetention: RetentionDays;
+}
+
+/** API Gateway's access log line, as JSON (one object per request). */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+  userId: '$context.authorizer.userId',
+};
+
+/** A construct id for a route: `GET /api/systems/{id}` -> `GET-api-systems-id`. */
+function routeId(route: Pick<ManifestRoute, 'method' | 'path'>): string {
+  return `${route.method}${route.path.replace(/[{}]/g, '').replace(/\//g, '-')}`;
+}
+
+export class GovernanceApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogs: LogGroup;
+  readonly routes: HttpRoute[] = [];
+  /** The execute-api host name, for CloudFront's origin. */
+  readonly host: string;
+
+  constructor(scope: Construct, id: string, props: GovernanceApiProps) {
+    super(scope, id);
+
+    this.api = new HttpApi(this, 'HttpApi', {
+      apiName: `${props.prefix}-api`,
+      description: 'Governance control plane API (served to browsers through CloudFront)',
+      createDefaultStage: false,
+    });
+
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: props.throttle,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+    acknowledge(this.stage, [
+      {
+        id: 'Serverless-APIGWXrayEnabled',
+        reason: 'HTTP APIs do not support X-Ray tracing; the functions behind them trace with X-Ray.',
+      },
+    ]);
+
+    const authorizer = new HttpLambdaAuthorizer('Bearer', props.authorizer.lambda, {
+      authorizerName: 'bearer-token',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      // A verified token is cached for its hash of the header: a revoked token stays usable at most this long,
+      // and the handlers verify it again (expiry included) in any case.
+      resultsCacheTtl: Duration.minutes(5),
+    });
+
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const route of props.routes) {
+      const fn = props.functions.get(route.module);
+      if (!fn) throw new Error(`no function for module ${route.module} (route ${route.method} ${route.path})`);
+      let integration = integrations.get(route.module);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.module}-integration`, fn.lambda);
+        integrations.set(route.module, integration);
+      }
+      const httpRoute = new HttpRoute(this, routeId(route), {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+        integration,
+        ...(route.public ? {} : { authorizer }),
+      });
+      if (route.public) {
+        acknowledge(httpRoute, [
+          {
+            id: 'AwsSolutions-APIG4',
+            reason: `${route.method} ${route.path} is a health check: load balancers and uptime probes call it without credentials, and it returns no data.`,
+          },
+        ]);
+      }
+      this.routes.push(httpRoute);
+    }
+
+    this.host = Fn.select(2, Fn.split('/', this.api.apiEndpoint));
+  }
+}

@@ -1,0 +1,67 @@
+// What must outlive any deployment: the table, the audit archive and its signing key, the people's user pool.
+// Every resource here is retained when the stack is deleted (docs/deploy.md, tear-down).
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { Key } from 'aws-cdk-lib/aws-kms';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config.js';
+import { AuditArchive } from './constructs/audit-archive.js';
+import { GovernanceTable } from './constructs/governance-table.js';
+import { Identity } from './constructs/identity.js';
+import { acknowledge } from './nag.js';
+
+export interface StatefulStackProps extends StackProps {
+  config: StageConfig;
+}
+
+export class StatefulStack extends Stack {
+  readonly table: Table;
+  readonly tableKey: Key;
+  readonly auditBucket: Bucket;
+  readonly auditDigestKey: Key;
+  readonly identity: Identity;
+
+  constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const data = new GovernanceTable(this, 'Governance', {
+      tableName: config.tableName,
+      deletionProtection: config.tableDeletionProtection,
+    });
+    this.table = data.table;
+    this.tableKey = data.key;
+
+    const accessLogs = new Bucket(this, 'AccessLogs', {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [{ expiration: Duration.days(config.accessLogRetentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    acknowledge(accessLogs, [
+      {
+        id: 'AwsSolutions-S1',
+        reason: 'This bucket is the destination of S3 server access logs; logging it to itself would loop.',
+      },
+    ]);
+
+    const archive = new AuditArchive(this, 'AuditArchive', {
+      retentionDays: config.auditRetentionDays,
+      accessLogsBucket: accessLogs,
+    });
+    this.auditBucket = archive.bucket;
+    this.auditDigestKey = archive.digestSigningKey;
+
+    this.identity = new Identity(this, 'Identity', { prefix: config.prefix, domainPrefix: config.cognitoDomainPrefix });
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucketName });
+    new CfnOutput(this, 'AuditDigestKeyArn', { value: this.auditDigestKey.keyArn });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'HostedSignInUrl', { value: this.identity.domain.baseUrl() });
+  }
+}

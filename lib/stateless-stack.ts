@@ -1,0 +1,133 @@
+// What can be replaced at any time: one function per API resource module (and the request authoriser), the HTTP
+// API with every route of the manifest, the dashboard's app client and hosting, and the operations wiring.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { UserPool, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config.js';
+import { DashboardHosting } from './constructs/dashboard-hosting.js';
+import { GovernanceApi } from './constructs/governance-api.js';
+import { GovernedFunction } from './constructs/governed-function.js';
+import { addDashboardClient } from './constructs/identity.js';
+import { Operations } from './constructs/operations.js';
+import { acknowledge } from './nag.js';
+import { readRouteManifest, routesByModule, tableAccessOf } from './route-manifest.js';
+
+export interface StatelessStackProps extends StackProps {
+  config: StageConfig;
+  table: ITable;
+  userPool: UserPool;
+  userPoolDomain: UserPoolDomain;
+}
+
+export class StatelessStack extends Stack {
+  /** The function of each API module, by module name, and the authoriser under `authorizer`. */
+  readonly functions = new Map<string, GovernedFunction>();
+  readonly api: GovernanceApi;
+  readonly hosting: DashboardHosting;
+  readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+    const region = Stack.of(this).region;
+
+    const hostedSignIn = props.userPoolDomain.baseUrl();
+    const issuer = props.userPool.userPoolProviderUrl;
+
+    // The app client must know the dashboard's URL and the functions the client id: the distribution comes first.
+    const routes = readRouteManifest();
+    const modules = routesByModule(routes);
+    const authorizer = new GovernedFunction(this, 'Authorizer', {
+      entry: 'functions/api/auth/authorizer.ts',
+      description: 'Verifies bearer tokens of people (Cognito) and pipelines (CI OIDC) for the HTTP API',
+      serviceName: 'authorizer',
+      functionName: `${config.prefix}-authorizer`,
+      logRetention,
+      logLevel: config.logLevel,
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+    });
+    this.functions.set('authorizer', authorizer);
+    for (const [module, moduleRoutes] of modules) {
+      const fn = new GovernedFunction(this, `Api-${module}`, {
+        entry: `functions/api/${module}.ts`,
+        description: `API: ${moduleRoutes.map((route) => `${route.method} ${route.path}`).join(', ')}`.slice(0, 256),
+        serviceName: `api-${module}`,
+        functionName: `${config.prefix}-api-${module}`,
+        logRetention,
+        logLevel: config.logLevel,
+      });
+      fn.bindTable(props.table, tableAccessOf(moduleRoutes));
+      this.functions.set(module, fn);
+    }
+
+    this.api = new GovernanceApi(this, 'Api', {
+      prefix: config.prefix,
+      routes,
+      functions: this.functions,
+      authorizer,
+      throttle: config.throttle,
+      logRetention,
+    });
+
+    this.hosting = new DashboardHosting(this, 'Dashboard', {
+      prefix: config.prefix,
+      apiHost: this.api.host,
+      connectSources: [hostedSignIn, `https://cognito-idp.${region}.amazonaws.com`],
+      accessLogRetentionDays: config.accessLogRetentionDays,
+      logRetention,
+      ...(config.domain ? { domain: config.domain } : {}),
+      ...(config.webAclArn ? { webAclArn: config.webAclArn } : {}),
+    });
+
+    const client = addDashboardClient(this, 'DashboardClient', {
+      userPool: props.userPool,
+      prefix: config.prefix,
+      callbackUrls: [`${this.hosting.url}/`, ...config.extraCallbackUrls],
+    });
+
+    const auth: Record<string, string> = {
+      AUTH_ISSUER: issuer,
+      AUTH_AUDIENCE: client.userPoolClientId,
+      AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`,
+      AUTH_PIPELINE_ISSUER: config.pipelineTrust.issuer,
+      AUTH_PIPELINE_AUDIENCE: config.pipelineTrust.audience,
+      AUTH_PIPELINE_JWKS_URL: `${config.pipelineTrust.issuer}/.well-known/jwks`,
+      AUTH_PIPELINE_TRUST: JSON.stringify(config.pipelineTrust.repositories),
+    };
+    // Seals list cursors (functions/store/pagination.ts) so a page filtered per object never exposes another
+    // team's item key; every API function must share it. CloudFormation resolves it at deploy time.
+    const cursorSecret = new Secret(this, 'CursorSecret', {
+      description: 'Key material that seals the API pagination cursors',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    acknowledge(cursorSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'Cursor sealing key: rotating it only invalidates cursors in flight; it protects no stored data.',
+      },
+    ]);
+    auth.CURSOR_SECRET = cursorSecret.secretValue.unsafeUnwrap();
+    for (const fn of this.functions.values()) {
+      for (const [name, value] of Object.entries(auth)) fn.lambda.addEnvironment(name, value);
+    }
+
+    this.operations = new Operations(this, 'Operations', {
+      prefix: config.prefix,
+      api: this.api.api,
+      functions: this.functions,
+      table: props.table,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
+    new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });
+    new CfnOutput(this, 'DashboardClientId', { value: client.userPoolClientId });
+    new CfnOutput(this, 'HostedSignInUrl', { value: hostedSignIn });
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.operations.topic.topicArn });
+  }
+}

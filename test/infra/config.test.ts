@@ -1,0 +1,82 @@
+// The per-stage configuration the stacks are built from: defaults, overrides from context, and refusals.
+import { describe, expect, it } from 'vitest';
+import { stageConfig } from '../../lib/config.js';
+
+const context =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+describe('stage configuration', () => {
+  it('defaults to dev, with a one-day audit lock so that a dev archive can be torn down', () => {
+    const config = stageConfig(context({}));
+
+    expect(config).toMatchObject({ stage: 'dev', prefix: 'governance-dev', tableName: 'governance-dev' });
+    expect(config.auditRetentionDays).toBe(1);
+    expect(config.account).toBeUndefined();
+  });
+
+  it('keeps prod audit objects for ten years and its logs for a year', () => {
+    const config = stageConfig(context({ stage: 'prod' }));
+
+    expect(config).toMatchObject({ auditRetentionDays: 3650, logRetentionDays: 365, logLevel: 'INFO' });
+    expect(config.extraCallbackUrls).toEqual([]);
+  });
+
+  it('applies the overrides of its own stage only, merging pipeline trust and throttling', () => {
+    const stages = {
+      prod: {
+        auditRetentionDays: 2557,
+        throttle: { rateLimit: 500 },
+        pipelineTrust: {
+          repositories: [{ repository: 'acme/support-bot', refs: ['refs/heads/main'], systems: ['sys-1'] }],
+        },
+      },
+      dev: { auditRetentionDays: 7 },
+    };
+
+    const config = stageConfig(context({ stage: 'prod', stages }));
+
+    expect(config.auditRetentionDays).toBe(2557);
+    expect(config.throttle).toEqual({ rateLimit: 500, burstLimit: 200 });
+    expect(config.pipelineTrust).toMatchObject({
+      issuer: 'https://token.actions.githubusercontent.com',
+      audience: 'governance-control-plane',
+      repositories: [{ repository: 'acme/support-bot' }],
+    });
+  });
+
+  it('reads the overrides as JSON when they come from --context on the command line', () => {
+    const config = stageConfig(context({ stage: 'dev', stages: JSON.stringify({ dev: { alarmEmail: 'ops@x.io' } }) }));
+
+    expect(config.alarmEmail).toBe('ops@x.io');
+  });
+
+  it('takes the account from context or the CLI environment, never from a lookup', () => {
+    expect(stageConfig(context({ account: '123456789012' })).account).toBe('123456789012');
+    expect(stageConfig(context({}), { CDK_DEFAULT_ACCOUNT: '210987654321' }).account).toBe('210987654321');
+  });
+
+  it('makes the hosted sign-in prefix unique with the account id, unless one is configured', () => {
+    expect(stageConfig(context({ account: '123456789012' })).cognitoDomainPrefix).toBe('governance-dev-123456789012');
+    expect(stageConfig(context({})).cognitoDomainPrefix).toBe('governance-dev');
+    const stages = { dev: { cognitoDomainPrefix: 'acme-governance' } };
+    expect(stageConfig(context({ account: '123456789012', stages })).cognitoDomainPrefix).toBe('acme-governance');
+  });
+
+  it('refuses an unknown stage and names every invalid setting at once', () => {
+    expect(() => stageConfig(context({ stage: 'staging' }))).toThrow(/one of dev, prod/);
+    const bad = {
+      dev: {
+        logRetentionDays: 42,
+        auditRetentionDays: 0,
+        pipelineTrust: { repositories: [{ repository: 'not a repo', refs: ['main'], systems: [] }] },
+        domain: { name: 'gov.example.com', certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/x' },
+      },
+    };
+
+    expect(() => stageConfig(context({ stages: bad }))).toThrow(
+      /logRetentionDays[\s\S]*auditRetentionDays[\s\S]*not owner\/name[\s\S]*refs\/[\s\S]*us-east-1/,
+    );
+  });
+});

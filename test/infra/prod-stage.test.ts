@@ -1,0 +1,94 @@
+// The prod stage with every optional setting used (account, custom domain, web ACL, alert mail, a trusted
+// repository): the branches of the stacks that dev leaves out, and cdk-nag on them.
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
+import { nagPacks } from '../../lib/nag.js';
+
+const PROD = {
+  account: '123456789012',
+  alarmEmail: 'governance-ops@example.com',
+  domain: { name: 'governance.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' },
+  webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/governance/1',
+  pipelineTrust: {
+    repositories: [{ repository: 'acme/support-bot', refs: ['refs/heads/main'], systems: ['01HSYSTEM'] }],
+  },
+};
+
+let built: GovernanceApp;
+let stateful: Template;
+let stateless: Template;
+
+beforeAll(() => {
+  built = createGovernanceApp({
+    context: { ...cdkJson.context, stage: 'prod', stages: { prod: PROD }, 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
+  stateful = Template.fromStack(built.stateful);
+  stateless = Template.fromStack(built.stateless);
+});
+
+describe('the prod stage', () => {
+  it('locks audit objects for ten years and protects the stateful stack from deletion', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3650 } } },
+    });
+    expect(built.stateful.terminationProtection).toBe(true);
+    expect(built.stateless.terminationProtection).toBe(false);
+  });
+
+  it('serves the custom domain with its certificate, TLS 1.2 at least, behind the web ACL', () => {
+    stateless.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        Aliases: ['governance.example.com'],
+        ViewerCertificate: {
+          AcmCertificateArn: PROD.domain.certificateArn,
+          MinimumProtocolVersion: 'TLSv1.2_2021',
+          SslSupportMethod: 'sni-only',
+        },
+        WebACLId: PROD.webAclArn,
+      },
+    });
+  });
+
+  it('calls back to the custom domain only, and signs in on an account-unique prefix', () => {
+    stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: ['https://governance.example.com/'],
+    });
+    stateful.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'governance-prod-123456789012' });
+  });
+
+  it('mails alerts, keeping undeliverable ones in an encrypted dead-letter queue', () => {
+    stateless.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: PROD.alarmEmail,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('UndeliveredAlerts'), 'Arn'] } },
+    });
+    stateless.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  it('gives the functions the trusted repositories and INFO logging', () => {
+    const functions = Object.values(stateless.findResources('AWS::Lambda::Function')) as {
+      Properties: { Environment?: { Variables: Record<string, string> } };
+    }[];
+    const ours = functions.filter((fn) => fn.Properties.Environment?.Variables.POWERTOOLS_SERVICE_NAME);
+
+    expect(ours.length).toBeGreaterThan(0);
+    for (const fn of ours) {
+      const env = fn.Properties.Environment?.Variables ?? {};
+      expect(JSON.parse(env.AUTH_PIPELINE_TRUST ?? '[]')).toEqual(PROD.pipelineTrust.repositories);
+      expect(env.LOG_LEVEL).toBe('INFO');
+    }
+  });
+
+  it('leaves no cdk-nag finding unacknowledged with every option on', () => {
+    const findings = nagPacks(built.app).flatMap((pack) =>
+      pack
+        .validateScope(built.app)
+        .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
+    );
+
+    expect(findings).toEqual([]);
+  });
+});

@@ -1,0 +1,505 @@
+// Fine-grained assertions on the synthesised templates of the dev stage (bundling skipped: the entries are named,
+// not built; test/infra/bundling.test.ts bundles one function for real).
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { AUTH_ENV, principalFromClaims } from '../../functions/api/auth/verify-token.js';
+import { PRINCIPAL_ROLES } from '../../functions/domain/types.js';
+import { createTableInput, TTL_ATTRIBUTE } from '../../functions/store/table-definition.js';
+import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
+import { AuditArchive } from '../../lib/constructs/audit-archive.js';
+import { ROLE_GROUPS } from '../../lib/constructs/identity.js';
+import { nagPacks } from '../../lib/nag.js';
+import { readRouteManifest, routesByModule } from '../../lib/route-manifest.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
+
+let built: GovernanceApp;
+let stateful: Template;
+let stateless: Template;
+const manifest = readRouteManifest();
+const modules = [...routesByModule(manifest).keys()];
+
+beforeAll(() => {
+  built = createGovernanceApp({
+    context: { ...cdkJson.context, stage: 'dev', 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
+  stateful = Template.fromStack(built.stateful);
+  stateless = Template.fromStack(built.stateless);
+});
+
+function only(template: Template, type: string): Record<string, unknown> {
+  const found = Object.values(template.findResources(type) as Resources);
+  expect(found).toHaveLength(1);
+  return (found[0] as Resources[string]).Properties;
+}
+
+/** Our functions (GovernedFunction) carry POWERTOOLS_SERVICE_NAME; CDK's deployment handler does not. */
+function governedFunctions(): [string, Resources[string]][] {
+  return Object.entries(stateless.findResources('AWS::Lambda::Function') as Resources).filter(([, fn]) => {
+    const env = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    return env?.POWERTOOLS_SERVICE_NAME !== undefined;
+  });
+}
+
+describe('the stateful stack', () => {
+  it('keeps every audit archive object version under Object Lock COMPLIANCE for the stage retention', () => {
+    stateful.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 1 } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      },
+    });
+  });
+
+  it('locks archive objects for the retention it is given, as prod does for ten years', () => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'Archive');
+    new AuditArchive(stack, 'Archive', { retentionDays: 3650, accessLogsBucket: new Bucket(stack, 'Logs') });
+
+    Template.fromStack(stack).hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3650 } } },
+    });
+  });
+
+  it('builds the table from the shared definition: keys, indexes and stream as DynamoDB Local has them', () => {
+    const definition = createTableInput('governance-dev');
+    const table = only(stateful, 'AWS::DynamoDB::Table');
+
+    expect(table.TableName).toBe('governance-dev');
+    expect(table.KeySchema).toEqual(definition.KeySchema);
+    expect(table.AttributeDefinitions).toEqual(definition.AttributeDefinitions);
+    expect(table.GlobalSecondaryIndexes).toEqual(definition.GlobalSecondaryIndexes);
+    expect(table.StreamSpecification).toEqual({ StreamViewType: definition.StreamSpecification.StreamViewType });
+  });
+
+  it('makes the table on-demand, recoverable to a point in time, protected from deletion, with TTL', () => {
+    stateful.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+        TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+      },
+    });
+  });
+
+  it('encrypts the table with its own rotating customer-managed key', () => {
+    const table = only(stateful, 'AWS::DynamoDB::Table');
+    const keyId = ((table.SSESpecification as { KMSMasterKeyId: { 'Fn::GetAtt': string[] } }).KMSMasterKeyId[
+      'Fn::GetAtt'
+    ] ?? [])[0] as string;
+
+    expect(table.SSESpecification).toMatchObject({ SSEEnabled: true, SSEType: 'KMS' });
+    const key = stateful.findResources('AWS::KMS::Key')[keyId] as Resources[string];
+    expect(key.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(key.Properties.KeySpec).toBeUndefined();
+  });
+
+  it('signs audit digests with a retained asymmetric P-256 key', () => {
+    stateful.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: { KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' },
+    });
+  });
+
+  it('lets only administrators create people, and requires MFA and a strong password', () => {
+    stateful.hasResourceProperties('AWS::Cognito::UserPool', {
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      MfaConfiguration: 'ON',
+      EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      DeletionProtection: 'ACTIVE',
+      UserPoolTier: 'PLUS',
+      Policies: { PasswordPolicy: Match.objectLike({ MinimumLength: 14, RequireSymbols: true }) },
+    });
+  });
+
+  it('has one Cognito group per role, and each group name maps to a role of the domain', () => {
+    const groups = Object.values(stateful.findResources('AWS::Cognito::UserPoolGroup') as Resources).map(
+      (group) => group.Properties.GroupName as string,
+    );
+
+    expect(groups.sort()).toEqual(ROLE_GROUPS.map((group) => group.name).sort());
+    const principal = principalFromClaims({ sub: 'u', 'cognito:groups': groups });
+    expect([...principal.roles].sort()).toEqual([...PRINCIPAL_ROLES].sort());
+  });
+});
+
+describe('the stateless stack: functions', () => {
+  it('has one function per API module and the authoriser', () => {
+    const names = governedFunctions().map(([, fn]) => fn.Properties.FunctionName);
+
+    expect(names.sort()).toEqual(
+      [...modules.map((module) => `governance-dev-api-${module}`), 'governance-dev-authorizer'].sort(),
+    );
+  });
+
+  it('runs every function on nodejs22.x, arm64, with active tracing and JSON logs in its own group', () => {
+    const groups = stateless.findResources('AWS::Logs::LogGroup') as Resources;
+    const functions = Object.values(stateless.findResources('AWS::Lambda::Function') as Resources);
+
+    for (const [id, fn] of governedFunctions()) {
+      expect(fn.Properties, id).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+        LoggingConfig: { LogFormat: 'JSON' },
+      });
+    }
+    for (const fn of functions) {
+      const group = (fn.Properties.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup?.Ref;
+      expect(group, String(fn.Properties.FunctionName)).toBeDefined();
+      expect(groups[group as string]?.Properties.RetentionInDays).toBe(30);
+    }
+  });
+
+  it('gives every function the environment the token verifier reads, for people and for pipelines', () => {
+    for (const [id, fn] of governedFunctions()) {
+      const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const set = AUTH_ENV.filter((name) => env[name] !== undefined);
+
+      expect(set, id).toEqual([
+        'AUTH_ISSUER',
+        'AUTH_AUDIENCE',
+        'AUTH_JWKS_URL',
+        'AUTH_PIPELINE_ISSUER',
+        'AUTH_PIPELINE_AUDIENCE',
+        'AUTH_PIPELINE_JWKS_URL',
+        'AUTH_PIPELINE_TRUST',
+      ]);
+      expect(env.AUTH_PIPELINE_ISSUER).toBe('https://token.actions.githubusercontent.com');
+      expect(env.LOG_LEVEL).toBe('DEBUG');
+    }
+  });
+
+  it('lets the read-only modules read the table and nothing more', () => {
+    const policies = Object.values(stateless.findResources('AWS::IAM::Policy') as Resources);
+    const tableStatement = (rolePrefix: string) => {
+      const policy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes(`"${rolePrefix}`));
+      expect(policy, rolePrefix).toBeDefined();
+      const document = policy?.Properties.PolicyDocument as { Statement: { Sid?: string; Action: string[] }[] };
+      return document.Statement.find((s) => s.Sid?.includes('GovernanceTable'));
+    };
+
+    for (const module of ['health', 'audit', 'metrics']) {
+      expect(tableStatement(`Api${module}Role`)).toMatchObject({
+        Sid: 'ReadGovernanceTable',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+      });
+    }
+    expect(tableStatement('ApicandidatesRole')?.Action).toContain('dynamodb:ConditionCheckItem');
+    expect(tableStatement('AuthorizerRole')).toBeUndefined();
+  });
+
+  it('gives no data-plane role a wildcard action, nor a wildcard resource beyond X-Ray', () => {
+    const roles = Object.keys(stateless.findResources('AWS::IAM::Role'));
+    const dataPlane = new Set(
+      governedFunctions().map(([, fn]) => (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]),
+    );
+    const xrayOnly = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    const others: string[] = [];
+
+    for (const [id, policy] of Object.entries(stateless.findResources('AWS::IAM::Policy') as Resources)) {
+      const attached = (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref);
+      if (!attached.every((role) => dataPlane.has(role))) {
+        others.push(...attached);
+        continue;
+      }
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement) {
+        const actions = [statement.Action].flat() as string[];
+        const resources = [statement.Resource].flat();
+        expect(statement.Effect, id).toBe('Allow');
+        expect(
+          actions.filter((action) => action.includes('*')),
+          id,
+        ).toEqual([]);
+        const literal = resources.map((resource) =>
+          typeof resource === 'string' ? resource : JSON.stringify(resource),
+        );
+        if (literal.includes('*'))
+          expect(
+            actions.every((action) => xrayOnly.has(action)),
+            id,
+          ).toBe(true);
+        expect(
+          literal.filter((resource) => resource !== '*' && resource.includes('*')),
+          id,
+        ).toEqual([]);
+      }
+    }
+    expect(dataPlane.size).toBe(modules.length + 1);
+    expect(others.every((role) => roles.includes(role) && role.startsWith('DashboardDeploymentRole'))).toBe(true);
+  });
+
+  it('attaches no AWS managed policy to any role', () => {
+    for (const role of Object.values(stateless.findResources('AWS::IAM::Role') as Resources)) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('the stateless stack: HTTP API', () => {
+  it('declares every route of the manifest once, integrated with its module', () => {
+    const routes = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources).map(
+      (route) => route.Properties.RouteKey,
+    );
+
+    expect(routes.sort()).toEqual(manifest.map((route) => `${route.method} ${route.path}`).sort());
+  });
+
+  it('puts the authoriser on every route except the health checks', () => {
+    const authorizers = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Authorizer'));
+    expect(authorizers).toHaveLength(1);
+
+    for (const route of Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources)) {
+      const key = route.Properties.RouteKey as string;
+      if (key.startsWith('GET /health/')) {
+        expect(route.Properties.AuthorizationType, key).toBe('NONE');
+      } else {
+        expect(route.Properties, key).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizers[0] },
+        });
+      }
+    }
+  });
+
+  it('authorises with a Lambda request authoriser on the Authorization header, cached briefly', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs to a log group with retention', () => {
+    const stage = only(stateless, 'AWS::ApiGatewayV2::Stage');
+
+    expect(stage).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    const format = JSON.parse((stage.AccessLogSettings as { Format: string }).Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+  });
+});
+
+describe('the stateless stack: CloudFront', () => {
+  interface Behaviour {
+    PathPattern?: string;
+    TargetOriginId: string;
+    ResponseHeadersPolicyId: unknown;
+    FunctionAssociations?: unknown[];
+  }
+  interface DistributionConfig {
+    Origins: { Id: string; DomainName: unknown; CustomOriginConfig?: unknown; OriginAccessControlId?: unknown }[];
+    DefaultCacheBehavior: Behaviour;
+    CacheBehaviors: Behaviour[];
+    CustomErrorResponses?: unknown;
+  }
+  const distribution = () =>
+    only(stateless, 'AWS::CloudFront::Distribution').DistributionConfig as unknown as DistributionConfig;
+
+  it('sends /api/* and /health/* to the HTTP API, uncached, with every viewer header but Host', () => {
+    const config = distribution();
+    const api = config.Origins.find((origin) => origin.CustomOriginConfig !== undefined);
+    const behaviours = config.CacheBehaviors;
+
+    expect(api?.DomainName).toEqual({
+      'Fn::Select': [
+        2,
+        { 'Fn::Split': ['/', { 'Fn::GetAtt': [expect.stringMatching(/^ApiHttpApi/), 'ApiEndpoint'] }] },
+      ],
+    });
+    expect(behaviours.map((behaviour) => behaviour.PathPattern).sort()).toEqual(['/api/*', '/health/*']);
+    for (const behaviour of behaviours) {
+      expect(behaviour).toMatchObject({
+        TargetOriginId: api?.Id,
+        CachePolicyId: CachePolicy.CACHING_DISABLED.cachePolicyId,
+        OriginRequestPolicyId: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER.originRequestPolicyId,
+        ViewerProtocolPolicy: 'https-only',
+        AllowedMethods: expect.arrayContaining(['POST', 'PATCH', 'DELETE']),
+      });
+    }
+  });
+
+  it('serves everything else from the private bucket through origin access control', () => {
+    const config = distribution();
+    const site = config.Origins.find((origin) => origin.OriginAccessControlId !== undefined);
+
+    expect(config.DefaultCacheBehavior.TargetOriginId).toBe(site?.Id);
+    expect(JSON.stringify(site?.DomainName)).toContain('DashboardSite');
+    stateless.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^DashboardSite') },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 's3:GetObject',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Condition: { StringEquals: { 'AWS:SourceArn': Match.anyValue() } },
+          }),
+        ]),
+      },
+    });
+    stateless.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { LogFilePrefix: 'site-bucket/' },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicPolicy: true, RestrictPublicBuckets: true }),
+    });
+  });
+
+  it('adds CSP, HSTS and frame options to every response, API included', () => {
+    const config = distribution();
+    const policies = Object.keys(stateless.findResources('AWS::CloudFront::ResponseHeadersPolicy'));
+    const behaviours = [config.DefaultCacheBehavior, ...config.CacheBehaviors];
+
+    expect(policies).toHaveLength(1);
+    for (const behaviour of behaviours) expect(behaviour.ResponseHeadersPolicyId).toEqual({ Ref: policies[0] });
+    const headers = (
+      only(stateless, 'AWS::CloudFront::ResponseHeadersPolicy').ResponseHeadersPolicyConfig as {
+        SecurityHeadersConfig: Record<string, { Override: boolean; ContentSecurityPolicy?: unknown }>;
+      }
+    ).SecurityHeadersConfig;
+    // The CSP names the hosted sign-in domain, a token until deployment: read it as the text it joins.
+    const csp = JSON.stringify(headers.ContentSecurityPolicy?.ContentSecurityPolicy);
+    expect(csp).toMatch(/default-src 'self'.*script-src 'self'.*connect-src 'self' https:\/\/.*frame-ancestors 'none'/);
+    expect(headers).toMatchObject({
+      ContentSecurityPolicy: { Override: true },
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 63072000, IncludeSubdomains: true, Override: true },
+      FrameOptions: { FrameOption: 'DENY', Override: true },
+      ContentTypeOptions: { Override: true },
+    });
+  });
+
+  it('rewrites client-side routes to index.html on the bucket behaviour only, so API errors stay intact', () => {
+    const config = distribution();
+
+    expect(config.CustomErrorResponses).toBeUndefined();
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
+    for (const behaviour of config.CacheBehaviors) {
+      expect(behaviour.FunctionAssociations).toBeUndefined();
+    }
+  });
+
+  it('deploys the placeholder page into the site bucket and invalidates the distribution', () => {
+    stateless.hasResourceProperties('Custom::CDKBucketDeployment', {
+      DestinationBucketName: { Ref: Match.stringLikeRegexp('^DashboardSite') },
+      DistributionPaths: ['/*'],
+    });
+  });
+
+  it('lists the dashboard URL as the app client callback, with the authorization code flow and no secret', () => {
+    stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      GenerateSecret: false,
+      CallbackURLs: [
+        {
+          'Fn::Join': [
+            '',
+            ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardDistribution'), 'DomainName'] }, '/'],
+          ],
+        },
+        'http://localhost:5173/',
+      ],
+      WriteAttributes: ['email', 'name'],
+    });
+  });
+});
+
+describe('operations', () => {
+  it('alarms on API 5xx and on every function error and throttle, notifying the operator topic', () => {
+    const topics = Object.keys(stateless.findResources('AWS::SNS::Topic'));
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm') as Resources);
+    const metrics = alarms.map((alarm) => `${alarm.Properties.Namespace}/${alarm.Properties.MetricName}`);
+
+    expect(topics).toHaveLength(1);
+    expect(metrics).toContain('AWS/ApiGateway/5xx');
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1);
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 1);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
+  });
+
+  it('encrypts the topic with a key CloudWatch may use, and refuses plain-HTTP publishing', () => {
+    stateless.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    stateless.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    stateless.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('has a CloudWatch dashboard', () => {
+    stateless.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('reports no unacknowledged AwsSolutions or Serverless finding anywhere in the app', () => {
+    const findings = nagPacks(built.app).flatMap((pack) =>
+      pack
+        .validateScope(built.app)
+        .violations.flatMap((violation) =>
+          violation.violatingResources.map((resource) => `${violation.ruleName} ${resource.constructPath}`),
+        ),
+    );
+
+    expect(findings).toEqual([]);
+  });
+
+  it('would report a finding: an unlogged bucket fails the same check', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    new Bucket(new Stack(app, 'Control'), 'Unlogged', { enforceSSL: true });
+
+    const findings = nagPacks(app).flatMap((pack) => pack.validateScope(app).violations.map((v) => v.ruleName));
+
+    expect(findings).toContain('AwsSolutions-S1');
+  });
+
+  it('acknowledges findings on resources only, never on a whole stack or the app', () => {
+    const key = 'aws:cdk:acknowledged-rules';
+    const scopes = built.app.node
+      .findAll()
+      .filter((construct) => construct.node.metadata.some((entry) => entry.type === key));
+
+    expect(scopes.length).toBeGreaterThan(0);
+    for (const scope of scopes) {
+      expect(scope instanceof Stack || scope === built.app, scope.node.path).toBe(false);
+    }
+  });
+});

@@ -30,10 +30,7 @@ export const listIncidentsQuery = pageQuery
 
 export const listAuditQuery = pageQuery
   .extend({
-    systemId: z
-      .string()
-      .regex(/^(sys_[0-9A-HJKMNP-TV-Z]{26}|GLOBAL)$/)
-      .optional(),
+    systemId: idOf('sys').optional(),
     order: z.enum(['asc', 'desc']).optional(),
   })
   .strict();

@@ -195,5 +195,25 @@ describe('the governed lifecycle over HTTP', () => {
     );
     expect(timeline.body.items[0]?.action).toBe('release.reactivated');
     expect((await auditor.post('/api/incidents', { systemId, title: 'x', severity: 'low' })).status).toBe(403);
+
+    // The metrics overview counts what happened, and a model owner of another team sees none of it.
+    const overview = await auditor.get<{
+      totals: { systems: number };
+      systems: { id: string; candidates: number; status: string }[];
+    }>('/api/metrics/overview');
+    expect(overview.status).toBe(200);
+    expect(overview.body.systems.find((s) => s.id === systemId)).toMatchObject({ candidates: 2, status: 'active' });
+    const stranger = apiClient(
+      stack.url,
+      await stack.mint({
+        userId: 'sam.stranger',
+        name: 'Sam',
+        roles: ['model_owner'],
+        teams: ['other-team'],
+        systems: [],
+      }),
+    );
+    const theirs = await stranger.get<{ totals: { systems: number } }>('/api/metrics/overview');
+    expect(theirs.body.totals.systems).toBe(0);
   });
 });

@@ -23,7 +23,7 @@ import { getCandidate, loadCandidate, promotionHistory, setCandidate } from './c
 import { keys, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
-import { batchGet, runUnitOfWork, type StoreContext } from './unit-of-work.js';
+import { batchGet, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
 /** Queues an eval run of the candidate's current snapshot; the candidate moves to evaluating. */
 export async function createEvalRun(
@@ -96,34 +96,42 @@ export function listEvalRuns(
   return queryPage(ctx, { index: 'gsi2', partition: 'RUN', newestFirst: true, ...page });
 }
 
-/** queued → running, audited. */
-export async function startEvalRun(ctx: StoreContext, actor: Actor, id: string): Promise<EvalRun> {
+/** One transition of a run and its candidate in one unit of work, with both freshly read inside it. */
+async function changeRun<T>(
+  ctx: StoreContext,
+  actor: Actor,
+  id: string,
+  change: (tx: SystemTx, run: EvalRun, candidate: ReleaseCandidate) => T,
+): Promise<T> {
   const first = await getEvalRun(ctx, id);
   const { result } = await runUnitOfWork(
     ctx,
     first.systemId,
     actor,
     [keys.evalRun(id), keys.candidate(first.candidateId)],
-    (tx) => {
-      const run = toEntity<EvalRun>(tx.get(keys.evalRun(id)) ?? {});
-      const candidate = loadCandidate(tx, first.candidateId);
-      assertTransition('eval_run', run.status, 'running');
-      tx.update(keys.evalRun(id), {
-        set: { status: 'running', startedAt: tx.now },
-        conditions: [{ path: 'status', op: '=', value: 'queued' }],
-      });
-      setCandidate(tx, candidate, { latestEvalStatus: 'running' });
-      tx.audit({
-        action: 'eval_run.started',
-        entityType: 'eval_run',
-        entityId: id,
-        before: { status: 'queued' },
-        after: { status: 'running' },
-      });
-      return { ...run, status: 'running' as const, startedAt: tx.now };
-    },
+    (tx) => change(tx, toEntity<EvalRun>(tx.get(keys.evalRun(id)) ?? {}), loadCandidate(tx, first.candidateId)),
   );
   return result;
+}
+
+/** queued → running, audited. */
+export async function startEvalRun(ctx: StoreContext, actor: Actor, id: string): Promise<EvalRun> {
+  return changeRun(ctx, actor, id, (tx, run, candidate) => {
+    assertTransition('eval_run', run.status, 'running');
+    tx.update(keys.evalRun(id), {
+      set: { status: 'running', startedAt: tx.now },
+      conditions: [{ path: 'status', op: '=', value: 'queued' }],
+    });
+    setCandidate(tx, candidate, { latestEvalStatus: 'running' });
+    tx.audit({
+      action: 'eval_run.started',
+      entityType: 'eval_run',
+      entityId: id,
+      before: { status: 'queued' },
+      after: { status: 'running' },
+    });
+    return { ...run, status: 'running' as const, startedAt: tx.now };
+  });
 }
 
 /**
@@ -256,68 +264,48 @@ export async function completeEvalRun(
   id: string,
   outcome: EvalOutcome,
 ): Promise<EvalRun> {
-  const first = await getEvalRun(ctx, id);
-  const { result } = await runUnitOfWork(
-    ctx,
-    first.systemId,
-    actor,
-    [keys.evalRun(id), keys.candidate(first.candidateId)],
-    (tx) => {
-      const run = toEntity<EvalRun>(tx.get(keys.evalRun(id)) ?? {});
-      const candidate = loadCandidate(tx, first.candidateId);
-      const status = outcome.passed ? 'passed' : 'failed';
-      assertTransition('eval_run', run.status, status);
-      if (candidate.latestEvalRunId !== id)
-        throw new ConflictError('a newer eval run replaced this one', { code: 'EVAL_STALE' });
-      const set = { ...outcome, status, finishedAt: tx.now };
-      delete (set as Partial<typeof set>).passed;
-      tx.update(keys.evalRun(id), { set, conditions: [{ path: 'status', op: '=', value: run.status }] });
-      const candidateStatus = outcome.passed ? 'eval_passed' : 'eval_failed';
-      setCandidate(tx, candidate, { status: candidateStatus, latestEvalStatus: status });
-      tx.audit({
-        action: `eval_run.${status}`,
-        entityType: 'eval_run',
-        entityId: id,
-        before: { status: run.status, candidateStatus: candidate.status },
-        after: { status, candidateStatus, metrics: outcome.metrics, failureReasons: outcome.failureReasons },
-      });
-      return { ...run, ...set } as EvalRun;
-    },
-  );
-  return result;
+  return changeRun(ctx, actor, id, (tx, run, candidate) => {
+    const status = outcome.passed ? 'passed' : 'failed';
+    assertTransition('eval_run', run.status, status);
+    if (candidate.latestEvalRunId !== id)
+      throw new ConflictError('a newer eval run replaced this one', { code: 'EVAL_STALE' });
+    const set = { ...outcome, status, finishedAt: tx.now };
+    delete (set as Partial<typeof set>).passed;
+    tx.update(keys.evalRun(id), { set, conditions: [{ path: 'status', op: '=', value: run.status }] });
+    const candidateStatus = outcome.passed ? 'eval_passed' : 'eval_failed';
+    setCandidate(tx, candidate, { status: candidateStatus, latestEvalStatus: status });
+    tx.audit({
+      action: `eval_run.${status}`,
+      entityType: 'eval_run',
+      entityId: id,
+      before: { status: run.status, candidateStatus: candidate.status },
+      after: { status, candidateStatus, metrics: outcome.metrics, failureReasons: outcome.failureReasons },
+    });
+    return { ...run, ...set } as EvalRun;
+  });
 }
 
 /** Marks a run as error (an executor or infrastructure failure, not a verdict); the candidate can be re-evaluated. */
 export async function failEvalRun(ctx: StoreContext, actor: Actor, id: string, error: string): Promise<EvalRun> {
-  const first = await getEvalRun(ctx, id);
-  const { result } = await runUnitOfWork(
-    ctx,
-    first.systemId,
-    actor,
-    [keys.evalRun(id), keys.candidate(first.candidateId)],
-    (tx) => {
-      const run = toEntity<EvalRun>(tx.get(keys.evalRun(id)) ?? {});
-      const candidate = loadCandidate(tx, first.candidateId);
-      assertTransition('eval_run', run.status, 'error');
-      tx.update(keys.evalRun(id), {
-        set: { status: 'error', error, finishedAt: tx.now },
-        conditions: [{ path: 'status', op: '=', value: run.status }],
-      });
-      if (candidate.latestEvalRunId === id && candidate.status === 'evaluating') {
-        setCandidate(tx, candidate, { status: 'submitted', latestEvalStatus: 'error' });
-      }
-      tx.audit({
-        action: 'eval_run.error',
-        entityType: 'eval_run',
-        entityId: id,
-        before: { status: run.status },
-        after: { status: 'error' },
-        reason: error,
-      });
-      return { ...run, status: 'error' as const, error, finishedAt: tx.now };
-    },
-  );
-  return result;
+  return changeRun(ctx, actor, id, (tx, run, candidate) => {
+    assertTransition('eval_run', run.status, 'error');
+    tx.update(keys.evalRun(id), {
+      set: { status: 'error', error, finishedAt: tx.now },
+      conditions: [{ path: 'status', op: '=', value: run.status }],
+    });
+    if (candidate.latestEvalRunId === id && candidate.status === 'evaluating') {
+      setCandidate(tx, candidate, { status: 'submitted', latestEvalStatus: 'error' });
+    }
+    tx.audit({
+      action: 'eval_run.error',
+      entityType: 'eval_run',
+      entityId: id,
+      before: { status: run.status },
+      after: { status: 'error' },
+      reason: error,
+    });
+    return { ...run, status: 'error' as const, error, finishedAt: tx.now };
+  });
 }
 
 export interface Baseline {

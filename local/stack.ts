@@ -14,11 +14,12 @@ import { createDocumentClient } from '../functions/store/client.js';
 import { createStore, type GovernanceStore } from '../functions/store/index.js';
 import { configureCursorSecret } from '../functions/store/pagination.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
-import { createInProcessEvalRunner, type EvalRunner } from '../functions/workflows/eval-runner.js';
+import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
 import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from './dynamodb.js';
 import { createLocalServer, listen } from './http-adapter.js';
 import { landingPage } from './landing.js';
+import { createSfnEvalRunner } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
 
 export interface LocalStackOptions {
@@ -106,7 +107,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       audience: keys.audience,
       jwks: { keys: [keys.publicJwk] },
     });
-    const evalRunner = createInProcessEvalRunner(store);
+    // Eval runs execute statemachines/eval-run.asl.json in the local interpreter, as Step Functions does in AWS.
+    const evalRunner = createSfnEvalRunner(store);
     configureDeps({
       store,
       verifyToken,

@@ -1,0 +1,148 @@
+// The eval-run state machine's Lambda tasks (statemachines/eval-run.asl.json): thin wrappers that call the eval
+// steps with the store of this container. Event in, small JSON out: the evidence stays in the store. The local
+// stack maps the same handlers onto the Task states of the same definition.
+
+import {
+  ConflictError,
+  InvalidTransitionError,
+  NotFoundError,
+  UnprocessableError,
+  ValidationError,
+} from '../domain/errors.js';
+import type { BatchDescriptor } from '../domain/eval/index.js';
+import { sharedDocumentClient } from '../store/client.js';
+import { createStore, type GovernanceStore } from '../store/index.js';
+import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import {
+  aggregateEvalRun,
+  executeEvalBatch,
+  failEvalRunStep,
+  loadRunMaterial,
+  prepareEvalRun,
+  type RunMaterial,
+} from './eval-steps.js';
+
+let configuredStore: GovernanceStore | undefined;
+
+/** Replaces the store of the tasks in this process (local stack, tests). */
+export function configureEvalTaskStore(store: GovernanceStore): void {
+  configuredStore = store;
+}
+
+function storeOf(): GovernanceStore {
+  configuredStore ??= createStore({
+    doc: sharedDocumentClient(),
+    tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
+  });
+  return configuredStore;
+}
+
+/** A warm container scores many batches of one run: the run's material is loaded once. */
+const materialCache = new Map<string, RunMaterial>();
+/** Loads in flight, so the Map's concurrent first batches of a run load its material once, not once each. */
+const materialLoads = new Map<string, Promise<RunMaterial>>();
+const CACHE_LIMIT = 4;
+
+function forget(runId: string): void {
+  materialCache.delete(runId);
+  materialLoads.delete(runId);
+}
+
+/**
+ * A task's error cause as the Catch hands it on: Lambda wraps it as JSON `{"errorMessage", "errorType"}`, the
+ * local interpreter passes the message. Either way the run records the message.
+ */
+export function causeMessage(cause: unknown): string {
+  if (typeof cause !== 'string') return cause === undefined || cause === null ? 'unknown error' : JSON.stringify(cause);
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (parsed && typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // not JSON: the message itself
+  }
+  return cause;
+}
+
+/**
+ * Errors a retry cannot fix, by the name the definition's first retrier lists (MaxAttempts 0). The deployed bundle
+ * is minified, so class names are not the errors' names there: the tasks name them explicitly.
+ */
+export const PERMANENT_ERRORS: [abstract new (...args: never[]) => Error, string][] = [
+  [ValidationError, 'ValidationError'],
+  [NotFoundError, 'NotFoundError'],
+  [ConflictError, 'ConflictError'],
+  [InvalidTransitionError, 'InvalidTransitionError'],
+  [UnprocessableError, 'UnprocessableError'],
+];
+
+/** Runs a task, giving a permanent error its stable name, so Retry and Catch match it in AWS as locally. */
+async function named<T>(task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (error) {
+    const permanent = PERMANENT_ERRORS.find(([type]) => error instanceof type);
+    if (permanent) (error as Error).name = permanent[1];
+    throw error;
+  }
+}
+
+export interface EvalTaskHandlers {
+  prepare: (event: { runId: string; batchSize?: number }) => ReturnType<typeof prepareEvalRun>;
+  executeBatch: (event: { runId: string; batch: BatchDescriptor }) => Promise<{ runId: string; batchIndex: number }>;
+  aggregate: (event: { runId: string }) => ReturnType<typeof aggregateEvalRun>;
+  recordFailure: (event: { runId: string; error?: unknown }) => ReturnType<typeof failEvalRunStep>;
+}
+
+/** The four tasks over `store` (one process: the local stack and tests). */
+export function evalTaskHandlers(store: () => GovernanceStore, options: { batchSize?: number } = {}): EvalTaskHandlers {
+  return {
+    prepare: (event) =>
+      named(() =>
+        prepareEvalRun(store(), {
+          runId: event.runId,
+          ...(event.batchSize || options.batchSize ? { batchSize: event.batchSize ?? options.batchSize } : {}),
+        }),
+      ),
+    executeBatch: (event) =>
+      named(async () => {
+        if (!materialCache.has(event.runId)) {
+          if (materialCache.size >= CACHE_LIMIT) materialCache.clear();
+          let load = materialLoads.get(event.runId);
+          if (!load) {
+            load = loadRunMaterial(store(), event.runId, materialCache);
+            materialLoads.set(event.runId, load);
+            load.then(
+              () => materialLoads.delete(event.runId),
+              () => materialLoads.delete(event.runId),
+            );
+          }
+          await load;
+        }
+        const out = await executeEvalBatch(store(), { runId: event.runId, batch: event.batch }, materialCache);
+        return { runId: out.runId, batchIndex: out.batchIndex };
+      }),
+    aggregate: (event) => {
+      forget(event.runId);
+      return named(() => aggregateEvalRun(store(), { runId: event.runId }));
+    },
+    recordFailure: async (event) => {
+      forget(event.runId);
+      return failEvalRunStep(store(), { runId: event.runId, error: causeMessage(event.error) });
+    },
+  };
+}
+
+const lambdaTasks = evalTaskHandlers(storeOf);
+
+export const EVAL_TASKS = ['prepare', 'executeBatch', 'aggregate', 'recordFailure'] as const;
+export type EvalTaskName = (typeof EVAL_TASKS)[number];
+
+/**
+ * The Lambda entry point: one function per task, all bundled from this file, each told its task by `EVAL_TASK`
+ * (lib/constructs/eval-state-machine.ts), so each function's role and log group belong to one step.
+ */
+export async function handler(event: never): Promise<unknown> {
+  const task = process.env.EVAL_TASK as EvalTaskName | undefined;
+  if (!task || !EVAL_TASKS.includes(task)) throw new Error(`EVAL_TASK is ${task ?? 'unset'}`);
+  return (lambdaTasks[task] as (e: never) => Promise<unknown>)(event);
+}

@@ -1,0 +1,93 @@
+// An EvalRunner that starts an execution of statemachines/eval-run.asl.json in the local interpreter per run,
+// as StartExecution does in AWS, and tracks the executions so idle() resolves when they have all finished.
+
+import type { GovernanceStore } from '../functions/store/index.js';
+import type { EvalRunner } from '../functions/workflows/eval-runner.js';
+import { failEvalRunStep } from '../functions/workflows/eval-steps.js';
+import { type EvalTaskHandlers, evalTaskHandlers } from '../functions/workflows/eval-tasks.js';
+import { createLocalStateMachine, type LocalStateMachine } from './step-functions.js';
+
+/** Local stand-ins for the task functions' ARNs: the Resource of each Task after substitution. */
+export const LOCAL_TASK_ARNS = {
+  prepare: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-prepare',
+  executeBatch: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-execute-batch',
+  aggregate: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-aggregate',
+  recordFailure: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-record-failure',
+} as const;
+
+export interface SfnEvalRunnerOptions {
+  batchSize?: number;
+  maxConcurrency?: number;
+  /** IntervalSeconds substituted into the definition (deployed default 2). */
+  retryIntervalSeconds?: number;
+  /** Replaces the interpreter's retry sleep (milliseconds): tests use a few. */
+  retryIntervalMs?: number;
+  runTimeoutSeconds?: number;
+  /** Wraps the task handlers (tests inject failures). */
+  wrapTasks?: (tasks: EvalTaskHandlers) => EvalTaskHandlers;
+  /** Told of every finished execution. */
+  onFinished?: (report: { runId: string; ok: boolean; transitions: number; retries: number; error?: string }) => void;
+}
+
+export interface SfnEvalRunner extends EvalRunner {
+  /** The local state machine (built on first use). */
+  machine: () => Promise<LocalStateMachine>;
+}
+
+export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunnerOptions = {}): SfnEvalRunner {
+  const base = evalTaskHandlers(() => store, options.batchSize ? { batchSize: options.batchSize } : {});
+  const tasks = options.wrapTasks ? options.wrapTasks(base) : base;
+  let machine: Promise<LocalStateMachine> | undefined;
+  const build = () => {
+    machine ??= createLocalStateMachine({
+      file: 'eval-run.asl.json',
+      substitutions: {
+        PrepareFunctionArn: LOCAL_TASK_ARNS.prepare,
+        ExecuteBatchFunctionArn: LOCAL_TASK_ARNS.executeBatch,
+        AggregateFunctionArn: LOCAL_TASK_ARNS.aggregate,
+        RecordFailureFunctionArn: LOCAL_TASK_ARNS.recordFailure,
+        MaxConcurrency: options.maxConcurrency ?? 4,
+        RetryIntervalSeconds: options.retryIntervalSeconds ?? 2,
+        RunTimeoutSeconds: options.runTimeoutSeconds ?? 3600,
+      },
+      resources: {
+        [LOCAL_TASK_ARNS.prepare]: (input) => tasks.prepare(input as never),
+        [LOCAL_TASK_ARNS.executeBatch]: (input) => tasks.executeBatch(input as never),
+        [LOCAL_TASK_ARNS.aggregate]: (input) => tasks.aggregate(input as never),
+        [LOCAL_TASK_ARNS.recordFailure]: (input) => tasks.recordFailure(input as never),
+      },
+      ...(options.retryIntervalMs !== undefined ? { retryIntervalMs: options.retryIntervalMs } : {}),
+    });
+    return machine;
+  };
+  const running = new Set<Promise<void>>();
+  const execute = async (runId: string) => {
+    let execution: ReturnType<LocalStateMachine['start']> | undefined;
+    try {
+      execution = (await build()).start({ runId });
+      await execution.result;
+      options.onFinished?.({ runId, ok: true, transitions: execution.transitions(), retries: execution.retries() });
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      // A Catch has recorded the failure already; an execution timeout or abort has not: the run must not stay running.
+      await failEvalRunStep(store, { runId, error: `eval run execution failed: ${message}` }).catch(() => undefined);
+      options.onFinished?.({
+        runId,
+        ok: false,
+        transitions: execution?.transitions() ?? 0,
+        retries: execution?.retries() ?? 0,
+        error: message,
+      });
+    }
+  };
+  return {
+    machine: build,
+    start(runId) {
+      const p = execute(runId).finally(() => running.delete(p));
+      running.add(p);
+    },
+    async idle() {
+      while (running.size) await Promise.all([...running]);
+    },
+  };
+}

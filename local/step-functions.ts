@@ -1,0 +1,145 @@
+// Runs the ASL files of statemachines/ with aws-local-stepfunctions: the same definition CDK deploys, with its
+// `${...}` placeholders substituted as at deploy time and each Task's Resource mapped to a local function.
+// aws-local-stepfunctions needs Promise.withResolvers (Node 22): on Node 20 the polyfill is installed before it loads.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Promise.withResolvers for Node 20; a no-op where it exists. */
+export function installPromiseWithResolvers(): void {
+  const P = Promise as PromiseConstructor & { withResolvers?: unknown };
+  if (typeof P.withResolvers === 'function') return;
+  Object.defineProperty(Promise, 'withResolvers', {
+    configurable: true,
+    writable: true,
+    value: function withResolvers<T>(this: PromiseConstructor) {
+      let resolve!: (value: T | PromiseLike<T>) => void;
+      let reject!: (reason?: unknown) => void;
+      const promise = new this<T>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      return { promise, resolve, reject };
+    },
+  });
+}
+
+export const STATEMACHINES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'statemachines');
+
+/** Reads an ASL file of statemachines/ as text. */
+export function readDefinition(file: string): string {
+  return readFileSync(join(STATEMACHINES_DIR, file), 'utf8');
+}
+
+/**
+ * Substitutes `${Name}` placeholders. A number replaces the whole quoted placeholder (`"${MaxConcurrency}"` → `4`),
+ * as lib/constructs/eval-state-machine.ts does at synth time; a string replaces the placeholder inside its string,
+ * as CloudFormation's DefinitionSubstitutions do. An unknown placeholder is an error.
+ */
+export function substituteDefinition(text: string, substitutions: Record<string, string | number>): string {
+  const numeric = text.replace(/"\$\{(\w+)\}"/g, (whole, name: string) => {
+    const value = substitutions[name];
+    return typeof value === 'number' ? String(value) : whole;
+  });
+  return numeric.replace(/\$\{(\w+)\}/g, (_whole, name: string) => {
+    const value = substitutions[name];
+    if (value === undefined) throw new Error(`no substitution for \${${name}}`);
+    return String(value);
+  });
+}
+
+/** The Task states of a definition (nested Map and Parallel states included), by state name, with their Resource. */
+export function taskResources(definition: Record<string, unknown>): Map<string, string> {
+  const found = new Map<string, string>();
+  const visit = (machine: { States?: Record<string, Record<string, unknown>> }) => {
+    for (const [name, state] of Object.entries(machine.States ?? {})) {
+      if (state.Type === 'Task') {
+        if (found.has(name)) throw new Error(`Task state names must be unique: ${name}`);
+        found.set(name, state.Resource as string);
+      }
+      for (const inner of [state.ItemProcessor, state.Iterator, ...((state.Branches as unknown[]) ?? [])])
+        if (inner) visit(inner as { States?: Record<string, Record<string, unknown>> });
+    }
+  };
+  visit(definition as { States?: Record<string, Record<string, unknown>> });
+  return found;
+}
+
+export type LocalTask = (input: Json) => Promise<unknown> | unknown;
+
+export interface LocalExecution {
+  result: Promise<unknown>;
+  /** State transitions of the execution so far: states entered (the unit Standard workflows are billed by). */
+  transitions: () => number;
+  /** Retries the interpreter made. */
+  retries: () => number;
+  abort: () => void;
+}
+
+export interface LocalStateMachine {
+  definition: Record<string, unknown>;
+  start: (input: Json) => LocalExecution;
+}
+
+type StateMachineModule = typeof import('aws-local-stepfunctions');
+let loaded: Promise<StateMachineModule> | undefined;
+
+/** Loads aws-local-stepfunctions after the polyfill. */
+export function loadInterpreter(): Promise<StateMachineModule> {
+  installPromiseWithResolvers();
+  loaded ??= import('aws-local-stepfunctions');
+  return loaded;
+}
+
+/**
+ * Builds a local state machine from an ASL file: substitutes the placeholders, maps each Task state's Resource to
+ * the function `resources` names for it, and optionally overrides retry intervals (milliseconds) so tests do not
+ * sleep the deployed backoff.
+ */
+export async function createLocalStateMachine(options: {
+  file: string;
+  substitutions: Record<string, string | number>;
+  resources: Record<string, LocalTask>;
+  retryIntervalMs?: number;
+}): Promise<LocalStateMachine> {
+  const { StateMachine } = await loadInterpreter();
+  const definition = JSON.parse(substituteDefinition(readDefinition(options.file), options.substitutions)) as Record<
+    string,
+    unknown
+  >;
+  const handlers: Record<string, (input: Json) => Promise<Json>> = {};
+  const retryOverrides: Record<string, number> = {};
+  for (const [state, resource] of taskResources(definition)) {
+    const task = options.resources[resource];
+    if (!task) throw new Error(`no local function for ${resource} (state ${state})`);
+    handlers[state] = async (input) => ((await task(input)) ?? null) as Json;
+    if (options.retryIntervalMs !== undefined) retryOverrides[state] = options.retryIntervalMs;
+  }
+  // The interpreter's own validator does not know QueryLanguage (JSONPath is its only language anyway).
+  const { QueryLanguage: _language, ...runnable } = definition;
+  const machine = new StateMachine(runnable as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  return {
+    definition,
+    start(input) {
+      const execution = machine.run(input as never, {
+        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
+      });
+      let transitions = 0;
+      let retries = 0;
+      void (async () => {
+        for await (const event of execution.eventLogs) {
+          if (event.type === 'StateEntered') transitions++;
+          else if (event.type === 'StateRetried') retries++;
+        }
+      })().catch(() => undefined);
+      return {
+        result: execution.result,
+        transitions: () => transitions,
+        retries: () => retries,
+        abort: execution.abort,
+      };
+    },
+  };
+}

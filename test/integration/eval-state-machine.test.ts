@@ -1,0 +1,222 @@
+// The eval-run state machine (statemachines/eval-run.asl.json) executed by the local interpreter against DynamoDB
+// Local, with the task handlers the Lambda functions run: verdicts, baselines, Retry and Catch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseCandidate } from '../../functions/domain/types.js';
+import type { GovernanceStore } from '../../functions/store/index.js';
+import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner.js';
+import {
+  configureEvalTaskStore,
+  type EvalTaskHandlers,
+  handler as evalTaskHandler,
+} from '../../functions/workflows/eval-tasks.js';
+import { createSfnEvalRunner, type SfnEvalRunnerOptions } from '../../local/sfn-eval-runner.js';
+import { modelConfigInput } from '../support/fixtures.js';
+import {
+  activeCandidate,
+  approveArtefact,
+  draftCandidate,
+  FAILING_THRESHOLDS,
+  type GovernedSystem,
+  governedSystem,
+  owner,
+} from '../support/lifecycle.js';
+import { createTestStore } from '../support/store.js';
+
+let store: GovernanceStore;
+let drop: () => Promise<void>;
+beforeAll(async () => {
+  ({ store, drop } = await createTestStore());
+});
+afterAll(async () => drop());
+
+/** Queues a simulated run of a submitted candidate and executes it through the local state machine. */
+async function runThroughStateMachine(candidateId: string, options: SfnEvalRunnerOptions = {}) {
+  const reports: Parameters<NonNullable<SfnEvalRunnerOptions['onFinished']>>[0][] = [];
+  const runner = createSfnEvalRunner(store, {
+    batchSize: 5,
+    retryIntervalMs: 5,
+    ...options,
+    onFinished: (report) => reports.push(report),
+  });
+  const { run } = await store.evalRuns.createEvalRun(owner, candidateId, 'simulated');
+  runner.start(run.id);
+  await runner.idle();
+  return {
+    run: await store.evalRuns.getEvalRun(run.id),
+    candidate: await store.candidates.getCandidate(candidateId),
+    report: reports[0],
+  };
+}
+
+async function submittedCandidate(base: GovernedSystem, options: Parameters<typeof draftCandidate>[2] = {}) {
+  const draft = await draftCandidate(store, base, options);
+  return store.candidates.submitCandidate(owner, draft.id);
+}
+
+describe('the eval-run state machine, run locally', () => {
+  it('passes a run whose metrics meet the thresholds and records the verdict on the run and the candidate', async () => {
+    const base = await governedSystem(store, { cases: 23 });
+    const rc = await submittedCandidate(base);
+    const { run, candidate, report } = await runThroughStateMachine(rc.id);
+    expect(run.status).toBe('passed');
+    expect(run.casesDone).toBe(23);
+    expect(run.metrics?.accuracy).toBeGreaterThan(0);
+    expect(candidate.status).toBe('eval_passed');
+    expect(report?.ok).toBe(true);
+    // Prepare, IsSimulated, ExecuteBatches, 5 batches × ExecuteBatch, Aggregate, Done.
+    expect(report?.transitions).toBe(5 + 5);
+  });
+
+  it('fails a run below a threshold with the failing verdict', async () => {
+    const base = await governedSystem(store, { cases: 10 });
+    const rc = await submittedCandidate(base, { thresholds: FAILING_THRESHOLDS });
+    const { run, candidate } = await runThroughStateMachine(rc.id);
+    expect(run.status).toBe('failed');
+    expect(candidate.status).toBe('eval_failed');
+    expect(run.thresholdVerdicts).toContainEqual(
+      expect.objectContaining({ metric: 'accuracy', direction: 'min', threshold: 1.5, passed: false }),
+    );
+    expect(run.failureReasons.length).toBeGreaterThan(0);
+  });
+
+  it('fails a candidate that regresses against the active release beyond the tolerance', async () => {
+    const base = await governedSystem(store, { cases: 40 });
+    const thresholds = [
+      { metric: 'accuracy' as const, direction: 'min' as const, value: 0, regressionTolerance: 0.05 },
+    ];
+    const active: ReleaseCandidate = await activeCandidate(store, base, { thresholds });
+    expect(active.status).toBe('active');
+    // A 100 ms timeout under a model whose median latency is ~300 ms: nearly every case times out, and so does the
+    // fallback, so accuracy collapses whatever the seed.
+    const worse = await store.artefacts.createModelConfig(
+      owner,
+      modelConfigInput(base.system.id, { timeoutMs: 100, changeSummary: 'a much tighter timeout' }),
+    );
+    await approveArtefact(store, 'model_config', worse.id);
+    const rc = await submittedCandidate(base, { modelConfigId: worse.id, thresholds, name: 'rc-hot' });
+    const { run, candidate } = await runThroughStateMachine(rc.id);
+    expect(run.status).toBe('failed');
+    expect(candidate.status).toBe('eval_failed');
+    const comparison = run.comparisons.find((c) => c.baseline === 'active');
+    expect(comparison?.candidateId).toBe(active.id);
+    expect(comparison?.passed).toBe(false);
+    expect(comparison?.deltas).toContainEqual(expect.objectContaining({ metric: 'accuracy', passed: false }));
+    expect(run.metrics?.timeoutRate).toBeGreaterThan(0.9);
+  });
+
+  it('absorbs a transient batch error with the Retry and passes the run', async () => {
+    const base = await governedSystem(store, { cases: 12 });
+    const rc = await submittedCandidate(base);
+    let thrown = 0;
+    const wrapTasks = (tasks: EvalTaskHandlers): EvalTaskHandlers => ({
+      ...tasks,
+      executeBatch: async (event) => {
+        if (event.batch.batchIndex === 1 && thrown === 0) {
+          thrown++;
+          const error = new Error('throttled, try again');
+          error.name = 'TooManyRequestsException';
+          throw error;
+        }
+        return tasks.executeBatch(event);
+      },
+    });
+    const { run, candidate, report } = await runThroughStateMachine(rc.id, { wrapTasks });
+    expect(thrown).toBe(1);
+    expect(report?.retries).toBe(1);
+    expect(run.status).toBe('passed');
+    expect(run.casesDone).toBe(12);
+    expect(candidate.status).toBe('eval_passed');
+  });
+
+  it('records a permanent error caught by the Catch: the run is error with the message, the candidate submitted again', async () => {
+    const base = await governedSystem(store, { cases: 12 });
+    const rc = await submittedCandidate(base);
+    let calls = 0;
+    const wrapTasks = (tasks: EvalTaskHandlers): EvalTaskHandlers => ({
+      ...tasks,
+      executeBatch: async (event) => {
+        if (event.batch.batchIndex === 2) {
+          calls++;
+          const error = new Error('the dataset object is corrupt');
+          error.name = 'ValidationError';
+          throw error;
+        }
+        return tasks.executeBatch(event);
+      },
+    });
+    const { run, candidate, report } = await runThroughStateMachine(rc.id, { wrapTasks });
+    expect(calls).toBe(1);
+    expect(report?.ok).toBe(false);
+    expect(run.status).toBe('error');
+    expect(run.error).toContain('the dataset object is corrupt');
+    expect(candidate.status).toBe('submitted');
+  });
+
+  it('ends a 1,000-case run with the same metrics and verdict as the in-process runner on the same candidate', async () => {
+    const base = await governedSystem(store, { cases: 1000 });
+    const rc = await submittedCandidate(base);
+    const inProcess = createInProcessEvalRunner(store, { batchSize: 250 });
+    const { run: first } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
+    inProcess.start(first.id);
+    await inProcess.idle();
+    const reference = await store.evalRuns.getEvalRun(first.id);
+    expect(reference.status).toBe('passed');
+    const { run, report } = await runThroughStateMachine(rc.id, { batchSize: 250 });
+    expect(run.snapshotHash).toBe(reference.snapshotHash);
+    expect(run.status).toBe(reference.status);
+    expect(run.totalCases).toBe(1000);
+    expect(run.metrics).toEqual(reference.metrics);
+    expect(run.slices).toEqual(reference.slices);
+    expect(run.thresholdVerdicts).toEqual(reference.thresholdVerdicts);
+    expect(report?.transitions).toBe(5 + 4);
+  }, 60_000);
+
+  it('runs the same steps through the Lambda entry point, told its task by EVAL_TASK, and unwraps a Lambda error cause', async () => {
+    const base = await governedSystem(store, { cases: 7 });
+    const rc = await submittedCandidate(base);
+    configureEvalTaskStore(store);
+    const invoke = async (task: string, event: unknown) => {
+      process.env.EVAL_TASK = task;
+      try {
+        return (await evalTaskHandler(event as never)) as Record<string, unknown>;
+      } finally {
+        delete process.env.EVAL_TASK;
+      }
+    };
+    const { run } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
+    const plan = (await invoke('prepare', { runId: run.id })) as { batches: unknown[] };
+    expect(plan.batches).toHaveLength(1);
+    expect(await invoke('executeBatch', { runId: run.id, batch: plan.batches[0] })).toEqual({
+      runId: run.id,
+      batchIndex: 0,
+    });
+    const cause = JSON.stringify({ errorType: 'Error', errorMessage: 'the model endpoint refused', trace: [] });
+    expect(await invoke('recordFailure', { runId: run.id, error: cause })).toEqual({ runId: run.id, status: 'error' });
+    const failed = await store.evalRuns.getEvalRun(run.id);
+    expect(failed.status).toBe('error');
+    expect(failed.error).toBe('the model endpoint refused');
+    await expect(invoke('deleteEverything', {})).rejects.toThrow(/EVAL_TASK/);
+  });
+
+  it("does not retry a step's own permanent error: a run missing a batch's evidence is caught once at Aggregate", async () => {
+    const base = await governedSystem(store, { cases: 12 });
+    const rc = await submittedCandidate(base);
+    let aggregations = 0;
+    const wrapTasks = (tasks: EvalTaskHandlers): EvalTaskHandlers => ({
+      ...tasks,
+      // Batch 1 reports success without recording its evidence: Aggregate then refuses with a ConflictError.
+      executeBatch: async (event) =>
+        event.batch.batchIndex === 1 ? { runId: event.runId, batchIndex: 1 } : tasks.executeBatch(event),
+      aggregate: async (event) => {
+        aggregations++;
+        return tasks.aggregate(event);
+      },
+    });
+    const { run, candidate, report } = await runThroughStateMachine(rc.id, { wrapTasks });
+    expect(aggregations).toBe(1);
+    expect(report?.retries).toBe(0);
+    expect(run.status).toBe('error');
+    expect(run.error).toMatch(/scored 7 of 12 cases/);
+    expect(candidate.status).toBe('submitted');
+  });
+});

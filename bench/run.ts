@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark and writes the figures to bench/results/latest.json (and prints them).
 // Figures from one run are compared with each other (ratios), never with fixed times: the machines are shared.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -9,13 +9,9 @@ const only = process.argv.slice(2);
 const suites: Record<string, () => Promise<unknown>> = {
   evalScoring: async () => (await import('./eval-scoring.js')).benchEvalScoring(),
   store: async () => (await import('./store.js')).benchStore(),
+  evalStateMachine: async () => (await import('./eval-state-machine.js')).benchEvalStateMachine(),
 };
-try {
-  const { benchBundles } = await import('./bundles.js' as string);
-  suites.bundles = benchBundles;
-} catch {
-  // bundles benchmark arrives with the CDK stacks
-}
+suites.bundles = async () => (await import('./bundles.js')).benchBundles();
 
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),
@@ -39,6 +35,8 @@ for (const [name, run] of Object.entries(suites)) {
 }
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 const file = new URL('./results/latest.json', import.meta.url);
-await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+// A run of some suites (`npm run bench -- store`) updates their figures and keeps the others'.
+const previous = only.length ? await readFile(file, 'utf8').then(JSON.parse, () => ({})) : {};
+await writeFile(file, `${JSON.stringify({ ...previous, ...results }, null, 2)}\n`);
 console.log(JSON.stringify(results, null, 2));
 console.error(`bench: figures written to ${file.pathname}`);

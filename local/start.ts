@@ -57,7 +57,9 @@ try {
   }
   log('');
   log('Local differences from AWS: DynamoDB Local listens on all interfaces (only loopback traffic is sent to it);');
-  log('eval runs execute in this process, not in Step Functions; no S3 audit archive yet. Ctrl-C stops everything.');
+  log(
+    'eval runs execute statemachines/eval-run.asl.json with a local interpreter; no S3 audit archive yet. Ctrl-C stops everything.',
+  );
 
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -8,6 +8,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
+import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceApi } from './constructs/governance-api.js';
 import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
@@ -28,6 +29,7 @@ export class StatelessStack extends Stack {
   readonly api: GovernanceApi;
   readonly hosting: DashboardHosting;
   readonly operations: Operations;
+  readonly evalRun: EvalStateMachine;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -123,6 +125,19 @@ export class StatelessStack extends Stack {
       table: props.table,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
+
+    // Eval runs: statemachines/eval-run.asl.json over the eval task functions, alarming on the operator topic.
+    this.evalRun = new EvalStateMachine(this, 'EvalRun', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      alarmTopic: this.operations.topic,
+    });
+    // POST /api/release-candidates/{id}/run-evals starts one execution per run (functions/workflows/sfn-eval-runner.ts).
+    const candidates = this.functions.get('candidates') as GovernedFunction;
+    candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
+    this.evalRun.stateMachine.grantStartExecution(candidates.lambda);
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });

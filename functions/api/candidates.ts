@@ -6,12 +6,25 @@ import {
   rollbackRequest,
   runEvalsRequest,
 } from '../contracts/index.js';
-import { createInProcessEvalRunner } from '../workflows/eval-runner.js';
+import type { GovernanceStore } from '../store/index.js';
+import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
 const base = '/api/release-candidates';
+
+/**
+ * The runner of simulated evals when none is configured: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the
+ * eval-run state machine per run, loaded here so no other bundle carries the Step Functions client; otherwise
+ * in-process.
+ */
+async function createEvalRunner(store: GovernanceStore): Promise<EvalRunner> {
+  const stateMachineArn = process.env.EVAL_STATE_MACHINE_ARN;
+  if (!stateMachineArn) return createInProcessEvalRunner(store);
+  const { createStepFunctionsEvalRunner } = await import('../workflows/sfn-eval-runner.js');
+  return createStepFunctionsEvalRunner(store, { stateMachineArn });
+}
 
 async function loadCandidate(req: Request<unknown, unknown>, access: 'read' | 'write' | 'promote') {
   const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
@@ -76,8 +89,8 @@ export const routes: Route[] = [
         req.body.executor,
       );
       if (run.executor === 'simulated') {
-        req.deps.evalRunner ??= createInProcessEvalRunner(req.deps.store);
-        req.deps.evalRunner.start(run.id);
+        req.deps.evalRunner ??= await createEvalRunner(req.deps.store);
+        await req.deps.evalRunner.start(run.id);
       }
       return { status: 202, body: run, headers: { location: `/api/eval-runs/${run.id}` } };
     },

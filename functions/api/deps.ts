@@ -11,7 +11,10 @@ import { tokenVerifierFromEnv } from './auth/verify-token.js';
 export interface Deps {
   store: GovernanceStore;
   verifyToken: (authorization: string | undefined) => Promise<Principal>;
-  /** Runs simulated evals; when absent, the candidates module runs them in-process (kept out of other bundles). */
+  /**
+   * Runs simulated evals. When absent, the candidates module creates one (kept out of other bundles): with
+   * EVAL_STATE_MACHINE_ARN set, StartExecution of the eval-run state machine; otherwise in-process.
+   */
   evalRunner?: EvalRunner;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;

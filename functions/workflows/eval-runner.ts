@@ -4,8 +4,8 @@ import type { GovernanceStore } from '../store/index.js';
 import { aggregateEvalRun, executeEvalBatch, failEvalRunStep, prepareEvalRun, type RunMaterial } from './eval-steps.js';
 
 export interface EvalRunner {
-  /** Starts the run without waiting for it. */
-  start(runId: string): void;
+  /** Starts the run without waiting for it to finish; a returned promise settles once the start is accepted. */
+  start(runId: string): void | Promise<void>;
   /** Resolves when every started run has finished (tests, shutdown). */
   idle(): Promise<void>;
 }

@@ -46,6 +46,21 @@ function governedFunctions(): [string, Resources[string]][] {
   });
 }
 
+/** The eval task functions of the eval-run state machine: GovernedFunctions told their task by EVAL_TASK. */
+function isEvalTask([, fn]: [string, Resources[string]]): boolean {
+  const env = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+  return env?.EVAL_TASK !== undefined;
+}
+
+/** The API functions and the authoriser: our functions but the eval tasks. */
+function apiFunctions(): [string, Resources[string]][] {
+  return governedFunctions().filter((entry) => !isEvalTask(entry));
+}
+
+function roleOf(fn: Resources[string]): string {
+  return (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] as string;
+}
+
 describe('the stateful stack', () => {
   it('keeps every audit archive object version under Object Lock COMPLIANCE for the stage retention', () => {
     stateful.hasResource('AWS::S3::Bucket', {
@@ -146,7 +161,7 @@ describe('the stateful stack', () => {
 
 describe('the stateless stack: functions', () => {
   it('has one function per API module and the authoriser', () => {
-    const names = governedFunctions().map(([, fn]) => fn.Properties.FunctionName);
+    const names = apiFunctions().map(([, fn]) => fn.Properties.FunctionName);
 
     expect(names.sort()).toEqual(
       [...modules.map((module) => `governance-dev-api-${module}`), 'governance-dev-authorizer'].sort(),
@@ -173,8 +188,8 @@ describe('the stateless stack: functions', () => {
     }
   });
 
-  it('gives every function the environment the token verifier reads, for people and for pipelines', () => {
-    for (const [id, fn] of governedFunctions()) {
+  it('gives every API function the environment the token verifier reads, for people and for pipelines', () => {
+    for (const [id, fn] of apiFunctions()) {
       const env = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       const set = AUTH_ENV.filter((name) => env[name] !== undefined);
 
@@ -190,6 +205,37 @@ describe('the stateless stack: functions', () => {
       expect(env.AUTH_PIPELINE_ISSUER).toBe('https://token.actions.githubusercontent.com');
       expect(env.LOG_LEVEL).toBe('DEBUG');
     }
+    for (const [id, fn] of governedFunctions().filter(isEvalTask))
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables.LOG_LEVEL, id).toBe(
+        'DEBUG',
+      );
+  });
+
+  it('lets the candidates function start executions of the eval-run state machine and of nothing else', () => {
+    const machines = Object.keys(stateless.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(1);
+    const machine = machines[0] as string;
+    const candidates = apiFunctions().find(([, fn]) => fn.Properties.FunctionName === 'governance-dev-api-candidates');
+    expect(candidates).toBeDefined();
+    const [, candidatesFn] = candidates as [string, Resources[string]];
+    const envOf = (fn: Resources[string]) =>
+      (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+    expect(envOf(candidatesFn).EVAL_STATE_MACHINE_ARN).toEqual({ Ref: machine });
+    for (const [id, fn] of governedFunctions())
+      if (fn !== candidatesFn) expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
+
+    const statesStatements = Object.values(stateless.findResources('AWS::IAM::Policy') as Resources).flatMap((policy) =>
+      (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.filter((statement) =>
+        ([statement.Action].flat() as string[]).some((action) => action.startsWith('states:')),
+      ).map((statement) => ({ roles: policy.Properties.Roles, statement })),
+    );
+    expect(statesStatements).toEqual([
+      {
+        roles: [{ Ref: roleOf(candidatesFn) }],
+        statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machine } },
+      },
+    ]);
   });
 
   it('lets the read-only modules read the table and nothing more', () => {
@@ -213,9 +259,15 @@ describe('the stateless stack: functions', () => {
 
   it('gives no data-plane role a wildcard action, nor a wildcard resource beyond X-Ray', () => {
     const roles = Object.keys(stateless.findResources('AWS::IAM::Role'));
-    const dataPlane = new Set(
-      governedFunctions().map(([, fn]) => (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]),
-    );
+    const dataPlane = new Set(governedFunctions().map(([, fn]) => roleOf(fn)));
+    const evalTaskRoles = governedFunctions()
+      .filter(isEvalTask)
+      .map(([, fn]) => roleOf(fn));
+    // The eval-run state machine's role: log delivery and X-Ray need '*' (acknowledged in cdk-nag), and it may invoke
+    // the four task functions only (test/infra/eval-state-machine.test.ts).
+    const stateMachineRoles = Object.values(
+      stateless.findResources('AWS::StepFunctions::StateMachine') as Resources,
+    ).map((machine) => (machine.Properties.RoleArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]);
     const xrayOnly = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
     const others: string[] = [];
 
@@ -248,8 +300,15 @@ describe('the stateless stack: functions', () => {
         ).toEqual([]);
       }
     }
-    expect(dataPlane.size).toBe(modules.length + 1);
-    expect(others.every((role) => roles.includes(role) && role.startsWith('DashboardDeploymentRole'))).toBe(true);
+    expect(evalTaskRoles).toHaveLength(4);
+    expect(stateMachineRoles).toHaveLength(1);
+    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length);
+    expect(
+      others.every(
+        (role) =>
+          roles.includes(role) && (role.startsWith('DashboardDeploymentRole') || stateMachineRoles.includes(role)),
+      ),
+    ).toBe(true);
   });
 
   it('attaches no AWS managed policy to any role', () => {

@@ -21,7 +21,8 @@ import type {
   ReviewerRole,
 } from '../functions/domain/types.js';
 import { APPROVAL_STATUSES } from '../functions/domain/types.js';
-import type { GovernanceStore, Page, PageRequest } from '../functions/store/index.js';
+import type { GovernanceStore } from '../functions/store/index.js';
+import { allPages } from '../functions/store/pagination.js';
 import { createInProcessEvalRunner } from '../functions/workflows/eval-runner.js';
 import { failEvalRunStep, prepareEvalRun } from '../functions/workflows/eval-steps.js';
 import {
@@ -636,17 +637,6 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions = {}
 
 // ---- measuring ----------------------------------------------------------------------------------------------------
 
-async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<T> = await list({ limit: 100, cursor });
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
-
 function tally<K extends string>(values: K[]): Partial<Record<K, number>> {
   const out: Partial<Record<K, number>> = {};
   for (const v of values) out[v] = (out[v] ?? 0) + 1;
@@ -660,27 +650,27 @@ export async function measureDemo(store: GovernanceStore, systems: Record<System
     SYSTEM_KEYS.map(async (key) => {
       const systemId = systems[key];
       const [prompts, configs, datasets, candidates, incidents, promotions, rollbacks, audit] = await Promise.all([
-        all((p) => store.artefacts.listArtefacts('prompt', { systemId }, p)),
-        all((p) => store.artefacts.listArtefacts('model_config', { systemId }, p)),
-        all((p) => store.datasets.listDatasets({ systemId }, p)),
-        all((p) => store.candidates.listCandidates({ systemId }, p)),
-        all((p) => store.incidents.listIncidents({ systemId }, p)),
+        allPages((p) => store.artefacts.listArtefacts('prompt', { systemId }, p)),
+        allPages((p) => store.artefacts.listArtefacts('model_config', { systemId }, p)),
+        allPages((p) => store.datasets.listDatasets({ systemId }, p)),
+        allPages((p) => store.candidates.listCandidates({ systemId }, p)),
+        allPages((p) => store.incidents.listIncidents({ systemId }, p)),
         store.candidates.promotionHistory(systemId),
         store.candidates.rollbackHistory(systemId),
-        all((p) => store.audit.listAuditEvents({ systemId }, p)),
+        allPages((p) => store.audit.listAuditEvents({ systemId }, p)),
       ]);
       const runs = (
-        await Promise.all(candidates.map((c) => all((p) => store.evalRuns.listEvalRuns({ candidateId: c.id }, p))))
+        await Promise.all(candidates.map((c) => allPages((p) => store.evalRuns.listEvalRuns({ candidateId: c.id }, p))))
       ).flat();
       return { key, prompts, configs, datasets, candidates, incidents, promotions, rollbacks, audit, runs };
     }),
   );
   const approvals = (
-    await Promise.all(APPROVAL_STATUSES.map((status) => all((p) => store.approvals.listApprovals({ status }, p))))
+    await Promise.all(APPROVAL_STATUSES.map((status) => allPages((p) => store.approvals.listApprovals({ status }, p))))
   )
     .flat()
     .filter((a) => ids.has(a.systemId));
-  const systemCount = (await all((p) => store.systems.listSystems(p))).filter((s) => ids.has(s.id)).length;
+  const systemCount = (await allPages((p) => store.systems.listSystems(p))).filter((s) => ids.has(s.id)).length;
   const datasets = perSystem.flatMap((s) => s.datasets);
   const promotions = perSystem.flatMap((s) => s.promotions);
   const auditEventsBySystem = Object.fromEntries(perSystem.map((s) => [s.key, s.audit.length])) as Record<

@@ -3,7 +3,7 @@ import { verifyChain } from '../domain/audit-chain.js';
 import type { AuditEvent } from '../domain/types.js';
 import { keys } from './keys.js';
 import type { Page } from './pagination.js';
-import { getItem, type PageRequest, queryPage } from './query.js';
+import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
 
 /** Events of one system's chain (by seq) or of every system (by time), newest first unless asked otherwise. */
@@ -31,17 +31,7 @@ export async function verifyStoredChain(ctx: StoreContext, systemId: string): Pr
   const meta = await getItem(ctx, keys.system(systemId));
   const headSeq = (meta?.auditSeq as number | undefined) ?? 0;
   const headHash = (meta?.auditHash as string | undefined) ?? null;
-  const events: AuditEvent[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<AuditEvent> = await queryPage<AuditEvent>(ctx, {
-      partition: keys.auditPartition(systemId),
-      limit: 100,
-      cursor,
-    });
-    events.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const events = await queryAll<AuditEvent>(ctx, { partition: keys.auditPartition(systemId) });
   const verdict = verifyChain(events, { systemId, ...(headHash ? { head: { seq: headSeq, hash: headHash } } : {}) });
   const brokenAt = verdict.ok ? null : { seq: verdict.seq, reason: verdict.reason, message: verdict.message };
   return { systemId, ok: brokenAt === null, events: events.length, headSeq, headHash, brokenAt };

@@ -102,3 +102,17 @@ export function pageSize(limit: number | undefined): number {
   if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_PAGE_SIZE;
   return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(limit)));
 }
+
+/** Follows a paginated list to its end: for bounded sets (a system's chain, the demo's counts), never for evidence. */
+export async function allPages<T>(
+  list: (page: { limit: number; cursor: string | null }) => Promise<Page<T>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await list({ limit: MAX_PAGE_SIZE, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}

@@ -2,7 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../domain/errors.js';
 import { buildCondition, type Condition } from './expressions.js';
 import { toEntity } from './keys.js';
-import { decodeCursor, encodeCursor, type Page, pageSize } from './pagination.js';
+import { allPages, decodeCursor, encodeCursor, type Page, pageSize } from './pagination.js';
 import { type Item, type Key, meterRead, type StoreContext } from './unit-of-work.js';
 
 export interface PageRequest {
@@ -74,15 +74,8 @@ async function sendQuery(ctx: StoreContext, command: QueryCommand, withCursor: b
 }
 
 /** Every item of a partition (paging internally): for bounded sets such as a system's promotion history. */
-export async function queryAll<T>(ctx: StoreContext, spec: Omit<QuerySpec, 'limit' | 'cursor'>): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<T> = await queryPage<T>(ctx, { ...spec, limit: 100, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
+export function queryAll<T>(ctx: StoreContext, spec: Omit<QuerySpec, 'limit' | 'cursor'>): Promise<T[]> {
+  return allPages((page) => queryPage<T>(ctx, { ...spec, ...page }));
 }
 
 /** A strongly consistent GetItem; undefined when absent. */

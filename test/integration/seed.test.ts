@@ -8,7 +8,8 @@ import {
   type ModelConfigVersion,
   type ReleaseCandidate,
 } from '../../functions/domain/types.js';
-import type { GovernanceStore, Page, PageRequest } from '../../functions/store/index.js';
+import type { GovernanceStore, Page } from '../../functions/store/index.js';
+import { allPages } from '../../functions/store/pagination.js';
 import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
 import { SYSTEM_KEYS } from '../../seed/catalog.js';
 import { SeedClock } from '../../seed/clock.js';
@@ -16,17 +17,6 @@ import type { DemoSummary } from '../../seed/demo.js';
 import { seedIfEmpty } from '../../seed/load.js';
 import { DEMO_USERS, demoActor, demoPrincipal } from '../../seed/users.js';
 import { createTestStore } from '../support/store.js';
-
-async function all<T>(list: (page: PageRequest) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: Page<T> = await list({ limit: 100, cursor });
-    items.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 describe('the demo seed', () => {
   let store: GovernanceStore;
@@ -46,16 +36,16 @@ describe('the demo seed', () => {
     summary = seeded;
     systemIds = Object.values(summary.systems);
     candidates = (
-      await Promise.all(systemIds.map((systemId) => all((p) => store.candidates.listCandidates({ systemId }, p))))
+      await Promise.all(systemIds.map((systemId) => allPages((p) => store.candidates.listCandidates({ systemId }, p))))
     ).flat();
     runs = (
-      await Promise.all(candidates.map((c) => all((p) => store.evalRuns.listEvalRuns({ candidateId: c.id }, p))))
+      await Promise.all(candidates.map((c) => allPages((p) => store.evalRuns.listEvalRuns({ candidateId: c.id }, p))))
     ).flat();
   }, 120_000);
   afterAll(async () => drop());
 
   it('registers the four systems of the demo profile with their risk tiers and EU AI Act fields', async () => {
-    const systems = await all((p) => store.systems.listSystems(p));
+    const systems = await allPages((p) => store.systems.listSystems(p));
     expect(systems).toHaveLength(4);
     const byName = Object.fromEntries(systems.map((s) => [s.name, s]));
     expect(Object.fromEntries(systems.map((s) => [s.name, [s.riskTier, s.euAiActCategory, s.ownerTeam]]))).toEqual({
@@ -75,13 +65,13 @@ describe('the demo seed', () => {
   it('registers eight prompt versions and eight model configs, every config with its lineage', async () => {
     const prompts = (
       await Promise.all(
-        systemIds.map((systemId) => all((p) => store.artefacts.listArtefacts('prompt', { systemId }, p))),
+        systemIds.map((systemId) => allPages((p) => store.artefacts.listArtefacts('prompt', { systemId }, p))),
       )
     ).flat();
     const configs = (
       await Promise.all(
         systemIds.map((systemId) =>
-          all(
+          allPages(
             (p) => store.artefacts.listArtefacts('model_config', { systemId }, p) as Promise<Page<ModelConfigVersion>>,
           ),
         ),
@@ -98,7 +88,7 @@ describe('the demo seed', () => {
 
   it('loads twelve datasets with 48 cases of all five kinds from the JSONL files under evals/', async () => {
     const datasets = (
-      await Promise.all(systemIds.map((systemId) => all((p) => store.datasets.listDatasets({ systemId }, p))))
+      await Promise.all(systemIds.map((systemId) => allPages((p) => store.datasets.listDatasets({ systemId }, p))))
     ).flat();
     expect(datasets).toHaveLength(12);
     expect(datasets.reduce((n, d) => n + d.caseCount, 0)).toBe(48);
@@ -122,7 +112,7 @@ describe('the demo seed', () => {
   it('records 18 approval decisions and requests: approved, rejected, changes requested and pending', async () => {
     const approvals: ApprovalRecord[] = [];
     for (const status of APPROVAL_STATUSES)
-      approvals.push(...(await all((p) => store.approvals.listApprovals({ status }, p))));
+      approvals.push(...(await allPages((p) => store.approvals.listApprovals({ status }, p))));
     expect(approvals).toHaveLength(18);
     const byStatus = Object.fromEntries(
       APPROVAL_STATUSES.map((s) => [s, approvals.filter((a) => a.status === s).length]),
@@ -136,7 +126,7 @@ describe('the demo seed', () => {
 
   it('tracks three incidents, one of them resolved after the rollback', async () => {
     const incidents = (
-      await Promise.all(systemIds.map((systemId) => all((p) => store.incidents.listIncidents({ systemId }, p))))
+      await Promise.all(systemIds.map((systemId) => allPages((p) => store.incidents.listIncidents({ systemId }, p))))
     ).flat();
     expect(incidents).toHaveLength(3);
     expect(incidents.every((i) => i.candidateId !== null)).toBe(true);
@@ -164,7 +154,7 @@ describe('the demo seed', () => {
   it('writes at least 78 audit events and every system chain verifies', async () => {
     let total = 0;
     for (const systemId of systemIds) {
-      const events: AuditEvent[] = await all((p) => store.audit.listAuditEvents({ systemId }, p));
+      const events: AuditEvent[] = await allPages((p) => store.audit.listAuditEvents({ systemId }, p));
       total += events.length;
       const chain = await store.audit.verifyStoredChain(systemId);
       expect(chain).toMatchObject({ ok: true, events: events.length, brokenAt: null });
@@ -174,7 +164,7 @@ describe('the demo seed', () => {
   });
 
   it('spreads the history over the three weeks before now', async () => {
-    const events = await all((p) =>
+    const events = await allPages((p) =>
       store.audit.listAuditEvents({ systemId: summary.triage.systemId, order: 'asc' }, p),
     );
     const first = Date.parse(events[0]?.at ?? '');
@@ -188,7 +178,7 @@ describe('the demo seed', () => {
   it('acts only as the demo users, and never lets an author review their own work', async () => {
     const users = new Set<string>(DEMO_USERS.map((u) => u.id));
     const events = (
-      await Promise.all(systemIds.map((systemId) => all((p) => store.audit.listAuditEvents({ systemId }, p))))
+      await Promise.all(systemIds.map((systemId) => allPages((p) => store.audit.listAuditEvents({ systemId }, p))))
     ).flat();
     const actors = new Set(events.map((e) => e.actor.userId));
     expect([...actors].filter((a) => !users.has(a) && a !== EVAL_SERVICE_ACTOR.userId)).toEqual([]);
@@ -215,7 +205,7 @@ describe('the demo seed', () => {
 
   it('does nothing when asked to seed a table that already holds systems', async () => {
     expect(await seedIfEmpty({ doc: store.ctx.doc, tableName })).toBeNull();
-    expect(await all((p) => store.systems.listSystems(p))).toHaveLength(4);
+    expect(await allPages((p) => store.systems.listSystems(p))).toHaveLength(4);
   });
 
   it('lets the three required reviewers approve the awaiting triage candidate, which then replaces the active release', async () => {

@@ -2,24 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActiveReleaseChangedError } from '../../../functions/domain/errors.js';
 import type { AuditEvent, ReleaseCandidate } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
+import { allPages } from '../../../functions/store/pagination.js';
 import { promptInput, systemInput } from '../../support/fixtures.js';
 import { approvedCandidate, type GovernedSystem, governedSystem, owner } from '../../support/lifecycle.js';
 import { createTestStore } from '../../support/store.js';
 
 /** Every item of a paginated listing, following cursors to the end. */
-async function everything<T>(
-  list: (page: { limit: number; cursor: string | null }) => Promise<{ items: T[]; nextCursor: string | null }>,
-): Promise<T[]> {
-  const all: T[] = [];
-  let cursor: string | null = null;
-  do {
-    const page: { items: T[]; nextCursor: string | null } = await list({ limit: 100, cursor });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
-}
-
 describe('concurrent changes of one system', () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
@@ -61,7 +49,7 @@ describe('concurrent changes of one system', () => {
     const winner = won[0] as ReleaseCandidate;
     const system = await store.systems.getSystem(base.system.id);
     expect(system.activeReleases).toEqual({ staging: null, production: winner.id });
-    const stored = await everything((page) => store.candidates.listCandidates({ systemId: base.system.id }, page));
+    const stored = await allPages((page) => store.candidates.listCandidates({ systemId: base.system.id }, page));
     expect(stored.filter((c) => c.status === 'active').map((c) => c.id)).toEqual([winner.id]);
     expect(stored.filter((c) => c.status === 'approved')).toHaveLength(19);
     expect(await store.candidates.promotionHistory(base.system.id)).toMatchObject([
@@ -99,7 +87,7 @@ describe('concurrent changes of one system', () => {
     const failures = outcomes.filter((o) => o.status === 'rejected').map((o) => String(o.reason));
     expect(failures).toEqual([]);
     const succeeded = outcomes.length - failures.length;
-    const events = await everything<AuditEvent>((page) =>
+    const events = await allPages<AuditEvent>((page) =>
       store.audit.listAuditEvents({ systemId: system.id, order: 'asc' }, page),
     );
     expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 1 + succeeded }, (_, i) => i + 1));
@@ -109,7 +97,7 @@ describe('concurrent changes of one system', () => {
     expect(actions.filter((a) => a === 'prompt.created')).toHaveLength(12);
     const chain = await store.audit.verifyStoredChain(system.id);
     expect(chain).toMatchObject({ ok: true, events: 1 + succeeded, headSeq: 1 + succeeded, brokenAt: null });
-    const incidents = await everything((page) => store.incidents.listIncidents({ systemId: system.id }, page));
+    const incidents = await allPages((page) => store.incidents.listIncidents({ systemId: system.id }, page));
     expect(new Set(incidents.map((i) => i.title)).size).toBe(38);
     expect((await store.systems.getSystem(system.id)).openBlockingIncidents).toBe(0);
   });
@@ -128,7 +116,7 @@ describe('concurrent changes of one system', () => {
 
     // Assess
     expect(created.map((p) => p.version).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 2));
-    const listed = await everything((page) =>
+    const listed = await allPages((page) =>
       store.artefacts.listArtefacts('prompt', { systemId: system.id, name: 'triage' }, page),
     );
     expect(listed.map((p) => p.version)).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));

@@ -63,6 +63,17 @@ module.exports = {
       },
     },
     {
+      name: 'dashboard-imports-contracts-only',
+      comment:
+        'The dashboard shares the API contracts (zod) and the domain vocabulary they use (types, and the overview type); nothing with I/O.',
+      severity: 'error',
+      from: { path: '^dashboard/' },
+      to: {
+        path: '^(functions|local|seed|lib|bin|bench|scripts|cli)/',
+        pathNot: ['^functions/contracts/', '^functions/domain/types\\.ts$', '^functions/domain/overview\\.ts$'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -76,7 +87,7 @@ module.exports = {
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default'],
-      extensions: ['.ts', '.js', '.json'],
+      extensions: ['.ts', '.tsx', '.js', '.json'],
     },
   },
 };

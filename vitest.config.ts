@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'dashboard/src/**/*.test.tsx'],
     exclude: ['test/browser/**', 'node_modules/**'],
     environment: 'node',
     globalSetup: ['test/global-setup.ts'],

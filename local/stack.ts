@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTokenVerifier } from '../functions/api/auth/verify-token.js';
@@ -11,15 +12,18 @@ import { configureDeps } from '../functions/api/deps.js';
 import { API_MODULES } from '../functions/api/routes.js';
 import type { Principal } from '../functions/domain/types.js';
 import { createDocumentClient } from '../functions/store/client.js';
+import { configureEvidenceStore, createEvidenceStore, type EvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore, type GovernanceStore } from '../functions/store/index.js';
 import { configureCursorSecret } from '../functions/store/pagination.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
+import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
 import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
 import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from './dynamodb.js';
 import { createLocalServer, listen } from './http-adapter.js';
-import { landingPage } from './landing.js';
-import { createSfnEvalRunner } from './sfn-eval-runner.js';
+import { dashboardHost } from './landing.js';
+import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
+import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
 
 export interface LocalStackOptions {
@@ -36,6 +40,14 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
   /** Called when DynamoDB Local dies under the running stack. */
   onDynamoCrash?: (output: string) => void;
+  /** Hosts the `http` executor may call (`host`, `host:port`, `host:*`); default 127.0.0.1 and localhost, any port. */
+  evalAllowedHosts?: readonly string[];
+  /** Options of the local eval-run state machine (tests: batch size, task wrappers). */
+  evalRunnerOptions?: Omit<SfnEvalRunnerOptions, 'evidence' | 'allowedHosts'>;
+  /** Restart the executions of eval runs left queued or running (default true). */
+  resumeEvalRuns?: boolean;
+  /** The built dashboard served at `/` (default dashboard/dist); without it, a landing page says how to build it. */
+  dashboardDir?: string;
 }
 
 export interface LocalStack {
@@ -46,6 +58,12 @@ export interface LocalStack {
   store: GovernanceStore;
   doc: DynamoDBDocumentClient;
   evalRunner: EvalRunner;
+  /** The evidence store of eval runs: the S3 stand-in's bucket. */
+  evidence: EvidenceStore;
+  evidenceEndpoint: string;
+  evidenceBucket: string;
+  /** Eval runs whose execution was started again at start. */
+  resumedEvalRuns: string[];
   seeded: boolean;
   /** A signed development token for each demo identity, by user id. */
   tokens: Record<string, { principal: Principal; token: string }>;
@@ -96,7 +114,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     onUnexpectedExit(crashed, ({ output }) => options.onDynamoCrash?.(output));
   }
   const cleanup: (() => Promise<void>)[] = [];
+  let s3: S3StandInHandle | undefined;
   try {
+    // Evidence of eval runs (JSONL batch objects) goes to the S3 stand-in, under the data folder or a temporary one.
+    const s3Dir = options.inMemory ? undefined : join(dataDir, 's3');
+    log(`starting the S3 stand-in (${s3Dir ? `data in ${s3Dir}` : 'temporary folder'}) …`);
+    s3 = await startS3StandIn({ ...(s3Dir ? { dataDir: s3Dir } : {}), buckets: [LOCAL_EVIDENCE_BUCKET] });
+    const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: LOCAL_EVIDENCE_BUCKET });
+    configureEvidenceStore(evidence);
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
     const store = createStore({ doc, tableName });
@@ -108,7 +133,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwks: { keys: [keys.publicJwk] },
     });
     // Eval runs execute statemachines/eval-run.asl.json in the local interpreter, as Step Functions does in AWS.
-    const evalRunner = createSfnEvalRunner(store);
+    const evalRunner = createSfnEvalRunner(store, {
+      ...options.evalRunnerOptions,
+      evidence,
+      allowedHosts: options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS,
+    });
     configureDeps({
       store,
       verifyToken,
@@ -128,7 +157,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const routes = Object.values(API_MODULES).flatMap((m) =>
       m.routes.map((r) => ({ method: r.method, path: r.path, handler: m.handler })),
     );
-    const server: Server = createLocalServer({ routes, maxBodyBytes: 6 * 1024 * 1024, fallback: landingPage, log });
+    // Filled in once the tokens are minted below; GET /local/identities serves them to the dashboard's sign-in.
+    const tokens: LocalStack['tokens'] = {};
+    const fallback = dashboardHost({
+      distDir: options.dashboardDir ?? fileURLToPath(new URL('../dashboard/dist/', import.meta.url)),
+      identities: () => Object.values(tokens),
+    });
+    const server: Server = createLocalServer({ routes, maxBodyBytes: 6 * 1024 * 1024, fallback, log });
     const port = await listen(server, options.port ?? 3000);
     cleanup.push(
       () =>
@@ -149,8 +184,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         teams: principal.teams,
         systems: principal.systems,
       });
-    const tokens: LocalStack['tokens'] = {};
     for (const principal of identities) tokens[principal.userId] = { principal, token: await mint(principal) };
+
+    const resumedEvalRuns = options.resumeEvalRuns === false ? [] : await resumeEvalRuns(store, evalRunner, log);
 
     return {
       url: `http://127.0.0.1:${port}`,
@@ -160,17 +196,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       store,
       doc,
       evalRunner,
+      evidence,
+      evidenceEndpoint: s3.endpoint,
+      evidenceBucket: LOCAL_EVIDENCE_BUCKET,
+      resumedEvalRuns,
       seeded,
       tokens,
       mint,
       stop: async () => {
         for (const fn of cleanup.reverse()) await fn();
         await evalRunner.idle().catch(() => undefined);
+        configureEvidenceStore(undefined);
+        await s3?.stop();
         await dynamo?.stop();
       },
     };
   } catch (error) {
+    await s3?.stop().catch(() => undefined);
     await dynamo?.stop();
     throw error;
   }
+}
+
+/** The bucket of eval evidence in the S3 stand-in. */
+export const LOCAL_EVIDENCE_BUCKET = 'governance-evidence';
+
+/**
+ * DynamoDB is the source of truth: eval runs left queued or running by a stopped stack get their execution started
+ * again. Batches already recorded are skipped by the batch step, so nothing is scored twice. Submitted runs wait
+ * for the pipeline's outputs and are left alone.
+ */
+async function resumeEvalRuns(
+  store: GovernanceStore,
+  evalRunner: EvalRunner,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const id of await store.evalRuns.unfinishedEvalRunIds()) {
+    const run = await store.evalRuns.getEvalRun(id).catch(() => null);
+    if (!run || run.executor === 'submitted' || (run.status !== 'queued' && run.status !== 'running')) continue;
+    await evalRunner.start(run.id);
+    resumed.push(run.id);
+  }
+  if (resumed.length > 0) log(`resumed ${resumed.length} unfinished eval run(s): ${resumed.join(', ')}`);
+  return resumed;
 }

@@ -1,0 +1,56 @@
+// uPlot in React: the chart owns a fixed-height box, so data arriving never moves the page.
+import { useEffect, useRef } from 'react';
+import uPlot, { type AlignedData, type Options } from 'uplot';
+import 'uplot/dist/uPlot.min.css';
+
+export interface ChartProps {
+  title: string;
+  data: AlignedData;
+  series: { label: string; stroke: string; fill?: string; bars?: boolean }[];
+  height?: number;
+  /** x values are epoch seconds (time axis) or category indexes. */
+  time?: boolean;
+  xLabels?: string[];
+}
+
+export function Chart({ title, data, series, height = 220, time = true, xLabels }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const bars = uPlot.paths.bars?.({ size: [0.6, 60] });
+    const opts: Options = {
+      title,
+      width: Math.max(240, el.clientWidth),
+      height,
+      scales: { x: { time } },
+      axes: [
+        xLabels
+          ? {
+              values: (_u, ticks) => ticks.map((t) => xLabels[Math.round(t)] ?? ''),
+              splits: () => xLabels.map((_, i) => i),
+            }
+          : {},
+        {},
+      ],
+      series: [
+        {},
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.stroke,
+          fill: s.fill,
+          width: s.bars ? 0 : 2,
+          ...(s.bars && bars ? { paths: bars, points: { show: false } } : {}),
+        })),
+      ],
+    };
+    const plot = new uPlot(opts, data, el);
+    const resize = new ResizeObserver(() => plot.setSize({ width: Math.max(240, el.clientWidth), height }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
+  }, [title, data, series, height, time, xLabels]);
+  return <figure className="chart" ref={box} style={{ minHeight: height + 60 }} aria-label={title} />;
+}

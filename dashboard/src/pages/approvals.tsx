@@ -1,0 +1,176 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import {
+  type ApprovalRecord,
+  type ApprovalStatus,
+  REVIEWER_ROLES,
+  type ReleaseCandidate,
+} from '../../../functions/domain/types';
+import { ApiError, api, getAll } from '../api';
+import { can, reviewerRoles } from '../auth';
+import { usePrincipal } from '../session';
+import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
+
+export default function ApprovalsPage() {
+  const principal = usePrincipal();
+  const mine = reviewerRoles(principal);
+  const [params, setParams] = useSearchParams();
+  const role = params.get('role') ?? (mine.length === 1 ? (mine[0] ?? '') : '');
+  const queue = useQuery({
+    queryKey: ['approvals', 'pending', role],
+    queryFn: () => getAll<ApprovalRecord>('/api/approvals', { status: 'pending', role: role || undefined }),
+  });
+  const candidateIds = [...new Set((queue.data?.items ?? []).map((a) => a.candidateId))];
+  const candidates = useQuery({
+    queryKey: ['candidates-of', candidateIds],
+    enabled: candidateIds.length > 0,
+    queryFn: async () =>
+      new Map(
+        await Promise.all(
+          candidateIds.map(
+            async (id) => [id, await api.get<ReleaseCandidate>(`/api/release-candidates/${id}`)] as const,
+          ),
+        ),
+      ),
+  });
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Approval queue</h1>
+        <span className="muted">
+          {mine.length > 0
+            ? `You decide for: ${mine.join(', ')}`
+            : 'You hold no reviewer role: the queue is read-only.'}
+        </span>
+      </div>
+      <form className="filters" aria-label="Filter the queue" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Reviewer role">
+          <select
+            value={role}
+            onChange={(e) => setParams(e.target.value ? { role: e.target.value } : {}, { replace: true })}
+          >
+            <option value="">every role</option>
+            {REVIEWER_ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </Field>
+      </form>
+      <DataState
+        query={queue}
+        label="pending approvals"
+        minHeight={240}
+        isEmpty={(d) => d.items.length === 0}
+        empty="Nothing awaits a decision in this queue."
+      >
+        {(d) => (
+          <ul className="queue">
+            {d.items.map((a) => (
+              <ApprovalItem key={a.id} approval={a} candidate={candidates.data?.get(a.candidateId)} />
+            ))}
+          </ul>
+        )}
+      </DataState>
+    </section>
+  );
+}
+
+type Verb = 'approve' | 'reject' | 'request-changes';
+
+/** Why this principal may not decide this record, or null when the dashboard offers the decision. */
+export function whyNotDecide(
+  principal: { userId: string; roles: string[] },
+  approval: ApprovalRecord,
+  candidate: ReleaseCandidate | undefined,
+): string | null {
+  if (!can.decide(principal as never, approval.role))
+    return `Only a ${approval.role} reviewer decides this record; you are ${principal.roles.join(', ') || 'without a role'}.`;
+  if (candidate && candidate.createdBy === principal.userId)
+    return 'You built this candidate: separation of duties forbids approving your own candidate. Another reviewer must decide.';
+  return null;
+}
+
+function ApprovalItem({
+  approval: a,
+  candidate,
+}: {
+  approval: ApprovalRecord;
+  candidate: ReleaseCandidate | undefined;
+}) {
+  const principal = usePrincipal();
+  const client = useQueryClient();
+  const [comment, setComment] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [answer, setAnswer] = useState<{ approval: ApprovalRecord; candidate: ReleaseCandidate } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const blocked = whyNotDecide(principal, a, candidate);
+  const decide = async (verb: Verb) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const out = await api.post<{ approval: ApprovalRecord; candidate: ReleaseCandidate }>(
+        `/api/approvals/${a.id}/${verb}`,
+        comment.trim() ? { comment: comment.trim() } : {},
+      );
+      setAnswer(out);
+      await Promise.all([
+        client.invalidateQueries({ queryKey: ['candidate', a.candidateId] }),
+        client.invalidateQueries({ queryKey: ['gate', a.candidateId] }),
+        client.invalidateQueries({ queryKey: ['approval', a.id] }),
+      ]);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const needsComment = comment.trim() === '';
+  return (
+    <li className="card" aria-labelledby={`apr-${a.id}`}>
+      <h2 id={`apr-${a.id}`}>
+        <Link to={`/candidates/${a.candidateId}`}>{candidate?.name ?? a.candidateId}</Link>{' '}
+        <span className="muted">needs</span> {a.role} <Badge value={answer?.approval.status ?? a.status} />
+      </h2>
+      <p className="muted small">
+        requested <Time at={a.requestedAt} /> by {a.requestedBy} · snapshot <Hash value={a.snapshotHash} />
+        {candidate ? (
+          <>
+            {' '}
+            · built by {candidate.createdBy} · candidate <Badge value={candidate.status} /> · latest eval{' '}
+            {candidate.latestEvalStatus ? <Badge value={candidate.latestEvalStatus} /> : 'none'} · requires{' '}
+            {candidate.requiredRoles.join(', ')}
+          </>
+        ) : null}
+      </p>
+      {answer ? (
+        <p role="status">
+          Recorded: {answer.approval.role} <Badge value={answer.approval.status as ApprovalStatus} /> by{' '}
+          {answer.approval.reviewerName}; the candidate is now <Badge value={answer.candidate.status} />.
+        </p>
+      ) : blocked ? (
+        <p className="hint" role="note">
+          {blocked}
+        </p>
+      ) : (
+        <div className="decide">
+          <Field label="Comment" hint="required to reject or request changes">
+            <textarea value={comment} onChange={(e) => setComment(e.target.value)} rows={2} maxLength={4000} />
+          </Field>
+          <div className="row">
+            <button type="button" className="primary" disabled={busy} onClick={() => decide('approve')}>
+              Approve
+            </button>
+            <button type="button" disabled={busy || needsComment} onClick={() => decide('request-changes')}>
+              Request changes
+            </button>
+            <button type="button" className="danger" disabled={busy || needsComment} onClick={() => decide('reject')}>
+              Reject
+            </button>
+          </div>
+        </div>
+      )}
+      {error ? <ProblemView error={error instanceof ApiError ? error : error} /> : null}
+    </li>
+  );
+}

@@ -1,0 +1,190 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useLocation, useParams } from 'react-router';
+import type { ModelConfigVersion, PromptVersion, ReleaseCandidate } from '../../../functions/domain/types';
+import { api, getAll } from '../api';
+import { diffLines } from '../diff';
+import { Badge, DataState, Hash, Time } from '../ui';
+
+type Artefact = (PromptVersion & { kind: 'prompt' }) | (ModelConfigVersion & { kind: 'model_config' });
+
+/** The reviewable body of a version, as text to diff. */
+function bodyOf(a: Artefact): string {
+  if (a.kind === 'prompt')
+    return [
+      a.template,
+      '',
+      `variables: ${a.variables.join(', ')}`,
+      `input contract: ${JSON.stringify(a.inputContract, null, 2)}`,
+      `output contract: ${JSON.stringify(a.outputContract, null, 2)}`,
+    ].join('\n');
+  const { provider, model, parameters, timeoutMs, routingPolicy, fallbackPolicy, costRates, lineage } = a;
+  return JSON.stringify(
+    { provider, model, parameters, timeoutMs, routingPolicy, fallbackPolicy, costRates, lineage },
+    null,
+    2,
+  );
+}
+
+export default function ArtefactPage() {
+  const { id = '' } = useParams();
+  const isPrompt = useLocation().pathname.startsWith('/prompts/');
+  const base = isPrompt ? '/api/prompts' : '/api/model-configs';
+  const artefact = useQuery({
+    queryKey: [base, id],
+    queryFn: async (): Promise<Artefact> =>
+      isPrompt
+        ? { ...(await api.get<PromptVersion>(`${base}/${id}`)), kind: 'prompt' }
+        : { ...(await api.get<ModelConfigVersion>(`${base}/${id}`)), kind: 'model_config' },
+  });
+  return (
+    <section>
+      <DataState query={artefact} label={isPrompt ? 'the prompt version' : 'the model config'} minHeight={480}>
+        {(a) => <ArtefactView artefact={a} base={base} />}
+      </DataState>
+    </section>
+  );
+}
+
+function ArtefactView({ artefact: a, base }: { artefact: Artefact; base: string }) {
+  const versions = useQuery({
+    queryKey: [base, 'versions', a.systemId, a.name],
+    queryFn: () => getAll<PromptVersion | ModelConfigVersion>(base, { systemId: a.systemId, name: a.name }),
+  });
+  const candidates = useQuery({
+    queryKey: ['candidates', a.systemId],
+    queryFn: () => getAll<ReleaseCandidate>('/api/release-candidates', { systemId: a.systemId }),
+  });
+  const previous = versions.data?.items.find((v) => v.version === a.version - 1);
+  const linked = (candidates.data?.items ?? []).filter((c) =>
+    a.kind === 'prompt' ? c.promptVersionId === a.id : c.modelConfigId === a.id,
+  );
+  return (
+    <>
+      <div className="page-head">
+        <h1>
+          {a.name} v{a.version} <Badge value={a.status} />
+        </h1>
+        <span className="muted">
+          {a.kind === 'prompt' ? 'prompt version' : 'model config'} · <Link to={`/systems/${a.systemId}`}>system</Link>
+        </span>
+      </div>
+      <div className="grid-2">
+        <div className="card">
+          <h2>Version</h2>
+          <dl className="kv">
+            <dt>Id</dt>
+            <dd>
+              <code>{a.id}</code>
+            </dd>
+            <dt>Content hash</dt>
+            <dd>
+              <code className="hash wrap">{a.contentHash}</code>
+            </dd>
+            <dt>Created</dt>
+            <dd>
+              <Time at={a.createdAt} /> by {a.createdBy}
+            </dd>
+            <dt>Submitted</dt>
+            <dd>
+              <Time at={a.submittedAt} />
+            </dd>
+            <dt>Reviewed by</dt>
+            <dd>
+              {a.reviewedBy ?? '—'} {a.reviewComment ? `“${a.reviewComment}”` : ''}
+            </dd>
+            <dt>Change summary</dt>
+            <dd>{a.changeSummary || '—'}</dd>
+            {a.kind === 'model_config' ? (
+              <>
+                <dt>Provider / model</dt>
+                <dd>
+                  {a.provider} / {a.model}
+                </dd>
+                <dt>Parameters</dt>
+                <dd>
+                  temperature {a.parameters.temperature}, max tokens {a.parameters.maxTokens}, top-p {a.parameters.topP}
+                  ; timeout {a.timeoutMs} ms
+                </dd>
+                <dt>Routing</dt>
+                <dd>
+                  {a.routingPolicy.strategy}:{' '}
+                  {a.routingPolicy.routes.map((r) => `${r.target} (${r.weight})`).join(', ')}
+                </dd>
+                <dt>Fallback</dt>
+                <dd>
+                  {a.fallbackPolicy.enabled
+                    ? `to ${a.fallbackPolicy.fallbackModel ?? '—'}, ${a.fallbackPolicy.maxRetries} retries`
+                    : 'disabled'}
+                </dd>
+                <dt>Cost per 1k tokens</dt>
+                <dd>
+                  in ${a.costRates.inputPer1k}, out ${a.costRates.outputPer1k}
+                </dd>
+                <dt>Lineage</dt>
+                <dd>
+                  <code>{a.lineage.artifactUri}</code>, data {a.lineage.trainingDataVersion}, commit{' '}
+                  <code>{a.lineage.codeCommit}</code>
+                </dd>
+              </>
+            ) : (
+              <>
+                <dt>Variables</dt>
+                <dd>{a.variables.join(', ') || '—'}</dd>
+              </>
+            )}
+          </dl>
+        </div>
+        <div className="card">
+          <h2>Linked candidates</h2>
+          <DataState
+            query={candidates}
+            label="candidates"
+            isEmpty={() => linked.length === 0}
+            empty="No candidate uses this version."
+          >
+            {() => (
+              <ul className="plain">
+                {linked.map((c) => (
+                  <li key={c.id}>
+                    <Link to={`/candidates/${c.id}`}>{c.name}</Link> <Badge value={c.status} />{' '}
+                    <Hash value={c.snapshotHash} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </DataState>
+          <h2>Versions</h2>
+          <DataState query={versions} label="versions">
+            {(d) => (
+              <ul className="plain">
+                {d.items.map((v) => (
+                  <li key={v.id}>
+                    <Link to={`${base.replace('/api', '')}/${v.id}`}>v{v.version}</Link> <Badge value={v.status} />{' '}
+                    <Time at={v.createdAt} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </DataState>
+        </div>
+      </div>
+      <div className="card">
+        <h2>{previous ? `Diff against v${previous.version}` : 'Content (no previous version)'}</h2>
+        <pre className="diff">
+          {(previous
+            ? diffLines(bodyOf({ ...previous, kind: a.kind } as Artefact), bodyOf(a))
+            : bodyOf(a)
+                .split('\n')
+                .map((text) => ({ kind: 'same' as const, text }))
+          ).map((line, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines of a diff have no identity but their position.
+            <div key={index} className={`diff-${line.kind}`}>
+              {line.kind === 'added' ? '+ ' : line.kind === 'removed' ? '- ' : '  '}
+              {line.text}
+            </div>
+          ))}
+        </pre>
+      </div>
+    </>
+  );
+}

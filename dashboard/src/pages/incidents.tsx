@@ -1,0 +1,212 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { type AiSystem, INCIDENT_STATUSES, type Incident, SEVERITIES } from '../../../functions/domain/types';
+import { api, getAll } from '../api';
+import { can } from '../auth';
+import { usePrincipal } from '../session';
+import { Badge, ConfirmAction, DataState, Field, ProblemView, Time } from '../ui';
+
+const RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export default function IncidentsPage() {
+  const principal = usePrincipal();
+  const [params, setParams] = useSearchParams();
+  const status = params.get('status') ?? 'open';
+  const systems = useQuery({ queryKey: ['systems', 'all'], queryFn: () => getAll<AiSystem>('/api/systems') });
+  const incidents = useQuery({
+    queryKey: ['incidents', 'status', status],
+    queryFn: async () => {
+      const statuses = status === 'active' ? ['open', 'mitigating'] : [status];
+      const pages = await Promise.all(statuses.map((s) => getAll<Incident>('/api/incidents', { status: s })));
+      return pages
+        .flatMap((p) => p.items)
+        .sort((a, b) => (RANK[a.severity] ?? 9) - (RANK[b.severity] ?? 9) || b.createdAt.localeCompare(a.createdAt));
+    },
+  });
+  const names = new Map((systems.data?.items ?? []).map((s) => [s.id, s.name]));
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Incidents</h1>
+      </div>
+      {can.handleIncidents(principal) ? (
+        <OpenIncidentForm systems={systems.data?.items ?? []} />
+      ) : (
+        <p className="hint">
+          Auditors read incidents; opening and resolving them is for owners, reviewers and pipelines.
+        </p>
+      )}
+      <form className="filters" aria-label="Filter incidents" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Status">
+          <select value={status} onChange={(e) => setParams({ status: e.target.value }, { replace: true })}>
+            <option value="active">open or mitigating</option>
+            {INCIDENT_STATUSES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </Field>
+      </form>
+      <DataState
+        query={incidents}
+        label="incidents"
+        minHeight={200}
+        isEmpty={(d) => d.length === 0}
+        empty={`No ${status === 'active' ? 'open or mitigating' : status} incident.`}
+      >
+        {(items) => (
+          <ul className="queue">
+            {items.map((i) => (
+              <IncidentItem key={i.id} incident={i} systemName={names.get(i.systemId)} />
+            ))}
+          </ul>
+        )}
+      </DataState>
+    </section>
+  );
+}
+
+function IncidentItem({ incident: i, systemName }: { incident: Incident; systemName: string | undefined }) {
+  const principal = usePrincipal();
+  const client = useQueryClient();
+  const [resolution, setResolution] = useState('');
+  const refresh = () => client.invalidateQueries({ queryKey: ['incidents'] });
+  return (
+    <li className="card">
+      <h2>
+        <Badge value={i.severity} /> {i.title} <Badge value={i.status} />
+      </h2>
+      <p className="muted small">
+        <Link to={`/systems/${i.systemId}`}>{systemName ?? i.systemId}</Link> · release{' '}
+        {i.candidateId ? <Link to={`/candidates/${i.candidateId}`}>{i.candidateId}</Link> : 'none linked'} · opened{' '}
+        <Time at={i.createdAt} /> by {i.createdBy} · <code>{i.id}</code>
+      </p>
+      {i.description ? <p>{i.description}</p> : null}
+      {i.resolution ? <p>Resolution: {i.resolution}</p> : null}
+      {i.status !== 'resolved' && can.handleIncidents(principal) ? (
+        <div className="row wrap">
+          {i.status === 'open' ? (
+            <ConfirmAction
+              label="Mark mitigating"
+              question="Move this incident to mitigating?"
+              onConfirm={async () => {
+                const out = await api.patch<Incident>(`/api/incidents/${i.id}`, { status: 'mitigating' });
+                await refresh();
+                return out;
+              }}
+            >
+              {(r) => `Now ${(r as Incident).status}.`}
+            </ConfirmAction>
+          ) : null}
+          <Field label="Resolution">
+            <input value={resolution} onChange={(e) => setResolution(e.target.value)} maxLength={4000} />
+          </Field>
+          <ConfirmAction
+            label="Resolve"
+            disabled={resolution.trim() === ''}
+            disabledReason={resolution.trim() === '' ? 'Say how it was resolved.' : undefined}
+            question={
+              <p>
+                Resolve “{i.title}” with “{resolution}”?
+              </p>
+            }
+            onConfirm={async () => {
+              const out = await api.post<Incident>(`/api/incidents/${i.id}/resolve`, { resolution });
+              await refresh();
+              return out;
+            }}
+          >
+            {(r) => `Resolved at ${(r as Incident).resolvedAt}.`}
+          </ConfirmAction>
+        </div>
+      ) : null}
+      {i.severity === 'high' || i.severity === 'critical' ? (
+        i.status !== 'resolved' ? (
+          <p className="hint">A {i.severity} incident blocks every promotion of the system until it is resolved.</p>
+        ) : null
+      ) : null}
+    </li>
+  );
+}
+
+function OpenIncidentForm({ systems }: { systems: AiSystem[] }) {
+  const client = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<Incident | null>(null);
+  const [systemId, setSystemId] = useState('');
+  const system = systems.find((s) => s.id === systemId);
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setError(null);
+    try {
+      const incident = await api.post<Incident>('/api/incidents', {
+        systemId,
+        candidateId: String(data.get('candidateId') ?? '') || null,
+        title: String(data.get('title') ?? ''),
+        description: String(data.get('description') ?? ''),
+        severity: String(data.get('severity') ?? 'medium'),
+      });
+      setCreated(incident);
+      await client.invalidateQueries({ queryKey: ['incidents'] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <details className="card">
+      <summary>Open an incident</summary>
+      <form className="form-grid" aria-label="Open an incident" onSubmit={submit}>
+        <Field label="System">
+          <select value={systemId} onChange={(e) => setSystemId(e.target.value)} required>
+            <option value="">choose …</option>
+            {systems.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Release">
+          <select name="candidateId" key={systemId}>
+            <option value="">none</option>
+            {system?.activeReleases.production ? (
+              <option value={system.activeReleases.production}>production: {system.activeReleases.production}</option>
+            ) : null}
+            {system?.activeReleases.staging ? (
+              <option value={system.activeReleases.staging}>staging: {system.activeReleases.staging}</option>
+            ) : null}
+          </select>
+        </Field>
+        <Field label="Title">
+          <input name="title" required maxLength={200} />
+        </Field>
+        <Field label="Severity">
+          <select name="severity" defaultValue="medium">
+            {SEVERITIES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Description">
+          <textarea name="description" rows={2} maxLength={8000} />
+        </Field>
+        <div className="row span">
+          <button type="submit" className="primary">
+            Open the incident
+          </button>
+          {created ? (
+            <span role="status">
+              Opened <code>{created.id}</code> ({created.severity}, {created.status}).
+            </span>
+          ) : null}
+        </div>
+        {error ? (
+          <div className="span">
+            <ProblemView error={error} />
+          </div>
+        ) : null}
+      </form>
+    </details>
+  );
+}

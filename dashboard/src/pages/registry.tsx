@@ -1,0 +1,302 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useMemo, useState } from 'react';
+import { Link, useSearchParams } from 'react-router';
+import { createSystemRequest } from '../../../functions/contracts/systems';
+import type { Overview } from '../../../functions/domain/overview';
+import { type AiSystem, EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../../../functions/domain/types';
+import { ApiError, api, getAll } from '../api';
+import { can } from '../auth';
+import { usePrincipal } from '../session';
+import { Badge, DataState, Field, ProblemView } from '../ui';
+
+type OverviewRow = Overview['systems'][number];
+
+export function RegistryPage() {
+  const principal = usePrincipal();
+  const [params, setParams] = useSearchParams();
+  const systems = useQuery({ queryKey: ['systems', 'all'], queryFn: () => getAll<AiSystem>('/api/systems') });
+  const overview = useQuery({ queryKey: ['overview'], queryFn: () => api.get<Overview>('/api/metrics/overview') });
+  const [showForm, setShowForm] = useState(false);
+  const q = params.get('q') ?? '';
+  const tier = params.get('tier') ?? '';
+  const category = params.get('category') ?? '';
+  const status = params.get('status') ?? '';
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setParams(next, { replace: true });
+  };
+  const byId = useMemo(() => new Map((overview.data?.systems ?? []).map((s) => [s.id, s])), [overview.data]);
+  const filtered = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    return (systems.data?.items ?? []).filter(
+      (s) =>
+        (!needle || `${s.name} ${s.ownerTeam} ${s.owner} ${s.domain} ${s.id}`.toLowerCase().includes(needle)) &&
+        (!tier || s.riskTier === tier) &&
+        (!category || s.euAiActCategory === category) &&
+        (!status || s.status === status),
+    );
+  }, [systems.data, q, tier, category, status]);
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>AI systems</h1>
+        {can.registerSystem(principal) ? (
+          <button type="button" className="primary" aria-expanded={showForm} onClick={() => setShowForm((v) => !v)}>
+            {showForm ? 'Close the form' : 'Register a system'}
+          </button>
+        ) : null}
+      </div>
+      {showForm ? <RegisterForm teams={principal.roles.includes('admin') ? [] : principal.teams} /> : null}
+      <form className="filters" aria-label="Filter systems" onSubmit={(e) => e.preventDefault()}>
+        <Field label="Search">
+          <input
+            type="search"
+            value={q}
+            onChange={(e) => set('q', e.target.value)}
+            placeholder="name, team, owner, id"
+          />
+        </Field>
+        <Field label="Risk tier">
+          <select value={tier} onChange={(e) => set('tier', e.target.value)}>
+            <option value="">any</option>
+            {RISK_TIERS.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="EU AI Act category">
+          <select value={category} onChange={(e) => set('category', e.target.value)}>
+            <option value="">any</option>
+            {EU_AI_ACT_CATEGORIES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Lifecycle">
+          <select value={status} onChange={(e) => set('status', e.target.value)}>
+            <option value="">any</option>
+            {SYSTEM_STATUSES.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        </Field>
+      </form>
+      <p className="count" aria-live="polite">
+        {systems.data
+          ? `${filtered.length} of ${systems.data.items.length} systems${systems.data.complete ? '' : ' (first 2,000 shown)'}`
+          : '\u00a0'}
+      </p>
+      <DataState query={systems} label="systems" minHeight={360} isEmpty={(d) => d.items.length === 0}>
+        {() => <SystemsTable systems={filtered} overview={byId} overviewError={overview.error} />}
+      </DataState>
+    </section>
+  );
+}
+
+function SystemsTable({
+  systems,
+  overview,
+  overviewError,
+}: {
+  systems: AiSystem[];
+  overview: Map<string, OverviewRow>;
+  overviewError: unknown;
+}) {
+  return (
+    <div className="table-wrap">
+      {overviewError ? <ProblemView error={overviewError} /> : null}
+      <table className="dense">
+        <caption className="sr-only">AI systems</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Owner team</th>
+            <th scope="col">Risk tier</th>
+            <th scope="col">EU AI Act</th>
+            <th scope="col">Lifecycle</th>
+            <th scope="col">Production</th>
+            <th scope="col">Staging</th>
+            <th scope="col" title="open and mitigating incidents">
+              Incidents
+            </th>
+            <th scope="col" title="failed evals and candidates awaiting approval">
+              Blockers
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {systems.length === 0 ? (
+            <tr>
+              <td colSpan={9} className="empty">
+                No system matches the filters.
+              </td>
+            </tr>
+          ) : null}
+          {systems.map((s) => {
+            const o = overview.get(s.id);
+            return (
+              <tr key={s.id}>
+                <td>
+                  <Link to={`/systems/${s.id}`}>{s.name}</Link>
+                </td>
+                <td>{s.ownerTeam}</td>
+                <td>
+                  <Badge value={s.riskTier} />
+                </td>
+                <td>
+                  <Badge value={s.euAiActCategory} />
+                </td>
+                <td>
+                  <Badge value={s.status} />
+                </td>
+                <td>{release(s.activeReleases.production)}</td>
+                <td>{release(s.activeReleases.staging)}</td>
+                <td className="num">
+                  {o ? o.openIncidents : '…'}
+                  {s.openBlockingIncidents > 0 ? (
+                    <span className="badge tone-bad" title="open high or critical incidents block promotion">
+                      {s.openBlockingIncidents} blocking
+                    </span>
+                  ) : null}
+                </td>
+                <td className="num">
+                  {o ? (
+                    <span title={`${o.failedEvals} failed evals, ${o.awaitingApproval} awaiting approval`}>
+                      {o.failedEvals + o.awaitingApproval + s.openBlockingIncidents}
+                    </span>
+                  ) : (
+                    '…'
+                  )}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function release(id: string | null) {
+  return id ? (
+    <Link to={`/candidates/${id}`} title={id}>
+      <code>{id.slice(0, 10)}…</code>
+    </Link>
+  ) : (
+    <span className="muted">none</span>
+  );
+}
+
+function RegisterForm({ teams }: { teams: string[] }) {
+  const client = useQueryClient();
+  const [errors, setErrors] = useState<{ path: string; message: string }[]>([]);
+  const mutation = useMutation({
+    mutationFn: (body: unknown) => api.post<AiSystem>('/api/systems', body),
+    onSuccess: () => client.invalidateQueries({ queryKey: ['systems'] }),
+  });
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    const value = (k: string) => String(data.get(k) ?? '');
+    const candidate = {
+      name: value('name'),
+      description: value('description'),
+      ownerTeam: value('ownerTeam'),
+      owner: value('owner'),
+      riskTier: value('riskTier'),
+      euAiActCategory: value('euAiActCategory'),
+      domain: value('domain'),
+      intendedPurpose: value('intendedPurpose'),
+      dataSources: value('dataSources')
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      humanOversight: value('humanOversight'),
+    };
+    // The same zod contract the handler applies: the form says what is wrong before the request is sent.
+    const parsed = createSystemRequest.safeParse(candidate);
+    if (!parsed.success) {
+      setErrors(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      return;
+    }
+    setErrors([]);
+    mutation.mutate(parsed.data);
+  };
+  return (
+    <form className="card form-grid" aria-label="Register a system" onSubmit={submit} noValidate>
+      <Field label="Name">
+        <input name="name" required maxLength={120} />
+      </Field>
+      <Field label="Owner team">
+        {teams.length > 0 ? (
+          <select name="ownerTeam">
+            {teams.map((t) => (
+              <option key={t}>{t}</option>
+            ))}
+          </select>
+        ) : (
+          <input name="ownerTeam" required pattern="[a-z0-9][a-z0-9_-]{0,62}" />
+        )}
+      </Field>
+      <Field label="Owner">
+        <input name="owner" required />
+      </Field>
+      <Field label="Domain">
+        <input name="domain" required />
+      </Field>
+      <Field label="Risk tier">
+        <select name="riskTier" defaultValue="medium">
+          {RISK_TIERS.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+      </Field>
+      <Field label="EU AI Act category">
+        <select name="euAiActCategory" defaultValue="limited">
+          {EU_AI_ACT_CATEGORIES.map((t) => (
+            <option key={t}>{t}</option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Intended purpose">
+        <textarea name="intendedPurpose" required rows={2} />
+      </Field>
+      <Field label="Human oversight">
+        <textarea name="humanOversight" required rows={2} />
+      </Field>
+      <Field label="Data sources" hint="one per line">
+        <textarea name="dataSources" rows={2} />
+      </Field>
+      <Field label="Description">
+        <textarea name="description" rows={2} />
+      </Field>
+      <div className="row span">
+        <button type="submit" className="primary" disabled={mutation.isPending}>
+          Register
+        </button>
+        {mutation.isSuccess ? (
+          <span role="status">
+            Registered <Link to={`/systems/${mutation.data.id}`}>{mutation.data.name}</Link> ({mutation.data.status})
+          </span>
+        ) : null}
+      </div>
+      {errors.length > 0 ? (
+        <ul className="problem span" role="alert">
+          {errors.map((e) => (
+            <li key={e.path + e.message}>
+              <code>{e.path}</code>: {e.message}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {mutation.isError ? (
+        <div className="span">
+          <ProblemView error={mutation.error instanceof ApiError ? mutation.error : mutation.error} />
+        </div>
+      ) : null}
+    </form>
+  );
+}

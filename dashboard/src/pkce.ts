@@ -1,0 +1,94 @@
+// Cognito hosted sign-in, authorisation code with PKCE (RFC 7636). Written to Cognito's documented endpoints
+// (/oauth2/authorize, /oauth2/token); not yet exercised against a real user pool.
+
+export interface CognitoConfig {
+  kind: 'cognito';
+  /** The user pool's hosted domain, e.g. https://<prefix>.auth.<region>.amazoncognito.com */
+  domain: string;
+  clientId: string;
+  redirectUri: string;
+  scopes?: string[];
+}
+
+export interface LocalAuthConfig {
+  kind: 'local';
+  identitiesUrl: string;
+}
+
+export interface DashboardConfig {
+  auth: CognitoConfig | LocalAuthConfig;
+}
+
+const VERIFIER_KEY = 'gov.pkce.verifier';
+const STATE_KEY = 'gov.pkce.state';
+
+function base64url(bytes: Uint8Array): string {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function randomVerifier(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+export async function challengeOf(verifier: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
+  return base64url(new Uint8Array(digest));
+}
+
+/** The authorize URL; the verifier and state wait in sessionStorage for the callback. */
+export async function authorizeUrl(config: CognitoConfig): Promise<string> {
+  const verifier = randomVerifier();
+  const state = randomVerifier();
+  sessionStorage.setItem(VERIFIER_KEY, verifier);
+  sessionStorage.setItem(STATE_KEY, state);
+  const params = new URLSearchParams({
+    response_type: 'code',
+    client_id: config.clientId,
+    redirect_uri: config.redirectUri,
+    scope: (config.scopes ?? ['openid', 'profile', 'email']).join(' '),
+    state,
+    code_challenge: await challengeOf(verifier),
+    code_challenge_method: 'S256',
+  });
+  return `${config.domain.replace(/\/$/, '')}/oauth2/authorize?${params}`;
+}
+
+/** Exchanges the callback's code for tokens; refuses a state that this tab did not issue. */
+export async function exchangeCode(config: CognitoConfig, search: string): Promise<string> {
+  const params = new URLSearchParams(search);
+  const error = params.get('error');
+  if (error) throw new Error(`sign-in refused: ${params.get('error_description') ?? error}`);
+  const code = params.get('code');
+  const state = params.get('state');
+  const verifier = sessionStorage.getItem(VERIFIER_KEY);
+  const expected = sessionStorage.getItem(STATE_KEY);
+  sessionStorage.removeItem(VERIFIER_KEY);
+  sessionStorage.removeItem(STATE_KEY);
+  if (!code || !verifier || !state || state !== expected)
+    throw new Error('the sign-in callback does not match this tab');
+  const response = await fetch(`${config.domain.replace(/\/$/, '')}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: config.clientId,
+      code,
+      redirect_uri: config.redirectUri,
+      code_verifier: verifier,
+    }),
+  });
+  if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
+  const tokens = (await response.json()) as { access_token?: string; id_token?: string };
+  // The API accepts Cognito access tokens (client_id checked as the audience); they carry cognito:groups.
+  const token = tokens.access_token ?? tokens.id_token;
+  if (!token) throw new Error('the token endpoint returned no token');
+  return token;
+}
+
+export async function loadConfig(): Promise<DashboardConfig> {
+  const response = await fetch('/config.json', { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`/config.json answered ${response.status}`);
+  return (await response.json()) as DashboardConfig;
+}

@@ -3,7 +3,7 @@
 
 import type { GovernanceStore } from '../functions/store/index.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
-import { failEvalRunStep } from '../functions/workflows/eval-steps.js';
+import { type EvalStepOptions, failEvalRunStep } from '../functions/workflows/eval-steps.js';
 import { type EvalTaskHandlers, evalTaskHandlers } from '../functions/workflows/eval-tasks.js';
 import { createLocalStateMachine, type LocalStateMachine } from './step-functions.js';
 
@@ -15,7 +15,7 @@ export const LOCAL_TASK_ARNS = {
   recordFailure: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-record-failure',
 } as const;
 
-export interface SfnEvalRunnerOptions {
+export interface SfnEvalRunnerOptions extends EvalStepOptions {
   batchSize?: number;
   maxConcurrency?: number;
   /** IntervalSeconds substituted into the definition (deployed default 2). */
@@ -35,7 +35,12 @@ export interface SfnEvalRunner extends EvalRunner {
 }
 
 export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunnerOptions = {}): SfnEvalRunner {
-  const base = evalTaskHandlers(() => store, options.batchSize ? { batchSize: options.batchSize } : {});
+  const base = evalTaskHandlers(() => store, {
+    ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+    ...(options.evidence ? { evidence: options.evidence } : {}),
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+    ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+  });
   const tasks = options.wrapTasks ? options.wrapTasks(base) : base;
   let machine: Promise<LocalStateMachine> | undefined;
   const build = () => {

@@ -88,7 +88,8 @@ export const routes: Route[] = [
         req.params.id as string,
         req.body.executor,
       );
-      if (run.executor === 'simulated') {
+      // simulated and http runs are executed by the control plane; submitted runs wait for the pipeline's outputs.
+      if (run.executor !== 'submitted') {
         req.deps.evalRunner ??= await createEvalRunner(req.deps.store);
         await req.deps.evalRunner.start(run.id);
       }

@@ -1,5 +1,5 @@
 import { listEvalRunsQuery, pageQuery, submitResultsRequest } from '../contracts/index.js';
-import { submitEvalResults } from '../workflows/eval-steps.js';
+import { listCaseEvidence, submitEvalResults } from '../workflows/eval-steps.js';
 import { actorOf, childAccess, readable } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
@@ -46,8 +46,8 @@ export const routes: Route[] = [
     summary: 'Per-case evidence of a run, page by page',
     query: pageQuery,
     handle: async (req) => {
-      await loadRun(req, 'read');
-      return { status: 200, body: await req.deps.store.evalRuns.listCaseResults(req.params.id as string, req.query) };
+      const run = await loadRun(req, 'read');
+      return { status: 200, body: await listCaseEvidence(req.deps.store, run, req.query) };
     },
   }),
   route({

@@ -48,7 +48,19 @@ export type Severity = (typeof SEVERITIES)[number];
 export const DATASET_KINDS = ['baseline', 'regression', 'adversarial', 'routing', 'rollback_validation'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
-export const EXECUTOR_KINDS = ['simulated', 'submitted'] as const;
+/**
+ * Why an eval run was made: `gate` judges a candidate before approval (the default, and the only purpose that moves
+ * the candidate's lifecycle); `monitoring` re-runs an active release's regression datasets (post-market monitoring);
+ * `rollback_validation` runs a rollback target's rollback_validation datasets before the rollback.
+ */
+export const EVAL_RUN_PURPOSES = ['gate', 'monitoring', 'rollback_validation'] as const;
+export type EvalRunPurpose = (typeof EVAL_RUN_PURPOSES)[number];
+
+/** What a monitoring run found that opens an incident: drift against the approval-time run, or a failed threshold. */
+export const MONITORING_CAUSES = ['drift', 'threshold'] as const;
+export type MonitoringCause = (typeof MONITORING_CAUSES)[number];
+
+export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 /** Roles a principal can hold; reviewer roles are written `reviewer:<role>`. */

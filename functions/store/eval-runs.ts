@@ -63,6 +63,13 @@ export async function createEvalRun(
       finishedAt: null,
     };
     tx.put({ ...keys.evalRun(run.id), ...keys.evalRunIndexes(candidateId, run.id), itemType: 'eval_run', ...run });
+    tx.put({
+      ...keys.evalRunUnfinished(run.id),
+      ...keys.evalRunUnfinishedIndex(run.id),
+      itemType: 'eval_run_unfinished',
+      runId: run.id,
+      executor,
+    });
     const set = { status: 'evaluating' as const, latestEvalRunId: run.id, latestEvalStatus: 'queued' as const };
     setCandidate(tx, candidate, set);
     tx.audit({
@@ -135,20 +142,15 @@ export async function startEvalRun(ctx: StoreContext, actor: Actor, id: string):
 }
 
 /**
- * Stores a batch's per-case evidence and its serialisable aggregate, and advances the progress counter. Safe to
- * repeat (a Step Functions retry): case items have deterministic keys and the counter moves only when the batch's
- * aggregate item is new.
+ * Records a scored batch: its serialisable aggregate, and advances the progress counter. The batch's per-case
+ * evidence is in the evidence store already (functions/store/evidence-store.ts). Safe to repeat (a Step Functions
+ * retry, a resumed run): the counter moves only when the batch's aggregate item is new.
  */
 export async function recordBatch(
   ctx: StoreContext,
   runId: string,
-  batch: { batchIndex: number; start: number; results: CaseResult[]; aggregate: unknown },
-): Promise<void> {
-  await recordCaseResults(
-    ctx,
-    runId,
-    batch.results.map((result, i) => ({ index: batch.start + i, result })),
-  );
+  batch: { batchIndex: number; count: number; aggregate: unknown },
+): Promise<{ recorded: boolean }> {
   try {
     await ctx.doc.send(
       new PutCommand({
@@ -158,13 +160,13 @@ export async function recordBatch(
           itemType: 'eval_aggregate',
           batchIndex: batch.batchIndex,
           aggregate: batch.aggregate,
-          count: batch.results.length,
+          count: batch.count,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   } catch (error) {
-    if ((error as Error).name === 'ConditionalCheckFailedException') return;
+    if ((error as Error).name === 'ConditionalCheckFailedException') return { recorded: false };
     throw error;
   }
   await ctx.doc.send(
@@ -173,10 +175,25 @@ export async function recordBatch(
       Key: keys.evalRun(runId),
       UpdateExpression: 'ADD #done :n',
       ExpressionAttributeNames: { '#done': 'casesDone' },
-      ExpressionAttributeValues: { ':n': batch.results.length },
+      ExpressionAttributeValues: { ':n': batch.count },
     }),
   );
   if (ctx.meter) ctx.meter.writes += 2;
+  return { recorded: true };
+}
+
+/** Whether a batch of the run has its aggregate recorded (so a resumed or retried run does not score it again). */
+export async function batchRecorded(ctx: StoreContext, runId: string, batchIndex: number): Promise<boolean> {
+  return (await getItem(ctx, keys.evalBatchAggregate(runId, batchIndex))) !== undefined;
+}
+
+/**
+ * Ids of the runs left queued or running (oldest first), from the sparse gsi2 partition their unfinished marker
+ * sits in: a Query, never a Scan. The local stack resumes them on start.
+ */
+export async function unfinishedEvalRunIds(ctx: StoreContext): Promise<string[]> {
+  const items = await queryAll<{ runId: string }>(ctx, { index: 'gsi2', partition: 'RUNQ#unfinished' });
+  return items.map((i) => i.runId);
 }
 
 /** Stores per-case results at their case index (deterministic keys, so a repeat overwrites, never duplicates). */
@@ -248,6 +265,9 @@ export async function listCaseResults(
   return queryPage(ctx, { partition: p.pk, prefix: p.skPrefix, ...page });
 }
 
+/** A finished run leaves the sparse index of unfinished runs (its marker keeps no index keys). */
+const FINISHED_MARKER = { set: { finished: true }, remove: ['gsi2pk', 'gsi2sk'] };
+
 export interface EvalOutcome {
   passed: boolean;
   metrics: Metrics;
@@ -272,6 +292,7 @@ export async function completeEvalRun(
     const set = { ...outcome, status, finishedAt: tx.now };
     delete (set as Partial<typeof set>).passed;
     tx.update(keys.evalRun(id), { set, conditions: [{ path: 'status', op: '=', value: run.status }] });
+    tx.update(keys.evalRunUnfinished(id), FINISHED_MARKER);
     const candidateStatus = outcome.passed ? 'eval_passed' : 'eval_failed';
     setCandidate(tx, candidate, { status: candidateStatus, latestEvalStatus: status });
     tx.audit({
@@ -293,6 +314,7 @@ export async function failEvalRun(ctx: StoreContext, actor: Actor, id: string, e
       set: { status: 'error', error, finishedAt: tx.now },
       conditions: [{ path: 'status', op: '=', value: run.status }],
     });
+    tx.update(keys.evalRunUnfinished(id), FINISHED_MARKER);
     if (candidate.latestEvalRunId === id && candidate.status === 'evaluating') {
       setCandidate(tx, candidate, { status: 'submitted', latestEvalStatus: 'error' });
     }

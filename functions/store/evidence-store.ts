@@ -12,7 +12,7 @@ import {
   ListObjectsV2Command,
   type ListObjectsV2CommandOutput,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from '@aws-sdk/client-s3';
 import { ValidationError } from '../domain/errors.js';
 import type { CaseResult } from '../domain/types.js';
@@ -28,8 +28,11 @@ export interface ExecutionRecord {
   error: string | null;
 }
 
-/** One line of a batch object: a case's result (latency, cost, fallback, error) and its execution record. */
-export type EvidenceRecord = CaseResult & { execution: ExecutionRecord };
+/**
+ * One line of a batch object: a case's position in the run, its result (latency, cost, fallback, error) and its
+ * execution record.
+ */
+export type EvidenceRecord = CaseResult & { index: number; execution: ExecutionRecord };
 
 export interface BatchInfo {
   batchIndex: number;
@@ -57,8 +60,12 @@ export interface ReadPageOptions {
 
 export interface EvidenceStore<T extends object = EvidenceRecord> {
   putBatch(runId: string, batchIndex: number, records: readonly T[]): Promise<PutBatchResult>;
+  /** One stored batch, or null when it was never written. */
+  readBatch(runId: string, batchIndex: number): Promise<T[] | null>;
   readPage(runId: string, options?: ReadPageOptions): Promise<EvidencePage<T>>;
   listBatches(runId: string): Promise<BatchInfo[]>;
+  /** Where the evidence lives, for people (`s3://bucket/runs/` or `memory`). */
+  describe(): string;
 }
 
 export interface EvidenceStoreOptions {
@@ -219,10 +226,18 @@ export function createEvidenceStore<T extends object = EvidenceRecord>(
       }
     },
 
+    async readBatch(runId, batchIndex) {
+      assertRunId(runId);
+      assertBatchIndex(batchIndex);
+      return readBatch(batchKey(runId, batchIndex));
+    },
+
     async listBatches(runId) {
       assertRunId(runId);
       return batchesFrom(runId, 0, MAX_BATCH_INDEX + 1);
     },
+
+    describe: () => `s3://${bucket}/runs/`,
 
     async readPage(runId, readOptions = {}) {
       assertRunId(runId);
@@ -271,4 +286,104 @@ export function createEvidenceStore<T extends object = EvidenceRecord>(
       return { records, nextCursor: null };
     },
   };
+}
+
+/**
+ * An evidence store in this process's memory, with the same keys, write-once rule and cursors as the S3 one: for
+ * tests over DynamoDB Local alone and for the in-process runner. Nothing survives the process; in a Lambda
+ * container (AWS_LAMBDA_FUNCTION_NAME set) `defaultEvidenceStore` refuses to fall back to it.
+ */
+export function createMemoryEvidenceStore<T extends object = EvidenceRecord>(): EvidenceStore<T> {
+  const batches = new Map<string, Map<number, T[]>>();
+  const sorted = (runId: string) => [...(batches.get(runId)?.entries() ?? [])].sort((a, b) => a[0] - b[0]);
+  return {
+    async putBatch(runId, batchIndex, records) {
+      assertRunId(runId);
+      assertBatchIndex(batchIndex);
+      const key = batchKey(runId, batchIndex);
+      let run = batches.get(runId);
+      if (!run) batches.set(runId, (run = new Map()));
+      if (run.has(batchIndex)) return { key, written: false };
+      // A JSON round trip, as the S3 store's readers see the records.
+      run.set(batchIndex, JSON.parse(JSON.stringify(records)) as T[]);
+      return { key, written: true };
+    },
+    async readBatch(runId, batchIndex) {
+      assertRunId(runId);
+      assertBatchIndex(batchIndex);
+      return batches.get(runId)?.get(batchIndex) ?? null;
+    },
+    async listBatches(runId) {
+      assertRunId(runId);
+      return sorted(runId).map(([batchIndex, records]) => ({
+        batchIndex,
+        key: batchKey(runId, batchIndex),
+        size: records.reduce((n, r) => n + JSON.stringify(r).length + 1, 0),
+      }));
+    },
+    async readPage(runId, readOptions = {}) {
+      assertRunId(runId);
+      const limit = readOptions.limit ?? DEFAULT_PAGE_LIMIT;
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
+        throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`, { limit });
+      }
+      const start =
+        readOptions.cursor === undefined || readOptions.cursor === null
+          ? { batchIndex: 0, offset: 0 }
+          : decodeEvidenceCursor(readOptions.cursor);
+      const all = sorted(runId).filter(([index]) => index >= start.batchIndex);
+      if (start.offset > 0 && all[0]?.[0] !== start.batchIndex) {
+        throw new ValidationError('invalid cursor', { reason: 'no such batch' });
+      }
+      const records: T[] = [];
+      let offset = start.offset;
+      for (let i = 0; i < all.length; i++) {
+        const [batchIndex, lines] = all[i] as [number, T[]];
+        if (offset > lines.length) throw new ValidationError('invalid cursor', { reason: 'offset past the batch' });
+        const take = Math.min(limit - records.length, lines.length - offset);
+        for (let j = 0; j < take; j++) records.push(lines[offset + j] as T);
+        offset += take;
+        if (records.length === limit) {
+          if (offset < lines.length) return { records, nextCursor: encodeEvidenceCursor({ batchIndex, offset }) };
+          const next = all[i + 1];
+          return {
+            records,
+            nextCursor: next === undefined ? null : encodeEvidenceCursor({ batchIndex: next[0], offset: 0 }),
+          };
+        }
+        offset = 0;
+      }
+      return { records, nextCursor: null };
+    },
+    describe: () => 'memory',
+  };
+}
+
+let processEvidence: EvidenceStore | undefined;
+
+/** Sets the evidence store of every store built in this process without one (the local stack, tests). */
+export function configureEvidenceStore(evidence: EvidenceStore | undefined): void {
+  processEvidence = evidence;
+}
+
+/**
+ * The evidence store of a store built without one: the configured one; in AWS the bucket named by EVIDENCE_BUCKET
+ * (`s3` builds the client, loaded only then); otherwise this process's memory. A Lambda without EVIDENCE_BUCKET
+ * refuses rather than keep evidence in a container that will vanish.
+ */
+export function defaultEvidenceStore(
+  env: Record<string, string | undefined> = process.env,
+  s3?: () => S3Client,
+): EvidenceStore {
+  if (processEvidence) return processEvidence;
+  const bucket = env.EVIDENCE_BUCKET;
+  if (bucket) {
+    processEvidence = createEvidenceStore({ s3: s3 ? s3() : new S3Client({}), bucket });
+    return processEvidence;
+  }
+  if (env.AWS_LAMBDA_FUNCTION_NAME) {
+    throw new Error('EVIDENCE_BUCKET is not set: eval evidence has nowhere to go');
+  }
+  processEvidence = createMemoryEvidenceStore();
+  return processEvidence;
 }

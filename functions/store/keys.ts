@@ -62,6 +62,9 @@ export const keys = {
   evalCaseResultPrefix: (runId: string) => ({ pk: `RUN#${runId}`, skPrefix: 'CASE#' }),
   evalBatchAggregate: (runId: string, batchIndex: number) => ({ pk: `RUN#${runId}`, sk: `AGG#${pad(batchIndex, 6)}` }),
   evalBatchAggregatePrefix: (runId: string) => ({ pk: `RUN#${runId}`, skPrefix: 'AGG#' }),
+  /** A run not finished yet, listed on gsi2 (sparse: the keys are removed when the run ends), for resumption. */
+  evalRunUnfinished: (id: string) => ({ pk: `RUN#${id}`, sk: 'UNFINISHED' }),
+  evalRunUnfinishedIndex: (id: string) => ({ gsi2pk: 'RUNQ#unfinished', gsi2sk: id }),
 
   approval: (id: string) => ({ pk: `APR#${id}`, sk: META }),
   approvalIndexes: (status: string, role: string, requestedAt: string, id: string) => ({

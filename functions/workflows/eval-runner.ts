@@ -1,7 +1,14 @@
 // Runs an eval run's steps in this process, in the background of the request that queued it. The Step Functions
 // issue replaces this runner with StartExecution of statemachines/eval-run.asl.json; the steps stay the same.
 import type { GovernanceStore } from '../store/index.js';
-import { aggregateEvalRun, executeEvalBatch, failEvalRunStep, prepareEvalRun, type RunMaterial } from './eval-steps.js';
+import {
+  aggregateEvalRun,
+  type EvalStepOptions,
+  executeEvalBatch,
+  failEvalRunStep,
+  prepareEvalRun,
+  type RunMaterial,
+} from './eval-steps.js';
 
 export interface EvalRunner {
   /** Starts the run without waiting for it to finish; a returned promise settles once the start is accepted. */
@@ -13,21 +20,23 @@ export interface EvalRunner {
 /** Executes runs in-process, a few batches at a time, recording any failure on the run as `error`. */
 export function createInProcessEvalRunner(
   store: GovernanceStore,
-  options: { batchSize?: number; concurrency?: number } = {},
+  options: { batchSize?: number; concurrency?: number } & EvalStepOptions = {},
 ): EvalRunner {
+  const { batchSize: _b, concurrency: _c, ...stepOptions } = options;
   const running = new Set<Promise<void>>();
   const execute = async (runId: string) => {
     const cache = new Map<string, RunMaterial>();
     try {
-      const plan = await prepareEvalRun(store, {
-        runId,
-        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-      });
-      if (plan.executor !== 'simulated') return;
+      const plan = await prepareEvalRun(
+        store,
+        { runId, ...(options.batchSize ? { batchSize: options.batchSize } : {}) },
+        stepOptions,
+      );
+      if (plan.executor === 'submitted') return;
       const queue = [...plan.batches];
       const worker = async () => {
         for (let batch = queue.shift(); batch; batch = queue.shift())
-          await executeEvalBatch(store, { runId, batch }, cache);
+          await executeEvalBatch(store, { runId, batch }, cache, stepOptions);
       };
       await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
       await aggregateEvalRun(store, { runId });

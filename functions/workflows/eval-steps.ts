@@ -26,12 +26,27 @@ import type {
   PromptVersion,
   ReleaseCandidate,
 } from '../domain/types.js';
+import { defaultEvidenceStore, type EvidenceRecord, type EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
+import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
 
 /** The evaluation service acts under its own identity in the audit trail. */
 export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eval runner', roles: [] };
 
 export const DEFAULT_BATCH_SIZE = 250;
+/** Cases of one batch an `http` run calls at the same time. */
+export const HTTP_CASE_CONCURRENCY = 8;
+
+/** What the steps need besides the store: where evidence goes and which hosts the `http` executor may call. */
+export interface EvalStepOptions {
+  /** Default: the process's evidence store (defaultEvidenceStore). */
+  evidence?: EvidenceStore;
+  /** `host`, `host:port` or `host:*` entries; default none, so an `http` run fails until hosts are configured. */
+  allowedHosts?: readonly string[];
+  fetchImpl?: typeof fetch;
+}
+
+const CHARS_PER_TOKEN = 4;
 
 export interface RunMaterial {
   run: EvalRun;
@@ -63,42 +78,151 @@ export async function loadRunMaterial(
   return material;
 }
 
-/** Step 1: marks the run running and plans its batches. */
+/**
+ * Step 1: marks the run running and plans its batches. An `http` run whose routing or fallback policy names a host
+ * that is not allowed fails here, before any call, with the refused targets as the reason (a ValidationError: the
+ * Catch records it on the run, no retry).
+ */
 export async function prepareEvalRun(
   store: GovernanceStore,
   input: { runId: string; batchSize?: number },
+  options: EvalStepOptions = {},
 ): Promise<{ runId: string; executor: EvalRun['executor']; totalCases: number; batches: BatchDescriptor[] }> {
   let run = await store.evalRuns.getEvalRun(input.runId);
+  if (run.executor === 'http') {
+    const candidate = await store.candidates.getCandidate(run.candidateId);
+    const modelConfig = await store.artefacts.getModelConfig(candidate.modelConfigId);
+    assertTargetsAllowed(modelConfig, options.allowedHosts ?? []);
+  }
   if (run.status === 'queued') run = await store.evalRuns.startEvalRun(EVAL_SERVICE_ACTOR, run.id);
   if (run.status !== 'running') throw new ConflictError(`eval run ${run.id} is ${run.status}, not running`);
   const batches =
-    run.executor === 'simulated' ? planBatches(run.totalCases, input.batchSize ?? DEFAULT_BATCH_SIZE) : [];
+    run.executor === 'submitted' ? [] : planBatches(run.totalCases, input.batchSize ?? DEFAULT_BATCH_SIZE);
   return { runId: run.id, executor: run.executor, totalCases: run.totalCases, batches };
 }
 
-/** Step 2 (one Map iteration): executes and scores one batch, storing its evidence and aggregate. */
+/** Refuses a model config whose policies could call a host outside `allowedHosts`. */
+export function assertTargetsAllowed(modelConfig: ModelConfigVersion, allowedHosts: readonly string[]): void {
+  const targets = policyTargets(modelConfig);
+  if (targets.length === 0) throw new ValidationError('the routing policy names no endpoint for the http executor');
+  const refused = targets
+    .map((target) => ({ target, check: checkTarget(target, allowedHosts) }))
+    .filter((t) => !t.check.ok)
+    .map((t) => (t.check.ok ? '' : t.check.reason));
+  if (refused.length > 0) {
+    throw new ValidationError(
+      `http executor refused: ${refused.join('; ')} (allowed hosts: ${allowedHosts.length ? allowedHosts.join(', ') : 'none configured'})`,
+      { field: 'routingPolicy' },
+    );
+  }
+}
+
+/**
+ * Step 2 (one Map iteration): executes and scores one batch, writes its evidence (results and execution records)
+ * to the evidence store as one JSONL object, then records its aggregate and progress in DynamoDB. Idempotent: a
+ * batch whose aggregate is recorded is not executed again; a batch whose object exists (a retry after the put) is
+ * aggregated from the stored object, so the evidence and the aggregate always agree, even for `http` answers that
+ * would differ on a second call.
+ */
 export async function executeEvalBatch(
   store: GovernanceStore,
   input: { runId: string; batch: BatchDescriptor },
   cache?: Map<string, RunMaterial>,
+  options: EvalStepOptions = {},
 ): Promise<{ runId: string; batchIndex: number; cases: number }> {
-  const m = await loadRunMaterial(store, input.runId, cache);
-  const cases = m.cases.slice(input.batch.start, input.batch.end);
-  const { aggregate, results } = scoreBatch({
-    executor: 'simulated',
-    snapshotHash: m.run.snapshotHash,
-    cases,
-    labels: m.labels,
-    prompt: m.prompt,
-    modelConfig: m.modelConfig,
+  const { runId, batch } = input;
+  const out = { runId, batchIndex: batch.batchIndex, cases: batch.end - batch.start };
+  if (await store.evalRuns.batchRecorded(runId, batch.batchIndex)) return out;
+  const m = await loadRunMaterial(store, runId, cache);
+  const cases = m.cases.slice(batch.start, batch.end);
+  let records: EvidenceRecord[];
+  if (m.run.executor === 'simulated') {
+    const { results } = scoreBatch({
+      executor: 'simulated',
+      snapshotHash: m.run.snapshotHash,
+      cases,
+      labels: m.labels,
+      prompt: m.prompt,
+      modelConfig: m.modelConfig,
+    });
+    records = results.map((result, i) => ({
+      index: batch.start + i,
+      ...result,
+      execution: simulatedExecution(m, cases[i] as EvalCase, result),
+    }));
+  } else if (m.run.executor === 'http') {
+    const allowedHosts = options.allowedHosts ?? [];
+    records = await mapLimit(cases, HTTP_CASE_CONCURRENCY, async (evalCase, i) => ({
+      index: batch.start + i,
+      ...(await executeHttpCase({
+        evalCase,
+        prompt: m.prompt,
+        modelConfig: m.modelConfig,
+        allowedHosts,
+        ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+      })),
+    }));
+  } else {
+    throw new ConflictError(`eval run ${runId} takes submitted results; it has no batches to execute`);
+  }
+  const evidence = options.evidence ?? defaultEvidenceStore();
+  const put = await evidence.putBatch(runId, batch.batchIndex, records);
+  if (!put.written) records = (await evidence.readBatch(runId, batch.batchIndex)) ?? records;
+  const aggregate = emptyAggregate();
+  for (const record of records) addResult(aggregate, record);
+  await store.evalRuns.recordBatch(runId, { batchIndex: batch.batchIndex, count: records.length, aggregate });
+  return { ...out, cases: records.length };
+}
+
+/** The execution record of a simulated case: the simulated model as its route, tokens estimated from characters. */
+function simulatedExecution(m: RunMaterial, evalCase: EvalCase, result: CaseResult): EvidenceRecord['execution'] {
+  const { model, fallbackPolicy } = m.modelConfig;
+  const route = result.fallbackUsed && fallbackPolicy.fallbackModel ? fallbackPolicy.fallbackModel : model;
+  const tokens = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
+  return {
+    route: `simulated:${route}`,
+    attempts: result.fallbackUsed ? 2 : 1,
+    tokensIn: tokens(m.prompt.template) + tokens(JSON.stringify(evalCase.input)),
+    tokensOut: result.output ? tokens(JSON.stringify(result.output)) : 0,
+    error: result.error,
+  };
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time, results in item order. */
+async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T, i);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/**
+ * A page of a run's per-case evidence in case order: the evidence store's JSONL objects for `simulated` and `http`
+ * runs, the table's case items for `submitted` runs (their outputs arrive case by case from the pipeline).
+ */
+export async function listCaseEvidence(
+  store: GovernanceStore,
+  run: Pick<EvalRun, 'id' | 'executor'>,
+  page: { limit?: number; cursor?: string | null },
+  options: Pick<EvalStepOptions, 'evidence'> = {},
+): Promise<{
+  items: (CaseResult & { index: number; execution?: EvidenceRecord['execution'] })[];
+  nextCursor: string | null;
+}> {
+  if (run.executor === 'submitted') return store.evalRuns.listCaseResults(run.id, page);
+  const evidence = options.evidence ?? defaultEvidenceStore();
+  const out = await evidence.readPage(run.id, {
+    limit: page.limit ?? 25,
+    cursor: page.cursor === undefined || page.cursor === '' ? null : page.cursor,
   });
-  await store.evalRuns.recordBatch(input.runId, {
-    batchIndex: input.batch.batchIndex,
-    start: input.batch.start,
-    results,
-    aggregate,
-  });
-  return { runId: input.runId, batchIndex: input.batch.batchIndex, cases: results.length };
+  return { items: out.records, nextCursor: out.nextCursor };
 }
 
 /** Step 3: merges the batch aggregates, applies thresholds and baseline comparisons, and records the verdict. */

@@ -15,12 +15,14 @@ import { createStore, type GovernanceStore } from '../store/index.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
 import {
   aggregateEvalRun,
+  type EvalStepOptions,
   executeEvalBatch,
   failEvalRunStep,
   loadRunMaterial,
   prepareEvalRun,
   type RunMaterial,
 } from './eval-steps.js';
+import { parseAllowedHosts } from './http-executor.js';
 
 let configuredStore: GovernanceStore | undefined;
 
@@ -93,15 +95,26 @@ export interface EvalTaskHandlers {
   recordFailure: (event: { runId: string; error?: unknown }) => ReturnType<typeof failEvalRunStep>;
 }
 
-/** The four tasks over `store` (one process: the local stack and tests). */
-export function evalTaskHandlers(store: () => GovernanceStore, options: { batchSize?: number } = {}): EvalTaskHandlers {
+/**
+ * The four tasks over `store` (one process: the local stack and tests). `allowedHosts` and `evidence` go to the
+ * steps (EvalStepOptions): in a Lambda, EVAL_ALLOWED_HOSTS and EVIDENCE_BUCKET.
+ */
+export function evalTaskHandlers(
+  store: () => GovernanceStore,
+  options: { batchSize?: number } & EvalStepOptions = {},
+): EvalTaskHandlers {
+  const { batchSize: _batchSize, ...stepOptions } = options;
   return {
     prepare: (event) =>
       named(() =>
-        prepareEvalRun(store(), {
-          runId: event.runId,
-          ...(event.batchSize || options.batchSize ? { batchSize: event.batchSize ?? options.batchSize } : {}),
-        }),
+        prepareEvalRun(
+          store(),
+          {
+            runId: event.runId,
+            ...(event.batchSize || options.batchSize ? { batchSize: event.batchSize ?? options.batchSize } : {}),
+          },
+          stepOptions,
+        ),
       ),
     executeBatch: (event) =>
       named(async () => {
@@ -118,7 +131,12 @@ export function evalTaskHandlers(store: () => GovernanceStore, options: { batchS
           }
           await load;
         }
-        const out = await executeEvalBatch(store(), { runId: event.runId, batch: event.batch }, materialCache);
+        const out = await executeEvalBatch(
+          store(),
+          { runId: event.runId, batch: event.batch },
+          materialCache,
+          stepOptions,
+        );
         return { runId: out.runId, batchIndex: out.batchIndex };
       }),
     aggregate: (event) => {
@@ -132,7 +150,8 @@ export function evalTaskHandlers(store: () => GovernanceStore, options: { batchS
   };
 }
 
-const lambdaTasks = evalTaskHandlers(storeOf);
+// In AWS no host is allowed unless EVAL_ALLOWED_HOSTS names it; evidence goes to EVIDENCE_BUCKET.
+const lambdaTasks = evalTaskHandlers(storeOf, { allowedHosts: parseAllowedHosts(process.env.EVAL_ALLOWED_HOSTS) });
 
 export const EVAL_TASKS = ['prepare', 'executeBatch', 'aggregate', 'recordFailure'] as const;
 export type EvalTaskName = (typeof EVAL_TASKS)[number];

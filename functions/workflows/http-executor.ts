@@ -76,7 +76,10 @@ export function checkTarget(target: string, allowedHosts: readonly string[]): Ta
     return { ok: false, reason: 'credentials in the URL are not allowed' };
   const key = hostKey(url.hostname, url.port || (url.protocol === 'https:' ? '443' : '80'));
   for (const entry of allowedHosts) {
-    for (const allowed of allowedKeys(entry)) if (allowed === key) return { ok: true, url };
+    for (const allowed of allowedKeys(entry)) {
+      if (allowed === key || (allowed.endsWith(':*') && allowed === hostKey(url.hostname, '*')))
+        return { ok: true, url };
+    }
   }
   return { ok: false, reason: `${key} is not an allowed host` };
 }
@@ -86,6 +89,12 @@ function hostKey(hostname: string, port: string): string {
 }
 
 function allowedKeys(entry: string): string[] {
+  // `host:*` allows every port of that host (the local stack's default for loopback model servers).
+  const anyPort = /^(.+):\*$/.exec(entry.trim());
+  if (anyPort?.[1] !== undefined) {
+    const [key] = allowedKeys(anyPort[1]);
+    return key === undefined ? [] : [`${key.slice(0, key.lastIndexOf(':'))}:*`];
+  }
   let url: URL;
   try {
     url = new URL(`http://${entry.trim()}`);
@@ -138,6 +147,28 @@ export function planRoutes(caseId: string, modelConfig: Pick<HttpModelConfig, 'r
   const plan: RoutePlan = { primary, fallbacks, fallbackAttempts };
   return plan;
 }
+
+/** Every target the policies could make a case call: all routes and a fallback model given as a URL. */
+export function policyTargets(modelConfig: Pick<HttpModelConfig, 'routingPolicy' | 'fallbackPolicy'>): string[] {
+  const targets = modelConfig.routingPolicy.routes.map((r) => r.target);
+  const model = modelConfig.fallbackPolicy.enabled ? modelConfig.fallbackPolicy.fallbackModel : null;
+  if (model?.includes('://')) targets.push(model);
+  return [...new Set(targets)];
+}
+
+/**
+ * The allowed hosts from a comma-separated list (EVAL_ALLOWED_HOSTS): `host`, `host:port` or `host:*` entries;
+ * empty or unset allows none.
+ */
+export function parseAllowedHosts(list: string | undefined): string[] {
+  return (list ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
+}
+
+/** Hosts the local stack allows by default: model servers on the loopback interface, any port. */
+export const LOCAL_ALLOWED_HOSTS: readonly string[] = ['127.0.0.1:*', 'localhost:*'];
 
 type CallOutcome =
   | {

@@ -15,6 +15,7 @@ const BUCKET = 'evidence';
 function record(n: number): EvidenceRecord {
   const caseId = `case-${String(n).padStart(6, '0')}`;
   return {
+    index: n,
     caseId,
     tags: n % 7 === 0 ? ['edge'] : [],
     expectedLabel: 'billing',

@@ -59,6 +59,15 @@ export interface StageConfig {
   alarmEmail?: string;
   throttle: { rateLimit: number; burstLimit: number };
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /**
+   * Hosts (`name` or `name:port`) the `http` eval executor may call: the teams' model endpoints. Empty means the
+   * http executor refuses every endpoint, so the control plane cannot be turned against internal addresses.
+   */
+  evalAllowedHosts: string[];
+  /** EventBridge Scheduler expression of the monitoring (drift) runs over every active release. */
+  monitoringSchedule: string;
+  /** How long a release gate waits for reviewers' decisions before the approval request expires, in days. */
+  approvalTimeoutDays: number;
 }
 
 const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -74,6 +83,9 @@ const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName'
     pipelineTrust: { issuer: GITHUB_ACTIONS_ISSUER, audience: 'governance-control-plane', repositories: [] },
     throttle: { rateLimit: 20, burstLimit: 40 },
     logLevel: 'DEBUG',
+    evalAllowedHosts: [],
+    monitoringSchedule: 'rate(1 day)',
+    approvalTimeoutDays: 7,
   },
   prod: {
     region: 'eu-central-1',
@@ -86,6 +98,9 @@ const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName'
     pipelineTrust: { issuer: GITHUB_ACTIONS_ISSUER, audience: 'governance-control-plane', repositories: [] },
     throttle: { rateLimit: 100, burstLimit: 200 },
     logLevel: 'INFO',
+    evalAllowedHosts: [],
+    monitoringSchedule: 'cron(0 5 * * ? *)',
+    approvalTimeoutDays: 7,
   },
 };
 
@@ -169,6 +184,32 @@ function validate(config: StageConfig): void {
   if (config.domain && !config.domain.certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
     problems.push('domain.certificateArn must be an ACM certificate in us-east-1');
   }
+  for (const host of config.evalAllowedHosts) {
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(host)) {
+      problems.push(`evalAllowedHosts entry ${JSON.stringify(host)} must be a host name, optionally with :port`);
+    }
+  }
+  if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(config.monitoringSchedule)) {
+    problems.push('monitoringSchedule must be an EventBridge Scheduler rate(...) or cron(...) expression');
+  }
+  if (
+    !Number.isInteger(config.approvalTimeoutDays) ||
+    config.approvalTimeoutDays < 1 ||
+    config.approvalTimeoutDays > 365
+  ) {
+    problems.push(
+      'approvalTimeoutDays must be a whole number of days from 1 to 365 (Standard workflows run up to a year)',
+    );
+  }
   if (config.throttle.rateLimit <= 0 || config.throttle.burstLimit <= 0) problems.push('throttle limits must be > 0');
   if (problems.length > 0) throw new Error(`invalid ${config.stage} configuration:\n- ${problems.join('\n- ')}`);
+}
+
+/**
+ * The eval evidence bucket's physical name. Derived, not exported from the stateful stack: the stateless stack
+ * names it with its own AWS::AccountId, so its grants on `runs/*` stay plain ARNs (both stacks share the account
+ * and region) instead of a cross-stack reference that cdk-nag can only see after synthesis.
+ */
+export function evidenceBucketName(config: Pick<StageConfig, 'prefix' | 'region'>, accountId: string): string {
+  return `${config.prefix}-evidence-${accountId}-${config.region}`;
 }

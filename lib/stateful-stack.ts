@@ -1,11 +1,11 @@
 // What must outlive any deployment: the table, the audit archive and its signing key, the people's user pool.
 // Every resource here is retained when the stack is deleted (docs/deploy.md, tear-down).
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Key } from 'aws-cdk-lib/aws-kms';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import type { StageConfig } from './config.js';
+import { evidenceBucketName, type StageConfig } from './config.js';
 import { AuditArchive } from './constructs/audit-archive.js';
 import { GovernanceTable } from './constructs/governance-table.js';
 import { Identity } from './constructs/identity.js';
@@ -20,6 +20,8 @@ export class StatefulStack extends Stack {
   readonly tableKey: Key;
   readonly auditBucket: Bucket;
   readonly auditDigestKey: Key;
+  /** Per-case evidence of eval runs: JSONL batch objects written once each (functions/store/evidence-store.ts). */
+  readonly evidenceBucket: Bucket;
   readonly identity: Identity;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -56,11 +58,29 @@ export class StatefulStack extends Stack {
     this.auditBucket = archive.bucket;
     this.auditDigestKey = archive.digestSigningKey;
 
+    // Eval evidence: up to 100,000 cases a run, a JSONL object per batch. It backs recorded verdicts, so it is kept
+    // when the stack goes; batches are immutable (If-None-Match puts), so versioning would add nothing.
+    this.evidenceBucket = new Bucket(this, 'EvalEvidence', {
+      bucketName: evidenceBucketName(config, Aws.ACCOUNT_ID),
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'eval-evidence/',
+      lifecycleRules: [
+        { transitions: [{ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(90) }] },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     this.identity = new Identity(this, 'Identity', { prefix: config.prefix, domainPrefix: config.cognitoDomainPrefix });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucketName });
     new CfnOutput(this, 'AuditDigestKeyArn', { value: this.auditDigestKey.keyArn });
+    new CfnOutput(this, 'EvidenceBucketName', { value: this.evidenceBucket.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'HostedSignInUrl', { value: this.identity.domain.baseUrl() });
   }

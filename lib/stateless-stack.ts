@@ -1,12 +1,13 @@
 // What can be replaced at any time: one function per API resource module (and the request authoriser), the HTTP
 // API with every route of the manifest, the dashboard's app client and hosting, and the operations wiring.
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { UserPool, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { StageConfig } from './config.js';
+import { evidenceBucketName, type StageConfig } from './config.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceApi } from './constructs/governance-api.js';
@@ -126,6 +127,8 @@ export class StatelessStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
+    // The stateful stack's evidence bucket, by its derived name (lib/config.ts evidenceBucketName).
+    const evidenceBucket = Bucket.fromBucketName(this, 'EvidenceBucket', evidenceBucketName(config, Aws.ACCOUNT_ID));
     // Eval runs: statemachines/eval-run.asl.json over the eval task functions, alarming on the operator topic.
     this.evalRun = new EvalStateMachine(this, 'EvalRun', {
       prefix: config.prefix,
@@ -133,7 +136,11 @@ export class StatelessStack extends Stack {
       logRetention,
       logLevel: config.logLevel,
       alarmTopic: this.operations.topic,
+      evidenceBucket,
+      taskEnvironment: { EVAL_ALLOWED_HOSTS: config.evalAllowedHosts.join(',') },
     });
+    // GET /api/eval-runs/{id}/cases pages through the evidence bucket.
+    (this.functions.get('eval-runs') as GovernedFunction).bindEvidence(evidenceBucket, 'read');
     // POST /api/release-candidates/{id}/run-evals starts one execution per run (functions/workflows/sfn-eval-runner.ts).
     const candidates = this.functions.get('candidates') as GovernedFunction;
     candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);

@@ -8,9 +8,13 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
@@ -51,6 +55,10 @@ export interface EvalStateMachineProps {
   runTimeout?: Duration;
   /** Where the failed-executions alarm notifies. */
   alarmTopic?: ITopic;
+  /** The evidence bucket: batches write per-case evidence there, aggregation reads it. */
+  evidenceBucket?: IBucket;
+  /** Environment every task function gets (e.g. EVAL_ALLOWED_HOSTS of the http executor). */
+  taskEnvironment?: Record<string, string>;
 }
 
 export class EvalStateMachine extends Construct {
@@ -58,6 +66,9 @@ export class EvalStateMachine extends Construct {
   readonly logGroup: LogGroup;
   readonly tasks = new Map<string, GovernedFunction>();
   readonly failedAlarm: Alarm;
+  /** Closes the run of an execution that timed out, was aborted or failed outside its Catch. */
+  readonly closer: GovernedFunction;
+  readonly closerDeadLetters: Queue;
 
   constructor(scope: Construct, id: string, props: EvalStateMachineProps) {
     super(scope, id);
@@ -69,11 +80,12 @@ export class EvalStateMachine extends Construct {
         functionName: `${props.prefix}-eval-${spec.suffix}`,
         logRetention: props.logRetention,
         logLevel: props.logLevel,
-        environment: { EVAL_TASK: spec.task },
+        environment: { EVAL_TASK: spec.task, ...props.taskEnvironment },
         memorySize: spec.task === 'executeBatch' ? 1024 : 512,
         timeout: Duration.seconds(spec.task === 'prepare' ? 30 : 60),
       });
       fn.bindTable(props.table, 'readwrite');
+      if (props.evidenceBucket) fn.bindEvidence(props.evidenceBucket, 'readwrite');
       this.tasks.set(spec.task, fn);
     }
 
@@ -130,5 +142,61 @@ export class EvalStateMachine extends Construct {
       this.failedAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
       this.failedAlarm.addOkAction(new SnsAction(props.alarmTopic));
     }
+
+    // A run-level timeout (TimeoutSeconds) or an abort ends the execution without its Catch: the status change
+    // event closes the run as error (functions/workflows/execution-closed.ts), so no run stays running forever.
+    this.closerDeadLetters = new Queue(this, 'CloserDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.closerDeadLetters, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the run-closing function.' },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: 'This queue is itself a dead-letter queue; there is nowhere further to redrive to.',
+      },
+    ]);
+    this.closer = new GovernedFunction(this, 'CloseRun', {
+      entry: 'functions/workflows/execution-closed.ts',
+      description: 'Records an eval run as error when its execution timed out, was aborted or failed uncaught',
+      serviceName: 'eval-close-run',
+      functionName: `${props.prefix}-eval-close-run`,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      deadLetterQueue: this.closerDeadLetters,
+    });
+    this.closer.bindTable(props.table, 'readwrite');
+    new Rule(this, 'ExecutionEnded', {
+      description: 'Eval-run executions that ended FAILED, TIMED_OUT or ABORTED',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+        },
+      },
+      targets: [
+        new LambdaFunction(this.closer.lambda, {
+          deadLetterQueue: this.closerDeadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
+    });
+    const deadLetters = new Alarm(this, 'CloserDeadLettersVisible', {
+      alarmName: `${props.prefix}-eval-close-run-dead-letters`,
+      alarmDescription:
+        'A finished eval-run execution could not be recorded on its run: the run may show running; see the queue.',
+      metric: this.closerDeadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) deadLetters.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 }

@@ -16,9 +16,11 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { GLOBAL_INDEXES } from '../../functions/store/table-definition.js';
-import { acknowledge } from '../nag.js';
+import { acknowledge, acknowledgeMatching } from '../nag.js';
 import { BUNDLING } from './bundling-settings.js';
 
 /** The repository root: entries are named relative to it, and esbuild resolves node_modules from it. */
@@ -68,7 +70,12 @@ export interface GovernedFunctionProps {
   timeout?: Duration;
   memorySize?: number;
   functionName?: string;
+  /** For functions invoked asynchronously (EventBridge, schedules): where events that failed every retry go. */
+  deadLetterQueue?: IQueue;
 }
+
+/** What a function may do with the eval evidence bucket (functions/store/evidence-store.ts, `runs/` prefix). */
+export type EvidenceAccess = 'read' | 'readwrite';
 
 export class GovernedFunction extends Construct {
   readonly lambda: NodejsFunction;
@@ -100,6 +107,7 @@ export class GovernedFunction extends Construct {
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue, retryAttempts: 2 } : {}),
       timeout: props.timeout ?? Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       role: this.role,
@@ -139,17 +147,28 @@ export class GovernedFunction extends Construct {
         id: 'Serverless-LambdaLatestVersion',
         reason: 'nodejs22.x is pinned on purpose, as for AwsSolutions-L1 above.',
       },
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'Invoked synchronously (API Gateway, Step Functions): the caller receives the error, so there is no ' +
-          'asynchronous event to dead-letter.',
-      },
-      {
-        id: 'Serverless-LambdaAsyncFailureDestination',
-        reason: 'Invoked synchronously only; failure destinations apply to asynchronous invocations.',
-      },
     ]);
+    if (props.deadLetterQueue) {
+      acknowledge(this.lambda, [
+        {
+          id: 'Serverless-LambdaAsyncFailureDestination',
+          reason: 'Asynchronous failures go to the dead-letter queue (DeadLetterConfig) after two retries.',
+        },
+      ]);
+    } else {
+      acknowledge(this.lambda, [
+        {
+          id: 'Serverless-LambdaDLQ',
+          reason:
+            'Invoked synchronously (API Gateway, Step Functions): the caller receives the error, so there is no ' +
+            'asynchronous event to dead-letter.',
+        },
+        {
+          id: 'Serverless-LambdaAsyncFailureDestination',
+          reason: 'Invoked synchronously only; failure destinations apply to asynchronous invocations.',
+        },
+      ]);
+    }
     acknowledge(this.role, [
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
@@ -179,6 +198,36 @@ export class GovernedFunction extends Construct {
       );
     }
     this.lambda.addEnvironment('TABLE_NAME', table.tableName);
+    return this;
+  }
+
+  /**
+   * Grants the evidence bucket's object actions `access` needs under `runs/` (no delete: batches are written once
+   * with If-None-Match and never replaced), and tells the function its name in EVIDENCE_BUCKET.
+   */
+  bindEvidence(bucket: IBucket, access: EvidenceAccess): this {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: access === 'read' ? 'ReadEvidence' : 'ReadWriteEvidence',
+        actions: access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject'],
+        resources: [bucket.arnForObjects('runs/*')],
+      }),
+    );
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ListEvidenceBatches',
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['runs/*'] } },
+      }),
+    );
+    this.lambda.addEnvironment('EVIDENCE_BUCKET', bucket.bucketName);
+    acknowledgeMatching(
+      this.role,
+      /^AwsSolutions-IAM5\[Resource::.+\/runs\/\*\]$/,
+      'Evidence objects are keyed runs/<runId>/batches/<index>.jsonl and created per run, so the grant names the ' +
+        'runs/ prefix of the evidence bucket; no delete, no other prefix, no other bucket.',
+    );
     return this;
   }
 }

@@ -79,4 +79,19 @@ describe('stage configuration', () => {
       /logRetentionDays[\s\S]*auditRetentionDays[\s\S]*not owner\/name[\s\S]*refs\/[\s\S]*us-east-1/,
     );
   });
+
+  it('allows the http eval executor no host unless configured, and refuses hosts, schedules and timeouts it cannot use', () => {
+    const config = stageConfig(context({}));
+    expect(config.evalAllowedHosts).toEqual([]);
+    expect(config.approvalTimeoutDays).toBe(7);
+    expect(config.monitoringSchedule).toMatch(/^rate\(|^cron\(/);
+    const ok = { dev: { evalAllowedHosts: ['models.acme.internal', 'llm.acme.io:8443'] } };
+    expect(stageConfig(context({ stages: ok })).evalAllowedHosts).toEqual(['models.acme.internal', 'llm.acme.io:8443']);
+    const bad = {
+      dev: { evalAllowedHosts: ['http://x.io/path'], monitoringSchedule: 'every day', approvalTimeoutDays: 400 },
+    };
+    expect(() => stageConfig(context({ stages: bad }))).toThrow(
+      /evalAllowedHosts[\s\S]*monitoringSchedule[\s\S]*approvalTimeoutDays/,
+    );
+  });
 });

@@ -8,7 +8,7 @@ import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EVAL_TASK_FUNCTIONS, EvalStateMachine } from '../../lib/constructs/eval-state-machine.js';
-import { nagPacks } from '../../lib/nag.js';
+import { applyNagPacks, nagPacks } from '../../lib/nag.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -30,8 +30,15 @@ beforeAll(() => {
     maxConcurrency: 6,
     retryIntervalSeconds: 3,
     alarmTopic: topic,
+    evidenceBucket: new Bucket(stack, 'Evidence', {
+      enforceSSL: true,
+      serverAccessLogsBucket: new Bucket(stack, 'EvidenceLogs', { enforceSSL: true }),
+    }),
   });
   template = Template.fromStack(stack);
+  // Resolves the pattern acknowledgements (the evidence grant's runs/* resource) as the app does; after the
+  // template, so that the control bucket below does not fail its synthesis.
+  applyNagPacks(app);
 });
 
 function taskFunctions(): Map<string, string> {
@@ -51,7 +58,43 @@ describe('the eval-run state machine construct', () => {
     const readWrite = policies.filter((p) =>
       JSON.stringify(p.Properties.PolicyDocument).includes('ReadWriteGovernanceTable'),
     );
-    expect(readWrite).toHaveLength(4);
+    // The four tasks and the function that closes runs whose execution ended uncaught.
+    expect(readWrite).toHaveLength(5);
+  });
+
+  it('closes runs of executions that failed, timed out or were aborted, through a rule with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.states'],
+        'detail-type': ['Step Functions Execution Status Change'],
+        detail: { status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+    });
+    const rules = Object.values(template.findResources('AWS::Events::Rule') as Resources);
+    const targets = rules[0]?.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown }[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.DeadLetterConfig).toBeDefined();
+    expect(JSON.stringify(targets[0]?.Arn)).toContain('CloseRun');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      DeadLetterConfig: {},
+      Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'eval-close-run' } },
+    });
+  });
+
+  it('lets the tasks read and write evidence under runs/ only, never delete, and tells them the bucket', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy') as Resources);
+    const evidence = policies.filter((p) => JSON.stringify(p.Properties.PolicyDocument).includes('ReadWriteEvidence'));
+    expect(evidence).toHaveLength(4);
+    for (const policy of evidence) {
+      const text = JSON.stringify(policy.Properties.PolicyDocument);
+      expect(text).toContain('/runs/*');
+      expect(text).not.toMatch(/s3:Delete|s3:\*/);
+    }
+    const withBucket = Object.values(template.findResources('AWS::Lambda::Function') as Resources).filter(
+      (fn) => (fn.Properties.Environment as { Variables?: Record<string, unknown> })?.Variables?.EVIDENCE_BUCKET,
+    );
+    expect(withBucket).toHaveLength(4);
   });
 
   it('is a Standard state machine whose definition substitutions resolve to the task functions', () => {

@@ -301,8 +301,8 @@ export function createMemoryEvidenceStore<T extends object = EvidenceRecord>(): 
       assertRunId(runId);
       assertBatchIndex(batchIndex);
       const key = batchKey(runId, batchIndex);
-      let run = batches.get(runId);
-      if (!run) batches.set(runId, (run = new Map()));
+      const run = batches.get(runId) ?? new Map<number, T[]>();
+      batches.set(runId, run);
       if (run.has(batchIndex)) return { key, written: false };
       // A JSON round trip, as the S3 store's readers see the records.
       run.set(batchIndex, JSON.parse(JSON.stringify(records)) as T[]);

@@ -201,6 +201,8 @@ export async function executeHttpCase(input: HttpCaseInput): Promise<HttpCaseRes
     fallbackUsed: boolean;
     fallbackSucceeded: boolean;
     error: string | null;
+    /** The execution record's error: every failed attempt, also when a fallback answered. */
+    attemptErrors?: string | null;
   }): HttpCaseResult => {
     const schemaValid = isSchemaValid(prompt.outputContract, fields.output);
     const predictedLabel = predictedLabelOf(fields.output);
@@ -225,7 +227,7 @@ export async function executeHttpCase(input: HttpCaseInput): Promise<HttpCaseRes
         attempts: fields.attempts,
         tokensIn: fields.tokensIn,
         tokensOut: fields.tokensOut,
-        error: fields.error,
+        error: fields.attemptErrors === undefined ? fields.error : fields.attemptErrors,
       },
     };
   };
@@ -279,6 +281,8 @@ export async function executeHttpCase(input: HttpCaseInput): Promise<HttpCaseRes
         fallbackUsed,
         fallbackSucceeded: fallbackUsed,
         error: outcome.error === null ? null : [...errors, outcome.error].join('; '),
+        attemptErrors:
+          errors.length === 0 && outcome.error === null ? null : [...errors, outcome.error ?? []].flat().join('; '),
       });
     }
     tokensIn += estimatedInputTokens;

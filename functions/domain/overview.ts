@@ -1,4 +1,6 @@
 // The metrics overview as a pure summary of the registry's current state.
+import { type ApprovalPolicy, DEFAULT_POLICY } from './policy.js';
+import { type ReviewStatus, reviewStatus } from './review.js';
 import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from './types.js';
 
 export interface Overview {
@@ -20,7 +22,11 @@ export interface Overview {
     candidates: number;
     failedEvals: number;
     awaitingApproval: number;
+    /** The periodic governance review; null for a retired system. */
+    review: Omit<ReviewStatus, 'systemId'> | null;
   }[];
+  /** Systems past their review due date, most overdue first. */
+  overdueReviews: (ReviewStatus & { name: string; ownerTeam: string; riskTier: string })[];
 }
 
 const count = <T>(items: T[], key: (item: T) => string) =>
@@ -37,8 +43,20 @@ export function summariseOverview(input: {
   runs: EvalRun[];
   incidents: Incident[];
   pendingApprovals: number;
+  /** The instant review due dates are judged at. */
+  now: Date;
+  policy?: Pick<ApprovalPolicy, 'reviewIntervalDays'>;
 }): Overview {
   const open = input.incidents.filter((i) => i.status !== 'resolved');
+  const reviews = new Map(
+    input.systems.map((s) => [s.id, reviewStatus(s, input.candidates, input.now, input.policy ?? DEFAULT_POLICY)]),
+  );
+  const overdueReviews = input.systems
+    .flatMap((s) => {
+      const r = reviews.get(s.id);
+      return r?.overdue ? [{ ...r, name: s.name, ownerTeam: s.ownerTeam, riskTier: s.riskTier }] : [];
+    })
+    .sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.systemId < b.systemId ? -1 : 1));
   return {
     totals: {
       systems: input.systems.length,
@@ -66,7 +84,15 @@ export function summariseOverview(input: {
         candidates: mine.length,
         failedEvals: mine.filter((c) => c.status === 'eval_failed').length,
         awaitingApproval: mine.filter((c) => c.status === 'awaiting_approval').length,
+        review: withoutId(reviews.get(s.id) ?? null),
       };
     }),
+    overdueReviews,
   };
+}
+
+function withoutId(r: ReviewStatus | null): Omit<ReviewStatus, 'systemId'> | null {
+  if (!r) return null;
+  const { systemId: _, ...rest } = r;
+  return rest;
 }

@@ -3,6 +3,8 @@
 import { ValidationError } from './errors.js';
 import {
   type Environment,
+  METRIC_NAMES,
+  type MetricName,
   REVIEWER_ROLES,
   type ReviewerRole,
   RISK_TIERS,
@@ -21,7 +23,36 @@ export interface ApprovalPolicy {
   stagingRoles: ReviewerRole[];
   /** Incident severities that block promotion while the incident is not resolved. */
   blockingSeverities: Severity[];
+  /** Post-market monitoring of active releases (docs/architecture/monitoring.md). */
+  monitoring: MonitoringPolicy;
+  /** Days between governance reviews of a system, per risk tier, counted from its last promotion or registration. */
+  reviewIntervalDays: Record<RiskTier, number>;
+  /** What a failed rollback validation does, per risk tier: warn (the rollback proceeds) or block it. */
+  rollbackValidation: Record<RiskTier, RollbackValidationMode>;
 }
+
+/** How far a metric of a monitoring run may degrade against the release's approval-time run. */
+export interface DriftThreshold {
+  metric: MetricName;
+  /** min: higher is better, so a drop is a degradation; max: lower is better, so a rise is. */
+  direction: 'min' | 'max';
+  /** Largest allowed degradation: in the metric's unit, or as a fraction of the approval-time value when relative. */
+  tolerance: number;
+  relative: boolean;
+}
+
+export interface MonitoringPolicy {
+  driftThresholds: DriftThreshold[];
+  /** Fewer cases than this and drift is not judged: one case of a two-case set moves a rate by 0.5. */
+  minCasesForDrift: number;
+  /** Severity of the incident a monitoring failure opens, per risk tier of the system. */
+  incidentSeverity: Record<RiskTier, Severity>;
+  /** Whether a monitoring failure also records a rollback request (never an automatic rollback). */
+  requestRollback: boolean;
+}
+
+export const ROLLBACK_VALIDATION_MODES = ['warn', 'block'] as const;
+export type RollbackValidationMode = (typeof ROLLBACK_VALIDATION_MODES)[number];
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
@@ -43,6 +74,23 @@ export const DEFAULT_POLICY: ApprovalPolicy = deepFreeze({
   },
   stagingRoles: ['technical'],
   blockingSeverities: ['high', 'critical'],
+  monitoring: {
+    driftThresholds: [
+      { metric: 'accuracy', direction: 'min', tolerance: 0.1, relative: false },
+      { metric: 'macroF1', direction: 'min', tolerance: 0.1, relative: false },
+      { metric: 'schemaValidRate', direction: 'min', tolerance: 0.05, relative: false },
+      { metric: 'latencyP95Ms', direction: 'max', tolerance: 0.5, relative: true },
+      { metric: 'costMeanUsd', direction: 'max', tolerance: 0.5, relative: true },
+      { metric: 'timeoutRate', direction: 'max', tolerance: 0.05, relative: false },
+    ],
+    minCasesForDrift: 20,
+    // A detection is a signal for a person to triage, not confirmed harm: it blocks promotions only for critical
+    // systems (high is a blocking severity), where the next release should wait until someone has looked.
+    incidentSeverity: { low: 'low', medium: 'medium', high: 'medium', critical: 'high' },
+    requestRollback: false,
+  },
+  reviewIntervalDays: { low: 365, medium: 180, high: 90, critical: 30 },
+  rollbackValidation: { low: 'warn', medium: 'warn', high: 'block', critical: 'block' },
 });
 
 function inRoleOrder(roles: readonly ReviewerRole[]): ReviewerRole[] {
@@ -57,6 +105,19 @@ export function requiredApprovals(
 ): ReviewerRole[] {
   // A fresh array in canonical order: callers store it on the candidate and compare it, and must not alias the policy.
   return inRoleOrder(environment === 'staging' ? policy.stagingRoles : policy.tiers[riskTier]);
+}
+
+/** How long an approval round waits for its decisions before the release gate expires it: 7 days. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 60 * 60;
+
+/**
+ * Whole seconds left, at `now`, of an approval round opened at `requestedAt` that may last `timeoutSeconds`; at
+ * least 1, as a Step Functions timeout must be positive (a round past its deadline then expires within a second).
+ * The deadline runs from the request, so a gate that is restarted does not extend it.
+ */
+export function approvalSecondsLeft(requestedAt: string, timeoutSeconds: number, now: Date): number {
+  const deadline = Date.parse(requestedAt) + timeoutSeconds * 1000;
+  return Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
 }
 
 /** Whether an unresolved incident of `severity` blocks promotion under `policy`. */
@@ -90,6 +151,16 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
   if (!isRecord(doc)) throw new ValidationError('policy must be an object', { problems: ['policy must be an object'] });
   const problems: string[] = [];
   const { version, effectiveFrom, tiers, stagingRoles, blockingSeverities } = doc;
+  // Fields added after version 1 of the document default to DEFAULT_POLICY's when a stored document lacks them.
+  const monitoring = 'monitoring' in doc ? checkMonitoring(doc.monitoring, problems) : copyMonitoring();
+  const reviewIntervalDays =
+    'reviewIntervalDays' in doc
+      ? checkReviewIntervals(doc.reviewIntervalDays, problems)
+      : { ...DEFAULT_POLICY.reviewIntervalDays };
+  const rollbackValidation =
+    'rollbackValidation' in doc
+      ? checkRollbackValidation(doc.rollbackValidation, problems)
+      : { ...DEFAULT_POLICY.rollbackValidation };
 
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     problems.push('version must be a positive integer');
@@ -132,5 +203,135 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     tiers: tierRoles as Record<RiskTier, ReviewerRole[]>,
     stagingRoles: [...(stagingRoles as ReviewerRole[])],
     blockingSeverities: [...(blockingSeverities as Severity[])],
+    monitoring: monitoring as MonitoringPolicy,
+    reviewIntervalDays: reviewIntervalDays as Record<RiskTier, number>,
+    rollbackValidation: rollbackValidation as Record<RiskTier, RollbackValidationMode>,
   };
+}
+
+function copyMonitoring(): MonitoringPolicy {
+  const m = DEFAULT_POLICY.monitoring;
+  return {
+    ...m,
+    driftThresholds: m.driftThresholds.map((t) => ({ ...t })),
+    incidentSeverity: { ...m.incidentSeverity },
+  };
+}
+
+/** One value per risk tier, each checked by `check`; problems name the field. */
+function perTier<T>(
+  value: unknown,
+  field: string,
+  problems: string[],
+  check: (v: unknown) => v is T,
+  expected: string,
+): Record<RiskTier, T> | undefined {
+  if (!isRecord(value)) {
+    problems.push(`${field} must be an object with one value per risk tier`);
+    return undefined;
+  }
+  const extra = Object.keys(value).filter((key) => !RISK_TIERS.includes(key as RiskTier));
+  if (extra.length > 0) problems.push(`${field} has unknown risk tiers: ${extra.join(', ')}`);
+  const out: Partial<Record<RiskTier, T>> = {};
+  let ok = extra.length === 0;
+  for (const tier of RISK_TIERS) {
+    const v = value[tier];
+    if (check(v)) out[tier] = v;
+    else {
+      problems.push(`${field}.${tier} must be ${expected}`);
+      ok = false;
+    }
+  }
+  return ok ? (out as Record<RiskTier, T>) : undefined;
+}
+
+function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy | undefined {
+  if (!isRecord(value)) {
+    problems.push('monitoring must be an object');
+    return undefined;
+  }
+  const start = problems.length;
+  const { driftThresholds, minCasesForDrift, incidentSeverity, requestRollback } = value;
+  const thresholds: DriftThreshold[] = [];
+  if (!Array.isArray(driftThresholds)) problems.push('monitoring.driftThresholds must be a list');
+  else {
+    driftThresholds.forEach((t: unknown, i) => {
+      const at = `monitoring.driftThresholds[${i}]`;
+      if (!isRecord(t)) {
+        problems.push(`${at} must be an object`);
+        return;
+      }
+      if (!METRIC_NAMES.includes(t.metric as MetricName)) problems.push(`${at}.metric is not a known metric`);
+      if (t.direction !== 'min' && t.direction !== 'max') problems.push(`${at}.direction must be min or max`);
+      if (typeof t.tolerance !== 'number' || !Number.isFinite(t.tolerance) || t.tolerance < 0)
+        problems.push(`${at}.tolerance must be a non-negative number`);
+      if (typeof t.relative !== 'boolean') problems.push(`${at}.relative must be true or false`);
+      thresholds.push({
+        metric: t.metric as MetricName,
+        direction: t.direction as 'min' | 'max',
+        tolerance: t.tolerance as number,
+        relative: t.relative as boolean,
+      });
+    });
+    const metrics = thresholds.map((t) => t.metric);
+    if (new Set(metrics).size !== metrics.length) problems.push('monitoring.driftThresholds names a metric twice');
+  }
+  if (typeof minCasesForDrift !== 'number' || !Number.isInteger(minCasesForDrift) || minCasesForDrift < 1)
+    problems.push('monitoring.minCasesForDrift must be a positive integer');
+  const severity = perTier(
+    incidentSeverity,
+    'monitoring.incidentSeverity',
+    problems,
+    (v): v is Severity => SEVERITIES.includes(v as Severity),
+    `one of ${SEVERITIES.join(', ')}`,
+  );
+  if (typeof requestRollback !== 'boolean') problems.push('monitoring.requestRollback must be true or false');
+  if (problems.length > start || !severity) return undefined;
+  return {
+    driftThresholds: thresholds,
+    minCasesForDrift: minCasesForDrift as number,
+    incidentSeverity: severity,
+    requestRollback: requestRollback as boolean,
+  };
+}
+
+function checkReviewIntervals(value: unknown, problems: string[]): Record<RiskTier, number> | undefined {
+  const days = perTier(
+    value,
+    'reviewIntervalDays',
+    problems,
+    (v): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 3660,
+    'a whole number of days from 1 to 3660',
+  );
+  if (!days) return undefined;
+  // A higher tier is reviewed at least as often as a lower one.
+  for (let i = 1; i < RISK_TIERS.length; i++) {
+    const lower = RISK_TIERS[i - 1] as RiskTier;
+    const higher = RISK_TIERS[i] as RiskTier;
+    if (days[higher] > days[lower])
+      problems.push(`reviewIntervalDays.${higher} must not be longer than reviewIntervalDays.${lower}`);
+  }
+  return days;
+}
+
+function checkRollbackValidation(
+  value: unknown,
+  problems: string[],
+): Record<RiskTier, RollbackValidationMode> | undefined {
+  const modes = perTier(
+    value,
+    'rollbackValidation',
+    problems,
+    (v): v is RollbackValidationMode => ROLLBACK_VALIDATION_MODES.includes(v as RollbackValidationMode),
+    'warn or block',
+  );
+  if (!modes) return undefined;
+  // Blocking on a lower tier but only warning on a higher one would be a typo that weakens critical systems.
+  for (let i = 1; i < RISK_TIERS.length; i++) {
+    const lower = RISK_TIERS[i - 1] as RiskTier;
+    const higher = RISK_TIERS[i] as RiskTier;
+    if (modes[lower] === 'block' && modes[higher] === 'warn')
+      problems.push(`rollbackValidation.${higher} must block when rollbackValidation.${lower} does`);
+  }
+  return modes;
 }

@@ -1,7 +1,8 @@
 // Rollback target selection (rule 4): only a release that was approved and active in the same environment, and
 // is still superseded (never one that was itself rolled back), with the last-known-good release as the default.
 import { GateBlockedError } from './errors.js';
-import type { CandidateStatus, Environment, PromotionEvent } from './types.js';
+import { DEFAULT_POLICY, type RollbackValidationMode } from './policy.js';
+import type { CandidateStatus, Environment, PromotionEvent, RiskTier } from './types.js';
 
 export interface RollbackSelectionInput {
   /** Promotion events of the system, in any order. */
@@ -60,4 +61,60 @@ export function selectRollbackTarget(input: RollbackSelectionInput): { targetId:
     throw ineligible(`no earlier release of ${environment} is eligible: none is superseded and previously active`);
   }
   return { targetId: lastKnownGood.candidateId };
+}
+
+export interface RollbackValidationOutcome {
+  /** skipped: the system has no rollback_validation dataset, so nothing was run. */
+  status: 'passed' | 'failed' | 'skipped';
+  mode: RollbackValidationMode;
+  /** proceed: passed or skipped; warn: failed, and the policy lets the rollback proceed; block: it does not. */
+  decision: 'proceed' | 'warn' | 'block';
+  evalRunId: string | null;
+  reasons: string[];
+  message: string;
+}
+
+/** Decides what a rollback validation result means for the rollback under the tier's policy. */
+export function rollbackValidationDecision(input: {
+  riskTier: RiskTier;
+  evalRunId: string | null;
+  /** null when no rollback_validation dataset exists. */
+  passed: boolean | null;
+  reasons?: string[];
+  policy?: { rollbackValidation: Record<RiskTier, RollbackValidationMode> };
+}): RollbackValidationOutcome {
+  const mode = (input.policy ?? DEFAULT_POLICY).rollbackValidation[input.riskTier];
+  const reasons = input.reasons ?? [];
+  if (input.passed === null) {
+    return {
+      status: 'skipped',
+      mode,
+      decision: 'proceed',
+      evalRunId: null,
+      reasons: [],
+      message: 'the system has no rollback_validation dataset; the target release was not validated',
+    };
+  }
+  if (input.passed) {
+    return {
+      status: 'passed',
+      mode,
+      decision: 'proceed',
+      evalRunId: input.evalRunId,
+      reasons: [],
+      message: 'the target release passed its rollback validation',
+    };
+  }
+  const decision = mode === 'block' ? 'block' : 'warn';
+  return {
+    status: 'failed',
+    mode,
+    decision,
+    evalRunId: input.evalRunId,
+    reasons,
+    message:
+      decision === 'block'
+        ? `the target release failed its rollback validation and the ${input.riskTier}-tier policy blocks the rollback: ${reasons.join('; ')}`
+        : `the target release failed its rollback validation; the ${input.riskTier}-tier policy lets the rollback proceed with this warning: ${reasons.join('; ')}`,
+  };
 }

@@ -36,7 +36,8 @@ export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 export const EVAL_RUN_STATUSES = ['queued', 'running', 'passed', 'failed', 'error'] as const;
 export type EvalRunStatus = (typeof EVAL_RUN_STATUSES)[number];
 
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'changes_requested'] as const;
+// `expired`: the approval round ran out of time before this record was decided (the release gate's timeout).
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'changes_requested', 'expired'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 
 export const INCIDENT_STATUSES = ['open', 'mitigating', 'resolved'] as const;
@@ -319,6 +320,10 @@ export interface EvalRun {
   createdBy: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Why the run was made; absent on runs recorded before purposes existed, which are `gate` runs. */
+  purpose?: EvalRunPurpose;
+  /** The datasets a monitoring or rollback-validation run judged (a gate run judges its candidate's datasetIds). */
+  datasetIds?: string[];
 }
 
 export interface ApprovalRecord {
@@ -350,6 +355,14 @@ export interface Incident {
   updatedAt: string;
   resolvedAt: string | null;
   version: number;
+  /** Set when monitoring opened the incident: what it found, on which run, and whether it asks for a rollback. */
+  monitoring?: {
+    cause: MonitoringCause;
+    environment: Environment;
+    evalRunId: string;
+    reasons: string[];
+    rollbackRequested: boolean;
+  };
 }
 
 export interface PromotionEvent {
@@ -374,6 +387,15 @@ export interface RollbackRecord {
   incidentId: string | null;
   actor: string;
   at: string;
+  /** The rollback validation run against the target first (absent on rollbacks recorded before validation). */
+  validation?: {
+    status: 'passed' | 'failed' | 'skipped';
+    mode: 'warn' | 'block';
+    decision: 'proceed' | 'warn' | 'block';
+    evalRunId: string | null;
+    reasons: string[];
+    message: string;
+  };
 }
 
 export interface AuditEvent {

@@ -11,7 +11,10 @@ const system = (id: string, riskTier: AiSystem['riskTier'], status: AiSystem['st
     status,
     activeReleases: { staging: null, production: null },
     openBlockingIncidents: 0,
+    createdAt: '2026-01-01T00:00:00.000Z',
   }) as AiSystem;
+
+const NOW = new Date('2026-02-01T00:00:00.000Z');
 
 describe('the metrics overview', () => {
   it('counts systems by tier and status, candidates and runs by status, and open incidents by severity', () => {
@@ -30,7 +33,7 @@ describe('the metrics overview', () => {
     ] as Incident[];
 
     // Act
-    const overview = summariseOverview({ systems, candidates, runs, incidents, pendingApprovals: 4 });
+    const overview = summariseOverview({ systems, candidates, runs, incidents, pendingApprovals: 4, now: NOW });
 
     // Assess
     expect(overview.totals).toEqual({ systems: 3, candidates: 3, evalRuns: 3, openIncidents: 2, pendingApprovals: 4 });
@@ -45,5 +48,34 @@ describe('the metrics overview', () => {
       failedEvals: 1,
       awaitingApproval: 1,
     });
+  });
+
+  it('lists the systems past their review due date, most overdue first, and none that is retired', () => {
+    // Prepare
+    const systems = [
+      system('critical-old', 'critical', 'active'),
+      system('critical-fresh', 'critical', 'active'),
+      system('low-old', 'low', 'active'),
+      system('high-older', 'high', 'active'),
+      system('retired', 'critical', 'retired'),
+    ];
+    (systems[3] as { createdAt: string }).createdAt = '2025-06-01T00:00:00.000Z';
+    const candidates = [
+      { systemId: 'critical-fresh', status: 'active', activatedAt: '2026-01-20T00:00:00.000Z' },
+    ] as ReleaseCandidate[];
+
+    // Act
+    const overview = summariseOverview({ systems, candidates, runs: [], incidents: [], pendingApprovals: 0, now: NOW });
+
+    // Assess
+    expect(overview.overdueReviews.map((r) => [r.systemId, r.daysOverdue])).toEqual([
+      ['high-older', 155],
+      ['critical-old', 1],
+    ]);
+    expect(overview.systems.find((s) => s.id === 'critical-fresh')?.review).toMatchObject({
+      overdue: false,
+      dueAt: '2026-02-19T00:00:00.000Z',
+    });
+    expect(overview.systems.find((s) => s.id === 'retired')?.review).toBeNull();
   });
 });

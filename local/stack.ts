@@ -71,6 +71,9 @@ export interface LocalStack {
   stop: () => Promise<void>;
 }
 
+/** The file in the data folder that names the running stack's endpoints (see local/monitor.ts). */
+const STACK_FILE = 'stack.json';
+
 /** Creates the table from the shared definition unless it exists. */
 export async function ensureTable(doc: DynamoDBDocumentClient, tableName: string): Promise<boolean> {
   try {
@@ -172,6 +175,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           server.closeAllConnections();
         }),
     );
+
+    // Where tools of this machine (npm run monitor) find the running stack; removed again by stop().
+    const stackFile = join(dataDir, STACK_FILE);
+    await writeFile(
+      stackFile,
+      `${JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${port}`, dynamoEndpoint: endpoint, tableName }, null, 2)}\n`,
+    );
+    cleanup.push(() => rm(stackFile, { force: true }));
 
     const systems = await store.systems.listSystems({ limit: 100 });
     const identities = demoIdentities(systems.items.map((s) => s.id));

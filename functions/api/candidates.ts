@@ -8,6 +8,8 @@ import {
 } from '../contracts/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
+import { rollbackWithValidation } from '../workflows/rollback-validation.js';
+import type { GateRunner } from '../workflows/gate-runner.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
@@ -146,11 +148,13 @@ export const routes: Route[] = [
   route({
     method: 'POST',
     path: `${base}/{id}/rollback`,
-    summary: 'Roll this active release back to an earlier approved release (last-known-good by default)',
+    summary:
+      'Roll this active release back to an earlier approved release (last-known-good by default), after validating the target on the rollback_validation datasets',
     body: rollbackRequest,
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await req.deps.store.candidates.rollbackRelease(
+      const out = await rollbackWithValidation(
+        req.deps.store,
         actorOf(req.principal),
         req.params.id as string,
         req.body,

@@ -12,7 +12,7 @@ import { BLOCK_REASON_ORDER, blockedReasons } from '../domain/gate.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { DEFAULT_POLICY, requiredApprovals } from '../domain/policy.js';
-import { selectRollbackTarget } from '../domain/rollback.js';
+import { type RollbackValidationOutcome, selectRollbackTarget } from '../domain/rollback.js';
 import { snapshotHash } from '../domain/snapshot.js';
 import type {
   Actor,
@@ -525,6 +525,45 @@ export function rollbackHistory(ctx: StoreContext, systemId: string): Promise<Ro
   return queryAll<RollbackRecord>(ctx, { partition: p.pk, prefix: p.skPrefix });
 }
 
+/** Selects the rollback target from the system's promotion history and the current status of each release in it. */
+async function selectTarget(
+  ctx: StoreContext,
+  from: ReleaseCandidate,
+  requestedTargetId: string | null | undefined,
+): Promise<ReleaseCandidate> {
+  const history = await promotionHistory(ctx, from.systemId);
+  const ids = [...new Set(history.map((h) => h.candidateId))];
+  const loaded = await batchGet(ctx, ids.map(keys.candidate));
+  const statuses: Record<string, CandidateStatus> = {};
+  for (const item of loaded.values()) statuses[item.id as string] = item.status as CandidateStatus;
+  const { targetId } = selectRollbackTarget({
+    history,
+    candidateStatuses: statuses,
+    environment: from.environment,
+    fromCandidateId: from.id,
+    ...(requestedTargetId ? { requestedTargetId } : {}),
+  });
+  const targetItem = loaded.get(`${keys.candidate(targetId).pk}|META`);
+  if (!targetItem) throw new NotFoundError(`release candidate ${targetId} not found`);
+  return toEntity<ReleaseCandidate>(targetItem);
+}
+
+/**
+ * The release a rollback of the active release `id` would restore now, by the same rule as rollbackRelease, without
+ * changing anything (rollback validation runs against it first). ACTIVE_RELEASE_CHANGED when `id` is not active.
+ */
+export async function rollbackTarget(
+  ctx: StoreContext,
+  id: string,
+  requestedTargetId?: string | null,
+): Promise<ReleaseCandidate> {
+  const from = await getCandidate(ctx, id);
+  const systemItem = await getItem(ctx, keys.system(from.systemId));
+  const active = systemItem ? toEntity<AiSystem>(systemItem).activeReleases[from.environment] : null;
+  if (active !== id) throw new ActiveReleaseChangedError(id, active ?? null);
+  return selectTarget(ctx, from, requestedTargetId);
+}
+
 /**
  * Rolls the active release `id` back to an earlier release that was approved and active in the same environment:
  * the last-known-good one unless the caller names another eligible target. Naming `id` is the precondition: when it
@@ -534,7 +573,13 @@ export async function rollbackRelease(
   ctx: StoreContext,
   actor: Actor,
   id: string,
-  input: { reason: string; incidentId?: string | null; targetCandidateId?: string | null },
+  input: {
+    reason: string;
+    incidentId?: string | null;
+    targetCandidateId?: string | null;
+    /** The rollback validation that ran against the target first; recorded with the rollback and its audit event. */
+    validation?: RollbackValidationOutcome | null;
+  },
 ): Promise<{ candidate: ReleaseCandidate; target: ReleaseCandidate; rollback: RollbackRecord }> {
   const current = await getCandidate(ctx, id);
   const environment = current.environment;
@@ -550,21 +595,8 @@ export async function rollbackRelease(
         throw new ValidationError('incidentId does not name an incident of this system', { field: 'incidentId' });
       }
     }
-    const history = await promotionHistory(ctx, system.id);
-    const ids = [...new Set(history.map((h) => h.candidateId))];
-    const loaded = await batchGet(ctx, ids.map(keys.candidate));
-    const statuses: Record<string, CandidateStatus> = {};
-    for (const item of loaded.values()) statuses[item.id as string] = item.status as CandidateStatus;
-    const { targetId } = selectRollbackTarget({
-      history,
-      candidateStatuses: statuses,
-      environment,
-      fromCandidateId: id,
-      ...(input.targetCandidateId ? { requestedTargetId: input.targetCandidateId } : {}),
-    });
-    const targetItem = loaded.get(`${keys.candidate(targetId).pk}|META`);
-    if (!targetItem) throw new NotFoundError(`release candidate ${targetId} not found`);
-    const target = toEntity<ReleaseCandidate>(targetItem);
+    const target = await selectTarget(ctx, from, input.targetCandidateId);
+    const targetId = target.id;
     assertTransition('candidate', from.status, 'rolled_back');
     assertTransition('candidate', target.status, 'active');
     tx.metaSpec.set[`activeReleases.${environment}`] = targetId;
@@ -596,6 +628,7 @@ export async function rollbackRelease(
       incidentId: input.incidentId ?? null,
       actor: actor.userId,
       at: tx.now,
+      ...(input.validation ? { validation: input.validation } : {}),
     };
     tx.put({ ...keys.promotion(system.id, promotion.id), itemType: 'promotion', ...promotion });
     tx.put({ ...keys.rollback(system.id, rollback.id), itemType: 'rollback', ...rollback });
@@ -610,6 +643,16 @@ export async function rollbackRelease(
         environment,
         rollbackId: rollback.id,
         incidentId: rollback.incidentId,
+        ...(input.validation
+          ? {
+              validation: {
+                status: input.validation.status,
+                decision: input.validation.decision,
+                evalRunId: input.validation.evalRunId,
+                reasons: input.validation.reasons,
+              },
+            }
+          : {}),
       },
       reason: input.reason,
     });

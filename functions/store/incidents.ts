@@ -27,7 +27,8 @@ export type IncidentPatch = Partial<Pick<Incident, 'title' | 'description' | 'se
 const blocks = (i: Pick<Incident, 'severity' | 'status'>) =>
   i.status !== 'resolved' && isBlockingSeverity(i.severity, DEFAULT_POLICY);
 
-function incidentItem(incident: Incident) {
+/** The table item of an incident with its indexes (also written by monitoring, in its own unit of work). */
+export function incidentItem(incident: Incident) {
   return {
     ...keys.incident(incident.id),
     ...keys.incidentIndexes(incident.systemId, incident.status, SEVERITY_RANK[incident.severity], incident.id),

@@ -8,6 +8,7 @@ import * as datasets from './datasets.js';
 import * as evalRuns from './eval-runs.js';
 import * as idempotency from './idempotency.js';
 import * as incidents from './incidents.js';
+import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -39,6 +40,7 @@ const modules = {
   audit,
   idempotency,
   overview,
+  monitoring,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -86,6 +86,11 @@ export const keys = {
   promotionPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'PROMO#' }),
   rollback: (systemId: string, id: string) => ({ pk: `SYS#${systemId}`, sk: `ROLLBACK#${id}` }),
   rollbackPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'ROLLBACK#' }),
+  /** Names the incident monitoring opened for one release and cause, so a second failing run finds it (idempotency). */
+  monitoringIncidentGuard: (systemId: string, candidateId: string, cause: string) => ({
+    pk: `SYS#${systemId}`,
+    sk: `MONITOR#${candidateId}#${cause}`,
+  }),
 
   auditEvent: (systemId: string, seq: number) => ({ pk: `SYS#${systemId}#AUDIT`, sk: `SEQ#${pad(seq)}` }),
   auditPartition: (systemId: string) => `SYS#${systemId}#AUDIT`,

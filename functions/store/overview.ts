@@ -6,7 +6,8 @@ import type { StoreContext } from './unit-of-work.js';
 /**
  * Reads the registry's index partitions (Queries, never a Scan) and summarises them. It reads every system,
  * candidate, run and open incident: fine for hundreds of systems; beyond that, counters maintained in the
- * transactions would replace it (noted in docs/architecture/failure-modes.md).
+ * transactions would replace it (noted in docs/architecture/failure-modes.md). Review due dates come from the same
+ * Queries: the newest activation among a system's candidates, else its registration (functions/domain/review.ts).
  */
 export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: Set<string> } = {}): Promise<Overview> {
   const [systems, candidates, runs, open, mitigating, pending] = await Promise.all([
@@ -25,5 +26,6 @@ export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: S
     runs: keep(runs, (r) => r.systemId),
     incidents: keep([...open, ...mitigating], (i) => i.systemId),
     pendingApprovals: keep(pending, (a) => a.systemId).length,
+    now: ctx.now(),
   });
 }

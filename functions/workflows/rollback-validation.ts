@@ -1,0 +1,65 @@
+// A rollback that first validates its target: the system's rollback_validation datasets run against the release to
+// be restored (an eval run with purpose rollback_validation), and the risk-tier policy decides whether a failure
+// warns or blocks (docs/architecture/rollback.md).
+import { ConflictError } from '../domain/errors.js';
+import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
+import { type RollbackValidationOutcome, rollbackValidationDecision } from '../domain/rollback.js';
+import type { Actor, ReleaseCandidate, RollbackRecord } from '../domain/types.js';
+import type { GovernanceStore } from '../store/index.js';
+import { executeCheckRun } from './check-run.js';
+
+export interface ValidatedRollback {
+  candidate: ReleaseCandidate;
+  target: ReleaseCandidate;
+  rollback: RollbackRecord;
+  validation: RollbackValidationOutcome;
+}
+
+/**
+ * Validates the rollback target, then rolls back unless the policy blocks: a block is a 409 with code
+ * ROLLBACK_VALIDATION_FAILED and nothing is rolled back (the validation run stays recorded as evidence).
+ */
+export async function rollbackWithValidation(
+  store: GovernanceStore,
+  actor: Actor,
+  id: string,
+  input: { reason: string; incidentId?: string | null; targetCandidateId?: string | null },
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): Promise<ValidatedRollback> {
+  const target = await store.candidates.rollbackTarget(id, input.targetCandidateId ?? null);
+  const system = await store.systems.getSystem(target.systemId);
+  const datasets = await store.monitoring.latestDatasetsOfKind(system.id, 'rollback_validation');
+  let validation: RollbackValidationOutcome;
+  if (datasets.length === 0) {
+    validation = rollbackValidationDecision({ riskTier: system.riskTier, evalRunId: null, passed: null, policy });
+  } else {
+    const { run, outcome } = await executeCheckRun(store, actor, {
+      candidateId: target.id,
+      purpose: 'rollback_validation',
+      datasetIds: datasets.map((d) => d.id),
+    });
+    const done = await store.monitoring.completeCheckRun(actor, run.id, outcome);
+    validation = rollbackValidationDecision({
+      riskTier: system.riskTier,
+      evalRunId: done.id,
+      passed: outcome.passed,
+      reasons: outcome.failureReasons,
+      policy,
+    });
+  }
+  if (validation.decision === 'block') {
+    throw new ConflictError(validation.message, {
+      code: 'ROLLBACK_VALIDATION_FAILED',
+      targetCandidateId: target.id,
+      validation,
+    });
+  }
+  // Naming the validated target makes the rollback fail (ROLLBACK_TARGET_INELIGIBLE) rather than restore another
+  // release, should the history change between the validation and the rollback.
+  const out = await store.candidates.rollbackRelease(actor, id, {
+    ...input,
+    targetCandidateId: target.id,
+    validation,
+  });
+  return { ...out, validation };
+}

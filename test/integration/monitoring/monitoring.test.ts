@@ -38,7 +38,7 @@ async function regressionDataset(store: GovernanceStore, base: GovernedSystem, n
   });
 }
 
-describe('monitoring an active release', () => {
+describe('monitoring an active release', { timeout: 90_000 }, () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
   let base: GovernedSystem;
@@ -149,7 +149,7 @@ describe('monitoring an active release', () => {
   });
 });
 
-describe('overdue reviews in the metrics overview', () => {
+describe('overdue reviews in the metrics overview', { timeout: 90_000 }, () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
   let now = new Date('2026-01-01T00:00:00.000Z');

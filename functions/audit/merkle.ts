@@ -51,7 +51,7 @@ export class MerkleAccumulator {
   }
 
   pushLeafHash(hash: Uint8Array): void {
-    let node = { size: 1, hash: Buffer.from(hash) };
+    let node: { size: number; hash: Buffer } = { size: 1, hash: Buffer.from(hash) };
     this.count++;
     for (let top = this.stack.at(-1); top && top.size === node.size; top = this.stack.at(-1)) {
       this.stack.pop();
@@ -115,7 +115,7 @@ export function rootFromInclusionProof(
   if (index >= size || index < 0 || leaf.length !== 32) return null;
   let fn = index;
   let sn = size - 1;
-  let r = Buffer.from(leaf);
+  let r: Buffer = Buffer.from(leaf);
   for (const p of proof) {
     if (p.length !== 32 || sn === 0) return null;
     if (fn % 2 === 1 || fn === sn) {
@@ -170,8 +170,8 @@ export function verifyConsistency(
   }
   const first = path[0] as Uint8Array;
   if (first.length !== 32) return false;
-  let fr = Buffer.from(first);
-  let sr = Buffer.from(first);
+  let fr: Buffer = Buffer.from(first);
+  let sr: Buffer = Buffer.from(first);
   for (const c of path.slice(1)) {
     if (c.length !== 32 || sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {

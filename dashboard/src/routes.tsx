@@ -14,6 +14,8 @@ export const appRoutes: RouteObject[] = [
   {
     path: '/',
     Component: Shell,
+    // Shown while the first page's lazy module loads; the same box the page's own loading state uses.
+    HydrateFallback: () => <div className="loading">Loading …</div>,
     children: [
       { index: true, Component: RegistryPage },
       { path: 'systems/:id', lazy: page(() => import('./pages/system')) },

@@ -69,6 +69,8 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
       client.invalidateQueries({ queryKey: ['approval'] }),
     ]);
   const operate = system.data ? can.operate(principal, system.data) : false;
+  // An action's answer stays on screen after the refresh changes the candidate's status.
+  const [acted, setActed] = useState<'promote' | 'rollback' | null>(null);
   const byRole = new Map(approvals.flatMap((q) => (q.data ? [[q.data.role, q.data] as const] : [])));
 
   return (
@@ -206,7 +208,7 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
                 {() => 'Approval round opened.'}
               </ConfirmAction>
             ) : null}
-            {operate && gate.data && c.status !== 'active' ? (
+            {operate && gate.data && (c.status !== 'active' || acted === 'promote') ? (
               <ConfirmAction
                 label="Promote"
                 disabled={!gate.data.promotable}
@@ -222,6 +224,7 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
                   </p>
                 }
                 onConfirm={async () => {
+                  setActed('promote');
                   const out = await api.post<{ candidate: ReleaseCandidate; promotion: PromotionEvent }>(
                     `/api/release-candidates/${c.id}/promote`,
                     {
@@ -249,7 +252,9 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
               <p className="hint">Promotion and rollback are for the system's owners and pipelines.</p>
             ) : null}
           </div>
-          {operate && c.status === 'active' ? <Rollback candidate={c} onDone={refresh} /> : null}
+          {operate && (c.status === 'active' || acted === 'rollback') ? (
+            <Rollback candidate={c} onStart={() => setActed('rollback')} onDone={refresh} />
+          ) : null}
         </div>
       </div>
       <div className="card">
@@ -309,7 +314,15 @@ export function RunSummary({ run: r }: { run: EvalRun }) {
   );
 }
 
-function Rollback({ candidate: c, onDone }: { candidate: ReleaseCandidate; onDone: () => Promise<unknown> }) {
+function Rollback({
+  candidate: c,
+  onStart,
+  onDone,
+}: {
+  candidate: ReleaseCandidate;
+  onStart: () => void;
+  onDone: () => Promise<unknown>;
+}) {
   const [reason, setReason] = useState('');
   const [incidentId, setIncidentId] = useState('');
   const incidents = useQuery({
@@ -345,6 +358,7 @@ function Rollback({ candidate: c, onDone }: { candidate: ReleaseCandidate; onDon
           </p>
         }
         onConfirm={async () => {
+          onStart();
           const out = await api.post(`/api/release-candidates/${c.id}/rollback`, {
             reason,
             incidentId: incidentId || null,

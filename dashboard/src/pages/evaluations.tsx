@@ -28,7 +28,13 @@ export default function EvaluationsPage() {
           {runs.data ? `latest ${items.length}: ${passed} passed, ${failed} failed, ${errored} errored` : '\u00a0'}
         </span>
       </div>
-      <DataState query={runs} label="eval runs" minHeight={360} isEmpty={(d) => d.items.length === 0}>
+      {/* One loading state for runs and candidate names: the table lays out once, columns never jump. */}
+      <DataState
+        query={{ ...runs, isPending: runs.isPending || candidates.isPending }}
+        label="eval runs"
+        minHeight={360}
+        isEmpty={(d) => d.items.length === 0}
+      >
         {(d) => (
           <table className="dense">
             <caption className="sr-only">Recent eval runs, newest first</caption>

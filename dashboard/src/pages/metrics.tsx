@@ -91,7 +91,12 @@ export default function MetricsPage() {
       <div className="page-head">
         <h1>Metrics overview</h1>
       </div>
-      <DataState query={overview} label="the overview" minHeight={100}>
+      {/* The page lays out once, when both the counts and the history are in: nothing moves afterwards. */}
+      <DataState
+        query={{ ...overview, isPending: overview.isPending || history.isPending }}
+        label="the overview"
+        minHeight={900}
+      >
         {(o) => (
           <>
             <dl className="totals">
@@ -111,43 +116,45 @@ export default function MetricsPage() {
           </>
         )}
       </DataState>
-      <h2>Over time</h2>
-      <DataState query={history} label="history" minHeight={600}>
+      <DataState query={history} label="history" minHeight={0}>
         {() =>
           series ? (
-            <div className="grid-2">
-              <Chart
-                title="Eval runs per day: passed and failed or errored"
-                data={series.evals}
-                series={[
-                  { label: 'passed', stroke: '#3b7d3b' },
-                  { label: 'failed or errored', stroke: '#b03a2e' },
-                ]}
-              />
-              <Chart
-                title="Incidents opened per day"
-                data={series.incidents}
-                series={[{ label: 'opened', stroke: '#b03a2e' }]}
-              />
-              <Chart
-                title="Mean p95 latency of finished runs (ms)"
-                data={series.latency}
-                series={[{ label: 'p95 ms', stroke: '#2f5fa7' }]}
-              />
-              <Chart
-                title="Mean cost per case of finished runs (USD)"
-                data={series.cost}
-                series={[{ label: 'USD', stroke: '#8a4b00' }]}
-              />
-              <Chart
-                title="Promotions and rollbacks per day (from the audit timeline)"
-                data={series.blocked}
-                series={[
-                  { label: 'promoted', stroke: '#3b7d3b' },
-                  { label: 'rolled back', stroke: '#b03a2e' },
-                ]}
-              />
-            </div>
+            <>
+              <h2>Over time</h2>
+              <div className="grid-2">
+                <Chart
+                  title="Eval runs per day: passed and failed or errored"
+                  data={series.evals}
+                  series={[
+                    { label: 'passed', stroke: '#3b7d3b' },
+                    { label: 'failed or errored', stroke: '#b03a2e' },
+                  ]}
+                />
+                <Chart
+                  title="Incidents opened per day"
+                  data={series.incidents}
+                  series={[{ label: 'opened', stroke: '#b03a2e' }]}
+                />
+                <Chart
+                  title="Mean p95 latency of finished runs (ms)"
+                  data={series.latency}
+                  series={[{ label: 'p95 ms', stroke: '#2f5fa7' }]}
+                />
+                <Chart
+                  title="Mean cost per case of finished runs (USD)"
+                  data={series.cost}
+                  series={[{ label: 'USD', stroke: '#8a4b00' }]}
+                />
+                <Chart
+                  title="Promotions and rollbacks per day (from the audit timeline)"
+                  data={series.blocked}
+                  series={[
+                    { label: 'promoted', stroke: '#3b7d3b' },
+                    { label: 'rolled back', stroke: '#b03a2e' },
+                  ]}
+                />
+              </div>
+            </>
           ) : null
         }
       </DataState>

@@ -1,0 +1,79 @@
+import type { AiSystem, ApprovalRecord, ReleaseCandidate } from '../../../functions/domain/types';
+
+export const SYS = 'sys_01JAAAAAAAAAAAAAAAAAAAAAAA';
+export const RC = 'rc_01JBBBBBBBBBBBBBBBBBBBBBBB';
+export const RC_ACTIVE = 'rc_01JCCCCCCCCCCCCCCCCCCCCCCC';
+
+export function system(over: Partial<AiSystem> = {}): AiSystem {
+  return {
+    id: SYS,
+    name: 'Consumer Support Triage Assistant',
+    description: '',
+    ownerTeam: 'support-ai',
+    owner: 'omar.owner',
+    riskTier: 'high',
+    euAiActCategory: 'limited',
+    domain: 'customer support',
+    intendedPurpose: 'Route tickets',
+    dataSources: ['tickets'],
+    humanOversight: 'Agents confirm',
+    status: 'active',
+    activeReleases: { production: RC_ACTIVE, staging: null },
+    openBlockingIncidents: 0,
+    retirementReason: null,
+    replacementSystemId: null,
+    createdAt: '2026-11-01T10:00:00.000Z',
+    createdBy: 'omar.owner',
+    updatedAt: '2026-11-01T10:00:00.000Z',
+    version: 1,
+    ...over,
+  };
+}
+
+export function candidate(over: Partial<ReleaseCandidate> = {}): ReleaseCandidate {
+  return {
+    id: RC,
+    systemId: SYS,
+    name: 'Triage release 3: dispute fix',
+    environment: 'production',
+    promptVersionId: 'pv_01JDDDDDDDDDDDDDDDDDDDDDDD',
+    promptContentHash: 'a'.repeat(64),
+    modelConfigId: 'mc_01JEEEEEEEEEEEEEEEEEEEEEEE',
+    modelConfigContentHash: 'b'.repeat(64),
+    datasetIds: ['ds_01JFFFFFFFFFFFFFFFFFFFFFFF'],
+    thresholds: [{ metric: 'accuracy', direction: 'min', value: 0.8, regressionTolerance: null }],
+    snapshotHash: 'c'.repeat(64),
+    status: 'eval_failed',
+    latestEvalRunId: null,
+    latestEvalStatus: 'failed',
+    requiredRoles: ['technical', 'product', 'risk'],
+    approvalIds: [],
+    policyVersion: 1,
+    notes: '',
+    createdAt: '2026-11-02T10:00:00.000Z',
+    createdBy: 'omar.owner',
+    submittedAt: '2026-11-02T10:05:00.000Z',
+    activatedAt: null,
+    deactivatedAt: null,
+    version: 3,
+    ...over,
+  };
+}
+
+export function approval(over: Partial<ApprovalRecord> = {}): ApprovalRecord {
+  return {
+    id: 'apr_01JGGGGGGGGGGGGGGGGGGGGGGG',
+    systemId: SYS,
+    candidateId: RC,
+    snapshotHash: 'c'.repeat(64),
+    role: 'technical',
+    status: 'pending',
+    reviewerId: null,
+    reviewerName: null,
+    comment: null,
+    requestedAt: '2026-11-03T10:00:00.000Z',
+    requestedBy: 'omar.owner',
+    decidedAt: null,
+    ...over,
+  };
+}

@@ -1,0 +1,80 @@
+// Renders the dashboard's routes in happy-dom with a fake API: each test says what the API answers.
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import { RouterProvider } from 'react-router';
+import { vi } from 'vitest';
+import { createTestRouter } from '../routes';
+import { SessionProvider } from '../session';
+
+/** An unsigned token with the given claims: the dashboard only decodes it; the server verifies real ones. */
+export function fakeToken(claims: Record<string, unknown>): string {
+  const enc = (o: unknown) => btoa(JSON.stringify(o)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${enc({ alg: 'ES256', typ: 'JWT' })}.${enc({ exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.sig`;
+}
+
+export type Handler = (url: URL, init: RequestInit | undefined) => { status?: number; body: unknown } | undefined;
+
+export interface FakeApi {
+  calls: { method: string; path: string; body: unknown }[];
+}
+
+/** Stubs fetch: the first handler that answers wins; anything unanswered is a 404 problem. */
+export function fakeApi(...handlers: Handler[]): FakeApi {
+  const api: FakeApi = { calls: [] };
+  vi.stubGlobal(
+    'fetch',
+    vi.fn(async (input: string, init?: RequestInit) => {
+      const url = new URL(input, 'http://dashboard.test');
+      api.calls.push({
+        method: init?.method ?? 'GET',
+        path: url.pathname + url.search,
+        body: init?.body ? JSON.parse(String(init.body)) : undefined,
+      });
+      for (const handler of handlers) {
+        const answer = handler(url, init);
+        if (answer) {
+          const status = answer.status ?? 200;
+          return new Response(JSON.stringify(answer.body), {
+            status,
+            headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+          });
+        }
+      }
+      return new Response(
+        JSON.stringify({
+          type: '/problems/not-found',
+          title: 'Not Found',
+          status: 404,
+          detail: `no fake for ${url.pathname}`,
+        }),
+        { status: 404, headers: { 'content-type': 'application/problem+json' } },
+      );
+    }),
+  );
+  return api;
+}
+
+export const get =
+  (path: string, body: unknown, status = 200): Handler =>
+  (url, init) =>
+    (init?.method ?? 'GET') === 'GET' && url.pathname === path ? { status, body } : undefined;
+
+export const post =
+  (path: string, body: unknown, status = 200): Handler =>
+  (url, init) =>
+    init?.method === 'POST' && url.pathname === path ? { status, body } : undefined;
+
+export function renderAt(path: string, token: string | null) {
+  if (token) sessionStorage.setItem('gov.token', token);
+  else sessionStorage.clear();
+  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  return render(
+    <QueryClientProvider client={client}>
+      <SessionProvider>
+        <RouterProvider router={createTestRouter(path)} />
+      </SessionProvider>
+    </QueryClientProvider>,
+  );
+}
+
+export const page = <T,>(items: T[]) => ({ items, nextCursor: null });

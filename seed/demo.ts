@@ -315,9 +315,10 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions = {}
   }
 
   /** Registers a system's eval datasets from evals/<system>/ as the pipeline would. */
-  async function registerDatasets(key: SystemKey) {
-    datasets[key] = [];
+  async function registerDatasets(key: SystemKey, collectedAfterRelease = false) {
+    datasets[key] ??= [];
     for (const file of loadDatasets(key)) {
+      if ((file.collectedAfterRelease ?? false) !== collectedAfterRelease) continue;
       const dataset = await store.datasets.createDataset(demoActor('ci.pipeline'), {
         systemId: systems[key],
         name: file.name,
@@ -325,7 +326,8 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions = {}
         description: file.description,
         cases: file.cases,
       });
-      datasets[key].push(dataset.id);
+      // Datasets collected after the releases were built are for monitoring: no candidate of the scenario names them.
+      if (!collectedAfterRelease) datasets[key].push(dataset.id);
     }
   }
 
@@ -592,6 +594,11 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions = {}
   at(20, 9);
   const triage4Round = await requestApproval('triage-4', 'ci.pipeline');
   log('seed: triage release 4 awaits technical, product and risk approval');
+  at(20, 11);
+  // Tickets with whole pasted e-mail threads, collected from production for post-market monitoring: `npm run
+  // monitor` runs them against the active triage release and finds its mean cost far above the approval-time run.
+  await registerDatasets('support-triage', true);
+  log('seed: registered the pasted-thread regression set for monitoring');
 
   // ---- what the scenario shows ------------------------------------------------------------------------------------
 

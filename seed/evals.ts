@@ -15,6 +15,7 @@ export interface DatasetFile {
   kind: DatasetKind;
   description: string;
   cases: EvalCase[];
+  collectedAfterRelease?: boolean;
 }
 
 export interface ThresholdProfile {
@@ -33,6 +34,8 @@ const manifestSchema = z
             name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/),
             kind: z.enum(DATASET_KINDS),
             description: z.string(),
+            /** Registered late in the scenario (for monitoring), so no release candidate of the demo includes it. */
+            collectedAfterRelease: z.boolean().optional(),
           })
           .strict(),
       )

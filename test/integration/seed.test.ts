@@ -86,15 +86,15 @@ describe('the demo seed', () => {
     }
   });
 
-  it('loads twelve datasets with 48 cases of all five kinds from the JSONL files under evals/', async () => {
+  it('loads thirteen datasets with 64 cases of all five kinds from the JSONL files under evals/', async () => {
     const datasets = (
       await Promise.all(systemIds.map((systemId) => allPages((p) => store.datasets.listDatasets({ systemId }, p))))
     ).flat();
-    expect(datasets).toHaveLength(12);
-    expect(datasets.reduce((n, d) => n + d.caseCount, 0)).toBe(48);
+    expect(datasets).toHaveLength(13);
+    expect(datasets.reduce((n, d) => n + d.caseCount, 0)).toBe(64);
     expect(new Set(datasets.map((d) => d.kind))).toEqual(new Set(DATASET_KINDS));
     const cases = (await Promise.all(datasets.map((d) => store.datasets.allDatasetCases(d.id)))).flat();
-    expect(cases).toHaveLength(48);
+    expect(cases).toHaveLength(64);
     expect(cases.some((c) => c.tags.includes('lang:en') && c.tags.includes('segment:enterprise'))).toBe(true);
   });
 
@@ -232,8 +232,8 @@ describe('the demo seed', () => {
       systems: 4,
       promptVersions: 8,
       modelConfigs: 8,
-      datasets: 12,
-      evalCases: 48,
+      datasets: 13,
+      evalCases: 64,
       datasetKinds: [...DATASET_KINDS].sort(),
       candidates: 9,
       evalRuns: 21,
@@ -243,5 +243,13 @@ describe('the demo seed', () => {
       rollbackRecords: 1,
     });
     expect(Object.keys(summary.counts.auditEventsBySystem).sort()).toEqual([...SYSTEM_KEYS].sort());
+  });
+
+  it('keeps the pasted-thread regression set, collected after the releases, out of every candidate', async () => {
+    const triage = summary.systems['support-triage'];
+    const datasets = await allPages((p) => store.datasets.listDatasets({ systemId: triage }, p));
+    const late = datasets.find((d) => d.name === 'pasted-thread-regression');
+    expect(late).toMatchObject({ kind: 'regression', caseCount: 16 });
+    expect(candidates.filter((c) => c.datasetIds.includes(late?.id as string))).toEqual([]);
   });
 });

@@ -107,7 +107,6 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
   while (at < data.length) {
     const end = data.indexOf(NEWLINE, at);
     const seq = expect.firstSeq + count;
-    if (seq > expect.lastSeq) return broken('beyond_range', `the batch holds more than seqs ${expect.firstSeq}-${expect.lastSeq}`);
     if (end < 0) return broken('truncated', 'the last line has no newline (the batch is cut short)');
     const line = data.subarray(at, end);
     const hashAt = line.lastIndexOf(HASH_MEMBER);
@@ -117,6 +116,11 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
     const cut = hashAt + HASH_MEMBER.length + 64 + 2;
     const digest = createHash('sha256').update(line.subarray(0, hashAt)).update(line.subarray(cut)).digest();
     if (digest.toString('hex') !== tail.hash) return broken('hash_mismatch', 'the event does not match its hash');
+    if (seq > expect.lastSeq) {
+      return tail.seq >= expect.firstSeq && tail.seq <= expect.lastSeq
+        ? broken('seq_out_of_order', `seq ${tail.seq} appears again after the batch's last seq`, tail.seq)
+        : broken('beyond_range', `the batch holds more than seqs ${expect.firstSeq}-${expect.lastSeq}`);
+    }
     if (tail.systemId !== expect.systemId) return broken('wrong_system', `the line belongs to system ${tail.systemId}`);
     if (tail.seq !== seq) {
       return tail.seq > seq

@@ -61,6 +61,11 @@ export interface VerifyOptions {
   /** Public keys (PEM) to trust; without them, the archive's own keys are used and the report says so. */
   publicKeys?: readonly string[];
   checker?: BatchChecker;
+  /**
+   * The digest seq an auditor saw before (recorded from an earlier run): the newest digests cannot be removed without
+   * this, since nothing after them would point at them.
+   */
+  minDigestSeq?: number;
   /** Also require every line to be byte-for-byte canonical JSON (re-serialises every event). */
   strict?: boolean;
   onProgress?: (progress: VerifyProgress) => void;
@@ -279,6 +284,14 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyRepor
     report.keys = keys.size;
     const digests = await loadDigests(options, keys);
     report.digests = digests.count;
+    if (options.minDigestSeq !== undefined && digests.count < options.minDigestSeq) {
+      fail({
+        kind: 'digest',
+        digestSeq: digests.count + 1,
+        reason: 'missing',
+        message: `digest ${digests.count + 1} is missing: the archive ends at digest ${digests.count}, digest ${options.minDigestSeq} was seen before`,
+      });
+    }
     report.lastDigest = digests.last
       ? { digestSeq: digests.last.digestSeq, intervalEnd: digests.last.intervalEnd }
       : null;

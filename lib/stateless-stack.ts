@@ -14,6 +14,7 @@ import { GovernanceApi } from './constructs/governance-api.js';
 import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
 import { Operations } from './constructs/operations.js';
+import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { acknowledge } from './nag.js';
 import { readRouteManifest, routesByModule, tableAccessOf } from './route-manifest.js';
 
@@ -31,6 +32,7 @@ export class StatelessStack extends Stack {
   readonly hosting: DashboardHosting;
   readonly operations: Operations;
   readonly evalRun: EvalStateMachine;
+  readonly releaseGate: ReleaseGateStateMachine;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -145,6 +147,23 @@ export class StatelessStack extends Stack {
     const candidates = this.functions.get('candidates') as GovernedFunction;
     candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
     this.evalRun.stateMachine.grantStartExecution(candidates.lambda);
+
+    // Release gates: statemachines/release-gate.asl.json. request-approval starts one execution per round; the
+    // approvals function answers each waiting task with SendTaskSuccess or SendTaskFailure after its decision commits.
+    this.releaseGate = new ReleaseGateStateMachine(this, 'ReleaseGate', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      approvalTimeout: Duration.days(config.approvalTimeoutDays),
+      alarmTopic: this.operations.topic,
+    });
+    const approvals = this.functions.get('approvals') as GovernedFunction;
+    for (const fn of [candidates, approvals]) {
+      fn.lambda.addEnvironment('RELEASE_GATE_STATE_MACHINE_ARN', this.releaseGate.stateMachine.stateMachineArn);
+    }
+    this.releaseGate.stateMachine.grantStartExecution(candidates.lambda);
+    this.releaseGate.stateMachine.grantTaskResponse(approvals.lambda);
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });

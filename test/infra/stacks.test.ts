@@ -215,30 +215,51 @@ describe('the stateless stack: functions', () => {
       );
   });
 
-  it('lets the candidates function start executions of the eval-run state machine and of nothing else', () => {
-    const machines = Object.keys(stateless.findResources('AWS::StepFunctions::StateMachine'));
-    expect(machines).toHaveLength(1);
-    const machine = machines[0] as string;
-    const candidates = apiFunctions().find(([, fn]) => fn.Properties.FunctionName === 'governance-dev-api-candidates');
-    expect(candidates).toBeDefined();
-    const [, candidatesFn] = candidates as [string, Resources[string]];
+  it('lets candidates start eval runs and release gates, approvals answer gate tasks, and nothing else touch Step Functions', () => {
+    const machines = Object.entries(stateless.findResources('AWS::StepFunctions::StateMachine') as Resources);
+    expect(machines).toHaveLength(2);
+    const machineNamed = (name: string) =>
+      machines.find(([, m]) => m.Properties.StateMachineName === `governance-dev-${name}`)?.[0] as string;
+    const evalRun = machineNamed('eval-run');
+    const gate = machineNamed('release-gate');
+    expect(evalRun).toBeDefined();
+    expect(gate).toBeDefined();
+    const fnNamed = (name: string) =>
+      apiFunctions().find(
+        ([, fn]) => fn.Properties.FunctionName === `governance-dev-api-${name}`,
+      )?.[1] as Resources[string];
+    const candidatesFn = fnNamed('candidates');
+    const approvalsFn = fnNamed('approvals');
     const envOf = (fn: Resources[string]) =>
       (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
-    expect(envOf(candidatesFn).EVAL_STATE_MACHINE_ARN).toEqual({ Ref: machine });
-    for (const [id, fn] of governedFunctions())
+    expect(envOf(candidatesFn).EVAL_STATE_MACHINE_ARN).toEqual({ Ref: evalRun });
+    expect(envOf(candidatesFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
+    expect(envOf(approvalsFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
+    for (const [id, fn] of governedFunctions()) {
       if (fn !== candidatesFn) expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
+      if (fn !== candidatesFn && fn !== approvalsFn)
+        expect(envOf(fn).RELEASE_GATE_STATE_MACHINE_ARN, id).toBeUndefined();
+    }
 
     const statesStatements = Object.values(stateless.findResources('AWS::IAM::Policy') as Resources).flatMap((policy) =>
       (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement.filter((statement) =>
         ([statement.Action].flat() as string[]).some((action) => action.startsWith('states:')),
       ).map((statement) => ({ roles: policy.Properties.Roles, statement })),
     );
-    expect(statesStatements).toEqual([
-      {
-        roles: [{ Ref: roleOf(candidatesFn) }],
-        statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: machine } },
-      },
+    expect(statesStatements).toHaveLength(2);
+    expect(statesStatements).toContainEqual({
+      roles: [{ Ref: roleOf(candidatesFn) }],
+      statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: [{ Ref: evalRun }, { Ref: gate }] },
+    });
+    const answering = statesStatements.find(
+      (s) => JSON.stringify(s.roles) === JSON.stringify([{ Ref: roleOf(approvalsFn) }]),
+    );
+    expect(answering?.statement.Resource).toEqual({ Ref: gate });
+    expect([answering?.statement.Action].flat().sort()).toEqual([
+      'states:SendTaskFailure',
+      'states:SendTaskHeartbeat',
+      'states:SendTaskSuccess',
     ]);
   });
 
@@ -313,9 +334,10 @@ describe('the stateless stack: functions', () => {
       }
     }
     expect(evalTaskRoles).toHaveLength(4);
-    expect(stateMachineRoles).toHaveLength(1);
-    // Each API module, the authoriser, the eval tasks and the function that closes runs of ended executions.
-    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1);
+    expect(stateMachineRoles).toHaveLength(2);
+    // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions and the
+    // five release-gate tasks.
+    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5);
     expect(
       others.every(
         (role) =>

@@ -1,0 +1,64 @@
+// The release-gate state machine from statemachines/release-gate.asl.json: per approval round, open the round, wait
+// for each required decision with a task token (lambda:invoke.waitForTaskToken; the approvals function answers with
+// SendTaskSuccess or SendTaskFailure), settle, or expire the round when the wait times out. The task functions are
+// functions/workflows/gate-tasks.ts, one per task, told their task by GATE_TASK.
+import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { GovernedFunction } from './governed-function.js';
+import { WorkflowStateMachine } from './workflow-state-machine.js';
+
+/** The tasks of the definition: the GATE_TASK each function runs, and the ARN placeholder its Task names. */
+export const GATE_TASK_FUNCTIONS = [
+  { task: 'openRound', id: 'OpenRound', placeholder: 'OpenRoundFunctionArn', suffix: 'open-round' },
+  { task: 'awaitDecision', id: 'AwaitDecision', placeholder: 'AwaitDecisionFunctionArn', suffix: 'await-decision' },
+  { task: 'settle', id: 'Settle', placeholder: 'SettleFunctionArn', suffix: 'settle' },
+  { task: 'expire', id: 'Expire', placeholder: 'ExpireFunctionArn', suffix: 'expire' },
+  { task: 'recordFailure', id: 'RecordFailure', placeholder: 'RecordFailureFunctionArn', suffix: 'record-failure' },
+] as const;
+
+export interface ReleaseGateStateMachineProps {
+  prefix: string;
+  table: ITable;
+  logRetention: RetentionDays;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** How long each wait for a decision lasts before the round expires (the definition's TimeoutSecondsPath). */
+  approvalTimeout: Duration;
+  /** First retry interval of a failed task (doubles per attempt). */
+  retryIntervalSeconds?: number;
+  alarmTopic?: ITopic;
+}
+
+export class ReleaseGateStateMachine extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly tasks: Map<string, GovernedFunction>;
+  readonly failedAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: ReleaseGateStateMachineProps) {
+    super(scope, id);
+    const workflow = new WorkflowStateMachine(this, 'Workflow', {
+      prefix: props.prefix,
+      workflow: 'release-gate',
+      short: 'gate',
+      entry: 'functions/workflows/gate-tasks.ts',
+      taskVariable: 'GATE_TASK',
+      tasks: GATE_TASK_FUNCTIONS.map((spec) => ({ ...spec, timeout: Duration.seconds(30) })),
+      numbers: { RetryIntervalSeconds: props.retryIntervalSeconds ?? 2 },
+      table: props.table,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      taskEnvironment: { APPROVAL_TIMEOUT_SECONDS: String(props.approvalTimeout.toSeconds()) },
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      failedMeaning:
+        'A release-gate execution failed: the reason is in the candidate audit trail; approvals already given stand ' +
+        '(DynamoDB holds them) and the gate can be opened again by requesting approval.',
+    });
+    this.stateMachine = workflow.stateMachine;
+    this.tasks = workflow.tasks;
+    this.failedAlarm = workflow.failedAlarm;
+  }
+}

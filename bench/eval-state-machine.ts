@@ -1,13 +1,16 @@
 // A 10,000-case simulated eval run end to end through the local eval-run state machine (statemachines/eval-run.asl.json
-// in aws-local-stepfunctions) against DynamoDB Local: cases per second, peak memory, and state transitions per run.
+// in aws-local-stepfunctions) against DynamoDB Local (aggregates, progress) and the evidence store in the S3 stand-in
+// (one JSONL object per batch): cases per second, peak memory, and state transitions per run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../functions/store/client.js';
+import { configureEvidenceStore, createEvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore } from '../functions/store/index.js';
 import { createTableInput } from '../functions/store/table-definition.js';
 import { createInProcessEvalRunner } from '../functions/workflows/eval-runner.js';
 import { DEFAULT_BATCH_SIZE } from '../functions/workflows/eval-steps.js';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
+import { createS3Client, startS3StandIn } from '../local/s3-standin.js';
 import { createSfnEvalRunner } from '../local/sfn-eval-runner.js';
 import { cases, LENIENT_THRESHOLDS, modelConfigInput, promptInput, systemInput } from '../test/support/fixtures.js';
 
@@ -37,6 +40,10 @@ function resetPeakRss(): boolean {
 
 export async function benchEvalStateMachine(): Promise<Record<string, unknown>> {
   const dynamo = await startDynamoDbLocal({ heapMb: 1024 });
+  const s3 = await startS3StandIn({ buckets: ['bench-evidence'] });
+  const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: 'bench-evidence' });
+  // Both runners write their evidence there: the in-process one through the process default.
+  configureEvidenceStore(evidence);
   try {
     const doc = createDocumentClient({ endpoint: dynamo.endpoint });
     await doc.send(new CreateTableCommand(createTableInput('bench-sfn')));
@@ -81,7 +88,7 @@ export async function benchEvalStateMachine(): Promise<Record<string, unknown>> 
     const reference = await store.evalRuns.getEvalRun(again.id);
 
     let report: { transitions: number; retries: number; ok: boolean } | undefined;
-    const runner = createSfnEvalRunner(store, { onFinished: (r) => (report = r) });
+    const runner = createSfnEvalRunner(store, { evidence, onFinished: (r) => (report = r) });
     await runner.machine();
     const peakReset = resetPeakRss();
     let peakHeapMb = 0;
@@ -95,6 +102,7 @@ export async function benchEvalStateMachine(): Promise<Record<string, unknown>> 
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const done = await store.evalRuns.getEvalRun(run.id);
+    const objects = await evidence.listBatches(run.id);
 
     const batches = Math.ceil(CASES / DEFAULT_BATCH_SIZE);
     return {
@@ -122,8 +130,15 @@ export async function benchEvalStateMachine(): Promise<Record<string, unknown>> 
         'StateEntered events of the interpreter: Prepare + IsSimulated + ExecuteBatches + batches × ExecuteBatch + ' +
         `Aggregate + Done = 5 + ${batches}; independent of the cases inside a batch (batch size ${DEFAULT_BATCH_SIZE})`,
       retries: report?.retries ?? null,
+      evidence: {
+        store: 'S3 stand-in (s3rver behind the If-None-Match proxy, in this node process)',
+        batchObjects: objects.length,
+        bytes: objects.reduce((sum, o) => sum + o.size, 0),
+      },
     };
   } finally {
+    configureEvidenceStore(undefined);
+    await s3.stop();
     await dynamo.stop();
   }
 }

@@ -20,6 +20,7 @@ import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
 import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
 import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from './dynamodb.js';
+import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOptions } from './gate-runner.js';
 import { createLocalServer, listen } from './http-adapter.js';
 import { dashboardHost } from './landing.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
@@ -46,6 +47,10 @@ export interface LocalStackOptions {
   evalRunnerOptions?: Omit<SfnEvalRunnerOptions, 'evidence' | 'allowedHosts'>;
   /** Restart the executions of eval runs left queued or running (default true). */
   resumeEvalRuns?: boolean;
+  /** Options of the local release-gate state machine (tests: a tiny approval timeout, small retry intervals). */
+  gateRunnerOptions?: LocalGateRunnerOptions;
+  /** Give every approval round still waiting in DynamoDB a live release gate at start (default true). */
+  resumeGates?: boolean;
   /** The built dashboard served at `/` (default dashboard/dist); without it, a landing page says how to build it. */
   dashboardDir?: string;
 }
@@ -64,6 +69,10 @@ export interface LocalStack {
   evidenceBucket: string;
   /** Eval runs whose execution was started again at start. */
   resumedEvalRuns: string[];
+  /** The release gates of approval rounds (statemachines/release-gate.asl.json in the local interpreter). */
+  gateRunner: LocalGateRunner;
+  /** Approval rounds whose release gate was started again at start. */
+  resumedGates: number;
   seeded: boolean;
   /** A signed development token for each demo identity, by user id. */
   tokens: Record<string, { principal: Principal; token: string }>;
@@ -141,10 +150,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       evidence,
       allowedHosts: options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS,
     });
+    // Approval rounds are gated by statemachines/release-gate.asl.json, with a local task-token registry standing
+    // in for SendTaskSuccess / SendTaskFailure.
+    const gateRunner = createLocalGateRunner(store, { log, ...options.gateRunnerOptions });
     configureDeps({
       store,
       verifyToken,
       evalRunner,
+      gateRunner,
+      gateCallbacks: gateRunner.callbacks,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     });
 
@@ -198,6 +212,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const principal of identities) tokens[principal.userId] = { principal, token: await mint(principal) };
 
     const resumedEvalRuns = options.resumeEvalRuns === false ? [] : await resumeEvalRuns(store, evalRunner, log);
+    // DynamoDB is the source of truth: every round still waiting for decisions gets a live gate again.
+    const resumedGates = options.resumeGates === false ? 0 : await gateRunner.resume();
+    if (resumedGates > 0) log(`resumed the release gate of ${resumedGates} approval round(s)`);
 
     return {
       url: `http://127.0.0.1:${port}`,
@@ -211,11 +228,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       evidenceEndpoint: s3.endpoint,
       evidenceBucket: LOCAL_EVIDENCE_BUCKET,
       resumedEvalRuns,
+      gateRunner,
+      resumedGates,
       seeded,
       tokens,
       mint,
       stop: async () => {
         for (const fn of cleanup.reverse()) await fn();
+        await gateRunner.stop().catch(() => undefined);
         await evalRunner.idle().catch(() => undefined);
         configureEvidenceStore(undefined);
         await s3?.stop();

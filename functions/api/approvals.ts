@@ -1,8 +1,17 @@
 import { decisionRequest, listApprovalsQuery, reasonedDecisionRequest } from '../contracts/index.js';
 import type { Decision } from '../store/approvals.js';
+import type { GateCallbacks } from '../workflows/gate-runner.js';
+import { notifyGate } from '../workflows/gate-runner.js';
 import { childAccess, readable } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
+
+/** SendTaskSuccess / SendTaskFailure in AWS (RELEASE_GATE_STATE_MACHINE_ARN set), loaded only there. */
+async function createGateCallbacks(): Promise<GateCallbacks | undefined> {
+  if (!process.env.RELEASE_GATE_STATE_MACHINE_ARN) return undefined;
+  const { createStepFunctionsGateCallbacks } = await import('../workflows/gate-sfn.js');
+  return createStepFunctionsGateCallbacks();
+}
 
 const decide = (verb: string, decision: Decision, reasoned: boolean) =>
   route({
@@ -19,6 +28,10 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
         decision,
         req.body.comment ?? null,
       );
+      // After the commit: complete the release gate's wait on this approval. A failed send leaves the decision
+      // standing; the gate finds it when it waits again.
+      req.deps.gateCallbacks ??= await createGateCallbacks();
+      await notifyGate(req.deps.store, req.deps.gateCallbacks, approval.id, out.approval.status);
       return { status: 200, body: out };
     },
   });

@@ -8,8 +8,8 @@ import {
 } from '../contracts/index.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
-import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
+import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
@@ -26,6 +26,17 @@ async function createEvalRunner(store: GovernanceStore): Promise<EvalRunner> {
   if (!stateMachineArn) return createInProcessEvalRunner(store);
   const { createStepFunctionsEvalRunner } = await import('../workflows/sfn-eval-runner.js');
   return createStepFunctionsEvalRunner(store, { stateMachineArn });
+}
+
+/**
+ * The release gate's runner when none is configured: in AWS (RELEASE_GATE_STATE_MACHINE_ARN set) an execution of
+ * the release-gate state machine per approval round; otherwise none.
+ */
+async function createGateRunner(): Promise<GateRunner | undefined> {
+  const stateMachineArn = process.env.RELEASE_GATE_STATE_MACHINE_ARN;
+  if (!stateMachineArn) return undefined;
+  const { createStepFunctionsGateRunner } = await import('../workflows/gate-sfn.js');
+  return createStepFunctionsGateRunner({ stateMachineArn });
 }
 
 async function loadCandidate(req: Request<unknown, unknown>, access: 'read' | 'write' | 'promote') {
@@ -105,6 +116,17 @@ export const routes: Route[] = [
     handle: async (req) => {
       await loadCandidate(req, 'write');
       const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id as string);
+      // The round is committed: its gate (expiry, and the wait for each decision) starts now. A gate that cannot
+      // start does not undo the round: decisions still move the candidate, and the round's gate is resumed later.
+      req.deps.gateRunner ??= await createGateRunner();
+      const roundId = out.candidate.approvalIds[0];
+      if (req.deps.gateRunner && roundId) {
+        try {
+          await req.deps.gateRunner.start(out.candidate.id, roundId);
+        } catch (error) {
+          console.warn(`release gate of ${out.candidate.id} not started: ${(error as Error).message ?? String(error)}`);
+        }
+      }
       return { status: 200, body: out };
     },
   }),

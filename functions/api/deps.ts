@@ -6,6 +6,7 @@ import { createStore, type GovernanceStore } from '../store/index.js';
 import { configureCursorSecret } from '../store/pagination.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
+import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
 
 export interface Deps {
@@ -16,6 +17,16 @@ export interface Deps {
    * EVAL_STATE_MACHINE_ARN set, StartExecution of the eval-run state machine; otherwise in-process.
    */
   evalRunner?: EvalRunner;
+  /**
+   * Starts the release gate of an approval round. When absent: with RELEASE_GATE_STATE_MACHINE_ARN set,
+   * StartExecution of the release-gate state machine; otherwise no gate (decisions alone move the candidate).
+   */
+  gateRunner?: GateRunner;
+  /**
+   * Completes a gate's wait after a decision commits. When absent: with RELEASE_GATE_STATE_MACHINE_ARN set,
+   * SendTaskSuccess / SendTaskFailure; otherwise none.
+   */
+  gateCallbacks?: GateCallbacks;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -69,10 +69,12 @@ export const TRANSITIONS: { readonly [E in LifecycleEntity]: TransitionTable<Lif
     error: [],
   },
   approval: {
-    pending: ['approved', 'rejected', 'changes_requested'],
+    // expired: the release gate's timeout closed the round before this record was decided.
+    pending: ['approved', 'rejected', 'changes_requested', 'expired'],
     approved: [],
     rejected: [],
     changes_requested: [],
+    expired: [],
   },
   incident: {
     open: ['mitigating', 'resolved'],

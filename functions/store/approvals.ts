@@ -1,14 +1,27 @@
-// Approval records: one required decision of one reviewer role on one candidate's snapshot.
+// Approval records: one required decision of one reviewer role on one candidate's snapshot, and the release gate's
+// writes on them: the callback token of a pending record, the expiry of a round, the gate's own confirmation.
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { approvalDecisionCheck } from '../domain/gate.js';
-import type { ApprovalRecord, ApprovalStatus, Principal, ReleaseCandidate, ReviewerRole } from '../domain/types.js';
-import { loadCandidate, setCandidate } from './candidates.js';
+import type {
+  Actor,
+  ApprovalRecord,
+  ApprovalStatus,
+  CandidateStatus,
+  Principal,
+  ReleaseCandidate,
+  ReviewerRole,
+} from '../domain/types.js';
+import { getCandidate, loadCandidate, setCandidate } from './candidates.js';
+import { buildUpdate } from './expressions.js';
 import { keys, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
-import { getItem, type PageRequest, queryPage } from './query.js';
+import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
 
-export type Decision = Exclude<ApprovalStatus, 'pending'>;
+/** What a reviewer can decide; `expired` is the release gate's, never a reviewer's. */
+export type Decision = Exclude<ApprovalStatus, 'pending' | 'expired'>;
 
 /** One approval record, or a 404. */
 export async function getApproval(ctx: StoreContext, id: string): Promise<ApprovalRecord> {
@@ -129,4 +142,214 @@ export async function decideApproval(
     return { approval: decided, candidate: next };
   });
   return result;
+}
+
+/** Where a pending approval stands for the release gate, when its callback token could not be stored. */
+export type TokenRefusal = { registered: false; status: ApprovalStatus; roundClosed: boolean };
+
+/**
+ * Stores the release gate's callback token on a pending approval record of an open round, so that the decision
+ * can complete the gate's wait. Refused (nothing written) once the record is decided or its round closed: the gate
+ * then learns the outcome from the returned status instead of waiting for a callback that would never come.
+ * Not a governed change: no audit event (the token is never returned by the API; `toEntity` strips it).
+ */
+export async function registerTaskToken(
+  ctx: StoreContext,
+  id: string,
+  token: string,
+): Promise<{ registered: true } | TokenRefusal> {
+  const update = buildUpdate({
+    set: { taskToken: token, taskTokenAt: ctx.now().toISOString() },
+    conditions: [
+      { path: 'pk', op: 'exists' },
+      { path: 'status', op: '=', value: 'pending' },
+      { path: 'roundClosed', op: 'not_exists' },
+    ],
+  });
+  try {
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: keys.approval(id),
+        ...update,
+        UpdateExpression: update.UpdateExpression as string,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return { registered: true };
+  } catch (error) {
+    if (
+      !(error instanceof ConditionalCheckFailedException) &&
+      (error as Error).name !== 'ConditionalCheckFailedException'
+    )
+      throw error;
+    const item = await getItem(ctx, keys.approval(id));
+    if (!item) throw new NotFoundError(`approval ${id} not found`, { id });
+    return { registered: false, status: item.status as ApprovalStatus, roundClosed: item.roundClosed === true };
+  }
+}
+
+/** The release gate's callback token stored on an approval record (strongly consistent), or null. */
+export async function taskTokenOf(ctx: StoreContext, id: string): Promise<string | null> {
+  const item = await getItem(ctx, keys.approval(id));
+  return typeof item?.taskToken === 'string' ? item.taskToken : null;
+}
+
+/**
+ * Candidates that hold pending approval records of an open round: the approval queue's index (`APRQ#pending`,
+ * a GSI Query, never a Scan). Records of a closed round have left that partition. Used to give every waiting round
+ * a live release gate again after a restart.
+ */
+export async function candidatesWithPendingApprovals(
+  ctx: StoreContext,
+): Promise<{ candidateId: string; systemId: string }[]> {
+  const pending = await queryAll<ApprovalRecord>(ctx, { index: 'gsi2', partition: 'APRQ#pending' });
+  const seen = new Map<string, string>();
+  for (const a of pending) if (!seen.has(a.candidateId)) seen.set(a.candidateId, a.systemId);
+  return [...seen].map(([candidateId, systemId]) => ({ candidateId, systemId }));
+}
+
+/** The round a release gate watches: the candidate's approval round whose first record id is `roundId`. */
+function isRound(candidate: ReleaseCandidate, roundId: string): boolean {
+  return candidate.status === 'awaiting_approval' && candidate.approvalIds[0] === roundId;
+}
+
+/**
+ * Expires an approval round that ran out of time: in one transaction, every record of the round still pending
+ * becomes `expired` (conditioned on `pending`, so a decision that committed first wins), the candidate returns to
+ * `eval_passed` (a new round can be requested), with an audit event for each. A no-op (returns `expired: false`
+ * and the candidate's status) when the round is no longer the candidate's open round.
+ */
+export async function expireApprovalRound(
+  ctx: StoreContext,
+  actor: Actor,
+  candidateId: string,
+  roundId: string,
+  timeoutSeconds: number,
+): Promise<{ expired: boolean; candidateStatus: CandidateStatus; approvalIds: string[] }> {
+  const current = await getCandidate(ctx, candidateId);
+  if (!isRound(current, roundId)) return { expired: false, candidateStatus: current.status, approvalIds: [] };
+  const preload = [keys.candidate(candidateId), ...current.approvalIds.map(keys.approval)];
+  try {
+    const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
+      const candidate = loadCandidate(tx, candidateId);
+      if (!isRound(candidate, roundId)) throw new RoundOver(candidate.status);
+      const pending = candidate.approvalIds
+        .map((id) => tx.get(keys.approval(id)))
+        .filter((item) => item !== undefined && item.status === 'pending' && !item.roundClosed)
+        .map((item) => toEntity<ApprovalRecord>(item as Record<string, unknown>));
+      for (const approval of pending) {
+        tx.update(keys.approval(approval.id), {
+          set: {
+            status: 'expired',
+            decidedAt: tx.now,
+            ...keys.approvalIndexes('expired', approval.role, approval.requestedAt, approval.id),
+          },
+          remove: ['taskToken', 'taskTokenAt'],
+          conditions: [{ path: 'status', op: '=', value: 'pending' }],
+        });
+        tx.audit({
+          action: 'approval.expired',
+          entityType: 'approval',
+          entityId: approval.id,
+          before: { status: 'pending' },
+          after: { status: 'expired', role: approval.role, candidateId, snapshotHash: candidate.snapshotHash },
+          reason: `no decision within ${timeoutSeconds} s of the approval request`,
+        });
+      }
+      setCandidate(tx, candidate, { status: 'eval_passed' });
+      tx.audit({
+        action: 'candidate.approval_expired',
+        entityType: 'candidate',
+        entityId: candidateId,
+        before: { status: candidate.status },
+        after: { status: 'eval_passed', expiredApprovalIds: pending.map((a) => a.id) },
+        reason: `the approval request expired after ${timeoutSeconds} s without every decision`,
+      });
+      return { expired: true, candidateStatus: 'eval_passed' as const, approvalIds: pending.map((a) => a.id) };
+    });
+    return result;
+  } catch (error) {
+    if (error instanceof RoundOver) return { expired: false, candidateStatus: error.status, approvalIds: [] };
+    throw error;
+  }
+}
+
+/** Thrown inside a unit of work when the round it was about to change is over: nothing is written. */
+class RoundOver extends Error {
+  constructor(readonly status: CandidateStatus) {
+    super('the approval round is over');
+  }
+}
+
+/**
+ * The release gate's last step once every wait of a round returned: the candidate's status in DynamoDB is the
+ * outcome. The decision transaction that records the last approval also approves the candidate; should a round
+ * with every required role approved still be awaiting approval, this approves it (audited). Idempotent.
+ */
+export async function settleApprovalRound(
+  ctx: StoreContext,
+  actor: Actor,
+  candidateId: string,
+  roundId: string,
+): Promise<{ candidateStatus: CandidateStatus; approvedNow: boolean }> {
+  const current = await getCandidate(ctx, candidateId);
+  if (!isRound(current, roundId)) return { candidateStatus: current.status, approvedNow: false };
+  const preload = [keys.candidate(candidateId), ...current.approvalIds.map(keys.approval)];
+  try {
+    const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
+      const candidate = loadCandidate(tx, candidateId);
+      if (!isRound(candidate, roundId)) throw new RoundOver(candidate.status);
+      const approvals = candidate.approvalIds
+        .map((id) => tx.get(keys.approval(id)))
+        .filter((item) => item !== undefined)
+        .map((item) => toEntity<ApprovalRecord>(item as Record<string, unknown>));
+      const allApproved = candidate.requiredRoles.every((role) =>
+        approvals.some((a) => a.role === role && a.status === 'approved'),
+      );
+      if (!allApproved) throw new RoundOver(candidate.status);
+      for (const a of approvals) tx.check(keys.approval(a.id), [{ path: 'status', op: '=', value: 'approved' }]);
+      setCandidate(tx, candidate, { status: 'approved' });
+      tx.audit({
+        action: 'candidate.approved',
+        entityType: 'candidate',
+        entityId: candidateId,
+        before: { status: candidate.status },
+        after: { status: 'approved' },
+        reason: 'every required approval of the round is approved (confirmed by the release gate)',
+      });
+      return { candidateStatus: 'approved' as const, approvedNow: true };
+    });
+    return result;
+  } catch (error) {
+    if (error instanceof RoundOver) return { candidateStatus: error.status, approvedNow: false };
+    throw error;
+  }
+}
+
+/**
+ * Records that the release gate of a round failed with an error no retry fixed (an audit event on the candidate,
+ * nothing else changes): the round stays open, decisions are still recorded, and the gate is started again when
+ * the control plane restarts or the round is resumed.
+ */
+export async function recordGateFailure(
+  ctx: StoreContext,
+  actor: Actor,
+  candidateId: string,
+  roundId: string,
+  error: string,
+): Promise<{ candidateStatus: CandidateStatus }> {
+  const current = await getCandidate(ctx, candidateId);
+  await runUnitOfWork(ctx, current.systemId, actor, [keys.candidate(candidateId)], (tx) => {
+    const candidate = loadCandidate(tx, candidateId);
+    tx.audit({
+      action: 'candidate.approval_gate_failed',
+      entityType: 'candidate',
+      entityId: candidateId,
+      before: { status: candidate.status },
+      after: { status: candidate.status, roundId },
+      reason: error.slice(0, 1000),
+    });
+  });
+  return { candidateStatus: current.status };
 }

@@ -115,5 +115,8 @@ export function toEntity<T>(item: Record<string, unknown>): T {
   delete entity.counters;
   delete entity.siblingIds;
   delete entity.roundClosed;
+  // The release gate's callback token of a pending approval: a credential for the gate, never an API field.
+  delete entity.taskToken;
+  delete entity.taskTokenAt;
   return entity as T;
 }

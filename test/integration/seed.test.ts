@@ -117,7 +117,7 @@ describe('the demo seed', () => {
     const byStatus = Object.fromEntries(
       APPROVAL_STATUSES.map((s) => [s, approvals.filter((a) => a.status === s).length]),
     );
-    expect(byStatus).toEqual({ pending: 3, approved: 13, rejected: 1, changes_requested: 1 });
+    expect(byStatus).toEqual({ pending: 3, approved: 13, rejected: 1, changes_requested: 1, expired: 0 });
     const candidateAuthors = new Map(candidates.map((c) => [c.id, c.createdBy]));
     for (const a of approvals.filter((x) => x.reviewerId !== null)) {
       expect(a.reviewerId).not.toBe(candidateAuthors.get(a.candidateId));

@@ -59,7 +59,7 @@ const ALLOWED: { [E in LifecycleEntity]: { statuses: readonly LifecycleStatuses[
   },
   approval: {
     statuses: APPROVAL_STATUSES,
-    allowed: ['pending>approved', 'pending>rejected', 'pending>changes_requested'],
+    allowed: ['pending>approved', 'pending>rejected', 'pending>changes_requested', 'pending>expired'],
   },
   incident: {
     statuses: INCIDENT_STATUSES,

@@ -1,0 +1,232 @@
+// A GateRunner that runs statemachines/release-gate.asl.json in the local interpreter, one execution per approval
+// round, as StartExecution does in AWS. The interpreter has no callback pattern, so this runner supplies it:
+// `$$.Task.Token` resolves to a marker, and the `lambda:invoke.waitForTaskToken` Task is mapped to a local handler
+// that issues a real token from the local registry (local/task-tokens.ts), invokes the mapped task function with
+// it (which stores it on the approval record, as in AWS), and waits until the approval API sends the token.
+import { ValidationError } from '../functions/domain/errors.js';
+import type { GovernanceStore } from '../functions/store/index.js';
+import type { GateCallbacks, GateRunner } from '../functions/workflows/gate-runner.js';
+import { type GateTaskHandlers, type GateTaskOptions, gateTaskHandlers } from '../functions/workflows/gate-tasks.js';
+import { loadInterpreter, readDefinition, substituteDefinition, taskResources } from './step-functions.js';
+import { createTaskTokenRegistry, TaskDoesNotExistError, type TaskTokenRegistry } from './task-tokens.js';
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Local stand-ins for the task functions' ARNs: the FunctionName or Resource of each Task after substitution. */
+export const LOCAL_GATE_ARNS = {
+  openRound: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-open-round',
+  awaitDecision: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-await-decision',
+  settle: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-settle',
+  expire: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-expire',
+  recordFailure: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-record-failure',
+} as const;
+
+export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+
+/** What `$$.Task.Token` resolves to locally; the wait handler replaces it with a token of its own per attempt. */
+export const LOCAL_TOKEN_MARKER = 'local-task-token-issued-by-the-wait-handler';
+
+export interface GateReport {
+  candidateId: string;
+  roundId: string;
+  ok: boolean;
+  /** The candidate's status after the gate (from DynamoDB), when it closed. */
+  candidateStatus?: string;
+  /** The last state: GateClosed, GateExpired, or the failure. */
+  end?: string;
+  transitions: number;
+  retries: number;
+  error?: string;
+}
+
+export interface LocalGateRunnerOptions extends GateTaskOptions {
+  /** IntervalSeconds substituted into the definition (deployed default 2). */
+  retryIntervalSeconds?: number;
+  /** Replaces the interpreter's retry sleep (milliseconds): tests use a few. */
+  retryIntervalMs?: number;
+  /** Wraps the task handlers (tests inject failures). */
+  wrapTasks?: (tasks: GateTaskHandlers) => GateTaskHandlers;
+  onFinished?: (report: GateReport) => void;
+  log?: (line: string) => void;
+}
+
+export interface LocalGateRunner extends GateRunner {
+  /** The callbacks the approval API uses: they complete the waits of this runner's gates. */
+  callbacks: GateCallbacks;
+  tokens: TaskTokenRegistry;
+  /** Gates running now, by `candidateId/roundId`. */
+  live: () => string[];
+  /**
+   * Gives every approval round still waiting in DynamoDB a live gate (after a restart): candidates with pending
+   * approvals (a GSI Query), each awaiting approval, get the gate of their current round. Returns how many started.
+   */
+  resume: () => Promise<number>;
+  /** Stops every gate (the rounds stay open in DynamoDB; resume() picks them up again). */
+  stop: () => Promise<void>;
+}
+
+interface Machine {
+  run: (
+    input: Json,
+    options: Record<string, unknown>,
+  ) => { result: Promise<unknown>; eventLogs: AsyncIterable<{ type: string }>; abort: () => void };
+}
+
+export function createLocalGateRunner(store: GovernanceStore, options: LocalGateRunnerOptions = {}): LocalGateRunner {
+  const tokens = createTaskTokenRegistry();
+  const base = gateTaskHandlers(
+    () => store,
+    () => tokens,
+    options.approvalTimeoutSeconds !== undefined ? { approvalTimeoutSeconds: options.approvalTimeoutSeconds } : {},
+  );
+  const tasks = options.wrapTasks ? options.wrapTasks(base) : base;
+  const functions: Record<string, (input: Json) => Promise<unknown>> = {
+    [LOCAL_GATE_ARNS.openRound]: (input) => tasks.openRound(input as never),
+    [LOCAL_GATE_ARNS.awaitDecision]: (input) => tasks.awaitDecision(input as never),
+    [LOCAL_GATE_ARNS.settle]: (input) => tasks.settle(input as never),
+    [LOCAL_GATE_ARNS.expire]: (input) => tasks.expire(input as never),
+    [LOCAL_GATE_ARNS.recordFailure]: (input) => tasks.recordFailure(input as never),
+  };
+
+  /** `lambda:invoke.waitForTaskToken` on one machine: invoke the function with a fresh token, await the callback. */
+  const waitForTaskToken = async (input: Json) => {
+    const params = input as { FunctionName?: string; Payload?: Record<string, Json> };
+    const fn = params.FunctionName ? functions[params.FunctionName] : undefined;
+    if (!fn || !params.Payload) throw new ValidationError(`no local function for ${params.FunctionName}`);
+    const group = `${params.Payload.candidateId}/${params.Payload.roundId}`;
+    // An execution that ended (a Map aborted after a rejection, a stopped gate) may still retry a wait it lost:
+    // it gets no token, as Step Functions issues none to a finished execution.
+    if (!live.has(group)) throw new TaskDoesNotExistError(`the gate ${group} is not running`);
+    const { token, result } = tokens.issue(group);
+    try {
+      await fn({ ...params.Payload, taskToken: token });
+    } catch (error) {
+      tokens.discard(token);
+      throw error;
+    }
+    return result;
+  };
+
+  let machine: Promise<{ machine: Machine; handlers: Record<string, unknown>; retry: Record<string, number> }>;
+  const build = () => {
+    machine ??= (async () => {
+      const { StateMachine } = await loadInterpreter();
+      const definition = JSON.parse(
+        substituteDefinition(readDefinition('release-gate.asl.json'), {
+          OpenRoundFunctionArn: LOCAL_GATE_ARNS.openRound,
+          AwaitDecisionFunctionArn: LOCAL_GATE_ARNS.awaitDecision,
+          SettleFunctionArn: LOCAL_GATE_ARNS.settle,
+          ExpireFunctionArn: LOCAL_GATE_ARNS.expire,
+          RecordFailureFunctionArn: LOCAL_GATE_ARNS.recordFailure,
+          RetryIntervalSeconds: options.retryIntervalSeconds ?? 2,
+        }),
+      ) as Record<string, unknown>;
+      const handlers: Record<string, (input: Json) => Promise<unknown>> = {};
+      const retry: Record<string, number> = {};
+      for (const [state, resource] of taskResources(definition)) {
+        const handler = resource === WAIT_FOR_TASK_TOKEN ? waitForTaskToken : functions[resource];
+        if (!handler) throw new Error(`no local function for ${resource} (state ${state})`);
+        handlers[state] = async (input) => (await handler(input)) ?? null;
+        if (options.retryIntervalMs !== undefined) retry[state] = options.retryIntervalMs;
+      }
+      // The interpreter's own validator does not know QueryLanguage (JSONPath is its only language anyway).
+      const { QueryLanguage: _language, ...runnable } = definition;
+      return {
+        machine: new StateMachine(runnable as never, {
+          validationOptions: { checkArn: true, checkPaths: true },
+        }) as unknown as Machine,
+        handlers,
+        retry,
+      };
+    })();
+    return machine;
+  };
+
+  const live = new Map<string, { done: Promise<void>; abort: () => void }>();
+  const execute = async (candidateId: string, roundId: string, key: string, started: (abort: () => void) => void) => {
+    let transitions = 0;
+    let retries = 0;
+    let end: string | undefined;
+    try {
+      const built = await build();
+      const execution = built.machine.run({ candidateId, roundId } as Json, {
+        overrides: { taskResourceLocalHandlers: built.handlers, retryIntervalOverrides: built.retry },
+        context: { Task: { Token: LOCAL_TOKEN_MARKER } },
+      });
+      started(execution.abort);
+      void (async () => {
+        for await (const event of execution.eventLogs as AsyncIterable<{ type: string; state?: { name?: string } }>) {
+          if (event.type === 'StateEntered') {
+            transitions++;
+            end = event.state?.name;
+          } else if (event.type === 'StateRetried') retries++;
+        }
+      })().catch(() => undefined);
+      const output = (await execution.result) as { candidateStatus?: string } | null;
+      // Let the event log catch up with the result before the count is reported.
+      await new Promise((resolve) => setImmediate(resolve));
+      options.onFinished?.({
+        candidateId,
+        roundId,
+        ok: true,
+        ...(output?.candidateStatus ? { candidateStatus: output.candidateStatus } : {}),
+        ...(end ? { end } : {}),
+        transitions,
+        retries,
+      });
+    } catch (error) {
+      const message = (error as Error).message ?? String(error);
+      options.log?.(`release gate of ${candidateId} (round ${roundId}) ended: ${message}`);
+      await new Promise((resolve) => setImmediate(resolve));
+      options.onFinished?.({
+        candidateId,
+        roundId,
+        ok: false,
+        ...(end ? { end } : {}),
+        transitions,
+        retries,
+        error: message,
+      });
+    } finally {
+      // Waits the execution left behind (a Map aborted after a rejection, a stopped gate) end with it.
+      live.delete(key);
+      tokens.discardGroup(key);
+    }
+  };
+
+  const runner: LocalGateRunner = {
+    callbacks: tokens,
+    tokens,
+    live: () => [...live.keys()],
+    start(candidateId, roundId) {
+      const key = `${candidateId}/${roundId}`;
+      if (live.has(key)) return; // as StartExecution with the same name: one gate per round
+      let abort: () => void = () => undefined;
+      const gate = { done: Promise.resolve(), abort: () => abort() };
+      live.set(key, gate);
+      gate.done = execute(candidateId, roundId, key, (a) => {
+        abort = a;
+      });
+    },
+    async idle() {
+      while (live.size) await Promise.all([...live.values()].map((g) => g.done));
+    },
+    async resume() {
+      let started = 0;
+      for (const { candidateId } of await store.approvals.candidatesWithPendingApprovals()) {
+        const candidate = await store.candidates.getCandidate(candidateId);
+        const roundId = candidate.approvalIds[0];
+        if (candidate.status !== 'awaiting_approval' || !roundId) continue;
+        if (!live.has(`${candidateId}/${roundId}`)) started++;
+        runner.start(candidateId, roundId);
+      }
+      return started;
+    },
+    async stop() {
+      for (const gate of live.values()) gate.abort();
+      for (const key of live.keys()) tokens.discardGroup(key);
+      await Promise.all([...live.values()].map((g) => g.done.catch(() => undefined)));
+    },
+  };
+  return runner;
+}

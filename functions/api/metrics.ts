@@ -7,7 +7,8 @@ export const routes: Route[] = [
   route({
     method: 'GET',
     path: '/api/metrics/overview',
-    summary: 'Counts by risk tier, status and system, over the systems the caller may read',
+    summary:
+      'Counts by risk tier, status and system, review due dates and overdue reviews, over the systems the caller may read',
     handle: async (req) => {
       let systemIds: Set<string> | undefined;
       if (!seesEverything(req.principal)) {

@@ -1,7 +1,13 @@
 // The eval-run state machine (statemachines/eval-run.asl.json) executed by the local interpreter against DynamoDB
-// Local, with the task handlers the Lambda functions run: verdicts, baselines, Retry and Catch.
+// Local and the evidence store in the S3 stand-in, with the task handlers the Lambda functions run: verdicts,
+// baselines, Retry and Catch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseCandidate } from '../../functions/domain/types.js';
+import {
+  configureEvidenceStore,
+  createEvidenceStore,
+  defaultEvidenceStore,
+} from '../../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
 import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner.js';
 import {
@@ -9,6 +15,7 @@ import {
   type EvalTaskHandlers,
   handler as evalTaskHandler,
 } from '../../functions/workflows/eval-tasks.js';
+import { createS3Client, type S3StandInHandle, startS3StandIn } from '../../local/s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from '../../local/sfn-eval-runner.js';
 import { modelConfigInput } from '../support/fixtures.js';
 import {
@@ -24,10 +31,18 @@ import { createTestStore } from '../support/store.js';
 
 let store: GovernanceStore;
 let drop: () => Promise<void>;
+let s3: S3StandInHandle;
 beforeAll(async () => {
   ({ store, drop } = await createTestStore());
+  s3 = await startS3StandIn({ buckets: ['evidence'] });
+  // Every runner of this file (in-process, state machine, Lambda entry point) writes its evidence there.
+  configureEvidenceStore(createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: 'evidence' }));
 });
-afterAll(async () => drop());
+afterAll(async () => {
+  configureEvidenceStore(undefined);
+  await s3?.stop();
+  await drop?.();
+});
 
 /** Queues a simulated run of a submitted candidate and executes it through the local state machine. */
 async function runThroughStateMachine(candidateId: string, options: SfnEvalRunnerOptions = {}) {
@@ -169,6 +184,12 @@ describe('the eval-run state machine, run locally', () => {
     expect(run.slices).toEqual(reference.slices);
     expect(run.thresholdVerdicts).toEqual(reference.thresholdVerdicts);
     expect(report?.transitions).toBe(5 + 4);
+    // Both runs left their evidence in the S3 stand-in, one object per batch of 250, the same lines in both.
+    const evidence = defaultEvidenceStore();
+    expect((await evidence.listBatches(run.id)).map((b) => b.batchIndex)).toEqual([0, 1, 2, 3]);
+    const last = await evidence.readBatch(run.id, 3);
+    expect(last?.map((r) => r.index)).toEqual(Array.from({ length: 250 }, (_, i) => 750 + i));
+    expect(last).toEqual(await evidence.readBatch(first.id, 3));
   }, 60_000);
 
   it('runs the same steps through the Lambda entry point, told its task by EVAL_TASK, and unwraps a Lambda error cause', async () => {

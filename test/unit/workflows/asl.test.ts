@@ -97,3 +97,62 @@ describe('the eval-run definition', () => {
     expect(() => substituteDefinition(`{"a": "${ph('Missing')}"}`, {})).toThrow(/Missing/);
   });
 });
+
+describe('the release-gate definition', () => {
+  const text = readDefinition('release-gate.asl.json');
+  const definition = JSON.parse(substituteDefinition(text, sampleSubstitutions(text))) as {
+    QueryLanguage: string;
+    States: Record<string, Record<string, unknown>>;
+  };
+  const states = definition.States;
+  const map = states.AwaitDecisions as {
+    ItemProcessor: { ProcessorConfig: { Mode: string }; States: Record<string, Record<string, unknown>> };
+    Catch: { ErrorEquals: string[]; Next: string }[];
+  };
+  const wait = map.ItemProcessor.States.AwaitDecision as Record<string, unknown> & {
+    Parameters: { FunctionName: string; Payload: Record<string, string> };
+  };
+
+  it('waits for each approval with a task token in an inline Map, in JSONPath', () => {
+    expect(definition.QueryLanguage).toBe('JSONPath');
+    expect(map.ItemProcessor.ProcessorConfig.Mode).toBe('INLINE');
+    expect(text).not.toMatch(/ItemReader|ItemBatcher|ResultWriter|DISTRIBUTED|JSONata|HeartbeatSeconds/);
+    expect(wait.Resource).toBe('arn:aws:states:::lambda:invoke.waitForTaskToken');
+    expect(wait.Parameters.FunctionName).toMatch(/^arn:aws:lambda:.*AwaitDecisionFunction$/);
+    expect(wait.Parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
+    expect(wait.Parameters.Payload['approvalId.$']).toBe('$.Payload.approvalId');
+  });
+
+  it('reads the timeout from a path that the raw and the effective input of the wait both hold', () => {
+    expect(wait.TimeoutSecondsPath).toBe('$.Payload.timeoutSeconds');
+    expect(wait.Parameters.Payload['timeoutSeconds.$']).toBe('$.Payload.timeoutSeconds');
+    const selector = (states.AwaitDecisions as { ItemSelector: { Payload: Record<string, string> } }).ItemSelector;
+    expect(selector.Payload['timeoutSeconds.$']).toBe('$.round.timeoutSeconds');
+  });
+
+  it('sends decisions other than approval to Settle, a timeout to Expire and anything else to RecordFailure', () => {
+    expect(map.Catch.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['ApprovalRejected', 'ApprovalChangesRequested', 'ApprovalExpired', 'ApprovalRoundClosed'], 'Settle'],
+      [['States.Timeout'], 'Expire'],
+      [['States.ALL'], 'RecordFailure'],
+    ]);
+    expect(states.AwaitDecisions?.Next).toBe('Settle');
+    expect(states.Expire?.Next).toBe('GateExpired');
+    expect(states.RecordFailure?.Next).toBe('GateFailed');
+    expect(states.GateFailed?.Type).toBe('Fail');
+  });
+
+  it('never retries a decision, and retries transient task failures with backoff', () => {
+    const retry = wait.Retry as { ErrorEquals: string[]; MaxAttempts: number; BackoffRate?: number }[];
+    expect(retry[0]?.MaxAttempts).toBe(0);
+    expect(retry[0]?.ErrorEquals).toEqual(expect.arrayContaining(['ApprovalRejected', 'ApprovalChangesRequested']));
+    expect(retry[1]).toMatchObject({ ErrorEquals: ['States.TaskFailed'], BackoffRate: 2, MaxAttempts: 3 });
+    for (const name of ['OpenRound', 'Settle', 'Expire']) {
+      const r = states[name]?.Retry as { ErrorEquals: string[]; MaxAttempts: number }[];
+      expect(r[0]).toEqual({ ErrorEquals: PERMANENT_ERRORS.map(([, n]) => n), MaxAttempts: 0 });
+      expect(states[name]?.Catch).toEqual([
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' },
+      ]);
+    }
+  });
+});

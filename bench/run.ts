@@ -10,8 +10,10 @@ const suites: Record<string, () => Promise<unknown>> = {
   evalScoring: async () => (await import('./eval-scoring.js')).benchEvalScoring(),
   store: async () => (await import('./store.js')).benchStore(),
   evalStateMachine: async () => (await import('./eval-state-machine.js')).benchEvalStateMachine(),
+  releaseGate: async () => (await import('./release-gate.js')).benchReleaseGate(),
 };
 suites.bundles = async () => (await import('./bundles.js')).benchBundles();
+suites.dashboard = async () => (await import('./dashboard.js')).benchDashboard();
 
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),

@@ -23,7 +23,12 @@ export function Chart({ title, data, series, height = 220, time = true, xLabels 
       title,
       width: Math.max(240, el.clientWidth),
       height,
-      scales: { x: { time } },
+      scales: {
+        // Categories sit at 0..n-1: half a slot of margin on each side keeps the outer bars whole.
+        x: xLabels ? { time: false, range: [-0.5, Math.max(0, xLabels.length - 0.5)] } : { time },
+        // Counts, latencies and costs start at zero, so bar heights compare honestly.
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+      },
       axes: [
         xLabels
           ? {

@@ -157,7 +157,7 @@ describe('the dashboard in Chromium', () => {
         const page = await open(user, path, width);
         await page.getByRole('heading', { name: heading }).first().waitFor();
         await page.waitForLoadState('networkidle');
-        await page.waitForFunction(() => document.querySelector('[aria-busy="true"]') === null);
+        await page.waitForFunction('document.querySelector(\'[aria-busy="true"]\') === null');
         await page.waitForTimeout(150);
         const cls = await cumulativeLayoutShift(page);
         if (cls >= 0.1) failures.push(`${name} at ${width}px: CLS ${cls.toFixed(3)}`);

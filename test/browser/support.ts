@@ -22,25 +22,22 @@ let axeSource: string | undefined;
 /** A context whose pages are signed in with `token` (sessionStorage, as the sign-in page leaves it). */
 export async function contextFor(browser: Browser, token: string | null, width = 1280): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width, height: width >= 1000 ? 800 : 1024 } });
-  await context.addInitScript(
-    ({ token }) => {
-      if (token) sessionStorage.setItem('gov.token', token);
-      const w = window as unknown as { __cls: number };
-      w.__cls = 0;
+  // In-page code is plain JavaScript: this file is type-checked without the DOM library.
+  await context.addInitScript({
+    content: `
+      ${token ? `sessionStorage.setItem('gov.token', ${JSON.stringify(token)});` : ''}
+      window.__cls = 0;
       new PerformanceObserver((list) => {
-        for (const entry of list.getEntries() as (PerformanceEntry & { value: number; hadRecentInput: boolean })[]) {
-          if (!entry.hadRecentInput) w.__cls += entry.value;
-        }
+        for (const entry of list.getEntries()) if (!entry.hadRecentInput) window.__cls += entry.value;
       }).observe({ type: 'layout-shift', buffered: true });
-    },
-    { token },
-  );
+    `,
+  });
   return context;
 }
 
 /** Cumulative layout shift of the page so far (PerformanceObserver layout-shift, without input-driven shifts). */
 export function cumulativeLayoutShift(page: Page): Promise<number> {
-  return page.evaluate(() => (window as unknown as { __cls: number }).__cls);
+  return page.evaluate('window.__cls') as Promise<number>;
 }
 
 export interface AxeViolation {
@@ -54,15 +51,12 @@ export interface AxeViolation {
 export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> {
   axeSource ??= await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
   await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document);
-    return result.violations.map((v) => ({
+  const violations = (await page.evaluate(`axe.run(document).then((result) =>
+    result.violations.map((v) => ({
       id: v.id,
       impact: v.impact,
       help: v.help,
       nodes: v.nodes.map((n) => ({ target: n.target })),
-    }));
-  });
+    })))`)) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }

@@ -15,6 +15,7 @@ import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
 import { Operations } from './constructs/operations.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
+import { ScheduledFunction } from './constructs/scheduled-function.js';
 import { acknowledge } from './nag.js';
 import { readRouteManifest, routesByModule, tableAccessOf } from './route-manifest.js';
 
@@ -33,6 +34,7 @@ export class StatelessStack extends Stack {
   readonly operations: Operations;
   readonly evalRun: EvalStateMachine;
   readonly releaseGate: ReleaseGateStateMachine;
+  readonly monitoring: ScheduledFunction;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -164,6 +166,23 @@ export class StatelessStack extends Stack {
     }
     this.releaseGate.stateMachine.grantStartExecution(candidates.lambda);
     this.releaseGate.stateMachine.grantTaskResponse(approvals.lambda);
+
+    // Post-market monitoring: each active release's regression datasets on a schedule; drift opens incidents.
+    this.monitoring = new ScheduledFunction(this, 'Monitoring', {
+      prefix: config.prefix,
+      name: 'monitor',
+      entry: 'functions/workflows/monitor-task.ts',
+      description: 'Runs the regression datasets of every active release and opens incidents on drift',
+      expression: config.monitoringSchedule,
+      logRetention,
+      logLevel: config.logLevel,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      alarmTopic: this.operations.topic,
+      errorMeaning:
+        'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
+    });
+    this.monitoring.fn.bindTable(props.table, 'readwrite');
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });

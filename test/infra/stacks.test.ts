@@ -335,13 +335,17 @@ describe('the stateless stack: functions', () => {
     }
     expect(evalTaskRoles).toHaveLength(4);
     expect(stateMachineRoles).toHaveLength(2);
-    // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions and the
-    // five release-gate tasks.
-    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5);
+    // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions, the
+    // five release-gate tasks and the monitoring function.
+    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1);
     expect(
       others.every(
         (role) =>
-          roles.includes(role) && (role.startsWith('DashboardDeploymentRole') || stateMachineRoles.includes(role)),
+          roles.includes(role) &&
+          (role.startsWith('DashboardDeploymentRole') ||
+            stateMachineRoles.includes(role) ||
+            // EventBridge Scheduler's role: invoke one function, send to its DLQ (test/infra/scheduled-function.test.ts).
+            /SchedulerRole[0-9A-F]{8}$/.test(role)),
       ),
     ).toBe(true);
   });
@@ -532,7 +536,8 @@ describe('operations', () => {
 
     expect(topics).toHaveLength(1);
     expect(metrics).toContain('AWS/ApiGateway/5xx');
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1);
+    // Every API function and the authoriser, plus each scheduled function (the monitoring pass).
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 1);
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 1);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });

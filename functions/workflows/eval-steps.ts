@@ -174,16 +174,38 @@ export async function executeEvalBatch(
   return { ...out, cases: records.length };
 }
 
-/** The execution record of a simulated case: the simulated model as its route, tokens estimated from characters. */
-function simulatedExecution(m: RunMaterial, evalCase: EvalCase, result: CaseResult): EvidenceRecord['execution'] {
-  const { model, fallbackPolicy } = m.modelConfig;
-  const route = result.fallbackUsed && fallbackPolicy.fallbackModel ? fallbackPolicy.fallbackModel : model;
-  const tokens = (text: string) => Math.ceil(text.length / CHARS_PER_TOKEN);
+/**
+ * The execution record of a simulated case, consistent with its cost: the simulator bills ⌈(template + input JSON
+ * characters) / 4⌉ input tokens per call and its output tokens (30..120, at most maxTokens) on the answering call.
+ * The calls (attempts) are 1 without a fallback; with one they are recovered from the cost, as are the output tokens.
+ */
+export function simulatedExecution(
+  m: Pick<RunMaterial, 'prompt' | 'modelConfig'>,
+  evalCase: EvalCase,
+  result: CaseResult,
+): EvidenceRecord['execution'] {
+  const { model, fallbackPolicy, costRates, parameters } = m.modelConfig;
+  const perCall = Math.ceil((m.prompt.template.length + JSON.stringify(evalCase.input).length) / CHARS_PER_TOKEN);
+  const route = `simulated:${result.fallbackUsed ? (fallbackPolicy.fallbackModel ?? model) : model}`;
+  const answered = result.output !== null;
+  const milli = result.costUsd * 1000;
+  const outputOf = (calls: number) =>
+    costRates.outputPer1k > 0 ? (milli - calls * perCall * costRates.inputPer1k) / costRates.outputPer1k : 0;
+  const fits = (calls: number) => {
+    const out = outputOf(calls);
+    if (!answered) return Math.abs(milli - calls * perCall * costRates.inputPer1k) < 1e-5;
+    return Math.abs(out - Math.round(out)) < 0.01 && Math.round(out) >= Math.min(30, parameters.maxTokens) - 0.01;
+  };
+  let calls = 1;
+  if (result.fallbackUsed) {
+    calls = 2;
+    while (calls < 12 && !fits(calls)) calls++;
+  }
   return {
-    route: `simulated:${route}`,
-    attempts: result.fallbackUsed ? 2 : 1,
-    tokensIn: tokens(m.prompt.template) + tokens(JSON.stringify(evalCase.input)),
-    tokensOut: result.output ? tokens(JSON.stringify(result.output)) : 0,
+    route,
+    attempts: calls,
+    tokensIn: calls * perCall,
+    tokensOut: answered ? Math.max(0, Math.round(outputOf(calls))) : 0,
     error: result.error,
   };
 }

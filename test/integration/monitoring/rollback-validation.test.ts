@@ -1,6 +1,7 @@
 // Rollback validation on DynamoDB Local: the target release runs the system's rollback_validation datasets first,
 // and the risk tier decides whether a failure warns (the rollback proceeds) or blocks it (nothing is rolled back).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toProblem } from '../../../functions/api/problem.js';
 import { ConflictError } from '../../../functions/domain/errors.js';
 import type { EvalCase, RiskTier, Threshold } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
@@ -59,6 +60,13 @@ describe('rollback validation', { timeout: 90_000 }, () => {
     expect(error).toBeInstanceOf(ConflictError);
     const detail = (error as ConflictError).detail as { code: string; validation: { evalRunId: string } };
     expect(detail.code).toBe('ROLLBACK_VALIDATION_FAILED');
+    expect(toProblem(error)).toMatchObject({
+      status: 409,
+      type: '/problems/conflict',
+      code: 'ROLLBACK_VALIDATION_FAILED',
+      targetCandidateId: first.id,
+      validation: { status: 'failed', decision: 'block', mode: 'block' },
+    });
     expect((await store.systems.getSystem(base.system.id)).activeReleases.production).toBe(second.id);
     expect((await store.candidates.getCandidate(first.id)).status).toBe('superseded');
     expect(await store.candidates.rollbackHistory(base.system.id)).toEqual([]);

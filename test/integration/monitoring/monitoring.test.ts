@@ -6,9 +6,10 @@ import type { EvalCase, ReleaseCandidate } from '../../../functions/domain/types
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
 import { runMonitoring } from '../../../functions/workflows/monitor.js';
+import { handler as monitorTask } from '../../../functions/workflows/monitor-task.js';
 import { cases } from '../../support/fixtures.js';
 import { activeCandidate, type GovernedSystem, governedSystem, owner } from '../../support/lifecycle.js';
-import { createTestStore } from '../../support/store.js';
+import { createTestStore, dynamoEndpoint } from '../../support/store.js';
 
 /** Only cost drift is judged, so the outcome does not depend on the simulator's draws for the snapshot hash. */
 function costDriftPolicy(overrides: Partial<ApprovalPolicy['monitoring']> = {}): ApprovalPolicy {
@@ -41,11 +42,12 @@ async function regressionDataset(store: GovernanceStore, base: GovernedSystem, n
 describe('monitoring an active release', { timeout: 90_000 }, () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
+  let tableName: string;
   let base: GovernedSystem;
   let release: ReleaseCandidate;
 
   beforeAll(async () => {
-    ({ store, drop } = await createTestStore());
+    ({ store, drop, tableName } = await createTestStore());
     base = await governedSystem(store, { system: { riskTier: 'high' }, cases: 6 });
     release = await activeCandidate(store, base);
     await regressionDataset(store, base, 'pasted-threads', pastedThreads(4));
@@ -134,6 +136,24 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     const audit = await allPages((p) => store.audit.listAuditEvents({ systemId: clean.system.id }, p));
     const recorded = audit.find((e) => e.action === 'release.monitoring_clean');
     expect(recorded).toMatchObject({ entityId: active.id, after: { evalRunId: summary.releases[0]?.runId } });
+  });
+
+  it('runs as the scheduled Lambda over the table that TABLE_NAME names', async () => {
+    // Prepare
+    process.env.TABLE_NAME = tableName;
+    process.env.DYNAMO_ENDPOINT = dynamoEndpoint();
+
+    // Act
+    const summary = await monitorTask().finally(() => {
+      delete process.env.TABLE_NAME;
+      delete process.env.DYNAMO_ENDPOINT;
+    });
+
+    // Assess: the default policy needs 20 cases to judge drift, and the release passes its own thresholds.
+    expect(summary.counts.error).toBe(0);
+    const mine = summary.releases.find((r) => r.releaseId === release.id);
+    expect(mine).toMatchObject({ status: 'clean', driftJudged: false, cases: 4 });
+    expect(mine?.note).toBe('drift not judged: 4 cases, fewer than the 20 the policy needs');
   });
 
   it('skips a release whose system has no regression dataset', async () => {

@@ -11,7 +11,7 @@ import {
 } from '../../../functions/domain/errors.js';
 import type { CaseResult, ReleaseCandidate } from '../../../functions/domain/types.js';
 import { createStore, type GovernanceStore } from '../../../functions/store/index.js';
-import { submitEvalResults } from '../../../functions/workflows/eval-steps.js';
+import { listCaseEvidence, submitEvalResults } from '../../../functions/workflows/eval-steps.js';
 import { cases, modelConfigInput, promptInput, systemInput } from '../../support/fixtures.js';
 import {
   activeCandidate,
@@ -858,7 +858,7 @@ describe('the store enforces the governance rules', () => {
       expect((await store.evalRuns.listCaseResults(run.id, {})).items).toEqual([]);
     });
 
-    it('lists the per-case results of a simulated run page by page, in case order', async () => {
+    it('lists the per-case evidence of a simulated run page by page, in case order', async () => {
       // Prepare
       const base = await governedSystem(store, { cases: 12 });
       const evaluated = await evaluatedCandidate(store, base);
@@ -866,10 +866,11 @@ describe('the store enforces the governance rules', () => {
       const pages: (CaseResult & { index: number })[][] = [];
       let cursor: string | null = null;
 
-      // Act
+      // Act: simulated runs keep their per-case evidence in the evidence store (this process's, in memory, here).
       do {
-        const page: Awaited<ReturnType<typeof store.evalRuns.listCaseResults>> = await store.evalRuns.listCaseResults(
-          runId,
+        const page: Awaited<ReturnType<typeof listCaseEvidence>> = await listCaseEvidence(
+          store,
+          { id: runId, executor: 'simulated' },
           { limit: 5, cursor },
         );
         pages.push(page.items);

@@ -23,6 +23,7 @@ import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from '
 import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOptions } from './gate-runner.js';
 import { createLocalServer, listen } from './http-adapter.js';
 import { dashboardHost } from './landing.js';
+import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
@@ -53,6 +54,8 @@ export interface LocalStackOptions {
   resumeGates?: boolean;
   /** The built dashboard served at `/` (default dashboard/dist); without it, a landing page says how to build it. */
   dashboardDir?: string;
+  /** Interval of the audit archive's digests (default 60 s, or AUDIT_DIGEST_INTERVAL_MS). */
+  auditDigestIntervalMs?: number;
 }
 
 export interface LocalStack {
@@ -67,6 +70,8 @@ export interface LocalStack {
   evidence: EvidenceStore;
   evidenceEndpoint: string;
   evidenceBucket: string;
+  /** The audit archive: stream pump, archiver, digests, in the S3 stand-in's audit bucket. */
+  auditArchive: LocalAuditArchive;
   /** Eval runs whose execution was started again at start. */
   resumedEvalRuns: string[];
   /** The release gates of approval rounds (statemachines/release-gate.asl.json in the local interpreter). */
@@ -127,6 +132,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   }
   const cleanup: (() => Promise<void>)[] = [];
   let s3: S3StandInHandle | undefined;
+  let auditArchive: LocalAuditArchive | undefined;
   try {
     // Evidence of eval runs (JSONL batch objects) goes to the S3 stand-in, under the data folder or a temporary one.
     const s3Dir = options.inMemory ? undefined : join(dataDir, 's3');
@@ -137,6 +143,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
     const store = createStore({ doc, tableName });
+    // The audit archive: DynamoDB Local's stream -> the archiver -> the stand-in's audit bucket; digests on a timer.
+    const audit = await startLocalAuditArchive({
+      dynamoEndpoint: endpoint,
+      tableName,
+      s3Endpoint: s3.endpoint,
+      createBucket: s3.bucket,
+      dataDir,
+      ...(options.auditDigestIntervalMs ? { digestIntervalMs: options.auditDigestIntervalMs } : {}),
+      log,
+    });
+    auditArchive = audit;
+    cleanup.push(() => audit.stop());
     const keys = await loadOrCreateDevKeys(devKeysDir(dataDir));
     configureCursorSecret(await loadOrCreateSecret(join(devKeysDir(dataDir), 'cursor-secret')));
     const verifyToken = createTokenVerifier({
@@ -159,6 +177,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       evalRunner,
       gateRunner,
       gateCallbacks: gateRunner.callbacks,
+      auditArchive: audit.statusReader,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     });
 
@@ -194,7 +213,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const stackFile = join(dataDir, STACK_FILE);
     await writeFile(
       stackFile,
-      `${JSON.stringify({ pid: process.pid, url: `http://127.0.0.1:${port}`, dynamoEndpoint: endpoint, tableName }, null, 2)}\n`,
+      `${JSON.stringify(
+        {
+          pid: process.pid,
+          url: `http://127.0.0.1:${port}`,
+          dynamoEndpoint: endpoint,
+          tableName,
+          audit: { endpoint: audit.endpoint, bucket: audit.bucket, publicKeyFile: audit.publicKeyFile },
+        },
+        null,
+        2,
+      )}\n`,
     );
     cleanup.push(() => rm(stackFile, { force: true }));
 
@@ -227,6 +256,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       evidence,
       evidenceEndpoint: s3.endpoint,
       evidenceBucket: LOCAL_EVIDENCE_BUCKET,
+      auditArchive: audit,
       resumedEvalRuns,
       gateRunner,
       resumedGates,
@@ -243,6 +273,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
   } catch (error) {
+    await auditArchive?.stop().catch(() => undefined);
     await s3?.stop().catch(() => undefined);
     await dynamo?.stop();
     throw error;

@@ -1,0 +1,35 @@
+// Shared by the audit scripts: where the archive and the table are (flags, or the running `npm start` stack's
+// stack.json), and an archive reader over a folder or a bucket.
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3Archive } from '../functions/audit/s3-archive.js';
+import { DirArchive } from '../functions/audit/verify/dir-archive.js';
+import { createS3Client } from './s3-standin.js';
+
+export interface RunningStack {
+  dynamoEndpoint?: string;
+  tableName?: string;
+  audit?: { endpoint: string; bucket: string; publicKeyFile: string };
+}
+
+/** The running local stack's endpoints (`<data dir>/stack.json`), or {} when none runs. */
+export async function runningStack(dataDir = process.env.DATA_DIR ?? '.data'): Promise<RunningStack> {
+  try {
+    return JSON.parse(await readFile(join(resolve(dataDir), 'stack.json'), 'utf8')) as RunningStack;
+  } catch {
+    return {};
+  }
+}
+
+/** An S3 archive: the local stand-in when an endpoint is given, AWS (default credentials) otherwise. */
+export function s3Archive(bucket: string, endpoint?: string): S3Archive {
+  const client = endpoint
+    ? createS3Client(endpoint)
+    : new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  return new S3Archive(client, bucket);
+}
+
+export function dirArchive(dir: string): DirArchive {
+  return new DirArchive(resolve(dir));
+}

@@ -1,0 +1,230 @@
+// The local stream pump: reads the real stream of DynamoDB Local (DescribeStream, GetShardIterator, GetRecords)
+// and invokes a stream handler with the event shape Lambda gives it, with Lambda's checkpointing semantics:
+// a batch's reported failures (ReportBatchItemFailures) make the pump resume at the lowest failed record; a thrown
+// error retries the whole batch; after `maxAttempts` the first record of the batch goes to a local dead-letter file
+// and the pump moves past it. Closed shards are read to their end before their children (shard rollover).
+import { appendFile } from 'node:fs/promises';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type _Record as StreamRecord,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+
+export interface StreamPumpOptions {
+  endpoint: string;
+  tableName: string;
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined | void>;
+  /** Records per invocation (Lambda's BatchSize). */
+  batchSize?: number;
+  pollMs?: number;
+  /** Invocations of one batch before its first record is sent to the dead-letter file. */
+  maxAttempts?: number;
+  /** Records that kept failing, one JSON per line; without it they are only logged. */
+  deadLetterFile?: string;
+  /** Only records whose NEW_IMAGE matches (Lambda's filter criteria, evaluated here). */
+  filter?: (record: DynamoDBRecord) => boolean;
+  log?: (line: string) => void;
+}
+
+export interface StreamPumpStats {
+  invocations: number;
+  records: number;
+  retries: number;
+  deadLettered: number;
+}
+
+export interface StreamPump {
+  stats: StreamPumpStats;
+  /** Resolves once every record committed before the call has been handled (or dead-lettered). */
+  drain(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface ShardState {
+  shardId: string;
+  parentId?: string;
+  iterator?: string;
+  /** Sequence number of the last record handled. */
+  checkpoint?: string;
+  done: boolean;
+  attempts: number;
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** A record of the Streams API in the shape Lambda delivers (epoch seconds, the stream ARN, the region). */
+function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  return {
+    eventID: record.eventID,
+    eventName: record.eventName as DynamoDBRecord['eventName'],
+    eventVersion: record.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: record.awsRegion ?? 'local',
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ...(record.dynamodb as DynamoDBRecord['dynamodb']),
+      ...(created ? { ApproximateCreationDateTime: Math.floor(new Date(created).getTime() / 1000) } : {}),
+    },
+  };
+}
+
+export async function startStreamPump(options: StreamPumpOptions): Promise<StreamPump> {
+  const log = options.log ?? (() => undefined);
+  const clientConfig = {
+    endpoint: options.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  };
+  const dynamo = new DynamoDBClient(clientConfig);
+  const streams = new DynamoDBStreamsClient(clientConfig);
+  const table = await dynamo.send(new DescribeTableCommand({ TableName: options.tableName }));
+  const streamArn = table.Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`table ${options.tableName} has no stream`);
+
+  const batchSize = options.batchSize ?? 100;
+  const pollMs = options.pollMs ?? 100;
+  const maxAttempts = options.maxAttempts ?? 10;
+  const shards = new Map<string, ShardState>();
+  const stats: StreamPumpStats = { invocations: 0, records: 0, retries: 0, deadLettered: 0 };
+  let stopped = false;
+  let idleRounds = 0;
+  let round = 0;
+
+  async function refreshShards(): Promise<void> {
+    let start: string | undefined;
+    do {
+      const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
+      for (const shard of out.StreamDescription?.Shards ?? []) {
+        if (!shard.ShardId || shards.has(shard.ShardId)) continue;
+        shards.set(shard.ShardId, {
+          shardId: shard.ShardId,
+          ...(shard.ParentShardId ? { parentId: shard.ParentShardId } : {}),
+          done: false,
+          attempts: 0,
+        });
+      }
+      start = out.StreamDescription?.LastEvaluatedShardId;
+    } while (start);
+  }
+
+  async function iteratorFor(shard: ShardState, at?: string): Promise<string | undefined> {
+    const out = await streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: streamArn,
+        ShardId: shard.shardId,
+        ...(at
+          ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', SequenceNumber: at }
+          : shard.checkpoint
+            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: shard.checkpoint }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return out.ShardIterator;
+  }
+
+  async function deadLetter(record: DynamoDBRecord, reason: string): Promise<void> {
+    stats.deadLettered++;
+    log(`stream pump: record ${record.dynamodb?.SequenceNumber} sent to the dead-letter file (${reason})`);
+    if (options.deadLetterFile)
+      await appendFile(options.deadLetterFile, `${JSON.stringify({ reason, record })}\n`, { mode: 0o600 });
+  }
+
+  /** Reads one batch of a shard and hands it to the handler; true when records were read. */
+  async function pumpShard(shard: ShardState): Promise<boolean> {
+    shard.iterator ??= await iteratorFor(shard);
+    if (!shard.iterator) {
+      shard.done = true;
+      return false;
+    }
+    const out = await streams.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }));
+    const raw = out.Records ?? [];
+    if (!out.NextShardIterator) shard.done = raw.length === 0;
+    if (raw.length === 0) {
+      shard.iterator = out.NextShardIterator;
+      return false;
+    }
+    const all = raw.map((r) => toLambdaRecord(r, streamArn as string));
+    const records = options.filter ? all.filter(options.filter) : all;
+    const lastSeq = all.at(-1)?.dynamodb?.SequenceNumber;
+    let failedAt: string | undefined;
+    if (records.length) {
+      stats.invocations++;
+      try {
+        const response = await options.handler({ Records: records });
+        const failed = (response?.batchItemFailures ?? [])
+          .map((f) => f.itemIdentifier)
+          .filter((id) => records.some((r) => r.dynamodb?.SequenceNumber === id));
+        // Lambda resumes at the lowest failed sequence number; the records before it count as handled.
+        failedAt = failed.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0))[0];
+      } catch (error) {
+        log(`stream pump: the handler failed: ${(error as Error).message}`);
+        failedAt = records[0]?.dynamodb?.SequenceNumber;
+      }
+    }
+    if (failedAt === undefined) {
+      stats.records += records.length;
+      shard.checkpoint = lastSeq;
+      shard.iterator = out.NextShardIterator;
+      shard.attempts = 0;
+      return true;
+    }
+    stats.records += records.filter((r) => BigInt(r.dynamodb?.SequenceNumber ?? 0) < BigInt(failedAt)).length;
+    shard.attempts++;
+    if (shard.attempts >= maxAttempts) {
+      const poison = records.find((r) => r.dynamodb?.SequenceNumber === failedAt) as DynamoDBRecord;
+      await deadLetter(poison, `failed ${shard.attempts} times`);
+      shard.checkpoint = failedAt;
+      shard.iterator = await iteratorFor(shard);
+      shard.attempts = 0;
+    } else {
+      stats.retries++;
+      shard.iterator = await iteratorFor(shard, failedAt);
+    }
+    return true;
+  }
+
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        if (round++ % 20 === 0) await refreshShards();
+        let busy = false;
+        for (const shard of shards.values()) {
+          if (shard.done) continue;
+          const parent = shard.parentId ? shards.get(shard.parentId) : undefined;
+          if (parent && !parent.done) continue;
+          if (await pumpShard(shard)) busy = true;
+        }
+        idleRounds = busy ? 0 : idleRounds + 1;
+        if (!busy) await sleep(pollMs);
+      } catch (error) {
+        if (stopped) break;
+        log(`stream pump: ${(error as Error).message}`);
+        await sleep(pollMs * 5);
+      }
+    }
+  })();
+
+  return {
+    stats,
+    async drain(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const seen = round;
+      // Two idle rounds after the call: every shard was read to its current end.
+      while (!(round > seen + 2 && idleRounds >= 2)) {
+        if (Date.now() > deadline) throw new Error('stream pump: drain timed out');
+        await sleep(pollMs / 2);
+      }
+    },
+    async stop() {
+      stopped = true;
+      await loop;
+      streams.destroy();
+      dynamo.destroy();
+    },
+  };
+}

@@ -58,7 +58,17 @@ try {
   log('');
   log('Local differences from AWS: DynamoDB Local listens on all interfaces (only loopback traffic is sent to it);');
   log(
-    'eval runs execute statemachines/eval-run.asl.json with a local interpreter; no S3 audit archive yet. Ctrl-C stops everything.',
+    'eval runs execute statemachines/eval-run.asl.json with a local interpreter. Ctrl-C stops everything.',
+  );
+  const audit = stack.auditArchive;
+  log(
+    `Audit archive: bucket ${audit.bucket} in the S3 stand-in at ${audit.endpoint}, fed by the stream pump from DynamoDB Local's stream; signed digests every ${Math.round(Number(process.env.AUDIT_DIGEST_INTERVAL_MS ?? 60_000) / 1000)} s; public key ${audit.publicKeyFile}.`,
+  );
+  log(
+    `  Verify: npm run audit:verify -- --bucket ${audit.bucket} --endpoint ${audit.endpoint} --public-key ${audit.publicKeyFile}`,
+  );
+  log(
+    '  Object Lock (COMPLIANCE retention), the deny-delete bucket policy and versioning are enforced only in AWS: the stand-in only refuses overwrites (412).',
   );
 
   const shutdown = async (signal: string) => {

@@ -30,6 +30,7 @@ export function createGovernanceApp(props: AppProps = {}, env: Record<string, st
     env: stackEnv,
     config,
     table: stateful.table,
+    auditSigningKey: stateful.auditDigestKey,
     userPool: stateful.identity.userPool,
     userPoolDomain: stateful.identity.domain,
     description: 'Governance control plane: functions, HTTP API, dashboard hosting, alarms',

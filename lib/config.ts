@@ -66,6 +66,10 @@ export interface StageConfig {
   evalAllowedHosts: string[];
   /** EventBridge Scheduler expression of the monitoring (drift) runs over every active release. */
   monitoringSchedule: string;
+  /** EventBridge Scheduler expression of the audit digest interval (a digest is written even when nothing arrived). */
+  auditDigestSchedule: string;
+  /** EventBridge Scheduler expression of the audit reconciler's passes. */
+  auditReconcileSchedule: string;
   /** How long a release gate waits for reviewers' decisions before the approval request expires, in days. */
   approvalTimeoutDays: number;
 }
@@ -85,6 +89,8 @@ const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName'
     logLevel: 'DEBUG',
     evalAllowedHosts: [],
     monitoringSchedule: 'rate(1 day)',
+    auditDigestSchedule: 'rate(15 minutes)',
+    auditReconcileSchedule: 'rate(1 day)',
     approvalTimeoutDays: 7,
   },
   prod: {
@@ -100,6 +106,8 @@ const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName'
     logLevel: 'INFO',
     evalAllowedHosts: [],
     monitoringSchedule: 'cron(0 5 * * ? *)',
+    auditDigestSchedule: 'rate(15 minutes)',
+    auditReconcileSchedule: 'rate(6 hours)',
     approvalTimeoutDays: 7,
   },
 };
@@ -189,8 +197,10 @@ function validate(config: StageConfig): void {
       problems.push(`evalAllowedHosts entry ${JSON.stringify(host)} must be a host name, optionally with :port`);
     }
   }
-  if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(config.monitoringSchedule)) {
-    problems.push('monitoringSchedule must be an EventBridge Scheduler rate(...) or cron(...) expression');
+  for (const key of ['monitoringSchedule', 'auditDigestSchedule', 'auditReconcileSchedule'] as const) {
+    if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(config[key])) {
+      problems.push(`${key} must be an EventBridge Scheduler rate(...) or cron(...) expression`);
+    }
   }
   if (
     !Number.isInteger(config.approvalTimeoutDays) ||
@@ -212,4 +222,9 @@ function validate(config: StageConfig): void {
  */
 export function evidenceBucketName(config: Pick<StageConfig, 'prefix' | 'region'>, accountId: string): string {
   return `${config.prefix}-evidence-${accountId}-${config.region}`;
+}
+
+/** The audit archive bucket's physical name, derived for the same reason as the evidence bucket's. */
+export function auditBucketName(config: Pick<StageConfig, 'prefix' | 'region'>, accountId: string): string {
+  return `${config.prefix}-audit-${accountId}-${config.region}`;
 }

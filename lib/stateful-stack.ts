@@ -5,7 +5,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { evidenceBucketName, type StageConfig } from './config.js';
+import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
 import { AuditArchive } from './constructs/audit-archive.js';
 import { GovernanceTable } from './constructs/governance-table.js';
 import { Identity } from './constructs/identity.js';
@@ -52,6 +52,7 @@ export class StatefulStack extends Stack {
     ]);
 
     const archive = new AuditArchive(this, 'AuditArchive', {
+      bucketName: auditBucketName(config, Aws.ACCOUNT_ID),
       retentionDays: config.auditRetentionDays,
       accessLogsBucket: accessLogs,
     });

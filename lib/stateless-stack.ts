@@ -3,11 +3,13 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { UserPool, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { evidenceBucketName, type StageConfig } from './config.js';
+import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
+import { AuditArchiver } from './constructs/audit-archiver.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceApi } from './constructs/governance-api.js';
@@ -22,6 +24,7 @@ import { readRouteManifest, routesByModule, tableAccessOf } from './route-manife
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
   table: ITable;
+  auditSigningKey: IKey;
   userPool: UserPool;
   userPoolDomain: UserPoolDomain;
 }
@@ -35,6 +38,7 @@ export class StatelessStack extends Stack {
   readonly evalRun: EvalStateMachine;
   readonly releaseGate: ReleaseGateStateMachine;
   readonly monitoring: ScheduledFunction;
+  readonly auditArchiver: AuditArchiver;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -183,6 +187,19 @@ export class StatelessStack extends Stack {
         'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
     });
     this.monitoring.fn.bindTable(props.table, 'readwrite');
+
+    // The audit archive's writers: the stream archiver, the signed digests and the reconciler (issue 5).
+    this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
+      prefix: config.prefix,
+      table: props.table,
+      bucket: Bucket.fromBucketName(this, 'AuditBucket', auditBucketName(config, Aws.ACCOUNT_ID)),
+      signingKey: props.auditSigningKey,
+      logRetention,
+      logLevel: config.logLevel,
+      digestSchedule: config.auditDigestSchedule,
+      reconcileSchedule: config.auditReconcileSchedule,
+      alarmTopic: this.operations.topic,
+    });
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });

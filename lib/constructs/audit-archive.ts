@@ -1,6 +1,7 @@
 // Where the audit trail becomes immutable: a versioned bucket under Object Lock COMPLIANCE (nobody, root included,
 // can delete or shorten the retention of a locked object version), and the asymmetric key that signs its digests.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
@@ -13,6 +14,8 @@ import {
 import { Construct } from 'constructs';
 
 export interface AuditArchiveProps {
+  /** The bucket's physical name (lib/config.ts auditBucketName), so the stateless stack can grant on it by name. */
+  bucketName?: string;
   /** Default Object Lock retention of every object version, in days. */
   retentionDays: number;
   /** Receives the archive bucket's S3 server access logs. */
@@ -27,6 +30,7 @@ export class AuditArchive extends Construct {
     super(scope, id);
 
     this.bucket = new Bucket(this, 'Bucket', {
+      ...(props.bucketName ? { bucketName: props.bucketName } : {}),
       versioned: true,
       objectLockEnabled: true,
       objectLockDefaultRetention: ObjectLockRetention.compliance(Duration.days(props.retentionDays)),
@@ -41,6 +45,20 @@ export class AuditArchive extends Construct {
       serverAccessLogsPrefix: 'audit-archive/',
       removalPolicy: RemovalPolicy.RETAIN,
     });
+
+    // Nobody deletes archive objects or versions, not even an administrator: Object Lock already refuses it in
+    // COMPLIANCE mode; the policy says so explicitly, for every principal. The bucket's default retention stays
+    // changeable through the stack (a stage's auditRetentionDays), which never shortens a locked object's retention.
+    // (enforceSSL above denies every request over plain HTTP.)
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyDeletingAuditEvidence',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:BypassGovernanceRetention', 's3:PutObjectRetention'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
 
     this.digestSigningKey = new Key(this, 'DigestSigningKey', {
       description: 'Signs audit archive digests (ECDSA P-256); auditors verify with its public key',

@@ -314,16 +314,17 @@ describe('the stateless stack: functions', () => {
         const literal = resources.map((resource) =>
           typeof resource === 'string' ? resource : JSON.stringify(resource),
         );
+        // '*' only for what has no resource-level permission: X-Ray, and dynamodb:ListStreams of a stream source.
         if (literal.includes('*'))
           expect(
-            actions.every((action) => xrayOnly.has(action)),
+            actions.every((action) => xrayOnly.has(action) || action === 'dynamodb:ListStreams'),
             id,
           ).toBe(true);
-        // The one prefix wildcard: eval evidence objects, keyed per run under runs/, read and written, never deleted.
+        // Object wildcards: eval evidence under runs/ and audit archive objects, put and get only, never deleted.
         const prefixed = literal.filter((resource) => resource !== '*' && resource.includes('*'));
         if (prefixed.length > 0) {
           expect(
-            prefixed.every((resource) => resource.endsWith('/runs/*"]]}')),
+            prefixed.every((resource) => resource.endsWith('/runs/*"]]}') || /-audit-.*\/\*"\]\]\}$/.test(resource)),
             id,
           ).toBe(true);
           expect(
@@ -336,8 +337,8 @@ describe('the stateless stack: functions', () => {
     expect(evalTaskRoles).toHaveLength(4);
     expect(stateMachineRoles).toHaveLength(2);
     // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions, the
-    // five release-gate tasks and the monitoring function.
-    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1);
+    // five release-gate tasks, the monitoring function and the audit archiver, digest writer and reconciler.
+    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1 + 3);
     expect(
       others.every(
         (role) =>
@@ -536,8 +537,9 @@ describe('operations', () => {
 
     expect(topics).toHaveLength(1);
     expect(metrics).toContain('AWS/ApiGateway/5xx');
-    // Every API function and the authoriser, plus each scheduled function (the monitoring pass).
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 1);
+    // Every API function and the authoriser, each scheduled function (monitoring, audit digest, audit reconciler)
+    // and the audit archiver.
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 3 + 1);
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 1);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });

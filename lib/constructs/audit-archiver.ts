@@ -1,0 +1,195 @@
+// The audit archive's writers (issue 5): the archiver on the table's stream, filtered to audit items, writing each
+// event's canonical bytes to the Object Lock bucket with If-None-Match puts (functions/audit/archiver-handler.ts);
+// the digest writer on a schedule, signing with the KMS key (digest-handler.ts); and the reconciler on a schedule,
+// back-filling what the stream missed (reconciler-handler.ts). No role here may delete, bypass governance
+// retention or change retention: they put objects, read them back, list them and sign, nothing more.
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge, acknowledgeMatching } from '../nag.js';
+import { GovernedFunction } from './governed-function.js';
+import { ScheduledFunction } from './scheduled-function.js';
+
+export interface AuditArchiverProps {
+  prefix: string;
+  table: ITable;
+  bucket: IBucket;
+  signingKey: IKey;
+  logRetention: RetentionDays;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** EventBridge Scheduler expression of the digest interval (a digest is written even when nothing arrived). */
+  digestSchedule: string;
+  reconcileSchedule: string;
+  alarmTopic?: ITopic;
+}
+
+/** What the archive's writers may do to objects: put (If-None-Match) and read back. Never delete or retain. */
+const OBJECT_ACTIONS = ['s3:PutObject', 's3:GetObject'];
+
+export class AuditArchiver extends Construct {
+  readonly archiver: GovernedFunction;
+  readonly deadLetters: Queue;
+  readonly digest: ScheduledFunction;
+  readonly reconciler: ScheduledFunction;
+  private readonly bucket: IBucket;
+
+  constructor(scope: Construct, id: string, props: AuditArchiverProps) {
+    super(scope, id);
+    this.bucket = props.bucket;
+    const env = { AUDIT_BUCKET: props.bucket.bucketName };
+
+    this.deadLetters = new Queue(this, 'PoisonRecords', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(this.deadLetters, [
+      { id: 'AwsSolutions-SQS3', reason: "This queue is itself the archiver's dead-letter queue (poison records)." },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: 'This queue is itself a dead-letter queue; the reconciler back-fills what lands here.',
+      },
+    ]);
+
+    this.archiver = new GovernedFunction(this, 'Archiver', {
+      entry: 'functions/audit/archiver-handler.ts',
+      description: 'Archives audit events from the table stream to the Object Lock bucket (If-None-Match puts)',
+      serviceName: 'audit-archiver',
+      functionName: `${props.prefix}-audit-archiver`,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: Duration.seconds(60),
+      environment: env,
+    });
+    this.grantObjects(this.archiver, false);
+    this.archiver.lambda.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.deadLetters),
+        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual('audit') } } } })],
+      }),
+    );
+    acknowledge(this.archiver.role, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'dynamodb:ListStreams (granted by the stream event source) and X-Ray support no resource-level ' +
+          'permissions; the stream read actions name the table stream.',
+      },
+    ]);
+
+    this.digest = new ScheduledFunction(this, 'Digest', {
+      prefix: props.prefix,
+      name: 'audit-digest',
+      entry: 'functions/audit/digest-handler.ts',
+      description: 'Writes the signed audit digest of each interval (also when no events arrived)',
+      expression: props.digestSchedule,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: Duration.minutes(5),
+      environment: { ...env, AUDIT_SIGNING_KEY_ID: props.signingKey.keyArn },
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      errorMeaning: 'An audit digest could not be written: the next digest must cover the gap; read the logs.',
+    });
+    this.grantObjects(this.digest.fn, true);
+    this.digest.fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SignDigests',
+        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        resources: [props.signingKey.keyArn],
+      }),
+    );
+
+    this.reconciler = new ScheduledFunction(this, 'Reconciler', {
+      prefix: props.prefix,
+      name: 'audit-reconcile',
+      entry: 'functions/audit/reconciler-handler.ts',
+      description: "Compares the table's audit chains with the archive and back-fills missing events",
+      expression: props.reconcileSchedule,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: env,
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      errorMeaning: 'The audit reconciler failed: archive gaps may stay unfilled until the next pass; read the logs.',
+    });
+    this.reconciler.fn.bindTable(props.table, 'read');
+    this.grantObjects(this.reconciler.fn, true);
+
+    const alarms = [
+      new Alarm(this, 'PoisonRecordsVisible', {
+        alarmName: `${props.prefix}-audit-archiver-dead-letters`,
+        alarmDescription:
+          'Audit stream records failed every retry: the reconciler back-fills them; investigate the queue.',
+        metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'ArchiverErrors', {
+        alarmName: `${props.prefix}-audit-archiver-errors`,
+        alarmDescription: 'The audit archiver fails: events are retried, then dead-lettered; read the logs.',
+        metric: this.archiver.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'ArchiverIteratorAge', {
+        alarmName: `${props.prefix}-audit-archiver-iterator-age`,
+        alarmDescription: 'The archive lags the table by more than 5 minutes: records age toward the 1-day limit.',
+        metric: this.archiver.lambda.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+        threshold: 5 * 60 * 1000,
+        evaluationPeriods: 3,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+
+  /** Object put and get on the archive (and listing when `list`), nothing that deletes or changes retention. */
+  private grantObjects(fn: GovernedFunction, list: boolean): void {
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'WriteAuditArchive',
+        actions: OBJECT_ACTIONS,
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    if (list) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'ListAuditArchive',
+          actions: ['s3:ListBucket'],
+          resources: [this.bucket.bucketArn],
+        }),
+      );
+    }
+    acknowledgeMatching(
+      fn.role,
+      /^AwsSolutions-IAM5\[Resource::.+-audit-.+\/\*\]$/,
+      'Archive objects are keyed per system, event and digest as they arrive, so the grant names the archive ' +
+        "bucket's objects; put (If-None-Match) and get only: no delete, no retention change, no bypass.",
+    );
+  }
+}

@@ -1,0 +1,125 @@
+// The audit archive in the stacks (issue 5): a bucket policy that denies deleting evidence to everyone, the
+// archiver on the table stream (audit items only, bounded retries, bisect, a dead-letter queue, per-record
+// failures), digests signed with the KMS key, a reconciler, and roles that cannot delete, bypass or change retention.
+import { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { createGovernanceApp } from '../../lib/app.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let stateful: Template;
+let stateless: Template;
+
+beforeAll(() => {
+  const built = createGovernanceApp({
+    context: { ...cdkJson.context, stage: 'dev', 'aws:cdk:bundling-stacks': [] },
+    builtinCloudFormationValidation: false,
+  });
+  stateful = Template.fromStack(built.stateful);
+  stateless = Template.fromStack(built.stateless);
+});
+
+const functionNamed = (name: string) =>
+  Object.entries(stateless.findResources('AWS::Lambda::Function') as Resources).find(
+    ([, fn]) => fn.Properties.FunctionName === `governance-dev-${name}`,
+  ) as [string, Resources[string]];
+
+function statementsOf(fn: Resources[string]): Record<string, unknown>[] {
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  return Object.values(stateless.findResources('AWS::IAM::Policy') as Resources)
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+}
+
+const actionsOf = (fn: Resources[string]) => statementsOf(fn).flatMap((s) => [s.Action].flat() as string[]);
+
+describe('the audit archive bucket', () => {
+  it('denies deleting objects or versions, bypassing governance retention and changing retention, to everyone', () => {
+    const policies = Object.values(stateful.findResources('AWS::S3::BucketPolicy') as Resources);
+    const deny = policies
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+      .find((s) => s.Sid === 'DenyDeletingAuditEvidence');
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' } });
+    expect([deny?.Action].flat().sort()).toEqual([
+      's3:BypassGovernanceRetention',
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+      's3:PutObjectRetention',
+    ]);
+  });
+
+  it('refuses plain HTTP', () => {
+    const statements = Object.values(stateful.findResources('AWS::S3::BucketPolicy') as Resources).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    expect(statements.some((s) => JSON.stringify(s.Condition ?? {}).includes('"aws:SecureTransport":"false"'))).toBe(
+      true,
+    );
+  });
+});
+
+describe('the archiver on the table stream', () => {
+  it('reads audit items only, in bounded retries with bisect, reporting failures per record, dead-lettering poison', () => {
+    const [archiverId] = functionNamed('audit-archiver');
+    const mappings = Object.values(stateless.findResources('AWS::Lambda::EventSourceMapping') as Resources);
+    expect(mappings).toHaveLength(1);
+    const mapping = mappings[0]?.Properties as Record<string, unknown>;
+    expect(mapping.FunctionName).toEqual({ Ref: archiverId });
+    expect(mapping).toMatchObject({
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 100,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      MaximumRecordAgeInSeconds: 86400,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(mapping.DestinationConfig).toMatchObject({ OnFailure: { Destination: {} } });
+    const filters = (mapping.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+    expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([
+      { dynamodb: { NewImage: { itemType: { S: ['audit'] } } } },
+    ]);
+  });
+
+  it('gives no archive writer a delete, a retention change, a legal hold or a governance bypass', () => {
+    for (const name of ['audit-archiver', 'audit-digest', 'audit-reconcile']) {
+      const [, fn] = functionNamed(name);
+      const actions = actionsOf(fn);
+      expect(actions, name).toContain('s3:PutObject');
+      for (const action of actions) {
+        expect(action, name).not.toMatch(/^s3:(Delete|PutObjectRetention|PutObjectLegalHold|Bypass|PutBucket|\*)/);
+      }
+    }
+  });
+
+  it('lets only the digest writer sign, with the digest key', () => {
+    for (const name of ['audit-archiver', 'audit-reconcile']) {
+      expect(actionsOf(functionNamed(name)[1]).filter((a) => a.startsWith('kms:Sign'))).toEqual([]);
+    }
+    const digest = functionNamed('audit-digest')[1];
+    const signing = statementsOf(digest).find((s) => s.Sid === 'SignDigests');
+    expect([signing?.Action].flat().sort()).toEqual(['kms:GetPublicKey', 'kms:Sign']);
+    expect(JSON.stringify(signing?.Resource)).toContain('DigestSigningKey');
+    const env = (digest.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(JSON.stringify(env.AUDIT_SIGNING_KEY_ID)).toContain('DigestSigningKey');
+  });
+
+  it('schedules digests and reconciliation, and alarms on dead letters, archiver errors and iterator age', () => {
+    const schedules = Object.values(stateless.findResources('AWS::Scheduler::Schedule') as Resources).map(
+      (s) => s.Properties.Name,
+    );
+    expect(schedules).toEqual(
+      expect.arrayContaining(['governance-dev-audit-digest', 'governance-dev-audit-reconcile']),
+    );
+    const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm') as Resources).map(
+      (a) => a.Properties.AlarmName,
+    );
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        'governance-dev-audit-archiver-dead-letters',
+        'governance-dev-audit-archiver-errors',
+        'governance-dev-audit-archiver-iterator-age',
+      ]),
+    );
+  });
+});

@@ -11,6 +11,7 @@ import {
 import type { GovernanceStore, Page } from '../../functions/store/index.js';
 import { allPages } from '../../functions/store/pagination.js';
 import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
+import { rollbackWithValidation } from '../../functions/workflows/rollback-validation.js';
 import { SYSTEM_KEYS } from '../../seed/catalog.js';
 import { SeedClock } from '../../seed/clock.js';
 import type { DemoSummary } from '../../seed/demo.js';
@@ -86,15 +87,15 @@ describe('the demo seed', () => {
     }
   });
 
-  it('loads thirteen datasets with 64 cases of all five kinds from the JSONL files under evals/', async () => {
+  it('loads thirteen datasets with 80 cases of all five kinds from the JSONL files under evals/', async () => {
     const datasets = (
       await Promise.all(systemIds.map((systemId) => allPages((p) => store.datasets.listDatasets({ systemId }, p))))
     ).flat();
     expect(datasets).toHaveLength(13);
-    expect(datasets.reduce((n, d) => n + d.caseCount, 0)).toBe(64);
+    expect(datasets.reduce((n, d) => n + d.caseCount, 0)).toBe(80);
     expect(new Set(datasets.map((d) => d.kind))).toEqual(new Set(DATASET_KINDS));
     const cases = (await Promise.all(datasets.map((d) => store.datasets.allDatasetCases(d.id)))).flat();
-    expect(cases).toHaveLength(64);
+    expect(cases).toHaveLength(80);
     expect(cases.some((c) => c.tags.includes('lang:en') && c.tags.includes('segment:enterprise'))).toBe(true);
   });
 
@@ -227,13 +228,20 @@ describe('the demo seed', () => {
     expect((await store.candidates.getCandidate(summary.triage.activeReleaseId)).status).toBe('superseded');
   });
 
+  it('validates release 1 on the rollback-smoke set when the walkthrough rolls release 4 back, and lets it proceed', async () => {
+    const id = summary.triage.awaitingApprovalCandidateId;
+    const out = await rollbackWithValidation(store, demoActor('omar.owner'), id, { reason: 'walkthrough step 5' });
+    expect(out.target.id).toBe(summary.triage.activeReleaseId);
+    expect(out.validation).toMatchObject({ status: 'passed', decision: 'proceed', mode: 'block' });
+  });
+
   it('reports the counts it measured in its summary', () => {
     expect(summary.counts).toMatchObject({
       systems: 4,
       promptVersions: 8,
       modelConfigs: 8,
       datasets: 13,
-      evalCases: 64,
+      evalCases: 80,
       datasetKinds: [...DATASET_KINDS].sort(),
       candidates: 9,
       evalRuns: 21,

@@ -6,6 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
@@ -100,6 +101,18 @@ export class StatelessStack extends Stack {
       prefix: config.prefix,
       callbackUrls: [`${this.hosting.url}/`, ...config.extraCallbackUrls],
     });
+    // The dashboard's sign-in settings (dashboard/src/pkce.ts reads /config.json): Cognito hosted sign-in with PKCE.
+    this.hosting.deployment.addSource(
+      Source.jsonData('config.json', {
+        auth: {
+          kind: 'cognito',
+          domain: hostedSignIn,
+          clientId: client.userPoolClientId,
+          redirectUri: `${this.hosting.url}/`,
+          scopes: ['openid', 'email', 'profile'],
+        },
+      }),
+    );
 
     const auth: Record<string, string> = {
       AUTH_ISSUER: issuer,

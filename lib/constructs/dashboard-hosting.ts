@@ -1,6 +1,8 @@
 // One CloudFront distribution on one domain: the dashboard from a private bucket (origin access control), and
 // /api/* and /health/* passed to the HTTP API uncached with every viewer header but Host (so Authorization
-// reaches the API). Security headers on every response. Until the dashboard exists a placeholder page is deployed.
+// reaches the API). Security headers on every response. The site is the dashboard build (`npm run synth` builds it
+// first); a checkout that has not built it deploys a placeholder page instead.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -47,8 +49,14 @@ export interface DashboardHostingProps {
   logRetention: RetentionDays;
   domain?: CustomDomain;
   webAclArn?: string;
-  /** The folder deployed to the bucket. */
+  /** The folder deployed to the bucket (default: the dashboard build, dashboard/dist, when it has been built). */
   siteSource?: string;
+}
+
+/** The dashboard build if `npm run build:dashboard` has produced one, else the placeholder page. */
+export function defaultSiteSource(): string {
+  const built = join(PROJECT_ROOT, 'dashboard', 'dist');
+  return existsSync(join(built, 'index.html')) ? built : join(PROJECT_ROOT, 'lib', 'placeholder');
 }
 
 // Rewrites a client-side route (no file extension) to the single page, for the default (bucket) behaviour only:
@@ -65,6 +73,8 @@ export class DashboardHosting extends Construct {
   readonly distribution: Distribution;
   readonly logs: Bucket;
   readonly url: string;
+  /** Deploys the site; the stack adds config.json (the sign-in settings) to it once the app client exists. */
+  readonly deployment: BucketDeployment;
 
   constructor(scope: Construct, id: string, props: DashboardHostingProps) {
     super(scope, id);
@@ -214,7 +224,7 @@ export class DashboardHosting extends Construct {
     });
     deploymentLogs.grantWrite(deploymentRole);
     const deployment = new BucketDeployment(this, 'SiteDeployment', {
-      sources: [Source.asset(props.siteSource ?? join(PROJECT_ROOT, 'lib', 'placeholder'))],
+      sources: [Source.asset(props.siteSource ?? defaultSiteSource())],
       destinationBucket: this.bucket,
       distribution: this.distribution,
       distributionPaths: ['/*'],
@@ -222,6 +232,7 @@ export class DashboardHosting extends Construct {
       logGroup: deploymentLogs,
       role: deploymentRole,
     });
+    this.deployment = deployment;
     acknowledgeMatching(
       deploymentRole,
       /^AwsSolutions-IAM5\[(Action::s3:(GetBucket|GetObject|List|Abort|DeleteObject)\*|Resource::\*|Resource::.+\/\*)\]$/,

@@ -503,11 +503,17 @@ describe('the stateless stack: CloudFront', () => {
     }
   });
 
-  it('deploys the placeholder page into the site bucket and invalidates the distribution', () => {
+  it('deploys the site and its config.json (Cognito sign-in settings) into the site bucket and invalidates', () => {
     stateless.hasResourceProperties('Custom::CDKBucketDeployment', {
       DestinationBucketName: { Ref: Match.stringLikeRegexp('^DashboardSite') },
       DistributionPaths: ['/*'],
     });
+    const deployment = Object.values(stateless.findResources('Custom::CDKBucketDeployment') as Resources)[0];
+    // Two sources: the site (the dashboard build, or the placeholder before a build) and config.json, whose
+    // client id and URLs are resolved at deploy time through markers.
+    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
+    const markers = JSON.stringify(deployment?.Properties.SourceMarkers);
+    expect(markers).toContain('DashboardClient');
   });
 
   it('lists the dashboard URL as the app client callback, with the authorization code flow and no secret', () => {

@@ -23,7 +23,10 @@ export const LOCAL_GATE_ARNS = {
 
 export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
-/** What `$$.Task.Token` resolves to locally; the wait handler replaces it with a token of its own per attempt. */
+/**
+ * What `$$.Task.Token` resolves to locally: this marker and the execution's key. The wait handler replaces it with a
+ * token of its own per attempt, grouped by the execution so that the waits of a finished execution end with it.
+ */
 export const LOCAL_TOKEN_MARKER = 'local-task-token-issued-by-the-wait-handler';
 
 export interface GateReport {
@@ -93,7 +96,9 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
     const params = input as { FunctionName?: string; Payload?: Record<string, Json> };
     const fn = params.FunctionName ? functions[params.FunctionName] : undefined;
     if (!fn || !params.Payload) throw new ValidationError(`no local function for ${params.FunctionName}`);
-    const group = `${params.Payload.candidateId}/${params.Payload.roundId}`;
+    const marker = String(params.Payload.taskToken ?? '');
+    if (!marker.startsWith(`${LOCAL_TOKEN_MARKER}:`)) throw new ValidationError('no local task token marker');
+    const group = marker.slice(LOCAL_TOKEN_MARKER.length + 1);
     // An execution that ended (a Map aborted after a rejection, a stopped gate) may still retry a wait it lost:
     // it gets no token, as Step Functions issues none to a finished execution.
     if (!live.has(group)) throw new TaskDoesNotExistError(`the gate ${group} is not running`);
@@ -151,7 +156,7 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
       const built = await build();
       const execution = built.machine.run({ candidateId, roundId } as Json, {
         overrides: { taskResourceLocalHandlers: built.handlers, retryIntervalOverrides: built.retry },
-        context: { Task: { Token: LOCAL_TOKEN_MARKER } },
+        context: { Task: { Token: `${LOCAL_TOKEN_MARKER}:${key}` } },
       });
       started(execution.abort);
       void (async () => {

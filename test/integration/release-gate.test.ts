@@ -253,6 +253,24 @@ describe('the release gate, run locally', () => {
     );
   });
 
+  it('opens the round itself when started without one, creating the records the tier requires once', async () => {
+    const { evaluatedCandidate } = await import('../support/lifecycle.js');
+    const evaluated = await evaluatedCandidate(store, base, { evaluation: 'recorded' });
+    const { runner, reports } = gateRunner();
+    runner.start(evaluated.id, '');
+    await until(async () => (await store.candidates.getCandidate(evaluated.id)).status === 'awaiting_approval');
+    const candidate = await store.candidates.getCandidate(evaluated.id);
+    const approvals = await Promise.all(candidate.approvalIds.map((id) => store.approvals.getApproval(id)));
+    expect(approvals.map((a) => a.role)).toEqual(candidate.requiredRoles);
+    await waitingOnAll(runner, approvals);
+
+    for (const a of approvals) await decide(a, 'approved', runner.callbacks);
+    await runner.idle();
+
+    expect(reports[0]).toMatchObject({ ok: true, candidateStatus: 'approved', roundId: '' });
+    expect((await store.candidates.getCandidate(evaluated.id)).approvalIds).toEqual(candidate.approvalIds);
+  });
+
   it('settles once with a round that is no longer open (a retried start of an old round)', async () => {
     const { candidate, approvals } = await candidateAwaitingApproval(store, base, { evaluation: 'recorded' });
     await store.approvals.decideApproval(

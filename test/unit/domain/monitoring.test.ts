@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { compareDrift, judgeMonitoringRun, monitoringSeverity } from '../../../functions/domain/monitoring.js';
+import {
+  compareDrift,
+  judgeMonitoringRun,
+  monitoringIncidentTitle,
+  monitoringSeverity,
+} from '../../../functions/domain/monitoring.js';
 import { DEFAULT_POLICY, type DriftThreshold, type MonitoringPolicy } from '../../../functions/domain/policy.js';
 import { METRIC_NAMES, type Metrics, type ThresholdVerdict } from '../../../functions/domain/types.js';
 
@@ -148,5 +153,33 @@ describe('the severity of a monitoring incident', () => {
 
     // Assess
     expect(severity).toBe('critical');
+  });
+});
+
+describe('the reasons and titles of a monitoring failure', () => {
+  it('says how far a relative metric moved and what share of its approval-time value was allowed', () => {
+    // Act
+    const verdict = judgeMonitoringRun({
+      metrics: metrics({ latencyP95Ms: 1600 }),
+      cases: 20,
+      thresholdVerdicts: [{ metric: 'timeoutRate', direction: 'max', threshold: 0.05, actual: null, passed: false }],
+      baselineMetrics: metrics({ latencyP95Ms: 1000, accuracy: 0.9 }),
+      policy: policy(),
+    });
+
+    // Assess
+    expect(verdict.reasons.drift).toEqual([
+      'accuracy has no data to compare with the approval-time run (0.9)',
+      'latencyP95Ms rose by 600 against the approval-time run (1000 → 1600; allowed 500, 50 % of the approval-time value)',
+    ]);
+    expect(verdict.reasons.threshold).toEqual(['timeoutRate has no data (maximum 0.05)']);
+  });
+
+  it('titles the incident by cause and release', () => {
+    // Assess
+    expect(monitoringIncidentTitle('drift', 'Release 1')).toBe(
+      'Monitoring: drift against the approval-time run on Release 1',
+    );
+    expect(monitoringIncidentTitle('threshold', 'Release 1')).toBe('Monitoring: thresholds failed on Release 1');
   });
 });

@@ -114,4 +114,30 @@ describe('the monitoring, review and rollback-validation fields of the policy', 
     // Assess
     expect(problems).toEqual(['monitoring.driftThresholds names a metric twice']);
   });
+
+  it('names fields of the wrong shape', () => {
+    // Prepare
+    const notObject = { ...validDoc(), monitoring: [] };
+    const notList = {
+      ...validDoc(),
+      monitoring: { ...DEFAULT_POLICY.monitoring, driftThresholds: 'accuracy' },
+      reviewIntervalDays: [30],
+      rollbackValidation: { ...DEFAULT_POLICY.rollbackValidation, extreme: 'block' },
+    };
+    const notRecord = { ...validDoc(), monitoring: { ...DEFAULT_POLICY.monitoring, driftThresholds: [42] } };
+
+    // Act
+    const problems = [problemsOf(notObject), problemsOf(notList), problemsOf(notRecord)];
+
+    // Assess
+    expect(problems).toEqual([
+      ['monitoring must be an object'],
+      [
+        'monitoring.driftThresholds must be a list',
+        'reviewIntervalDays must be an object with one value per risk tier',
+        'rollbackValidation has unknown risk tiers: extreme',
+      ],
+      ['monitoring.driftThresholds[0] must be an object'],
+    ]);
+  });
 });

@@ -50,6 +50,9 @@ try {
   log(
     `DynamoDB Local at ${stack.dynamoEndpoint}, table ${stack.tableName}; ${summary.items.length} systems${stack.seeded ? ' (demo just seeded)' : ''}`,
   );
+  log(
+    `Eval evidence (JSONL per batch) in the S3 stand-in at ${stack.evidenceEndpoint}, ${stack.evidence.describe()} (${values['in-memory'] ? 'temporary folder' : `files under ${values['data-dir']}/s3`})`,
+  );
   log('');
   log('Development tokens (valid 12 h; `npm run token -- --role ROLE` mints more):');
   for (const { principal, token } of Object.values(stack.tokens)) {
@@ -57,9 +60,7 @@ try {
   }
   log('');
   log('Local differences from AWS: DynamoDB Local listens on all interfaces (only loopback traffic is sent to it);');
-  log(
-    'eval runs execute statemachines/eval-run.asl.json with a local interpreter. Ctrl-C stops everything.',
-  );
+  log('eval runs execute statemachines/eval-run.asl.json with a local interpreter. Ctrl-C stops everything.');
   const audit = stack.auditArchive;
   log(
     `Audit archive: bucket ${audit.bucket} in the S3 stand-in at ${audit.endpoint}, fed by the stream pump from DynamoDB Local's stream; signed digests every ${Math.round(Number(process.env.AUDIT_DIGEST_INTERVAL_MS ?? 60_000) / 1000)} s; public key ${audit.publicKeyFile}.`,

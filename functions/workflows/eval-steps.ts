@@ -34,6 +34,11 @@ import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js'
 export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eval runner', roles: [] };
 
 export const DEFAULT_BATCH_SIZE = 250;
+/**
+ * Batches of `http` runs are smaller: a batch is one task invocation, and its wall time is bounded by the endpoint's
+ * timeouts (8 cases at a time, each up to (1 + fallback attempts) × timeoutMs), which must fit a Lambda's 15 minutes.
+ */
+export const DEFAULT_HTTP_BATCH_SIZE = 50;
 /** Cases of one batch an `http` run calls at the same time. */
 export const HTTP_CASE_CONCURRENCY = 8;
 
@@ -96,8 +101,8 @@ export async function prepareEvalRun(
   }
   if (run.status === 'queued') run = await store.evalRuns.startEvalRun(EVAL_SERVICE_ACTOR, run.id);
   if (run.status !== 'running') throw new ConflictError(`eval run ${run.id} is ${run.status}, not running`);
-  const batches =
-    run.executor === 'submitted' ? [] : planBatches(run.totalCases, input.batchSize ?? DEFAULT_BATCH_SIZE);
+  const batchSize = input.batchSize ?? (run.executor === 'http' ? DEFAULT_HTTP_BATCH_SIZE : DEFAULT_BATCH_SIZE);
+  const batches = run.executor === 'submitted' ? [] : planBatches(run.totalCases, batchSize);
   return { runId: run.id, executor: run.executor, totalCases: run.totalCases, batches };
 }
 

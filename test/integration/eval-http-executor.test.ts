@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FallbackPolicy, RoutingPolicy } from '../../functions/domain/types.js';
 import { createEvidenceStore, type EvidenceStore } from '../../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
-import { listCaseEvidence } from '../../functions/workflows/eval-steps.js';
+import { failEvalRunStep, listCaseEvidence, prepareEvalRun } from '../../functions/workflows/eval-steps.js';
 import type { EvalTaskHandlers } from '../../functions/workflows/eval-tasks.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from '../../local/s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from '../../local/sfn-eval-runner.js';
@@ -162,6 +162,14 @@ describe('the http executor in the eval-run state machine', () => {
     expect(report?.retries).toBe(0);
     expect(await store.candidates.getCandidate(rc.id)).toMatchObject({ status: 'submitted' });
     expect(await evidence.listBatches(run.id)).toEqual([]);
+  });
+
+  it('plans an http run in batches of 50 cases unless told otherwise, so a batch fits one task invocation', async () => {
+    const rc = await httpCandidate(120, { strategy: 'single', routes: [{ target: server.url('/ok'), weight: 1 }] });
+    const { run } = await store.evalRuns.createEvalRun(owner, rc.id, 'http');
+    const plan = await prepareEvalRun(store, { runId: run.id }, { allowedHosts: [server.host] });
+    expect(plan.batches.map((b) => b.end - b.start)).toEqual([50, 50, 20]);
+    await failEvalRunStep(store, { runId: run.id, error: 'planned only' });
   });
 
   it('allows no host at all when none is configured', async () => {

@@ -1,10 +1,10 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useMemo, useState } from 'react';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, memo, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { createSystemRequest } from '../../../functions/contracts/systems';
 import type { Overview } from '../../../functions/domain/overview';
 import { type AiSystem, EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../../../functions/domain/types';
-import { ApiError, api, getAll } from '../api';
+import { ApiError, api, type Page } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, ProblemView } from '../ui';
@@ -14,7 +14,18 @@ type OverviewRow = Overview['systems'][number];
 export function RegistryPage() {
   const principal = usePrincipal();
   const [params, setParams] = useSearchParams();
-  const systems = useQuery({ queryKey: ['systems', 'all'], queryFn: () => getAll<AiSystem>('/api/systems') });
+  // Page by page: the first 100 rows render as soon as they arrive, the rest append below (nothing moves).
+  const systems = useInfiniteQuery({
+    queryKey: ['systems', 'pages'],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => api.get<Page<AiSystem>>('/api/systems', { limit: 100, cursor: pageParam ?? undefined }),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = systems;
+  useEffect(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const all = useMemo(() => systems.data?.pages.flatMap((p) => p.items) ?? [], [systems.data]);
   const overview = useQuery({ queryKey: ['overview'], queryFn: () => api.get<Overview>('/api/metrics/overview') });
   const [showForm, setShowForm] = useState(false);
   const q = params.get('q') ?? '';
@@ -30,14 +41,14 @@ export function RegistryPage() {
   const byId = useMemo(() => new Map((overview.data?.systems ?? []).map((s) => [s.id, s])), [overview.data]);
   const filtered = useMemo(() => {
     const needle = q.trim().toLowerCase();
-    return (systems.data?.items ?? []).filter(
+    return all.filter(
       (s) =>
         (!needle || `${s.name} ${s.ownerTeam} ${s.owner} ${s.domain} ${s.id}`.toLowerCase().includes(needle)) &&
         (!tier || s.riskTier === tier) &&
         (!category || s.euAiActCategory === category) &&
         (!status || s.status === status),
     );
-  }, [systems.data, q, tier, category, status]);
+  }, [all, q, tier, category, status]);
 
   return (
     <section>
@@ -86,10 +97,10 @@ export function RegistryPage() {
       </form>
       <p className="count" aria-live="polite">
         {systems.data
-          ? `${filtered.length} of ${systems.data.items.length} systems${systems.data.complete ? '' : ' (first 2,000 shown)'}`
+          ? `${filtered.length} of ${all.length} systems${hasNextPage ? ' (loading more …)' : ''}`
           : '\u00a0'}
       </p>
-      <DataState query={systems} label="systems" minHeight={360} isEmpty={(d) => d.items.length === 0}>
+      <DataState query={systems} label="systems" minHeight={360} isEmpty={() => all.length === 0}>
         {() => <SystemsTable systems={filtered} overview={byId} overviewError={overview.error} />}
       </DataState>
     </section>
@@ -135,50 +146,60 @@ function SystemsTable({
               </td>
             </tr>
           ) : null}
-          {systems.map((s) => {
-            const o = overview.get(s.id);
-            return (
-              <tr key={s.id}>
-                <td>
-                  <Link to={`/systems/${s.id}`}>{s.name}</Link>
-                </td>
-                <td>{s.ownerTeam}</td>
-                <td>
-                  <Badge value={s.riskTier} />
-                </td>
-                <td>
-                  <Badge value={s.euAiActCategory} />
-                </td>
-                <td>
-                  <Badge value={s.status} />
-                </td>
-                <td>{release(s.activeReleases.production)}</td>
-                <td>{release(s.activeReleases.staging)}</td>
-                <td className="num">
-                  {o ? o.openIncidents : '…'}
-                  {s.openBlockingIncidents > 0 ? (
-                    <span className="badge tone-bad" title="open high or critical incidents block promotion">
-                      {s.openBlockingIncidents} blocking
-                    </span>
-                  ) : null}
-                </td>
-                <td className="num">
-                  {o ? (
-                    <span title={`${o.failedEvals} failed evals, ${o.awaitingApproval} awaiting approval`}>
-                      {o.failedEvals + o.awaitingApproval + s.openBlockingIncidents}
-                    </span>
-                  ) : (
-                    '…'
-                  )}
-                </td>
-              </tr>
-            );
-          })}
+          {systems.map((s) => (
+            <SystemRow key={s.id} system={s} overview={overview.get(s.id)} />
+          ))}
         </tbody>
       </table>
     </div>
   );
 }
+
+/** One row; memoised, so appending a page of systems renders only the new rows. */
+const SystemRow = memo(function SystemRow({
+  system: s,
+  overview: o,
+}: {
+  system: AiSystem;
+  overview: OverviewRow | undefined;
+}) {
+  return (
+    <tr>
+      <td>
+        <Link to={`/systems/${s.id}`}>{s.name}</Link>
+      </td>
+      <td>{s.ownerTeam}</td>
+      <td>
+        <Badge value={s.riskTier} />
+      </td>
+      <td>
+        <Badge value={s.euAiActCategory} />
+      </td>
+      <td>
+        <Badge value={s.status} />
+      </td>
+      <td>{release(s.activeReleases.production)}</td>
+      <td>{release(s.activeReleases.staging)}</td>
+      <td className="num">
+        {o ? o.openIncidents : '…'}
+        {s.openBlockingIncidents > 0 ? (
+          <span className="badge tone-bad" title="open high or critical incidents block promotion">
+            {s.openBlockingIncidents} blocking
+          </span>
+        ) : null}
+      </td>
+      <td className="num">
+        {o ? (
+          <span title={`${o.failedEvals} failed evals, ${o.awaitingApproval} awaiting approval`}>
+            {o.failedEvals + o.awaitingApproval + s.openBlockingIncidents}
+          </span>
+        ) : (
+          '…'
+        )}
+      </td>
+    </tr>
+  );
+});
 
 function release(id: string | null) {
   return id ? (

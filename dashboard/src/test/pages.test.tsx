@@ -92,6 +92,27 @@ describe('systems registry', () => {
     expect(screen.getByRole('button', { name: 'Register a system' })).toBeTruthy();
   });
 
+  it('renders the first page of systems at once and appends the next pages as they arrive', async () => {
+    const second = system({ id: 'sys_01JYYYYYYYYYYYYYYYYYYYYYYY', name: 'Zeta Router' });
+    const api = fakeApi(
+      (url) =>
+        url.pathname === '/api/systems'
+          ? url.searchParams.get('cursor') === 'next-1'
+            ? { body: page([second]) }
+            : { body: { items: [system()], nextCursor: 'next-1' } }
+          : undefined,
+      get('/api/metrics/overview', OVERVIEW),
+    );
+    renderAt('/', AUDITOR);
+    expect(await screen.findByRole('link', { name: 'Zeta Router' })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
+    expect(screen.getByText('2 of 2 systems')).toBeTruthy();
+    expect(api.calls.filter((c) => c.path.startsWith('/api/systems')).map((c) => c.path)).toEqual([
+      '/api/systems?limit=100',
+      '/api/systems?limit=100&cursor=next-1',
+    ]);
+  });
+
   it('does not offer registration to an auditor, and shows the problem document when the list fails', async () => {
     fakeApi(
       get(

@@ -1,6 +1,6 @@
 // The archive in an S3 bucket (AWS, or the local stand-in). Puts are conditional (`If-None-Match: *`): S3 answers
 // 412 PreconditionFailed when the key exists, which for a deterministic key means "already archived".
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { ArchiveStore, PutOutcome } from './ports.js';
 
 export class S3Archive implements ArchiveStore {
@@ -36,35 +36,43 @@ export class S3Archive implements ArchiveStore {
   }
 
   async *list(prefix: string, startAfter?: string): AsyncIterable<string> {
-    let token: string | undefined;
-    do {
-      const out = await this.s3.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: prefix,
-          ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
-        }),
-      );
-      for (const object of out.Contents ?? []) if (object.Key) yield object.Key;
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
+    // ListObjects (version 1) paged by Marker (the last key seen): the same on S3, and the local stand-in cannot
+    // answer a truncated ListObjectsV2 page (its continuation tokens use a cipher OpenSSL 3 no longer offers).
+    let after = startAfter && startAfter > prefix ? startAfter : prefix;
+    for (;;) {
+      const out = await this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: after }));
+      const keys = (out.Contents ?? []).map((o) => o.Key).filter((k): k is string => k !== undefined);
+      yield* keys;
+      const last = keys.at(-1);
+      if (!out.IsTruncated || !last) return;
+      after = last;
+    }
   }
 
   async listFolders(prefix: string): Promise<string[]> {
+    // Walks the folders one request each (Marker past the folder found: `~` sorts after every key character used here),
+    // which the local stand-in does not answer.
     const folders: string[] = [];
-    let token: string | undefined;
-    do {
+    let startAfter = prefix;
+    for (;;) {
       const out = await this.s3.send(
-        new ListObjectsV2Command({
+        new ListObjectsCommand({
           Bucket: this.bucket,
           Prefix: prefix,
-          Delimiter: '/',
-          ...(token ? { ContinuationToken: token } : {}),
+          MaxKeys: 1,
+          Marker: startAfter,
         }),
       );
-      for (const p of out.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix);
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
-    return folders.sort();
+      const key = out.Contents?.[0]?.Key;
+      if (!key) return folders;
+      const slash = key.indexOf('/', prefix.length);
+      if (slash < 0) {
+        startAfter = key;
+        continue;
+      }
+      const folder = key.slice(0, slash + 1);
+      folders.push(folder);
+      startAfter = `${folder}~`;
+    }
   }
 }

@@ -20,7 +20,10 @@ import { WorkflowStateMachine } from './workflow-state-machine.js';
 
 export { resolveNumericPlaceholders } from './workflow-state-machine.js';
 
-/** The tasks of the definition: the EVAL_TASK each function runs, and the ARN placeholder its Task names. */
+/**
+ * The tasks of the definition: the EVAL_TASK each function runs, and the ARN placeholder its Task names. A batch of
+ * the http executor (50 cases, timeouts and fallbacks per case) needs minutes, not the default minute.
+ */
 export const EVAL_TASK_FUNCTIONS = [
   {
     task: 'prepare',
@@ -35,6 +38,7 @@ export const EVAL_TASK_FUNCTIONS = [
     placeholder: 'ExecuteBatchFunctionArn',
     suffix: 'execute-batch',
     memorySize: 1024,
+    timeout: Duration.minutes(5),
   },
   { task: 'aggregate', id: 'Aggregate', placeholder: 'AggregateFunctionArn', suffix: 'aggregate' },
   { task: 'recordFailure', id: 'RecordFailure', placeholder: 'RecordFailureFunctionArn', suffix: 'record-failure' },

@@ -2,14 +2,16 @@
 // for each required decision with a task token (lambda:invoke.waitForTaskToken; the approvals function answers with
 // SendTaskSuccess or SendTaskFailure), settle, or expire the round when the wait times out. The task functions are
 // functions/workflows/gate-tasks.ts, one per task, told their task by GATE_TASK.
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { GovernedFunction } from './governed-function.js';
+import { ScheduledFunction } from './scheduled-function.js';
 import { WorkflowStateMachine } from './workflow-state-machine.js';
 
 /** The tasks of the definition: the GATE_TASK each function runs, and the ARN placeholder its Task names. */
@@ -31,12 +33,15 @@ export interface ReleaseGateStateMachineProps {
   /** First retry interval of a failed task (doubles per attempt). */
   retryIntervalSeconds?: number;
   alarmTopic?: ITopic;
+  /** How often open rounds without a live gate are given one (default hourly). */
+  resumeSchedule?: string;
 }
 
 export class ReleaseGateStateMachine extends Construct {
   readonly stateMachine: StateMachine;
   readonly tasks: Map<string, GovernedFunction>;
   readonly failedAlarm: Alarm;
+  readonly resume: ScheduledFunction;
 
   constructor(scope: Construct, id: string, props: ReleaseGateStateMachineProps) {
     super(scope, id);
@@ -60,5 +65,40 @@ export class ReleaseGateStateMachine extends Construct {
     this.stateMachine = workflow.stateMachine;
     this.tasks = workflow.tasks;
     this.failedAlarm = workflow.failedAlarm;
+
+    // A wait that finds its approval already decided (a retry, a lost callback) completes itself with its own
+    // token. The ARN is built from the name: naming the state machine resource would make the function depend on
+    // the machine that depends on the function.
+    const machineArn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: `${props.prefix}-release-gate`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    (this.tasks.get('awaitDecision') as GovernedFunction).role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'AnswerOwnWait',
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [machineArn],
+      }),
+    );
+
+    // Repairs in AWS what a restart repairs locally: an open round whose gate failed to start gets one.
+    this.resume = new ScheduledFunction(this, 'Resume', {
+      prefix: props.prefix,
+      name: 'gate-resume',
+      entry: 'functions/workflows/gate-resume-task.ts',
+      description: 'Starts the release gate of every open approval round that has none (idempotent by name)',
+      expression: props.resumeSchedule ?? 'rate(1 hour)',
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      environment: { RELEASE_GATE_STATE_MACHINE_ARN: machineArn },
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      errorMeaning: 'An open approval round could not get a release gate: it will not expire on time; read the logs.',
+    });
+    this.resume.fn.bindTable(props.table, 'read');
+    this.resume.fn.role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: 'StartGates', actions: ['states:StartExecution'], resources: [machineArn] }),
+    );
   }
 }

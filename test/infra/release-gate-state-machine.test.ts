@@ -72,7 +72,11 @@ describe('the release-gate state machine construct', () => {
   });
 
   it('lets the state machine invoke its five task functions and no other', () => {
+    const machineRole = Object.entries(template.findResources('AWS::IAM::Role') as Resources).find(([, role]) =>
+      JSON.stringify(role.Properties.AssumeRolePolicyDocument).includes('states.amazonaws.com'),
+    )?.[0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+      .filter((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: machineRole }]))
       .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
       .filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
     expect(statements).toHaveLength(1);
@@ -89,5 +93,33 @@ describe('the release-gate state machine construct', () => {
         .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
     );
     expect(findings.filter((f) => f.includes('/ReleaseGate/'))).toEqual([]);
+  });
+
+  it('lets the waiting task answer its own wait, and an hourly schedule start the gates of open rounds', () => {
+    const byRole = (fnId: string) => {
+      const fn = (template.findResources('AWS::Lambda::Function') as Resources)[fnId];
+      const role = (fn?.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+      return Object.values(template.findResources('AWS::IAM::Policy') as Resources)
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement)
+        .filter((s) => [s.Action].flat().some((a) => String(a).startsWith('states:')));
+    };
+    const awaiting = byRole(gateFunctions().get('awaitDecision') as string);
+    expect(awaiting.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'states:SendTaskFailure',
+      'states:SendTaskSuccess',
+    ]);
+    expect(JSON.stringify(awaiting[0]?.Resource)).toContain(':stateMachine:governance-test-release-gate');
+    for (const task of ['openRound', 'settle', 'expire', 'recordFailure']) {
+      expect(byRole(gateFunctions().get(task) as string), task).toEqual([]);
+    }
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'governance-test-gate-resume',
+      ScheduleExpression: 'rate(1 hour)',
+    });
+    const resumeFn = Object.entries(template.findResources('AWS::Lambda::Function') as Resources).find(
+      ([, fn]) => fn.Properties.FunctionName === 'governance-test-gate-resume',
+    )?.[0] as string;
+    expect(byRole(resumeFn).flatMap((s) => [s.Action].flat())).toEqual(['states:StartExecution']);
   });
 });

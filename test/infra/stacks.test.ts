@@ -238,7 +238,8 @@ describe('the stateless stack: functions', () => {
     expect(envOf(approvalsFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
     for (const [id, fn] of governedFunctions()) {
       if (fn !== candidatesFn) expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
-      if (fn !== candidatesFn && fn !== approvalsFn)
+      // The gate-resume schedule names the gate too (test/infra/release-gate-state-machine.test.ts).
+      if (fn !== candidatesFn && fn !== approvalsFn && envOf(fn).POWERTOOLS_SERVICE_NAME !== 'gate-resume')
         expect(envOf(fn).RELEASE_GATE_STATE_MACHINE_ARN, id).toBeUndefined();
     }
 
@@ -247,7 +248,9 @@ describe('the stateless stack: functions', () => {
         ([statement.Action].flat() as string[]).some((action) => action.startsWith('states:')),
       ).map((statement) => ({ roles: policy.Properties.Roles, statement })),
     );
-    expect(statesStatements).toHaveLength(2);
+    // candidates starts both; approvals answers gate tasks; the gate's own waiting task answers its own wait and
+    // the gate-resume schedule starts gates (test/infra/release-gate-state-machine.test.ts).
+    expect(statesStatements).toHaveLength(4);
     expect(statesStatements).toContainEqual({
       roles: [{ Ref: roleOf(candidatesFn) }],
       statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: [{ Ref: evalRun }, { Ref: gate }] },
@@ -337,8 +340,9 @@ describe('the stateless stack: functions', () => {
     expect(evalTaskRoles).toHaveLength(4);
     expect(stateMachineRoles).toHaveLength(2);
     // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions, the
-    // five release-gate tasks, the monitoring function and the audit archiver, digest writer and reconciler.
-    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1 + 3);
+    // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
+    // writer and reconciler.
+    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 3);
     expect(
       others.every(
         (role) =>
@@ -543,9 +547,9 @@ describe('operations', () => {
 
     expect(topics).toHaveLength(1);
     expect(metrics).toContain('AWS/ApiGateway/5xx');
-    // Every API function and the authoriser, each scheduled function (monitoring, audit digest, audit reconciler)
-    // and the audit archiver.
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 3 + 1);
+    // Every API function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
+    // reconciler) and the audit archiver.
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 4 + 1);
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 1);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });

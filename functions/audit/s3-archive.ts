@@ -50,8 +50,8 @@ export class S3Archive implements ArchiveStore {
   }
 
   async listFolders(prefix: string): Promise<string[]> {
-    // Walks the folders one request each (Marker past the folder found: `~` sorts after every key character used here),
-    // which the local stand-in does not answer.
+    // Walks the folders one request each (Marker past the folder found: `~` sorts after every key character used
+    // here) rather than Delimiter/CommonPrefixes, which the local stand-in does not answer.
     const folders: string[] = [];
     let startAfter = prefix;
     for (;;) {

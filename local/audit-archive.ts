@@ -6,8 +6,8 @@
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type ArchiverStats, createArchiver } from '../functions/audit/archiver.js';
 import { createArchiveStatusReader } from '../functions/audit/archive-status.js';
+import { type ArchiverStats, createArchiver } from '../functions/audit/archiver.js';
 import { type DigestRunResult, writeDigest } from '../functions/audit/digest.js';
 import { createKeySigner, generateSigningKeyPem } from '../functions/audit/key-signer.js';
 import type { DigestSigner } from '../functions/audit/ports.js';
@@ -93,7 +93,9 @@ export async function startLocalAuditArchive(options: LocalAuditArchiveOptions):
   let digesting: Promise<DigestRunResult> | undefined;
   const digestNow = () => {
     // One digest at a time in this process; a concurrent writer elsewhere would get a 412 ('raced').
-    const run = (digesting ?? Promise.resolve()).catch(() => undefined).then(() => writeDigest({ archive, signer, log }));
+    const run = (digesting ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => writeDigest({ archive, signer, log }));
     digesting = run;
     return run;
   };

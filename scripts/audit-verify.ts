@@ -112,7 +112,9 @@ if (values.json) {
   console.log(
     `  events: ${report.events} (${report.sealedEvents} sealed, ${report.pendingEvents} after the last digest); raw duplicates: ${report.rawDuplicateEvents}`,
   );
-  console.log(`  ${Math.round(report.events / Math.max(seconds, 0.001)).toLocaleString('en')} events/s with ${workers || 'no'} worker(s), ${seconds.toFixed(1)} s`);
+  console.log(
+    `  ${Math.round(report.events / Math.max(seconds, 0.001)).toLocaleString('en')} events/s with ${workers || 'no'} worker(s), ${seconds.toFixed(1)} s`,
+  );
   if (report.ok) console.log('OK: every hash, link, batch, root, digest and signature verifies.');
   else console.log(`BROKEN: ${report.brokenAt?.message}`);
 }

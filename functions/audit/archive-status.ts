@@ -12,7 +12,14 @@ export type ArchiveStatus = {
   pendingEvents: number;
   rawDuplicateEvents: number;
   keySource: 'pinned' | 'archive';
-  brokenAt: { kind: string; systemId?: string; seq?: number; digestSeq?: number; reason: string; message: string } | null;
+  brokenAt: {
+    kind: string;
+    systemId?: string;
+    seq?: number;
+    digestSeq?: number;
+    reason: string;
+    message: string;
+  } | null;
 };
 
 export function createArchiveStatusReader(archive: ArchiveReader, publicKeys?: string[]) {

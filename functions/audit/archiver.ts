@@ -129,7 +129,8 @@ export function createArchiver(options: ArchiverOptions) {
               stats.batchesFailed++;
               options.log?.(`audit archiver: ${key} failed: ${(error as Error).message}`);
               // Every record of the run, including duplicates of its seqs, is reported.
-              for (const item of items) if (item.event.seq >= first && item.event.seq <= last) failures.push(item.sequenceNumber);
+              for (const item of items)
+                if (item.event.seq >= first && item.event.seq <= last) failures.push(item.sequenceNumber);
             },
           ),
         );

@@ -111,7 +111,8 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
     const line = data.subarray(at, end);
     const hashAt = line.lastIndexOf(HASH_MEMBER);
     const tail = hashAt > 0 ? readTail(line, hashAt) : undefined;
-    if (!tail || line[0] !== 0x7b || line[hashAt - 1] !== 0x2c) return broken('malformed', 'the line is not an audit event');
+    if (!tail || line[0] !== 0x7b || line[hashAt - 1] !== 0x2c)
+      return broken('malformed', 'the line is not an audit event');
     // The hashed bytes: the line without `"hash":"<64 hex>",` (8 + 64 + 2 bytes).
     const cut = hashAt + HASH_MEMBER.length + 64 + 2;
     const digest = createHash('sha256').update(line.subarray(0, hashAt)).update(line.subarray(cut)).digest();
@@ -125,7 +126,11 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
     if (tail.seq !== seq) {
       return tail.seq > seq
         ? broken('seq_gap', `found seq ${tail.seq} where seq ${seq} belongs: seq ${seq} is missing`)
-        : broken('seq_out_of_order', `seq ${tail.seq} appears again where seq ${seq} belongs`, tail.seq >= expect.firstSeq ? tail.seq : seq);
+        : broken(
+            'seq_out_of_order',
+            `seq ${tail.seq} appears again where seq ${seq} belongs`,
+            tail.seq >= expect.firstSeq ? tail.seq : seq,
+          );
     }
     if (previousHash === undefined) firstPrevHash = tail.prevHash;
     else if (tail.prevHash !== previousHash) return broken('broken_link', `the event does not link to seq ${seq - 1}`);
@@ -147,7 +152,8 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
     count++;
     at = end + 1;
   }
-  if (count < total) return broken('truncated', `the batch ends at seq ${expect.firstSeq + count - 1}, its key says ${expect.lastSeq}`);
+  if (count < total)
+    return broken('truncated', `the batch ends at seq ${expect.firstSeq + count - 1}, its key says ${expect.lastSeq}`);
   return {
     ok: true,
     count,

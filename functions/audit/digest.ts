@@ -156,7 +156,10 @@ async function sealSystem(
     const bytes = await archive.get(key);
     const check = bytes ? checkBatch(bytes, ref) : undefined;
     if (!check?.ok) {
-      stalled = { seq: check && !check.ok ? check.seq : ref.firstSeq, reason: check && !check.ok ? check.reason : 'vanished' };
+      stalled = {
+        seq: check && !check.ok ? check.seq : ref.firstSeq,
+        reason: check && !check.ok ? check.reason : 'vanished',
+      };
       break;
     }
     const offset = next - ref.firstSeq;
@@ -235,6 +238,12 @@ export async function writeDigest(options: DigestRunOptions): Promise<DigestRunR
   const key = digestKey(digestSeq);
   const outcome = await archive.putIfAbsent(key, encodeDigest(digest), 'application/json');
   const events = systems.reduce((sum, s) => sum + s.eventCount, 0);
-  return { status: outcome === 'created' ? 'written' : 'raced', digestSeq, key, events, systems: systems.length, stalled };
+  return {
+    status: outcome === 'created' ? 'written' : 'raced',
+    digestSeq,
+    key,
+    events,
+    systems: systems.length,
+    stalled,
+  };
 }
-

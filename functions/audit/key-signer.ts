@@ -18,5 +18,7 @@ export function createKeySigner(privateKeyPem: string): DigestSigner {
 
 /** A new P-256 private key as PKCS#8 PEM. */
 export function generateSigningKeyPem(): string {
-  return generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 }

@@ -12,7 +12,9 @@ export function createKmsSigner(kms: KMSClient, keyId: string): DigestSigner {
     publicKeyPem: () => {
       pem ??= kms.send(new GetPublicKeyCommand({ KeyId: keyId })).then((out) => {
         if (!out.PublicKey) throw new Error(`KMS returned no public key for ${keyId}`);
-        const body = Buffer.from(out.PublicKey).toString('base64').replace(/(.{64})/g, '$1\n');
+        const body = Buffer.from(out.PublicKey)
+          .toString('base64')
+          .replace(/(.{64})/g, '$1\n');
         return `-----BEGIN PUBLIC KEY-----\n${body.trimEnd()}\n-----END PUBLIC KEY-----\n`;
       });
       return pem;

@@ -39,7 +39,9 @@ export function createTableSource(doc: DynamoDBDocumentClient, tableName: string
       } while (start);
     },
     async head(systemId) {
-      const out = await doc.send(new GetCommand({ TableName: tableName, Key: keys.system(systemId), ConsistentRead: true }));
+      const out = await doc.send(
+        new GetCommand({ TableName: tableName, Key: keys.system(systemId), ConsistentRead: true }),
+      );
       const seq = out.Item?.auditSeq as number | undefined;
       const hash = out.Item?.auditHash as string | undefined;
       return seq && hash ? { seq, hash } : undefined;

@@ -22,7 +22,9 @@ export class DirArchive implements ArchiveReader {
     const folder = prefix.slice(0, slash + 1);
     let names: string[];
     try {
-      names = (await readdir(join(this.root, ...folder.split('/').filter(Boolean)), { recursive: true, withFileTypes: true }))
+      names = (
+        await readdir(join(this.root, ...folder.split('/').filter(Boolean)), { recursive: true, withFileTypes: true })
+      )
         .filter((d) => d.isFile())
         .map((d) => {
           const base = join(this.root, ...folder.split('/').filter(Boolean));
@@ -40,7 +42,10 @@ export class DirArchive implements ArchiveReader {
   async listFolders(prefix: string): Promise<string[]> {
     try {
       const entries = await readdir(join(this.root, ...prefix.split('/').filter(Boolean)), { withFileTypes: true });
-      return entries.filter((d) => d.isDirectory()).map((d) => `${prefix}${d.name}/`).sort();
+      return entries
+        .filter((d) => d.isDirectory())
+        .map((d) => `${prefix}${d.name}/`)
+        .sort();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { GENESIS_HASH } from '../../domain/audit-chain.js';
 import { canonicalJson } from '../../domain/hashing.js';
+import type { BatchCheck } from '../batch-codec.js';
 import {
   type AuditDigest,
   DIGEST_FORMAT,
@@ -31,7 +32,6 @@ import {
 } from '../layout.js';
 import { leafHash, MerkleAccumulator, rootFromLeafHashes } from '../merkle.js';
 import type { ArchiveReader } from '../ports.js';
-import type { BatchCheck } from '../batch-codec.js';
 import { type BatchChecker, inlineChecker } from './pool.js';
 
 export interface BrokenPlace {
@@ -183,8 +183,12 @@ function checkDigest(
   if (digest.previousDigestHash !== previousHash)
     broken('broken_link', `does not link to the hash of digest ${expectedSeq - 1}`);
   if (previous && digest.intervalStart !== previous.digest.intervalEnd)
-    broken('interval_gap', `its interval starts at ${digest.intervalStart}, the previous ended at ${previous.digest.intervalEnd}`);
-  if (!(Date.parse(digest.intervalEnd) >= Date.parse(digest.intervalStart))) broken('malformed', 'its interval ends before it starts');
+    broken(
+      'interval_gap',
+      `its interval starts at ${digest.intervalStart}, the previous ended at ${previous.digest.intervalEnd}`,
+    );
+  if (!(Date.parse(digest.intervalEnd) >= Date.parse(digest.intervalStart)))
+    broken('malformed', 'its interval ends before it starts');
   const pem = keys.get(digest.publicKeySha256);
   if (!pem) broken('unknown_key', `signed by key ${digest.publicKeySha256}, which is not trusted here`);
   if (!verifyDigestSignature(digest, pem as string)) broken('bad_signature', 'the signature does not verify');
@@ -211,7 +215,8 @@ function checkDigest(
       covered = batch.lastSeq;
       roots.push(Buffer.from(batch.root, 'hex'));
     }
-    if (covered !== entry.toSeq) broken('malformed', `system ${entry.systemId}'s batches do not end at seq ${entry.toSeq}`);
+    if (covered !== entry.toSeq)
+      broken('malformed', `system ${entry.systemId}'s batches do not end at seq ${entry.toSeq}`);
     heads[entry.systemId] = { seq: entry.toSeq, hash: entry.lastHash };
   }
   if (!sameJson(heads, digest.heads)) broken('heads_mismatch', 'its heads are not the previous heads plus its ranges');
@@ -226,11 +231,24 @@ async function loadDigests(options: VerifyOptions, keys: Map<string, string>): P
   for await (const key of options.archive.list(DIGEST_PREFIX)) {
     const seq = parseDigestKey(key);
     const expected = state.count + 1;
-    if (seq === undefined) fail({ kind: 'digest', key, reason: 'unexpected_object', message: `unexpected object ${key}` });
+    if (seq === undefined)
+      fail({ kind: 'digest', key, reason: 'unexpected_object', message: `unexpected object ${key}` });
     if (seq !== expected)
-      fail({ kind: 'digest', digestSeq: expected, reason: 'missing', message: `digest ${expected} is missing (found ${key})` });
+      fail({
+        kind: 'digest',
+        digestSeq: expected,
+        reason: 'missing',
+        message: `digest ${expected} is missing (found ${key})`,
+      });
     const bytes = await options.archive.get(key);
-    if (!bytes) return fail({ kind: 'digest', digestSeq: expected, key, reason: 'missing', message: `digest ${expected} vanished` });
+    if (!bytes)
+      return fail({
+        kind: 'digest',
+        digestSeq: expected,
+        key,
+        reason: 'missing',
+        message: `digest ${expected} vanished`,
+      });
     const digest = checkDigest(key, bytes, expected, previous, keys);
     for (const entry of digest.systems) {
       const ranges = state.ranges.get(entry.systemId) ?? [];
@@ -339,8 +357,9 @@ async function verifySystems(
         if (ref && ref.systemId === systemId) {
           task.result = archive
             .get(key)
-            .then((bytes): Promise<BatchCheck | 'missing'> =>
-              bytes ? checker.check(bytes, ref, strict) : Promise.resolve('missing'),
+            .then(
+              (bytes): Promise<BatchCheck | 'missing'> =>
+                bytes ? checker.check(bytes, ref, strict) : Promise.resolve('missing'),
             );
           // Keep a rejected read from being reported as unhandled before its turn comes.
           task.result.catch(() => undefined);
@@ -417,12 +436,20 @@ class SystemState {
     this.next = fromSeq;
     this.lastHash = fromSeq === 1 ? GENESIS_HASH : undefined;
     this.expected = (digests.batches.get(systemId) ?? []).filter((b) => b.lastSeq >= fromSeq && b.firstSeq <= toSeq);
-    this.ranges = (digests.ranges.get(systemId) ?? []).filter((r) => r.entry.toSeq >= fromSeq && r.entry.fromSeq <= toSeq);
+    this.ranges = (digests.ranges.get(systemId) ?? []).filter(
+      (r) => r.entry.toSeq >= fromSeq && r.entry.fromSeq <= toSeq,
+    );
     this.sealedHead = digests.heads[systemId]?.seq ?? 0;
   }
 
   private broken(seq: number, reason: string, message: string): never {
-    return fail({ kind: 'event', systemId: this.systemId, seq, reason, message: `system ${this.systemId} seq ${seq}: ${message}` });
+    return fail({
+      kind: 'event',
+      systemId: this.systemId,
+      seq,
+      reason,
+      message: `system ${this.systemId} seq ${seq}: ${message}`,
+    });
   }
 
   private missingBatch(batch: ExpectedBatch): never {
@@ -439,8 +466,16 @@ class SystemState {
 
   batch(key: string, result: Awaited<ReturnType<BatchChecker['check']>> | 'missing' | undefined): void {
     const ref = parseBatchKey(key);
-    if (!ref || ref.systemId !== this.systemId || result === undefined)
-      return fail({ kind: 'batch', systemId: this.systemId, key, reason: 'unexpected_object', message: `unexpected object ${key}` });
+    if (!ref || ref.systemId !== this.systemId || result === undefined) {
+      fail({
+        kind: 'batch',
+        systemId: this.systemId,
+        key,
+        reason: 'unexpected_object',
+        message: `unexpected object ${key}`,
+      });
+      return;
+    }
     let expected = this.expected[this.expectedAt];
     while (expected && expected.key < key) {
       this.missingBatch(expected);
@@ -448,8 +483,14 @@ class SystemState {
     }
     const listed = expected?.key === key ? expected : undefined;
     if (listed) this.expectedAt++;
-    if (result === 'missing') return this.broken(ref.firstSeq, 'missing', `batch ${key} vanished while reading it`);
-    if (!result.ok) return this.broken(result.seq, result.reason, result.message.replace(/^system \S+ seq \d+: /, ''));
+    if (result === 'missing') {
+      this.broken(ref.firstSeq, 'missing', `batch ${key} vanished while reading it`);
+      return;
+    }
+    if (!result.ok) {
+      this.broken(result.seq, result.reason, result.message.replace(/^system \S+ seq \d+: /, ''));
+      return;
+    }
     if (listed && result.root !== listed.root) {
       fail({
         kind: 'batch',
@@ -511,9 +552,18 @@ class SystemState {
         seq: range.entry.fromSeq,
       };
       if (!this.treePartial && this.tree.root().toString('hex') !== range.entry.eventsRoot)
-        fail({ ...place, reason: 'events_root_mismatch', message: `digest ${range.digestSeq}: the events of system ${this.systemId} seq ${range.entry.fromSeq}-${range.entry.toSeq} do not match its root` });
+        fail({
+          ...place,
+          reason: 'events_root_mismatch',
+          message: `digest ${range.digestSeq}: the events of system ${this.systemId} seq ${range.entry.fromSeq}-${range.entry.toSeq} do not match its root`,
+        });
       if (hash !== range.entry.lastHash)
-        fail({ ...place, seq, reason: 'head_mismatch', message: `digest ${range.digestSeq}: system ${this.systemId} seq ${seq} is not the head it sealed` });
+        fail({
+          ...place,
+          seq,
+          reason: 'head_mismatch',
+          message: `digest ${range.digestSeq}: system ${this.systemId} seq ${seq} is not the head it sealed`,
+        });
       this.tree = null;
       this.rangeAt++;
     }
@@ -524,7 +574,11 @@ class SystemState {
     if (expected) this.missingBatch(expected);
     const range = this.ranges[this.rangeAt];
     if (range && this.next <= Math.min(range.entry.toSeq, this.toSeq))
-      this.broken(this.next, 'missing', `digest ${range.digestSeq} sealed up to seq ${range.entry.toSeq}; the archive ends before`);
+      this.broken(
+        this.next,
+        'missing',
+        `digest ${range.digestSeq} sealed up to seq ${range.entry.toSeq}; the archive ends before`,
+      );
   }
 
   summary(): SystemSummary {

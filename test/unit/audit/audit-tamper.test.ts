@@ -114,7 +114,10 @@ const mutations: Record<string, Mutation> = {
     const digestSeq = 1 + Math.floor(rand() * digestKeys.length);
     const key = digestKeys[digestSeq - 1] as string;
     if (rand() < 0.5 && digestKeys.length > 1) {
-      const other = pick(digestKeys.filter((k) => k !== key), rand);
+      const other = pick(
+        digestKeys.filter((k) => k !== key),
+        rand,
+      );
       archive.objects.set(key, archive.objects.get(other) as Buffer);
     } else {
       const forged = digestOf(archive, digestSeq);
@@ -179,7 +182,9 @@ function assertNamed(place: BrokenPlace | null, expected: Expected, label: strin
 beforeAll(async () => {
   fixture = await buildArchive(makeEvents(systemIds(4), 250, 11), { seed: 13, digestEvery: 120 });
   batchKeys = [...fixture.archive.objects.keys()].filter((k) => parseBatchKey(k)).sort();
-  digestKeys = [...fixture.archive.objects.keys()].filter((k) => k.startsWith(DIGEST_PREFIX) && parseDigestKey(k)).sort();
+  digestKeys = [...fixture.archive.objects.keys()]
+    .filter((k) => k.startsWith(DIGEST_PREFIX) && parseDigestKey(k))
+    .sort();
   const listed = new Set<string>();
   for (const key of digestKeys) {
     const digest = JSON.parse((fixture.archive.objects.get(key) as Buffer).toString('utf8')) as AuditDigest;
@@ -199,7 +204,9 @@ describe('the tamper suite', () => {
 
   const names = Object.keys(mutations);
   for (let part = 0; part < 4; part++) {
-    it(`rejects 250 random mutations (part ${part + 1} of 4) and names the mutated place`, { timeout: 120_000 }, async () => {
+    it(`rejects 250 random mutations (part ${part + 1} of 4) and names the mutated place`, {
+      timeout: 120_000,
+    }, async () => {
       const seen: Record<string, number> = {};
       for (let n = 0; n < 250; n++) {
         const seed = part * 1000 + n;

@@ -23,7 +23,13 @@ export function random(seed: number): () => number {
   };
 }
 
-const ACTIONS = ['candidate.created', 'eval_run.completed', 'approval.recorded', 'candidate.promoted', 'incident.opened'];
+const ACTIONS = [
+  'candidate.created',
+  'eval_run.completed',
+  'approval.recorded',
+  'candidate.promoted',
+  'incident.opened',
+];
 
 export function systemIds(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `sys_01JTEST${String(i).padStart(18, '0')}`);
@@ -98,7 +104,13 @@ export interface ArchiveFixture {
  */
 export async function buildArchive(
   events: AuditEvent[],
-  options: { seed?: number; maxBatch?: number; digestEvery?: number; archive?: ArchiveStore; signer?: DigestSigner } = {},
+  options: {
+    seed?: number;
+    maxBatch?: number;
+    digestEvery?: number;
+    archive?: ArchiveStore;
+    signer?: DigestSigner;
+  } = {},
 ): Promise<ArchiveFixture> {
   const rand = random(options.seed ?? 7);
   const archive = (options.archive as MemoryArchive | undefined) ?? new MemoryArchive();
@@ -108,7 +120,10 @@ export async function buildArchive(
   const maxBatch = options.maxBatch ?? 40;
   const digestEvery = options.digestEvery ?? 150;
   let clock = Date.parse('2026-11-01T00:00:00.000Z');
-  const now = () => new Date((clock += 60_000));
+  const now = () => {
+    clock += 60_000;
+    return new Date(clock);
+  };
   let digests = 0;
   let sinceDigest = 0;
   for (let at = 0; at < records.length; ) {

@@ -1,10 +1,23 @@
 // An archive downloaded to a folder (`aws s3 sync s3://<bucket>/audit ./archive/audit`): keys are paths under it.
-import { readdir, readFile } from 'node:fs/promises';
-import { join, sep } from 'node:path';
-import type { ArchiveReader } from '../ports.js';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import type { ArchiveStore, PutOutcome } from '../ports.js';
 
-export class DirArchive implements ArchiveReader {
+export class DirArchive implements ArchiveStore {
   constructor(readonly root: string) {}
+
+  /** Creates the file unless it exists (benchmarks, tests; an auditor's copy is only read). */
+  async putIfAbsent(key: string, body: Uint8Array): Promise<PutOutcome> {
+    const file = join(this.root, ...key.split('/'));
+    await mkdir(dirname(file), { recursive: true });
+    try {
+      await writeFile(file, body, { flag: 'wx' });
+      return 'created';
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+      throw error;
+    }
+  }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     if (key.split('/').includes('..')) return undefined;

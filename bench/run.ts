@@ -13,6 +13,7 @@ const suites: Record<string, () => Promise<unknown>> = {
   releaseGate: async () => (await import('./release-gate.js')).benchReleaseGate(),
 };
 suites.bundles = async () => (await import('./bundles.js')).benchBundles();
+suites.auditArchive = async () => (await import('./audit-archive.js')).benchAuditArchive();
 suites.dashboard = async () => (await import('./dashboard.js')).benchDashboard();
 
 const results: Record<string, unknown> = {

@@ -51,7 +51,6 @@ export function workerChecker(size = availableParallelism()): BatchChecker {
       for (const waiter of pending.values()) waiter.reject(error);
       pending.clear();
     });
-    worker.unref();
     return worker;
   });
   return {

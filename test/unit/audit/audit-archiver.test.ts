@@ -35,9 +35,9 @@ describe('the audit archiver', () => {
       get: (k) => memory.get(k),
       list: (p, s) => memory.list(p, s),
       listFolders: (p) => memory.listFolders(p),
-      putIfAbsent: async (key, body, type) => {
+      putIfAbsent: async (key, body) => {
         if (key.includes(b)) throw new Error('injected');
-        return memory.putIfAbsent(key, body, type);
+        return memory.putIfAbsent(key, body);
       },
     };
     const out = await createArchiver({ archive })(streamEvent(records));

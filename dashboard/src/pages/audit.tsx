@@ -151,7 +151,7 @@ export default function AuditPage() {
                 <thead>
                   <tr>
                     <th scope="col">At</th>
-                    <th scope="col">System</th>
+                    {systemId ? null : <th scope="col">System</th>}
                     <th scope="col">Seq</th>
                     <th scope="col">Action</th>
                     <th scope="col">Entity</th>
@@ -166,9 +166,11 @@ export default function AuditPage() {
                       <td>
                         <Time at={e.at} />
                       </td>
-                      <td>
-                        <Link to={`/audit?systemId=${e.systemId}`}>{names.get(e.systemId) ?? e.systemId}</Link>
-                      </td>
+                      {systemId ? null : (
+                        <td>
+                          <Link to={`/audit?systemId=${e.systemId}`}>{names.get(e.systemId) ?? e.systemId}</Link>
+                        </td>
+                      )}
                       <td className="num">{e.seq}</td>
                       <td>
                         <code>{e.action}</code>

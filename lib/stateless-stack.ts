@@ -99,7 +99,8 @@ export class StatelessStack extends Stack {
     const client = addDashboardClient(this, 'DashboardClient', {
       userPool: props.userPool,
       prefix: config.prefix,
-      callbackUrls: [`${this.hosting.url}/`, ...config.extraCallbackUrls],
+      // The dashboard's sign-in callback route (dashboard/src/routes.tsx), and its root for sign-out.
+      callbackUrls: [`${this.hosting.url}/auth/callback`, `${this.hosting.url}/`, ...config.extraCallbackUrls],
     });
     // The dashboard's sign-in settings (dashboard/src/pkce.ts reads /config.json): Cognito hosted sign-in with PKCE.
     this.hosting.deployment.addSource(
@@ -108,7 +109,7 @@ export class StatelessStack extends Stack {
           kind: 'cognito',
           domain: hostedSignIn,
           clientId: client.userPoolClientId,
-          redirectUri: `${this.hosting.url}/`,
+          redirectUri: `${this.hosting.url}/auth/callback`,
           scopes: ['openid', 'email', 'profile'],
         },
       }),

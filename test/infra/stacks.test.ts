@@ -529,6 +529,16 @@ describe('the stateless stack: CloudFront', () => {
         {
           'Fn::Join': [
             '',
+            [
+              'https://',
+              { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardDistribution'), 'DomainName'] },
+              '/auth/callback',
+            ],
+          ],
+        },
+        {
+          'Fn::Join': [
+            '',
             ['https://', { 'Fn::GetAtt': [Match.stringLikeRegexp('^DashboardDistribution'), 'DomainName'] }, '/'],
           ],
         },

@@ -81,7 +81,7 @@ async function measure<T>(run: () => Promise<T>): Promise<{ result: T; seconds: 
 }
 
 /** 1,000,000 events (10 systems) written as 500-event batch files, sealed by one digest. */
-async function verifierThroughput(total: number) {
+export async function verifierThroughput(total: number) {
   const dir = await mkdtemp(join(tmpdir(), 'audit-bench-'));
   try {
     const archive = new DirArchive(dir);

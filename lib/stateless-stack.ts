@@ -214,6 +214,8 @@ export class StatelessStack extends Stack {
       reconcileSchedule: config.auditReconcileSchedule,
       alarmTopic: this.operations.topic,
     });
+    // GET /api/audit-events/verify reports the archive's state beside the table's chain.
+    this.auditArchiver.grantArchive(this.functions.get('audit') as GovernedFunction, { read: true });
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });

@@ -33,9 +33,6 @@ export interface AuditArchiverProps {
   alarmTopic?: ITopic;
 }
 
-/** What the archive's writers may do to objects: put (If-None-Match) and read back. Never delete or retain. */
-const OBJECT_ACTIONS = ['s3:PutObject', 's3:GetObject'];
-
 export class AuditArchiver extends Construct {
   readonly archiver: GovernedFunction;
   readonly deadLetters: Queue;
@@ -71,7 +68,7 @@ export class AuditArchiver extends Construct {
       timeout: Duration.seconds(60),
       environment: env,
     });
-    this.grantObjects(this.archiver, false);
+    this.grantArchive(this.archiver, { put: ['audit/systems/*'] });
     this.archiver.lambda.addEventSource(
       new DynamoEventSource(props.table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -108,7 +105,7 @@ export class AuditArchiver extends Construct {
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
       errorMeaning: 'An audit digest could not be written: the next digest must cover the gap; read the logs.',
     });
-    this.grantObjects(this.digest.fn, true);
+    this.grantArchive(this.digest.fn, { read: true, put: ['audit/digests/*', 'audit/keys/*'] });
     this.digest.fn.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'SignDigests',
@@ -132,7 +129,7 @@ export class AuditArchiver extends Construct {
       errorMeaning: 'The audit reconciler failed: archive gaps may stay unfilled until the next pass; read the logs.',
     });
     this.reconciler.fn.bindTable(props.table, 'read');
-    this.grantObjects(this.reconciler.fn, true);
+    this.grantArchive(this.reconciler.fn, { read: true, put: ['audit/systems/*'] });
 
     const alarms = [
       new Alarm(this, 'PoisonRecordsVisible', {
@@ -167,29 +164,44 @@ export class AuditArchiver extends Construct {
     if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
 
-  /** Object put and get on the archive (and listing when `list`), nothing that deletes or changes retention. */
-  private grantObjects(fn: GovernedFunction, list: boolean): void {
-    fn.role.addToPrincipalPolicy(
-      new PolicyStatement({
-        sid: 'WriteAuditArchive',
-        actions: OBJECT_ACTIONS,
-        resources: [this.bucket.arnForObjects('*')],
-      }),
-    );
-    if (list) {
+  /**
+   * Grants on the archive: `put` (If-None-Match) under the given prefixes, and with `read` get and list under
+   * audit/. Nothing that deletes, changes retention or legal holds, or bypasses governance retention.
+   */
+  grantArchive(fn: GovernedFunction, access: { put?: string[]; read?: boolean }): void {
+    if (access.put?.length) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'WriteAuditArchive',
+          actions: ['s3:PutObject'],
+          resources: access.put.map((prefix) => this.bucket.arnForObjects(prefix)),
+        }),
+      );
+    }
+    if (access.read) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'ReadAuditArchive',
+          actions: ['s3:GetObject'],
+          resources: [this.bucket.arnForObjects('audit/*')],
+        }),
+      );
       fn.role.addToPrincipalPolicy(
         new PolicyStatement({
           sid: 'ListAuditArchive',
           actions: ['s3:ListBucket'],
           resources: [this.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': ['audit/*', 'audit/'] } },
         }),
       );
     }
+    fn.lambda.addEnvironment('AUDIT_BUCKET', this.bucket.bucketName);
     acknowledgeMatching(
       fn.role,
-      /^AwsSolutions-IAM5\[Resource::.+-audit-.+\/\*\]$/,
-      'Archive objects are keyed per system, event and digest as they arrive, so the grant names the archive ' +
-        "bucket's objects; put (If-None-Match) and get only: no delete, no retention change, no bypass.",
+      /^AwsSolutions-IAM5\[Resource::.+-audit-.+\/audit\/.*\*\]$/,
+      'Archive objects are keyed per system, batch, digest and key as they arrive, so grants name prefixes of the ' +
+        'archive bucket (audit/systems/*, audit/digests/*, audit/keys/*, audit/* to read); put (If-None-Match) and ' +
+        'get only: no delete, no retention change, no bypass.',
     );
   }
 }

@@ -92,6 +92,24 @@ describe('the archiver on the table stream', () => {
     }
   });
 
+  it('lets the archiver put batches only, without reading back, and each writer put only under its own prefix', () => {
+    const putResources = (name: string) =>
+      statementsOf(functionNamed(name)[1])
+        .filter((s) => [s.Action].flat().includes('s3:PutObject'))
+        .flatMap((s) => [s.Resource].flat())
+        .map((r) => JSON.stringify(r));
+    expect(actionsOf(functionNamed('audit-archiver')[1])).not.toContain('s3:GetObject');
+    expect(putResources('audit-archiver').every((r) => r.includes('/audit/systems/*'))).toBe(true);
+    expect(putResources('audit-reconcile').every((r) => r.includes('/audit/systems/*'))).toBe(true);
+    const digestPuts = putResources('audit-digest');
+    expect(digestPuts).toHaveLength(2);
+    expect(digestPuts.some((r) => r.includes('/audit/digests/*'))).toBe(true);
+    expect(digestPuts.some((r) => r.includes('/audit/keys/*'))).toBe(true);
+    const audit = functionNamed('api-audit')[1];
+    expect(actionsOf(audit)).toEqual(expect.arrayContaining(['s3:GetObject', 's3:ListBucket']));
+    expect(actionsOf(audit)).not.toContain('s3:PutObject');
+  });
+
   it('lets only the digest writer sign, with the digest key', () => {
     for (const name of ['audit-archiver', 'audit-reconcile']) {
       expect(actionsOf(functionNamed(name)[1]).filter((a) => a.startsWith('kms:Sign'))).toEqual([]);

@@ -46,6 +46,13 @@ module.exports = {
       to: { path: '^(functions/api/|local/|seed/)' },
     },
     {
+      name: 'audit-below-api',
+      comment: 'The archive (archiver, digests, verifier) uses domain and store only; the audit API reads it (ADR 0008).',
+      severity: 'error',
+      from: { path: '^functions/audit/' },
+      to: { path: '^(functions/(api|workflows|contracts)/|local/|seed/)' },
+    },
+    {
       name: 'runtime-never-imports-local-or-seed',
       comment: 'Lambda code must not depend on the local stack or the demo seed.',
       severity: 'error',

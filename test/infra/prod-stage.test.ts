@@ -54,7 +54,7 @@ describe('the prod stage', () => {
 
   it('calls back to the custom domain only, and signs in on an account-unique prefix', () => {
     stateless.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      CallbackURLs: ['https://governance.example.com/'],
+      CallbackURLs: ['https://governance.example.com/auth/callback', 'https://governance.example.com/'],
     });
     stateful.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'governance-prod-123456789012' });
   });

@@ -58,7 +58,8 @@ describe('concurrent changes of one system', () => {
     const chain = await store.audit.verifyStoredChain(base.system.id);
     expect(chain.ok).toBe(true);
     expect(chain.events).toBe(chainBefore.events + 1);
-  });
+    // Preparing 20 approved candidates is about 200 transactions: under a loaded machine that exceeds the default.
+  }, 120_000);
 
   it('commits 50 concurrent changes of one system, each with its event, in a gap-free audit chain', async () => {
     // Prepare: a bare system, so that its chain holds the registration alone

@@ -84,23 +84,7 @@ async function measure<T>(run: () => Promise<T>): Promise<{ result: T; seconds: 
 export async function verifierThroughput(total: number) {
   const dir = await mkdtemp(join(tmpdir(), 'audit-bench-'));
   try {
-    const archive = new DirArchive(dir);
-    const systems = systemIds(10);
-    const perSystem = total / systems.length;
-    const started = performance.now();
-    for (const [i, systemId] of systems.entries()) {
-      // Chains per system, 500 events per batch file, generated a batch at a time (memory stays flat).
-      let head: { seq: number; hash: string } | undefined;
-      for (let first = 1; first <= perSystem; first += 500) {
-        const events = makeChainSegment(systemId, first, Math.min(500, perSystem - first + 1), head, i);
-        head = { seq: events.at(-1)?.seq ?? 0, hash: events.at(-1)?.hash ?? '' };
-        await archive.putIfAbsent(batchKey(systemId, first, first + events.length - 1), encodeBatch(events));
-      }
-    }
-    log(`generated ${total} events in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-    const signer = createKeySigner(generateSigningKeyPem());
-    await writeDigest({ archive, signer });
-    const publicKeys = [await signer.publicKeyPem()];
+    const { archive, publicKeys } = await writeBenchArchive(dir, total);
     const bytes = await dirBytes(dir);
     const cores = availableParallelism();
     const runs: Record<string, unknown> = {};
@@ -124,6 +108,27 @@ export async function verifierThroughput(total: number) {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes the benchmark archive (10 systems, 500-event batch files, one digest) under `dir`; also for profiling. */
+export async function writeBenchArchive(dir: string, total: number) {
+  const archive = new DirArchive(dir);
+  const systems = systemIds(10);
+  const perSystem = total / systems.length;
+  const started = performance.now();
+  for (const [i, systemId] of systems.entries()) {
+    // Chains per system, 500 events per batch file, generated a batch at a time (memory stays flat).
+    let head: { seq: number; hash: string } | undefined;
+    for (let first = 1; first <= perSystem; first += 500) {
+      const events = makeChainSegment(systemId, first, Math.min(500, perSystem - first + 1), head, i);
+      head = { seq: events.at(-1)?.seq ?? 0, hash: events.at(-1)?.hash ?? '' };
+      await archive.putIfAbsent(batchKey(systemId, first, first + events.length - 1), encodeBatch(events));
+    }
+  }
+  log(`generated ${total} events in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  const signer = createKeySigner(generateSigningKeyPem());
+  await writeDigest({ archive, signer });
+  return { archive, publicKeys: [await signer.publicKeyPem()] };
 }
 
 function makeChainSegment(

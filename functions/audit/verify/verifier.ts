@@ -30,8 +30,9 @@ import {
   systemIdOfPrefix,
   systemPrefix,
 } from '../layout.js';
-import { leafHash, MerkleAccumulator, rootFromLeafHashes } from '../merkle.js';
+import { leafHash, rootFromLeafHashes } from '../merkle.js';
 import type { ArchiveReader } from '../ports.js';
+import { FastMerkle } from './fast-merkle.js';
 import { type BatchChecker, inlineChecker } from './pool.js';
 
 export interface BrokenPlace {
@@ -416,12 +417,14 @@ const RING = 4 * MAX_BATCH_EVENTS;
 class SystemState {
   private next: number;
   private lastHash: string | undefined;
-  private readonly ring = new Map<number, string>();
+  /** The hashes of the last RING seqs verified (seq at slot seq % RING), from `recordedFrom` on, for overlaps. */
+  private readonly ring = Buffer.alloc(RING * 32);
+  private recordedFrom: number | undefined;
   private readonly expected: ExpectedBatch[];
   private expectedAt = 0;
   private readonly ranges: ExpectedRange[];
   private rangeAt = 0;
-  private tree: MerkleAccumulator | null = null;
+  private tree: FastMerkle | null = null;
   private treePartial = false;
   private readonly sealedHead: number;
   private events = 0;
@@ -506,16 +509,19 @@ class SystemState {
     else this.report.unlistedBatches++;
     if (ref.firstSeq > this.next) this.broken(this.next, 'seq_gap', `seq ${this.next} is in no batch`);
 
+    // Hashes stay bytes here: hex only where a hex string is compared (a batch's first link, a range's last hash).
+    const { hashes, leaves } = result;
     const last = Math.min(ref.lastSeq, this.toSeq);
+    let lastIndex = -1;
     for (let seq = Math.max(ref.firstSeq, this.fromSeq); seq <= last; seq++) {
       const i = seq - ref.firstSeq;
-      const hash = result.hashes.toString('hex', i * 32, i * 32 + 32);
       if (seq < this.next) {
-        const known = this.ring.get(seq);
-        if (known === undefined) {
+        // Verified earlier and still held: the ring holds seqs next - RING .. next - 1 recorded since recordedFrom.
+        const known = this.recordedFrom !== undefined && seq >= this.recordedFrom && seq >= this.next - RING;
+        if (!known) {
           if (this.lastHash !== undefined && seq > this.next - RING)
             this.broken(seq, 'unverifiable_overlap', 'overlaps an event this verifier no longer holds');
-        } else if (known !== hash) {
+        } else if (hashes.compare(this.ring, (seq % RING) * 32, (seq % RING) * 32 + 32, i * 32, i * 32 + 32) !== 0) {
           this.broken(seq, 'conflicting_duplicate', `batch ${key} holds a different event for this seq`);
         }
         this.report.rawDuplicateEvents++;
@@ -523,28 +529,30 @@ class SystemState {
       }
       if (i === 0 && this.lastHash !== undefined && result.firstPrevHash !== this.lastHash)
         this.broken(seq, 'broken_link', `does not link to the hash of seq ${seq - 1}`);
-      this.seal(seq, hash, result.leaves.subarray(i * 32, i * 32 + 32));
-      this.ring.set(seq, hash);
-      this.ring.delete(seq - RING);
-      this.lastHash = hash;
+      this.seal(seq, hashes, leaves, i);
+      hashes.copy(this.ring, (seq % RING) * 32, i * 32, i * 32 + 32);
+      this.recordedFrom ??= seq;
+      lastIndex = i;
       this.next = seq + 1;
       this.events++;
       this.report.events++;
       if (seq <= this.sealedHead) this.report.sealedEvents++;
       else this.report.pendingEvents++;
     }
+    if (lastIndex >= 0) this.lastHash = hashes.toString('hex', lastIndex * 32, lastIndex * 32 + 32);
   }
 
-  /** Feeds an event into the events root of the digest range that holds it. */
-  private seal(seq: number, hash: string, leaf: Uint8Array): void {
+  /** Feeds event `i` of a batch (its hash and leaf hash) into the events root of the digest range that holds it. */
+  private seal(seq: number, hashes: Buffer, leaves: Buffer, i: number): void {
     const range = this.ranges[this.rangeAt];
     if (!range || seq < range.entry.fromSeq) return;
     if (seq === range.entry.fromSeq || !this.tree) {
-      this.tree = new MerkleAccumulator();
+      this.tree = new FastMerkle();
       this.treePartial = seq !== range.entry.fromSeq;
     }
-    this.tree.pushLeafHash(leaf);
+    this.tree.push(leaves, i * 32);
     if (seq === range.entry.toSeq) {
+      const hash = hashes.toString('hex', i * 32, i * 32 + 32);
       const place = {
         kind: 'digest' as const,
         digestSeq: range.digestSeq,

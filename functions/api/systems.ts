@@ -1,6 +1,9 @@
+import type * as z from 'zod';
 import { createSystemRequest, listSystemsQuery, patchSystemRequest, retireSystemRequest } from '../contracts/index.js';
 import { assertCanRegisterSystem } from '../domain/authorization.js';
 import { ForbiddenError } from '../domain/errors.js';
+import type { AiSystem } from '../domain/types.js';
+import type { Page } from '../store/index.js';
 import { actorOf, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
@@ -20,10 +23,10 @@ export const routes: Route[] = [
   route({
     method: 'GET',
     path: '/api/systems',
-    summary: 'List AI systems by name',
+    summary: 'List AI systems by name (optionally only those matching q, riskTier, euAiActCategory, status)',
     query: listSystemsQuery,
     handle: async (req) => {
-      const page = await req.deps.store.systems.listSystems(req.query);
+      const page = await filteredSystems(req.deps.store.systems.listSystems, req.query);
       return {
         status: 200,
         body: await readable(req, { ...page, items: page.items.map((s) => ({ ...s, systemId: s.id })) }),
@@ -67,5 +70,42 @@ export const routes: Route[] = [
     },
   }),
 ];
+
+/** Systems one filtered request examines at most; past it the page is short and its cursor continues the search. */
+export const MAX_SYSTEMS_EXAMINED = 1000;
+const DEFAULT_LIMIT = 25; // the store's default page size
+
+type ListSystemsQuery = z.infer<typeof listSystemsQuery>;
+
+/**
+ * A page of the systems matching the query's filters, in name order. Without a filter, one page of the index.
+ * With one, it reads the index page by page (each read asks for only as many systems as are still missing, so the
+ * cursor of the last read is exactly where the next page starts) until the page is full, the index ends, or
+ * MAX_SYSTEMS_EXAMINED systems were examined (then the page may be short, even empty, with a cursor to continue).
+ */
+export async function filteredSystems(
+  list: (page: { limit?: number; cursor?: string | null }) => Promise<Page<AiSystem>>,
+  query: ListSystemsQuery,
+): Promise<Page<AiSystem>> {
+  const { limit, cursor, q, riskTier, euAiActCategory, status } = query;
+  const needle = q?.toLowerCase() ?? '';
+  if (!needle && !riskTier && !euAiActCategory && !status) return list({ limit, cursor });
+  const wanted = limit ?? DEFAULT_LIMIT;
+  const matches = (s: AiSystem) =>
+    (!needle || `${s.name} ${s.ownerTeam} ${s.owner} ${s.domain} ${s.id}`.toLowerCase().includes(needle)) &&
+    (!riskTier || s.riskTier === riskTier) &&
+    (!euAiActCategory || s.euAiActCategory === euAiActCategory) &&
+    (!status || s.status === status);
+  const items: AiSystem[] = [];
+  let next: string | null = cursor ?? null;
+  let examined = 0;
+  do {
+    const page = await list({ limit: Math.min(wanted - items.length, 100), cursor: next });
+    examined += page.items.length;
+    items.push(...page.items.filter(matches));
+    next = page.nextCursor;
+  } while (next && items.length < wanted && examined < MAX_SYSTEMS_EXAMINED);
+  return { items, nextCursor: next };
+}
 
 export const handler = createHttpHandler(routes, getDeps);

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { EU_AI_ACT_CATEGORIES, RISK_TIERS } from '../domain/types.js';
+import { EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../domain/types.js';
 import { artefactName, idOf, pageQuery, requiredText, text } from './common.js';
 
 const euAiActFields = {
@@ -40,4 +40,14 @@ export const retireSystemRequest = z
   .object({ reason: requiredText(2000), replacementSystemId: idOf('sys').nullable().optional() })
   .strict();
 
-export const listSystemsQuery = pageQuery;
+/** A page of systems by name; with q, riskTier, euAiActCategory or status, only the systems that match. */
+export const listSystemsQuery = z
+  .object({
+    ...pageQuery.shape,
+    /** Case-insensitive substring of the name, owner team, owner, domain or id. */
+    q: z.string().trim().max(200).optional(),
+    riskTier: z.enum(RISK_TIERS).optional(),
+    euAiActCategory: z.enum(EU_AI_ACT_CATEGORIES).optional(),
+    status: z.enum(SYSTEM_STATUSES).optional(),
+  })
+  .strict();

@@ -1,4 +1,4 @@
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, memo, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { createSystemRequest } from '../../../functions/contracts/systems';
@@ -11,27 +11,46 @@ import { Badge, DataState, Field, ProblemView } from '../ui';
 
 type OverviewRow = Overview['systems'][number];
 
+/** Systems per page: the table renders at most this many rows. */
+export const REGISTRY_PAGE_SIZE = 50;
+
 export function RegistryPage() {
   const principal = usePrincipal();
   const [params, setParams] = useSearchParams();
-  // Page by page: the first 100 rows render as soon as they arrive, the rest append below (nothing moves).
-  const systems = useInfiniteQuery({
-    queryKey: ['systems', 'pages'],
-    initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => api.get<Page<AiSystem>>('/api/systems', { limit: 100, cursor: pageParam ?? undefined }),
-    getNextPageParam: (last) => last.nextCursor,
-  });
-  const { hasNextPage, isFetchingNextPage, fetchNextPage } = systems;
-  useEffect(() => {
-    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
-  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
-  const all = useMemo(() => systems.data?.pages.flatMap((p) => p.items) ?? [], [systems.data]);
-  const overview = useQuery({ queryKey: ['overview'], queryFn: () => api.get<Overview>('/api/metrics/overview') });
-  const [showForm, setShowForm] = useState(false);
   const q = params.get('q') ?? '';
   const tier = params.get('tier') ?? '';
   const category = params.get('category') ?? '';
   const status = params.get('status') ?? '';
+  // The search box answers at once; the request waits until typing pauses.
+  const search = useDebounced(q.trim(), 250);
+  const filters = useMemo(
+    () => ({ q: search, riskTier: tier, euAiActCategory: category, status }),
+    [search, tier, category, status],
+  );
+  const filtered = Boolean(search || tier || category || status);
+  // One page at a time from the API's cursor pagination; the filters are applied by the API over every system.
+  // cursors[i] starts page i (null: the first), starts[i] is how many systems the pages before it listed (pages
+  // may be short: filtered pages stop after a bounded read); a change of filters goes back to the first page.
+  const [paging, setPaging] = useState({ filters, cursors: [null] as (string | null)[], starts: [0], index: 0 });
+  const current = paging.filters === filters ? paging : { filters, cursors: [null], starts: [0], index: 0 };
+  const cursor = current.cursors[current.index] ?? null;
+  const systems = useQuery({
+    queryKey: ['systems', 'page', filters, cursor],
+    queryFn: () =>
+      api.get<Page<AiSystem>>('/api/systems', { limit: REGISTRY_PAGE_SIZE, cursor: cursor ?? undefined, ...filters }),
+    // The rows of the previous page stay while the next loads: the table keeps its height.
+    placeholderData: keepPreviousData,
+    // Back to a page just seen: its rows answer from the cache, without a request (registering invalidates them).
+    staleTime: 30_000,
+  });
+  // The counts come from the overview, which reads the whole registry on the server: asked for once the first page
+  // is in, so it does not compete with it (the rows show "…" in the count columns until then).
+  const overview = useQuery({
+    queryKey: ['overview'],
+    queryFn: () => api.get<Overview>('/api/metrics/overview'),
+    enabled: systems.data !== undefined || systems.isError,
+  });
+  const [showForm, setShowForm] = useState(false);
   const set = (key: string, value: string) => {
     const next = new URLSearchParams(params);
     if (value) next.set(key, value);
@@ -39,16 +58,31 @@ export function RegistryPage() {
     setParams(next, { replace: true });
   };
   const byId = useMemo(() => new Map((overview.data?.systems ?? []).map((s) => [s.id, s])), [overview.data]);
-  const filtered = useMemo(() => {
-    const needle = q.trim().toLowerCase();
-    return all.filter(
-      (s) =>
-        (!needle || `${s.name} ${s.ownerTeam} ${s.owner} ${s.domain} ${s.id}`.toLowerCase().includes(needle)) &&
-        (!tier || s.riskTier === tier) &&
-        (!category || s.euAiActCategory === category) &&
-        (!status || s.status === status),
+  const items = systems.data?.items ?? [];
+  const nextCursor = systems.isPlaceholderData ? null : (systems.data?.nextCursor ?? null);
+  const first = current.starts[current.index] ?? 0;
+  const goTo = (index: number) =>
+    setPaging(
+      index < current.cursors.length
+        ? { ...current, index }
+        : {
+            filters,
+            cursors: [...current.cursors, nextCursor],
+            starts: [...current.starts, first + items.length],
+            index,
+          },
     );
-  }, [all, q, tier, category, status]);
+  const total = overview.data?.totals.systems;
+  const range = `Systems ${first + 1}–${first + items.length}`;
+  const summary = systems.isPlaceholderData
+    ? `Loading page ${current.index + 1} …`
+    : !filtered
+      ? `${range}${total !== undefined ? ` of ${total}` : ''}`
+      : items.length > 0
+        ? `${range} matching the filters${nextCursor ? ', more may follow' : ''}`
+        : nextCursor
+          ? 'No match among the systems examined so far: the next page continues the search'
+          : 'No system matches the filters';
 
   return (
     <section>
@@ -95,29 +129,66 @@ export function RegistryPage() {
           </select>
         </Field>
       </form>
-      <p className="count" aria-live="polite">
-        {systems.data
-          ? `${filtered.length} of ${all.length} systems${hasNextPage ? ' (loading more …)' : ''}`
-          : '\u00a0'}
-      </p>
-      <DataState query={systems} label="systems" minHeight={360} isEmpty={() => all.length === 0}>
-        {() => <SystemsTable systems={filtered} overview={byId} overviewError={overview.error} />}
+      {/* The buttons come first: the count's changing width moves nothing. */}
+      <nav className="pager row" aria-label="Pages of systems">
+        <button type="button" disabled={current.index === 0} onClick={() => goTo(current.index - 1)}>
+          Previous page
+        </button>
+        <button type="button" disabled={!nextCursor} onClick={() => goTo(current.index + 1)}>
+          Next page
+        </button>
+        <p className="count" aria-live="polite">
+          {systems.data ? summary : '\u00a0'}
+        </p>
+      </nav>
+      <DataState
+        query={systems}
+        label="systems"
+        minHeight={360}
+        isEmpty={(page) => page.items.length === 0 && !filtered && current.index === 0}
+      >
+        {(page) => (
+          <SystemsTable
+            systems={page.items}
+            overview={byId}
+            overviewError={overview.error}
+            busy={systems.isPlaceholderData}
+            empty={
+              nextCursor
+                ? 'No system on this page matches: the next page continues the search.'
+                : 'No system matches the filters.'
+            }
+          />
+        )}
       </DataState>
     </section>
   );
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [debounced, setDebounced] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setDebounced(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return debounced;
 }
 
 function SystemsTable({
   systems,
   overview,
   overviewError,
+  busy,
+  empty,
 }: {
   systems: AiSystem[];
   overview: Map<string, OverviewRow>;
   overviewError: unknown;
+  busy: boolean;
+  empty: string;
 }) {
   return (
-    <div className="table-wrap">
+    <div className="table-wrap" aria-busy={busy}>
       {overviewError ? <ProblemView error={overviewError} /> : null}
       <table className="dense">
         <caption className="sr-only">AI systems</caption>
@@ -142,7 +213,7 @@ function SystemsTable({
           {systems.length === 0 ? (
             <tr>
               <td colSpan={9} className="empty">
-                No system matches the filters.
+                {empty}
               </td>
             </tr>
           ) : null}
@@ -155,7 +226,7 @@ function SystemsTable({
   );
 }
 
-/** One row; memoised, so appending a page of systems renders only the new rows. */
+/** One row; memoised, so the counts arriving re-render only the rows whose counts changed. */
 const SystemRow = memo(function SystemRow({
   system: s,
   overview: o,

@@ -68,17 +68,18 @@ describe('sign-in', () => {
 });
 
 describe('systems registry', () => {
-  it('lists systems with their active release and counts, filters by search, and offers registration to owners', async () => {
-    fakeApi(
-      get(
-        '/api/systems',
-        page([system(), system({ id: 'sys_01JZZZZZZZZZZZZZZZZZZZZZZZ', name: 'Evidence Extractor', riskTier: 'low' })]),
-      ),
-      get('/api/metrics/overview', OVERVIEW),
+  it('lists systems with their active release and counts, searches through the API, and offers registration to owners', async () => {
+    const evidence = system({ id: 'sys_01JZZZZZZZZZZZZZZZZZZZZZZZ', name: 'Evidence Extractor', riskTier: 'low' });
+    const api = fakeApi(
+      (url) =>
+        url.pathname === '/api/systems'
+          ? { body: page(url.searchParams.get('q') === 'evidence' ? [evidence] : [system(), evidence]) }
+          : undefined,
+      get('/api/metrics/overview', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
     );
     renderAt('/', OWNER);
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
-    expect(screen.getByText('2 of 2 systems')).toBeTruthy();
+    expect(await screen.findByText('Systems 1–2 of 2')).toBeTruthy();
     const row = screen.getByRole('link', { name: 'Consumer Support Triage Assistant' }).closest('tr') as HTMLElement;
     await waitFor(() => expect(within(row).getByTitle('1 failed evals, 1 awaiting approval').textContent).toBe('2'));
     expect(
@@ -87,12 +88,17 @@ describe('systems registry', () => {
         .getAttribute('href'),
     ).toBe(`/candidates/${RC_ACTIVE}`);
     await userEvent.type(screen.getByLabelText('Search'), 'evidence');
-    expect(screen.getByText('1 of 2 systems')).toBeTruthy();
+    expect(await screen.findByText('Systems 1–1 matching the filters')).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeNull();
+    // The search is sent once typing pauses, not per keystroke, and the API filters over every system.
+    expect(api.calls.filter((c) => c.path.startsWith('/api/systems')).map((c) => c.path)).toEqual([
+      '/api/systems?limit=50',
+      '/api/systems?limit=50&q=evidence',
+    ]);
     expect(screen.getByRole('button', { name: 'Register a system' })).toBeTruthy();
   });
 
-  it('renders the first page of systems at once and appends the next pages as they arrive', async () => {
+  it('shows one page of systems at a time, with next and previous page buttons that follow the cursor', async () => {
     const second = system({ id: 'sys_01JYYYYYYYYYYYYYYYYYYYYYYY', name: 'Zeta Router' });
     const api = fakeApi(
       (url) =>
@@ -101,15 +107,24 @@ describe('systems registry', () => {
             ? { body: page([second]) }
             : { body: { items: [system()], nextCursor: 'next-1' } }
           : undefined,
-      get('/api/metrics/overview', OVERVIEW),
+      get('/api/metrics/overview', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
     );
     renderAt('/', AUDITOR);
+    expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
+    expect(await screen.findByText('Systems 1–1 of 2')).toBeTruthy();
+    const previous = screen.getByRole('button', { name: 'Previous page' }) as HTMLButtonElement;
+    expect(previous.disabled).toBe(true);
+    screen.getByRole('button', { name: 'Next page' }).focus();
+    await userEvent.keyboard('{Enter}');
     expect(await screen.findByRole('link', { name: 'Zeta Router' })).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
-    expect(screen.getByText('2 of 2 systems')).toBeTruthy();
+    expect(screen.queryByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeNull();
+    expect(screen.getByText('Systems 2–2 of 2')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Next page' }) as HTMLButtonElement).disabled).toBe(true);
+    await userEvent.click(screen.getByRole('button', { name: 'Previous page' }));
+    expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
     expect(api.calls.filter((c) => c.path.startsWith('/api/systems')).map((c) => c.path)).toEqual([
-      '/api/systems?limit=100',
-      '/api/systems?limit=100&cursor=next-1',
+      '/api/systems?limit=50',
+      '/api/systems?limit=50&cursor=next-1',
     ]);
   });
 

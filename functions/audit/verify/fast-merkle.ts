@@ -25,9 +25,9 @@ export class FastMerkle {
   private readonly sizes: number[] = [];
   private readonly hashes: Buffer[] = [];
 
-  /** Adds a leaf hash (already 0x00-hashed), 32 bytes at leaves[at..at+32). The bytes are copied. */
-  push(leaves: Uint8Array, at = 0): void {
-    let node: Buffer = Buffer.from(leaves.subarray(at, at + 32));
+  /** Adds a leaf hash (already 0x00-hashed), 32 bytes at leaves[at..at+32), which must not change afterwards. */
+  push(leaves: Buffer, at = 0): void {
+    let node: Buffer = at === 0 && leaves.length === 32 ? leaves : leaves.subarray(at, at + 32);
     let size = 1;
     let top = this.sizes.length - 1;
     while (top >= 0 && this.sizes[top] === size) {

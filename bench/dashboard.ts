@@ -208,7 +208,9 @@ export async function benchDashboard(options: BenchDashboardOptions = {}) {
         // The last run's long tasks ([start, duration] ms) and API requests ([path, start, end, bytes]).
         lastRun: {
           longTasks: samples.at(-1)?.longTasks ?? [],
-          apiRequests: (samples.at(-1)?.requests ?? []).filter(([path]) => path.startsWith('/api/')),
+          apiRequests: (samples.at(-1)?.requests ?? []).filter(
+            ([path]) => process.env.BENCH_ALL_REQUESTS || path.startsWith('/api/'),
+          ),
         },
       },
     };

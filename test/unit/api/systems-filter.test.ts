@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { filteredSystems, MAX_SYSTEMS_EXAMINED } from '../../../functions/api/systems.js';
+import { listSystemsQuery } from '../../../functions/contracts/systems.js';
 import type { AiSystem } from '../../../functions/domain/types.js';
 
 const systems = Array.from(
@@ -66,5 +67,16 @@ describe('filteredSystems', () => {
     const page = await filteredSystems(index.list, { limit: 10, riskTier: 'high' });
     expect(page.items).toEqual([]);
     expect(page.nextCursor).toBe(String(MAX_SYSTEMS_EXAMINED));
+  });
+
+  it('takes only the known filters, with their vocabulary (the contract refuses the rest)', () => {
+    expect(listSystemsQuery.parse({ limit: '50', q: '  triage ', riskTier: 'high' })).toEqual({
+      limit: 50,
+      q: 'triage',
+      riskTier: 'high',
+    });
+    expect(listSystemsQuery.safeParse({ riskTier: 'extreme' }).success).toBe(false);
+    expect(listSystemsQuery.safeParse({ status: 'gone' }).success).toBe(false);
+    expect(listSystemsQuery.safeParse({ owner: 'x' }).success).toBe(false);
   });
 });

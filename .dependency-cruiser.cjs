@@ -47,7 +47,8 @@ module.exports = {
     },
     {
       name: 'audit-below-api',
-      comment: 'The archive (archiver, digests, verifier) uses domain and store only; the audit API reads it (ADR 0008).',
+      comment:
+        'The archive (archiver, digests, verifier) uses domain and store only; the audit API reads it (ADR 0008).',
       severity: 'error',
       from: { path: '^functions/audit/' },
       to: { path: '^(functions/(api|workflows|contracts)/|local/|seed/)' },

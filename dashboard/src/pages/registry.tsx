@@ -1,18 +1,20 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, memo, useEffect, useMemo, useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { createSystemRequest } from '../../../functions/contracts/systems';
 import type { Overview } from '../../../functions/domain/overview';
 import { type AiSystem, EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../../../functions/domain/types';
-import { ApiError, api, type Page } from '../api';
+import { api } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, ProblemView } from '../ui';
+import { fetchRegistryPage, REGISTRY_PAGE_SIZE, REGISTRY_STALE_MS, registryPageKey } from './registry-query';
+
+// The form (and the zod contract it checks with) loads when first opened: the first paint needs neither.
+const RegisterForm = lazy(() => import('./register-form'));
 
 type OverviewRow = Overview['systems'][number];
 
-/** Systems per page: the table renders at most this many rows. */
-export const REGISTRY_PAGE_SIZE = 50;
+export { REGISTRY_PAGE_SIZE };
 
 export function RegistryPage() {
   const principal = usePrincipal();
@@ -35,13 +37,13 @@ export function RegistryPage() {
   const current = paging.filters === filters ? paging : { filters, cursors: [null], starts: [0], index: 0 };
   const cursor = current.cursors[current.index] ?? null;
   const systems = useQuery({
-    queryKey: ['systems', 'page', filters, cursor],
-    queryFn: () =>
-      api.get<Page<AiSystem>>('/api/systems', { limit: REGISTRY_PAGE_SIZE, cursor: cursor ?? undefined, ...filters }),
+    // The same key and function main.tsx prefetches the first page with (registry-query.ts).
+    queryKey: registryPageKey(filters, cursor),
+    queryFn: () => fetchRegistryPage(filters, cursor),
     // The rows of the previous page stay while the next loads: the table keeps its height.
     placeholderData: keepPreviousData,
     // Back to a page just seen: its rows answer from the cache, without a request (registering invalidates them).
-    staleTime: 30_000,
+    staleTime: REGISTRY_STALE_MS,
   });
   // The counts come from the overview, which reads the whole registry on the server: asked for once the first page
   // is in, so it does not compete with it (the rows show "…" in the count columns until then).
@@ -94,7 +96,11 @@ export function RegistryPage() {
           </button>
         ) : null}
       </div>
-      {showForm ? <RegisterForm teams={principal.roles.includes('admin') ? [] : principal.teams} /> : null}
+      {showForm ? (
+        <Suspense fallback={<div className="loading">Loading the form …</div>}>
+          <RegisterForm teams={principal.roles.includes('admin') ? [] : principal.teams} />
+        </Suspense>
+      ) : null}
       <form className="filters" aria-label="Filter systems" onSubmit={(e) => e.preventDefault()}>
         <Field label="Search">
           <input
@@ -279,116 +285,5 @@ function release(id: string | null) {
     </Link>
   ) : (
     <span className="muted">none</span>
-  );
-}
-
-function RegisterForm({ teams }: { teams: string[] }) {
-  const client = useQueryClient();
-  const [errors, setErrors] = useState<{ path: string; message: string }[]>([]);
-  const mutation = useMutation({
-    mutationFn: (body: unknown) => api.post<AiSystem>('/api/systems', body),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['systems'] }),
-  });
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const data = new FormData(event.currentTarget);
-    const value = (k: string) => String(data.get(k) ?? '');
-    const candidate = {
-      name: value('name'),
-      description: value('description'),
-      ownerTeam: value('ownerTeam'),
-      owner: value('owner'),
-      riskTier: value('riskTier'),
-      euAiActCategory: value('euAiActCategory'),
-      domain: value('domain'),
-      intendedPurpose: value('intendedPurpose'),
-      dataSources: value('dataSources')
-        .split('\n')
-        .map((s) => s.trim())
-        .filter(Boolean),
-      humanOversight: value('humanOversight'),
-    };
-    // The same zod contract the handler applies: the form says what is wrong before the request is sent.
-    const parsed = createSystemRequest.safeParse(candidate);
-    if (!parsed.success) {
-      setErrors(parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-      return;
-    }
-    setErrors([]);
-    mutation.mutate(parsed.data);
-  };
-  return (
-    <form className="card form-grid" aria-label="Register a system" onSubmit={submit} noValidate>
-      <Field label="Name">
-        <input name="name" required maxLength={120} />
-      </Field>
-      <Field label="Owner team">
-        {teams.length > 0 ? (
-          <select name="ownerTeam">
-            {teams.map((t) => (
-              <option key={t}>{t}</option>
-            ))}
-          </select>
-        ) : (
-          <input name="ownerTeam" required pattern="[a-z0-9][a-z0-9_-]{0,62}" />
-        )}
-      </Field>
-      <Field label="Owner">
-        <input name="owner" required />
-      </Field>
-      <Field label="Domain">
-        <input name="domain" required />
-      </Field>
-      <Field label="Risk tier">
-        <select name="riskTier" defaultValue="medium">
-          {RISK_TIERS.map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </select>
-      </Field>
-      <Field label="EU AI Act category">
-        <select name="euAiActCategory" defaultValue="limited">
-          {EU_AI_ACT_CATEGORIES.map((t) => (
-            <option key={t}>{t}</option>
-          ))}
-        </select>
-      </Field>
-      <Field label="Intended purpose">
-        <textarea name="intendedPurpose" required rows={2} />
-      </Field>
-      <Field label="Human oversight">
-        <textarea name="humanOversight" required rows={2} />
-      </Field>
-      <Field label="Data sources" hint="one per line">
-        <textarea name="dataSources" rows={2} />
-      </Field>
-      <Field label="Description">
-        <textarea name="description" rows={2} />
-      </Field>
-      <div className="row span">
-        <button type="submit" className="primary" disabled={mutation.isPending}>
-          Register
-        </button>
-        {mutation.isSuccess ? (
-          <span role="status">
-            Registered <Link to={`/systems/${mutation.data.id}`}>{mutation.data.name}</Link> ({mutation.data.status})
-          </span>
-        ) : null}
-      </div>
-      {errors.length > 0 ? (
-        <ul className="problem span" role="alert">
-          {errors.map((e) => (
-            <li key={e.path + e.message}>
-              <code>{e.path}</code>: {e.message}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-      {mutation.isError ? (
-        <div className="span">
-          <ProblemView error={mutation.error instanceof ApiError ? mutation.error : mutation.error} />
-        </div>
-      ) : null}
-    </form>
   );
 }

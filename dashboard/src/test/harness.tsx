@@ -64,10 +64,18 @@ export const post =
   (url, init) =>
     init?.method === 'POST' && url.pathname === path ? { status, body } : undefined;
 
-export function renderAt(path: string, token: string | null) {
+export const patch =
+  (path: string, body: unknown, status = 200): Handler =>
+  (url, init) =>
+    init?.method === 'PATCH' && url.pathname === path ? { status, body } : undefined;
+
+export function renderAt(
+  path: string,
+  token: string | null,
+  client = new QueryClient({ defaultOptions: { queries: { retry: false } } }),
+) {
   if (token) sessionStorage.setItem('gov.token', token);
   else sessionStorage.clear();
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
   return render(
     <QueryClientProvider client={client}>
       <SessionProvider>

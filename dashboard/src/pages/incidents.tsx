@@ -83,6 +83,7 @@ function IncidentItem({ incident: i, systemName }: { incident: Incident; systemN
       </p>
       {i.description ? <p>{i.description}</p> : null}
       {i.resolution ? <p>Resolution: {i.resolution}</p> : null}
+      {i.status !== 'resolved' && can.handleIncidents(principal) ? <EditIncident incident={i} /> : null}
       {i.status !== 'resolved' && can.handleIncidents(principal) ? (
         <div className="row wrap">
           {i.status === 'open' ? (
@@ -126,6 +127,93 @@ function IncidentItem({ incident: i, systemName }: { incident: Incident; systemN
         ) : null
       ) : null}
     </li>
+  );
+}
+
+type EditableField = 'title' | 'description' | 'severity';
+const EDITABLE: { key: EditableField; label: string }[] = [
+  { key: 'title', label: 'Title' },
+  { key: 'severity', label: 'Severity' },
+  { key: 'description', label: 'Description' },
+];
+
+/**
+ * Corrects an open or mitigating incident's title, description and severity (PATCH /api/incidents/{id}, which
+ * accepts any of them): only the changed fields are sent, after a confirm step that lists them.
+ */
+function EditIncident({ incident: i }: { incident: Incident }) {
+  const client = useQueryClient();
+  const [draft, setDraft] = useState({ title: i.title, description: i.description, severity: i.severity as string });
+  // The form starts again from the incident whenever the incident changes (after a save, or another user's).
+  const [seen, setSeen] = useState(`${i.id}@${i.version}`);
+  if (seen !== `${i.id}@${i.version}`) {
+    setSeen(`${i.id}@${i.version}`);
+    setDraft({ title: i.title, description: i.description, severity: i.severity });
+  }
+  const changes: Partial<Record<EditableField, string>> = {};
+  for (const { key } of EDITABLE) if (draft[key] !== i[key]) changes[key] = draft[key];
+  const changed = EDITABLE.filter(({ key }) => key in changes);
+  const titleMissing = draft.title.trim() === '';
+  return (
+    <details className="edit">
+      <summary>Edit the title, description or severity</summary>
+      <form className="form-grid" aria-label={`Edit incident ${i.id}`} onSubmit={(e) => e.preventDefault()}>
+        <Field label="Title">
+          <input
+            value={draft.title}
+            onChange={(e) => setDraft({ ...draft, title: e.target.value })}
+            required
+            maxLength={200}
+          />
+        </Field>
+        <Field label="Severity">
+          <select value={draft.severity} onChange={(e) => setDraft({ ...draft, severity: e.target.value })}>
+            {SEVERITIES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Description">
+          <textarea
+            value={draft.description}
+            onChange={(e) => setDraft({ ...draft, description: e.target.value })}
+            rows={3}
+            maxLength={8000}
+          />
+        </Field>
+        <div className="span">
+          <ConfirmAction
+            label="Save changes"
+            disabled={changed.length === 0 || titleMissing}
+            disabledReason={
+              titleMissing ? 'An incident needs a title.' : changed.length === 0 ? 'Nothing changed yet.' : undefined
+            }
+            question={
+              <>
+                <p>Change this incident's {changed.map((c) => c.label.toLowerCase()).join(', ')}?</p>
+                <ul>
+                  {changed.map(({ key, label }) => (
+                    <li key={key}>
+                      {label}: “{i[key]}” → “{changes[key]}”
+                    </li>
+                  ))}
+                </ul>
+              </>
+            }
+            onConfirm={async () => {
+              const out = await api.patch<Incident>(`/api/incidents/${i.id}`, changes);
+              await client.invalidateQueries({ queryKey: ['incidents'] });
+              return out;
+            }}
+          >
+            {(r) => {
+              const out = r as Incident;
+              return `Saved (version ${out.version}): “${out.title}”, ${out.severity}, ${out.status}.`;
+            }}
+          </ConfirmAction>
+        </div>
+      </form>
+    </details>
   );
 }
 

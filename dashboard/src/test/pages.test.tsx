@@ -2,8 +2,9 @@
 import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Incident } from '../../../functions/domain/types';
 import { approval, candidate, RC, RC_ACTIVE, SYS, system } from './fixtures';
-import { fakeApi, fakeToken, get, page, post, renderAt } from './harness';
+import { fakeApi, fakeToken, get, page, patch, post, renderAt } from './harness';
 
 const OWNER = fakeToken({ sub: 'omar.owner', name: 'Omar Owner', roles: ['model_owner'], teams: ['support-ai'] });
 const TESSA = fakeToken({ sub: 'tessa.technical', name: 'Tessa Technical', roles: ['reviewer:technical'] });
@@ -148,7 +149,8 @@ describe('systems registry', () => {
     const api = fakeApi(get('/api/systems', page([])), get('/api/metrics/overview', OVERVIEW));
     renderAt('/', OWNER);
     await userEvent.click(await screen.findByRole('button', { name: 'Register a system' }));
-    await userEvent.click(screen.getByRole('button', { name: 'Register' }));
+    // The form is its own chunk, loaded on first opening.
+    await userEvent.click(await screen.findByRole('button', { name: 'Register' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('name');
     expect(api.calls.filter((c) => c.method === 'POST')).toEqual([]);
@@ -266,5 +268,94 @@ describe('approval queue', () => {
     expect(api.calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual([
       `/api/approvals/${other.id}/approve`,
     ]);
+  });
+});
+
+describe('incidents', () => {
+  const INC = 'inc_01JDDDDDDDDDDDDDDDDDDDDDDD';
+  const incident = (over: Partial<Incident> = {}): Incident => ({
+    id: INC,
+    systemId: SYS,
+    candidateId: null,
+    title: 'Wrong queue for refunds',
+    description: 'Refund tickets land in billing.',
+    severity: 'medium',
+    status: 'open',
+    resolution: null,
+    createdAt: '2026-11-02T10:00:00.000Z',
+    createdBy: 'omar.owner',
+    updatedAt: '2026-11-02T10:00:00.000Z',
+    resolvedAt: null,
+    version: 1,
+    ...over,
+  });
+
+  it('lets an owner edit an open incident after a confirm step that lists the changes, sending only those', async () => {
+    const edited = incident({ title: 'Refunds routed to billing', severity: 'high', version: 2 });
+    let current = incident();
+    const api = fakeApi(
+      get('/api/systems', page([system()])),
+      (url, init) =>
+        (init?.method ?? 'GET') === 'GET' && url.pathname === '/api/incidents' ? { body: page([current]) } : undefined,
+      (url, init) => {
+        const answer = patch(`/api/incidents/${INC}`, edited)(url, init);
+        if (answer) current = edited;
+        return answer;
+      },
+    );
+    renderAt('/incidents', OWNER);
+    const edit = await screen.findByRole('form', { name: `Edit incident ${INC}` });
+    const save = within(edit).getByRole('button', { name: 'Save changes' }) as HTMLButtonElement;
+    expect(save.disabled).toBe(true); // nothing changed yet
+
+    const title = within(edit).getByLabelText('Title');
+    await userEvent.clear(title);
+    expect(save.disabled).toBe(true); // an empty title is not offered
+    await userEvent.type(title, 'Refunds routed to billing');
+    await userEvent.selectOptions(within(edit).getByLabelText('Severity'), 'high');
+    await userEvent.click(save);
+    const question = within(edit).getByRole('group');
+    expect(question.textContent).toContain('Title: “Wrong queue for refunds” → “Refunds routed to billing”');
+    expect(question.textContent).toContain('Severity: “medium” → “high”');
+    expect(question.textContent).not.toContain('Description:');
+    expect(api.calls.some((c) => c.method === 'PATCH')).toBe(false); // nothing sent before the confirmation
+
+    await userEvent.click(within(edit).getByRole('button', { name: 'Confirm save changes' }));
+    expect((await within(edit).findByRole('status')).textContent).toBe(
+      'Saved (version 2): “Refunds routed to billing”, high, open.',
+    );
+    expect(api.calls.filter((c) => c.method === 'PATCH')).toEqual([
+      {
+        method: 'PATCH',
+        path: `/api/incidents/${INC}`,
+        body: { title: 'Refunds routed to billing', severity: 'high' },
+      },
+    ]);
+    // The list shows the saved incident.
+    expect(await screen.findByRole('heading', { name: /Refunds routed to billing/ })).toBeTruthy();
+  });
+
+  it('shows a refused edit as the problem document, and offers no edit to an auditor', async () => {
+    fakeApi(
+      get('/api/systems', page([system()])),
+      get('/api/incidents', page([incident()])),
+      patch(
+        `/api/incidents/${INC}`,
+        { type: '/problems/conflict', title: 'Conflict', status: 409, detail: 'the incident changed meanwhile' },
+        409,
+      ),
+    );
+    renderAt('/incidents', OWNER);
+    const edit = await screen.findByRole('form', { name: `Edit incident ${INC}` });
+    await userEvent.type(within(edit).getByLabelText('Description'), ' Since Monday.');
+    await userEvent.click(within(edit).getByRole('button', { name: 'Save changes' }));
+    await userEvent.click(within(edit).getByRole('button', { name: 'Confirm save changes' }));
+    expect((await within(edit).findByText(/the incident changed meanwhile/)).textContent).toBeTruthy();
+    cleanup();
+
+    fakeApi(get('/api/systems', page([system()])), get('/api/incidents', page([incident()])));
+    renderAt('/incidents', AUDITOR);
+    expect(await screen.findByRole('heading', { name: /Wrong queue for refunds/ })).toBeTruthy();
+    expect(screen.queryByRole('form', { name: `Edit incident ${INC}` })).toBeNull();
   });
 });

@@ -62,7 +62,10 @@ describe('the dashboard in Chromium', () => {
     const page = await open(null, '/');
     await page.getByRole('button', { name: /Tessa Technical/ }).click();
     await page.getByRole('heading', { name: 'AI systems' }).waitFor();
-    await expect(page.getByRole('link', { name: 'Consumer Support Triage Assistant' }).count()).resolves.toBe(1);
+    // The heading renders before the first page of systems arrives: wait for the row, then check it is there once.
+    const triage = page.getByRole('link', { name: 'Consumer Support Triage Assistant' });
+    await triage.first().waitFor();
+    await expect(triage.count()).resolves.toBe(1);
     await page.context().close();
   });
 

@@ -11,7 +11,7 @@ import { buildDashboardIfStale } from '../dashboard/build-if-stale.js';
 import { startLocalStack } from '../local/stack.js';
 import { contextFor, launchChromium } from '../test/browser/support.js';
 
-/** The registry's page size (dashboard/src/pages/registry.tsx REGISTRY_PAGE_SIZE). */
+/** The registry's page size (dashboard/src/pages/registry-query.ts REGISTRY_PAGE_SIZE). */
 const REGISTRY_PAGE_SIZE = 50;
 
 const DIST = fileURLToPath(new URL('../dashboard/dist/', import.meta.url));

@@ -12,7 +12,7 @@ import type {
 import { api, type Page } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
-import { Badge, ConfirmAction, DataState, Field, fmt, Hash, ProblemView, Time } from '../ui';
+import { Badge, ConfirmAction, DataState, Field, Hash, ProblemView, ThresholdTable, Time } from '../ui';
 
 export interface GateAnswer {
   candidateId: string;
@@ -285,31 +285,7 @@ export function RunSummary({ run: r }: { run: EvalRun }) {
         </ul>
       ) : null}
       {r.error ? <p className="bad">{r.error}</p> : null}
-      <table className="dense">
-        <caption className="sr-only">Threshold verdicts</caption>
-        <thead>
-          <tr>
-            <th scope="col">Metric</th>
-            <th scope="col">Threshold</th>
-            <th scope="col">Actual</th>
-            <th scope="col">Verdict</th>
-          </tr>
-        </thead>
-        <tbody>
-          {r.thresholdVerdicts.map((v) => (
-            <tr key={v.metric}>
-              <td>{v.metric}</td>
-              <td className="num">
-                {v.direction === 'min' ? '≥' : '≤'} {fmt(v.threshold)}
-              </td>
-              <td className="num">{fmt(v.actual)}</td>
-              <td>
-                <Badge value={v.passed ? 'passed' : 'failed'} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ThresholdTable verdicts={r.thresholdVerdicts} caption="Threshold verdicts" />
     </>
   );
 }

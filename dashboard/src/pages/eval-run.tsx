@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router';
 import type { CaseResult, EvalRun } from '../../../functions/domain/types';
 import { api, type Page } from '../api';
 import { Chart } from '../chart';
-import { Badge, DataState, fmt, Hash, Time } from '../ui';
+import { Badge, DataState, fmt, Hash, ThresholdTable, Time } from '../ui';
 
 type RunAnswer = EvalRun & { progress?: { casesDone: number; totalCases: number; percent: number } };
 
@@ -63,30 +63,7 @@ function RunView({ run: r }: { run: RunAnswer }) {
       <div className="grid-2">
         <div className="card">
           <h2>Thresholds</h2>
-          <table className="dense">
-            <thead>
-              <tr>
-                <th scope="col">Metric</th>
-                <th scope="col">Threshold</th>
-                <th scope="col">Actual</th>
-                <th scope="col">Verdict</th>
-              </tr>
-            </thead>
-            <tbody>
-              {r.thresholdVerdicts.map((v) => (
-                <tr key={v.metric}>
-                  <td>{v.metric}</td>
-                  <td className="num">
-                    {v.direction === 'min' ? '≥' : '≤'} {fmt(v.threshold)}
-                  </td>
-                  <td className="num">{fmt(v.actual)}</td>
-                  <td>
-                    <Badge value={v.passed ? 'passed' : 'failed'} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <ThresholdTable verdicts={r.thresholdVerdicts} />
           <h2>Metrics</h2>
           <dl className="kv">
             {r.metrics

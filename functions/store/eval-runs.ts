@@ -2,7 +2,7 @@
 // moves the candidate to eval_passed or eval_failed in the same transaction.
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
+import { newEvalRun } from '../domain/eval-run.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import type {
   Actor,
@@ -42,26 +42,7 @@ export async function createEvalRun(
     const totalCases = datasets.reduce((sum, d) => sum + (d?.caseCount ?? 0), 0);
     if (totalCases === 0)
       throw new ConflictError('the candidate has no cases to evaluate; add datasets', { code: 'EVAL_MISSING' });
-    const run: EvalRun = {
-      id: newId('run'),
-      systemId: candidate.systemId,
-      candidateId,
-      snapshotHash: candidate.snapshotHash,
-      executor,
-      status: 'queued',
-      totalCases,
-      casesDone: 0,
-      metrics: null,
-      slices: [],
-      thresholdVerdicts: [],
-      comparisons: [],
-      failureReasons: [],
-      error: null,
-      createdAt: tx.now,
-      createdBy: actor.userId,
-      startedAt: null,
-      finishedAt: null,
-    };
+    const run = newEvalRun(candidate, actor, tx.now, { executor, status: 'queued', totalCases, startedAt: null });
     tx.put({ ...keys.evalRun(run.id), ...keys.evalRunIndexes(candidateId, run.id), itemType: 'eval_run', ...run });
     tx.put({
       ...keys.evalRunUnfinished(run.id),

@@ -2,6 +2,7 @@
 // monitoring run leaves behind: a clean result, or an incident per cause linked to the release, opened at most once
 // while it is unresolved. Every write commits with its audit event in the system's unit of work.
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { newEvalRun } from '../domain/eval-run.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { type MonitoringVerdict, monitoringIncidentTitle } from '../domain/monitoring.js';
@@ -65,28 +66,14 @@ export async function startCheckRun(
       throw new ValidationError('a dataset does not belong to the release’s system', { field: 'datasetIds' });
     const totalCases = datasets.reduce((n, d) => n + (d?.caseCount ?? 0), 0);
     if (totalCases === 0) throw new ConflictError('the datasets hold no cases', { code: 'EVAL_MISSING' });
-    const run: EvalRun = {
-      id: newId('run'),
-      systemId: candidate.systemId,
-      candidateId: candidate.id,
-      snapshotHash: candidate.snapshotHash,
+    const run = newEvalRun(candidate, actor, tx.now, {
       executor: 'simulated',
       status: 'running',
       totalCases,
-      casesDone: 0,
-      metrics: null,
-      slices: [],
-      thresholdVerdicts: [],
-      comparisons: [],
-      failureReasons: [],
-      error: null,
-      createdAt: tx.now,
-      createdBy: actor.userId,
       startedAt: tx.now,
-      finishedAt: null,
       purpose: input.purpose,
       datasetIds,
-    };
+    });
     tx.put({ ...keys.evalRun(run.id), ...keys.evalRunIndexes(candidate.id, run.id), itemType: 'eval_run', ...run });
     tx.audit({
       action: 'eval_run.started',

@@ -77,8 +77,11 @@ export const PERMANENT_ERRORS: [abstract new (...args: never[]) => Error, string
   [UnprocessableError, 'UnprocessableError'],
 ];
 
-/** Runs a task, giving a permanent error its stable name, so Retry and Catch match it in AWS as locally. */
-async function named<T>(task: () => Promise<T>): Promise<T> {
+/**
+ * Runs a task, giving a permanent error its stable name, so Retry and Catch match it in AWS as locally (the eval and
+ * release-gate tasks both use it).
+ */
+export async function named<T>(task: () => Promise<T>): Promise<T> {
   try {
     return await task();
   } catch (error) {

@@ -5,7 +5,7 @@ import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../domain/policy.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { createStore, type GovernanceStore } from '../store/index.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
-import { causeMessage, PERMANENT_ERRORS } from './eval-tasks.js';
+import { causeMessage, named } from './eval-tasks.js';
 import type { GateCallbacks } from './gate-runner.js';
 import {
   awaitDecisionStep,
@@ -17,17 +17,6 @@ import {
   recordGateFailureStep,
   settleStep,
 } from './gate-steps.js';
-
-/** Runs a task, giving a permanent error its stable name, so Retry and Catch match it in AWS as locally. */
-async function named<T>(task: () => Promise<T>): Promise<T> {
-  try {
-    return await task();
-  } catch (error) {
-    const permanent = PERMANENT_ERRORS.find(([type]) => error instanceof type);
-    if (permanent) (error as Error).name = permanent[1];
-    throw error;
-  }
-}
 
 export interface GateTaskHandlers {
   openRound: (event: GateInput) => Promise<OpenedRound>;

@@ -30,8 +30,25 @@ export interface Request<B = unknown, Q = unknown> {
 
 export interface Reply {
   status: number;
+  /** A JSON body; or, for a binary route (a PDF, say), a Buffer sent as is with the reply's content-type header. */
   body?: unknown;
   headers?: Record<string, string>;
+}
+
+/**
+ * What a route answers when it succeeds: the status and the body's schema (`null` when there is no body), or a
+ * non-JSON media type (`application/pdf`) for a binary body. OpenAPI is generated from these and the request
+ * schemas (functions/api/openapi.ts); a test fails when a route declares none.
+ */
+export interface ResponseSpec {
+  status: number;
+  description?: string;
+  /** The JSON body's schema; `null` for no body; absent when `contentType` is not JSON. */
+  body?: z.ZodType | null;
+  /** Defaults to application/json. */
+  contentType?: string;
+  /** Further success statuses with the same body (202 beside 200, say). */
+  alsoStatuses?: number[];
 }
 
 export interface Route<B = unknown, Q = unknown> {
@@ -43,6 +60,7 @@ export interface Route<B = unknown, Q = unknown> {
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
   maxBodyBytes?: number;
+  response?: ResponseSpec;
   handle: (req: Request<B, Q>) => Promise<Reply>;
 }
 
@@ -57,11 +75,19 @@ const json = (
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
-): APIGatewayProxyStructuredResultV2 => ({
-  statusCode: status,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
-  body: body === undefined ? '' : JSON.stringify(body),
-});
+): APIGatewayProxyStructuredResultV2 =>
+  Buffer.isBuffer(body)
+    ? {
+        statusCode: status,
+        headers: { 'content-type': 'application/octet-stream', 'cache-control': 'no-store', ...headers },
+        body: body.toString('base64'),
+        isBase64Encoded: true,
+      }
+    : {
+        statusCode: status,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers },
+        body: body === undefined ? '' : JSON.stringify(body),
+      };
 
 function parseBody(event: APIGatewayProxyEventV2, r: Route): unknown {
   if (!r.body) {
@@ -139,6 +165,7 @@ const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   'eval-runs': 'run',
   approvals: 'apr',
   incidents: 'inc',
+  webhooks: 'whk',
 };
 
 /** Refuses malformed ids before any lookup: a 400 names the parameter, and no key of 2 KB ever reaches DynamoDB. */

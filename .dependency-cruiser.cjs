@@ -82,6 +82,17 @@ module.exports = {
       },
     },
     {
+      name: 'cli-imports-contracts-only',
+      comment:
+        'The pipeline CLI speaks HTTP to the API and shares its contracts (zod) and their domain vocabulary; nothing with I/O, so it bundles to one file.',
+      severity: 'error',
+      from: { path: '^cli/' },
+      to: {
+        path: '^(functions|local|seed|lib|bin|bench|scripts|dashboard|test)/',
+        pathNot: ['^functions/contracts/', '^functions/domain/types\\.ts$'],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -1,0 +1,306 @@
+// The release path: `candidate create|submit`, `evals run --wait`, `gate`, `request-approval`, `promote`,
+// `rollback`.
+import type { Command } from 'commander';
+import {
+  createCandidateRequest,
+  gateQuery,
+  idOf,
+  promoteRequest,
+  rollbackRequest,
+  runEvalsRequest,
+} from '../../functions/contracts/index.js';
+import type { CommandContext } from '../context.js';
+import { CliError, EXIT } from '../exit-codes.js';
+
+type Run = (command: Command, action: (ctx: CommandContext, ...args: never[]) => Promise<void>) => void;
+
+interface Candidate {
+  id: string;
+  status: string;
+  environment: string;
+  latestEvalRunId: string | null;
+}
+
+interface EvalRun {
+  id: string;
+  status: 'queued' | 'running' | 'passed' | 'failed' | 'error';
+  casesDone: number;
+  totalCases: number;
+  failureReasons: string[];
+  error: string | null;
+  thresholdVerdicts?: {
+    metric: string;
+    direction: string;
+    threshold?: number;
+    actual?: number | null;
+    passed: boolean;
+  }[];
+}
+
+export interface GateAnswer {
+  candidateId: string;
+  environment: string;
+  status: string;
+  activeCandidateId: string | null;
+  requiredRoles: string[];
+  promotable: boolean;
+  reasons: { code: string; message: string }[];
+}
+
+const candidateId = idOf('rc');
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A thresholds file is either an array of thresholds or a profile `{ "thresholds": [...] }` (evals/<system>/). */
+function thresholdsOf(file: unknown): unknown {
+  if (file && typeof file === 'object' && !Array.isArray(file) && 'thresholds' in file) {
+    return (file as { thresholds: unknown }).thresholds;
+  }
+  return file;
+}
+
+export function registerReleaseCommands(program: Command, run: Run) {
+  const candidate = program
+    .command('candidate')
+    .description('release candidates: exact versions, datasets, thresholds');
+  run(
+    candidate
+      .command('create')
+      .description('build a draft release candidate; prints its id')
+      .option('--system <id>', 'the AI system (sys_...)')
+      .option('--name <name>', 'a name for the candidate (default: from the file, else "<prompt> + <config>")')
+      .option('--prompt-version <id>', 'the prompt version (pv_...)')
+      .option('--model-config <id>', 'the model config version (mc_...)')
+      .option('--dataset <ids>', 'eval dataset ids (ds_...), repeat or separate by commas', collect)
+      .option('--thresholds <file>', 'thresholds as JSON: an array, or a profile with "thresholds"')
+      .option('--environment <env>', 'staging or production (default production)')
+      .option('--notes <text>', 'notes for the reviewers')
+      .option('-f, --file <path>', 'the candidate as JSON (the body of POST /api/release-candidates); flags override')
+      .option('--submit', 'submit (freeze) it right away'),
+    async (
+      ctx: CommandContext,
+      opts: {
+        system?: string;
+        name?: string;
+        promptVersion?: string;
+        modelConfig?: string;
+        dataset?: string[];
+        thresholds?: string;
+        environment?: string;
+        notes?: string;
+        file?: string;
+        submit?: boolean;
+      },
+    ) => {
+      const file = opts.file ? ((await ctx.readJson(opts.file)) as Record<string, unknown>) : {};
+      const thresholds = opts.thresholds ? thresholdsOf(await ctx.readJson(opts.thresholds)) : undefined;
+      const merged: Record<string, unknown> = {
+        ...file,
+        ...(opts.system ? { systemId: opts.system } : {}),
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.promptVersion ? { promptVersionId: opts.promptVersion } : {}),
+        ...(opts.modelConfig ? { modelConfigId: opts.modelConfig } : {}),
+        ...(opts.dataset?.length ? { datasetIds: opts.dataset } : {}),
+        ...(thresholds !== undefined ? { thresholds } : {}),
+        ...(opts.environment ? { environment: opts.environment } : {}),
+        ...(opts.notes ? { notes: opts.notes } : {}),
+      };
+      if (merged.name === undefined && typeof merged.promptVersionId === 'string') {
+        merged.name = `${merged.promptVersionId} + ${merged.modelConfigId ?? '?'}`;
+      }
+      const body = ctx.validate(createCandidateRequest, merged, opts.file ?? 'the candidate');
+      const created = await ctx.client.post<Candidate>('/api/release-candidates', body);
+      ctx.info(
+        `${created.replayed ? 'replayed' : 'created'} release candidate ${created.body.id} (${created.body.status})`,
+      );
+      let out = created.body;
+      if (opts.submit) {
+        out = (await ctx.client.post<Candidate>(`/api/release-candidates/${out.id}/submit`, {})).body;
+        ctx.info(`submitted ${out.id}`);
+      }
+      ctx.result(out, out.id);
+    },
+  );
+  run(
+    candidate.command('submit').description('freeze a draft candidate').argument('<candidateId>'),
+    async (ctx: CommandContext, id: string) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      const reply = await ctx.client.post<Candidate>(`/api/release-candidates/${id}/submit`, {});
+      ctx.info(`release candidate ${id} is ${reply.body.status}`);
+      ctx.result(reply.body, `${id} ${reply.body.status}`);
+    },
+  );
+
+  const evals = program.command('evals').description('eval runs of a candidate');
+  run(
+    evals
+      .command('run')
+      .description('start an eval run of the candidate; with --wait, wait for its verdict (exit 3 when it fails)')
+      .argument('<candidateId>')
+      .option('--executor <kind>', 'simulated, http or submitted', 'simulated')
+      .option('--wait', 'poll the run until it finishes, printing progress to stderr')
+      .option('--interval <ms>', 'polling interval in ms', '2000')
+      .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1)', '1800'),
+    async (
+      ctx: CommandContext,
+      id: string,
+      opts: { executor: string; wait?: boolean; interval: string; waitTimeout: string },
+    ) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      const body = ctx.validate(runEvalsRequest, { executor: opts.executor }, 'the request');
+      const started = await ctx.client.post<EvalRun>(`/api/release-candidates/${id}/run-evals`, body);
+      let runState = started.body;
+      ctx.info(`${started.replayed ? 'replayed: eval run' : 'eval run'} ${runState.id} ${runState.status}`);
+      if (!opts.wait) {
+        ctx.result(runState, runState.id);
+        return;
+      }
+      const interval = Math.max(50, Number(opts.interval) || 2000);
+      const deadline = Date.now() + Math.max(1, Number(opts.waitTimeout) || 1800) * 1000;
+      let shown = '';
+      for (;;) {
+        runState = (await ctx.client.get<EvalRun>(`/api/eval-runs/${runState.id}`)).body;
+        const line = `eval run ${runState.id}: ${runState.status} ${runState.casesDone}/${runState.totalCases} cases`;
+        if (line !== shown) ctx.info(line);
+        shown = line;
+        if (runState.status !== 'queued' && runState.status !== 'running') break;
+        if (Date.now() > deadline) {
+          throw new CliError(EXIT.unexpected, `eval run ${runState.id} did not finish in ${opts.waitTimeout} s`);
+        }
+        await sleep(interval);
+      }
+      const verdicts = (runState.thresholdVerdicts ?? []).map(
+        (v) =>
+          `  ${v.passed ? 'pass' : 'FAIL'} ${v.metric} ${v.direction} ${v.threshold ?? ''} actual ${v.actual ?? '-'}`,
+      );
+      if (runState.status === 'passed') {
+        ctx.result(runState, [`${runState.id} passed`, ...verdicts]);
+        return;
+      }
+      const reasons = runState.status === 'error' ? [runState.error ?? 'unknown error'] : runState.failureReasons;
+      if (ctx.options.json) ctx.io.stdout(JSON.stringify(runState, null, 2));
+      throw new CliError(
+        runState.status === 'error' ? EXIT.evalError : EXIT.blocked,
+        `eval run ${runState.id} ${runState.status}`,
+        [...reasons.map((r) => `  ${r}`), ...verdicts],
+      );
+    },
+  );
+
+  run(
+    program
+      .command('gate')
+      .description('exit 0 when the candidate may be promoted, 3 with every blocking reason when it may not')
+      .argument('<candidateId>')
+      .option('--environment <env>', "staging or production (default: the candidate's)"),
+    async (ctx: CommandContext, id: string, opts: { environment?: string }) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      const query = ctx.validate(gateQuery, opts.environment ? { environment: opts.environment } : {}, 'the query');
+      const gate = (await ctx.client.get<GateAnswer>(`/api/release-candidates/${id}/gate`, query)).body;
+      if (gate.promotable) {
+        ctx.result(gate, `${id} may be promoted to ${gate.environment}`);
+        return;
+      }
+      if (ctx.options.json) ctx.io.stdout(JSON.stringify(gate, null, 2));
+      throw new CliError(
+        EXIT.blocked,
+        `${id} is blocked from ${gate.environment} (${gate.status})`,
+        gate.reasons.map((r) => `${r.code}: ${r.message}`),
+      );
+    },
+  );
+
+  run(
+    program
+      .command('request-approval')
+      .description('open the approval round the risk tier requires; prints the approval ids')
+      .argument('<candidateId>'),
+    async (ctx: CommandContext, id: string) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      const reply = await ctx.client.post<{ candidate: Candidate; approvals: { id: string; role: string }[] }>(
+        `/api/release-candidates/${id}/request-approval`,
+        {},
+      );
+      ctx.info(
+        `${id} is ${reply.body.candidate.status}; waiting for: ${reply.body.approvals.map((a) => a.role).join(', ')}`,
+      );
+      ctx.result(
+        reply.body,
+        reply.body.approvals.map((a) => `${a.id} ${a.role}`),
+      );
+    },
+  );
+
+  run(
+    program
+      .command('promote')
+      .description('make the candidate the active release; names the active release it expects to replace')
+      .argument('<candidateId>')
+      .requiredOption(
+        '--expected-active <id>',
+        'the active release you expect to replace (rc_...), "none" when there is none, or "current" to read it from the gate now',
+      )
+      .option('--environment <env>', "staging or production (default: the candidate's)")
+      .option('--reason <text>', 'why (recorded in the audit trail)'),
+    async (
+      ctx: CommandContext,
+      id: string,
+      opts: { expectedActive: string; environment?: string; reason?: string },
+    ) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      let expected: string | null = opts.expectedActive === 'none' ? null : opts.expectedActive;
+      if (opts.expectedActive === 'current') {
+        const query = opts.environment ? { environment: opts.environment } : {};
+        expected = (await ctx.client.get<GateAnswer>(`/api/release-candidates/${id}/gate`, query)).body
+          .activeCandidateId;
+        ctx.info(`the active release is ${expected ?? 'none'}`);
+      }
+      const body = ctx.validate(
+        promoteRequest,
+        {
+          expectedActiveCandidateId: expected,
+          ...(opts.environment ? { environment: opts.environment } : {}),
+          ...(opts.reason ? { reason: opts.reason } : {}),
+        },
+        'the request',
+      );
+      const reply = await ctx.client.post<{ candidate: Candidate }>(`/api/release-candidates/${id}/promote`, body);
+      ctx.info(`${id} is the active ${reply.body.candidate.environment} release`);
+      ctx.result(reply.body, `${id} ${reply.body.candidate.status}`);
+    },
+  );
+
+  run(
+    program
+      .command('rollback')
+      .description('roll this active release back to an earlier approved one (last-known-good by default)')
+      .argument('<candidateId>', 'the active release to roll back')
+      .requiredOption('--reason <text>', 'why')
+      .option('--incident <id>', 'the incident behind it (inc_...)')
+      .option('--target <id>', 'the release to restore (rc_...; default: last-known-good)'),
+    async (ctx: CommandContext, id: string, opts: { reason: string; incident?: string; target?: string }) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      const body = ctx.validate(
+        rollbackRequest,
+        {
+          reason: opts.reason,
+          ...(opts.incident ? { incidentId: opts.incident } : {}),
+          ...(opts.target ? { targetCandidateId: opts.target } : {}),
+        },
+        'the request',
+      );
+      const reply = await ctx.client.post<{ candidate: Candidate; target: Candidate }>(
+        `/api/release-candidates/${id}/rollback`,
+        body,
+      );
+      ctx.info(`rolled ${id} back to ${reply.body.target.id}`);
+      ctx.result(reply.body, reply.body.target.id);
+    },
+  );
+}

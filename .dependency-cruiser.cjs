@@ -30,7 +30,7 @@ module.exports = {
       name: 'contracts-use-domain-vocabulary-only',
       severity: 'error',
       from: { path: '^functions/contracts/' },
-      to: { path: '^functions/domain/', pathNot: '^functions/domain/types\\.ts$' },
+      to: { path: '^functions/domain/', pathNot: ['^functions/domain/types\\.ts$', '^functions/domain/events\\.ts$'] },
     },
     {
       name: 'store-below-api',
@@ -52,6 +52,15 @@ module.exports = {
       severity: 'error',
       from: { path: '^functions/audit/' },
       to: { path: '^(functions/(api|workflows|contracts)/|local/|seed/)' },
+    },
+    {
+      name: 'events-below-api',
+      comment:
+        'Event publishing and webhook delivery (functions/events) use domain, store, the audit record decoder and ' +
+        "the http executor's host check; never the handlers or contracts (docs/events.md).",
+      severity: 'error',
+      from: { path: '^functions/events/' },
+      to: { path: '^(functions/(api|contracts)/|local/|seed/)' },
     },
     {
       name: 'runtime-never-imports-local-or-seed',

@@ -17,6 +17,8 @@ import { createStore, type GovernanceStore } from '../functions/store/index.js';
 import { configureCursorSecret } from '../functions/store/pagination.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
+import type { RetryPolicy } from '../functions/events/dispatcher.js';
+import { LOCAL_WEBHOOK_ALLOWED_HOSTS } from '../functions/events/target.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
 import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
 import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
@@ -25,6 +27,7 @@ import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOption
 import { createLocalServer, listen } from './http-adapter.js';
 import { dashboardHost } from './landing.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
+import { type LocalEvents, startLocalEvents } from './event-bus.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
 
@@ -56,6 +59,11 @@ export interface LocalStackOptions {
   dashboardDir?: string;
   /** Interval of the audit archive's digests (default 60 s, or AUDIT_DIGEST_INTERVAL_MS). */
   auditDigestIntervalMs?: number;
+  /** Hosts webhooks may be delivered to (`host`, `host:port`, `host:*`); default 127.0.0.1 and localhost, any port. */
+  webhookAllowedHosts?: readonly string[];
+  /** Webhook retry policy (tests: small intervals) and per-attempt timeout. */
+  webhookRetry?: RetryPolicy;
+  webhookTimeoutMs?: number;
 }
 
 export interface LocalStack {
@@ -72,6 +80,8 @@ export interface LocalStack {
   evidenceBucket: string;
   /** The audit archive: stream pump, archiver, digests, in the S3 stand-in's audit bucket. */
   auditArchive: LocalAuditArchive;
+  /** Governance events: the stream pump publishing audit events to the in-process bus, and webhook deliveries. */
+  events: LocalEvents;
   /** Eval runs whose execution was started again at start. */
   resumedEvalRuns: string[];
   /** The release gates of approval rounds (statemachines/release-gate.asl.json in the local interpreter). */
@@ -155,6 +165,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     auditArchive = audit;
     cleanup.push(() => audit.stop());
+    // Governance events: audit items of the same stream -> in-process bus -> webhook deliveries (docs/events.md).
+    const events = await startLocalEvents({
+      dynamoEndpoint: endpoint,
+      tableName,
+      store,
+      dataDir,
+      allowedHosts: options.webhookAllowedHosts ?? LOCAL_WEBHOOK_ALLOWED_HOSTS,
+      ...(options.webhookRetry ? { retry: options.webhookRetry } : {}),
+      ...(options.webhookTimeoutMs ? { timeoutMs: options.webhookTimeoutMs } : {}),
+      log,
+    });
+    cleanup.push(() => events.stop());
     const keys = await loadOrCreateDevKeys(devKeysDir(dataDir));
     configureCursorSecret(await loadOrCreateSecret(join(devKeysDir(dataDir), 'cursor-secret')));
     const verifyToken = createTokenVerifier({
@@ -257,6 +279,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       evidenceEndpoint: s3.endpoint,
       evidenceBucket: LOCAL_EVIDENCE_BUCKET,
       auditArchive: audit,
+      events,
       resumedEvalRuns,
       gateRunner,
       resumedGates,

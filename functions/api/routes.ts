@@ -5,12 +5,14 @@ import * as audit from './audit.js';
 import * as candidates from './candidates.js';
 import * as datasets from './datasets.js';
 import * as evalRuns from './eval-runs.js';
+import * as events from './events.js';
 import * as health from './health.js';
 import * as incidents from './incidents.js';
 import * as metrics from './metrics.js';
 import * as modelConfigs from './model-configs.js';
 import * as prompts from './prompts.js';
 import * as systems from './systems.js';
+import * as webhooks from './webhooks.js';
 
 export const API_MODULES = {
   health,
@@ -24,6 +26,8 @@ export const API_MODULES = {
   incidents,
   audit,
   metrics,
+  events,
+  webhooks,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

@@ -11,6 +11,7 @@ import * as incidents from './incidents.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import * as systems from './systems.js';
+import * as webhooks from './webhooks.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
 
 export type { Page } from './pagination.js';
@@ -41,6 +42,7 @@ const modules = {
   idempotency,
   overview,
   monitoring,
+  webhooks,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -100,6 +100,14 @@ export const keys = {
   }),
 
   policy: (version: number) => ({ pk: 'POLICY', sk: `V#${pad(version, 6)}` }),
+
+  webhook: (id: string) => ({ pk: `WHK#${id}`, sk: META }),
+  webhooksIndex: (id: string) => ({ gsi1pk: 'WEBHOOKS', gsi1sk: id }),
+  /** One attempt of one delivery; sort keys are ULIDs, so the log reads newest first. */
+  webhookDelivery: (webhookId: string, deliveryUlid: string) => ({ pk: `WHK#${webhookId}`, sk: `DLV#${deliveryUlid}` }),
+  webhookDeliveryPrefix: (webhookId: string) => ({ pk: `WHK#${webhookId}`, skPrefix: 'DLV#' }),
+  /** Marks an event delivered to a subscription, so a redelivered stream record is not sent twice. */
+  webhookSent: (webhookId: string, eventId: string) => ({ pk: `WHK#${webhookId}`, sk: `SENT#${eventId}` }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: 'IDEMP' }),
 } as const;
 

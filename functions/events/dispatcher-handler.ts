@@ -1,0 +1,42 @@
+// Lambda entry: webhook delivery from the SQS queue that the bus's webhook rule fills (message body = the
+// EventBridge event, whose `detail` is the governance event). Attempts within one receive are bounded and spaced
+// by backoff; a message whose deliveries still fail is reported as a batch item failure, so SQS makes it visible
+// again after its visibility timeout and, after maxReceiveCount receives, moves it to the dead-letter queue.
+// Env: TABLE_NAME, WEBHOOK_ALLOWED_HOSTS.
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { GovernanceEvent } from '../domain/events.js';
+import { sharedDocumentClient } from '../store/client.js';
+import { createStore } from '../store/index.js';
+import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { createWebhookDispatcher, DEFAULT_RETRY, type WebhookDispatcher } from './dispatcher.js';
+import { allowedHostsFromEnv } from './target.js';
+
+/** Attempts per receive: with 10 s timeouts and 1, 2 s waits, well inside the function's timeout. */
+export const ATTEMPTS_PER_RECEIVE = 3;
+
+let dispatcher: WebhookDispatcher | undefined;
+
+export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  if (!dispatcher) {
+    const store = createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
+    dispatcher = createWebhookDispatcher({
+      store: store.webhooks,
+      allowedHosts: allowedHostsFromEnv(process.env),
+      retry: { ...DEFAULT_RETRY, attempts: ATTEMPTS_PER_RECEIVE },
+      log: (line) => console.warn(line),
+    });
+  }
+  const failures: { itemIdentifier: string }[] = [];
+  for (const record of event.Records) {
+    try {
+      const governanceEvent = (JSON.parse(record.body) as { detail: GovernanceEvent }).detail;
+      const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
+      const outcomes = await dispatcher.dispatch(governanceEvent, (receives - 1) * ATTEMPTS_PER_RECEIVE + 1);
+      if (outcomes.some((o) => o.outcome === 'failed')) failures.push({ itemIdentifier: record.messageId });
+    } catch (error) {
+      console.error(`webhook dispatch of message ${record.messageId} failed: ${(error as Error).message}`);
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
+}

@@ -102,7 +102,9 @@ export function createContext(command: Command, io: CliIo): CommandContext {
         throw new CliError(
           EXIT.usage,
           `${what} does not match the API contract`,
-          parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(body)'}: ${issue.message}`),
+          parsed.error.issues.map((issue) =>
+            issue.path.length ? `  ${issue.path.join('.')}: ${issue.message}` : `  ${issue.message}`,
+          ),
         );
       }
       return parsed.data;

@@ -32,6 +32,48 @@ export const SYSTEMS: Record<SystemKey, SystemInput> = {
     ],
     humanOversight:
       'Agents see the proposed queue, priority and rationale and re-route any ticket with one click; every P1 proposal is confirmed by the shift lead; support operations reviews a weekly sample of 200 routed tickets; the owner can roll back to the last-known-good release at any time.',
+    modelCard: {
+      intendedUsers: ['Support agents and shift leads of the consumer, SMB and enterprise support desks'],
+      intendedUses: [
+        'Propose the queue (billing, technical, account, complaint) of an inbound email or chat ticket',
+        'Propose a priority (P1 to P3) that the shift lead confirms for P1',
+      ],
+      outOfScopeUses: [
+        'Replying to customers or drafting replies',
+        'Deciding refunds, account closures or contract changes',
+        'Tickets in languages other than English, German, French and Spanish',
+      ],
+      limitations: [
+        'Long pasted e-mail threads can pull the label towards the quoted history rather than the new request',
+        'Accuracy is lower on Spanish and French tickets, which are a small share of the evaluation data',
+        'Prompt-injection attempts in the ticket text are caught by the adversarial set, not guaranteed away',
+      ],
+      tradeoffs: ['A single low-temperature model is preferred to a larger one for latency at peak intake'],
+      ethicalConsiderations: [
+        {
+          name: 'Complaints routed away from the complaint queue',
+          mitigationStrategy:
+            'Complaint recall is a gated threshold; agents re-route with one click and misroutes are reviewed weekly',
+        },
+        {
+          name: 'Unequal service quality by customer language or segment',
+          mitigationStrategy:
+            'Accuracy is reported per language and segment slice; a slice accuracy gap above the threshold blocks release',
+        },
+      ],
+      fairnessAssessment:
+        'Every eval run reports accuracy per language (lang:*) and customer segment (segment:*) slice; the largest gap between slices (sliceAccuracyGap) is a release threshold. Non-English slices are small, so their figures move by whole cases.',
+      caveatsAndRecommendations:
+        'Treat the proposed priority as advice; keep the shift lead confirmation of P1 tickets in place.',
+      oversightProcedure:
+        'Post-market monitoring re-runs the regression sets against the active release; a drift or threshold failure opens an incident for the owner, and a high-severity incident blocks further promotions until resolved. Support operations reviews 200 routed tickets a week and reports misroutes to the owner.',
+      riskRationale:
+        'Internal tier high: customer-facing routing of every inbound ticket, where a misrouted complaint delays a regulated response. EU AI Act limited risk: it takes no decision about a person.',
+      contacts: [
+        { name: 'Omar Owner', role: 'system owner', contact: 'omar.owner (support-ai)' },
+        { name: 'Rahul Risk', role: 'risk reviewer', contact: 'rahul.risk' },
+      ],
+    },
   },
   'policy-summary': {
     name: 'Policy Summary Assistant',
@@ -49,6 +91,29 @@ export const SYSTEMS: Record<SystemKey, SystemInput> = {
     ],
     humanOversight:
       'Every draft is reviewed and edited by a service agent before it is sent; drafts that mention an exclusion are flagged for a second read; customers are told that the summary is machine-drafted and that the policy wording prevails.',
+    modelCard: {
+      intendedUsers: ['Service agents answering policy questions of home and motor insurance customers'],
+      intendedUses: ['Draft a plain-language answer to a policy question, citing the sections it relies on'],
+      outOfScopeUses: ['Sending answers to customers without an agent review', 'Deciding whether a claim is covered'],
+      limitations: [
+        'Endorsements that change a section may be missed when the question does not name the product version',
+      ],
+      tradeoffs: ['Shorter summaries are preferred to complete ones; the citation points to the full wording'],
+      ethicalConsiderations: [
+        {
+          name: 'A summary that understates an exclusion',
+          mitigationStrategy: 'Drafts that mention an exclusion get a second read; the policy wording prevails',
+        },
+      ],
+      fairnessAssessment:
+        'Accuracy is reported per product line slice of the eval run; no decision about a person is taken on a draft.',
+      caveatsAndRecommendations: 'Always send the cited section with the answer.',
+      oversightProcedure:
+        'Agents review every draft; the documentation team samples 30 sent answers a month against the wording.',
+      riskRationale:
+        'Internal tier medium: customer-facing text reviewed by an agent before it is sent. EU AI Act limited risk (transparency duties).',
+      contacts: [{ name: 'Omar Owner', role: 'system owner', contact: 'omar.owner (docs-ai)' }],
+    },
   },
   'support-note-classifier': {
     name: 'Support Note Classifier',
@@ -63,6 +128,24 @@ export const SYSTEMS: Record<SystemKey, SystemInput> = {
     dataSources: ['Agent notes from the ticketing system, pseudonymised', 'Tag taxonomy of the product analytics team'],
     humanOversight:
       'Tags only feed aggregate dashboards; analysts sample 50 tagged notes a month and correct the taxonomy; churn-risk tags are read by a retention manager before any outreach.',
+    modelCard: {
+      intendedUsers: ['Product and retention analysts'],
+      intendedUses: ['Tag agent notes for aggregate product and retention reports'],
+      outOfScopeUses: ['Any decision about an individual customer'],
+      limitations: ['Short notes without product names are often tagged how-to'],
+      tradeoffs: [],
+      ethicalConsiderations: [
+        {
+          name: 'Churn-risk tags used to target individuals',
+          mitigationStrategy: 'A retention manager reads a churn-risk note before any outreach',
+        },
+      ],
+      fairnessAssessment: 'Tags feed aggregates only; accuracy is reported per tag slice of the eval run.',
+      caveatsAndRecommendations: '',
+      oversightProcedure: 'Analysts sample 50 tagged notes a month and correct the taxonomy.',
+      riskRationale: 'Internal tier low: internal analytics, no customer impact. EU AI Act minimal risk.',
+      contacts: [{ name: 'Omar Owner', role: 'system owner', contact: 'omar.owner (support-ai)' }],
+    },
   },
   'evidence-extractor': {
     name: 'Evidence Extractor',
@@ -82,6 +165,45 @@ export const SYSTEMS: Record<SystemKey, SystemInput> = {
     ],
     humanOversight:
       'A claims handler confirms every extracted amount against the highlighted evidence before it enters the assessment; no claim is paid, reduced or declined on the extractor output alone; handlers can override any field and overrides are reviewed monthly by claims quality; the system can be switched to manual intake at any time.',
+    modelCard: {
+      intendedUsers: ['Claims handlers preparing motor, home and injury claim files'],
+      intendedUses: [
+        'Recognise the type of each document submitted with a claim',
+        'Extract the claimed amount and currency with the supporting spans',
+      ],
+      outOfScopeUses: [
+        'Paying, reducing or declining a claim on the extractor output alone',
+        'Assessing medical reports beyond their document type',
+      ],
+      limitations: [
+        'Photographed invoices with glare or folds lose amounts',
+        'Amounts in currencies outside the taxonomy are returned without a currency',
+      ],
+      tradeoffs: ['Recall of amounts is preferred to precision: the handler confirms every amount anyway'],
+      ethicalConsiderations: [
+        {
+          name: 'Claimants disadvantaged by poor scans',
+          mitigationStrategy:
+            'Extraction confidence below the threshold routes the document to manual intake; overrides are reviewed monthly',
+        },
+        {
+          name: 'Health data in medical reports',
+          mitigationStrategy:
+            'Only the document type is extracted from medical reports; no diagnosis leaves the document',
+        },
+      ],
+      fairnessAssessment:
+        'Accuracy is reported per claim line and document source (scan, photo, digital) slice; the slice accuracy gap is a release threshold because photo submissions come more often from private claimants.',
+      caveatsAndRecommendations: 'Keep manual intake available; never auto-approve on the extracted amount.',
+      oversightProcedure:
+        'Claims quality reviews handler overrides monthly; post-market monitoring runs weekly and any incident of severity high blocks promotion; the system can be switched to manual intake at any time.',
+      riskRationale:
+        'Internal tier critical and EU AI Act high risk: the output feeds the assessment of insurance claims, access to an essential financial service (Annex III).',
+      contacts: [
+        { name: 'Omar Owner', role: 'system owner', contact: 'omar.owner (claims-ai)' },
+        { name: 'Greta Governance', role: 'governance reviewer', contact: 'greta.governance' },
+      ],
+    },
   },
 };
 

@@ -9,6 +9,7 @@ import * as events from './events.js';
 import * as health from './health.js';
 import * as incidents from './incidents.js';
 import * as metrics from './metrics.js';
+import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
 import * as prompts from './prompts.js';
 import * as systems from './systems.js';
@@ -26,6 +27,7 @@ export const API_MODULES = {
   incidents,
   audit,
   metrics,
+  'model-cards': modelCards,
   events,
   webhooks,
 } as const;

@@ -2,6 +2,48 @@ import * as z from 'zod';
 import { EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../domain/types.js';
 import { artefactName, idOf, pageQuery, requiredText, text } from './common.js';
 
+const narrativeText = text(4000);
+const narrativeList = z.array(requiredText(1000)).max(50);
+
+/** The narrative sections of a model card (docs/model-cards.md): every member optional, empty when left out. */
+const modelCardNarrativeFields = {
+  intendedUsers: narrativeList,
+  intendedUses: narrativeList,
+  outOfScopeUses: narrativeList,
+  limitations: narrativeList,
+  tradeoffs: narrativeList,
+  ethicalConsiderations: z
+    .array(z.object({ name: requiredText(200), mitigationStrategy: requiredText(2000) }).strict())
+    .max(50),
+  fairnessAssessment: narrativeText,
+  caveatsAndRecommendations: narrativeText,
+  oversightProcedure: narrativeText,
+  riskRationale: narrativeText,
+  contacts: z
+    .array(z.object({ name: requiredText(120), role: requiredText(120), contact: requiredText(300) }).strict())
+    .max(20),
+};
+
+/** The model card narrative on create: members left out are empty. */
+export const modelCardNarrative = z
+  .object({
+    intendedUsers: modelCardNarrativeFields.intendedUsers.default([]),
+    intendedUses: modelCardNarrativeFields.intendedUses.default([]),
+    outOfScopeUses: modelCardNarrativeFields.outOfScopeUses.default([]),
+    limitations: modelCardNarrativeFields.limitations.default([]),
+    tradeoffs: modelCardNarrativeFields.tradeoffs.default([]),
+    ethicalConsiderations: modelCardNarrativeFields.ethicalConsiderations.default([]),
+    fairnessAssessment: modelCardNarrativeFields.fairnessAssessment.default(''),
+    caveatsAndRecommendations: modelCardNarrativeFields.caveatsAndRecommendations.default(''),
+    oversightProcedure: modelCardNarrativeFields.oversightProcedure.default(''),
+    riskRationale: modelCardNarrativeFields.riskRationale.default(''),
+    contacts: modelCardNarrativeFields.contacts.default([]),
+  })
+  .strict();
+
+/** The model card narrative on PATCH: the members given replace the stored ones; the others stay. */
+export const modelCardNarrativePatch = z.object(modelCardNarrativeFields).partial().strict();
+
 const euAiActFields = {
   intendedPurpose: requiredText(4000),
   dataSources: z.array(requiredText(300)).max(50),
@@ -18,6 +60,7 @@ export const createSystemRequest = z
     euAiActCategory: z.enum(EU_AI_ACT_CATEGORIES),
     domain: requiredText(120),
     ...euAiActFields,
+    modelCard: modelCardNarrative.optional(),
   })
   .strict();
 
@@ -32,6 +75,7 @@ export const patchSystemRequest = z
     dataSources: euAiActFields.dataSources,
     humanOversight: euAiActFields.humanOversight,
     status: z.enum(['active', 'deprecated']),
+    modelCard: modelCardNarrativePatch,
   })
   .partial()
   .strict();

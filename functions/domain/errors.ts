@@ -14,7 +14,8 @@ export type BlockReasonCode =
   | 'SYSTEM_RETIRED'
   | 'WRONG_ENVIRONMENT'
   | 'ACTIVE_RELEASE_CHANGED'
-  | 'ROLLBACK_TARGET_INELIGIBLE';
+  | 'ROLLBACK_TARGET_INELIGIBLE'
+  | 'MODEL_CARD_INCOMPLETE';
 
 export interface BlockReason {
   code: BlockReasonCode;

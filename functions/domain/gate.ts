@@ -33,6 +33,11 @@ export interface GateInput {
   requiredRoles: ReviewerRole[];
   /** The active release the caller expects to replace (ETag-style); undefined when the caller did not state one. */
   expectedActiveCandidateId?: string | null;
+  /**
+   * Required sections of the release's model card that are empty, when the policy requires a complete card for
+   * this promotion (`blockingCardGaps` in model-card.ts); absent or empty when nothing is missing or required.
+   */
+  modelCardGaps?: string[];
 }
 
 /** The order in which reasons are listed; stable so that clients can diff two answers. */
@@ -47,6 +52,7 @@ export const BLOCK_REASON_ORDER: readonly BlockReasonCode[] = [
   'APPROVALS_INCOMPLETE',
   'APPROVAL_REJECTED',
   'SEPARATION_OF_DUTIES',
+  'MODEL_CARD_INCOMPLETE',
   'BLOCKING_INCIDENT_OPEN',
   'ACTIVE_RELEASE_CHANGED',
 ];
@@ -147,6 +153,9 @@ export function blockedReasons(input: GateInput): BlockReason[] {
     if (roles.size > 1) duties.push(`${reviewerId} approved more than one role: ${list([...roles])}`);
   }
   if (duties.length > 0) add('SEPARATION_OF_DUTIES', duties.join('; '));
+
+  const gaps = input.modelCardGaps ?? [];
+  if (gaps.length > 0) add('MODEL_CARD_INCOMPLETE', `the model card has empty required sections: ${list(gaps)}`);
 
   if (system.openBlockingIncidents > 0) {
     add('BLOCKING_INCIDENT_OPEN', `${system.openBlockingIncidents} blocking incident(s) open on system ${system.id}`);

@@ -29,6 +29,8 @@ export interface ApprovalPolicy {
   reviewIntervalDays: Record<RiskTier, number>;
   /** What a failed rollback validation does, per risk tier: warn (the rollback proceeds) or block it. */
   rollbackValidation: Record<RiskTier, RollbackValidationMode>;
+  /** Whether a production promotion needs a complete model card (MODEL_CARD_INCOMPLETE), per risk tier. */
+  modelCardRequired: Record<RiskTier, boolean>;
 }
 
 /** How far a metric of a monitoring run may degrade against the release's approval-time run. */
@@ -91,6 +93,7 @@ export const DEFAULT_POLICY: ApprovalPolicy = deepFreeze({
   },
   reviewIntervalDays: { low: 365, medium: 180, high: 90, critical: 30 },
   rollbackValidation: { low: 'warn', medium: 'warn', high: 'block', critical: 'block' },
+  modelCardRequired: { low: false, medium: false, high: true, critical: true },
 });
 
 function inRoleOrder(roles: readonly ReviewerRole[]): ReviewerRole[] {
@@ -118,6 +121,15 @@ export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 7 * 24 * 60 * 60;
 export function approvalSecondsLeft(requestedAt: string, timeoutSeconds: number, now: Date): number {
   const deadline = Date.parse(requestedAt) + timeoutSeconds * 1000;
   return Math.max(1, Math.ceil((deadline - now.getTime()) / 1000));
+}
+
+/** Whether promoting a system of `riskTier` to `environment` needs a complete model card under `policy`. */
+export function requiresModelCard(
+  riskTier: RiskTier,
+  environment: Environment,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): boolean {
+  return environment === 'production' && policy.modelCardRequired[riskTier];
 }
 
 /** Whether an unresolved incident of `severity` blocks promotion under `policy`. */
@@ -161,6 +173,10 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     'rollbackValidation' in doc
       ? checkRollbackValidation(doc.rollbackValidation, problems)
       : { ...DEFAULT_POLICY.rollbackValidation };
+  const modelCardRequired =
+    'modelCardRequired' in doc
+      ? checkModelCardRequired(doc.modelCardRequired, problems)
+      : { ...DEFAULT_POLICY.modelCardRequired };
 
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     problems.push('version must be a positive integer');
@@ -206,7 +222,27 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     monitoring: monitoring as MonitoringPolicy,
     reviewIntervalDays: reviewIntervalDays as Record<RiskTier, number>,
     rollbackValidation: rollbackValidation as Record<RiskTier, RollbackValidationMode>,
+    modelCardRequired: modelCardRequired as Record<RiskTier, boolean>,
   };
+}
+
+function checkModelCardRequired(value: unknown, problems: string[]): Record<RiskTier, boolean> | undefined {
+  const required = perTier(
+    value,
+    'modelCardRequired',
+    problems,
+    (v): v is boolean => typeof v === 'boolean',
+    'true or false',
+  );
+  if (!required) return undefined;
+  // Requiring a card for a lower tier but not a higher one would be a typo that weakens critical systems.
+  for (let i = 1; i < RISK_TIERS.length; i++) {
+    const lower = RISK_TIERS[i - 1] as RiskTier;
+    const higher = RISK_TIERS[i] as RiskTier;
+    if (required[lower] && !required[higher])
+      problems.push(`modelCardRequired.${higher} must be true when modelCardRequired.${lower} is`);
+  }
+  return required;
 }
 
 function copyMonitoring(): MonitoringPolicy {

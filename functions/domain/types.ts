@@ -116,6 +116,43 @@ export interface AiSystem {
   createdBy: string;
   updatedAt: string;
   version: number;
+  /** The narrative sections of the system's model card (docs/model-cards.md); absent on systems that have none. */
+  modelCard?: ModelCardNarrative;
+}
+
+/** A named ethical risk and how it is mitigated (Model Card Toolkit `considerations.ethical_considerations`). */
+export interface EthicalConsideration {
+  name: string;
+  mitigationStrategy: string;
+}
+
+/** Someone to ask about the system (Model Card Toolkit `model_details.owners`). */
+export interface ModelCardContact {
+  name: string;
+  role: string;
+  contact: string;
+}
+
+/**
+ * What a model card says that the registry cannot derive: who and what the system is for, what it must not be
+ * used for, its limitations, ethical and fairness considerations and the oversight procedure. Names follow Google's
+ * Model Card Toolkit (`considerations`) and SageMaker model cards (`intended_uses`, `additional_information`).
+ */
+export interface ModelCardNarrative {
+  intendedUsers: string[];
+  intendedUses: string[];
+  outOfScopeUses: string[];
+  limitations: string[];
+  tradeoffs: string[];
+  ethicalConsiderations: EthicalConsideration[];
+  /** Which groups or slices were examined and what disparities are known (the card adds the slice figures). */
+  fairnessAssessment: string;
+  caveatsAndRecommendations: string;
+  /** How people oversee the system beyond `humanOversight`: monitoring, escalation, review cadence. */
+  oversightProcedure: string;
+  /** Why the system has its risk rating (SageMaker `explanations_for_risk_rating`). */
+  riskRationale: string;
+  contacts: ModelCardContact[];
 }
 
 export interface PromptVersion {

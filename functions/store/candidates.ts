@@ -11,6 +11,7 @@ import {
 import { BLOCK_REASON_ORDER, blockedReasons } from '../domain/gate.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
+import { blockingCardGaps, buildModelCard } from '../domain/model-card.js';
 import { DEFAULT_POLICY, requiredApprovals } from '../domain/policy.js';
 import { type RollbackValidationOutcome, selectRollbackTarget } from '../domain/rollback.js';
 import { snapshotHash } from '../domain/snapshot.js';
@@ -298,6 +299,8 @@ interface GateInputs {
   approvals: ApprovalRecord[];
   prompt: PromptVersion | null;
   config: ModelConfigVersion | null;
+  /** The candidate's datasets (immutable), for its model card. */
+  datasets: EvalDataset[];
 }
 
 function gateKeys(candidate: ReleaseCandidate) {
@@ -307,6 +310,7 @@ function gateKeys(candidate: ReleaseCandidate) {
     keys.modelConfig(candidate.modelConfigId),
     ...(candidate.latestEvalRunId ? [keys.evalRun(candidate.latestEvalRunId)] : []),
     ...candidate.approvalIds.map(keys.approval),
+    ...candidate.datasetIds.map(keys.dataset),
   ];
 }
 
@@ -331,7 +335,32 @@ function gateInputs(
       .filter((a): a is ApprovalRecord => a !== null),
     prompt: entity<PromptVersion>(keys.prompt(candidate.promptVersionId)),
     config: entity<ModelConfigVersion>(keys.modelConfig(candidate.modelConfigId)),
+    datasets: candidate.datasetIds
+      .map((d) => entity<EvalDataset>(keys.dataset(d)))
+      .filter((d): d is EvalDataset => d !== null),
   };
+}
+
+/**
+ * The empty required sections of the release's model card when the policy requires a complete card for this
+ * promotion (production, by risk tier). The card is built from the facts the gate read: the system's META (whose
+ * audit head the promote transaction conditions on, so an edit of the card in between cancels it) and immutable
+ * or condition-checked items. Without its prompt or model config there is no card; SNAPSHOT_INELIGIBLE says why.
+ */
+function cardGaps(i: GateInputs, environment: Environment): string[] {
+  if (!i.prompt || !i.config) return [];
+  const card = buildModelCard({
+    system: i.system,
+    candidate: i.candidate,
+    prompt: i.prompt,
+    modelConfig: i.config,
+    datasets: i.datasets,
+    evalRun: i.run,
+    approvals: i.approvals,
+    releaseHistory: [],
+    generatedAt: i.candidate.createdAt,
+  });
+  return blockingCardGaps(card, environment, DEFAULT_POLICY);
 }
 
 /** Reasons of the snapshot's own artefacts: both must be approved and still carry the hashes the snapshot names. */
@@ -367,6 +396,7 @@ function reasonsFor(i: GateInputs, environment: Environment, expectedActiveCandi
     approvals: i.approvals,
     requiredRoles,
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
+    modelCardGaps: cardGaps(i, environment),
   };
   const reasons = [...blockedReasons(input), ...artefactReasons(i)];
   // One stable order for pipelines, the CLI and the dashboard (Array.prototype.sort is stable).

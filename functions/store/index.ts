@@ -8,6 +8,7 @@ import * as datasets from './datasets.js';
 import * as evalRuns from './eval-runs.js';
 import * as idempotency from './idempotency.js';
 import * as incidents from './incidents.js';
+import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import * as systems from './systems.js';
@@ -42,6 +43,7 @@ const modules = {
   idempotency,
   overview,
   monitoring,
+  modelCards,
   webhooks,
 };
 type Functions<M> = {

@@ -2,9 +2,11 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { buildAuditEvent, GENESIS_HASH } from '../domain/audit-chain.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { canonicalJson } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
-import type { Actor, AiSystem, AuditEvent, SystemStatus } from '../domain/types.js';
+import { emptyNarrative } from '../domain/model-card.js';
+import type { Actor, AiSystem, AuditEvent, ModelCardNarrative, SystemStatus } from '../domain/types.js';
 import { buildCondition } from './expressions.js';
 import { keys, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
@@ -23,11 +25,25 @@ export type SystemInput = Pick<
   | 'intendedPurpose'
   | 'dataSources'
   | 'humanOversight'
->;
+> & { modelCard?: ModelCardNarrative };
 
-export type SystemPatch = Partial<Omit<SystemInput, 'name' | 'ownerTeam'>> & {
+export type SystemPatch = Partial<Omit<SystemInput, 'name' | 'ownerTeam' | 'modelCard'>> & {
   status?: Extract<SystemStatus, 'active' | 'deprecated'>;
+  /** Members of the model card narrative to replace; the members left out keep their stored value. */
+  modelCard?: Partial<ModelCardNarrative>;
 };
+
+/** The largest model card narrative stored on a system (its META item and audit events stay far below 400 KB). */
+export const MAX_MODEL_CARD_BYTES = 64 * 1024;
+
+function checkNarrativeSize(card: ModelCardNarrative) {
+  if (Buffer.byteLength(canonicalJson(card), 'utf8') > MAX_MODEL_CARD_BYTES) {
+    throw new ValidationError(`the model card is larger than ${MAX_MODEL_CARD_BYTES} bytes`, { field: 'modelCard' });
+  }
+}
+
+const sameValue = (a: unknown, b: unknown) =>
+  a === undefined || b === undefined ? a === b : canonicalJson(a) === canonicalJson(b);
 
 /** Registers a system: its META item, its name guard and the first event of its audit chain, in one transaction. */
 export async function createSystem(
@@ -37,6 +53,7 @@ export async function createSystem(
 ): Promise<{ system: AiSystem; events: AuditEvent[] }> {
   const now = ctx.now().toISOString();
   const id = newId('sys');
+  if (input.modelCard) checkNarrativeSize(input.modelCard);
   const system: AiSystem = {
     id,
     ...input,
@@ -121,14 +138,32 @@ export async function updateSystem(ctx: StoreContext, actor: Actor, id: string, 
     if (current.status === 'retired')
       throw new ConflictError('a retired system cannot change', { code: 'SYSTEM_RETIRED' });
     if (patch.status && patch.status !== current.status) assertTransition('system', current.status, patch.status);
-    const changed = Object.entries(patch).filter(
+    const { modelCard: cardPatch, ...fields } = patch;
+    const changed = Object.entries(fields).filter(
       ([k, v]) =>
         v !== undefined && JSON.stringify(v) !== JSON.stringify((current as unknown as Record<string, unknown>)[k]),
     );
-    if (changed.length === 0) throw new ValidationError('the patch changes nothing');
-    const before = Object.fromEntries(changed.map(([k]) => [k, (current as unknown as Record<string, unknown>)[k]]));
-    const after = Object.fromEntries(changed);
-    Object.assign(tx.metaSpec.set, after);
+    // The model card is merged member by member; its audit event names only the members that changed.
+    const storedCard: ModelCardNarrative = { ...emptyNarrative(), ...current.modelCard };
+    const cardChanges = Object.entries(cardPatch ?? {}).filter(
+      ([k, v]) => v !== undefined && !sameValue(v, (storedCard as unknown as Record<string, unknown>)[k]),
+    );
+    if (changed.length === 0 && cardChanges.length === 0) throw new ValidationError('the patch changes nothing');
+    const before: Record<string, unknown> = Object.fromEntries(
+      changed.map(([k]) => [k, (current as unknown as Record<string, unknown>)[k]]),
+    );
+    const after: Record<string, unknown> = Object.fromEntries(changed);
+    const set: Record<string, unknown> = { ...after };
+    if (cardChanges.length > 0) {
+      const card = { ...storedCard, ...Object.fromEntries(cardChanges) } as ModelCardNarrative;
+      checkNarrativeSize(card);
+      set.modelCard = card;
+      before.modelCard = Object.fromEntries(
+        cardChanges.map(([k]) => [k, (storedCard as unknown as Record<string, unknown>)[k]]),
+      );
+      after.modelCard = Object.fromEntries(cardChanges);
+    }
+    Object.assign(tx.metaSpec.set, set);
     const riskChanged = 'riskTier' in after;
     tx.audit({
       action: riskChanged ? 'system.risk_tier_changed' : 'system.updated',
@@ -137,7 +172,7 @@ export async function updateSystem(ctx: StoreContext, actor: Actor, id: string, 
       before,
       after,
     });
-    return { ...current, ...after, updatedAt: tx.now, version: current.version + 1 } as AiSystem;
+    return { ...current, ...set, updatedAt: tx.now, version: current.version + 1 } as AiSystem;
   });
   return result;
 }

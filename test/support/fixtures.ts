@@ -1,5 +1,5 @@
 // Inputs of a minimal governed system, for store and API tests.
-import type { Threshold } from '../../functions/domain/types.js';
+import type { ModelCardNarrative, Threshold } from '../../functions/domain/types.js';
 import type { ModelConfigInput, PromptInput } from '../../functions/store/artefacts.js';
 import type { SystemInput } from '../../functions/store/systems.js';
 
@@ -15,6 +15,25 @@ export function systemInput(overrides: Partial<SystemInput> = {}): SystemInput {
     intendedPurpose: 'Route support tickets to the right queue',
     dataSources: ['support tickets'],
     humanOversight: 'Agents review every routed ticket',
+    modelCard: modelCardNarrative(),
+    ...overrides,
+  };
+}
+
+/** A model card narrative with every section filled, so high and critical systems of tests can be promoted. */
+export function modelCardNarrative(overrides: Partial<ModelCardNarrative> = {}): ModelCardNarrative {
+  return {
+    intendedUsers: ['support agents'],
+    intendedUses: ['route support tickets to a queue'],
+    outOfScopeUses: ['replying to customers'],
+    limitations: ['tickets in languages other than English and German'],
+    tradeoffs: [],
+    ethicalConsiderations: [{ name: 'misrouted complaints', mitigationStrategy: 'agents re-route with one click' }],
+    fairnessAssessment: 'accuracy compared per language slice',
+    caveatsAndRecommendations: '',
+    oversightProcedure: 'the owner reviews a weekly sample of routed tickets',
+    riskRationale: 'customer-facing, no decision about a customer',
+    contacts: [{ name: 'Omar Owner', role: 'owner', contact: 'omar.owner' }],
     ...overrides,
   };
 }

@@ -454,6 +454,7 @@ describe('promotion gate: every reason at once', () => {
       ],
       requiredRoles: base.requiredRoles,
       expectedActiveCandidateId: 'rc_someone_else',
+      modelCardGaps: ['considerations.limitations'],
     };
 
     // Act

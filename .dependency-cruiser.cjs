@@ -54,6 +54,23 @@ module.exports = {
       to: { path: '^(functions/(api|workflows|contracts)/|local/|seed/)' },
     },
     {
+      name: 'reports-render-only',
+      comment:
+        'Report renderers (functions/reports) turn a domain report model into bytes with pdfkit: no store, API, ' +
+        'workflows, audit archive, contracts, AWS SDK or middy. The API gathers the inputs and calls them.',
+      severity: 'error',
+      from: { path: '^functions/reports/' },
+      to: {
+        path: [
+          '^functions/(store|api|workflows|audit|contracts)/',
+          '@aws-sdk',
+          '@middy',
+          'node_modules/@aws-sdk',
+          'node_modules/@middy',
+        ],
+      },
+    },
+    {
       name: 'events-below-api',
       comment:
         'Event publishing and webhook delivery (functions/events) use domain, store, the audit record decoder and ' +

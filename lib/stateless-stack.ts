@@ -30,6 +30,15 @@ export interface StatelessStackProps extends StackProps {
   userPoolDomain: UserPoolDomain;
 }
 
+/**
+ * API modules that need more than the default 512 MB and 10 s: the EU AI Act report reads a system's whole history
+ * and renders a PDF (bench/report.ts: a system of 50 releases and 1,000 audit events); 29 s stays under API
+ * Gateway's 30 s integration limit.
+ */
+const API_FUNCTION_SIZING: Record<string, { memorySize: number; timeout: Duration }> = {
+  reports: { memorySize: 1024, timeout: Duration.seconds(29) },
+};
+
 export class StatelessStack extends Stack {
   /** The function of each API module, by module name, and the authoriser under `authorizer`. */
   readonly functions = new Map<string, GovernedFunction>();
@@ -72,6 +81,7 @@ export class StatelessStack extends Stack {
         functionName: `${config.prefix}-api-${module}`,
         logRetention,
         logLevel: config.logLevel,
+        ...(API_FUNCTION_SIZING[module] ?? {}),
       });
       fn.bindTable(props.table, tableAccessOf(moduleRoutes));
       this.functions.set(module, fn);
@@ -216,6 +226,8 @@ export class StatelessStack extends Stack {
     });
     // GET /api/audit-events/verify reports the archive's state beside the table's chain.
     this.auditArchiver.grantArchive(this.functions.get('audit') as GovernedFunction, { read: true });
+    // The EU AI Act report prints the same archive state in its record-keeping section.
+    this.auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });

@@ -11,6 +11,7 @@ import * as incidents from './incidents.js';
 import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
+import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import * as webhooks from './webhooks.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -45,6 +46,7 @@ const modules = {
   monitoring,
   modelCards,
   webhooks,
+  reports,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

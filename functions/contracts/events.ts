@@ -13,12 +13,19 @@ import {
 const record = z.record(z.string(), z.unknown());
 const status = z.string();
 const hash = z.string().regex(/^[0-9a-f]{64}$/);
+/** Content and snapshot hashes: `sha256:` and 64 hex digits. */
+const contentHash = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 
 const actor = z.object({ userId: z.string(), name: z.string(), roles: z.array(z.string()) });
 
-const artefactCreated = z.looseObject({ name: z.string(), version: z.number().int(), contentHash: hash, status });
-const artefactReviewed = z.looseObject({ status, contentHash: hash });
-const approvalDecided = z.looseObject({ status, role: z.string(), candidateId: z.string(), snapshotHash: hash });
+const artefactCreated = z.looseObject({
+  name: z.string(),
+  version: z.number().int(),
+  contentHash: contentHash,
+  status,
+});
+const artefactReviewed = z.looseObject({ status, contentHash: contentHash });
+const approvalDecided = z.looseObject({ status, role: z.string(), candidateId: z.string(), snapshotHash: contentHash });
 const statusOnly = z.looseObject({ status });
 const evalFinished = z.looseObject({ status, metrics: record.optional() });
 const incidentChange = z.looseObject({});
@@ -43,10 +50,10 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
     version: z.number().int(),
     kind: z.string(),
     caseCount: z.number().int(),
-    contentHash: hash,
+    contentHash: contentHash,
   }),
-  'candidate.created': z.looseObject({ status, snapshotHash: hash, environment: z.string() }),
-  'candidate.submitted': z.looseObject({ status, snapshotHash: hash }),
+  'candidate.created': z.looseObject({ status, snapshotHash: contentHash, environment: z.string() }),
+  'candidate.submitted': z.looseObject({ status, snapshotHash: contentHash }),
   'candidate.approval_requested': z.looseObject({
     status,
     requiredRoles: z.array(z.string()),
@@ -62,7 +69,7 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'approval.rejected': approvalDecided,
   'approval.changes_requested': approvalDecided,
   'approval.expired': approvalDecided,
-  'eval_run.queued': z.looseObject({ candidateStatus: z.string(), executor: z.string(), snapshotHash: hash }),
+  'eval_run.queued': z.looseObject({ candidateStatus: z.string(), executor: z.string(), snapshotHash: contentHash }),
   'eval_run.started': statusOnly,
   'eval_run.passed': evalFinished,
   'eval_run.failed': evalFinished,
@@ -72,7 +79,7 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
     activeRelease: z.string(),
     environment: z.string(),
     promotionId: z.string(),
-    snapshotHash: hash,
+    snapshotHash: contentHash,
   }),
   'release.rolled_back': z.looseObject({
     status,

@@ -8,7 +8,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/metrics/overview',
     summary:
-      'Counts by risk tier, status and system, review due dates and overdue reviews, over the systems the caller may read',
+      'Counts by risk tier, status and system, review due dates and overdue reviews, serious-incident reporting deadlines coming due, over the systems the caller may read',
     handle: async (req) => {
       let systemIds: Set<string> | undefined;
       if (!seesEverything(req.principal)) {

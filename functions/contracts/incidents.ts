@@ -1,6 +1,29 @@
 import * as z from 'zod';
-import { INCIDENT_STATUSES, SEVERITIES } from '../domain/types.js';
+import { EU_MEMBER_STATES, INCIDENT_STATUSES, SERIOUS_INCIDENT_CATEGORIES, SEVERITIES } from '../domain/types.js';
 import { idOf, pageQuery, requiredText, text } from './common.js';
+
+const instant = z.iso.datetime({ offset: true });
+
+/**
+ * The EU AI Act Art. 73 clock of a serious incident, as a client states it. The reporting deadline is not among the
+ * fields: the server computes it from the category and awareAt (a body naming it is refused).
+ */
+const seriousIncidentFields = {
+  category: z.enum(SERIOUS_INCIDENT_CATEGORIES),
+  awareAt: instant.describe('when the provider (or deployer) became aware of the serious incident'),
+  memberState: z.enum(EU_MEMBER_STATES).nullable().describe('ISO 3166-1 alpha-2 code of the EU Member State'),
+  initialReportAt: instant.describe('when the initial report was sent to the market surveillance authority'),
+  finalReportAt: instant.describe('when the complete report was sent'),
+  correctiveAction: text(4000).nullable(),
+};
+
+export const seriousIncidentDeclaration = z
+  .object(seriousIncidentFields)
+  .partial()
+  .required({ category: true, awareAt: true })
+  .strict();
+
+export const seriousIncidentPatch = z.object(seriousIncidentFields).partial().strict();
 
 export const createIncidentRequest = z
   .object({
@@ -9,6 +32,7 @@ export const createIncidentRequest = z
     title: requiredText(200),
     description: text(8000).default(''),
     severity: z.enum(SEVERITIES),
+    seriousIncident: seriousIncidentDeclaration.optional(),
   })
   .strict();
 
@@ -18,6 +42,7 @@ export const patchIncidentRequest = z
     description: text(8000),
     severity: z.enum(SEVERITIES),
     status: z.enum(['open', 'mitigating']),
+    seriousIncident: seriousIncidentPatch,
   })
   .partial()
   .strict();

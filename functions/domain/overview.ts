@@ -1,4 +1,5 @@
 // The metrics overview as a pure summary of the registry's current state.
+import { type ReportingClockEntry, reportingStatus } from './incident-clock.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from './policy.js';
 import { type ReviewStatus, reviewStatus } from './review.js';
 import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from './types.js';
@@ -27,6 +28,50 @@ export interface Overview {
   }[];
   /** Systems past their review due date, most overdue first. */
   overdueReviews: (ReviewStatus & { name: string; ownerTeam: string; riskTier: string })[];
+  /**
+   * Serious incidents whose Art. 73 report is overdue or due within REPORTING_WINDOW_DAYS, soonest deadline first
+   * (at most REPORTING_DEADLINES_LIMIT).
+   */
+  reportingDeadlines: ReportingDeadline[];
+}
+
+/** One serious incident's open reporting clock, as the overview lists it. */
+export type ReportingDeadline = Omit<ReportingClockEntry, 'initialReportAt'> & {
+  systemName: string | null;
+  status: 'due' | 'overdue';
+};
+
+/** How far ahead the overview looks for reporting deadlines coming due. */
+export const REPORTING_WINDOW_DAYS = 7;
+/** The most reporting deadlines the overview lists. */
+export const REPORTING_DEADLINES_LIMIT = 50;
+
+/** Open clocks that are overdue or due within `windowDays` of `now`, soonest deadline first, at most `limit`. */
+export function reportingDeadlinesComingDue(
+  clocks: readonly ReportingClockEntry[],
+  systemNames: ReadonlyMap<string, string>,
+  now: Date,
+  windowDays = REPORTING_WINDOW_DAYS,
+  limit = REPORTING_DEADLINES_LIMIT,
+): ReportingDeadline[] {
+  const until = now.getTime() + windowDays * 86_400_000;
+  return clocks
+    .filter((c) => c.initialReportAt === null && Date.parse(c.reportingDeadline) <= until)
+    .sort((a, b) =>
+      a.reportingDeadline !== b.reportingDeadline
+        ? a.reportingDeadline < b.reportingDeadline
+          ? -1
+          : 1
+        : a.incidentId < b.incidentId
+          ? -1
+          : 1,
+    )
+    .slice(0, limit)
+    .map(({ initialReportAt, ...c }) => ({
+      ...c,
+      systemName: systemNames.get(c.systemId) ?? null,
+      status: reportingStatus({ ...c, initialReportAt, finalReportAt: null }, now) as 'due' | 'overdue',
+    }));
 }
 
 const count = <T>(items: T[], key: (item: T) => string) =>
@@ -43,6 +88,8 @@ export function summariseOverview(input: {
   runs: EvalRun[];
   incidents: Incident[];
   pendingApprovals: number;
+  /** Open serious-incident reporting clocks (the store reads those due within the window or overdue). */
+  reportingClocks?: readonly ReportingClockEntry[];
   /** The instant review due dates are judged at. */
   now: Date;
   policy?: Pick<ApprovalPolicy, 'reviewIntervalDays'>;
@@ -88,6 +135,11 @@ export function summariseOverview(input: {
       };
     }),
     overdueReviews,
+    reportingDeadlines: reportingDeadlinesComingDue(
+      input.reportingClocks ?? [],
+      new Map(input.systems.map((s) => [s.id, s.name])),
+      input.now,
+    ),
   };
 }
 

@@ -46,6 +46,49 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/**
+ * Serious incidents of the EU AI Act (Regulation (EU) 2024/1689, Art. 3(49) and 3(61)); the category decides the
+ * Art. 73 reporting deadline (functions/domain/incident-clock.ts, docs/architecture/incidents.md).
+ */
+export const SERIOUS_INCIDENT_CATEGORIES = [
+  'death',
+  'health',
+  'critical_infrastructure',
+  'fundamental_rights',
+  'property_or_environment',
+  'widespread_infringement',
+] as const;
+export type SeriousIncidentCategory = (typeof SERIOUS_INCIDENT_CATEGORIES)[number];
+
+/** The 27 EU Member States by ISO 3166-1 alpha-2 code (Greece is GR here, EL in EU style). */
+// biome-ignore format: 27 two-letter codes read better as a block than one per line
+export const EU_MEMBER_STATES = [
+  'AT', 'BE', 'BG', 'CY', 'CZ', 'DE', 'DK', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'HU',
+  'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PL', 'PT', 'RO', 'SE', 'SI', 'SK',
+] as const;
+export type EuMemberState = (typeof EU_MEMBER_STATES)[number];
+
+/** Where a serious incident's Art. 73 report stands at a given time (reportingStatus in incident-clock.ts). */
+export const REPORTING_STATUSES = ['due', 'overdue', 'reported', 'closed'] as const;
+export type ReportingStatus = (typeof REPORTING_STATUSES)[number];
+
+/** The EU AI Act Art. 73 reporting clock of an incident that is a serious incident. */
+export interface SeriousIncident {
+  category: SeriousIncidentCategory;
+  /** When the provider (or the deployer) became aware of the serious incident: the clock starts here. */
+  awareAt: string;
+  /** awareAt plus the category's period; computed by the store, never taken from a request. */
+  reportingDeadline: string;
+  /** The Member State where the incident occurred, whose market surveillance authority receives the report. */
+  memberState: EuMemberState | null;
+  /** When the initial (possibly incomplete, Art. 73(5)) report was sent: it stops the clock. */
+  initialReportAt: string | null;
+  /** When the complete report was sent: the reporting is closed. */
+  finalReportAt: string | null;
+  /** The corrective action taken after the investigation (Art. 73(6)). */
+  correctiveAction: string | null;
+}
+
 export const DATASET_KINDS = ['baseline', 'regression', 'adversarial', 'routing', 'rollback_validation'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
@@ -400,6 +443,8 @@ export interface Incident {
     reasons: string[];
     rollbackRequested: boolean;
   };
+  /** Set when the incident is a serious incident under the EU AI Act: its Art. 73 reporting clock. */
+  seriousIncident?: SeriousIncident;
 }
 
 export interface PromotionEvent {

@@ -1,14 +1,23 @@
 // Incidents: operational issues linked to a system and the release they happened on. High and critical ones
 // block promotion through the system's openBlockingIncidents counter, kept in the same transaction.
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { canonicalJson } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
+import {
+  applySeriousIncident,
+  clockIsOpen,
+  type ReportingClockEntry,
+  reportingClockEntry,
+  type SeriousIncidentInput,
+} from '../domain/incident-clock.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { DEFAULT_POLICY, isBlockingSeverity } from '../domain/policy.js';
 import type { Actor, Incident, IncidentStatus, Severity } from '../domain/types.js';
 import { keys, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
-import { runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
+import { meterRead, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
 const SEVERITY_RANK: Record<Severity, number> = { critical: 1, high: 2, medium: 3, low: 4 };
 
@@ -18,14 +27,22 @@ export interface IncidentInput {
   title: string;
   description: string;
   severity: Severity;
+  /** Declares a serious incident (EU AI Act Art. 73); the store computes its reporting deadline. */
+  seriousIncident?: SeriousIncidentInput;
 }
 
 export type IncidentPatch = Partial<Pick<Incident, 'title' | 'description' | 'severity'>> & {
   status?: Extract<IncidentStatus, 'open' | 'mitigating'>;
+  /** Declares a serious incident or changes its clock (records the reports); fields left out keep their value. */
+  seriousIncident?: SeriousIncidentInput;
 };
 
 const blocks = (i: Pick<Incident, 'severity' | 'status'>) =>
   i.status !== 'resolved' && isBlockingSeverity(i.severity, DEFAULT_POLICY);
+
+// Items read back from DynamoDB do not keep the key order of nested maps: compare canonical JSON.
+const same = (a: unknown, b: unknown) =>
+  a === b || (a !== undefined && b !== undefined && canonicalJson(a) === canonicalJson(b));
 
 /** The table item of an incident with its indexes (also written by monitoring, in its own unit of work). */
 export function incidentItem(incident: Incident) {
@@ -35,6 +52,53 @@ export function incidentItem(incident: Incident) {
     itemType: 'incident',
     ...incident,
   };
+}
+
+/**
+ * The reporting clock item of a serious incident (none for other incidents). It sits beside the incident and is
+ * rewritten with it in the same transaction; while no initial report was sent it is on gsi2 `INCCLOCK#open`, sorted
+ * by deadline, so the overview reads the deadlines coming due with one bounded Query (docs/architecture/incidents.md).
+ */
+function putReportingClock(tx: SystemTx, incident: Incident) {
+  const entry = reportingClockEntry(incident);
+  if (!entry) return;
+  tx.put(
+    {
+      ...keys.incidentClock(incident.id),
+      ...(clockIsOpen(entry) ? keys.incidentClockIndex(entry.reportingDeadline, incident.id) : {}),
+      itemType: 'incident_clock',
+      ...entry,
+    },
+    [],
+  );
+}
+
+/** Open reporting clocks whose deadline is at or before `until` (overdue ones first), at most `max` of them. */
+export async function openReportingClocks(
+  ctx: StoreContext,
+  until: Date,
+  max = 500,
+): Promise<{ items: ReportingClockEntry[]; complete: boolean }> {
+  const items: ReportingClockEntry[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ctx.doc.send(
+      new QueryCommand({
+        TableName: ctx.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
+        // '~' sorts after every character of an id, so a deadline equal to `until` is included.
+        ExpressionAttributeValues: { ':pk': 'INCCLOCK#open', ':until': `${until.toISOString()}#~` },
+        Limit: Math.min(100, max - items.length),
+        ExclusiveStartKey: start,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
+    items.push(...(out.Items ?? []).map((i) => toEntity<ReportingClockEntry>(i)));
+    start = out.LastEvaluatedKey;
+  } while (start && items.length < max);
+  return { items, complete: start === undefined };
 }
 
 /** Opens an incident; a blocking one raises the system's count of open blocking incidents atomically. */
@@ -58,14 +122,24 @@ export async function openIncident(ctx: StoreContext, actor: Actor, input: Incid
       updatedAt: tx.now,
       resolvedAt: null,
       version: 1,
+      ...(input.seriousIncident
+        ? { seriousIncident: applySeriousIncident(undefined, input.seriousIncident, new Date(tx.now)) }
+        : {}),
     };
     if (blocks(incident)) tx.metaSpec.add.openBlockingIncidents = 1;
     tx.put(incidentItem(incident));
+    putReportingClock(tx, incident);
     tx.audit({
       action: 'incident.opened',
       entityType: 'incident',
       entityId: incident.id,
-      after: { severity: incident.severity, status: 'open', candidateId: incident.candidateId, title: incident.title },
+      after: {
+        severity: incident.severity,
+        status: 'open',
+        candidateId: incident.candidateId,
+        title: incident.title,
+        ...(incident.seriousIncident ? { seriousIncident: incident.seriousIncident } : {}),
+      },
     });
     return incident;
   });
@@ -113,7 +187,8 @@ async function changeIncident(
     if (delta !== 0) tx.metaSpec.add.openBlockingIncidents = delta;
     const updated = { ...next, updatedAt: tx.now, version: incident.version + 1 };
     tx.put(incidentItem(updated), [{ path: 'version', op: '=', value: incident.version }]);
-    const changed = (Object.keys(next) as (keyof Incident)[]).filter((k) => next[k] !== incident[k]);
+    putReportingClock(tx, updated);
+    const changed = (Object.keys(next) as (keyof Incident)[]).filter((k) => !same(next[k], incident[k]));
     tx.audit({
       action,
       entityType: 'incident',
@@ -127,13 +202,25 @@ async function changeIncident(
   return result;
 }
 
-/** Updates an incident's fields or moves it between open and mitigating. */
+/**
+ * Updates an incident's fields, moves it between open and mitigating, or declares it a serious incident and records
+ * its reports. The reporting clock may change on a resolved incident too: resolving the operational issue does not
+ * discharge the duty to report it (Art. 73).
+ */
 export function updateIncident(ctx: StoreContext, actor: Actor, id: string, patch: IncidentPatch): Promise<Incident> {
-  return changeIncident(ctx, actor, id, (incident) => {
-    if (incident.status === 'resolved') assertTransition('incident', 'resolved', patch.status ?? 'open');
+  return changeIncident(ctx, actor, id, (incident, tx) => {
+    const { seriousIncident, ...fields } = patch;
+    const clockOnly = seriousIncident !== undefined && Object.values(fields).every((v) => v === undefined);
+    if (incident.status === 'resolved' && !clockOnly) assertTransition('incident', 'resolved', patch.status ?? 'open');
     if (patch.status && patch.status !== incident.status) assertTransition('incident', incident.status, patch.status);
-    const next = { ...incident, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) };
-    if (JSON.stringify(next) === JSON.stringify(incident)) throw new ValidationError('the patch changes nothing');
+    const next: Incident = {
+      ...incident,
+      ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+      ...(seriousIncident
+        ? { seriousIncident: applySeriousIncident(incident.seriousIncident, seriousIncident, new Date(tx.now)) }
+        : {}),
+    };
+    if (same(next, incident)) throw new ValidationError('the patch changes nothing');
     return { next, action: patch.status === 'mitigating' ? 'incident.mitigating' : 'incident.updated' };
   });
 }

@@ -81,6 +81,12 @@ export const keys = {
     gsi2pk: `INC#${status}`,
     gsi2sk: `${severityRank}#${id}`,
   }),
+  /** A serious incident's Art. 73 reporting clock, beside its incident; on gsi2 only while open (sparse). */
+  incidentClock: (id: string) => ({ pk: `INC#${id}`, sk: 'CLOCK' }),
+  incidentClockIndex: (reportingDeadline: string, id: string) => ({
+    gsi2pk: 'INCCLOCK#open',
+    gsi2sk: `${reportingDeadline}#${id}`,
+  }),
 
   promotion: (systemId: string, id: string) => ({ pk: `SYS#${systemId}`, sk: `PROMO#${id}` }),
   promotionPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'PROMO#' }),

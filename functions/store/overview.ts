@@ -1,5 +1,6 @@
-import { type Overview, summariseOverview } from '../domain/overview.js';
+import { type Overview, REPORTING_WINDOW_DAYS, summariseOverview } from '../domain/overview.js';
 import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from '../domain/types.js';
+import { openReportingClocks } from './incidents.js';
 import { queryAll } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
 
@@ -8,15 +9,19 @@ import type { StoreContext } from './unit-of-work.js';
  * candidate, run and open incident: fine for hundreds of systems; beyond that, counters maintained in the
  * transactions would replace it (noted in docs/architecture/failure-modes.md). Review due dates come from the same
  * Queries: the newest activation among a system's candidates, else its registration (functions/domain/review.ts).
+ * Serious-incident reporting deadlines come from one bounded Query of the open clocks due within the window
+ * (gsi2 `INCCLOCK#open`, sorted by deadline), not from the incidents.
  */
 export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: Set<string> } = {}): Promise<Overview> {
-  const [systems, candidates, runs, open, mitigating, pending] = await Promise.all([
+  const now = ctx.now();
+  const [systems, candidates, runs, open, mitigating, pending, clocks] = await Promise.all([
     queryAll<AiSystem>(ctx, { index: 'gsi1', partition: 'SYSTEMS' }),
     queryAll<ReleaseCandidate>(ctx, { index: 'gsi2', partition: 'RC' }),
     queryAll<EvalRun>(ctx, { index: 'gsi2', partition: 'RUN' }),
     queryAll<Incident>(ctx, { index: 'gsi2', partition: 'INC#open' }),
     queryAll<Incident>(ctx, { index: 'gsi2', partition: 'INC#mitigating' }),
     queryAll<{ systemId: string }>(ctx, { index: 'gsi2', partition: 'APRQ#pending' }),
+    openReportingClocks(ctx, new Date(now.getTime() + REPORTING_WINDOW_DAYS * 86_400_000)),
   ]);
   const keep = <T extends { systemId?: string; id?: string }>(items: T[], key: (i: T) => string) =>
     filter.systemIds ? items.filter((i) => filter.systemIds?.has(key(i))) : items;
@@ -26,6 +31,7 @@ export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: S
     runs: keep(runs, (r) => r.systemId),
     incidents: keep([...open, ...mitigating], (i) => i.systemId),
     pendingApprovals: keep(pending, (a) => a.systemId).length,
-    now: ctx.now(),
+    reportingClocks: keep(clocks.items, (c) => c.systemId),
+    now,
   });
 }

@@ -1,4 +1,11 @@
-import { decisionRequest, listApprovalsQuery, reasonedDecisionRequest } from '../contracts/index.js';
+import {
+  approvalRecordResponse,
+  decisionRequest,
+  decisionResponse,
+  listApprovalsQuery,
+  pageOf,
+  reasonedDecisionRequest,
+} from '../contracts/index.js';
 import type { Decision } from '../store/approvals.js';
 import type { GateCallbacks } from '../workflows/gate-runner.js';
 import { notifyGate } from '../workflows/gate-runner.js';
@@ -19,6 +26,7 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
     path: `/api/approvals/{id}/${verb}`,
     summary: `Record a reviewer's decision: ${decision.replace('_', ' ')}${reasoned ? ' (a comment is required)' : ''}`,
     body: reasoned ? reasonedDecisionRequest : decisionRequest,
+    response: { status: 200, body: decisionResponse },
     handle: async (req) => {
       const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
       await childAccess(req, approval, 'approval', 'read');
@@ -42,6 +50,7 @@ export const routes: Route[] = [
     path: '/api/approvals',
     summary: 'The approval queue: records of one status (pending by default), optionally of one reviewer role',
     query: listApprovalsQuery,
+    response: { status: 200, body: pageOf(approvalRecordResponse) },
     handle: async (req) => {
       const page = await req.deps.store.approvals.listApprovals(
         { status: req.query.status, role: req.query.role },
@@ -54,6 +63,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/approvals/{id}',
     summary: 'One approval record',
+    response: { status: 200, body: approvalRecordResponse },
     handle: async (req) => {
       const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
       await childAccess(req, approval, 'approval', 'read');

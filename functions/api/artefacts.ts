@@ -4,6 +4,9 @@ import {
   createModelConfigRequest,
   createPromptRequest,
   listArtefactsQuery,
+  modelConfigVersionResponse,
+  pageOf,
+  promptVersionResponse,
   reviewRequest,
 } from '../contracts/index.js';
 import { assertReviewerRole } from '../domain/authorization.js';
@@ -12,6 +15,7 @@ import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { type Route, route } from './http.js';
 
 export function artefactRoutes(kind: ArtefactKind, base: string, label: string, create: z.ZodType): Route[] {
+  const artefactResponse = kind === 'prompt' ? promptVersionResponse : modelConfigVersionResponse;
   const load = async (req: Parameters<Route['handle']>[0]) => {
     const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id as string);
     await childAccess(req, artefact, label, 'read');
@@ -23,6 +27,7 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
       path: `${base}/{id}/${verb}`,
       summary: `${verb === 'approve' ? 'Approve' : 'Reject'} a ${label} in review (technical reviewers; never its author)`,
       body: reviewRequest,
+      response: { status: 200, body: artefactResponse },
       handle: async (req) => {
         await load(req);
         assertReviewerRole(req.principal, 'technical');
@@ -43,6 +48,7 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
       summary: `Register the next version of a ${label}`,
       body: create,
       maxBodyBytes: 1024 * 1024,
+      response: { status: 201, body: artefactResponse },
       handle: async (req) => {
         const input = req.body as { systemId: string };
         await systemFor(req, input.systemId, 'write');
@@ -64,6 +70,7 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
       path: base,
       summary: `List ${label}s, optionally of one system and name`,
       query: listArtefactsQuery,
+      response: { status: 200, body: pageOf(artefactResponse) },
       handle: async (req) => {
         if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
         const page = await req.deps.store.artefacts.listArtefacts(
@@ -78,12 +85,14 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
       method: 'GET',
       path: `${base}/{id}`,
       summary: `One ${label}`,
+      response: { status: 200, body: artefactResponse },
       handle: async (req) => ({ status: 200, body: await load(req) }),
     }),
     route({
       method: 'POST',
       path: `${base}/{id}/submit`,
       summary: `Submit a draft ${label} for review; it is immutable from then on`,
+      response: { status: 200, body: artefactResponse },
       handle: async (req) => {
         const artefact = await load(req);
         await childAccess(req, artefact, label, 'write');

@@ -1,4 +1,10 @@
-import { listAuditQuery, verifyAuditQuery } from '../contracts/index.js';
+import {
+  auditEventResponse,
+  auditVerifyResponse,
+  listAuditQuery,
+  pageOf,
+  verifyAuditQuery,
+} from '../contracts/index.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { seesEverything, systemFor } from './access.js';
 import { type Deps, getDeps } from './deps.js';
@@ -10,6 +16,7 @@ export const routes: Route[] = [
     path: '/api/audit-events',
     summary: "The audit timeline: one system's chain by seq, or every system's events by time (newest first)",
     query: listAuditQuery,
+    response: { status: 200, body: pageOf(auditEventResponse) },
     handle: async (req) => {
       if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
       else if (!seesEverything(req.principal))
@@ -26,6 +33,7 @@ export const routes: Route[] = [
     path: '/api/audit-events/verify',
     summary: "Checks every hash and link of a system's stored chain up to its recorded head",
     query: verifyAuditQuery,
+    response: { status: 200, body: auditVerifyResponse },
     handle: async (req) => {
       await systemFor(req, req.query.systemId, 'read');
       const table = await req.deps.store.audit.verifyStoredChain(req.query.systemId);

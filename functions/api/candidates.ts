@@ -1,9 +1,16 @@
 import {
   createCandidateRequest,
+  evalRunResponse,
   gateQuery,
+  gateResponse,
   listCandidatesQuery,
+  pageOf,
   promoteRequest,
+  promoteResponse,
+  releaseCandidateResponse,
+  requestApprovalResponse,
   rollbackRequest,
+  rollbackResponse,
   runEvalsRequest,
 } from '../contracts/index.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -51,6 +58,7 @@ export const routes: Route[] = [
     path: base,
     summary: 'Build a draft release candidate: a snapshot of exact versions, datasets and thresholds',
     body: createCandidateRequest,
+    response: { status: 201, body: releaseCandidateResponse },
     handle: async (req) => {
       await systemFor(req, req.body.systemId, 'write');
       const candidate = await req.deps.store.candidates.createCandidate(actorOf(req.principal), req.body);
@@ -62,6 +70,7 @@ export const routes: Route[] = [
     path: base,
     summary: 'List release candidates (newest first), optionally of one system and status',
     query: listCandidatesQuery,
+    response: { status: 200, body: pageOf(releaseCandidateResponse) },
     handle: async (req) => {
       if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
       const page = await req.deps.store.candidates.listCandidates(
@@ -75,12 +84,14 @@ export const routes: Route[] = [
     method: 'GET',
     path: `${base}/{id}`,
     summary: 'One release candidate',
+    response: { status: 200, body: releaseCandidateResponse },
     handle: async (req) => ({ status: 200, body: await loadCandidate(req, 'read') }),
   }),
   route({
     method: 'POST',
     path: `${base}/{id}/submit`,
     summary: 'Freeze a draft candidate',
+    response: { status: 200, body: releaseCandidateResponse },
     handle: async (req) => {
       await loadCandidate(req, 'write');
       return {
@@ -94,6 +105,7 @@ export const routes: Route[] = [
     path: `${base}/{id}/run-evals`,
     summary: 'Queue an eval run of the candidate; answers 202 with the run, which proceeds in the background',
     body: runEvalsRequest,
+    response: { status: 202, body: evalRunResponse },
     handle: async (req) => {
       await loadCandidate(req, 'write');
       const { run } = await req.deps.store.evalRuns.createEvalRun(
@@ -113,6 +125,7 @@ export const routes: Route[] = [
     method: 'POST',
     path: `${base}/{id}/request-approval`,
     summary: 'Open the approval round the risk-tier policy requires',
+    response: { status: 200, body: requestApprovalResponse },
     handle: async (req) => {
       await loadCandidate(req, 'write');
       const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id as string);
@@ -135,6 +148,7 @@ export const routes: Route[] = [
     path: `${base}/{id}/gate`,
     summary: 'Every reason that blocks promotion now',
     query: gateQuery,
+    response: { status: 200, body: gateResponse },
     handle: async (req) => {
       await loadCandidate(req, 'read');
       const gate = await req.deps.store.candidates.candidateGate(req.params.id as string, req.query.environment);
@@ -157,6 +171,7 @@ export const routes: Route[] = [
     path: `${base}/{id}/promote`,
     summary: 'Make the candidate the active release; names the active release it expects to replace',
     body: promoteRequest,
+    response: { status: 200, body: promoteResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
       const out = await req.deps.store.candidates.promoteCandidate(
@@ -173,6 +188,7 @@ export const routes: Route[] = [
     summary:
       'Roll this active release back to an earlier approved release (last-known-good by default), after validating the target on the rollback_validation datasets',
     body: rollbackRequest,
+    response: { status: 200, body: rollbackResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
       const out = await rollbackWithValidation(

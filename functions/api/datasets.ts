@@ -1,4 +1,11 @@
-import { createDatasetRequest, listDatasetsQuery, pageQuery } from '../contracts/index.js';
+import {
+  createDatasetRequest,
+  evalDatasetResponse,
+  evalDatasetWithCasesResponse,
+  listDatasetsQuery,
+  pageOf,
+  pageQuery,
+} from '../contracts/index.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
@@ -10,6 +17,7 @@ export const routes: Route[] = [
     summary: 'Create the next version of an eval dataset with its cases',
     body: createDatasetRequest,
     maxBodyBytes: 5 * 1024 * 1024,
+    response: { status: 201, body: evalDatasetResponse },
     handle: async (req) => {
       await systemFor(req, req.body.systemId, 'write');
       const dataset = await req.deps.store.datasets.createDataset(actorOf(req.principal), req.body);
@@ -21,6 +29,7 @@ export const routes: Route[] = [
     path: '/api/eval-datasets',
     summary: 'List eval datasets, optionally of one system',
     query: listDatasetsQuery,
+    response: { status: 200, body: pageOf(evalDatasetResponse) },
     handle: async (req) => {
       if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
       const page = await req.deps.store.datasets.listDatasets({ systemId: req.query.systemId }, req.query);
@@ -32,6 +41,7 @@ export const routes: Route[] = [
     path: '/api/eval-datasets/{id}',
     summary: 'One eval dataset with a page of its cases',
     query: pageQuery,
+    response: { status: 200, body: evalDatasetWithCasesResponse },
     handle: async (req) => {
       const dataset = await req.deps.store.datasets.getDataset(req.params.id as string);
       await childAccess(req, dataset, 'dataset', 'read');

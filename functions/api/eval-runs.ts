@@ -1,4 +1,13 @@
-import { listEvalRunsQuery, pageQuery, submitResultsRequest } from '../contracts/index.js';
+import {
+  caseEvidencePageResponse,
+  evalResultsAcceptedResponse,
+  evalRunResponse,
+  evalRunWithProgressResponse,
+  listEvalRunsQuery,
+  pageOf,
+  pageQuery,
+  submitResultsRequest,
+} from '../contracts/index.js';
 import { listCaseEvidence, submitEvalResults } from '../workflows/eval-steps.js';
 import { actorOf, childAccess, readable } from './access.js';
 import { getDeps } from './deps.js';
@@ -22,6 +31,7 @@ export const routes: Route[] = [
     path: '/api/eval-runs',
     summary: 'List eval runs (newest first), optionally of one candidate',
     query: listEvalRunsQuery,
+    response: { status: 200, body: pageOf(evalRunResponse) },
     handle: async (req) => {
       if (req.query.candidateId) {
         const candidate = await req.deps.store.candidates.getCandidate(req.query.candidateId);
@@ -35,6 +45,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/eval-runs/{id}',
     summary: 'One eval run with its progress, metrics, verdicts and comparisons',
+    response: { status: 200, body: evalRunWithProgressResponse },
     handle: async (req) => {
       const run = await loadRun(req, 'read');
       return { status: 200, body: { ...run, progress: progress(run) } };
@@ -45,6 +56,7 @@ export const routes: Route[] = [
     path: '/api/eval-runs/{id}/cases',
     summary: 'Per-case evidence of a run, page by page',
     query: pageQuery,
+    response: { status: 200, body: caseEvidencePageResponse },
     handle: async (req) => {
       const run = await loadRun(req, 'read');
       return { status: 200, body: await listCaseEvidence(req.deps.store, run, req.query) };
@@ -56,6 +68,7 @@ export const routes: Route[] = [
     summary: 'Post outputs the pipeline produced for a submitted run; the run is gated when every case has one',
     body: submitResultsRequest,
     maxBodyBytes: 5 * 1024 * 1024,
+    response: { status: 200, body: evalResultsAcceptedResponse },
     handle: async (req) => {
       await loadRun(req, 'write');
       const out = await submitEvalResults(

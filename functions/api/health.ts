@@ -1,3 +1,4 @@
+import { healthDepsResponse, healthLiveResponse, healthReadyResponse } from '../contracts/index.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
@@ -7,6 +8,7 @@ export const routes: Route[] = [
     path: '/health/live',
     summary: 'The process answers',
     public: true,
+    response: { status: 200, body: healthLiveResponse },
     handle: async () => ({ status: 200, body: { status: 'ok' } }),
   }),
   route({
@@ -14,6 +16,12 @@ export const routes: Route[] = [
     path: '/health/ready',
     summary: 'The table answers a read',
     public: true,
+    response: {
+      status: 200,
+      alsoStatuses: [503],
+      body: healthReadyResponse,
+      description: 'ready (200), or not_ready (503) when the table does not answer',
+    },
     handle: async (req) => {
       try {
         await req.deps.store.systems.listSystems({ limit: 1 });
@@ -28,6 +36,12 @@ export const routes: Route[] = [
     path: '/health/deps',
     summary: 'Each dependency and its state',
     public: true,
+    response: {
+      status: 200,
+      alsoStatuses: [503],
+      body: healthDepsResponse,
+      description: 'ok (200), or degraded (503) naming what is not ok',
+    },
     handle: async (req) => {
       const checks: Record<string, string> = {};
       try {

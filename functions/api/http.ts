@@ -156,7 +156,7 @@ function findRoute(routes: Route[], event: APIGatewayProxyEventV2): { route: Rou
 }
 
 /** The id prefix of each resource's `{id}` path parameter. */
-const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
+export const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   systems: 'sys',
   prompts: 'pv',
   'model-configs': 'mc',

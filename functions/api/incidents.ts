@@ -1,6 +1,8 @@
 import {
   createIncidentRequest,
+  incidentResponse,
   listIncidentsQuery,
+  pageOf,
   patchIncidentRequest,
   resolveIncidentRequest,
 } from '../contracts/index.js';
@@ -26,6 +28,7 @@ export const routes: Route[] = [
     path: '/api/incidents',
     summary: 'Incidents of a system, or every incident of one status (open by default) by severity',
     query: listIncidentsQuery,
+    response: { status: 200, body: pageOf(incidentResponse) },
     handle: async (req) => {
       if (req.query.systemId) await systemFor(req, req.query.systemId, 'read');
       const page = await req.deps.store.incidents.listIncidents(
@@ -40,6 +43,7 @@ export const routes: Route[] = [
     path: '/api/incidents',
     summary: 'Open an incident on a system, linked to the release it happened on',
     body: createIncidentRequest,
+    response: { status: 201, body: incidentResponse },
     handle: async (req) => {
       assertNotReadOnly(req);
       await systemFor(req, req.body.systemId, 'read');
@@ -51,6 +55,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/incidents/{id}',
     summary: 'One incident',
+    response: { status: 200, body: incidentResponse },
     handle: async (req) => ({ status: 200, body: await loadIncident(req) }),
   }),
   route({
@@ -58,6 +63,7 @@ export const routes: Route[] = [
     path: '/api/incidents/{id}',
     summary: 'Update an incident or move it between open and mitigating',
     body: patchIncidentRequest,
+    response: { status: 200, body: incidentResponse },
     handle: async (req) => {
       assertNotReadOnly(req);
       await loadIncident(req);
@@ -72,6 +78,7 @@ export const routes: Route[] = [
     path: '/api/incidents/{id}/resolve',
     summary: 'Resolve an incident with its resolution',
     body: resolveIncidentRequest,
+    response: { status: 200, body: incidentResponse },
     handle: async (req) => {
       assertNotReadOnly(req);
       await loadIncident(req);

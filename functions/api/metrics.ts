@@ -1,3 +1,4 @@
+import { metricsOverviewResponse } from '../contracts/index.js';
 import { canReadSystem } from '../domain/authorization.js';
 import { seesEverything } from './access.js';
 import { getDeps } from './deps.js';
@@ -9,6 +10,7 @@ export const routes: Route[] = [
     path: '/api/metrics/overview',
     summary:
       'Counts by risk tier, status and system, review due dates and overdue reviews, serious-incident reporting deadlines coming due, over the systems the caller may read',
+    response: { status: 200, body: metricsOverviewResponse },
     handle: async (req) => {
       let systemIds: Set<string> | undefined;
       if (!seesEverything(req.principal)) {

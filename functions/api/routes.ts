@@ -12,6 +12,7 @@ import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
 import * as prompts from './prompts.js';
+import * as reference from './reference.js';
 import * as reports from './reports.js';
 import * as systems from './systems.js';
 import * as webhooks from './webhooks.js';
@@ -32,6 +33,7 @@ export const API_MODULES = {
   events,
   webhooks,
   reports,
+  reference,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

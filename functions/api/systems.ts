@@ -1,5 +1,13 @@
 import type * as z from 'zod';
-import { createSystemRequest, listSystemsQuery, patchSystemRequest, retireSystemRequest } from '../contracts/index.js';
+import {
+  aiSystemListItemResponse,
+  aiSystemResponse,
+  createSystemRequest,
+  listSystemsQuery,
+  pageOf,
+  patchSystemRequest,
+  retireSystemRequest,
+} from '../contracts/index.js';
 import { assertCanRegisterSystem } from '../domain/authorization.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { AiSystem } from '../domain/types.js';
@@ -14,6 +22,7 @@ export const routes: Route[] = [
     path: '/api/systems',
     summary: 'Register an AI system',
     body: createSystemRequest,
+    response: { status: 201, body: aiSystemResponse },
     handle: async (req) => {
       assertCanRegisterSystem(req.principal, req.body.ownerTeam);
       const { system } = await req.deps.store.systems.createSystem(actorOf(req.principal), req.body);
@@ -25,6 +34,7 @@ export const routes: Route[] = [
     path: '/api/systems',
     summary: 'List AI systems by name (optionally only those matching q, riskTier, euAiActCategory, status)',
     query: listSystemsQuery,
+    response: { status: 200, body: pageOf(aiSystemListItemResponse) },
     handle: async (req) => {
       const page = await filteredSystems(req.deps.store.systems.listSystems, req.query);
       return {
@@ -37,6 +47,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/systems/{id}',
     summary: 'One AI system',
+    response: { status: 200, body: aiSystemResponse },
     handle: async (req) => ({ status: 200, body: await systemFor(req, req.params.id as string, 'read') }),
   }),
   route({
@@ -44,6 +55,7 @@ export const routes: Route[] = [
     path: '/api/systems/{id}',
     summary: 'Change metadata, risk tier or lifecycle (active, deprecated)',
     body: patchSystemRequest,
+    response: { status: 200, body: aiSystemResponse },
     handle: async (req) => {
       await systemFor(req, req.params.id as string, 'write');
       if (req.principal.roles.every((r) => r === 'pipeline'))
@@ -59,6 +71,7 @@ export const routes: Route[] = [
     path: '/api/systems/{id}/retire',
     summary: 'Retire a system (refused while a release is active unless a replacement is named)',
     body: retireSystemRequest,
+    response: { status: 200, body: aiSystemResponse },
     handle: async (req) => {
       await systemFor(req, req.params.id as string, 'write');
       if (req.principal.roles.every((r) => r === 'pipeline'))

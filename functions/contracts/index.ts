@@ -4,4 +4,5 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
+export * from './responses.js';
 export * from './systems.js';

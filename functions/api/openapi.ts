@@ -1,0 +1,306 @@
+// The OpenAPI 3.1 document of the API, built from the route modules: every route's method, path and summary, its
+// zod query and body schemas (io 'input': what a caller may send) and its declared success response (io 'output':
+// what the handler answers), converted by zod 4's z.toJSONSchema. The contracts stay the one source: nothing here
+// describes a field by hand. Pure: no I/O. scripts/api-doc.ts writes the result to functions/api/openapi.json, which
+// GET /api/openapi.json serves (functions/api/reference.ts); test/unit/api/openapi.test.ts keeps that file current.
+import * as z from 'zod';
+import { problem } from '../contracts/common.js';
+import { RESPONSE_COMPONENTS } from '../contracts/responses.js';
+import { ID_PREFIX_BY_RESOURCE, type Method, type Route } from './http.js';
+
+/** A JSON value of the document. */
+// biome-ignore lint/suspicious/noExplicitAny: the document is open JSON (OpenAPI and JSON Schema objects).
+export type JsonObject = Record<string, any>;
+
+export interface OpenApiDocument extends JsonObject {
+  openapi: string;
+  info: { title: string; version: string; description?: string };
+  tags: { name: string; description?: string }[];
+  paths: Record<string, Record<string, JsonObject>>;
+  components: {
+    schemas: Record<string, JsonObject>;
+    responses: Record<string, JsonObject>;
+    parameters: Record<string, JsonObject>;
+    securitySchemes: Record<string, JsonObject>;
+  };
+}
+
+export interface ApiModule {
+  routes: Route[];
+}
+
+/** The problem+json error answers, by status: their component names and descriptions. */
+const PROBLEMS: Record<number, { name: string; description: string }> = {
+  400: { name: 'BadRequest', description: 'The path, query or body is invalid (`errors` names each field).' },
+  401: {
+    name: 'Unauthorized',
+    description: 'No valid bearer token (`code` says why); carries `WWW-Authenticate: Bearer realm="governance"`.',
+  },
+  403: { name: 'Forbidden', description: "The caller's roles do not allow this." },
+  404: { name: 'NotFound', description: 'No such object, or one the caller may not see.' },
+  409: {
+    name: 'Conflict',
+    description:
+      'The object is not in a state that allows this (`code`; gate refusals list `reasons`), or a request with this Idempotency-Key is still in progress.',
+  },
+  413: { name: 'PayloadTooLarge', description: 'The body is larger than the route accepts.' },
+  415: { name: 'UnsupportedMediaType', description: 'The body is not sent as application/json.' },
+  422: {
+    name: 'Unprocessable',
+    description: 'The request is well formed but cannot be applied (an Idempotency-Key reused with a different body).',
+  },
+  500: { name: 'InternalError', description: 'An unexpected error; it has been logged.' },
+  503: { name: 'Unavailable', description: 'Contention on the system: retry with the same Idempotency-Key.' },
+};
+
+const PROBLEM_JSON = 'application/problem+json';
+
+/** operationId: the method and the path's segments in camel case, `{id}` as `ById` (GET /api/systems/{id}: getSystemsById). */
+export function operationIdOf(method: Method, path: string): string {
+  const words = path
+    .split('/')
+    .filter((s) => s && s !== 'api')
+    .flatMap((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment);
+      return param ? ['by', ...(param[1] as string).split(/[^A-Za-z0-9]+/)] : segment.split(/[^A-Za-z0-9]+/);
+    })
+    .filter(Boolean);
+  return [method.toLowerCase(), ...words.map((w) => w.charAt(0).toUpperCase() + w.slice(1))].join('');
+}
+
+/** The `{name}` parameters of a path template, in order. */
+export function pathParamsOf(path: string): string[] {
+  return [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
+}
+
+/**
+ * A metadata registry for z.toJSONSchema: the global registry's metadata (descriptions) without its ids, plus the
+ * component ids given here, so exactly these schemas are extracted as `$defs` (then moved to components/schemas).
+ */
+function registryWithIds(ids: Map<z.ZodType, string>): z.core.$ZodRegistry<JsonObject> {
+  const registry = z.registry<JsonObject>();
+  return Object.assign(registry, {
+    get(schema: z.core.$ZodType): JsonObject | undefined {
+      const { id: _ignored, ...inherited } = z.globalRegistry.get(schema) ?? {};
+      const id = ids.get(schema as z.ZodType);
+      const meta = { ...inherited, ...(id ? { id } : {}) };
+      return Object.keys(meta).length ? meta : undefined;
+    },
+  });
+}
+
+/** Replaces every `#/$defs/X` reference with `#/components/schemas/X`. */
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value === null || typeof value !== 'object') return value;
+  const out: JsonObject = {};
+  for (const [key, member] of Object.entries(value)) {
+    out[key] =
+      key === '$ref' && typeof member === 'string'
+        ? member.replace(/^#\/\$defs\//, '#/components/schemas/')
+        : rewriteRefs(member);
+  }
+  return out;
+}
+
+class SchemaConverter {
+  readonly components: Record<string, JsonObject> = {};
+  private readonly outputRegistry: z.core.$ZodRegistry<JsonObject>;
+  private readonly inputRegistry = registryWithIds(new Map());
+
+  constructor(named: Record<string, z.ZodType>) {
+    this.outputRegistry = registryWithIds(new Map(Object.entries(named).map(([id, schema]) => [schema, id])));
+  }
+
+  /** A JSON Schema (2020-12, OpenAPI 3.1's dialect) of a zod schema; named output schemas become component refs. */
+  convert(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+    const json = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+      metadata: io === 'output' ? this.outputRegistry : this.inputRegistry,
+      // z.number().int() bounds itself to the safe integers; the document says `integer` without that noise.
+      override: ({ jsonSchema }) => {
+        if (jsonSchema.minimum === Number.MIN_SAFE_INTEGER) delete jsonSchema.minimum;
+        if (jsonSchema.maximum === Number.MAX_SAFE_INTEGER) delete jsonSchema.maximum;
+      },
+    }) as JsonObject;
+    const { $schema: _dialect, $defs, ...rest } = rewriteRefs(json) as JsonObject;
+    for (const [name, def] of Object.entries(($defs ?? {}) as Record<string, JsonObject>)) {
+      const known = this.components[name];
+      if (known && JSON.stringify(known) !== JSON.stringify(def)) {
+        throw new Error(`components/schemas/${name} converts to two different JSON Schemas`);
+      }
+      this.components[name] = def;
+    }
+    return rest;
+  }
+}
+
+function pathParameter(route: Route, name: string): JsonObject {
+  const resource = route.path.split('/')[2] ?? '';
+  const prefix = ID_PREFIX_BY_RESOURCE[resource];
+  return {
+    name,
+    in: 'path',
+    required: true,
+    schema:
+      name === 'id' && prefix
+        ? { type: 'string', pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`, description: `a ${prefix}_ id` }
+        : { type: 'string' },
+  };
+}
+
+function queryParameters(route: Route, convert: SchemaConverter): JsonObject[] {
+  if (!route.query) return [];
+  const json = convert.convert(route.query, 'input');
+  const required = new Set<string>((json.required as string[] | undefined) ?? []);
+  return Object.entries((json.properties ?? {}) as Record<string, JsonObject>).map(([name, schema]) => {
+    const { description, ...rest } = schema;
+    return {
+      name,
+      in: 'query',
+      required: required.has(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+/** The problem statuses a route can answer, from what it takes and whether it authenticates. */
+export function problemStatusesOf(route: Route): number[] {
+  const statuses = new Set<number>([400, 500]);
+  const writes = route.method !== 'GET';
+  if (!route.public) {
+    statuses.add(401).add(403);
+    if (writes) statuses.add(409).add(503);
+    if (route.method === 'POST') statuses.add(422);
+  }
+  if (pathParamsOf(route.path).length > 0) statuses.add(404);
+  if (route.body) statuses.add(413).add(415);
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function successResponses(route: Route, convert: SchemaConverter): JsonObject {
+  const spec = route.response;
+  if (!spec) throw new Error(`${route.method} ${route.path} declares no response`);
+  const contentType = spec.contentType ?? 'application/json';
+  const isJson = /json/.test(contentType);
+  let content: JsonObject | undefined;
+  if (isJson && spec.body) content = { [contentType]: { schema: convert.convert(spec.body, 'output') } };
+  else if (!isJson) content = { [contentType]: { schema: { type: 'string', contentMediaType: contentType } } };
+  const response = { description: spec.description ?? route.summary, ...(content ? { content } : {}) };
+  return Object.fromEntries([spec.status, ...(spec.alsoStatuses ?? [])].map((s) => [String(s), response]));
+}
+
+/** One operation object of a route. */
+function operation(tag: string, route: Route, convert: SchemaConverter): JsonObject {
+  const parameters: JsonObject[] = [
+    ...pathParamsOf(route.path).map((name) => pathParameter(route, name)),
+    ...queryParameters(route, convert),
+  ];
+  if (route.method === 'POST' && !route.public) parameters.push({ $ref: '#/components/parameters/IdempotencyKey' });
+  const responses: JsonObject = successResponses(route, convert);
+  for (const status of problemStatusesOf(route)) {
+    const problemResponse = PROBLEMS[status];
+    if (problemResponse && !(String(status) in responses)) {
+      responses[String(status)] = { $ref: `#/components/responses/${problemResponse.name}` };
+    }
+  }
+  return {
+    operationId: operationIdOf(route.method, route.path),
+    summary: route.summary,
+    tags: [tag],
+    ...(route.public ? { security: [] } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: convert.convert(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+export interface OpenApiOptions {
+  title?: string;
+  version?: string;
+  description?: string;
+  /** Descriptions of the tags (one per module). */
+  tagDescriptions?: Record<string, string>;
+}
+
+const DEFAULT_DESCRIPTION =
+  'AI model and prompt governance control plane: versioned prompts and model configs, gated release candidates, ' +
+  'approvals, promotion, rollback, incidents and a hash-chained audit trail. Generated from the zod contracts ' +
+  '(functions/contracts) and the route modules (functions/api). Errors are RFC 9457 problem+json. Every POST that ' +
+  'needs a token takes an Idempotency-Key: a retry with the same key and body replays the first answer.';
+
+/** The OpenAPI 3.1 document of the given route modules (module name = tag), in their order. */
+export function buildOpenApiDocument(
+  modules: Readonly<Record<string, ApiModule>>,
+  options: OpenApiOptions = {},
+): OpenApiDocument {
+  const convert = new SchemaConverter(RESPONSE_COMPONENTS);
+  const paths: OpenApiDocument['paths'] = {};
+  const seen = new Map<string, string>();
+  for (const [tag, module] of Object.entries(modules)) {
+    for (const route of module.routes) {
+      const op = operation(tag, route, convert);
+      const other = seen.get(op.operationId as string);
+      if (other) throw new Error(`operationId ${op.operationId} of ${route.method} ${route.path} is also ${other}'s`);
+      seen.set(op.operationId as string, `${route.method} ${route.path}`);
+      paths[route.path] ??= {};
+      (paths[route.path] as Record<string, JsonObject>)[route.method.toLowerCase()] = op;
+    }
+  }
+  const problemSchema = convert.convert(problem, 'input');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: options.title ?? 'Governance control plane API',
+      version: options.version ?? '0.1.0',
+      description: options.description ?? DEFAULT_DESCRIPTION,
+    },
+    tags: Object.keys(modules).map((name) => ({
+      name,
+      ...(options.tagDescriptions?.[name] ? { description: options.tagDescriptions[name] } : {}),
+    })),
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      schemas: {
+        ...Object.fromEntries(Object.entries(convert.components).sort(([a], [b]) => a.localeCompare(b))),
+        Problem: { ...problemSchema, description: 'RFC 9457 problem details; further members may appear.' },
+      },
+      responses: Object.fromEntries(
+        Object.values(PROBLEMS).map(({ name, description }) => [
+          name,
+          { description, content: { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/Problem' } } } },
+        ]),
+      ),
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Makes a retried write safe: the first answer (below 500) is kept and replayed (header `idempotent-replayed: true`); the same key with a different request is a 422.',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+        },
+      },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A JWT verified on every request (ES256 or RS256 against the configured JWKS; issuer and audience checked).',
+        },
+      },
+    },
+  };
+}

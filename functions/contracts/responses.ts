@@ -1,0 +1,634 @@
+// Response schemas: what the API answers, as zod, beside the request schemas. functions/api/openapi.ts turns them
+// into the OpenAPI document's response schemas; test/e2e/openapi-responses.test.ts validates real answers against
+// that document, and the `exact<T>()` checks below make TypeScript fail when a domain type and its schema drift
+// (a field added to, dropped from or retyped on either side). Response objects are closed in the document
+// (additionalProperties: false), so an answer with a field the schema does not name fails the e2e test.
+import * as z from 'zod';
+import {
+  type AiSystem,
+  APPROVAL_STATUSES,
+  type ApprovalRecord,
+  ARTEFACT_STATUSES,
+  type AuditEvent,
+  CANDIDATE_STATUSES,
+  type CaseResult,
+  DATASET_KINDS,
+  ENVIRONMENTS,
+  EU_AI_ACT_CATEGORIES,
+  EU_MEMBER_STATES,
+  EVAL_RUN_PURPOSES,
+  EVAL_RUN_STATUSES,
+  type EvalCase,
+  type EvalDataset,
+  type EvalRun,
+  EXECUTOR_KINDS,
+  INCIDENT_STATUSES,
+  type Incident,
+  METRIC_NAMES,
+  MONITORING_CAUSES,
+  type ModelCardNarrative,
+  type ModelConfigVersion,
+  PRINCIPAL_ROLES,
+  type PromotionEvent,
+  type PromptVersion,
+  REVIEWER_ROLES,
+  type ReleaseCandidate,
+  RISK_TIERS,
+  type RollbackRecord,
+  SERIOUS_INCIDENT_CATEGORIES,
+  SEVERITIES,
+  type SeriousIncident,
+  SYSTEM_STATUSES,
+  type Threshold,
+} from '../domain/types.js';
+import { pageOf } from './common.js';
+
+/** True when A and B are the same type (optionality and readonly included). */
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+
+/**
+ * Returns the schema unchanged, and fails to compile unless its output type is exactly T: the schema is annotated
+ * as a `z.ZodType<T>` and checked the other way round too, so neither side can gain a field the other lacks.
+ */
+export const exact =
+  <T>() =>
+  <S extends z.ZodType<T>>(schema: S & (Equal<z.output<S>, T> extends true ? unknown : { schemaDriftsFrom: T })): S =>
+    schema;
+
+const timestamp = z.string().describe('ISO 8601 instant (UTC)');
+const jsonObject = z.record(z.string(), z.unknown());
+const jsonSchemaObject = z.record(z.string(), z.any());
+
+export const actorResponse = z.object({
+  userId: z.string(),
+  name: z.string(),
+  roles: z.array(z.enum(PRINCIPAL_ROLES)),
+});
+
+const ethicalConsideration = z.object({ name: z.string(), mitigationStrategy: z.string() });
+const modelCardContact = z.object({ name: z.string(), role: z.string(), contact: z.string() });
+
+export const modelCardNarrativeResponse = exact<ModelCardNarrative>()(
+  z.object({
+    intendedUsers: z.array(z.string()),
+    intendedUses: z.array(z.string()),
+    outOfScopeUses: z.array(z.string()),
+    limitations: z.array(z.string()),
+    tradeoffs: z.array(z.string()),
+    ethicalConsiderations: z.array(ethicalConsideration),
+    fairnessAssessment: z.string(),
+    caveatsAndRecommendations: z.string(),
+    oversightProcedure: z.string(),
+    riskRationale: z.string(),
+    contacts: z.array(modelCardContact),
+  }),
+);
+
+export const aiSystemResponse = exact<AiSystem>()(
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    description: z.string(),
+    ownerTeam: z.string(),
+    owner: z.string(),
+    riskTier: z.enum(RISK_TIERS),
+    euAiActCategory: z.enum(EU_AI_ACT_CATEGORIES),
+    domain: z.string(),
+    intendedPurpose: z.string(),
+    dataSources: z.array(z.string()),
+    humanOversight: z.string(),
+    status: z.enum(SYSTEM_STATUSES),
+    activeReleases: z
+      .object({ staging: z.string().nullable(), production: z.string().nullable() })
+      .describe('the active release (candidate id) per environment; null when none'),
+    openBlockingIncidents: z.number().int(),
+    retirementReason: z.string().nullable(),
+    replacementSystemId: z.string().nullable(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+    updatedAt: timestamp,
+    version: z.number().int(),
+    modelCard: modelCardNarrativeResponse.optional(),
+  }),
+);
+
+/** GET /api/systems repeats each system's id as `systemId` (the per-object read filter keys on it). */
+export const aiSystemListItemResponse = aiSystemResponse.extend({ systemId: z.string() });
+
+const reviewFields = {
+  contentHash: z.string(),
+  status: z.enum(ARTEFACT_STATUSES),
+  changeSummary: z.string(),
+  createdAt: timestamp,
+  createdBy: z.string(),
+  submittedAt: timestamp.nullable(),
+  reviewedBy: z.string().nullable(),
+  reviewComment: z.string().nullable(),
+};
+
+export const promptVersionResponse = exact<PromptVersion>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    template: z.string(),
+    variables: z.array(z.string()),
+    inputContract: jsonSchemaObject,
+    outputContract: jsonSchemaObject,
+    ...reviewFields,
+  }),
+);
+
+export const modelConfigVersionResponse = exact<ModelConfigVersion>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    provider: z.string(),
+    model: z.string(),
+    parameters: z.object({ temperature: z.number(), maxTokens: z.number().int(), topP: z.number() }),
+    timeoutMs: z.number().int(),
+    routingPolicy: z.object({
+      strategy: z.enum(['single', 'weighted', 'fallback_chain']),
+      routes: z.array(z.object({ target: z.string(), weight: z.number() })),
+    }),
+    fallbackPolicy: z.object({
+      enabled: z.boolean(),
+      fallbackModel: z.string().nullable(),
+      maxRetries: z.number().int(),
+    }),
+    costRates: z.object({ inputPer1k: z.number(), outputPer1k: z.number() }),
+    lineage: z.object({ artifactUri: z.string(), trainingDataVersion: z.string(), codeCommit: z.string() }),
+    ...reviewFields,
+  }),
+);
+
+export const evalDatasetResponse = exact<EvalDataset>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    kind: z.enum(DATASET_KINDS),
+    description: z.string(),
+    caseCount: z.number().int(),
+    contentHash: z.string(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+  }),
+);
+
+export const evalCaseResponse = exact<EvalCase>()(
+  z.object({
+    caseId: z.string(),
+    input: jsonObject,
+    expectedLabel: z.string().nullable(),
+    expectedOutput: jsonObject.nullable(),
+    tags: z.array(z.string()),
+  }),
+);
+
+/** GET /api/eval-datasets/{id}: the dataset with a page of its cases. */
+export const evalDatasetWithCasesResponse = evalDatasetResponse.extend({ cases: pageOf(evalCaseResponse) });
+
+const metricName = z.enum(METRIC_NAMES);
+
+export const thresholdResponse = exact<Threshold>()(
+  z.object({
+    metric: metricName,
+    direction: z.enum(['min', 'max']),
+    value: z.number(),
+    regressionTolerance: z.number().nullable(),
+  }),
+);
+
+export const releaseCandidateResponse = exact<ReleaseCandidate>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    name: z.string(),
+    environment: z.enum(ENVIRONMENTS),
+    promptVersionId: z.string(),
+    promptContentHash: z.string(),
+    modelConfigId: z.string(),
+    modelConfigContentHash: z.string(),
+    datasetIds: z.array(z.string()),
+    thresholds: z.array(thresholdResponse),
+    snapshotHash: z.string(),
+    status: z.enum(CANDIDATE_STATUSES),
+    latestEvalRunId: z.string().nullable(),
+    latestEvalStatus: z.enum(EVAL_RUN_STATUSES).nullable(),
+    requiredRoles: z.array(z.enum(REVIEWER_ROLES)),
+    approvalIds: z.array(z.string()).describe('the approval records of the current approval round'),
+    policyVersion: z.number().int().nullable(),
+    notes: z.string(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+    submittedAt: timestamp.nullable(),
+    activatedAt: timestamp.nullable(),
+    deactivatedAt: timestamp.nullable(),
+    version: z.number().int(),
+  }),
+);
+
+const metricsResponse = z.record(metricName, z.number().nullable());
+
+export const evalRunResponse = exact<EvalRun>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    candidateId: z.string(),
+    snapshotHash: z.string(),
+    executor: z.enum(EXECUTOR_KINDS),
+    status: z.enum(EVAL_RUN_STATUSES),
+    totalCases: z.number().int(),
+    casesDone: z.number().int(),
+    metrics: metricsResponse.nullable(),
+    slices: z.array(z.object({ slice: z.string(), cases: z.number().int(), accuracy: z.number() })),
+    thresholdVerdicts: z.array(
+      z.object({
+        metric: metricName,
+        direction: z.enum(['min', 'max']),
+        threshold: z.number(),
+        actual: z.number().nullable(),
+        passed: z.boolean(),
+      }),
+    ),
+    comparisons: z.array(
+      z.object({
+        baseline: z.enum(['active', 'last_known_good']),
+        candidateId: z.string(),
+        evalRunId: z.string(),
+        deltas: z.array(
+          z.object({
+            metric: metricName,
+            baseline: z.number().nullable(),
+            actual: z.number().nullable(),
+            tolerance: z.number(),
+            passed: z.boolean(),
+          }),
+        ),
+        passed: z.boolean(),
+      }),
+    ),
+    failureReasons: z.array(z.string()),
+    error: z.string().nullable(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+    startedAt: timestamp.nullable(),
+    finishedAt: timestamp.nullable(),
+    purpose: z.enum(EVAL_RUN_PURPOSES).optional().describe('absent on runs recorded before purposes existed (gate)'),
+    datasetIds: z.array(z.string()).optional(),
+  }),
+);
+
+const progressResponse = z.object({
+  casesDone: z.number().int(),
+  totalCases: z.number().int(),
+  percent: z.number().int().min(0).max(100),
+});
+
+/** GET /api/eval-runs/{id}: the run with its progress. */
+export const evalRunWithProgressResponse = evalRunResponse.extend({ progress: progressResponse });
+
+/** POST /api/eval-runs/{id}/results: the run, how many results were accepted, and its progress. */
+export const evalResultsAcceptedResponse = evalRunWithProgressResponse.extend({ accepted: z.number().int() });
+
+export const caseResultResponse = exact<CaseResult>()(
+  z.object({
+    caseId: z.string(),
+    tags: z.array(z.string()),
+    expectedLabel: z.string().nullable(),
+    predictedLabel: z.string().nullable(),
+    output: jsonObject.nullable(),
+    correct: z.boolean(),
+    schemaValid: z.boolean(),
+    latencyMs: z.number(),
+    costUsd: z.number(),
+    timedOut: z.boolean(),
+    fallbackUsed: z.boolean(),
+    fallbackSucceeded: z.boolean(),
+    error: z.string().nullable(),
+  }),
+);
+
+/** How one case was executed (store/evidence-store.ts ExecutionRecord); absent for submitted runs. */
+export const executionRecordResponse = z.object({
+  route: z.string(),
+  attempts: z.number().int(),
+  tokensIn: z.number().int(),
+  tokensOut: z.number().int(),
+  error: z.string().nullable(),
+});
+
+/** GET /api/eval-runs/{id}/cases: a page of per-case evidence. */
+export const caseEvidencePageResponse = pageOf(
+  caseResultResponse.extend({ index: z.number().int(), execution: executionRecordResponse.optional() }),
+);
+
+export const approvalRecordResponse = exact<ApprovalRecord>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    candidateId: z.string(),
+    snapshotHash: z.string(),
+    role: z.enum(REVIEWER_ROLES),
+    status: z.enum(APPROVAL_STATUSES),
+    reviewerId: z.string().nullable(),
+    reviewerName: z.string().nullable(),
+    comment: z.string().nullable(),
+    requestedAt: timestamp,
+    requestedBy: z.string(),
+    decidedAt: timestamp.nullable(),
+  }),
+);
+
+export const seriousIncidentResponse = exact<SeriousIncident>()(
+  z.object({
+    category: z.enum(SERIOUS_INCIDENT_CATEGORIES),
+    awareAt: timestamp,
+    reportingDeadline: timestamp.describe('awareAt plus the category period (EU AI Act Art. 73)'),
+    memberState: z.enum(EU_MEMBER_STATES).nullable(),
+    initialReportAt: timestamp.nullable(),
+    finalReportAt: timestamp.nullable(),
+    correctiveAction: z.string().nullable(),
+  }),
+);
+
+export const incidentResponse = exact<Incident>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    candidateId: z.string().nullable(),
+    title: z.string(),
+    description: z.string(),
+    severity: z.enum(SEVERITIES),
+    status: z.enum(INCIDENT_STATUSES),
+    resolution: z.string().nullable(),
+    createdAt: timestamp,
+    createdBy: z.string(),
+    updatedAt: timestamp,
+    resolvedAt: timestamp.nullable(),
+    version: z.number().int(),
+    monitoring: z
+      .object({
+        cause: z.enum(MONITORING_CAUSES),
+        environment: z.enum(ENVIRONMENTS),
+        evalRunId: z.string(),
+        reasons: z.array(z.string()),
+        rollbackRequested: z.boolean(),
+      })
+      .optional()
+      .describe('set when monitoring opened the incident'),
+    seriousIncident: seriousIncidentResponse.optional().describe('the EU AI Act Art. 73 reporting clock'),
+  }),
+);
+
+export const auditEventResponse = exact<AuditEvent>()(
+  z.object({
+    systemId: z.string(),
+    seq: z.number().int(),
+    prevHash: z.string(),
+    hash: z.string(),
+    action: z.string(),
+    entityType: z.string(),
+    entityId: z.string(),
+    actor: actorResponse,
+    at: timestamp,
+    before: jsonObject.nullable(),
+    after: jsonObject.nullable(),
+    reason: z.string().nullable(),
+  }),
+);
+
+export const promotionEventResponse = exact<PromotionEvent>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    environment: z.enum(ENVIRONMENTS),
+    kind: z.enum(['promote', 'rollback']),
+    candidateId: z.string(),
+    previousCandidateId: z.string().nullable(),
+    actor: z.string(),
+    reason: z.string().nullable(),
+    at: timestamp,
+  }),
+);
+
+/** What the rollback validation decided (domain/rollback.ts RollbackValidationOutcome). */
+export const rollbackValidationResponse = z.object({
+  status: z.enum(['passed', 'failed', 'skipped']),
+  mode: z.enum(['warn', 'block']),
+  decision: z.enum(['proceed', 'warn', 'block']),
+  evalRunId: z.string().nullable(),
+  reasons: z.array(z.string()),
+  message: z.string(),
+});
+
+export const rollbackRecordResponse = exact<RollbackRecord>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    environment: z.enum(ENVIRONMENTS),
+    fromCandidateId: z.string(),
+    toCandidateId: z.string(),
+    reason: z.string(),
+    incidentId: z.string().nullable(),
+    actor: z.string(),
+    at: timestamp,
+    validation: rollbackValidationResponse.optional(),
+  }),
+);
+
+/** A reason that blocks promotion (domain/errors.ts BlockReason); `code` is one of its BlockReasonCode values. */
+export const blockReasonResponse = z.object({ code: z.string(), message: z.string() });
+
+/** GET /api/release-candidates/{id}/gate. */
+export const gateResponse = z.object({
+  candidateId: z.string(),
+  environment: z.enum(ENVIRONMENTS),
+  status: z.enum(CANDIDATE_STATUSES),
+  activeCandidateId: z.string().nullable(),
+  requiredRoles: z.array(z.string()),
+  promotable: z.boolean(),
+  reasons: z.array(blockReasonResponse),
+});
+
+/** POST /api/release-candidates/{id}/request-approval. */
+export const requestApprovalResponse = z.object({
+  candidate: releaseCandidateResponse,
+  approvals: z.array(approvalRecordResponse),
+});
+
+/** POST /api/release-candidates/{id}/promote. */
+export const promoteResponse = z.object({ candidate: releaseCandidateResponse, promotion: promotionEventResponse });
+
+/** POST /api/release-candidates/{id}/rollback. */
+export const rollbackResponse = z.object({
+  candidate: releaseCandidateResponse,
+  target: releaseCandidateResponse,
+  rollback: rollbackRecordResponse,
+  validation: rollbackValidationResponse,
+});
+
+/** POST /api/approvals/{id}/approve, reject, request-changes. */
+export const decisionResponse = z.object({ approval: approvalRecordResponse, candidate: releaseCandidateResponse });
+
+/** The table's chain of one system (store/audit.ts ChainReport). */
+export const chainReportResponse = z.object({
+  systemId: z.string(),
+  ok: z.boolean(),
+  events: z.number().int(),
+  headSeq: z.number().int(),
+  headHash: z.string().nullable(),
+  brokenAt: z.object({ seq: z.number().int(), reason: z.string(), message: z.string() }).nullable(),
+});
+
+/** The archive's state of one system (audit/archive-status.ts ArchiveStatus). */
+export const archiveStatusResponse = z.object({
+  status: z.enum(['ok', 'broken']),
+  digests: z.number().int(),
+  lastDigest: z.object({ digestSeq: z.number().int(), intervalEnd: timestamp }).nullable(),
+  archivedHead: z.number().int(),
+  sealedHead: z.number().int(),
+  pendingEvents: z.number().int(),
+  rawDuplicateEvents: z.number().int(),
+  keySource: z.enum(['pinned', 'archive']),
+  brokenAt: z
+    .object({
+      kind: z.string(),
+      systemId: z.string().optional(),
+      seq: z.number().int().optional(),
+      digestSeq: z.number().int().optional(),
+      reason: z.string(),
+      message: z.string(),
+    })
+    .nullable(),
+});
+
+/** GET /api/audit-events/verify: the table's chain and the archive's state side by side. */
+export const auditVerifyResponse = z.object({
+  table: chainReportResponse,
+  archive: z.union([archiveStatusResponse, z.object({ status: z.literal('not_configured'), detail: z.string() })]),
+});
+
+const counts = z.record(z.string(), z.number().int());
+const reviewStatusFields = {
+  lastReviewedAt: timestamp,
+  intervalDays: z.number(),
+  dueAt: timestamp,
+  overdue: z.boolean(),
+  daysOverdue: z.number().int(),
+};
+
+/** GET /api/metrics/overview (domain/overview.ts Overview). */
+export const metricsOverviewResponse = z.object({
+  totals: z.object({
+    systems: z.number().int(),
+    candidates: z.number().int(),
+    evalRuns: z.number().int(),
+    openIncidents: z.number().int(),
+    pendingApprovals: z.number().int(),
+  }),
+  systemsByRiskTier: counts,
+  systemsByStatus: counts,
+  candidatesByStatus: counts,
+  evalRunsByStatus: counts,
+  incidentsBySeverity: counts,
+  systems: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      ownerTeam: z.string(),
+      riskTier: z.string(),
+      status: z.string(),
+      activeReleases: aiSystemResponse.shape.activeReleases,
+      openIncidents: z.number().int(),
+      openBlockingIncidents: z.number().int(),
+      candidates: z.number().int(),
+      failedEvals: z.number().int(),
+      awaitingApproval: z.number().int(),
+      review: z.object(reviewStatusFields).nullable().describe('the periodic governance review; null when retired'),
+    }),
+  ),
+  overdueReviews: z.array(
+    z.object({
+      systemId: z.string(),
+      ...reviewStatusFields,
+      name: z.string(),
+      ownerTeam: z.string(),
+      riskTier: z.string(),
+    }),
+  ),
+  reportingDeadlines: z
+    .array(
+      z.object({
+        incidentId: z.string(),
+        systemId: z.string(),
+        systemName: z.string().nullable(),
+        title: z.string(),
+        severity: z.enum(SEVERITIES),
+        category: z.enum(SERIOUS_INCIDENT_CATEGORIES),
+        awareAt: timestamp,
+        reportingDeadline: timestamp,
+        memberState: z.enum(EU_MEMBER_STATES).nullable(),
+        status: z.enum(['due', 'overdue']),
+      }),
+    )
+    .describe('serious-incident reports overdue or due within 7 days, soonest deadline first (at most 50)'),
+});
+
+export const healthLiveResponse = z.object({ status: z.literal('ok') });
+export const healthReadyResponse = z.union([
+  z.object({ status: z.literal('ready') }),
+  z.object({ status: z.literal('not_ready'), checks: z.object({ table: z.literal('unreachable') }) }),
+]);
+export const healthDepsResponse = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.string(), z.string()).describe('each dependency and its state: ok, or what is wrong'),
+});
+
+/**
+ * The named response schemas of the OpenAPI document (components/schemas): wherever one of these appears in a
+ * route's response it is a $ref to its component, so the document names each domain object once.
+ */
+export const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
+  AiSystem: aiSystemResponse,
+  AiSystemListItem: aiSystemListItemResponse,
+  ModelCardNarrative: modelCardNarrativeResponse,
+  PromptVersion: promptVersionResponse,
+  ModelConfigVersion: modelConfigVersionResponse,
+  EvalDataset: evalDatasetResponse,
+  EvalDatasetWithCases: evalDatasetWithCasesResponse,
+  EvalCase: evalCaseResponse,
+  Threshold: thresholdResponse,
+  ReleaseCandidate: releaseCandidateResponse,
+  EvalRun: evalRunResponse,
+  EvalRunWithProgress: evalRunWithProgressResponse,
+  EvalResultsAccepted: evalResultsAcceptedResponse,
+  CaseResult: caseResultResponse,
+  ExecutionRecord: executionRecordResponse,
+  ApprovalRecord: approvalRecordResponse,
+  Incident: incidentResponse,
+  SeriousIncident: seriousIncidentResponse,
+  Actor: actorResponse,
+  AuditEvent: auditEventResponse,
+  PromotionEvent: promotionEventResponse,
+  RollbackRecord: rollbackRecordResponse,
+  RollbackValidation: rollbackValidationResponse,
+  BlockReason: blockReasonResponse,
+  GateAnswer: gateResponse,
+  RequestApprovalResult: requestApprovalResponse,
+  PromotionResult: promoteResponse,
+  RollbackResult: rollbackResponse,
+  ApprovalDecisionResult: decisionResponse,
+  ChainReport: chainReportResponse,
+  ArchiveStatus: archiveStatusResponse,
+  AuditVerifyReport: auditVerifyResponse,
+  MetricsOverview: metricsOverviewResponse,
+  HealthLive: healthLiveResponse,
+  HealthReady: healthReadyResponse,
+  HealthDeps: healthDepsResponse,
+};

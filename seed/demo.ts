@@ -599,6 +599,16 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions = {}
   // monitor` runs them against the active triage release and finds its mean cost far above the approval-time run.
   await registerDatasets('support-triage', true);
   log('seed: registered the pasted-thread regression set for monitoring');
+  at(20, 16);
+  // Claims quality's monthly review of overrides finds claims in Germany, France and Austria assessed on amounts
+  // without currency and paid short: the risk reviewer declares the evidence incident a widespread infringement
+  // (EU AI Act Art. 3(61)), which leaves two days from awareness to report it (Art. 73(3)). No report is sent in
+  // the demo, so the incidents page and the metrics overview show the deadline coming due.
+  const awareAt = new Date((clock?.peek() ?? new Date()).getTime() - 30 * 60_000).toISOString();
+  await store.incidents.updateIncident(demoActor('rahul.risk'), evidenceIncident.id, {
+    seriousIncident: { category: 'widespread_infringement', awareAt, memberState: 'DE' },
+  });
+  log('seed: the evidence incident is a serious incident; its Art. 73 report is due in two days');
 
   // ---- what the scenario shows ------------------------------------------------------------------------------------
 

@@ -135,6 +135,17 @@ describe('the demo seed', () => {
     expect([triage.severity, triage.status]).toEqual(['high', 'resolved']);
   });
 
+  it('declares the evidence incident a serious incident whose Art. 73 report the overview lists as coming due', async () => {
+    const evidence = await store.incidents.getIncident(summary.incidents['evidence-currency']);
+    const clock = evidence.seriousIncident;
+    expect(clock).toMatchObject({ category: 'widespread_infringement', memberState: 'DE', initialReportAt: null });
+    expect(Date.parse(clock?.reportingDeadline ?? '') - Date.parse(clock?.awareAt ?? '')).toBe(2 * 86_400_000);
+    const overview = await store.overview.metricsOverview();
+    expect(overview.reportingDeadlines.map((d) => [d.incidentId, d.systemName])).toEqual([
+      [evidence.id, 'Evidence Extractor'],
+    ]);
+  });
+
   it('records four promotions and one rollback, which is itself a promotion event of kind rollback', async () => {
     const events = (await Promise.all(systemIds.map((id) => store.candidates.promotionHistory(id)))).flat();
     expect(events.filter((e) => e.kind === 'promote')).toHaveLength(4);

@@ -1,4 +1,4 @@
-// `govern incident open`, `govern datasets list`, `govern model-card`, `govern report eu-ai-act`.
+// `govern incident open`, `govern systems list`, `govern datasets list`, `govern model-card`, `govern report eu-ai-act`.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createIncidentRequest, idOf } from '../../functions/contracts/index.js';
@@ -49,6 +49,31 @@ export function registerEvidenceCommands(program: Command, run: Run) {
       const reply = await ctx.client.post<{ id: string; severity: string }>('/api/incidents', body);
       ctx.info(`${reply.replayed ? 'replayed' : 'opened'} ${reply.body.severity} incident ${reply.body.id}`);
       ctx.result(reply.body, reply.body.id);
+    },
+  );
+
+  const systems = program.command('systems').description('the registry of AI systems');
+  run(
+    systems
+      .command('list')
+      .description('systems the caller may read, "id<TAB>name" per line (with --search: name, team, owner or id)')
+      .option('--search <text>', 'a case-insensitive part of the name, owner team, owner, domain or id'),
+    async (ctx: CommandContext, opts: { search?: string }) => {
+      const items: { id: string; name: string }[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await ctx.client.get<{ items: typeof items; nextCursor: string | null }>('/api/systems', {
+          q: opts.search,
+          limit: '100',
+          cursor,
+        });
+        items.push(...page.body.items);
+        cursor = page.body.nextCursor ?? undefined;
+      } while (cursor);
+      ctx.result(
+        items,
+        items.map((s) => `${s.id}\t${s.name}`),
+      );
     },
   );
 

@@ -273,6 +273,13 @@ describe('govern against the local stack', () => {
     expect(gate.stderr).toMatch(/^BLOCKING_INCIDENT_OPEN: /m);
   });
 
+  it('finds a system by name', async () => {
+    const system = await as('omar.owner').get<Json & { name: string }>(`/api/systems/${systemId}`);
+    const found = await govern(['systems', 'list', '--search', system.body.name]);
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout.split('\n')).toEqual([`${systemId}\t${system.body.name}`]);
+  });
+
   it('lists dataset ids of a system by kind', async () => {
     expect((await govern(['datasets', 'list', '--system', systemId, '--kind', 'baseline'])).stdout.trim()).toBe(
       datasetId,

@@ -1,0 +1,123 @@
+// Events and webhooks through the local stack: a subscription made over the API receives signed deliveries of real
+// transitions (DynamoDB Local's stream -> the event bus -> the dispatcher), and its delivery log is served.
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createReceiver } from '../../docs/examples/webhook-receiver.js';
+import { eventSchemaOf } from '../../functions/contracts/events.js';
+import { EVENT_TYPES, type GovernanceEventType } from '../../functions/domain/events.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { systemInput } from '../support/fixtures.js';
+import { apiClient, eventually } from '../support/http.js';
+import { dynamoEndpoint } from '../support/store.js';
+
+type Json = Record<string, unknown> & { id: string };
+
+let stack: LocalStack;
+let dataDir: string;
+let systemId: string;
+let receiver: Server | undefined;
+const as = (user: string) => apiClient(stack.url, stack.tokens[user]?.token);
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'gov-events-'));
+  stack = await startLocalStack({
+    port: 0,
+    dataDir,
+    dynamoEndpoint: dynamoEndpoint(),
+    tableName: `e2e-events-${Date.now()}`,
+    seed: false,
+    webhookRetry: { attempts: 3, baseMs: 20, maxMs: 100 },
+  });
+  const system = await as('omar.owner').post<Json>('/api/systems', systemInput({ ownerTeam: 'support-ai' }));
+  expect(system.status).toBe(201);
+  systemId = system.body.id;
+});
+
+afterAll(async () => {
+  if (receiver) await new Promise((done) => receiver?.close(done));
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('GET /api/events/schemas', () => {
+  it('serves the envelope and a JSON Schema for every event type without a token', async () => {
+    const res = await apiClient(stack.url).get<{ types: Record<string, { schema: { $schema: string } }> }>(
+      '/api/events/schemas',
+    );
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.body.types).sort()).toEqual([...EVENT_TYPES].sort());
+    expect(res.body.types['incident.opened']?.schema.$schema).toMatch(/2020-12/);
+  });
+});
+
+describe('webhooks', () => {
+  it('delivers a signed event of a real transition to a model owner subscription, with its delivery log', async () => {
+    const received: { id: string; type: string }[] = [];
+    const { createServer } = await import('node:http');
+    const probe = createServer();
+    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((done) => probe.close(done));
+
+    const created = await as('omar.owner').post<Json & { secret: string; events: string[] }>('/api/webhooks', {
+      url: `http://127.0.0.1:${port}/hooks`,
+      events: ['incident.*'],
+      systemId,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.secret).toMatch(/^whsec_/);
+    receiver = createReceiver(created.body.secret, (event) => received.push(event));
+    await new Promise<void>((done) => receiver?.listen(port, '127.0.0.1', done));
+
+    const incident = await as('omar.owner').post<Json>('/api/incidents', {
+      systemId,
+      title: 'Wrong queue for refunds',
+      description: 'seen in production',
+      severity: 'low',
+    });
+    expect(incident.status).toBe(201);
+
+    const event = await eventually(async () => received.find((e) => e.type === 'incident.opened'));
+    expect(eventSchemaOf(event.type as GovernanceEventType).safeParse(event).success).toBe(true);
+    expect(event).toMatchObject({ systemId, entity: { type: 'incident', id: incident.body.id } });
+    const log = await eventually(async () => {
+      const res = await as('omar.owner').get<{ items: Json[] }>(`/api/webhooks/${created.body.id}/deliveries`);
+      return res.body.items.length > 0 ? res.body.items : undefined;
+    });
+    expect(log[0]).toMatchObject({ eventId: event.id, outcome: 'delivered', statusCode: 204, attempt: 1 });
+    // The system registration happened before the subscription: it is not delivered, nor other types.
+    expect(received.map((e) => e.type)).toEqual(['incident.opened']);
+
+    const shown = await as('omar.owner').get<Json>(`/api/webhooks/${created.body.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).not.toHaveProperty('secret');
+    const listed = await as('aud.auditor').get<{ items: Json[] }>('/api/webhooks');
+    expect(listed.body.items.map((w) => w.id)).toContain(created.body.id);
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+  });
+
+  it('refuses subscriptions from reviewers, to every system from model owners, and to unknown event types', async () => {
+    const body = { url: 'http://127.0.0.1:9/hooks', events: ['release.*'], systemId };
+    expect((await as('tessa.technical').post('/api/webhooks', body)).status).toBe(403);
+    expect((await as('omar.owner').post('/api/webhooks', { ...body, systemId: undefined })).status).toBe(403);
+    expect((await as('omar.owner').post('/api/webhooks', { ...body, events: ['release.exploded'] })).status).toBe(400);
+    expect((await as('omar.owner').post('/api/webhooks', { ...body, url: 'ftp://127.0.0.1/x' })).status).toBe(400);
+  });
+
+  it('lets the owner delete a subscription and hides it afterwards; an auditor may not delete', async () => {
+    const created = await as('omar.owner').post<Json>('/api/webhooks', {
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['*'],
+      systemId,
+    });
+    expect(created.status).toBe(201);
+    const path = `/api/webhooks/${created.body.id}`;
+    expect((await as('aud.auditor').raw('DELETE', path)).status).toBe(403);
+    expect((await as('omar.owner').raw('DELETE', path)).status).toBe(204);
+    expect((await as('omar.owner').get(path)).status).toBe(404);
+  });
+});

@@ -51,7 +51,8 @@ function schemaHtml(schema: JsonObject | undefined, depth = 0): string {
     parts.push(
       `map of string to ${schema.additionalProperties === true ? 'any' : schemaHtml(schema.additionalProperties, depth + 1)}`,
     );
-  else if (types.length)
+  else if (types.length === 1 && types[0] === 'null') parts.push('<span class="t">null</span>');
+  else if (types.length && !schema.properties)
     parts.push(`<span class="t">${escapeHtml(types.filter((t) => t !== 'null').join(' or '))}</span>`);
   else if (!schema.properties) parts.push('<span class="t">any</span>');
   if (types.includes('null') && types.length > 1) parts.push('<span class="t">or null</span>');

@@ -117,7 +117,9 @@ export class GovernanceApi extends Construct {
         acknowledge(httpRoute, [
           {
             id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is a health check: load balancers and uptime probes call it without credentials, and it returns no data.`,
+            reason: route.path.startsWith('/health/')
+              ? `${route.method} ${route.path} is a health check: load balancers and uptime probes call it without credentials, and it returns no data.`
+              : `${route.method} ${route.path} publishes a document generated from code (the API reference or a JSON Schema): it reads no registry data.`,
           },
         ]);
       }

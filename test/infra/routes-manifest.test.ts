@@ -14,7 +14,7 @@ describe('the route manifest', () => {
     expect(committed).toBe(renderManifest(routeManifest()));
   });
 
-  it('names each route once, and only the health checks are public', () => {
+  it('names each route once, and only the health checks and the published documents are public', () => {
     const routes = readRouteManifest();
     const keys = routes.map((route) => `${route.method} ${route.path}`);
 
@@ -23,6 +23,10 @@ describe('the route manifest', () => {
       '/health/live',
       '/health/ready',
       '/health/deps',
+      '/api/schemas/model-card.json',
+      '/api/events/schemas',
+      '/api/openapi.json',
+      '/api/docs',
     ]);
   });
 
@@ -35,7 +39,7 @@ describe('the route manifest', () => {
       Object.entries(access)
         .filter(([, mode]) => mode === 'read')
         .map(([module]) => module),
-    ).toEqual(['health', 'audit', 'metrics']);
+    ).toEqual(['health', 'audit', 'metrics', 'model-cards', 'events', 'reports', 'reference']);
     expect(access.candidates).toBe('readwrite');
   });
 

@@ -371,13 +371,16 @@ describe('the stateless stack: HTTP API', () => {
     expect(routes.sort()).toEqual(manifest.map((route) => `${route.method} ${route.path}`).sort());
   });
 
-  it('puts the authoriser on every route except the health checks', () => {
+  it('puts the authoriser on every route except the public ones (health checks, published documents)', () => {
     const authorizers = Object.keys(stateless.findResources('AWS::ApiGatewayV2::Authorizer'));
     expect(authorizers).toHaveLength(1);
+    const publicKeys = new Set(manifest.filter((r) => r.public).map((r) => `${r.method} ${r.path}`));
+    expect(publicKeys).toContain('GET /api/openapi.json');
+    expect(publicKeys).toContain('GET /api/docs');
 
     for (const route of Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources)) {
       const key = route.Properties.RouteKey as string;
-      if (key.startsWith('GET /health/')) {
+      if (publicKeys.has(key)) {
         expect(route.Properties.AuthorizationType, key).toBe('NONE');
       } else {
         expect(route.Properties, key).toMatchObject({

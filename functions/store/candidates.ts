@@ -12,7 +12,7 @@ import { BLOCK_REASON_ORDER, blockedReasons } from '../domain/gate.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { blockingCardGaps, buildModelCard } from '../domain/model-card.js';
-import { DEFAULT_POLICY, requiredApprovals } from '../domain/policy.js';
+import { DEFAULT_POLICY, requiredApprovals, requiresModelCard } from '../domain/policy.js';
 import { type RollbackValidationOutcome, selectRollbackTarget } from '../domain/rollback.js';
 import { snapshotHash } from '../domain/snapshot.js';
 import type {
@@ -348,7 +348,7 @@ function gateInputs(
  * or condition-checked items. Without its prompt or model config there is no card; SNAPSHOT_INELIGIBLE says why.
  */
 function cardGaps(i: GateInputs, environment: Environment): string[] {
-  if (!i.prompt || !i.config) return [];
+  if (!i.prompt || !i.config || !requiresModelCard(i.system.riskTier, environment, DEFAULT_POLICY)) return [];
   const card = buildModelCard({
     system: i.system,
     candidate: i.candidate,

@@ -171,7 +171,7 @@ function identification({ system }: ComplianceReportInput): ReportSection {
   return {
     id: 'identification',
     title: 'AI system and intended purpose',
-    reference: 'Annex IV(1)(a); Art. 11; Art. 13(3)(b)',
+    reference: 'Annex IV(1)(a); Art. 11(1); Art. 13(3)(b)(i)',
     blocks: [
       {
         kind: 'fields',
@@ -224,7 +224,7 @@ function riskClassification({ system }: ComplianceReportInput): ReportSection {
   return {
     id: 'risk',
     title: 'Risk classification',
-    reference: 'Art. 6; Annex III; Art. 9',
+    reference: 'Art. 6; Annex III; Art. 9; Annex IV(5)',
     blocks: [
       {
         kind: 'fields',
@@ -276,7 +276,7 @@ function versionHistory(input: ComplianceReportInput, label: (id: string | null)
   return {
     id: 'versions',
     title: 'Version history',
-    reference: 'Annex IV(1)(c), (2)(b); Art. 12(2)',
+    reference: 'Annex IV(1)(a), (1)(c), (6); Art. 12(2)(a)',
     blocks: [
       {
         kind: 'fields',
@@ -565,7 +565,7 @@ function evaluation(input: ComplianceReportInput, label: (id: string | null) => 
   return {
     id: 'evaluation',
     title: 'Evaluation methods and results',
-    reference: 'Annex IV(2)(g); Art. 15; Art. 9(6)-(8)',
+    reference: 'Annex IV(2)(g), (3), (4); Art. 15(1)-(3); Art. 9(6)-(8)',
     blocks,
   };
 }
@@ -574,7 +574,7 @@ function humanOversight({ system }: ComplianceReportInput): ReportSection {
   return {
     id: 'oversight',
     title: 'Human oversight measures',
-    reference: 'Art. 14; Annex IV(2)(e)',
+    reference: 'Art. 14; Annex IV(2)(e), (3)',
     blocks: [
       { kind: 'paragraph', text: system.humanOversight || 'No human-oversight plan is recorded.' },
       { kind: 'subheading', text: 'Controls the control plane enforces' },
@@ -615,7 +615,7 @@ function approvals(input: ComplianceReportInput, label: (id: string | null) => s
   return {
     id: 'approvals',
     title: 'Approvals and who gave them',
-    reference: 'Art. 14; Art. 17(1)(a)-(b); Annex IV(2)(e)',
+    reference: 'Art. 17(1)(a)-(b); Annex IV(2)(g) (test reports signed by the responsible persons)',
     blocks: [
       {
         kind: 'paragraph',
@@ -785,7 +785,7 @@ function recordKeeping({ audit, chain, archive }: ComplianceReportInput): Report
   return {
     id: 'records',
     title: 'Record-keeping: the audit chain',
-    reference: 'Art. 12; Art. 19; Annex IV(2)(h)',
+    reference: 'Art. 12(1)-(2); Art. 18; Art. 19(1)',
     blocks: [
       {
         kind: 'fields',

@@ -1,0 +1,140 @@
+// Model cards over HTTP on the seeded local stack: the schema is public, the triage assistant's card validates
+// against it and carries its stored run's metrics, a candidate card is read with the same authorisation as the
+// candidate, and a promotion of the high-tier triage assistant is refused with 409 MODEL_CARD_INCOMPLETE while a
+// required section of its card is empty, writing nothing, and allowed once the section is filled again.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelCard } from '../../functions/domain/model-card.js';
+import type { AiSystem, ApprovalRecord, EvalRun, ReleaseCandidate } from '../../functions/domain/types.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { apiClient } from '../support/http.js';
+import { dynamoEndpoint } from '../support/store.js';
+
+describe('model cards over HTTP', () => {
+  let stack: LocalStack;
+  let dataDir: string;
+  let triage: AiSystem;
+  const as = (user: string) => apiClient(stack.url, stack.tokens[user]?.token);
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'gov-e2e-cards-'));
+    stack = await startLocalStack({
+      port: 0,
+      dataDir,
+      dynamoEndpoint: dynamoEndpoint(),
+      tableName: `e2e-cards-${Date.now()}`,
+    });
+    const systems = await as('omar.owner').get<{ items: AiSystem[] }>('/api/systems?q=triage');
+    triage = systems.body.items.find((s) => s.name === 'Consumer Support Triage Assistant') as AiSystem;
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("serves the schema without a token, and the triage assistant's card validates with its run's metrics", async () => {
+    // Act
+    const schema = await apiClient(stack.url).get<Record<string, unknown>>('/api/schemas/model-card.json');
+    const card = await as('aud.auditor').get<ModelCard>(`/api/systems/${triage.id}/model-card`);
+
+    // Assess
+    expect(schema.status).toBe(200);
+    expect(card.status).toBe(200);
+    const validate = new Ajv2020({ allErrors: true, strict: true, validateFormats: false }).compile(schema.body);
+    expect(validate(card.body), JSON.stringify(validate.errors)).toBe(true);
+    expect(card.body.modelDetails.release.candidateId).toBe(triage.activeReleases.production);
+    const run = await as('aud.auditor').get<EvalRun>(`/api/eval-runs/${card.body.quantitativeAnalysis.evalRunId}`);
+    expect(run.status).toBe(200);
+    expect(card.body.quantitativeAnalysis.metrics).toEqual(run.body.metrics);
+    expect(card.body.fairness.slices).toEqual(run.body.slices);
+    expect(card.body.completeness.complete).toBe(true);
+  });
+
+  it('answers 401 without a token and 404 for a system with no candidate yet', async () => {
+    // Prepare
+    const fresh = await as('omar.owner').post<AiSystem>('/api/systems', {
+      name: `Cardless ${Date.now()}`,
+      ownerTeam: 'support-ai',
+      owner: 'omar.owner',
+      riskTier: 'low',
+      euAiActCategory: 'minimal',
+      domain: 'tests',
+      intendedPurpose: 'nothing yet',
+      dataSources: [],
+      humanOversight: 'none yet',
+    });
+
+    // Act
+    const anonymous = await apiClient(stack.url).get(`/api/systems/${triage.id}/model-card`);
+    const none = await as('omar.owner').get(`/api/systems/${fresh.body.id}/model-card`);
+
+    // Assess
+    expect(fresh.status).toBe(201);
+    expect(anonymous.status).toBe(401);
+    expect(none.status).toBe(404);
+    expect(none.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('refuses the promotion with 409 MODEL_CARD_INCOMPLETE while a section is empty, and allows it once filled', async () => {
+    // Prepare: the seeded awaiting release 4 gets its three approvals; the owner empties the limitations
+    const awaiting = await as('omar.owner').get<{ items: ReleaseCandidate[] }>(
+      `/api/release-candidates?systemId=${triage.id}&status=awaiting_approval`,
+    );
+    const candidate = awaiting.body.items[0] as ReleaseCandidate;
+    const reviewers = { technical: 'tessa.technical', product: 'priya.product', risk: 'rahul.risk' } as const;
+    for (const id of candidate.approvalIds) {
+      const approval = (await as('ada.admin').get<ApprovalRecord>(`/api/approvals/${id}`)).body;
+      const reviewer = reviewers[approval.role as keyof typeof reviewers];
+      expect((await as(reviewer).post(`/api/approvals/${id}/approve`, { comment: 'ok' })).status).toBe(200);
+    }
+    const limitations = triage.modelCard?.limitations ?? [];
+    const emptied = await as('omar.owner').patch<AiSystem>(`/api/systems/${triage.id}`, {
+      modelCard: { limitations: [] },
+    });
+    const before = await as('omar.owner').get<AiSystem>(`/api/systems/${triage.id}`);
+
+    // Act
+    const gate = await as('omar.owner').get<{ reasons: { code: string; message: string }[] }>(
+      `/api/release-candidates/${candidate.id}/gate`,
+    );
+    const blocked = await as('omar.owner').post<{ code?: string; reasons: { code: string; message: string }[] }>(
+      `/api/release-candidates/${candidate.id}/promote`,
+      { expectedActiveCandidateId: triage.activeReleases.production },
+    );
+    const cardNow = await as('omar.owner').get<ModelCard>(`/api/release-candidates/${candidate.id}/model-card`);
+
+    // Assess
+    expect(emptied.status).toBe(200);
+    expect(gate.body.reasons.map((r) => r.code)).toEqual(['MODEL_CARD_INCOMPLETE']);
+    expect(blocked.status).toBe(409);
+    expect(blocked.headers.get('content-type')).toContain('application/problem+json');
+    expect(blocked.body.reasons).toEqual([
+      {
+        code: 'MODEL_CARD_INCOMPLETE',
+        message: 'the model card has empty required sections: considerations.limitations',
+      },
+    ]);
+    expect((await as('omar.owner').get<AiSystem>(`/api/systems/${triage.id}`)).body).toEqual(before.body);
+    expect((await as('omar.owner').get<ReleaseCandidate>(`/api/release-candidates/${candidate.id}`)).body.status).toBe(
+      'approved',
+    );
+    expect(cardNow.body.completeness).toEqual({ complete: false, gaps: ['considerations.limitations'] });
+
+    // Act: the section is filled again
+    expect((await as('omar.owner').patch(`/api/systems/${triage.id}`, { modelCard: { limitations } })).status).toBe(
+      200,
+    );
+    const promoted = await as('omar.owner').post<ReleaseCandidate>(`/api/release-candidates/${candidate.id}/promote`, {
+      expectedActiveCandidateId: triage.activeReleases.production,
+    });
+
+    // Assess
+    expect(promoted.status).toBe(200);
+    const card = await as('omar.owner').get<ModelCard>(`/api/systems/${triage.id}/model-card`);
+    expect(card.body.modelDetails.release).toMatchObject({ candidateId: candidate.id, status: 'active' });
+    expect(card.body.considerations.limitations).toEqual(limitations);
+  }, 120_000);
+});

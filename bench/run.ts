@@ -15,6 +15,7 @@ const suites: Record<string, () => Promise<unknown>> = {
 suites.bundles = async () => (await import('./bundles.js')).benchBundles();
 suites.auditArchive = async () => (await import('./audit-archive.js')).benchAuditArchive();
 suites.dashboard = async () => (await import('./dashboard.js')).benchDashboard();
+suites.cliGate = async () => (await import('./cli-gate.js')).benchCliGate();
 suites.euAiActReport = async () => (await import('./report.js')).benchReport();
 
 const results: Record<string, unknown> = {

@@ -48,14 +48,14 @@ export function setUnauthorizedHandler(fn: (() => void) | undefined): void {
   onUnauthorized = fn;
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+/** Sends a request with the session's bearer token; a network failure is an ApiError with status 0. */
+async function send(method: string, path: string, accept: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = { accept };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  let response: Response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (error) {
     throw new ApiError(0, {
       type: 'about:blank',
@@ -64,29 +64,72 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       detail: `the API could not be reached (${(error as Error).message})`,
     });
   }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+/** The ApiError of a non-2xx answer: its problem document, else one made from the status and body text. */
+function failure(response: Response, text: string): ApiError {
+  const parsed = parseJson(text);
+  const doc =
+    parsed !== null && typeof parsed === 'object' && 'title' in parsed
+      ? (parsed as Problem)
+      : {
+          type: 'about:blank',
+          title: response.statusText || 'Error',
+          status: response.status,
+          detail: text.slice(0, 300),
+        };
+  if (response.status === 401) onUnauthorized?.();
+  return new ApiError(response.status, doc);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await send(method, path, 'application/json', body);
   const text = await response.text();
-  let parsed: unknown = null;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
+  if (!response.ok) throw failure(response, text);
+  return parseJson(text) as T;
+}
+
+/** The file name a Content-Disposition header gives, if any. */
+export function dispositionName(header: string | null): string | null {
+  if (!header) return null;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star?.[1]) return decodeURIComponent(star[1].trim());
+  const plain = /filename\s*=\s*"?([^";]+)"?/.exec(header);
+  return plain?.[1]?.trim() || null;
+}
+
+/**
+ * Downloads a document the API generates (a model card, a PDF report) with the session's token and saves it through
+ * an object URL, since a plain link cannot carry the bearer token. Returns the file name it saved under.
+ */
+export async function download(path: string, fallbackName: string): Promise<string> {
+  const response = await send('GET', path, '*/*');
+  if (!response.ok) throw failure(response, await response.text());
+  const blob = await response.blob();
+  const name = dispositionName(response.headers.get('content-disposition')) ?? fallbackName;
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.hidden = true;
+  document.body.append(link);
+  try {
+    link.click();
+  } finally {
+    link.remove();
+    // The browser has taken the blob once the click is handled; the URL is released on the next turn.
+    setTimeout(() => URL.revokeObjectURL(url), 0);
   }
-  if (!response.ok) {
-    const doc =
-      parsed !== null && typeof parsed === 'object' && 'title' in parsed
-        ? (parsed as Problem)
-        : {
-            type: 'about:blank',
-            title: response.statusText || 'Error',
-            status: response.status,
-            detail: text.slice(0, 300),
-          };
-    if (response.status === 401) onUnauthorized?.();
-    throw new ApiError(response.status, doc);
-  }
-  return parsed as T;
+  return name;
 }
 
 export const api = {

@@ -2,7 +2,7 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import { type ReactNode, useId, useState } from 'react';
 import type { ThresholdVerdict } from '../../functions/domain/types';
-import { ApiError } from './api';
+import { ApiError, download } from './api';
 
 export function ProblemView({ error }: { error: unknown }) {
   if (error instanceof ApiError) {
@@ -111,6 +111,10 @@ const TONES: Record<string, string> = {
   error: 'bad',
   open: 'bad',
   broken: 'bad',
+  due: 'warn',
+  overdue: 'bad',
+  reported: 'ok',
+  closed: 'ok',
 };
 
 export function Badge({ value, title }: { value: string; title?: string }) {
@@ -256,5 +260,40 @@ export function ThresholdTable({ verdicts, caption }: { verdicts: readonly Thres
         ))}
       </tbody>
     </table>
+  );
+}
+
+/**
+ * A button that downloads a generated document (GET with the session's token, saved as a file); says what it saved,
+ * or shows the problem document when the API refused.
+ */
+export function DownloadButton({ label, path, fileName }: { label: string; path: string; fileName: string }) {
+  const [state, setState] = useState<{ stage: 'idle' | 'busy' | 'done' | 'failed'; result?: unknown }>({
+    stage: 'idle',
+  });
+  return (
+    <div className="download">
+      <button
+        type="button"
+        disabled={state.stage === 'busy'}
+        aria-busy={state.stage === 'busy'}
+        onClick={async () => {
+          setState({ stage: 'busy' });
+          try {
+            setState({ stage: 'done', result: await download(path, fileName) });
+          } catch (error) {
+            setState({ stage: 'failed', result: error });
+          }
+        }}
+      >
+        {label}
+      </button>
+      {state.stage === 'done' ? (
+        <span role="status" className="muted small">
+          Saved {String(state.result)}.
+        </span>
+      ) : null}
+      {state.stage === 'failed' ? <ProblemView error={state.result} /> : null}
+    </div>
   );
 }

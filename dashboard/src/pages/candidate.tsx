@@ -12,7 +12,7 @@ import type {
 import { api, type Page } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
-import { Badge, ConfirmAction, DataState, Field, Hash, ProblemView, ThresholdTable, Time } from '../ui';
+import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, ThresholdTable, Time } from '../ui';
 
 export interface GateAnswer {
   candidateId: string;
@@ -83,6 +83,13 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
           {c.environment} ·{' '}
           {system.data ? <Link to={`/systems/${c.systemId}`}>{system.data.name}</Link> : <code>{c.systemId}</code>}
         </span>
+        <div className="row downloads">
+          <DownloadButton
+            label="Model card"
+            path={`/api/release-candidates/${c.id}/model-card`}
+            fileName={`model-card-${c.id}.json`}
+          />
+        </div>
       </div>
       <div className="grid-2">
         <div className="card">

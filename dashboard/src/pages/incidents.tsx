@@ -1,9 +1,17 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { type AiSystem, INCIDENT_STATUSES, type Incident, SEVERITIES } from '../../../functions/domain/types';
+import {
+  type AiSystem,
+  EU_MEMBER_STATES,
+  INCIDENT_STATUSES,
+  type Incident,
+  SERIOUS_INCIDENT_CATEGORIES,
+  SEVERITIES,
+} from '../../../functions/domain/types';
 import { api, getAll } from '../api';
 import { can } from '../auth';
+import { categoryWithPeriod, ReportingClockView } from '../serious-incident';
 import { usePrincipal } from '../session';
 import { Badge, ConfirmAction, DataState, Field, ProblemView, Time } from '../ui';
 
@@ -83,7 +91,11 @@ function IncidentItem({ incident: i, systemName }: { incident: Incident; systemN
       </p>
       {i.description ? <p>{i.description}</p> : null}
       {i.resolution ? <p>Resolution: {i.resolution}</p> : null}
+      {i.seriousIncident ? <ReportingClockView clock={i.seriousIncident} title={i.title} /> : null}
       {i.status !== 'resolved' && can.handleIncidents(principal) ? <EditIncident incident={i} /> : null}
+      {can.handleIncidents(principal) && (i.status !== 'resolved' || i.seriousIncident) ? (
+        <SeriousIncidentEdit incident={i} />
+      ) : null}
       {i.status !== 'resolved' && can.handleIncidents(principal) ? (
         <div className="row wrap">
           {i.status === 'open' ? (
@@ -217,11 +229,130 @@ function EditIncident({ incident: i }: { incident: Incident }) {
   );
 }
 
+/** A `datetime-local` value (the browser's local time) as an ISO instant; '' stays ''. */
+const instant = (local: string) => (local ? new Date(local).toISOString() : '');
+/** Now as a `datetime-local` value in the browser's time zone. */
+function localNow(): string {
+  const d = new Date();
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+/** Category, aware-at time and Member State: the inputs of the clock (the server computes the deadline). */
+function ClockFields({ awareDefault }: { awareDefault: string }) {
+  return (
+    <>
+      <Field label="Category (EU AI Act Art. 73)">
+        <select name="category" defaultValue="health">
+          {SERIOUS_INCIDENT_CATEGORIES.map((c) => (
+            <option key={c} value={c}>
+              {categoryWithPeriod(c)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field label="Aware since" hint="When the provider or deployer became aware of it (your local time).">
+        <input name="awareAt" type="datetime-local" defaultValue={awareDefault} required />
+      </Field>
+      <Field label="Member State">
+        <select name="memberState" defaultValue="">
+          <option value="">not known yet</option>
+          {EU_MEMBER_STATES.map((m) => (
+            <option key={m}>{m}</option>
+          ))}
+        </select>
+      </Field>
+    </>
+  );
+}
+
+const clockDeclaration = (data: FormData) => ({
+  category: String(data.get('category')),
+  awareAt: instant(String(data.get('awareAt') ?? '')),
+  memberState: String(data.get('memberState') ?? '') || null,
+});
+
+/**
+ * Declares an incident a serious incident, or records its Art. 73 reports and corrective action
+ * (PATCH /api/incidents/{id} with `seriousIncident`); also on a resolved incident, whose duty to report remains.
+ */
+function SeriousIncidentEdit({ incident: i }: { incident: Incident }) {
+  const client = useQueryClient();
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const s = i.seriousIncident;
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const data = new FormData(event.currentTarget);
+    setError(null);
+    setSaved(null);
+    let change: Record<string, unknown>;
+    if (!s) change = clockDeclaration(data);
+    else {
+      change = {};
+      const initial = instant(String(data.get('initialReportAt') ?? ''));
+      const final = instant(String(data.get('finalReportAt') ?? ''));
+      const action = String(data.get('correctiveAction') ?? '').trim();
+      if (initial) change.initialReportAt = initial;
+      if (final) change.finalReportAt = final;
+      if (action !== (s.correctiveAction ?? '')) change.correctiveAction = action || null;
+    }
+    try {
+      const out = await api.patch<Incident>(`/api/incidents/${i.id}`, { seriousIncident: change });
+      setSaved(`Saved: deadline ${out.seriousIncident?.reportingDeadline ?? '—'} (version ${out.version}).`);
+      await client.invalidateQueries({ queryKey: ['incidents'] });
+    } catch (e) {
+      setError(e);
+    }
+  };
+  return (
+    <details className="edit">
+      <summary>{s ? 'Record the Art. 73 reports' : 'Declare a serious incident (EU AI Act Art. 73)'}</summary>
+      <form
+        className="form-grid"
+        aria-label={`${s ? 'Reports of' : 'Declare serious'} incident ${i.id}`}
+        onSubmit={submit}
+      >
+        {s ? (
+          <>
+            {s.initialReportAt ? null : (
+              <Field label="Initial report sent at" hint="Your local time; it stops the clock.">
+                <input name="initialReportAt" type="datetime-local" />
+              </Field>
+            )}
+            {s.finalReportAt ? null : (
+              <Field label="Final report sent at" hint="Your local time; it closes the reporting.">
+                <input name="finalReportAt" type="datetime-local" />
+              </Field>
+            )}
+            <Field label="Corrective action">
+              <textarea name="correctiveAction" rows={2} maxLength={4000} defaultValue={s.correctiveAction ?? ''} />
+            </Field>
+          </>
+        ) : (
+          <ClockFields awareDefault={localNow()} />
+        )}
+        <div className="row span">
+          <button type="submit" className="primary">
+            {s ? 'Save the reports' : 'Declare serious incident'}
+          </button>
+          {saved ? <span role="status">{saved}</span> : null}
+        </div>
+        {error ? (
+          <div className="span">
+            <ProblemView error={error} />
+          </div>
+        ) : null}
+      </form>
+    </details>
+  );
+}
+
 function OpenIncidentForm({ systems }: { systems: AiSystem[] }) {
   const client = useQueryClient();
   const [error, setError] = useState<unknown>(null);
   const [created, setCreated] = useState<Incident | null>(null);
   const [systemId, setSystemId] = useState('');
+  const [serious, setSerious] = useState(false);
   const system = systems.find((s) => s.id === systemId);
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -234,6 +365,7 @@ function OpenIncidentForm({ systems }: { systems: AiSystem[] }) {
         title: String(data.get('title') ?? ''),
         description: String(data.get('description') ?? ''),
         severity: String(data.get('severity') ?? 'medium'),
+        ...(serious ? { seriousIncident: clockDeclaration(data) } : {}),
       });
       setCreated(incident);
       await client.invalidateQueries({ queryKey: ['incidents'] });
@@ -279,13 +411,19 @@ function OpenIncidentForm({ systems }: { systems: AiSystem[] }) {
         <Field label="Description">
           <textarea name="description" rows={2} maxLength={8000} />
         </Field>
+        <label className="check span">
+          <input type="checkbox" checked={serious} onChange={(e) => setSerious(e.target.checked)} /> Serious incident
+          under the EU AI Act (starts the Art. 73 reporting clock)
+        </label>
+        {serious ? <ClockFields awareDefault={localNow()} /> : null}
         <div className="row span">
           <button type="submit" className="primary">
             Open the incident
           </button>
           {created ? (
             <span role="status">
-              Opened <code>{created.id}</code> ({created.severity}, {created.status}).
+              Opened <code>{created.id}</code> ({created.severity}, {created.status}
+              {created.seriousIncident ? `; report due by ${created.seriousIncident.reportingDeadline}` : ''}).
             </span>
           ) : null}
         </div>

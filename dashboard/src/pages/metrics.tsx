@@ -1,10 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import type { Overview } from '../../../functions/domain/overview';
+import { Link } from 'react-router';
+import type { Overview, ReportingDeadline } from '../../../functions/domain/overview';
 import type { AuditEvent, EvalRun, Incident } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
 import { Chart } from '../chart';
-import { DataState } from '../ui';
+import { CATEGORY_LABELS, clockText } from '../serious-incident';
+import { Badge, DataState, Time } from '../ui';
 
 const DAY = 86_400;
 const day = (iso: string) => Math.floor(Date.parse(iso) / 1000 / DAY) * DAY;
@@ -107,6 +109,7 @@ export default function MetricsPage() {
                 </div>
               ))}
             </dl>
+            <ReportingDeadlines deadlines={o.reportingDeadlines ?? []} />
             <div className="grid-2">
               {countsChart('Systems by risk tier', o.systemsByRiskTier, '#2f5fa7')}
               {countsChart('Systems by lifecycle status', o.systemsByStatus, '#3b7d3b')}
@@ -163,5 +166,54 @@ export default function MetricsPage() {
         counts and each candidate's gate show what blocks now.
       </p>
     </section>
+  );
+}
+
+/** Serious-incident reports overdue or due within the overview's window (7 days), soonest deadline first. */
+export function ReportingDeadlines({ deadlines, now = new Date() }: { deadlines: ReportingDeadline[]; now?: Date }) {
+  return (
+    <div className="card">
+      <h2>Serious-incident reports coming due (EU AI Act Art. 73)</h2>
+      {deadlines.length === 0 ? (
+        <p className="muted">No serious-incident report is overdue or due in the next 7 days.</p>
+      ) : (
+        <table className="dense">
+          <caption className="sr-only">Reporting deadlines, soonest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Deadline (UTC)</th>
+              <th scope="col">State</th>
+              <th scope="col">Incident</th>
+              <th scope="col">System</th>
+              <th scope="col">Category</th>
+              <th scope="col">Member State</th>
+            </tr>
+          </thead>
+          <tbody>
+            {deadlines.map((d) => {
+              const { status, text } = clockText({ ...d, initialReportAt: null, finalReportAt: null }, now);
+              return (
+                <tr key={d.incidentId}>
+                  <td>
+                    <Time at={d.reportingDeadline} />
+                  </td>
+                  <td>
+                    <Badge value={status} /> {text}
+                  </td>
+                  <td>
+                    {d.title} <code className="muted">{d.incidentId}</code>
+                  </td>
+                  <td>
+                    <Link to={`/systems/${d.systemId}`}>{d.systemName ?? d.systemId}</Link>
+                  </td>
+                  <td>{CATEGORY_LABELS[d.category]}</td>
+                  <td>{d.memberState ?? '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </div>
   );
 }

@@ -10,7 +10,7 @@ import {
   type ReleaseCandidate,
 } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
-import { Badge, DataState, Hash, Time } from '../ui';
+import { Badge, DataState, DownloadButton, Hash, Time } from '../ui';
 
 export default function SystemPage() {
   const { id = '' } = useParams();
@@ -66,6 +66,18 @@ function SystemView({ system: s }: { system: AiSystem }) {
         <span className="muted">
           <code>{s.id}</code> · {s.ownerTeam} · owner {s.owner}
         </span>
+        <section className="row downloads" aria-label="Compliance documents">
+          <DownloadButton
+            label="Model card (JSON)"
+            path={`/api/systems/${s.id}/model-card`}
+            fileName={`model-card-${s.id}.json`}
+          />
+          <DownloadButton
+            label="EU AI Act report (PDF)"
+            path={`/api/systems/${s.id}/reports/eu-ai-act`}
+            fileName={`eu-ai-act-report-${s.id}.pdf`}
+          />
+        </section>
       </div>
       <div className="grid-2">
         <div className="card">

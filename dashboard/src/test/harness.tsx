@@ -12,7 +12,16 @@ export function fakeToken(claims: Record<string, unknown>): string {
   return `${enc({ alg: 'ES256', typ: 'JWT' })}.${enc({ exp: Math.floor(Date.now() / 1000) + 3600, ...claims })}.sig`;
 }
 
-export type Handler = (url: URL, init: RequestInit | undefined) => { status?: number; body: unknown } | undefined;
+/** An answer: JSON `body`, or with `raw` a body sent as it is (bytes or text) under `contentType`. */
+export interface Answer {
+  status?: number;
+  body: unknown;
+  raw?: boolean;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (url: URL, init: RequestInit | undefined) => Answer | undefined;
 
 export interface FakeApi {
   calls: { method: string; path: string; body: unknown }[];
@@ -34,9 +43,10 @@ export function fakeApi(...handlers: Handler[]): FakeApi {
         const answer = handler(url, init);
         if (answer) {
           const status = answer.status ?? 200;
-          return new Response(JSON.stringify(answer.body), {
+          const contentType = answer.contentType ?? (status >= 400 ? 'application/problem+json' : 'application/json');
+          return new Response(answer.raw ? (answer.body as BodyInit) : JSON.stringify(answer.body), {
             status,
-            headers: { 'content-type': status >= 400 ? 'application/problem+json' : 'application/json' },
+            headers: { 'content-type': contentType, ...answer.headers },
           });
         }
       }

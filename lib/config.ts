@@ -72,6 +72,13 @@ export interface StageConfig {
   auditReconcileSchedule: string;
   /** How long a release gate waits for reviewers' decisions before the approval request expires, in days. */
   approvalTimeoutDays: number;
+  /**
+   * Hosts (`name` or `name:port`) webhooks may be delivered to (https only). Empty means every delivery is refused,
+   * so subscribers cannot turn the control plane against internal addresses.
+   */
+  webhookAllowedHosts: string[];
+  /** E-mail addresses subscribed to approval-pending, rollback-request and incident notifications (SNS). */
+  notificationEmails: string[];
 }
 
 const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -92,6 +99,8 @@ const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName'
     auditDigestSchedule: 'rate(15 minutes)',
     auditReconcileSchedule: 'rate(1 day)',
     approvalTimeoutDays: 7,
+    webhookAllowedHosts: [],
+    notificationEmails: [],
   },
   prod: {
     region: 'eu-central-1',
@@ -109,6 +118,8 @@ const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName'
     auditDigestSchedule: 'rate(15 minutes)',
     auditReconcileSchedule: 'rate(6 hours)',
     approvalTimeoutDays: 7,
+    webhookAllowedHosts: [],
+    notificationEmails: [],
   },
 };
 
@@ -196,6 +207,14 @@ function validate(config: StageConfig): void {
     if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(host)) {
       problems.push(`evalAllowedHosts entry ${JSON.stringify(host)} must be a host name, optionally with :port`);
     }
+  }
+  for (const host of config.webhookAllowedHosts) {
+    if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(host)) {
+      problems.push(`webhookAllowedHosts entry ${JSON.stringify(host)} must be a host name, optionally with :port`);
+    }
+  }
+  for (const email of config.notificationEmails) {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) problems.push(`notificationEmails entry ${email} is not an address`);
   }
   for (const key of ['monitoringSchedule', 'auditDigestSchedule', 'auditReconcileSchedule'] as const) {
     if (!/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(config[key])) {

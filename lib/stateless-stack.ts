@@ -14,6 +14,7 @@ import { AuditArchiver } from './constructs/audit-archiver.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
 import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceApi } from './constructs/governance-api.js';
+import { GovernanceEvents } from './constructs/governance-events.js';
 import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
 import { Operations } from './constructs/operations.js';
@@ -49,6 +50,7 @@ export class StatelessStack extends Stack {
   readonly releaseGate: ReleaseGateStateMachine;
   readonly monitoring: ScheduledFunction;
   readonly auditArchiver: AuditArchiver;
+  readonly events: GovernanceEvents;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -229,10 +231,23 @@ export class StatelessStack extends Stack {
     // The EU AI Act report prints the same archive state in its record-keeping section.
     this.auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
 
+    // Governance events (issue 7): stream -> publisher -> bus -> webhook queue and dispatcher, and e-mail notifications.
+    this.events = new GovernanceEvents(this, 'Events', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      webhookAllowedHosts: config.webhookAllowedHosts,
+      notificationEmails: config.notificationEmails,
+      alarmTopic: this.operations.topic,
+    });
+
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });
     new CfnOutput(this, 'DashboardClientId', { value: client.userPoolClientId });
     new CfnOutput(this, 'HostedSignInUrl', { value: hostedSignIn });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.operations.topic.topicArn });
+    new CfnOutput(this, 'GovernanceEventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'NotificationsTopicArn', { value: this.events.notifications.topicArn });
   }
 }

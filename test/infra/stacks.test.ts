@@ -341,8 +341,8 @@ describe('the stateless stack: functions', () => {
     expect(stateMachineRoles).toHaveLength(2);
     // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions, the
     // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
-    // writer and reconciler.
-    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 3);
+    // writer and reconciler, the event publisher and the webhook dispatcher.
+    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 3 + 2);
     expect(
       others.every(
         (role) =>
@@ -554,15 +554,16 @@ describe('the stateless stack: CloudFront', () => {
 
 describe('operations', () => {
   it('alarms on API 5xx and on every function error and throttle, notifying the operator topic', () => {
-    const topics = Object.keys(stateless.findResources('AWS::SNS::Topic'));
+    // The operator topic; the governance notifications topic (test/infra/events.test.ts) carries no alarms.
+    const topics = Object.keys(stateless.findResources('AWS::SNS::Topic')).filter((id) => !id.startsWith('Events'));
     const alarms = Object.values(stateless.findResources('AWS::CloudWatch::Alarm') as Resources);
     const metrics = alarms.map((alarm) => `${alarm.Properties.Namespace}/${alarm.Properties.MetricName}`);
 
     expect(topics).toHaveLength(1);
     expect(metrics).toContain('AWS/ApiGateway/5xx');
     // Every API function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
-    // reconciler) and the audit archiver.
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 4 + 1);
+    // reconciler), the audit archiver, the event publisher and the webhook dispatcher.
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 4 + 1 + 2);
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 1);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });

@@ -1,0 +1,280 @@
+// Governance events in AWS (docs/events.md): a publisher Lambda on the table stream (audit items only, bisect,
+// bounded retries, per-record failures, a dead-letter queue) puts each committed audit event on a custom EventBridge
+// bus. Webhooks: a rule sends every governance event to an SQS queue, drained by the dispatcher Lambda (retries by
+// the queue's redrive, a dead-letter queue, alarms). Notifications: a rule sends approval requests, rollback requests
+// and incident events to a KMS-encrypted SNS topic (TLS only) with the configured e-mail subscriptions.
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
+import { SnsTopic, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.js';
+import { GovernedFunction } from './governed-function.js';
+
+/** The `source` of governance events (functions/domain/events.ts EVENT_SOURCE; lib/ must not import it). */
+export const GOVERNANCE_EVENT_SOURCE = 'governance.control-plane';
+
+/** Event types mailed to the notification topic (functions/domain/events.ts NOTIFY_EVENT_TYPES; a test compares). */
+export const NOTIFICATION_EVENT_TYPES = [
+  'candidate.approval_requested',
+  'release.rollback_requested',
+  'incident.opened',
+  'incident.updated',
+  'incident.mitigating',
+  'incident.resolved',
+] as const;
+
+export interface GovernanceEventsProps {
+  prefix: string;
+  table: ITable;
+  logRetention: RetentionDays;
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Hosts (`name` or `name:port`) webhooks may be delivered to; empty refuses every delivery. */
+  webhookAllowedHosts: string[];
+  /** E-mail addresses subscribed to approval-pending and incident notifications. */
+  notificationEmails: string[];
+  alarmTopic?: ITopic;
+}
+
+const DISPATCH_TIMEOUT = Duration.seconds(60);
+const MAX_RECEIVES = 5;
+
+export class GovernanceEvents extends Construct {
+  readonly bus: EventBus;
+  readonly publisher: GovernedFunction;
+  readonly publisherDeadLetters: Queue;
+  readonly webhookQueue: Queue;
+  readonly webhookDeadLetters: Queue;
+  readonly dispatcher: GovernedFunction;
+  readonly notifications: Topic;
+  readonly notificationKey: Key;
+  private readonly prefix: string;
+
+  constructor(scope: Construct, id: string, props: GovernanceEventsProps) {
+    super(scope, id);
+    this.prefix = props.prefix;
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `${props.prefix}-governance-events` });
+
+    // The publisher: a second consumer of the table stream, beside the audit archiver.
+    this.publisherDeadLetters = this.deadLetterQueue('PublisherPoisonRecords', 'the event publisher (stream records)');
+    this.publisher = new GovernedFunction(this, 'Publisher', {
+      entry: 'functions/events/publisher-handler.ts',
+      description: 'Publishes each committed audit event as a governance event on the EventBridge bus',
+      serviceName: 'event-publisher',
+      functionName: `${props.prefix}-event-publisher`,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      environment: { EVENT_BUS_NAME: this.bus.eventBusName },
+    });
+    this.publisher.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'PutGovernanceEvents',
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+      }),
+    );
+    this.publisher.lambda.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: StartingPosition.LATEST,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        retryAttempts: 5,
+        maxRecordAge: Duration.days(1),
+        reportBatchItemFailures: true,
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.publisherDeadLetters),
+        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual('audit') } } } })],
+      }),
+    );
+    acknowledge(this.publisher.role, [
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'dynamodb:ListStreams (granted by the stream event source) and X-Ray support no resource-level ' +
+          'permissions; the stream read actions name the table stream.',
+      },
+    ]);
+
+    // Webhooks: every governance event -> queue -> dispatcher; a message still failing after MAX_RECEIVES goes to
+    // the dead-letter queue. The visibility timeout covers six dispatcher timeouts, as Lambda advises for SQS.
+    this.webhookDeadLetters = this.deadLetterQueue('WebhookDeadLetters', 'webhook deliveries');
+    this.webhookQueue = new Queue(this, 'WebhookQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(DISPATCH_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.webhookDeadLetters, maxReceiveCount: MAX_RECEIVES },
+    });
+    const ruleDeadLetters = this.deadLetterQueue('RuleDeadLetters', 'bus rules (targets EventBridge could not reach)');
+    new Rule(this, 'WebhookRule', {
+      eventBus: this.bus,
+      description: 'Every governance event, for webhook delivery',
+      eventPattern: { source: [GOVERNANCE_EVENT_SOURCE] },
+      targets: [new SqsQueue(this.webhookQueue, { deadLetterQueue: ruleDeadLetters, retryAttempts: 10 })],
+    });
+    this.dispatcher = new GovernedFunction(this, 'Dispatcher', {
+      entry: 'functions/events/dispatcher-handler.ts',
+      description: 'Delivers governance events to webhook subscriptions (signed, retried, logged)',
+      serviceName: 'webhook-dispatcher',
+      functionName: `${props.prefix}-webhook-dispatcher`,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: DISPATCH_TIMEOUT,
+      memorySize: 256,
+      environment: { WEBHOOK_ALLOWED_HOSTS: props.webhookAllowedHosts.join(',') },
+    });
+    // Reads subscriptions, puts delivery attempts and delivered markers: no update, no delete.
+    this.dispatcher.bindTable(props.table, 'read');
+    this.dispatcher.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'LogWebhookDeliveries',
+        actions: ['dynamodb:PutItem'],
+        resources: [props.table.tableArn],
+      }),
+    );
+    if (props.table.encryptionKey) {
+      this.dispatcher.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'EncryptWebhookDeliveries',
+          actions: ['kms:Encrypt', 'kms:GenerateDataKey'],
+          resources: [props.table.encryptionKey.keyArn],
+        }),
+      );
+    }
+    this.dispatcher.lambda.addEventSource(
+      new SqsEventSource(this.webhookQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
+    acknowledge(this.dispatcher.lambda, [
+      {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'An SQS event source takes no failure destination: messages that fail every receive move to the ' +
+          "queue's dead-letter queue by its redrive policy (maxReceiveCount), which is alarmed.",
+      },
+    ]);
+    acknowledge(this.dispatcher.role, [
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing supports no resource-level permissions.' },
+    ]);
+
+    // Notifications by e-mail: a customer-managed key that EventBridge may use to publish to the topic.
+    this.notificationKey = new Key(this, 'NotificationKey', {
+      description: 'Encrypts the governance notification topic (approval requests, incidents)',
+      enableKeyRotation: true,
+    });
+    this.notificationKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'EventBridgePublishesNotifications',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.notifications = new Topic(this, 'Notifications', {
+      topicName: `${props.prefix}-governance-notifications`,
+      displayName: 'Governance notifications',
+      masterKey: this.notificationKey,
+      enforceSSL: true,
+    });
+    if (props.notificationEmails.length > 0) {
+      const undelivered = this.deadLetterQueue('NotificationDeadLetters', 'e-mail notifications');
+      for (const email of props.notificationEmails)
+        this.notifications.addSubscription(new EmailSubscription(email, { deadLetterQueue: undelivered }));
+    }
+    new Rule(this, 'NotificationRule', {
+      eventBus: this.bus,
+      description: 'Approval requests, rollback requests and incidents, to the e-mail topic',
+      eventPattern: { source: [GOVERNANCE_EVENT_SOURCE], detailType: [...NOTIFICATION_EVENT_TYPES] },
+      targets: [
+        new SnsTopic(this.notifications, {
+          deadLetterQueue: ruleDeadLetters,
+          retryAttempts: 10,
+          message: RuleTargetInput.fromText(
+            `${EventField.fromPath('$.detail-type')} on system ${EventField.fromPath('$.detail.systemId')}: ` +
+              `${EventField.fromPath('$.detail.entity.type')} ${EventField.fromPath('$.detail.entity.id')} ` +
+              `by ${EventField.fromPath('$.detail.actor.name')} at ${EventField.fromPath('$.time')} ` +
+              `(event ${EventField.fromPath('$.detail.id')})`,
+          ),
+        }),
+      ],
+    });
+
+    const alarms = [
+      this.visibleAlarm(
+        'PublisherDeadLettersVisible',
+        this.publisherDeadLetters,
+        'event-publisher-dead-letters',
+        'Audit events were not published after every retry: subscribers missed them; replay from the audit log.',
+      ),
+      this.visibleAlarm(
+        'WebhookDeadLettersVisible',
+        this.webhookDeadLetters,
+        'webhook-dead-letters',
+        'Webhook deliveries failed every retry: read the delivery log (GET /api/webhooks/{id}/deliveries).',
+      ),
+      this.visibleAlarm(
+        'RuleDeadLettersVisible',
+        ruleDeadLetters,
+        'event-rule-dead-letters',
+        'EventBridge could not reach the webhook queue or the notification topic.',
+      ),
+      new Alarm(this, 'PublisherErrors', {
+        alarmName: `${props.prefix}-event-publisher-errors`,
+        alarmDescription: 'The event publisher fails: records are retried, bisected, then dead-lettered.',
+        metric: this.publisher.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'DispatcherErrors', {
+        alarmName: `${props.prefix}-webhook-dispatcher-errors`,
+        alarmDescription: 'The webhook dispatcher fails: messages return to the queue, then go to its dead letters.',
+        metric: this.dispatcher.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    ];
+    if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+
+  private deadLetterQueue(id: string, of: string): Queue {
+    const queue = new Queue(this, id, {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(queue, [
+      { id: 'AwsSolutions-SQS3', reason: `This queue is itself the dead-letter queue of ${of}.` },
+      { id: 'Serverless-SQSRedrivePolicy', reason: `This queue is itself the dead-letter queue of ${of}.` },
+    ]);
+    return queue;
+  }
+
+  private visibleAlarm(id: string, queue: Queue, name: string, description: string): Alarm {
+    return new Alarm(this, id, {
+      alarmName: `${this.prefix}-${name}`,
+      alarmDescription: description,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}

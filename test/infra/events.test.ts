@@ -1,0 +1,173 @@
+// Governance events in the stacks: the publisher on the table stream (audit items, bisect, retries, DLQ), the bus,
+// the webhook queue and dispatcher (redrive to a DLQ, alarm), the KMS-encrypted notification topic (TLS only) with
+// e-mail subscriptions from config and a rule for approval requests and incidents, least-privilege grants, cdk-nag.
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import cdkJson from '../../cdk.json' with { type: 'json' };
+import { EVENT_SOURCE, NOTIFY_EVENT_TYPES } from '../../functions/domain/events.js';
+import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
+import { GOVERNANCE_EVENT_SOURCE, NOTIFICATION_EVENT_TYPES } from '../../lib/constructs/governance-events.js';
+import { nagPacks } from '../../lib/nag.js';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+let built: GovernanceApp;
+let stateless: Template;
+
+function build(overrides: Record<string, unknown> = {}) {
+  return createGovernanceApp({
+    context: {
+      ...cdkJson.context,
+      stage: 'dev',
+      'aws:cdk:bundling-stacks': [],
+      ...(Object.keys(overrides).length ? { stages: { dev: overrides } } : {}),
+    },
+    builtinCloudFormationValidation: false,
+  });
+}
+
+beforeAll(() => {
+  built = build({ notificationEmails: ['governance-team@example.org'], webhookAllowedHosts: ['hooks.example.org'] });
+  stateless = Template.fromStack(built.stateless);
+});
+
+const functionNamed = (name: string) =>
+  Object.entries(stateless.findResources('AWS::Lambda::Function') as Resources).find(
+    ([, fn]) => fn.Properties.FunctionName === `governance-dev-${name}`,
+  ) as [string, Resources[string]];
+
+function statementsOf(fn: Resources[string]): Record<string, unknown>[] {
+  const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+  return Object.values(stateless.findResources('AWS::IAM::Policy') as Resources)
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+}
+
+const actionsOf = (fn: Resources[string]) => statementsOf(fn).flatMap((s) => [s.Action].flat() as string[]);
+
+describe('the event publisher', () => {
+  it('reads the table stream, audit items only, with bisect, bounded retries, per-record failures and a DLQ', () => {
+    const [id] = functionNamed('event-publisher');
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id },
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: {
+        Filters: [{ Pattern: JSON.stringify({ dynamodb: { NewImage: { itemType: { S: ['audit'] } } } }) }],
+      },
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('may put events on its bus and nothing else of EventBridge, and may not write the table', () => {
+    const [, fn] = functionNamed('event-publisher');
+    const actions = actionsOf(fn);
+    expect(actions.filter((a) => a.startsWith('events:'))).toEqual(['events:PutEvents']);
+    expect(actions.some((a) => /dynamodb:(Put|Update|Delete|BatchWrite)/.test(a))).toBe(false);
+    const put = statementsOf(fn).find((s) => s.Action === 'events:PutEvents');
+    expect(JSON.stringify(put?.Resource)).toContain('Bus');
+    expect(fn.Properties.Environment).toMatchObject({ Variables: { EVENT_BUS_NAME: expect.anything() } });
+  });
+});
+
+describe('webhook delivery', () => {
+  it('sends every governance event from the bus to an encrypted queue with a redrive to a dead-letter queue', () => {
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [GOVERNANCE_EVENT_SOURCE] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('WebhookQueue'), 'Arn'] },
+          DeadLetterConfig: Match.objectLike({ Arn: Match.anyValue() }),
+        }),
+      ],
+    });
+    stateless.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      VisibilityTimeout: 360,
+    });
+  });
+
+  it('drains the queue with the dispatcher, reporting per-message failures, with the allowed hosts from config', () => {
+    const [id, fn] = functionNamed('webhook-dispatcher');
+    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: id },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(fn.Properties.Environment).toMatchObject({
+      Variables: { WEBHOOK_ALLOWED_HOSTS: 'hooks.example.org', TABLE_NAME: expect.anything() },
+    });
+    const table = actionsOf(fn).filter((a) => a.startsWith('dynamodb:'));
+    expect(table).not.toContain('dynamodb:DeleteItem');
+    expect(table).not.toContain('dynamodb:UpdateItem');
+    expect(table).toContain('dynamodb:PutItem');
+  });
+
+  it('allows no webhook host by default', () => {
+    const fresh = Template.fromStack(build().stateless);
+    const fn = Object.values(fresh.findResources('AWS::Lambda::Function') as Resources).find(
+      (f) => f.Properties.FunctionName === 'governance-dev-webhook-dispatcher',
+    );
+    expect(fn?.Properties.Environment).toMatchObject({ Variables: { WEBHOOK_ALLOWED_HOSTS: '' } });
+    fresh.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('alarms on dead letters of the publisher, the webhook queue and the rules', () => {
+    for (const name of ['event-publisher-dead-letters', 'webhook-dead-letters', 'event-rule-dead-letters']) {
+      stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `governance-dev-${name}`,
+        AlarmActions: [Match.objectLike({ Ref: Match.anyValue() })],
+      });
+    }
+  });
+});
+
+describe('notifications', () => {
+  it('mails approval requests and incidents through a KMS-encrypted topic that refuses plain HTTP', () => {
+    stateless.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'governance-dev-governance-notifications',
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationKey'), 'Arn'] },
+    });
+    stateless.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'governance-team@example.org',
+    });
+    const policies = Object.values(stateless.findResources('AWS::SNS::TopicPolicy') as Resources);
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+    stateless.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [GOVERNANCE_EVENT_SOURCE], 'detail-type': [...NOTIFICATION_EVENT_TYPES] },
+    });
+  });
+
+  it('uses the same types and source as the event catalogue', () => {
+    expect([...NOTIFICATION_EVENT_TYPES].sort()).toEqual([...NOTIFY_EVENT_TYPES].sort());
+    expect(GOVERNANCE_EVENT_SOURCE).toBe(EVENT_SOURCE);
+  });
+
+  it('lets EventBridge use the topic key, with a rotating key', () => {
+    stateless.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'events.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('cdk-nag on the events construct', () => {
+  it('reports no unacknowledged finding under it', () => {
+    const path = built.stateless.events.node.path;
+    const findings = nagPacks(built.app).flatMap((pack) =>
+      pack
+        .validateScope(built.app)
+        .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`)),
+    );
+    expect(findings.filter((f) => f.includes(path))).toEqual([]);
+  });
+});

@@ -309,7 +309,7 @@ function versionHistory(input: ComplianceReportInput, label: (id: string | null)
         title: 'Promotion and rollback events',
         columns: [
           { header: 'At', width: 2 },
-          { header: 'Env.', width: 1.1 },
+          { header: 'Env.', width: 1.5 },
           { header: 'Kind', width: 1 },
           { header: 'Release', width: 2.6 },
           { header: 'Replaced', width: 2.6 },
@@ -334,7 +334,7 @@ function versionHistory(input: ComplianceReportInput, label: (id: string | null)
         title: 'Rollback records',
         columns: [
           { header: 'At', width: 2 },
-          { header: 'Env.', width: 1.1 },
+          { header: 'Env.', width: 1.5 },
           { header: 'From', width: 2.4 },
           { header: 'To', width: 2.4 },
           { header: 'Reason', width: 2.6 },
@@ -359,7 +359,7 @@ function versionHistory(input: ComplianceReportInput, label: (id: string | null)
         title: 'Release candidates (immutable snapshots)',
         columns: [
           { header: 'Release', width: 2.6 },
-          { header: 'Env.', width: 1.1 },
+          { header: 'Env.', width: 1.5 },
           { header: 'Status', width: 1.3 },
           { header: 'Prompt', width: 1.8 },
           { header: 'Model', width: 2 },
@@ -421,7 +421,14 @@ function dataSources(input: ComplianceReportInput): ReportSection {
   };
 }
 
-const KEY_METRICS: MetricName[] = ['accuracy', 'macroF1', 'schemaValidRate', 'latencyP95Ms', 'costMeanUsd'];
+/** The metrics of the gate-run summary table, with headers that fit a narrow column. */
+const KEY_METRICS: { metric: MetricName; header: string }[] = [
+  { metric: 'accuracy', header: 'Accuracy' },
+  { metric: 'macroF1', header: 'Macro-F1' },
+  { metric: 'schemaValidRate', header: 'Schema valid' },
+  { metric: 'latencyP95Ms', header: 'p95 latency ms' },
+  { metric: 'costMeanUsd', header: 'Mean cost USD' },
+];
 
 const purposeOf = (run: EvalRun) => run.purpose ?? 'gate';
 
@@ -463,11 +470,11 @@ function evaluation(input: ComplianceReportInput, label: (id: string | null) => 
       kind: 'table',
       title: 'Gate eval runs',
       columns: [
-        { header: 'Release', width: 2.6 },
-        { header: 'Run', width: 2.4 },
+        { header: 'Release', width: 2.4 },
+        { header: 'Run', width: 2.2 },
         { header: 'Status', width: 1 },
-        { header: 'Cases', width: 0.8 },
-        ...KEY_METRICS.map((m) => ({ header: m, width: 1.1 })),
+        { header: 'Cases', width: 1 },
+        ...KEY_METRICS.map((m) => ({ header: m.header, width: 1.3 })),
         { header: 'Finished', width: 2 },
       ],
       rows: gateRuns.map((r) => [
@@ -475,7 +482,7 @@ function evaluation(input: ComplianceReportInput, label: (id: string | null) => 
         r.id,
         r.status,
         String(r.totalCases),
-        ...KEY_METRICS.map((m) => num(r.metrics?.[m])),
+        ...KEY_METRICS.map((m) => num(r.metrics?.[m.metric])),
         when(r.finishedAt),
       ]),
       empty: 'No gate eval run has been recorded.',
@@ -741,7 +748,7 @@ function postMarketMonitoring(input: ComplianceReportInput, label: (id: string |
           { header: 'Release', width: 2.6 },
           { header: 'Run', width: 2.4 },
           { header: 'Status', width: 1 },
-          { header: 'accuracy', width: 1 },
+          { header: 'Accuracy', width: 1.2 },
           { header: 'Finished', width: 2 },
           { header: 'Findings', width: 3 },
         ],

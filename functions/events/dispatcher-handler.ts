@@ -6,8 +6,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { GovernanceEvent } from '../domain/events.js';
 import { sharedDocumentClient } from '../store/client.js';
-import { createStore } from '../store/index.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import type { StoreContext } from '../store/unit-of-work.js';
+import * as webhooks from '../store/webhooks.js';
 import { createWebhookDispatcher, DEFAULT_RETRY, type WebhookDispatcher } from './dispatcher.js';
 import { allowedHostsFromEnv } from './target.js';
 
@@ -18,9 +19,19 @@ let dispatcher: WebhookDispatcher | undefined;
 
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   if (!dispatcher) {
-    const store = createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
+    // The webhooks module alone, not the whole store: a smaller bundle and cold start.
+    const ctx: StoreContext = {
+      doc: sharedDocumentClient(),
+      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
+      now: () => new Date(),
+    };
     dispatcher = createWebhookDispatcher({
-      store: store.webhooks,
+      store: {
+        webhookTargets: () => webhooks.webhookTargets(ctx),
+        recordDelivery: (attempt) => webhooks.recordDelivery(ctx, attempt),
+        wasDelivered: (webhookId, eventId) => webhooks.wasDelivered(ctx, webhookId, eventId),
+        markDelivered: (webhookId, eventId) => webhooks.markDelivered(ctx, webhookId, eventId),
+      },
       allowedHosts: allowedHostsFromEnv(process.env),
       retry: { ...DEFAULT_RETRY, attempts: ATTEMPTS_PER_RECEIVE },
       log: (line) => console.warn(line),

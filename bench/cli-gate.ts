@@ -55,7 +55,7 @@ function spawnGate(bundle: string, argv: string[], env: Record<string, string>):
 
 export async function benchCliGate() {
   const dataDir = await mkdtemp(join(tmpdir(), 'gov-bench-cli-'));
-  const built = buildCli();
+  const built = buildCli(join(dataDir, 'govern.mjs'));
   const stack = await startLocalStack({ port: 0, dataDir, inMemory: true, seed: false, log: () => undefined });
   try {
     const owner = stack.tokens['omar.owner']?.token ?? '';

@@ -6,11 +6,14 @@ import { build } from 'esbuild';
 
 export const BUNDLE = fileURLToPath(new URL('./dist/govern.mjs', import.meta.url));
 
-/** Builds the bundle; resolves with its path and size in bytes. */
-export async function buildCli(): Promise<{ file: string; bytes: number }> {
+/**
+ * Builds the bundle (to cli/dist/govern.mjs, or `outfile`: tests running in parallel each build their own); resolves
+ * with its path and size in bytes.
+ */
+export async function buildCli(outfile = BUNDLE): Promise<{ file: string; bytes: number }> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./main.ts', import.meta.url))],
-    outfile: BUNDLE,
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -24,9 +27,9 @@ export async function buildCli(): Promise<{ file: string; bytes: number }> {
     },
     logLevel: 'warning',
   });
-  await chmod(BUNDLE, 0o755);
+  await chmod(outfile, 0o755);
   const bytes = result.metafile.outputs[Object.keys(result.metafile.outputs)[0] ?? '']?.bytes ?? 0;
-  return { file: BUNDLE, bytes };
+  return { file: outfile, bytes };
 }
 
 const invokedDirectly = process.argv[1] === fileURLToPath(import.meta.url);

@@ -50,7 +50,7 @@ function runScript(extra: Record<string, string> = {}) {
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gov-ci-'));
   binDir = join(dataDir, 'bin');
-  const built = buildCli();
+  const built = buildCli(join(dataDir, 'govern.mjs'));
   stack = await startLocalStack({
     port: 0,
     dataDir,

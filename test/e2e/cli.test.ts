@@ -60,7 +60,7 @@ async function closedPort(): Promise<number> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gov-cli-'));
-  const built = buildCli();
+  const built = buildCli(join(dataDir, 'govern.mjs'));
   stack = await startLocalStack({
     port: 0,
     dataDir,

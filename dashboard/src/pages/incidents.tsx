@@ -20,7 +20,8 @@ const RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 }
 export default function IncidentsPage() {
   const principal = usePrincipal();
   const [params, setParams] = useSearchParams();
-  const status = params.get('status') ?? 'open';
+  // Open and mitigating by default: both block promotion, and both may owe a serious-incident report.
+  const status = params.get('status') ?? 'active';
   const systems = useQuery({ queryKey: ['systems', 'all'], queryFn: () => getAll<AiSystem>('/api/systems') });
   const incidents = useQuery({
     queryKey: ['incidents', 'status', status],

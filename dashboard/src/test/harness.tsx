@@ -96,3 +96,17 @@ export function renderAt(
 }
 
 export const page = <T,>(items: T[]) => ({ items, nextCursor: null });
+
+/** GET /api/incidents answered as the API does: the incidents of the `status` asked for (open by default). */
+export const incidentsOf =
+  (items: { status: string }[] | (() => { status: string }[])): Handler =>
+  (url, init) =>
+    (init?.method ?? 'GET') === 'GET' && url.pathname === '/api/incidents'
+      ? {
+          body: page(
+            (typeof items === 'function' ? items() : items).filter(
+              (i) => i.status === (url.searchParams.get('status') ?? 'open'),
+            ),
+          ),
+        }
+      : undefined;

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Incident } from '../../../functions/domain/types';
 import { approval, candidate, RC, RC_ACTIVE, SYS, system } from './fixtures';
-import { fakeApi, fakeToken, get, page, patch, post, renderAt } from './harness';
+import { fakeApi, fakeToken, get, incidentsOf, page, patch, post, renderAt } from './harness';
 
 const OWNER = fakeToken({ sub: 'omar.owner', name: 'Omar Owner', roles: ['model_owner'], teams: ['support-ai'] });
 const TESSA = fakeToken({ sub: 'tessa.technical', name: 'Tessa Technical', roles: ['reviewer:technical'] });
@@ -295,8 +295,7 @@ describe('incidents', () => {
     let current = incident();
     const api = fakeApi(
       get('/api/systems', page([system()])),
-      (url, init) =>
-        (init?.method ?? 'GET') === 'GET' && url.pathname === '/api/incidents' ? { body: page([current]) } : undefined,
+      incidentsOf(() => [current]),
       (url, init) => {
         const answer = patch(`/api/incidents/${INC}`, edited)(url, init);
         if (answer) current = edited;
@@ -338,7 +337,7 @@ describe('incidents', () => {
   it('shows a refused edit as the problem document, and offers no edit to an auditor', async () => {
     fakeApi(
       get('/api/systems', page([system()])),
-      get('/api/incidents', page([incident()])),
+      incidentsOf([incident()]),
       patch(
         `/api/incidents/${INC}`,
         { type: '/problems/conflict', title: 'Conflict', status: 409, detail: 'the incident changed meanwhile' },
@@ -353,7 +352,7 @@ describe('incidents', () => {
     expect((await within(edit).findByText(/the incident changed meanwhile/)).textContent).toBeTruthy();
     cleanup();
 
-    fakeApi(get('/api/systems', page([system()])), get('/api/incidents', page([incident()])));
+    fakeApi(get('/api/systems', page([system()])), incidentsOf([incident()]));
     renderAt('/incidents', AUDITOR);
     expect(await screen.findByRole('heading', { name: /Wrong queue for refunds/ })).toBeTruthy();
     expect(screen.queryByRole('form', { name: `Edit incident ${INC}` })).toBeNull();

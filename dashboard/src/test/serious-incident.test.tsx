@@ -7,7 +7,7 @@ import type { ReportingDeadline } from '../../../functions/domain/overview';
 import type { Incident, SeriousIncident } from '../../../functions/domain/types';
 import { ReportingDeadlines } from '../pages/metrics';
 import { SYS, system } from './fixtures';
-import { fakeApi, fakeToken, get, page, patch, post, renderAt } from './harness';
+import { fakeApi, fakeToken, get, incidentsOf, page, patch, post, renderAt } from './harness';
 
 const OWNER = fakeToken({ sub: 'omar.owner', name: 'Omar Owner', roles: ['model_owner'], teams: ['support-ai'] });
 const AUDITOR = fakeToken({ sub: 'aud.auditor', name: 'Aud Auditor', roles: ['auditor'] });
@@ -58,22 +58,19 @@ describe('the serious-incident clock on the incidents page', () => {
   it('shows the deadline with its state in words beside the badge: due, overdue, reported', async () => {
     fakeApi(
       get('/api/systems', page([system()])),
-      get(
-        '/api/incidents',
-        page([
-          incident({ seriousIncident: clock() }),
-          incident({
-            id: 'inc_01JEEEEEEEEEEEEEEEEEEEEEEE',
-            title: 'Overdue one',
-            seriousIncident: clock({ category: 'death', reportingDeadline: iso(-3 * HOUR - 30_000) }),
-          }),
-          incident({
-            id: 'inc_01JFFFFFFFFFFFFFFFFFFFFFFF',
-            title: 'Reported one',
-            seriousIncident: clock({ reportingDeadline: iso(-HOUR), initialReportAt: iso(-2 * HOUR) }),
-          }),
-        ]),
-      ),
+      incidentsOf([
+        incident({ seriousIncident: clock() }),
+        incident({
+          id: 'inc_01JEEEEEEEEEEEEEEEEEEEEEEE',
+          title: 'Overdue one',
+          seriousIncident: clock({ category: 'death', reportingDeadline: iso(-3 * HOUR - 30_000) }),
+        }),
+        incident({
+          id: 'inc_01JFFFFFFFFFFFFFFFFFFFFFFF',
+          title: 'Reported one',
+          seriousIncident: clock({ reportingDeadline: iso(-HOUR), initialReportAt: iso(-2 * HOUR) }),
+        }),
+      ]),
     );
     renderAt('/incidents', AUDITOR);
 
@@ -95,11 +92,7 @@ describe('the serious-incident clock on the incidents page', () => {
 
   it('opens a serious incident with its category, aware-at time and Member State, and never sends a deadline', async () => {
     const created = incident({ status: 'open', seriousIncident: clock() });
-    const api = fakeApi(
-      get('/api/systems', page([system()])),
-      get('/api/incidents', page([])),
-      post('/api/incidents', created, 201),
-    );
+    const api = fakeApi(get('/api/systems', page([system()])), incidentsOf([]), post('/api/incidents', created, 201));
     renderAt('/incidents', OWNER);
     await userEvent.click(await screen.findByText('Open an incident'));
     const form = screen.getByRole('form', { name: 'Open an incident' });
@@ -130,7 +123,7 @@ describe('the serious-incident clock on the incidents page', () => {
     const after = { ...before, version: 4, seriousIncident: clock({ initialReportAt: iso(-HOUR) }) };
     const api = fakeApi(
       get('/api/systems', page([system()])),
-      get('/api/incidents', page([before])),
+      incidentsOf([before]),
       patch(`/api/incidents/${INC}`, after),
     );
     renderAt('/incidents?status=resolved', OWNER);
@@ -146,7 +139,7 @@ describe('the serious-incident clock on the incidents page', () => {
 
     fakeApi(
       get('/api/systems', page([system()])),
-      get('/api/incidents', page([before])),
+      incidentsOf([before]),
       patch(
         `/api/incidents/${INC}`,
         {

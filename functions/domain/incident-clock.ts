@@ -3,18 +3,17 @@
 // "immediately" after establishing a causal link (or its reasonable likelihood), and in any event no later than a
 // period counted from the moment the provider (or, where applicable, the deployer) became aware of it:
 //
-//   category                   | what it means (Art. 3)                                              | period | Art.
-//   death                      | 3(49)(a): the incident led, directly or indirectly, to a person's death | 10 days | 73(4)
-//   health                     | 3(49)(a): serious harm to a person's health                          | 15 days | 73(2)
-//   critical_infrastructure    | 3(49)(b): a serious and irreversible disruption of the management or  |  2 days | 73(3)
-//                              | operation of critical infrastructure                                 |         |
-//   fundamental_rights         | 3(49)(c): an infringement of obligations under Union law intended to | 15 days | 73(2)
-//                              | protect fundamental rights                                           |         |
-//   property_or_environment    | 3(49)(d): serious harm to property or the environment                | 15 days | 73(2)
-//   widespread_infringement    | 3(61): an infringement of Union law protecting individuals' interests |  2 days | 73(3)
-//                              | that harms their collective interests in at least two Member States  |         |
-//                              | besides the one where it originated (or the provider/deployer sits), |         |
-//                              | or a concurrent common infringement in at least three Member States  |         |
+//   - death, 10 days (Art. 73(4)): the incident led, directly or indirectly, to a person's death (Art. 3(49)(a));
+//   - health, 15 days (Art. 73(2)): serious harm to a person's health (Art. 3(49)(a));
+//   - critical_infrastructure, 2 days (Art. 73(3)): a serious and irreversible disruption of the management or
+//     operation of critical infrastructure (Art. 3(49)(b));
+//   - fundamental_rights, 15 days (Art. 73(2)): an infringement of obligations under Union law intended to protect
+//     fundamental rights (Art. 3(49)(c));
+//   - property_or_environment, 15 days (Art. 73(2)): serious harm to property or the environment (Art. 3(49)(d));
+//   - widespread_infringement, 2 days (Art. 73(3)): an infringement of Union law protecting individuals' interests
+//     that harms their collective interests in at least two Member States besides the one where it originated (or
+//     where the provider or deployer is established), or a concurrent common infringement by the same operator in at
+//     least three Member States (Art. 3(61)).
 //
 // The deadline is the aware-at instant plus the period in whole days of 24 hours (UTC arithmetic, so month and
 // year ends need no special case). That is the strict reading of "not later than N days after ... becomes aware":

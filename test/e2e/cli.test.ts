@@ -203,6 +203,11 @@ describe('govern against the local stack', () => {
     expect(answer.promotable).toBe(false);
     expect(answer.reasons.map((r) => r.code)).toContain('APPROVALS_INCOMPLETE');
 
+    const refused = await govern(['promote', first, '--expected-active', 'none']);
+    expect(refused.code).toBe(EXIT.blocked);
+    expect(refused.stderr).toMatch(/409 Conflict/);
+    expect(refused.stderr).toMatch(/^ {2}APPROVALS_INCOMPLETE: /m);
+
     const requested = await govern(['--json', 'request-approval', first]);
     expect(requested.code, requested.stderr).toBe(0);
     const round = JSON.parse(requested.stdout) as { approvals: { id: string; role: string }[] };

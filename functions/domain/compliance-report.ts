@@ -3,7 +3,7 @@
 // Every figure is taken from a stored record (no estimate, no default that looks like evidence); where the registry
 // holds nothing, the section says so.
 import { formatNumber } from './eval/verdict.js';
-import { contentHash } from './hashing.js';
+import { canonicalJson, contentHash } from './hashing.js';
 import { DEFAULT_POLICY, requiredApprovals } from './policy.js';
 import { reviewStatus } from './review.js';
 import type {
@@ -131,7 +131,22 @@ const DAY_MS = 86_400_000;
 
 const num = (x: number | null | undefined) => (x === null || x === undefined ? NONE : formatNumber(x));
 const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : NONE);
-const short = (hash: string | null | undefined) => (hash ? `${hash.slice(0, 16)}...` : NONE);
+/** The first 16 hex digits of a hash, after its `sha256:` prefix when it has one. */
+const short = (hash: string | null | undefined) =>
+  hash ? `${hash.startsWith('sha256:') ? hash.slice(0, 23) : hash.slice(0, 16)}...` : NONE;
+
+/** What the archive status's members mean (functions/audit/archive-status.ts). */
+const ARCHIVE_LABELS: Record<string, string> = {
+  digests: 'Signed digests',
+  lastDigest: 'Last signed digest',
+  archivedHead: 'Archived up to seq',
+  sealedHead: 'Sealed by a digest up to seq',
+  pendingEvents: 'Archived events not yet sealed',
+  rawDuplicateEvents: 'Duplicate archived copies',
+  keySource: 'Digest public key from',
+  brokenAt: 'Broken at',
+  detail: 'Detail',
+};
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
 /** Builds the report's sections from the registry's records of one system. */
@@ -779,14 +794,11 @@ function recordKeeping({ audit, chain, archive }: ComplianceReportInput): Report
     ? [
         ['Archive status', archive.status],
         ...Object.entries(archive)
-          .filter(([k, v]) => k !== 'status' && (typeof v !== 'object' || v === null))
-          .map(([k, v]): [string, string] => [k, v === null ? NONE : String(v)]),
-        ...(archive.brokenAt && typeof archive.brokenAt === 'object'
-          ? ([['Archive broken at', JSON.stringify(archive.brokenAt)]] as [string, string][])
-          : []),
-        ...(archive.lastDigest && typeof archive.lastDigest === 'object'
-          ? ([['Last signed digest', JSON.stringify(archive.lastDigest)]] as [string, string][])
-          : []),
+          .filter(([k]) => k !== 'status')
+          .map(([k, v]): [string, string] => [
+            ARCHIVE_LABELS[k] ?? k,
+            v === null || v === undefined ? NONE : typeof v === 'object' ? canonicalJson(v) : String(v),
+          ]),
       ]
     : [['Archive status', 'not reported']];
   return {

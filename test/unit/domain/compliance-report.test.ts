@@ -55,6 +55,16 @@ describe('the compliance report model', () => {
     ]);
   });
 
+  it("prints the archive's state with what each figure means, and says when no archive is configured", () => {
+    const archived = texts(buildComplianceReport(reportInput()));
+    const none = texts(buildComplianceReport({ ...reportInput(), archive: { status: 'not_configured', detail: 'x' } }));
+
+    expect(archived).toContain('["Archive status","ok"]');
+    expect(archived).toContain('["Archived up to seq","12"]');
+    expect(archived).toContain('["Sealed by a digest up to seq","10"]');
+    expect(none).toContain('["Archive status","not_configured"]');
+  });
+
   it('reports a broken chain as broken', () => {
     const input = reportInput();
     input.chain = { ...input.chain, ok: false, brokenAt: { seq: 3, reason: 'HASH_MISMATCH', message: 'bad hash' } };

@@ -575,7 +575,9 @@ function evaluation(input: ComplianceReportInput, label: (id: string | null) => 
         empty: NONE,
       });
     }
-    if (run.failureReasons.length) blocks.push({ kind: 'list', items: run.failureReasons });
+    if (run.failureReasons.length) {
+      blocks.push({ kind: 'paragraph', text: 'Why the run failed:' }, { kind: 'list', items: run.failureReasons });
+    }
   }
   const rest = ordered.length - detailed.length;
   if (rest > 0) {

@@ -104,7 +104,7 @@ describe('the CI example script on the seeded support-triage system', () => {
     const built = candidates.body.items.find((c) => c.name.startsWith('pipeline '));
     expect(built?.status).toBe('awaiting_approval');
     candidateId = built?.id ?? '';
-  });
+  }, 150_000);
 
   it('promotes on the same run after the reviewers approved, duplicating nothing (exit 0)', async () => {
     const candidate = await as('ada.admin').get<
@@ -142,5 +142,5 @@ describe('the CI example script on the seeded support-triage system', () => {
     expect(candidateId).not.toBe(activeBefore);
     expect((await versionsOf('prompts')).length).toBe(counts.prompts);
     expect((await versionsOf('model-configs')).length).toBe(counts.configs);
-  });
+  }, 150_000);
 });

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildCli } from '../../cli/build.js';
 import { runCaptured } from '../../cli/in-process.js';
 import { EXIT } from '../../cli/program.js';
@@ -17,6 +17,9 @@ import { apiClient } from '../support/http.js';
 import { dynamoEndpoint } from '../support/store.js';
 
 type Json = Record<string, unknown> & { id: string; status: string };
+
+// Tests here evaluate candidates and spawn Node processes: a minute each, as the machines running them are shared.
+vi.setConfig({ testTimeout: 60_000 });
 
 let stack: LocalStack;
 let dataDir: string;

@@ -1,6 +1,7 @@
 // End to end: the EU AI Act report of the seeded support-triage assistant, downloaded over HTTP from the local stack
 // and parsed as a PDF, holds the figures the API itself serves: the active release's eval run, the reviewers who
-// approved, the incidents, and the audit chain's verification. Auditors may download it; others get a 404.
+// approved, the incidents (with a serious incident's Art. 73 clock), and the audit chain's verification. Auditors
+// may download it; others get a 404.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,5 +130,29 @@ describe('the EU AI Act report of the seeded support-triage assistant', () => {
     expect(otherTeam.status).toBe(404);
     expect(otherTeam.headers.get('content-type')).toContain('application/problem+json');
     expect(anonymous.status).toBe(401);
+  }, 60_000);
+
+  it("prints a serious incident's Art. 73 clock as the API recorded it", async () => {
+    const awareAt = new Date(Date.now() - 3_600_000).toISOString();
+    const opened = await as('omar.owner').post<Incident>('/api/incidents', {
+      systemId: system.id,
+      title: 'Health-related complaint routed as low priority',
+      description: 'A ticket reporting a health risk waited two days in the general queue.',
+      severity: 'low',
+      seriousIncident: { category: 'health', awareAt, memberState: 'DE' },
+    });
+    expect(opened.status, JSON.stringify(opened.body)).toBe(201);
+    const deadline = opened.body.seriousIncident?.reportingDeadline as string;
+    const printed = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+
+    const text = await pdfText((await download(stack.tokens['aud.auditor']?.token, system.id)).bytes);
+
+    expect(deadline).toMatch(/^\d{4}-/);
+    expect(text).toContain('Health-related complaint routed as low priority');
+    expect(text).toContain('Serious incident (Art. 73) category health');
+    expect(text).toContain(`Aware at ${printed(awareAt)}`);
+    expect(text).toContain(`Reporting deadline ${printed(deadline)}`);
+    expect(text).toContain('Reporting status due');
+    expect(text).toContain('Member State DE');
   }, 60_000);
 });

@@ -5,8 +5,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver } from '../../docs/examples/webhook-receiver.js';
+import type { OpenApiDocument } from '../../functions/api/openapi.js';
 import { eventSchemaOf } from '../../functions/contracts/events.js';
 import { EVENT_TYPES, type GovernanceEventType } from '../../functions/domain/events.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
@@ -98,6 +100,25 @@ describe('webhooks', () => {
     const listed = await as('aud.auditor').get<{ items: Json[] }>('/api/webhooks');
     expect(listed.body.items.map((w) => w.id)).toContain(created.body.id);
     expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+
+    // Every answer above is what the OpenAPI document declares (its response objects are closed).
+    const deliveries = await as('omar.owner').get(`/api/webhooks/${created.body.id}/deliveries`);
+    const document = (await apiClient(stack.url).get<OpenApiDocument>('/api/openapi.json')).body;
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addSchema({ ...document, $id: 'urn:governance:openapi' });
+    const answers: [string, string, string, unknown][] = [
+      ['/api/webhooks', 'post', '201', created.body],
+      ['/api/webhooks', 'get', '200', listed.body],
+      ['/api/webhooks/{id}', 'get', '200', shown.body],
+      ['/api/webhooks/{id}/deliveries', 'get', '200', deliveries.body],
+    ];
+    for (const [path, method, status, body] of answers) {
+      const at = ['paths', path, method, 'responses', status, 'content', 'application/json', 'schema']
+        .map((s) => `/${encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))}`)
+        .join('');
+      const check = ajv.compile({ $ref: `urn:governance:openapi#${at}` });
+      expect(check(body), `${method} ${path}: ${ajv.errorsText(check.errors)}`).toBe(true);
+    }
   });
 
   it('refuses subscriptions from reviewers, to every system from model owners, and to unknown event types', async () => {

@@ -13,6 +13,7 @@ import { assertCanRegisterSystem } from '../domain/authorization.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { eventFilterProblem } from '../domain/events.js';
 import type { Principal } from '../domain/types.js';
+import { isLoopback } from '../events/target.js';
 import type { WebhookSubscription } from '../store/webhooks.js';
 import { actorOf, systemFor } from './access.js';
 import { getDeps } from './deps.js';
@@ -66,6 +67,16 @@ export const routes: Route[] = [
         .map((filter, i) => ({ path: `events.${i}`, message: eventFilterProblem(filter) }))
         .filter((e): e is { path: string; message: string } => e.message !== undefined);
       if (errors.length) throw new ValidationError('events names no event type', { errors });
+      // The allowed-host list is the dispatcher's (it may change); what can never be delivered is refused now.
+      const url = new URL(req.body.url);
+      if (url.username !== '' || url.password !== '')
+        throw new ValidationError('url must not hold credentials', {
+          errors: [{ path: 'url', message: 'no credentials' }],
+        });
+      if (url.protocol !== 'https:' && !isLoopback(url.hostname))
+        throw new ValidationError('url must use https', {
+          errors: [{ path: 'url', message: 'https outside loopback' }],
+        });
       let ownerTeam: string | null = null;
       if (req.body.systemId) {
         const system = await systemFor(req, req.body.systemId, 'read');

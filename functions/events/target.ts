@@ -4,6 +4,11 @@ import { checkTarget, type TargetCheck } from '../workflows/http-executor.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
+/** Whether a URL's hostname is this machine (plain http is allowed there only). */
+export function isLoopback(hostname: string): boolean {
+  return LOOPBACK.has(hostname.toLowerCase());
+}
+
 /** The local stack's default: receivers on this machine, any port. */
 export const LOCAL_WEBHOOK_ALLOWED_HOSTS = ['127.0.0.1:*', 'localhost:*'] as const;
 
@@ -11,7 +16,7 @@ export const LOCAL_WEBHOOK_ALLOWED_HOSTS = ['127.0.0.1:*', 'localhost:*'] as con
 export function checkWebhookUrl(url: string, allowedHosts: readonly string[]): TargetCheck {
   const check = checkTarget(url, allowedHosts);
   if (!check.ok) return check;
-  if (check.url.protocol !== 'https:' && !LOOPBACK.has(check.url.hostname.toLowerCase()))
+  if (check.url.protocol !== 'https:' && !isLoopback(check.url.hostname))
     return { ok: false, reason: 'webhooks outside this machine must use https' };
   return check;
 }

@@ -127,6 +127,12 @@ describe('webhooks', () => {
     expect((await as('omar.owner').post('/api/webhooks', { ...body, systemId: undefined })).status).toBe(403);
     expect((await as('omar.owner').post('/api/webhooks', { ...body, events: ['release.exploded'] })).status).toBe(400);
     expect((await as('omar.owner').post('/api/webhooks', { ...body, url: 'ftp://127.0.0.1/x' })).status).toBe(400);
+    expect((await as('omar.owner').post('/api/webhooks', { ...body, url: 'http://hooks.example.org/x' })).status).toBe(
+      400,
+    );
+    expect(
+      (await as('omar.owner').post('/api/webhooks', { ...body, url: 'https://u:p@hooks.example.org/' })).status,
+    ).toBe(400);
   });
 
   it('lets the owner delete a subscription and hides it afterwards; an auditor may not delete', async () => {

@@ -4,6 +4,7 @@
 // holds nothing, the section says so.
 import { formatNumber } from './eval/verdict.js';
 import { canonicalJson, contentHash } from './hashing.js';
+import { REPORTING_PERIOD_ARTICLE, REPORTING_PERIOD_DAYS, reportedLate, reportingStatus } from './incident-clock.js';
 import { DEFAULT_POLICY, requiredApprovals } from './policy.js';
 import { reviewStatus } from './review.js';
 import type {
@@ -57,19 +58,6 @@ export interface ChainCheck {
 /** The S3 archive's state as the audit API reports it (`status` ok, broken, not_configured, unavailable ...). */
 export type ArchiveCheck = Record<string, unknown> & { status: string };
 
-/** The EU AI Act Art. 73 clock an incident may carry (SeriousIncident in types.ts), as far as the report prints it. */
-export interface SeriousIncidentFields {
-  category: string;
-  awareAt: string;
-  reportingDeadline: string;
-  memberState: string | null;
-  initialReportAt: string | null;
-  finalReportAt: string | null;
-  correctiveAction: string | null;
-}
-
-export type ReportIncident = Incident & { seriousIncident?: SeriousIncidentFields };
-
 export interface ComplianceReportInput {
   system: AiSystem;
   /** Every release candidate of the system. */
@@ -83,7 +71,7 @@ export interface ComplianceReportInput {
   datasets: EvalDataset[];
   prompts: PromptVersion[];
   modelConfigs: ModelConfigVersion[];
-  incidents: ReportIncident[];
+  incidents: Incident[];
   audit: AuditDigest;
   chain: ChainCheck;
   archive: ArchiveCheck | null;
@@ -707,18 +695,22 @@ function incidents(input: ComplianceReportInput, label: (id: string | null) => s
       rows.push(['Rollback', `${when(r.at)}: ${label(r.fromCandidateId)} to ${label(r.toCandidateId)}`]);
     const serious = i.seriousIncident;
     if (serious) {
-      const status = serious.finalReportAt
-        ? 'closed (final report sent)'
-        : serious.initialReportAt
-          ? 'reported (initial report sent)'
-          : now > Date.parse(serious.reportingDeadline)
-            ? `OVERDUE by ${Math.floor((now - Date.parse(serious.reportingDeadline)) / DAY_MS)} day(s)`
-            : 'due';
+      const status = reportingStatus(serious, new Date(input.generatedAt));
+      const late = Math.floor((now - Date.parse(serious.reportingDeadline)) / DAY_MS);
+      const statusText = {
+        due: 'due',
+        overdue: `OVERDUE by ${late} day(s)`,
+        reported: `reported (initial report sent${reportedLate(serious) ? ', after the deadline' : ''})`,
+        closed: `closed (final report sent${reportedLate(serious) ? '; initial report after the deadline' : ''})`,
+      }[status];
       rows.push(
-        ['Serious incident (Art. 73)', `category ${serious.category}`],
+        [
+          'Serious incident (Art. 73)',
+          `category ${serious.category}: ${REPORTING_PERIOD_DAYS[serious.category]} days, ${REPORTING_PERIOD_ARTICLE[serious.category]}`,
+        ],
         ['Aware at', when(serious.awareAt)],
         ['Reporting deadline', when(serious.reportingDeadline)],
-        ['Reporting status', status],
+        ['Reporting status', statusText],
         ['Member State', serious.memberState ?? 'not recorded'],
         ['Initial report', when(serious.initialReportAt)],
         ['Final report', when(serious.finalReportAt)],

@@ -77,11 +77,27 @@ export async function startLocalEvents(options: LocalEventsOptions): Promise<Loc
   const log = options.log ?? (() => undefined);
   const bus = createLocalEventBus(log);
   const deliveries: DispatchOutcome[] = [];
+  // Stopping ends the waits between retries at once and starts no further attempt.
+  const stopping = new AbortController();
+  const sleep = (ms: number) =>
+    new Promise<void>((done) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        done();
+      };
+      const timer = setTimeout(() => {
+        stopping.signal.removeEventListener('abort', onAbort);
+        done();
+      }, ms);
+      stopping.signal.addEventListener('abort', onAbort, { once: true });
+    });
   const dispatcher = createWebhookDispatcher({
     store: options.store.webhooks,
     allowedHosts: options.allowedHosts,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    signal: stopping.signal,
+    sleep,
     log,
   });
   bus.subscribe(async (event) => {
@@ -111,6 +127,7 @@ export async function startLocalEvents(options: LocalEventsOptions): Promise<Loc
     },
     async stop() {
       await pump.stop();
+      stopping.abort();
       await bus.idle();
     },
   };

@@ -34,6 +34,8 @@ export interface DispatcherOptions {
   fetchImpl?: typeof fetch;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+  /** Aborted when the process stops: no further attempt is started (the local stack's stop). */
+  signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -130,12 +132,16 @@ export function createWebhookDispatcher(options: DispatcherOptions) {
         nextRetryAt: last ? null : new Date(now().getTime() + wait).toISOString(),
       });
       if (result.outcome === 'delivered') await options.store.markDelivered(target.id, event.id);
-      if (last) {
+      if (last || options.signal?.aborted) {
         if (result.outcome !== 'delivered')
           log(`webhook ${target.id}: event ${event.id} ${result.outcome} after ${i + 1} attempt(s): ${result.error}`);
         return { webhookId: target.id, outcome: result.outcome, attempts: i + 1 };
       }
       await sleep(wait);
+      if (options.signal?.aborted) {
+        log(`webhook ${target.id}: event ${event.id} not retried: the dispatcher stopped`);
+        return { webhookId: target.id, outcome: 'failed', attempts: i + 1 };
+      }
     }
     /* c8 ignore next */
     throw new Error('unreachable');

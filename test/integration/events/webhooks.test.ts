@@ -171,6 +171,25 @@ describe('webhook delivery', () => {
     expect(log[0]?.nextRetryAt).toBeNull();
   });
 
+  it('starts no further attempt once stopped: the wait before a retry ends with the outcome failed', async () => {
+    const r = await receiver([500]);
+    servers.push(r.server);
+    await subscribe(r.url);
+    const stop = new AbortController();
+    const dispatcher = createWebhookDispatcher({
+      store: store.webhooks,
+      allowedHosts: ['127.0.0.1:*'],
+      retry: { attempts: 5, baseMs: 60_000, maxMs: 60_000 },
+      signal: stop.signal,
+      sleep: async () => stop.abort(),
+    });
+
+    const [outcome] = await dispatcher.dispatch(event());
+
+    expect(outcome).toMatchObject({ outcome: 'failed', attempts: 1 });
+    expect(r.requests).toHaveLength(1);
+  });
+
   it('refuses a host outside the allowed list without connecting, and does not retry', async () => {
     const r = await receiver([200]);
     servers.push(r.server);

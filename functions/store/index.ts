@@ -13,8 +13,8 @@ import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
-import * as webhooks from './webhooks.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
+import * as webhooks from './webhooks.js';
 
 export type { Page } from './pagination.js';
 export type { PageRequest } from './query.js';

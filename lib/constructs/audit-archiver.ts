@@ -9,14 +9,14 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeMatching } from '../nag.js';
+import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
 import { ScheduledFunction } from './scheduled-function.js';
 
@@ -69,28 +69,7 @@ export class AuditArchiver extends Construct {
       environment: env,
     });
     this.grantArchive(this.archiver, { put: ['audit/systems/*'] });
-    this.archiver.lambda.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.days(1),
-        reportBatchItemFailures: true,
-        parallelizationFactor: 1,
-        onFailure: new SqsDlq(this.deadLetters),
-        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual('audit') } } } })],
-      }),
-    );
-    acknowledge(this.archiver.role, [
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'dynamodb:ListStreams (granted by the stream event source) and X-Ray support no resource-level ' +
-          'permissions; the stream read actions name the table stream.',
-      },
-    ]);
+    subscribeToAuditStream(this.archiver, props.table, this.deadLetters, StartingPosition.TRIM_HORIZON);
 
     this.digest = new ScheduledFunction(this, 'Digest', {
       prefix: props.prefix,

@@ -11,14 +11,15 @@ import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-eve
 import { SnsTopic, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
+import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
 
 /** The `source` of governance events (functions/domain/events.ts EVENT_SOURCE; lib/ must not import it). */
@@ -85,28 +86,7 @@ export class GovernanceEvents extends Construct {
         resources: [this.bus.eventBusArn],
       }),
     );
-    this.publisher.lambda.addEventSource(
-      new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: 100,
-        maxBatchingWindow: Duration.seconds(1),
-        bisectBatchOnError: true,
-        retryAttempts: 5,
-        maxRecordAge: Duration.days(1),
-        reportBatchItemFailures: true,
-        parallelizationFactor: 1,
-        onFailure: new SqsDlq(this.publisherDeadLetters),
-        filters: [FilterCriteria.filter({ dynamodb: { NewImage: { itemType: { S: FilterRule.isEqual('audit') } } } })],
-      }),
-    );
-    acknowledge(this.publisher.role, [
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'dynamodb:ListStreams (granted by the stream event source) and X-Ray support no resource-level ' +
-          'permissions; the stream read actions name the table stream.',
-      },
-    ]);
+    subscribeToAuditStream(this.publisher, props.table, this.publisherDeadLetters, StartingPosition.LATEST);
 
     // Webhooks: every governance event -> queue -> dispatcher; a message still failing after MAX_RECEIVES goes to
     // the dead-letter queue. The visibility timeout covers six dispatcher timeouts, as Lambda advises for SQS.

@@ -7,7 +7,8 @@ import {
 } from '../contracts/index.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { seesEverything, systemFor } from './access.js';
-import { type Deps, getDeps } from './deps.js';
+import { ARCHIVE_NOT_CONFIGURED, archiveReader } from './archive-reader.js';
+import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -37,24 +38,11 @@ export const routes: Route[] = [
     handle: async (req) => {
       await systemFor(req, req.query.systemId, 'read');
       const table = await req.deps.store.audit.verifyStoredChain(req.query.systemId);
-      const reader = req.deps.auditArchive ?? (await archiveReaderFromEnv());
-      const archive = reader
-        ? await reader(req.query.systemId)
-        : { status: 'not_configured', detail: 'no audit archive is configured (AUDIT_BUCKET is not set)' };
+      const reader = await archiveReader(req.deps);
+      const archive = reader ? await reader(req.query.systemId) : ARCHIVE_NOT_CONFIGURED;
       return { status: 200, body: { table, archive } };
     },
   }),
 ];
-
-let envReader: Promise<Deps['auditArchive']> | undefined;
-
-/** In Lambda: a reader over AUDIT_BUCKET (loaded on first use, so other routes never pay for it). */
-function archiveReaderFromEnv(): Promise<Deps['auditArchive']> {
-  if (!process.env.AUDIT_BUCKET) return Promise.resolve(undefined);
-  envReader ??= Promise.all([import('../audit/archive-status.js'), import('../audit/env.js')]).then(
-    ([status, env]): Deps['auditArchive'] => status.createArchiveStatusReader(env.archiveFromEnv()),
-  );
-  return envReader;
-}
 
 export const handler = createHttpHandler(routes, getDeps);

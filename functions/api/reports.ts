@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { type ArchiveCheck, buildComplianceReport } from '../domain/compliance-report.js';
 import { renderEuAiActPdf } from '../reports/eu-ai-act-pdf.js';
 import { systemFor } from './access.js';
-import { type Deps, getDeps } from './deps.js';
+import { ARCHIVE_NOT_CONFIGURED, archiveReader } from './archive-reader.js';
+import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -50,24 +51,13 @@ export const routes: Route[] = [
 
 /** The archive's state as GET /api/audit-events/verify reports it; a failing archive read does not fail the report. */
 async function archiveStatus(req: Request<unknown, unknown>, systemId: string): Promise<ArchiveCheck> {
-  const reader = req.deps.auditArchive ?? (await archiveReaderFromEnv());
-  if (!reader) return { status: 'not_configured', detail: 'no audit archive is configured (AUDIT_BUCKET is not set)' };
+  const reader = await archiveReader(req.deps);
+  if (!reader) return ARCHIVE_NOT_CONFIGURED;
   try {
     return await reader(systemId);
   } catch (error) {
     return { status: 'unavailable', detail: `the archive could not be read: ${(error as Error).name}` };
   }
-}
-
-let envReader: Promise<Deps['auditArchive']> | undefined;
-
-/** In Lambda: a reader over AUDIT_BUCKET, loaded on first use (as the audit module does). */
-function archiveReaderFromEnv(): Promise<Deps['auditArchive']> {
-  if (!process.env.AUDIT_BUCKET) return Promise.resolve(undefined);
-  envReader ??= Promise.all([import('../audit/archive-status.js'), import('../audit/env.js')]).then(
-    ([status, env]): Deps['auditArchive'] => status.createArchiveStatusReader(env.archiveFromEnv()),
-  );
-  return envReader;
 }
 
 export const handler = createHttpHandler(routes, getDeps);

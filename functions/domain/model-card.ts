@@ -6,10 +6,8 @@ import type {
   AiSystem,
   ApprovalRecord,
   ApprovalStatus,
-  ArtefactStatus,
   BaselineComparison,
   CandidateStatus,
-  CostRates,
   DatasetKind,
   Environment,
   EthicalConsideration,
@@ -18,10 +16,6 @@ import type {
   EvalRun,
   EvalRunStatus,
   ExecutorKind,
-  FallbackPolicy,
-  GenerationParameters,
-  JsonSchema,
-  Lineage,
   MetricName,
   Metrics,
   ModelCardContact,
@@ -32,7 +26,6 @@ import type {
   ReleaseCandidate,
   ReviewerRole,
   RiskTier,
-  RoutingPolicy,
   SliceMetric,
   SystemStatus,
 } from './types.js';
@@ -81,35 +74,37 @@ export interface ModelCard {
     outOfScopeUses: string[];
   };
   modelParameters: {
-    prompt: {
-      id: string;
-      name: string;
-      version: number;
-      contentHash: string;
-      status: ArtefactStatus;
-      variables: string[];
-      inputContract: JsonSchema;
-      outputContract: JsonSchema;
-      changeSummary: string;
-      reviewedBy: string | null;
-    };
-    model: {
-      id: string;
-      name: string;
-      version: number;
-      provider: string;
-      model: string;
-      parameters: GenerationParameters;
-      timeoutMs: number;
-      routingPolicy: RoutingPolicy;
-      fallbackPolicy: FallbackPolicy;
-      costRates: CostRates;
-      contentHash: string;
-      status: ArtefactStatus;
-      changeSummary: string;
-      reviewedBy: string | null;
-      lineage: Lineage;
-    };
+    prompt: Pick<
+      PromptVersion,
+      | 'id'
+      | 'name'
+      | 'version'
+      | 'contentHash'
+      | 'status'
+      | 'variables'
+      | 'inputContract'
+      | 'outputContract'
+      | 'changeSummary'
+      | 'reviewedBy'
+    >;
+    model: Pick<
+      ModelConfigVersion,
+      | 'id'
+      | 'name'
+      | 'version'
+      | 'provider'
+      | 'model'
+      | 'parameters'
+      | 'timeoutMs'
+      | 'routingPolicy'
+      | 'fallbackPolicy'
+      | 'costRates'
+      | 'contentHash'
+      | 'status'
+      | 'changeSummary'
+      | 'reviewedBy'
+      | 'lineage'
+    >;
   };
   trainingData: { dataSources: string[]; trainingDataVersion: string };
   evaluationData: {

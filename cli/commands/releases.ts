@@ -1,6 +1,7 @@
 // The release path: `candidate create|submit`, `evals run --wait`, `gate`, `request-approval`, `promote`,
 // `rollback`.
 import type { Command } from 'commander';
+import type { GateAnswer } from '../../functions/contracts/index.js';
 import {
   createCandidateRequest,
   gateQuery,
@@ -35,16 +36,6 @@ interface EvalRun {
     actual?: number | null;
     passed: boolean;
   }[];
-}
-
-export interface GateAnswer {
-  candidateId: string;
-  environment: string;
-  status: string;
-  activeCandidateId: string | null;
-  requiredRoles: string[];
-  promotable: boolean;
-  reasons: { code: string; message: string }[];
 }
 
 const candidateId = idOf('rc');

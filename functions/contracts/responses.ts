@@ -455,6 +455,7 @@ export const gateResponse = z.object({
   promotable: z.boolean(),
   reasons: z.array(blockReasonResponse),
 });
+export type GateAnswer = z.infer<typeof gateResponse>;
 
 /** POST /api/release-candidates/{id}/request-approval. */
 export const requestApprovalResponse = z.object({

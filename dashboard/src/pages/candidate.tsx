@@ -1,6 +1,7 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
+import type { GateAnswer } from '../../../functions/contracts/responses';
 import type {
   AiSystem,
   ApprovalRecord,
@@ -13,16 +14,6 @@ import { api, type Page } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, ThresholdTable, Time } from '../ui';
-
-export interface GateAnswer {
-  candidateId: string;
-  environment: string;
-  status: string;
-  activeCandidateId: string | null;
-  requiredRoles: string[];
-  promotable: boolean;
-  reasons: { code: string; message: string }[];
-}
 
 export default function CandidatePage() {
   const { id = '' } = useParams();

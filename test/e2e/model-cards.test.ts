@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../functions/domain/model-card.js';
 import type { AiSystem, ApprovalRecord, EvalRun, ReleaseCandidate } from '../../functions/domain/types.js';
@@ -43,7 +44,7 @@ describe('model cards over HTTP', () => {
     // Assess
     expect(schema.status).toBe(200);
     expect(card.status).toBe(200);
-    const validate = new Ajv2020({ allErrors: true, strict: true, validateFormats: false }).compile(schema.body);
+    const validate = addFormats.default(new Ajv2020({ allErrors: true, strict: true })).compile(schema.body);
     expect(validate(card.body), JSON.stringify(validate.errors)).toBe(true);
     expect(card.body.modelDetails.release.candidateId).toBe(triage.activeReleases.production);
     const run = await as('aud.auditor').get<EvalRun>(`/api/eval-runs/${card.body.quantitativeAnalysis.evalRunId}`);

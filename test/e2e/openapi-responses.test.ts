@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, OpenApiDocument } from '../../functions/api/openapi.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
@@ -33,7 +34,7 @@ describe('real answers of the local stack against the OpenAPI document', () => {
   let stack: LocalStack;
   let dataDir: string;
   let doc: OpenApiDocument;
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  const ajv = addFormats.default(new Ajv2020({ strict: false, allErrors: true }));
   /** `METHOD path status` of every checked answer. */
   const checked = new Set<string>();
   const failures: string[] = [];

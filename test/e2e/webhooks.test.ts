@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReceiver } from '../../docs/examples/webhook-receiver.js';
 import type { OpenApiDocument } from '../../functions/api/openapi.js';
@@ -104,7 +105,7 @@ describe('webhooks', () => {
     // Every answer above is what the OpenAPI document declares (its response objects are closed).
     const deliveries = await as('omar.owner').get(`/api/webhooks/${created.body.id}/deliveries`);
     const document = (await apiClient(stack.url).get<OpenApiDocument>('/api/openapi.json')).body;
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const ajv = addFormats.default(new Ajv2020({ strict: false, allErrors: true }));
     ajv.addSchema({ ...document, $id: 'urn:governance:openapi' });
     const answers: [string, string, string, unknown][] = [
       ['/api/webhooks', 'post', '201', created.body],

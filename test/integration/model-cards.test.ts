@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GateBlockedError } from '../../functions/domain/errors.js';
 import { createStore, type GovernanceStore } from '../../functions/store/index.js';
@@ -15,7 +16,7 @@ import { modelCardNarrative } from '../support/fixtures.js';
 import { approvedCandidate, governedSystem, owner } from '../support/lifecycle.js';
 import { createTestStore } from '../support/store.js';
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, validateFormats: false });
+const ajv = addFormats.default(new Ajv2020({ allErrors: true, strict: true }));
 const validateCard = ajv.compile(JSON.parse(readFileSync(MODEL_CARD_SCHEMA_FILE, 'utf8')));
 
 async function refusal(promise: Promise<unknown>): Promise<unknown> {

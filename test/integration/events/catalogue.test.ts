@@ -1,6 +1,7 @@
 // Every audit action the store writes in a full lifecycle is in the event catalogue, and the governance event of
 // each audit event is valid against its type's published JSON Schema (zod schema and the exported JSON Schema).
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventJsonSchemas, eventSchemaOf } from '../../../functions/contracts/events.js';
 import { EVENT_TYPES, isEventType, toGovernanceEvent } from '../../../functions/domain/events.js';
@@ -105,7 +106,7 @@ describe('the event catalogue against a full lifecycle on DynamoDB Local', () =>
 
   it('builds a schema-valid event of every audit event, by zod and by the published JSON Schema', () => {
     const schemas = eventJsonSchemas().types;
-    const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+    const ajv = addFormats.default(new Ajv2020({ strict: false, allErrors: true }));
     const validators = new Map<string, ReturnType<typeof ajv.compile>>();
     for (const auditEvent of audit) {
       const event = toGovernanceEvent(auditEvent);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
 import { modelCardJsonSchema, modelCardSchema } from '../../../functions/contracts/model-card.js';
@@ -188,7 +189,7 @@ function inputs(
   };
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, validateFormats: false });
+const ajv = addFormats.default(new Ajv2020({ allErrors: true, strict: true }));
 const validate = ajv.compile(JSON.parse(readFileSync(MODEL_CARD_SCHEMA_FILE, 'utf8')));
 
 describe('buildModelCard', () => {

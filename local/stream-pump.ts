@@ -4,7 +4,7 @@
 // error retries the whole batch; after `maxAttempts` the first record of the batch goes to a local dead-letter file
 // and the pump moves past it. Closed shards are read to their end before their children (shard rollover).
 import { appendFile } from 'node:fs/promises';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, DescribeTableCommand, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -73,6 +73,22 @@ function toLambdaRecord(record: StreamRecord, streamArn: string): DynamoDBRecord
   };
 }
 
+/**
+ * Whether an image holds an attribute value with no type: the Streams client of this SDK version reads an empty map
+ * (`{"M":{}}`) as `{}`, which unmarshall refuses ("No value defined"). Lambda's event JSON keeps `{"M":{}}`.
+ */
+export function hasUntypedValue(image: Record<string, unknown>): boolean {
+  const untyped = (value: unknown): boolean => {
+    if (value === null || typeof value !== 'object') return false;
+    const av = value as { M?: Record<string, unknown>; L?: unknown[] };
+    if (Object.keys(av).length === 0) return true;
+    if (av.M) return Object.values(av.M).some(untyped);
+    if (av.L) return av.L.some(untyped);
+    return false;
+  };
+  return Object.values(image).some(untyped);
+}
+
 export async function startStreamPump(options: StreamPumpOptions): Promise<StreamPump> {
   const log = options.log ?? (() => undefined);
   const clientConfig = {
@@ -127,6 +143,25 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
     return out.ShardIterator;
   }
 
+  /**
+   * A record whose new image lost an empty map in the Streams client's reading (hasUntypedValue) gets the item as
+   * the table holds it now. Only for inserts: an inserted audit event is never updated, so the item read is the
+   * image the stream carried; other records are passed on as read.
+   */
+  async function repaired(record: DynamoDBRecord): Promise<DynamoDBRecord> {
+    const image = record.dynamodb?.NewImage;
+    if (record.eventName !== 'INSERT' || !image || !record.dynamodb?.Keys || !hasUntypedValue(image)) return record;
+    const out = await dynamo.send(
+      new GetItemCommand({
+        TableName: options.tableName,
+        Key: record.dynamodb.Keys as Record<string, AttributeValue>,
+        ConsistentRead: true,
+      }),
+    );
+    if (!out.Item) return record;
+    return { ...record, dynamodb: { ...record.dynamodb, NewImage: out.Item as typeof image } };
+  }
+
   async function deadLetter(record: DynamoDBRecord, reason: string): Promise<void> {
     stats.deadLettered++;
     log(`stream pump: record ${record.dynamodb?.SequenceNumber} sent to the dead-letter file (${reason})`);
@@ -148,7 +183,7 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
       shard.iterator = out.NextShardIterator;
       return false;
     }
-    const all = raw.map((r) => toLambdaRecord(r, streamArn as string));
+    const all = await Promise.all(raw.map((r) => repaired(toLambdaRecord(r, streamArn as string))));
     const records = options.filter ? all.filter(options.filter) : all;
     const lastSeq = all.at(-1)?.dynamodb?.SequenceNumber;
     let failedAt: string | undefined;

@@ -48,6 +48,9 @@ try {
   log('');
   log(`Governance control plane listening on ${stack.url}  (API under ${stack.url}/api)`);
   log(
+    `API reference at ${stack.url}/api/docs (OpenAPI 3.1: ${stack.url}/api/openapi.json); the dashboard at ${stack.url}/`,
+  );
+  log(
     `DynamoDB Local at ${stack.dynamoEndpoint}, table ${stack.tableName}; ${summary.items.length} systems${stack.seeded ? ' (demo just seeded)' : ''}`,
   );
   log(
@@ -71,6 +74,10 @@ try {
   log(
     '  Object Lock (COMPLIANCE retention), the deny-delete bucket policy and versioning are enforced only in AWS: the stand-in only refuses overwrites (412).',
   );
+  log(
+    'Governance events: every committed audit event goes to an in-process bus; webhooks (POST /api/webhooks) are delivered to 127.0.0.1 and localhost only (docs/events.md).',
+  );
+  log(`Pipeline CLI: GOVERN_API_URL=${stack.url} GOVERN_TOKEN=<a token above> npx govern --help (docs/cli.md).`);
 
   const shutdown = async (signal: string) => {
     if (stopping) return;

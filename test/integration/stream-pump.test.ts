@@ -44,7 +44,7 @@ describe('the local stream pump', () => {
     const record = seen.find((r) => r.dynamodb?.Keys?.sk?.S === 'SEQ#0001');
     expect(record).toBeDefined();
     const image = record?.dynamodb?.NewImage as Parameters<typeof unmarshall>[0];
-    expect(hasUntypedValue(image)).toBe(false);
+    expect(hasUntypedValue(image as Record<string, unknown>)).toBe(false);
     expect(unmarshall(image)).toEqual(item);
   });
 

@@ -16,6 +16,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeMatching } from '../nag.js';
+import { functionErrorsAlarm, messagesVisibleAlarm } from './alarms.js';
 import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
 import { ScheduledFunction } from './scheduled-function.js';
@@ -111,25 +112,20 @@ export class AuditArchiver extends Construct {
     this.grantArchive(this.reconciler.fn, { read: true, put: ['audit/systems/*'] });
 
     const alarms = [
-      new Alarm(this, 'PoisonRecordsVisible', {
-        alarmName: `${props.prefix}-audit-archiver-dead-letters`,
-        alarmDescription:
-          'Audit stream records failed every retry: the reconciler back-fills them; investigate the queue.',
-        metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'ArchiverErrors', {
-        alarmName: `${props.prefix}-audit-archiver-errors`,
-        alarmDescription: 'The audit archiver fails: events are retried, then dead-lettered; read the logs.',
-        metric: this.archiver.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      messagesVisibleAlarm(
+        this,
+        'PoisonRecordsVisible',
+        this.deadLetters,
+        `${props.prefix}-audit-archiver-dead-letters`,
+        'Audit stream records failed every retry: the reconciler back-fills them; investigate the queue.',
+      ),
+      functionErrorsAlarm(
+        this,
+        'ArchiverErrors',
+        this.archiver.lambda,
+        `${props.prefix}-audit-archiver-errors`,
+        'The audit archiver fails: events are retried, then dead-lettered; read the logs.',
+      ),
       new Alarm(this, 'ArchiverIteratorAge', {
         alarmName: `${props.prefix}-audit-archiver-iterator-age`,
         alarmDescription: 'The archive lags the table by more than 5 minutes: records age toward the 1-day limit.',

@@ -4,7 +4,7 @@
 // the queue's redrive, a dead-letter queue, alarms). Notifications: a rule sends approval requests, rollback requests
 // and incident events to a KMS-encrypted SNS topic (TLS only) with the configured e-mail subscriptions.
 import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
@@ -19,6 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
+import { functionErrorsAlarm, messagesVisibleAlarm } from './alarms.js';
 import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
 
@@ -211,24 +212,20 @@ export class GovernanceEvents extends Construct {
         'event-rule-dead-letters',
         'EventBridge could not reach the webhook queue or the notification topic.',
       ),
-      new Alarm(this, 'PublisherErrors', {
-        alarmName: `${props.prefix}-event-publisher-errors`,
-        alarmDescription: 'The event publisher fails: records are retried, bisected, then dead-lettered.',
-        metric: this.publisher.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'DispatcherErrors', {
-        alarmName: `${props.prefix}-webhook-dispatcher-errors`,
-        alarmDescription: 'The webhook dispatcher fails: messages return to the queue, then go to its dead letters.',
-        metric: this.dispatcher.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      functionErrorsAlarm(
+        this,
+        'PublisherErrors',
+        this.publisher.lambda,
+        `${props.prefix}-event-publisher-errors`,
+        'The event publisher fails: records are retried, bisected, then dead-lettered.',
+      ),
+      functionErrorsAlarm(
+        this,
+        'DispatcherErrors',
+        this.dispatcher.lambda,
+        `${props.prefix}-webhook-dispatcher-errors`,
+        'The webhook dispatcher fails: messages return to the queue, then go to its dead letters.',
+      ),
     ];
     if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }
@@ -247,14 +244,6 @@ export class GovernanceEvents extends Construct {
   }
 
   private visibleAlarm(id: string, queue: Queue, name: string, description: string): Alarm {
-    return new Alarm(this, id, {
-      alarmName: `${this.prefix}-${name}`,
-      alarmDescription: description,
-      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    return messagesVisibleAlarm(this, id, queue, `${this.prefix}-${name}`, description);
   }
 }

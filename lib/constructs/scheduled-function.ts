@@ -2,7 +2,7 @@
 // schedule invokes it asynchronously with a retry policy, events it could not deliver and invocations that failed
 // every retry land in one dead-letter queue, and alarms tell the operators about errors and dead letters.
 import { type CfnElement, Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -12,6 +12,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
+import { functionErrorsAlarm, messagesVisibleAlarm } from './alarms.js';
 import { GovernedFunction } from './governed-function.js';
 
 export interface ScheduledFunctionProps {
@@ -91,24 +92,20 @@ export class ScheduledFunction extends Construct {
       }),
     });
 
-    this.errorsAlarm = new Alarm(this, 'Errors', {
-      alarmName: `${props.prefix}-${props.name}-errors`,
-      alarmDescription: props.errorMeaning,
-      metric: this.fn.lambda.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    const deadLettersAlarm = new Alarm(this, 'DeadLettersVisible', {
-      alarmName: `${props.prefix}-${props.name}-dead-letters`,
-      alarmDescription: `A ${props.name} run could not be delivered or failed every retry; see the dead-letter queue.`,
-      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.errorsAlarm = functionErrorsAlarm(
+      this,
+      'Errors',
+      this.fn.lambda,
+      `${props.prefix}-${props.name}-errors`,
+      props.errorMeaning,
+    );
+    const deadLettersAlarm = messagesVisibleAlarm(
+      this,
+      'DeadLettersVisible',
+      this.deadLetters,
+      `${props.prefix}-${props.name}-dead-letters`,
+      `A ${props.name} run could not be delivered or failed every retry; see the dead-letter queue.`,
+    );
     if (props.alarmTopic) {
       this.errorsAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
       deadLettersAlarm.addAlarmAction(new SnsAction(props.alarmTopic));

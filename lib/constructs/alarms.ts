@@ -1,0 +1,46 @@
+// The two alarms most constructs raise: a function that fails at all within 5 minutes, and a queue (a dead-letter
+// queue) that holds any message. Both treat missing data as fine: no invocations and an empty queue are healthy.
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+
+const atLeastOnce = {
+  threshold: 1,
+  evaluationPeriods: 1,
+  comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+  treatMissingData: TreatMissingData.NOT_BREACHING,
+} as const;
+
+/** Alarms when `fn` reports any error (unhandled error, timeout, out of memory) in 5 minutes. */
+export function functionErrorsAlarm(
+  scope: Construct,
+  id: string,
+  fn: IFunction,
+  alarmName: string,
+  alarmDescription: string,
+): Alarm {
+  return new Alarm(scope, id, {
+    alarmName,
+    alarmDescription,
+    metric: fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+    ...atLeastOnce,
+  });
+}
+
+/** Alarms when `queue` holds any visible message (for a dead-letter queue: anything at all landed there). */
+export function messagesVisibleAlarm(
+  scope: Construct,
+  id: string,
+  queue: IQueue,
+  alarmName: string,
+  alarmDescription: string,
+): Alarm {
+  return new Alarm(scope, id, {
+    alarmName,
+    alarmDescription,
+    metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
+    ...atLeastOnce,
+  });
+}

@@ -30,7 +30,10 @@ module.exports = {
       name: 'contracts-use-domain-vocabulary-only',
       severity: 'error',
       from: { path: '^functions/contracts/' },
-      to: { path: '^functions/domain/', pathNot: ['^functions/domain/types\\.ts$', '^functions/domain/events\\.ts$'] },
+      to: {
+        path: '^functions/domain/',
+        pathNot: ['^functions/domain/types\\.ts$', '^functions/domain/events\\.ts$', '^functions/domain/errors\\.ts$'],
+      },
     },
     {
       name: 'store-below-api',

@@ -51,11 +51,9 @@ export function toProblem(error: unknown, instance?: string): Problem {
     });
   }
   if (error instanceof GovernanceError) {
-    const { reasons, ...rest } = error.detail as { reasons?: unknown; code?: unknown };
-    const code = typeof rest.code === 'string' ? rest.code : undefined;
+    const { reasons, ...rest } = error.detail;
     return problem(error.status, error.type, error.message, {
       ...rest,
-      ...(code ? { code } : {}),
       ...(error instanceof GateBlockedError ? { reasons: error.reasons } : reasons ? { reasons } : {}),
       ...(instance ? { instance } : {}),
     });

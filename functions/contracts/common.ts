@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { BLOCK_REASON_CODES, ERROR_CODES } from '../domain/errors.js';
 
 export const idOf = (prefix: string) =>
   z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix}_ id`);
@@ -20,14 +21,27 @@ export const pageQuery = z
 
 export const jsonSchemaDocument = z.record(z.string(), z.unknown());
 
+/**
+ * A `code` the API answers (domain/errors.ts ERROR_CODES). Later versions add codes, so a client must tolerate one
+ * it does not know: the CLI and the dashboard read responses by type and never validate them with these schemas.
+ */
+export const errorCode = z
+  .enum(ERROR_CODES)
+  .describe('machine-readable reason; clients must tolerate codes they do not know, later versions add codes');
+
+/** A reason that blocks promotion or rollback (domain/errors.ts BLOCK_REASON_CODES). */
+export const blockReasonCode = z
+  .enum(BLOCK_REASON_CODES)
+  .describe('why promotion is blocked; clients must tolerate codes they do not know, later versions add codes');
+
 export const problem = z.object({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),
   detail: z.string().optional(),
   instance: z.string().optional(),
-  code: z.string().optional(),
-  reasons: z.array(z.object({ code: z.string(), message: z.string() })).optional(),
+  code: errorCode.optional(),
+  reasons: z.array(z.object({ code: blockReasonCode, message: z.string() })).optional(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 

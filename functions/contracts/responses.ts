@@ -41,7 +41,7 @@ import {
   SYSTEM_STATUSES,
   type Threshold,
 } from '../domain/types.js';
-import { pageOf } from './common.js';
+import { blockReasonCode, pageOf } from './common.js';
 
 /** True when A and B are the same type (optionality and readonly included). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -442,8 +442,8 @@ export const rollbackRecordResponse = exact<RollbackRecord>()(
   }),
 );
 
-/** A reason that blocks promotion (domain/errors.ts BlockReason); `code` is one of its BlockReasonCode values. */
-export const blockReasonResponse = z.object({ code: z.string(), message: z.string() });
+/** A reason that blocks promotion (domain/errors.ts BlockReason); `code` is one of BLOCK_REASON_CODES. */
+export const blockReasonResponse = z.object({ code: blockReasonCode, message: z.string() });
 
 /** GET /api/release-candidates/{id}/gate. */
 export const gateResponse = z.object({

@@ -1,33 +1,108 @@
 // Typed errors of the governance domain. One mapping point (functions/api/problem.ts) turns them into
 // RFC 9457 problem+json; anything that is not a GovernanceError becomes a generic 500.
 
-export type BlockReasonCode =
-  | 'EVAL_MISSING'
-  | 'EVAL_FAILED'
-  | 'EVAL_STALE'
-  | 'APPROVALS_INCOMPLETE'
-  | 'APPROVAL_REJECTED'
-  | 'SEPARATION_OF_DUTIES'
-  | 'BLOCKING_INCIDENT_OPEN'
-  | 'INVALID_STATE'
-  | 'SNAPSHOT_INELIGIBLE'
-  | 'SYSTEM_RETIRED'
-  | 'WRONG_ENVIRONMENT'
-  | 'ACTIVE_RELEASE_CHANGED'
-  | 'ROLLBACK_TARGET_INELIGIBLE'
-  | 'MODEL_CARD_INCOMPLETE';
+/** Every reason that blocks a promotion or a rollback (`reasons[].code` of a gate answer or a gate-blocked problem). */
+export const BLOCK_REASON_CODES = [
+  'EVAL_MISSING',
+  'EVAL_FAILED',
+  'EVAL_STALE',
+  'APPROVALS_INCOMPLETE',
+  'APPROVAL_REJECTED',
+  'SEPARATION_OF_DUTIES',
+  'BLOCKING_INCIDENT_OPEN',
+  'INVALID_STATE',
+  'SNAPSHOT_INELIGIBLE',
+  'SYSTEM_RETIRED',
+  'WRONG_ENVIRONMENT',
+  'ACTIVE_RELEASE_CHANGED',
+  'ROLLBACK_TARGET_INELIGIBLE',
+  'MODEL_CARD_INCOMPLETE',
+] as const;
+
+export type BlockReasonCode = (typeof BLOCK_REASON_CODES)[number];
+
+/**
+ * Every `code` the API answers today (a problem's `code` and its `reasons[].code`): a closed union, so that a new
+ * code is a deliberate change here, in the contracts (`z.enum`) and in docs/api.md. Clients must still tolerate
+ * codes they do not know: later versions add codes.
+ */
+export const ERROR_CODES = [
+  ...BLOCK_REASON_CODES,
+  'ACTIVE_RELEASE_PRESENT',
+  'ROLLBACK_VALIDATION_FAILED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_IN_PROGRESS',
+  'TOKEN_MISSING',
+  'TOKEN_SCHEME',
+  'TOKEN_MALFORMED',
+  'TOKEN_EXPIRED',
+  'TOKEN_NOT_YET_VALID',
+  'TOKEN_ISSUER',
+  'TOKEN_AUDIENCE',
+  'TOKEN_SIGNATURE',
+  'TOKEN_ALGORITHM',
+  'TOKEN_CLAIMS',
+  'PIPELINE_NOT_TRUSTED',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One line per code: what it means to the caller (rendered into docs/api.md by scripts/api-doc.ts). */
+export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
+  EVAL_MISSING: 'the candidate has no finished eval run of its own, or nothing to evaluate',
+  EVAL_FAILED: 'the latest eval run failed its thresholds or ended in error',
+  EVAL_STALE: 'the latest eval run judged another snapshot, or a newer run replaced the one reported',
+  APPROVALS_INCOMPLETE: 'a reviewer role that the risk tier requires has not approved the snapshot yet',
+  APPROVAL_REJECTED: 'a reviewer rejected the snapshot or requested changes',
+  SEPARATION_OF_DUTIES: 'the reviewer authored what is to be approved, or already approved another role of it',
+  BLOCKING_INCIDENT_OPEN: 'a blocking (high or critical) incident is open on the system',
+  INVALID_STATE: 'the lifecycle state of the object does not allow this action',
+  SNAPSHOT_INELIGIBLE: 'a version in the snapshot is not approved or no longer matches, or the snapshot hash does not',
+  SYSTEM_RETIRED: 'the system is retired and cannot change',
+  WRONG_ENVIRONMENT: 'the candidate was built for another environment',
+  ACTIVE_RELEASE_CHANGED: 'the active release is not the one the caller named; read it again, never retry blindly',
+  ROLLBACK_TARGET_INELIGIBLE: 'the rollback target was not an approved, previously active release of the environment',
+  MODEL_CARD_INCOMPLETE: 'the policy requires a complete model card and required sections are empty',
+  ACTIVE_RELEASE_PRESENT: 'the system has an active release: name a replacement system to retire it',
+  ROLLBACK_VALIDATION_FAILED: 'the rollback target failed its validation run; `validation` says why',
+  IDEMPOTENCY_KEY_REUSED: 'the Idempotency-Key was used before with a different request',
+  IDEMPOTENCY_IN_PROGRESS: 'the first request with this Idempotency-Key is still executing; retry later',
+  TOKEN_MISSING: 'the Authorization header is missing',
+  TOKEN_SCHEME: 'the Authorization header does not use the Bearer scheme',
+  TOKEN_MALFORMED: 'the bearer token is not a well-formed JWT',
+  TOKEN_EXPIRED: 'the token has expired',
+  TOKEN_NOT_YET_VALID: 'the token is not valid yet',
+  TOKEN_ISSUER: 'the token issuer is not trusted',
+  TOKEN_AUDIENCE: 'the token was not issued for this API',
+  TOKEN_SIGNATURE: 'the token signature does not verify against the trusted keys',
+  TOKEN_ALGORITHM: 'the token is signed with an algorithm that is not accepted',
+  TOKEN_CLAIMS: 'a claim the API needs is missing or invalid (subject, repository and ref of a pipeline, times)',
+  PIPELINE_NOT_TRUSTED: 'a CI token from a repository or ref that the deployment does not trust',
+};
+
+/** Whether `value` is a code this version of the API knows; clients use it to tolerate newer codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}
 
 export interface BlockReason {
   code: BlockReasonCode;
   message: string;
 }
 
+/** The extensions of a problem document: `code` is typed, so no error can answer a code outside the union. */
+export interface ErrorDetail {
+  code?: ErrorCode;
+  reasons?: readonly BlockReason[];
+  [extension: string]: unknown;
+}
+
 export abstract class GovernanceError extends Error {
   abstract readonly status: number;
   abstract readonly type: string;
-  readonly detail: Record<string, unknown>;
+  readonly detail: ErrorDetail;
 
-  constructor(message: string, detail: Record<string, unknown> = {}) {
+  constructor(message: string, detail: ErrorDetail = {}) {
     super(message);
     this.name = new.target.name;
     this.detail = detail;

@@ -89,12 +89,18 @@ describe('toProblem for each GovernanceError', () => {
     expect(p.reasons).toEqual([{ code: 'ACTIVE_RELEASE_CHANGED', message: expect.any(String) }]);
   });
 
-  it('leaves out the instance when none is given and a code that is not a string', () => {
-    const p = toProblem(new ConflictError('odd', { code: 42 }));
+  it('leaves out the instance when none is given, and the code when the error has none', () => {
+    const p = toProblem(new ConflictError('odd', { field: 'name' }));
 
     expect(p).not.toHaveProperty('instance');
-    expect(p.code).toBe(42);
-    expect(typeof p.code).not.toBe('string');
+    expect(p).not.toHaveProperty('code');
+    expect(p.field).toBe('name');
+  });
+
+  it('answers the typed code of the error as the problem code', () => {
+    const p = toProblem(new ConflictError('the system is retired', { code: 'SYSTEM_RETIRED' }));
+
+    expect(p).toMatchObject({ type: '/problems/conflict', status: 409, code: 'SYSTEM_RETIRED' });
   });
 });
 

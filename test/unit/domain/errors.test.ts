@@ -7,6 +7,7 @@ import {
   GateBlockedError,
   type GovernanceError,
   InvalidTransitionError,
+  isErrorCode,
   NotFoundError,
   PayloadTooLargeError,
   UnauthorizedError,
@@ -68,5 +69,28 @@ describe('governance errors', () => {
     // Assess
     expect(error.message).toBe('the active release is none, not rc_old as expected');
     expect(error.detail).toMatchObject({ code: 'ACTIVE_RELEASE_CHANGED', expected: 'rc_old', actual: null });
+  });
+
+  it('refuses, at compile time, a code outside the closed union in any error detail or reason', () => {
+    // Act: each line below would not compile without its directive; tsc fails the build if one ever does.
+    // @ts-expect-error NOT_A_CODE is not an ErrorCode
+    const conflict = new ConflictError('clash', { code: 'NOT_A_CODE' });
+    // @ts-expect-error a code must be a string of the union, not a number
+    const unauthorized = new UnauthorizedError('who', { code: 42 });
+    // @ts-expect-error TOKEN_EXPIRED is an error code but not a reason that blocks promotion
+    const blocked = new GateBlockedError([{ code: 'TOKEN_EXPIRED', message: 'expired' }]);
+
+    // Assess: at run time the values pass through unchanged; the guard is the type system's.
+    expect(conflict.detail.code).toBe('NOT_A_CODE');
+    expect(unauthorized.detail.code).toBe(42);
+    expect(blocked.reasons[0]?.code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('tells a known error code from one a later version may add', () => {
+    // Assess
+    expect(isErrorCode('EVAL_MISSING')).toBe(true);
+    expect(isErrorCode('IDEMPOTENCY_KEY_REUSED')).toBe(true);
+    expect(isErrorCode('POLICY_NOT_ACTIVE')).toBe(false);
+    expect(isErrorCode(7)).toBe(false);
   });
 });

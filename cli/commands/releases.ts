@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { GateAnswer } from '../../functions/contracts/index.js';
 import {
   createCandidateRequest,
+  errorCode,
   gateQuery,
   idOf,
   promoteRequest,
@@ -12,6 +13,18 @@ import {
 } from '../../functions/contracts/index.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+
+/**
+ * The gate answer as this CLI reads it: a reason's code may be one a later API version added (docs/api.md, Error
+ * codes), so it is a string here, and any reason blocks.
+ */
+type GateReply = Omit<GateAnswer, 'reasons'> & { reasons: { code: string; message: string }[] };
+
+/** A reason as a line for humans; a code this version does not know still blocks and says so. */
+function reasonLine(reason: { code: string; message: string }): string {
+  const known = errorCode.safeParse(reason.code).success;
+  return `${reason.code}: ${reason.message}${known ? '' : ' (a code this govern version does not know; it still blocks)'}`;
+}
 
 type Run = (command: Command, action: (ctx: CommandContext, ...args: never[]) => Promise<void>) => void;
 
@@ -193,8 +206,8 @@ export function registerReleaseCommands(program: Command, run: Run) {
     async (ctx: CommandContext, id: string, opts: { environment?: string }) => {
       ctx.validate(candidateId, id, 'the candidate id');
       const query = ctx.validate(gateQuery, opts.environment ? { environment: opts.environment } : {}, 'the query');
-      const gate = (await ctx.client.get<GateAnswer>(`/api/release-candidates/${id}/gate`, query)).body;
-      if (gate.promotable) {
+      const gate = (await ctx.client.get<GateReply>(`/api/release-candidates/${id}/gate`, query)).body;
+      if (gate.promotable === true && gate.reasons.length === 0) {
         ctx.result(gate, `${id} may be promoted to ${gate.environment}`);
         return;
       }
@@ -202,7 +215,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
       throw new CliError(
         EXIT.blocked,
         `${id} is blocked from ${gate.environment} (${gate.status})`,
-        gate.reasons.map((r) => `${r.code}: ${r.message}`),
+        gate.reasons.map(reasonLine),
       );
     },
   );

@@ -2,7 +2,14 @@
 import type * as z from 'zod';
 import type { problem } from '../../functions/contracts/common';
 
-export type Problem = z.infer<typeof problem> & Record<string, unknown>;
+/**
+ * A problem document as the dashboard reads it: never validated against the contract, and its codes are strings,
+ * because a later API version may answer a code this build does not know (docs/api.md, Error codes).
+ */
+export type Problem = Omit<z.infer<typeof problem>, 'code' | 'reasons'> & {
+  code?: string;
+  reasons?: { code: string; message: string }[];
+} & Record<string, unknown>;
 
 export interface Page<T> {
   items: T[];

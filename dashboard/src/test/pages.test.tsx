@@ -237,6 +237,31 @@ describe('release candidate', () => {
     expect(alert.textContent).toContain('ACTIVE_RELEASE_CHANGED');
     expect(alert.textContent).toContain('Conflict (409)');
   });
+
+  it('shows a refused promotion whose reason code a later API version added, as it shows any other', async () => {
+    fakeApi(
+      get(`/api/release-candidates/${RC}`, candidate({ status: 'approved' })),
+      get(`/api/release-candidates/${RC}/gate`, gate({ status: 'approved', promotable: true, reasons: [] })),
+      get(`/api/systems/${SYS}`, system()),
+      post(
+        `/api/release-candidates/${RC}/promote`,
+        {
+          type: '/problems/gate-blocked',
+          title: 'Conflict',
+          status: 409,
+          detail: 'blocked: POLICY_WAIVER_EXPIRED',
+          reasons: [{ code: 'POLICY_WAIVER_EXPIRED', message: 'the waiver of rule 2 expired' }],
+        },
+        409,
+      ),
+    );
+    renderAt(`/candidates/${RC}`, OWNER);
+    await userEvent.click(await screen.findByRole('button', { name: 'Promote' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Confirm promote' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('POLICY_WAIVER_EXPIRED');
+    expect(alert.textContent).toContain('the waiver of rule 2 expired');
+  });
 });
 
 describe('approval queue', () => {

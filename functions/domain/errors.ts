@@ -80,11 +80,6 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   PIPELINE_NOT_TRUSTED: 'a CI token from a repository or ref that the deployment does not trust',
 };
 
-/** Whether `value` is a code this version of the API knows; clients use it to tolerate newer codes. */
-export function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
-}
-
 export interface BlockReason {
   code: BlockReasonCode;
   message: string;

@@ -30,7 +30,16 @@ module.exports = {
       name: 'contracts-use-domain-vocabulary-only',
       severity: 'error',
       from: { path: '^functions/contracts/' },
-      to: { path: '^functions/domain/', pathNot: ['^functions/domain/types\\.ts$', '^functions/domain/events\\.ts$'] },
+      comment: 'Pure, import-free domain data: vocabulary, events, the id format and the artefact kind registry.',
+      to: {
+        path: '^functions/domain/',
+        pathNot: [
+          '^functions/domain/types\\.ts$',
+          '^functions/domain/events\\.ts$',
+          '^functions/domain/id-format\\.ts$',
+          '^functions/domain/artefact-kinds\\.ts$',
+        ],
+      },
     },
     {
       name: 'store-below-api',

@@ -1,6 +1,7 @@
 // Snapshot hashes of fixture candidates, computed with the code as it was before the artefact kind registry
 // existed. They are stored in approvals, eval runs and audit events under Object Lock: they must never change.
 import { describe, expect, it } from 'vitest';
+import { ARTEFACT_KINDS, type ArtefactKindRegistry } from '../../../functions/domain/artefact-kinds.js';
 import {
   modelConfigContentHash,
   promptContentHash,
@@ -79,4 +80,48 @@ describe('snapshot hashes of existing candidates', () => {
       expect(snapshotHash(golden.input)).toBe(golden.hash);
     });
   }
+});
+
+// A kind registered after these snapshots were taken, as the evaluation issues will add a judge config.
+const WITH_JUDGE: ArtefactKindRegistry = {
+  ...ARTEFACT_KINDS,
+  judge_config: {
+    name: 'judge_config',
+    idPrefix: 'run',
+    label: 'judge config',
+    resource: 'judge-configs',
+    contentFields: ['provider', 'model', 'rubric'],
+    snapshot: { idField: 'judgeConfigId', hashField: 'judgeConfigContentHash', required: false },
+    evidence: 'judgeConfigs',
+  },
+};
+
+describe('snapshot hashes after a new artefact kind is registered', () => {
+  for (const golden of GOLDEN) {
+    it(`keep the hash of ${golden.name}, which pins no version of the new kind`, () => {
+      // Prepare
+      const absent = { ...golden.input, judgeConfigId: null };
+
+      // Act / Assess
+      expect(snapshotHash(golden.input, WITH_JUDGE)).toBe(golden.hash);
+      expect(snapshotHash(absent, WITH_JUDGE)).toBe(golden.hash);
+    });
+  }
+
+  it('change when a candidate pins a version of the new kind', () => {
+    // Prepare
+    const pinned = {
+      ...staging,
+      judgeConfigId: 'jc_01JBQ6ZC2W0000000000000008',
+      judgeConfigContentHash: 'sha256:0000000000000000000000000000000000000000000000000000000000000000',
+    };
+    const other = { ...pinned, judgeConfigContentHash: pinned.judgeConfigContentHash.replace(/0$/, '1') };
+
+    // Act
+    const hash = snapshotHash(pinned, WITH_JUDGE);
+
+    // Assess
+    expect(hash).not.toBe(GOLDEN[0].hash);
+    expect(snapshotHash(other, WITH_JUDGE)).not.toBe(hash);
+  });
 });

@@ -117,6 +117,9 @@ module.exports = {
           '^functions/contracts/',
           '^functions/domain/types\\.ts$',
           '^functions/domain/overview\\.ts$',
+          // Pure data: the artefact kind registry (which fields a version's content hash covers).
+          '^functions/domain/artefact-kinds\\.ts$',
+          '^functions/domain/id-format\\.ts$',
           // Pure: the serious-incident clock's status, so the dashboard shows what the overview computes.
           '^functions/domain/incident-clock\\.ts$',
         ],

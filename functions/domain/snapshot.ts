@@ -28,7 +28,7 @@ type MemberField<Required extends boolean> = {
   string;
 
 /** The id and content hash of each registered kind a candidate pins; optional kinds may be absent. */
-export type SnapshotMemberFields = { [F in MemberField<true>]: string } & {
+type SnapshotMemberFields = { [F in MemberField<true>]: string } & {
   [F in MemberField<false>]?: string | null;
 };
 

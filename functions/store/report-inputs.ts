@@ -81,7 +81,7 @@ export function pinnedVersionKeys(candidates: readonly ReleaseCandidate[]): { pk
 }
 
 /** Versions the report shows, by the report input field each registered kind names as its evidence. */
-export type PinnedVersions = {
+type PinnedVersions = {
   [K in ArtefactKind as (typeof ARTEFACT_KINDS)[K]['evidence']]: ArtefactTypes[K]['version'][];
 };
 

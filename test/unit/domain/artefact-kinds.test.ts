@@ -42,6 +42,7 @@ describe('the artefact kind registry', () => {
   });
 
   it('gives every kind an id prefix of the one id format', () => {
+    expect(new Set(ID_PREFIXES).size).toBe(ID_PREFIXES.length);
     for (const [name, spec] of kinds) {
       // Act
       const id = newId(spec.idPrefix);

@@ -30,9 +30,16 @@ module.exports = {
       name: 'contracts-use-domain-vocabulary-only',
       severity: 'error',
       from: { path: '^functions/contracts/' },
+      comment: 'Pure, import-free domain data: vocabulary, events, the id format, the artefact kind registry and the error codes.',
       to: {
         path: '^functions/domain/',
-        pathNot: ['^functions/domain/types\\.ts$', '^functions/domain/events\\.ts$', '^functions/domain/errors\\.ts$'],
+        pathNot: [
+          '^functions/domain/types\\.ts$',
+          '^functions/domain/events\\.ts$',
+          '^functions/domain/id-format\\.ts$',
+          '^functions/domain/artefact-kinds\\.ts$',
+          '^functions/domain/errors\\.ts$',
+        ],
       },
     },
     {
@@ -111,6 +118,9 @@ module.exports = {
           '^functions/contracts/',
           '^functions/domain/types\\.ts$',
           '^functions/domain/overview\\.ts$',
+          // Pure data: the artefact kind registry (which fields a version's content hash covers).
+          '^functions/domain/artefact-kinds\\.ts$',
+          '^functions/domain/id-format\\.ts$',
           // Pure: the serious-incident clock's status, so the dashboard shows what the overview computes.
           '^functions/domain/incident-clock\\.ts$',
         ],
@@ -124,7 +134,13 @@ module.exports = {
       from: { path: '^cli/' },
       to: {
         path: '^(functions|local|seed|lib|bin|bench|scripts|dashboard|test)/',
-        pathNot: ['^functions/contracts/', '^functions/domain/types\\.ts$'],
+        pathNot: [
+          '^functions/contracts/',
+          '^functions/domain/types\\.ts$',
+          // Pure data: the artefact kind registry (one command group per kind).
+          '^functions/domain/artefact-kinds\\.ts$',
+          '^functions/domain/id-format\\.ts$',
+        ],
       },
     },
     {

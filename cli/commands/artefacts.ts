@@ -1,6 +1,7 @@
 // `govern prompt create|submit` and `govern model-config create|submit`: versions from files in the team's repository.
 import type { Command } from 'commander';
-import { createModelConfigRequest, createPromptRequest, idOf, reviewRequest } from '../../functions/contracts/index.js';
+import { ARTEFACT_CONTRACTS, idOf, reviewRequest } from '../../functions/contracts/index.js';
+import { ARTEFACT_KIND_NAMES, ARTEFACT_KINDS } from '../../functions/domain/artefact-kinds.js';
 import type { CommandContext } from '../context.js';
 
 type Run = (command: Command, action: (ctx: CommandContext, ...args: never[]) => Promise<void>) => void;
@@ -12,16 +13,14 @@ interface Artefact {
   status: string;
 }
 
-const KINDS = [
-  { command: 'prompt', label: 'prompt version', path: '/api/prompts', schema: createPromptRequest, prefix: 'pv' },
-  {
-    command: 'model-config',
-    label: 'model config',
-    path: '/api/model-configs',
-    schema: createModelConfigRequest,
-    prefix: 'mc',
-  },
-] as const;
+// One command group per registered artefact kind (functions/domain/artefact-kinds.ts).
+const KINDS = ARTEFACT_KIND_NAMES.map((name) => ({
+  command: name.replaceAll('_', '-'),
+  label: ARTEFACT_KINDS[name].label,
+  path: `/api/${ARTEFACT_KINDS[name].resource}`,
+  schema: ARTEFACT_CONTRACTS[name].create,
+  prefix: ARTEFACT_KINDS[name].idPrefix,
+}));
 
 export function registerArtefactCommands(program: Command, run: Run) {
   for (const kind of KINDS) {

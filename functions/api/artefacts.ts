@@ -1,21 +1,13 @@
 // Prompt versions and model config versions share their routes' shape: create, list, get, submit, approve, reject.
 import type { z } from 'zod';
-import {
-  createModelConfigRequest,
-  createPromptRequest,
-  listArtefactsQuery,
-  modelConfigVersionResponse,
-  pageOf,
-  promptVersionResponse,
-  reviewRequest,
-} from '../contracts/index.js';
+import { ARTEFACT_CONTRACTS, listArtefactsQuery, pageOf, reviewRequest } from '../contracts/index.js';
 import { assertReviewerRole } from '../domain/authorization.js';
 import type { ArtefactKind } from '../store/artefacts.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { type Route, route } from './http.js';
 
 export function artefactRoutes(kind: ArtefactKind, base: string, label: string, create: z.ZodType): Route[] {
-  const artefactResponse = kind === 'prompt' ? promptVersionResponse : modelConfigVersionResponse;
+  const artefactResponse = ARTEFACT_CONTRACTS[kind].response;
   const load = async (req: Parameters<Route['handle']>[0]) => {
     const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id as string);
     await childAccess(req, artefact, label, 'read');
@@ -52,16 +44,11 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
       handle: async (req) => {
         const input = req.body as { systemId: string };
         await systemFor(req, input.systemId, 'write');
-        const out =
-          kind === 'prompt'
-            ? await req.deps.store.artefacts.createPrompt(
-                actorOf(req.principal),
-                req.body as z.infer<typeof createPromptRequest>,
-              )
-            : await req.deps.store.artefacts.createModelConfig(
-                actorOf(req.principal),
-                req.body as z.infer<typeof createModelConfigRequest>,
-              );
+        const out = await req.deps.store.artefacts.createArtefact(
+          actorOf(req.principal),
+          kind,
+          req.body as z.infer<(typeof ARTEFACT_CONTRACTS)[typeof kind]['create']>,
+        );
         return { status: 201, body: out, headers: { location: `${base}/${out.id}` } };
       },
     }),
@@ -110,5 +97,3 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
     review('rejected', 'reject'),
   ];
 }
-
-export { createModelConfigRequest, createPromptRequest };

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import { idPrefixByResource } from '../domain/artefact-kinds.js';
 import {
   ConflictError,
   NotFoundError,
@@ -12,6 +13,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '../domain/errors.js';
+import { idPattern } from '../domain/id-format.js';
 import type { Principal } from '../domain/types.js';
 import type { Deps } from './deps.js';
 import { problemResponse, toProblem } from './problem.js';
@@ -158,8 +160,7 @@ function findRoute(routes: Route[], event: APIGatewayProxyEventV2): { route: Rou
 /** The id prefix of each resource's `{id}` path parameter. */
 export const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   systems: 'sys',
-  prompts: 'pv',
-  'model-configs': 'mc',
+  ...idPrefixByResource(),
   'eval-datasets': 'ds',
   'release-candidates': 'rc',
   'eval-runs': 'run',
@@ -173,7 +174,7 @@ function validateParams(r: Route, params: Record<string, string>) {
   const resource = r.path.split('/')[2] ?? '';
   const prefix = ID_PREFIX_BY_RESOURCE[resource];
   for (const [name, value] of Object.entries(params)) {
-    if (name === 'id' && prefix && !new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`).test(value)) {
+    if (name === 'id' && prefix && !idPattern(prefix).test(value)) {
       throw new ValidationError(`${name} must be a ${prefix}_ id`, {
         errors: [{ path: name, message: `must be a ${prefix}_ id` }],
       });

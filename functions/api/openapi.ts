@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { problem } from '../contracts/common.js';
 import { RESPONSE_COMPONENTS } from '../contracts/responses.js';
+import { idPatternSource } from '../domain/id-format.js';
 import { ID_PREFIX_BY_RESOURCE, type Method, type Route } from './http.js';
 
 /** A JSON value of the document. */
@@ -146,7 +147,7 @@ function pathParameter(route: Route, name: string): JsonObject {
     required: true,
     schema:
       name === 'id' && prefix
-        ? { type: 'string', pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`, description: `a ${prefix}_ id` }
+        ? { type: 'string', pattern: idPatternSource(prefix), description: `a ${prefix}_ id` }
         : { type: 'string' },
   };
 }

@@ -1,5 +1,9 @@
+// Request schemas of the registered artefact kinds; ARTEFACT_CONTRACTS is the contracts' one table of kinds.
 import * as z from 'zod';
+import type { ArtefactKindName } from '../domain/artefact-kinds.js';
+import type { ModelConfigVersion } from '../domain/types.js';
 import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
+import { exact, modelConfigVersionResponse, promptVersionResponse } from './responses.js';
 
 export const createPromptRequest = z
   .object({
@@ -16,50 +20,74 @@ export const createPromptRequest = z
   })
   .strict();
 
-export const createModelConfigRequest = z
-  .object({
-    systemId: idOf('sys'),
-    name: artefactName,
-    provider: requiredText(80),
-    model: requiredText(120),
-    parameters: z
-      .object({
-        temperature: z.number().min(0).max(2),
-        maxTokens: z.number().int().min(1).max(200_000),
-        topP: z.number().min(0).max(1).default(1),
-      })
-      .strict(),
-    timeoutMs: z.number().int().min(100).max(600_000),
-    routingPolicy: z
-      .object({
-        strategy: z.enum(['single', 'weighted', 'fallback_chain']),
-        routes: z
-          .array(z.object({ target: requiredText(200), weight: z.number().min(0).max(1) }).strict())
-          .min(1)
-          .max(10),
-      })
-      .strict(),
-    fallbackPolicy: z
-      .object({
-        enabled: z.boolean(),
-        fallbackModel: requiredText(120).nullable(),
-        maxRetries: z.number().int().min(0).max(5),
-      })
-      .strict(),
-    costRates: z.object({ inputPer1k: z.number().min(0), outputPer1k: z.number().min(0) }).strict(),
-    lineage: z
-      .object({
-        artifactUri: requiredText(500),
-        trainingDataVersion: requiredText(200),
-        codeCommit: z.string().regex(/^[0-9a-f]{7,40}$/, 'a git commit hash'),
-      })
-      .strict(),
-    changeSummary: text(2000).default(''),
-  })
-  .strict();
+/** A model config version as registered: its one shape is the domain's ModelConfigVersion (checked by `exact`). */
+type ModelConfigRequest = Pick<
+  ModelConfigVersion,
+  | 'systemId'
+  | 'name'
+  | 'provider'
+  | 'model'
+  | 'parameters'
+  | 'timeoutMs'
+  | 'routingPolicy'
+  | 'fallbackPolicy'
+  | 'costRates'
+  | 'lineage'
+  | 'changeSummary'
+>;
+
+export const createModelConfigRequest = exact<ModelConfigRequest>()(
+  z
+    .object({
+      systemId: idOf('sys'),
+      name: artefactName,
+      provider: requiredText(80),
+      model: requiredText(120),
+      parameters: z
+        .object({
+          temperature: z.number().min(0).max(2),
+          maxTokens: z.number().int().min(1).max(200_000),
+          topP: z.number().min(0).max(1).default(1),
+        })
+        .strict(),
+      timeoutMs: z.number().int().min(100).max(600_000),
+      routingPolicy: z
+        .object({
+          strategy: z.enum(['single', 'weighted', 'fallback_chain']),
+          routes: z
+            .array(z.object({ target: requiredText(200), weight: z.number().min(0).max(1) }).strict())
+            .min(1)
+            .max(10),
+        })
+        .strict(),
+      fallbackPolicy: z
+        .object({
+          enabled: z.boolean(),
+          fallbackModel: requiredText(120).nullable(),
+          maxRetries: z.number().int().min(0).max(5),
+        })
+        .strict(),
+      costRates: z.object({ inputPer1k: z.number().min(0), outputPer1k: z.number().min(0) }).strict(),
+      lineage: z
+        .object({
+          artifactUri: requiredText(500),
+          trainingDataVersion: requiredText(200),
+          codeCommit: z.string().regex(/^[0-9a-f]{7,40}$/, 'a git commit hash'),
+        })
+        .strict(),
+      changeSummary: text(2000).default(''),
+    })
+    .strict(),
+);
 
 export const reviewRequest = z.object({ comment: text(4000).optional() }).strict();
 
 export const listArtefactsQuery = pageQuery
   .extend({ systemId: idOf('sys').optional(), name: artefactName.optional() })
   .strict();
+
+/** The registration request and the version response of each registered kind. */
+export const ARTEFACT_CONTRACTS = {
+  prompt: { create: createPromptRequest, response: promptVersionResponse },
+  model_config: { create: createModelConfigRequest, response: modelConfigVersionResponse },
+} as const satisfies { readonly [K in ArtefactKindName]: { create: z.ZodType; response: z.ZodType } };

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { BLOCK_REASON_CODES, ERROR_CODES } from '../domain/errors.js';
+import { idPattern } from '../domain/id-format.js';
 
-export const idOf = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix}_ id`);
+export const idOf = (prefix: string) => z.string().regex(idPattern(prefix), `must be a ${prefix}_ id`);
 
 /** Names of prompts, model configs and datasets: stable, URL- and key-safe. */
 export const artefactName = z

@@ -9,6 +9,7 @@ import {
   EVENT_TYPES,
   type GovernanceEventType,
 } from '../domain/events.js';
+import { ULID_SOURCE } from '../domain/id-format.js';
 
 const record = z.record(z.string(), z.unknown());
 const status = z.string();
@@ -101,7 +102,7 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
 export const governanceEventEnvelope = z
   .object({
     specVersion: z.literal(EVENT_SPEC_VERSION),
-    id: z.string().regex(/^sys_[0-9A-HJKMNP-TV-Z]{26}:[1-9]\d*$/, 'must be <systemId>:<seq>'),
+    id: z.string().regex(new RegExp(`^sys_${ULID_SOURCE}:[1-9]\\d*$`), 'must be <systemId>:<seq>'),
     type: z.enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]]),
     source: z.literal(EVENT_SOURCE),
     time: z.iso.datetime(),

@@ -12,10 +12,32 @@ import {
   EVAL_RUN_STATUSES,
   EXECUTOR_KINDS,
   METRIC_NAMES,
+  type ModelConfigVersion,
   REVIEWER_ROLES,
   RISK_TIERS,
   SYSTEM_STATUSES,
 } from '../domain/types.js';
+import { exact } from './responses.js';
+
+/** The model config version as the model card shows it (functions/domain/model-card.ts ModelCard). */
+type ModelCardModelConfig = Pick<
+  ModelConfigVersion,
+  | 'id'
+  | 'name'
+  | 'version'
+  | 'provider'
+  | 'model'
+  | 'parameters'
+  | 'timeoutMs'
+  | 'routingPolicy'
+  | 'fallbackPolicy'
+  | 'costRates'
+  | 'contentHash'
+  | 'status'
+  | 'changeSummary'
+  | 'reviewedBy'
+  | 'lineage'
+>;
 
 const dateTime = z.iso.datetime({ offset: true });
 const hash = z.string().regex(/^sha256:[0-9a-f]{64}$/);
@@ -80,34 +102,37 @@ const modelParameters = z
         reviewedBy: z.string().nullable(),
       })
       .strict(),
-    model: z
-      .object({
-        id: z.string(),
-        name: z.string(),
-        version: z.number().int(),
-        provider: z.string(),
-        model: z.string(),
-        parameters: z.object({ temperature: z.number(), maxTokens: z.number(), topP: z.number() }).strict(),
-        timeoutMs: z.number(),
-        routingPolicy: z
-          .object({
-            strategy: z.enum(['single', 'weighted', 'fallback_chain']),
-            routes: z.array(z.object({ target: z.string(), weight: z.number() }).strict()),
-          })
-          .strict(),
-        fallbackPolicy: z
-          .object({ enabled: z.boolean(), fallbackModel: z.string().nullable(), maxRetries: z.number().int() })
-          .strict(),
-        costRates: z.object({ inputPer1k: z.number(), outputPer1k: z.number() }).strict(),
-        contentHash: hash,
-        status: z.enum(ARTEFACT_STATUSES),
-        changeSummary: z.string(),
-        reviewedBy: z.string().nullable(),
-        lineage: z
-          .object({ artifactUri: z.string(), trainingDataVersion: z.string(), codeCommit: z.string() })
-          .strict(),
-      })
-      .strict(),
+    // The model config's one shape is the domain's ModelConfigVersion: `exact` fails to compile on any drift.
+    model: exact<ModelCardModelConfig>()(
+      z
+        .object({
+          id: z.string(),
+          name: z.string(),
+          version: z.number().int(),
+          provider: z.string(),
+          model: z.string(),
+          parameters: z.object({ temperature: z.number(), maxTokens: z.number(), topP: z.number() }).strict(),
+          timeoutMs: z.number(),
+          routingPolicy: z
+            .object({
+              strategy: z.enum(['single', 'weighted', 'fallback_chain']),
+              routes: z.array(z.object({ target: z.string(), weight: z.number() }).strict()),
+            })
+            .strict(),
+          fallbackPolicy: z
+            .object({ enabled: z.boolean(), fallbackModel: z.string().nullable(), maxRetries: z.number().int() })
+            .strict(),
+          costRates: z.object({ inputPer1k: z.number(), outputPer1k: z.number() }).strict(),
+          contentHash: hash,
+          status: z.enum(ARTEFACT_STATUSES),
+          changeSummary: z.string(),
+          reviewedBy: z.string().nullable(),
+          lineage: z
+            .object({ artifactUri: z.string(), trainingDataVersion: z.string(), codeCommit: z.string() })
+            .strict(),
+        })
+        .strict(),
+    ),
   })
   .strict()
   .describe('The exact prompt and model config versions of the release, with lineage (MCT model_parameters)');

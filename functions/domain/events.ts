@@ -2,6 +2,7 @@
 // in-process bus locally, webhooks). Events are derived from the audit chain, so nothing is published that did not
 // commit and nothing that committed is missed; the catalogue names every action the store writes (a test fails when
 // the store writes one that is not here).
+import type { ArtefactKindName } from './artefact-kinds.js';
 import type { Actor, AuditEvent } from './types.js';
 
 /** The `source` of every governance event (EventBridge's Source, CloudEvents' source). */
@@ -12,7 +13,7 @@ export const EVENT_SPEC_VERSION = '1';
 
 export interface EventTypeInfo {
   /** The entity whose transition it records (the audit event's entityType). */
-  entity: 'system' | 'prompt' | 'model_config' | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident';
+  entity: 'system' | ArtefactKindName | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident';
   summary: string;
   /** Sent to the e-mail notification topic in AWS (approval pending, incidents). */
   notify?: boolean;

@@ -1,5 +1,6 @@
 // The promotion gate (rule 2). It lists every reason at once so that a pipeline, the CLI and the dashboard show
 // the same list; the store re-checks the facts it can (state, active release, incidents) in its transaction.
+import { snapshotMembers } from './artefact-kinds.js';
 import {
   ActiveReleaseChangedError,
   type BlockReason,
@@ -66,9 +67,10 @@ function snapshotProblems(system: AiSystem, candidate: ReleaseCandidate, approva
   if (candidate.systemId !== system.id) {
     problems.push(`candidate ${candidate.id} belongs to system ${candidate.systemId}, not ${system.id}`);
   }
-  const missing = (['promptContentHash', 'modelConfigContentHash', 'snapshotHash'] as const).filter(
-    (field) => !candidate[field],
-  );
+  // Only the required members' hashes: an optional kind registered later is absent from older candidates.
+  const fields = candidate as unknown as Readonly<Record<string, unknown>>;
+  const required = snapshotMembers().flatMap((m) => (m.required ? [m.hashField] : []));
+  const missing = [...required, 'snapshotHash'].filter((field) => !fields[field]);
   if (missing.length > 0) {
     problems.push(`candidate has no ${list(missing)}`);
   } else if (snapshotHash(candidate) !== candidate.snapshotHash) {

@@ -1,5 +1,6 @@
 // Lifecycle state machines of every governed artefact. The store also conditions its writes on the `from` state,
 // so these tables decide what is allowed and the conditional write decides who wins a race.
+import { ARTEFACT_KIND_NAMES, type ArtefactKindName } from './artefact-kinds.js';
 import { InvalidTransitionError } from './errors.js';
 import type {
   ApprovalStatus,
@@ -11,10 +12,8 @@ import type {
 } from './types.js';
 
 /** The status type of each artefact that has a lifecycle, keyed by the entity names the store uses. */
-export interface LifecycleStatuses {
+export interface LifecycleStatuses extends Record<ArtefactKindName, ArtefactStatus> {
   system: SystemStatus;
-  prompt: ArtefactStatus;
-  model_config: ArtefactStatus;
   candidate: CandidateStatus;
   eval_run: EvalRunStatus;
   approval: ApprovalStatus;
@@ -25,13 +24,18 @@ export type LifecycleEntity = keyof LifecycleStatuses;
 
 type TransitionTable<S extends string> = Readonly<Record<S, readonly S[]>>;
 
-// Prompt and model config versions share one table: immutable once submitted, so no way back to draft.
+// Every registered artefact kind (prompt and model config versions) shares one table: immutable once submitted,
+// so no way back to draft.
 const ARTEFACT_TRANSITIONS: TransitionTable<ArtefactStatus> = {
   draft: ['in_review'],
   in_review: ['approved', 'rejected'],
   approved: [],
   rejected: [],
 };
+
+const ARTEFACT_KIND_TRANSITIONS = Object.fromEntries(
+  ARTEFACT_KIND_NAMES.map((kind) => [kind, ARTEFACT_TRANSITIONS]),
+) as Record<ArtefactKindName, TransitionTable<ArtefactStatus>>;
 
 /** Allowed transitions per artefact: `TRANSITIONS[entity][from]` lists every permitted `to`. */
 export const TRANSITIONS: { readonly [E in LifecycleEntity]: TransitionTable<LifecycleStatuses[E]> } = {
@@ -42,8 +46,7 @@ export const TRANSITIONS: { readonly [E in LifecycleEntity]: TransitionTable<Lif
     deprecated: ['active', 'retired'],
     retired: [],
   },
-  prompt: ARTEFACT_TRANSITIONS,
-  model_config: ARTEFACT_TRANSITIONS,
+  ...ARTEFACT_KIND_TRANSITIONS,
   candidate: {
     draft: ['submitted'],
     // An evaluation can be re-run after a pass or a fail; an executor error returns the candidate to submitted.

@@ -1,36 +1,43 @@
 // Content and snapshot hashes. A hash covers what the artefact says, never its bookkeeping (ids, status,
 // timestamps, reviewers), so a review or a re-read never changes it and two equal contents always hash equal.
+import {
+  ARTEFACT_KINDS,
+  type ArtefactKindName,
+  type ArtefactKindRegistry,
+  type ArtefactKindSpec,
+  snapshotMembers,
+} from './artefact-kinds.js';
 import { canonicalJson, contentHash } from './hashing.js';
 import type { Environment, ModelConfigVersion, PromptVersion, Threshold } from './types.js';
 
 /** The fields of a prompt version that its content hash covers. */
-export const PROMPT_CONTENT_FIELDS = ['template', 'variables', 'inputContract', 'outputContract'] as const;
+export const PROMPT_CONTENT_FIELDS = ARTEFACT_KINDS.prompt.contentFields;
 
 /** The fields of a model config version that its content hash covers. */
-export const MODEL_CONFIG_CONTENT_FIELDS = [
-  'provider',
-  'model',
-  'parameters',
-  'timeoutMs',
-  'routingPolicy',
-  'fallbackPolicy',
-  'costRates',
-  'lineage',
-] as const;
+export const MODEL_CONFIG_CONTENT_FIELDS = ARTEFACT_KINDS.model_config.contentFields;
 
 export type PromptContent = Pick<PromptVersion, (typeof PROMPT_CONTENT_FIELDS)[number]>;
 export type ModelConfigContent = Pick<ModelConfigVersion, (typeof MODEL_CONFIG_CONTENT_FIELDS)[number]>;
 
-export interface SnapshotInput {
+type Membership<K extends ArtefactKindName> = (typeof ARTEFACT_KINDS)[K]['snapshot'];
+type MemberField<Required extends boolean> = {
+  [K in ArtefactKindName]: Membership<K> extends { required: Required; idField: infer I; hashField: infer H }
+    ? I | H
+    : never;
+}[ArtefactKindName] &
+  string;
+
+/** The id and content hash of each registered kind a candidate pins; optional kinds may be absent. */
+type SnapshotMemberFields = { [F in MemberField<true>]: string } & {
+  [F in MemberField<false>]?: string | null;
+};
+
+export type SnapshotInput = SnapshotMemberFields & {
   systemId: string;
   environment: Environment;
-  promptVersionId: string;
-  promptContentHash: string;
-  modelConfigId: string;
-  modelConfigContentHash: string;
   datasetIds: readonly string[];
   thresholds: readonly Threshold[];
-}
+};
 
 function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[]): Pick<T, K> {
   const picked = {} as Pick<T, K>;
@@ -38,22 +45,43 @@ function pick<T extends object, K extends keyof T>(value: T, keys: readonly K[])
   return picked;
 }
 
+/** Content hash of a version of `kind` over the kind's content fields only; other members are ignored. */
+export function artefactContentHash(kind: Pick<ArtefactKindSpec, 'contentFields'>, fields: object): string {
+  return contentHash(pick(fields as Record<string, unknown>, kind.contentFields));
+}
+
 /** Content hash of a prompt version over PROMPT_CONTENT_FIELDS only; extra members of `fields` are ignored. */
 export function promptContentHash(fields: PromptContent): string {
-  return contentHash(pick(fields, PROMPT_CONTENT_FIELDS));
+  return artefactContentHash(ARTEFACT_KINDS.prompt, fields);
 }
 
 /** Content hash of a model config version over MODEL_CONFIG_CONTENT_FIELDS only; extra members are ignored. */
 export function modelConfigContentHash(fields: ModelConfigContent): string {
-  return contentHash(pick(fields, MODEL_CONFIG_CONTENT_FIELDS));
+  return artefactContentHash(ARTEFACT_KINDS.model_config, fields);
 }
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * The snapshot members' ids and hashes as the hash input holds them. A required kind's fields are always there (as
+ * before the registry); an optional kind a candidate does not pin is left out, so registering a kind never changes
+ * the hash of a snapshot taken before it existed.
+ */
+function memberFields(input: SnapshotInput, kinds: ArtefactKindRegistry): Record<string, unknown> {
+  const fields = input as unknown as Readonly<Record<string, unknown>>;
+  const members: Record<string, unknown> = {};
+  for (const { idField, hashField, required } of snapshotMembers(kinds)) {
+    if (!required && fields[idField] == null) continue;
+    members[idField] = fields[idField];
+    members[hashField] = fields[hashField];
+  }
+  return members;
+}
+
 /** Hash of a release candidate's snapshot: the exact versions, their content hashes, datasets and thresholds. */
-export function snapshotHash(input: SnapshotInput): string {
+export function snapshotHash(input: SnapshotInput, kinds: ArtefactKindRegistry = ARTEFACT_KINDS): string {
   // Datasets and thresholds are sets: their order in a request must not make a different snapshot. Code-unit order
   // of canonical JSON (not localeCompare) keeps the hash independent of the runtime's locale.
   const datasetIds = [...input.datasetIds].sort(compareText);
@@ -70,10 +98,7 @@ export function snapshotHash(input: SnapshotInput): string {
   return contentHash({
     systemId: input.systemId,
     environment: input.environment,
-    promptVersionId: input.promptVersionId,
-    promptContentHash: input.promptContentHash,
-    modelConfigId: input.modelConfigId,
-    modelConfigContentHash: input.modelConfigContentHash,
+    ...memberFields(input, kinds),
     datasetIds,
     thresholds,
   });

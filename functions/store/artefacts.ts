@@ -1,8 +1,10 @@
-// Prompt versions and model config versions: versioned, content-hashed, immutable once submitted.
+// Versions of the registered artefact kinds (functions/domain/artefact-kinds.ts: prompt versions and model config
+// versions): versioned, content-hashed, immutable once submitted. ARTEFACT_STORE is the store's one table of kinds.
+import { ARTEFACT_KINDS, type ArtefactKindName } from '../domain/artefact-kinds.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
-import { modelConfigContentHash, promptContentHash } from '../domain/snapshot.js';
+import { artefactContentHash } from '../domain/snapshot.js';
 import type { Actor, AiSystem, ArtefactStatus, ModelConfigVersion, PromptVersion } from '../domain/types.js';
 import { keys, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
@@ -29,36 +31,48 @@ export type ModelConfigInput = Pick<
   | 'changeSummary'
 >;
 
-export type ArtefactKind = 'prompt' | 'model_config';
+export type ArtefactKind = ArtefactKindName;
 
-const spec = {
-  prompt: { prefix: 'pv', counter: 'PV', key: keys.prompt, indexes: keys.promptIndexes, label: 'prompt version' },
-  model_config: {
-    prefix: 'mc',
-    counter: 'MC',
-    key: keys.modelConfig,
-    indexes: keys.modelConfigIndexes,
-    label: 'model config',
-  },
-} as const;
+/** The stored version and the registration input of each kind. */
+export interface ArtefactTypes {
+  prompt: { version: PromptVersion; input: PromptInput };
+  model_config: { version: ModelConfigVersion; input: ModelConfigInput };
+}
 
-type Artefact = PromptVersion | ModelConfigVersion;
+interface ArtefactStoreSpec {
+  /** Names the per-name version counter on the system's META and the kind's index partitions. */
+  readonly counter: string;
+  readonly key: (id: string) => { pk: string; sk: string };
+  readonly indexes: (systemId: string, name: string, version: number, id: string) => Record<string, string>;
+}
 
-async function createArtefact<T extends Artefact>(
+/** Where each registered kind lives in the table: item key, index keys and per-name version counter. */
+export const ARTEFACT_STORE: { readonly [K in ArtefactKind]: ArtefactStoreSpec } = {
+  prompt: { counter: 'PV', key: keys.prompt, indexes: keys.promptIndexes },
+  model_config: { counter: 'MC', key: keys.modelConfig, indexes: keys.modelConfigIndexes },
+};
+
+const spec = (kind: ArtefactKind) => ({ ...ARTEFACT_STORE[kind], ...ARTEFACT_KINDS[kind] });
+
+type Artefact = ArtefactTypes[ArtefactKind]['version'];
+
+/** Registers the next version of a named artefact of `kind` of a system; its content hash follows the registry. */
+export async function createArtefact<K extends ArtefactKind>(
   ctx: StoreContext,
   actor: Actor,
-  kind: ArtefactKind,
-  input: PromptInput | ModelConfigInput,
-  hash: string,
-): Promise<T> {
-  const s = spec[kind];
+  kind: K,
+  input: ArtefactTypes[K]['input'],
+): Promise<ArtefactTypes[K]['version']> {
+  type T = ArtefactTypes[K]['version'];
+  const s = spec(kind);
+  const hash = artefactContentHash(s, input);
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, [], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
     if (system.status === 'retired') throw new ConflictError('the system is retired', { code: 'SYSTEM_RETIRED' });
     const counterName = `${s.counter}:${input.name}`;
     const counters = (tx.meta.counters ?? {}) as Record<string, number>;
     const version = (counters[counterName] ?? 0) + 1;
-    const id = newId(s.prefix);
+    const id = newId(s.idPrefix);
     const artefact = {
       id,
       ...input,
@@ -86,7 +100,7 @@ async function createArtefact<T extends Artefact>(
 
 /** Registers the next version of a named prompt of a system. */
 export function createPrompt(ctx: StoreContext, actor: Actor, input: PromptInput): Promise<PromptVersion> {
-  return createArtefact<PromptVersion>(ctx, actor, 'prompt', input, promptContentHash(input));
+  return createArtefact(ctx, actor, 'prompt', input);
 }
 
 /** Registers the next version of a named model config of a system. */
@@ -95,13 +109,13 @@ export function createModelConfig(
   actor: Actor,
   input: ModelConfigInput,
 ): Promise<ModelConfigVersion> {
-  return createArtefact<ModelConfigVersion>(ctx, actor, 'model_config', input, modelConfigContentHash(input));
+  return createArtefact(ctx, actor, 'model_config', input);
 }
 
 /** One prompt version or model config version, or a 404. */
 export async function getArtefact<T extends Artefact>(ctx: StoreContext, kind: ArtefactKind, id: string): Promise<T> {
-  const item = await getItem(ctx, spec[kind].key(id));
-  if (!item) throw new NotFoundError(`${spec[kind].label} ${id} not found`, { id });
+  const item = await getItem(ctx, ARTEFACT_STORE[kind].key(id));
+  if (!item) throw new NotFoundError(`${ARTEFACT_KINDS[kind].label} ${id} not found`, { id });
   return toEntity<T>(item);
 }
 
@@ -115,12 +129,12 @@ export function listArtefacts<T extends Artefact>(
   if (filter.systemId) {
     return queryPage<T>(ctx, {
       index: 'gsi1',
-      partition: `SYS#${filter.systemId}#${spec[kind].counter}`,
+      partition: `SYS#${filter.systemId}#${ARTEFACT_STORE[kind].counter}`,
       ...(filter.name ? { prefix: `${filter.name}#` } : {}),
       ...page,
     });
   }
-  return queryPage<T>(ctx, { index: 'gsi2', partition: spec[kind].counter, newestFirst: true, ...page });
+  return queryPage<T>(ctx, { index: 'gsi2', partition: ARTEFACT_STORE[kind].counter, newestFirst: true, ...page });
 }
 
 /** Moves a version through review: submit (draft → in_review, frozen from then on), approve or reject. */
@@ -132,7 +146,7 @@ export async function transitionArtefact<T extends Artefact>(
   to: Extract<ArtefactStatus, 'in_review' | 'approved' | 'rejected'>,
   comment: string | null,
 ): Promise<T> {
-  const s = spec[kind];
+  const s = spec(kind);
   const current = await getArtefact<T>(ctx, kind, id);
   const { result } = await runUnitOfWork(ctx, current.systemId, actor, [s.key(id)], (tx) => {
     const item = tx.get(s.key(id));

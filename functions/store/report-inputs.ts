@@ -1,16 +1,18 @@
 // Everything the EU AI Act report of one system is built from (functions/domain/compliance-report.ts), read page by
 // page with Queries and BatchGets, never a Scan. The audit chain is walked once for the report's digest without
 // keeping its events (a system's chain grows without bound), and once more by the same chain check the audit API uses.
+
+import { ARTEFACT_KIND_NAMES, ARTEFACT_KINDS, type SnapshotMembership } from '../domain/artefact-kinds.js';
 import type { ApprovalDecision, AuditDigest, ComplianceReportInput } from '../domain/compliance-report.js';
 import type {
   ApprovalRecord,
   ApprovalStatus,
   AuditEvent,
   EvalRun,
-  ModelConfigVersion,
-  PromptVersion,
+  ReleaseCandidate,
   ReviewerRole,
 } from '../domain/types.js';
+import { ARTEFACT_STORE, type ArtefactKind, type ArtefactTypes } from './artefacts.js';
 import { listAuditEvents, verifyStoredChain } from './audit.js';
 import { listCandidates, promotionHistory, rollbackHistory } from './candidates.js';
 import { listDatasets } from './datasets.js';
@@ -19,7 +21,7 @@ import { listIncidents } from './incidents.js';
 import { keys, toEntity } from './keys.js';
 import { allPages } from './pagination.js';
 import { getSystem } from './systems.js';
-import { batchGet, type StoreContext } from './unit-of-work.js';
+import { batchGet, type Item, type StoreContext } from './unit-of-work.js';
 
 /** Queries in flight at once while reading per-candidate lists (eval runs): enough to overlap, not to throttle. */
 const CONCURRENCY = 8;
@@ -43,19 +45,14 @@ export async function reportInputs(ctx: StoreContext, systemId: string): Promise
   );
   const evalRuns: EvalRun[] = runsPerCandidate.flat();
   const referenced = await batchGet(ctx, [
-    ...[...new Set(candidates.map((c) => c.promptVersionId))].map(keys.prompt),
-    ...[...new Set(candidates.map((c) => c.modelConfigId))].map(keys.modelConfig),
+    ...pinnedVersionKeys(candidates),
     ...candidates.flatMap((c) => c.approvalIds).map(keys.approval),
   ]);
-  const prompts: PromptVersion[] = [];
-  const modelConfigs: ModelConfigVersion[] = [];
   const approvals: ApprovalRecord[] = [];
   for (const item of referenced.values()) {
-    const pk = item.pk as string;
-    if (pk.startsWith('PV#')) prompts.push(toEntity<PromptVersion>(item));
-    else if (pk.startsWith('MC#')) modelConfigs.push(toEntity<ModelConfigVersion>(item));
-    else if (pk.startsWith('APR#')) approvals.push(toEntity<ApprovalRecord>(item));
+    if ((item.pk as string).startsWith('APR#')) approvals.push(toEntity<ApprovalRecord>(item));
   }
+  const { prompts, modelConfigs } = pinnedVersions([...referenced.values()]);
   const { systemId: _id, ...check } = chain;
   return {
     system,
@@ -72,6 +69,36 @@ export async function reportInputs(ctx: StoreContext, systemId: string): Promise
     chain: check,
   };
 }
+
+/** The keys of every version the candidates pin, of every registered kind a snapshot holds, each key once. */
+export function pinnedVersionKeys(candidates: readonly ReleaseCandidate[]): { pk: string; sk: string }[] {
+  return ARTEFACT_KIND_NAMES.flatMap((kind) => {
+    const member = ARTEFACT_KINDS[kind].snapshot as SnapshotMembership | null;
+    if (!member) return [];
+    const ids = candidates.map((c) => (c as unknown as Record<string, unknown>)[member.idField]);
+    return [...new Set(ids.filter((id): id is string => typeof id === 'string'))].map(ARTEFACT_STORE[kind].key);
+  });
+}
+
+/** Versions the report shows, by the report input field each registered kind names as its evidence. */
+type PinnedVersions = {
+  [K in ArtefactKind as (typeof ARTEFACT_KINDS)[K]['evidence']]: ArtefactTypes[K]['version'][];
+};
+
+/** Sorts loaded items into the evidence lists of their kinds; items of other kinds are ignored. */
+export function pinnedVersions(items: readonly Item[]): PinnedVersions {
+  const lists: Record<string, unknown[]> = {};
+  for (const kind of ARTEFACT_KIND_NAMES) {
+    const prefix = ARTEFACT_STORE[kind].key('').pk;
+    lists[ARTEFACT_KINDS[kind].evidence] = items
+      .filter((item) => (item.pk as string).startsWith(prefix))
+      .map((item) => toEntity(item));
+  }
+  return lists as PinnedVersions;
+}
+
+// Every kind's evidence must be a list of the compliance report's input: a kind left out fails to compile here.
+const _evidenceInReport: Pick<ReportStoreInputs, keyof PinnedVersions> = {} as PinnedVersions;
 
 /** One pass over the chain, oldest first: counts by action, first and last times, and every approval decision. */
 export async function auditDigest(ctx: StoreContext, systemId: string): Promise<AuditDigest> {

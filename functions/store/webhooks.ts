@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { NotFoundError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
 import type { Actor } from '../domain/types.js';
 import { keys } from './keys.js';
 import { allPages, type Page } from './pagination.js';
@@ -54,7 +55,7 @@ export interface DeliveryAttempt {
 
 const DELIVERY_LOG_DAYS = 30;
 const nextUlid = monotonicFactory();
-const newWebhookId = () => `whk_${nextUlid()}`;
+const newWebhookId = () => newId('whk');
 
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
 function generateWebhookSecret(): string {

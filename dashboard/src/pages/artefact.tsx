@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useLocation, useParams } from 'react-router';
+import { ARTEFACT_KINDS } from '../../../functions/domain/artefact-kinds';
 import type { ModelConfigVersion, PromptVersion, ReleaseCandidate } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
 import { diffLines } from '../diff';
@@ -17,12 +18,9 @@ function bodyOf(a: Artefact): string {
       `input contract: ${JSON.stringify(a.inputContract, null, 2)}`,
       `output contract: ${JSON.stringify(a.outputContract, null, 2)}`,
     ].join('\n');
-  const { provider, model, parameters, timeoutMs, routingPolicy, fallbackPolicy, costRates, lineage } = a;
-  return JSON.stringify(
-    { provider, model, parameters, timeoutMs, routingPolicy, fallbackPolicy, costRates, lineage },
-    null,
-    2,
-  );
+  // Exactly what the content hash covers, in the registry's order.
+  const content = Object.fromEntries(ARTEFACT_KINDS.model_config.contentFields.map((field) => [field, a[field]]));
+  return JSON.stringify(content, null, 2);
 }
 
 export default function ArtefactPage() {

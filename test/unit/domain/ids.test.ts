@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, isId, newId } from '../../../functions/domain/ids.js';
+import { ID_PREFIXES, idPattern } from '../../../functions/domain/id-format.js';
+import { newId } from '../../../functions/domain/ids.js';
 
 describe('identifiers', () => {
   it('combine a kind prefix with a ULID', () => {
@@ -9,8 +10,8 @@ describe('identifiers', () => {
     // Assess
     ids.forEach((id, i) => {
       const prefix = ID_PREFIXES[i] as (typeof ID_PREFIXES)[number];
-      expect(id).toMatch(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`));
-      expect(isId(prefix, id)).toBe(true);
+      expect(id).toMatch(/^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/);
+      expect(id).toMatch(idPattern(prefix));
     });
   });
 
@@ -44,15 +45,16 @@ describe('identifiers', () => {
     // Prepare
     const id = newId('sys');
     const ulid = id.slice(4);
+    const sys = idPattern('sys');
 
     // Act / Assess
-    expect(isId('rc', id)).toBe(false);
-    expect(isId('sys', `sys_${ulid.toLowerCase()}`)).toBe(false);
-    expect(isId('sys', `sys_${ulid.slice(1)}`)).toBe(false);
-    expect(isId('sys', `sys_8${ulid.slice(1)}`)).toBe(false);
-    expect(isId('sys', `sys_${ulid.slice(0, -1)}U`)).toBe(false);
-    expect(isId('sys', `sys${ulid}`)).toBe(false);
-    expect(isId('sys', 42)).toBe(false);
-    expect(isId('sys', null)).toBe(false);
+    expect(idPattern('rc').test(id)).toBe(false);
+    expect(sys.test(id)).toBe(true);
+    expect(sys.test(`sys_${ulid.toLowerCase()}`)).toBe(false);
+    expect(sys.test(`sys_${ulid.slice(1)}`)).toBe(false);
+    expect(sys.test(`sys_${ulid.slice(0, -1)}U`)).toBe(false);
+    expect(sys.test(`sys${ulid}`)).toBe(false);
+    expect(sys.test(`xsys_${ulid}`)).toBe(false);
+    expect(sys.test(`sys_${ulid}\n`)).toBe(false);
   });
 });

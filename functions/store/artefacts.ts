@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { modelConfigContentHash, promptContentHash } from '../domain/snapshot.js';
 import type { Actor, AiSystem, ArtefactStatus, ModelConfigVersion, PromptVersion } from '../domain/types.js';
-import { keys, toEntity } from './keys.js';
+import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
@@ -114,13 +114,11 @@ export function listArtefacts<T extends Artefact>(
 ): Promise<Page<T>> {
   if (filter.systemId) {
     return queryPage<T>(ctx, {
-      index: 'gsi1',
-      partition: `SYS#${filter.systemId}#${spec[kind].counter}`,
-      ...(filter.name ? { prefix: `${filter.name}#` } : {}),
+      ...queries.versionsOfSystem(filter.systemId, spec[kind].counter, filter.name),
       ...page,
     });
   }
-  return queryPage<T>(ctx, { index: 'gsi2', partition: spec[kind].counter, newestFirst: true, ...page });
+  return queryPage<T>(ctx, { ...queries.allOfType(spec[kind].counter), newestFirst: true, ...page });
 }
 
 /** Moves a version through review: submit (draft → in_review, frozen from then on), approve or reject. */

@@ -17,7 +17,7 @@ import type {
   Threshold,
 } from '../../domain/types.js';
 import type { Condition } from '../expressions.js';
-import { keys, toEntity } from '../keys.js';
+import { keys, queries, toEntity } from '../keys.js';
 import type { Page } from '../pagination.js';
 import { getItem, type PageRequest, queryPage } from '../query.js';
 import { runUnitOfWork, type StoreContext, type SystemTx } from '../unit-of-work.js';
@@ -149,14 +149,13 @@ export function listCandidates(
   const filters: Condition[] = filter.status ? [{ path: 'status', op: '=', value: filter.status }] : [];
   if (filter.systemId) {
     return queryPage(ctx, {
-      index: 'gsi1',
-      partition: `SYS#${filter.systemId}#RC`,
+      ...queries.candidatesOfSystem(filter.systemId),
       newestFirst: true,
       filters,
       ...page,
     });
   }
-  return queryPage(ctx, { index: 'gsi2', partition: 'RC', newestFirst: true, filters, ...page });
+  return queryPage(ctx, { ...queries.allOfType('RC'), newestFirst: true, filters, ...page });
 }
 
 /** Freezes a draft candidate; its prompt and model config must be submitted (frozen) themselves. */

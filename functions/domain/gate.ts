@@ -276,6 +276,17 @@ export function gateInput(
   };
 }
 
+/**
+ * The ETag-style precondition of a promote or rollback: ActiveReleaseChangedError when the active release of the
+ * environment (`actual`, as read or as the table holds it now) is not the one the caller `expected`; else undefined.
+ */
+export function activeReleaseChanged(
+  expected: string | null,
+  actual: string | null,
+): ActiveReleaseChangedError | undefined {
+  return actual === expected ? undefined : new ActiveReleaseChangedError(expected, actual);
+}
+
 /** Throws GateBlockedError with every reason, or ActiveReleaseChangedError when that is the only reason. */
 export function assertPromotable(input: GateInput): void {
   const reasons = blockedReasons(input);

@@ -1,8 +1,8 @@
 // Promotion: the candidate becomes the active release of its environment (rules 2 and 3). The domain decides
 // whether it may (`assertPromotable`); `promotionConditions` states the same rules as conditions of the one
 // transaction, so a verdict that raced a change, or a write that skipped it, commits nothing.
-import { ActiveReleaseChangedError, ConflictError } from '../../domain/errors.js';
-import { assertPromotable, type GateFacts, gateInput } from '../../domain/gate.js';
+import { ConflictError } from '../../domain/errors.js';
+import { activeReleaseChanged, assertPromotable, type GateFacts, gateInput } from '../../domain/gate.js';
 import { newId } from '../../domain/ids.js';
 import type { Actor, AiSystem, Environment, PromotionEvent, ReleaseCandidate } from '../../domain/types.js';
 import type { Condition } from '../expressions.js';
@@ -146,8 +146,7 @@ export function writePromotion(
   tx.metaSpec.conditions.push(...conditions.meta);
   tx.metaConflict = (now) => {
     const actual = ((now.activeReleases ?? {}) as Record<string, string | null>)[environment] ?? null;
-    if (actual !== expected) return new ActiveReleaseChangedError(expected, actual);
-    return undefined;
+    return activeReleaseChanged(expected, actual);
   };
   tx.update(keys.candidate(id), {
     set: { status: 'active', activatedAt: tx.now },

@@ -1,5 +1,6 @@
 // Rollback: back to an earlier release that was approved and active in the same environment (rule 4).
-import { ActiveReleaseChangedError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { NotFoundError, ValidationError } from '../../domain/errors.js';
+import { activeReleaseChanged } from '../../domain/gate.js';
 import { newId } from '../../domain/ids.js';
 import { assertTransition } from '../../domain/lifecycle.js';
 import { type RollbackValidationOutcome, selectRollbackTarget } from '../../domain/rollback.js';
@@ -58,7 +59,8 @@ export async function rollbackTarget(
   const from = await getCandidate(ctx, id);
   const systemItem = await getItem(ctx, keys.system(from.systemId));
   const active = systemItem ? toEntity<AiSystem>(systemItem).activeReleases[from.environment] : null;
-  if (active !== id) throw new ActiveReleaseChangedError(id, active ?? null);
+  const changed = activeReleaseChanged(id, active ?? null);
+  if (changed) throw changed;
   return selectTarget(ctx, from, requestedTargetId);
 }
 
@@ -86,7 +88,8 @@ export async function rollbackRelease(
     const system = toEntity<AiSystem>(tx.meta);
     const from = loadCandidate(tx, id);
     const active = system.activeReleases[environment];
-    if (active !== id) throw new ActiveReleaseChangedError(id, active);
+    const changed = activeReleaseChanged(id, active);
+    if (changed) throw changed;
     if (input.incidentId) {
       const incident = tx.get(keys.incident(input.incidentId));
       if (!incident || incident.systemId !== system.id) {
@@ -101,7 +104,7 @@ export async function rollbackRelease(
     tx.metaSpec.conditions.push({ path: `activeReleases.${environment}`, op: '=', value: id });
     tx.metaConflict = (now) => {
       const actual = ((now.activeReleases ?? {}) as Record<string, string | null>)[environment] ?? null;
-      return actual !== id ? new ActiveReleaseChangedError(id, actual) : undefined;
+      return activeReleaseChanged(id, actual);
     };
     setCandidate(tx, from, { status: 'rolled_back', deactivatedAt: tx.now });
     setCandidate(tx, target, { status: 'active', activatedAt: tx.now });

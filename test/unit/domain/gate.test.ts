@@ -9,6 +9,7 @@ import {
   ValidationError,
 } from '../../../functions/domain/errors.js';
 import {
+  activeReleaseChanged,
   approvalDecisionCheck,
   assertPromotable,
   BLOCK_REASON_ORDER,
@@ -839,5 +840,18 @@ describe('gateInput', () => {
       artefacts: { prompt: null, modelConfig: null },
     });
     expect(blockedReasons(input).map((r) => r.code)).toEqual(['SNAPSHOT_INELIGIBLE', 'SNAPSHOT_INELIGIBLE']);
+  });
+});
+
+describe('activeReleaseChanged', () => {
+  it('answers nothing when the active release is the expected one, and the 409 naming both when it is not', () => {
+    // Act
+    const same = [activeReleaseChanged('rc_1', 'rc_1'), activeReleaseChanged(null, null)];
+    const changed = activeReleaseChanged('rc_1', 'rc_2');
+
+    // Assess
+    expect(same).toEqual([undefined, undefined]);
+    expect(changed).toBeInstanceOf(ActiveReleaseChangedError);
+    expect(changed?.message).toBe('the active release is rc_2, not rc_1 as expected');
   });
 });

@@ -1,5 +1,6 @@
-// The promotion gate (rule 2). It lists every reason at once so that a pipeline, the CLI and the dashboard show
-// the same list; the store re-checks the facts it can (state, active release, incidents) in its transaction.
+// The promotion gate (rule 2), the only place that decides why a promotion is blocked. It lists every reason at once
+// so that a pipeline, the CLI and the dashboard show the same list; the store gathers the facts (`GateFacts`) and
+// states the same rules as conditions of its promotion transaction, so a verdict that raced a change is refused there.
 import { snapshotMembers } from './artefact-kinds.js';
 import {
   ActiveReleaseChangedError,
@@ -11,17 +12,25 @@ import {
   ValidationError,
 } from './errors.js';
 import { assertTransition } from './lifecycle.js';
+import { blockingCardGaps, buildModelCard } from './model-card.js';
+import { type ApprovalPolicy, DEFAULT_POLICY, requiredApprovals, requiresModelCard } from './policy.js';
 import { snapshotHash } from './snapshot.js';
 import type {
   AiSystem,
   ApprovalRecord,
   ApprovalStatus,
   Environment,
+  EvalDataset,
   EvalRun,
+  ModelConfigVersion,
   Principal,
+  PromptVersion,
   ReleaseCandidate,
   ReviewerRole,
 } from './types.js';
+
+/** A versioned artefact of the snapshot as the registry holds it now (null when it no longer exists). */
+export type SnapshotArtefact = Pick<PromptVersion | ModelConfigVersion, 'id' | 'status' | 'contentHash'> | null;
 
 export interface GateInput {
   system: AiSystem;
@@ -39,6 +48,25 @@ export interface GateInput {
    * this promotion (`blockingCardGaps` in model-card.ts); absent or empty when nothing is missing or required.
    */
   modelCardGaps?: string[];
+  /**
+   * The snapshot's own prompt version and model config as the registry holds them now: each must be approved and
+   * still carry the hash the snapshot names. Absent when the caller judges without them (a rule in isolation).
+   */
+  artefacts?: { prompt: SnapshotArtefact; modelConfig: SnapshotArtefact };
+}
+
+/** What the store reads for one promotion verdict: the system's META, the candidate and the items it names. */
+export interface GateFacts {
+  system: AiSystem;
+  candidate: ReleaseCandidate;
+  /** The run named by the candidate's latestEvalRunId, or null. */
+  run: EvalRun | null;
+  /** The records of the candidate's approval round that exist. */
+  approvals: ApprovalRecord[];
+  prompt: PromptVersion | null;
+  config: ModelConfigVersion | null;
+  /** The candidate's datasets (immutable), for its model card. */
+  datasets: EvalDataset[];
 }
 
 /** The order in which reasons are listed; stable so that clients can diff two answers. */
@@ -159,6 +187,8 @@ export function blockedReasons(input: GateInput): BlockReason[] {
   const gaps = input.modelCardGaps ?? [];
   if (gaps.length > 0) add('MODEL_CARD_INCOMPLETE', `the model card has empty required sections: ${list(gaps)}`);
 
+  for (const message of artefactProblems(candidate, input.artefacts)) add('SNAPSHOT_INELIGIBLE', message);
+
   if (system.openBlockingIncidents > 0) {
     add('BLOCKING_INCIDENT_OPEN', `${system.openBlockingIncidents} blocking incident(s) open on system ${system.id}`);
   }
@@ -172,6 +202,91 @@ export function blockedReasons(input: GateInput): BlockReason[] {
   }
 
   return reasons.sort((a, b) => BLOCK_REASON_ORDER.indexOf(a.code) - BLOCK_REASON_ORDER.indexOf(b.code));
+}
+
+function artefactProblems(candidate: ReleaseCandidate, artefacts: GateInput['artefacts']): string[] {
+  if (!artefacts) return [];
+  const problems: string[] = [];
+  for (const [label, artefact, hash] of [
+    ['prompt version', artefacts.prompt, candidate.promptContentHash],
+    ['model config', artefacts.modelConfig, candidate.modelConfigContentHash],
+  ] as const) {
+    if (!artefact || artefact.contentHash !== hash) problems.push(`the ${label} no longer matches the snapshot`);
+    else if (artefact.status !== 'approved')
+      problems.push(`the ${label} ${artefact.id} is ${artefact.status}, not approved`);
+  }
+  return problems;
+}
+
+/**
+ * The roles a promotion needs: those of the candidate's approval round and those the system's current risk tier
+ * asks for. Raising a tier after approval adds roles (the candidate must be rebuilt and approved again); lowering
+ * it never removes any.
+ */
+export function promotionRoles(
+  system: AiSystem,
+  candidate: ReleaseCandidate,
+  environment: Environment,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): ReviewerRole[] {
+  return [...new Set([...requiredApprovals(system.riskTier, environment, policy), ...candidate.requiredRoles])];
+}
+
+/**
+ * The empty required sections of the release's model card when the policy requires a complete card for this
+ * promotion (production, by risk tier). Without its prompt or model config there is no card; SNAPSHOT_INELIGIBLE
+ * says why.
+ */
+export function modelCardGaps(
+  facts: GateFacts,
+  environment: Environment,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): string[] {
+  const { system, candidate, prompt, config } = facts;
+  if (!prompt || !config || !requiresModelCard(system.riskTier, environment, policy)) return [];
+  const card = buildModelCard({
+    system,
+    candidate,
+    prompt,
+    modelConfig: config,
+    datasets: facts.datasets,
+    evalRun: facts.run,
+    approvals: facts.approvals,
+    releaseHistory: [],
+    generatedAt: candidate.createdAt,
+  });
+  return blockingCardGaps(card, environment, policy);
+}
+
+/** The gate's input for a promotion of `facts.candidate` to `environment`, judged by `policy`. */
+export function gateInput(
+  facts: GateFacts,
+  environment: Environment,
+  expectedActiveCandidateId?: string | null,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): GateInput {
+  return {
+    system: facts.system,
+    candidate: facts.candidate,
+    environment,
+    latestEvalRun: facts.run,
+    approvals: facts.approvals,
+    requiredRoles: promotionRoles(facts.system, facts.candidate, environment, policy),
+    ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
+    modelCardGaps: modelCardGaps(facts, environment, policy),
+    artefacts: { prompt: facts.prompt, modelConfig: facts.config },
+  };
+}
+
+/**
+ * The ETag-style precondition of a promote or rollback: ActiveReleaseChangedError when the active release of the
+ * environment (`actual`, as read or as the table holds it now) is not the one the caller `expected`; else undefined.
+ */
+export function activeReleaseChanged(
+  expected: string | null,
+  actual: string | null,
+): ActiveReleaseChangedError | undefined {
+  return actual === expected ? undefined : new ActiveReleaseChangedError(expected, actual);
 }
 
 /** Throws GateBlockedError with every reason, or ActiveReleaseChangedError when that is the only reason. */

@@ -15,7 +15,7 @@ import type {
 } from '../domain/types.js';
 import { getCandidate, loadCandidate, setCandidate } from './candidates.js';
 import { buildUpdate } from './expressions.js';
-import { keys, toEntity } from './keys.js';
+import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
@@ -37,9 +37,7 @@ export function listApprovals(
   page: PageRequest,
 ): Promise<Page<ApprovalRecord>> {
   return queryPage<ApprovalRecord>(ctx, {
-    index: 'gsi2',
-    partition: `APRQ#${filter.status ?? 'pending'}`,
-    ...(filter.role ? { prefix: `${filter.role}#` } : {}),
+    ...queries.approvalQueue(filter.status ?? 'pending', filter.role),
     ...page,
   });
 }
@@ -122,7 +120,7 @@ export async function decideApproval(
       // A rejection or a request for changes ends the round: its other pending records leave the queue.
       for (const other of approvals.filter((a) => a.id !== id && a.status === 'pending')) {
         tx.update(keys.approval(other.id), {
-          set: { roundClosed: true, gsi2pk: 'APRQ#closed' },
+          set: { roundClosed: true, ...keys.approvalRoundClosedIndex() },
           conditions: [{ path: 'status', op: '=', value: 'pending' }],
         });
       }
@@ -203,7 +201,7 @@ export async function taskTokenOf(ctx: StoreContext, id: string): Promise<string
 export async function candidatesWithPendingApprovals(
   ctx: StoreContext,
 ): Promise<{ candidateId: string; systemId: string }[]> {
-  const pending = await queryAll<ApprovalRecord>(ctx, { index: 'gsi2', partition: 'APRQ#pending' });
+  const pending = await queryAll<ApprovalRecord>(ctx, queries.approvalQueue('pending'));
   const seen = new Map<string, string>();
   for (const a of pending) if (!seen.has(a.candidateId)) seen.set(a.candidateId, a.systemId);
   return [...seen].map(([candidateId, systemId]) => ({ candidateId, systemId }));

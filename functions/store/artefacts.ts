@@ -6,7 +6,7 @@ import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { artefactContentHash } from '../domain/snapshot.js';
 import type { Actor, AiSystem, ArtefactStatus, ModelConfigVersion, PromptVersion } from '../domain/types.js';
-import { keys, toEntity } from './keys.js';
+import { keys, queries, toEntity, type VersionedTag } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
@@ -41,7 +41,7 @@ export interface ArtefactTypes {
 
 interface ArtefactStoreSpec {
   /** Names the per-name version counter on the system's META and the kind's index partitions. */
-  readonly counter: string;
+  readonly counter: VersionedTag;
   readonly key: (id: string) => { pk: string; sk: string };
   readonly indexes: (systemId: string, name: string, version: number, id: string) => Record<string, string>;
 }
@@ -128,13 +128,11 @@ export function listArtefacts<T extends Artefact>(
 ): Promise<Page<T>> {
   if (filter.systemId) {
     return queryPage<T>(ctx, {
-      index: 'gsi1',
-      partition: `SYS#${filter.systemId}#${ARTEFACT_STORE[kind].counter}`,
-      ...(filter.name ? { prefix: `${filter.name}#` } : {}),
+      ...queries.versionsOfSystem(filter.systemId, ARTEFACT_STORE[kind].counter, filter.name),
       ...page,
     });
   }
-  return queryPage<T>(ctx, { index: 'gsi2', partition: ARTEFACT_STORE[kind].counter, newestFirst: true, ...page });
+  return queryPage<T>(ctx, { ...queries.allOfType(ARTEFACT_STORE[kind].counter), newestFirst: true, ...page });
 }
 
 /** Moves a version through review: submit (draft → in_review, frozen from then on), approve or reject. */

@@ -1,7 +1,7 @@
 // The audit timeline and the chain check over what the table holds.
 import { verifyChain } from '../domain/audit-chain.js';
 import type { AuditEvent } from '../domain/types.js';
-import { keys } from './keys.js';
+import { keys, queries } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
@@ -14,7 +14,7 @@ export function listAuditEvents(
 ): Promise<Page<AuditEvent>> {
   const newestFirst = (filter.order ?? 'desc') === 'desc';
   if (filter.systemId) return queryPage(ctx, { partition: keys.auditPartition(filter.systemId), newestFirst, ...page });
-  return queryPage(ctx, { index: 'gsi1', partition: 'AUDIT', newestFirst, ...page });
+  return queryPage(ctx, { ...queries.auditTimeline(), newestFirst, ...page });
 }
 
 export interface ChainReport {

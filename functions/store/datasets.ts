@@ -4,7 +4,7 @@ import { contentHash } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
 import type { Actor, AiSystem, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
-import { keys, toEntity } from './keys.js';
+import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
@@ -75,8 +75,8 @@ export function listDatasets(
   filter: { systemId?: string },
   page: PageRequest,
 ): Promise<Page<EvalDataset>> {
-  if (filter.systemId) return queryPage(ctx, { index: 'gsi1', partition: `SYS#${filter.systemId}#DS`, ...page });
-  return queryPage(ctx, { index: 'gsi2', partition: 'DS', newestFirst: true, ...page });
+  if (filter.systemId) return queryPage(ctx, { ...queries.versionsOfSystem(filter.systemId, 'DS'), ...page });
+  return queryPage(ctx, { ...queries.allOfType('DS'), newestFirst: true, ...page });
 }
 
 const stripCase = (c: EvalCase & { index?: number }): EvalCase => ({

@@ -20,7 +20,8 @@ import type {
 } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
 import { getCandidate, loadCandidate, promotionHistory, setCandidate } from './candidates.js';
-import { keys, toEntity } from './keys.js';
+import { buildCondition, buildKeyCondition, updateParams } from './expressions.js';
+import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
 import { batchGet, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
@@ -79,9 +80,9 @@ export function listEvalRuns(
   page: PageRequest,
 ): Promise<Page<EvalRun>> {
   if (filter.candidateId) {
-    return queryPage(ctx, { index: 'gsi1', partition: `RC#${filter.candidateId}#RUN`, newestFirst: true, ...page });
+    return queryPage(ctx, { ...queries.runsOfCandidate(filter.candidateId), newestFirst: true, ...page });
   }
-  return queryPage(ctx, { index: 'gsi2', partition: 'RUN', newestFirst: true, ...page });
+  return queryPage(ctx, { ...queries.allOfType('RUN'), newestFirst: true, ...page });
 }
 
 /** One transition of a run and its candidate in one unit of work, with both freshly read inside it. */
@@ -143,7 +144,7 @@ export async function recordBatch(
           aggregate: batch.aggregate,
           count: batch.count,
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+        ...buildCondition([{ path: 'pk', op: 'not_exists' }]),
       }),
     );
   } catch (error) {
@@ -154,9 +155,7 @@ export async function recordBatch(
     new UpdateCommand({
       TableName: ctx.tableName,
       Key: keys.evalRun(runId),
-      UpdateExpression: 'ADD #done :n',
-      ExpressionAttributeNames: { '#done': 'casesDone' },
-      ExpressionAttributeValues: { ':n': batch.count },
+      ...updateParams({ add: { casesDone: batch.count } }),
     }),
   );
   if (ctx.meter) ctx.meter.writes += 2;
@@ -173,7 +172,7 @@ export async function batchRecorded(ctx: StoreContext, runId: string, batchIndex
  * sits in: a Query, never a Scan. The local stack resumes them on start.
  */
 export async function unfinishedEvalRunIds(ctx: StoreContext): Promise<string[]> {
-  const items = await queryAll<{ runId: string }>(ctx, { index: 'gsi2', partition: 'RUNQ#unfinished' });
+  const items = await queryAll<{ runId: string }>(ctx, queries.unfinishedRuns());
   return items.map((i) => i.runId);
 }
 
@@ -200,9 +199,7 @@ export async function setCasesDone(ctx: StoreContext, runId: string, casesDone: 
     new UpdateCommand({
       TableName: ctx.tableName,
       Key: keys.evalRun(runId),
-      UpdateExpression: 'SET #done = :n',
-      ExpressionAttributeNames: { '#done': 'casesDone' },
-      ExpressionAttributeValues: { ':n': casesDone },
+      ...updateParams({ set: { casesDone } }),
     }),
   );
 }
@@ -223,8 +220,7 @@ export async function scoredCaseCount(ctx: StoreContext, runId: string): Promise
     const out = await ctx.doc.send(
       new QueryCommand({
         TableName: ctx.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': p.pk, ':p': p.skPrefix },
+        ...buildKeyCondition({ partition: p.pk, prefix: p.skPrefix }),
         Select: 'COUNT',
         ConsistentRead: true,
         ExclusiveStartKey: start,

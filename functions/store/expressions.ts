@@ -3,7 +3,9 @@
 export type Condition =
   | { path: string; op: '=' | '<>' | '<' | '<=' | '>' | '>='; value: unknown }
   | { path: string; op: 'exists' | 'not_exists' }
-  | { path: string; op: 'in'; values: unknown[] };
+  | { path: string; op: 'in'; values: unknown[] }
+  /** Holds when every condition of at least one group holds (OR of ANDs). */
+  | { anyOf: Condition[][] };
 
 export interface UpdateSpec {
   set?: Record<string, unknown>;
@@ -48,6 +50,9 @@ class Namer {
 }
 
 function conditionText(namer: Namer, c: Condition): string {
+  if ('anyOf' in c) {
+    return c.anyOf.map((group) => `(${group.map((g) => conditionText(namer, g)).join(' AND ')})`).join(' OR ');
+  }
   const path = namer.path(c.path);
   switch (c.op) {
     case 'exists':
@@ -72,7 +77,11 @@ export function buildUpdate(spec: UpdateSpec): BuiltExpression {
   const removes = (spec.remove ?? []).map((p) => namer.path(p));
   if (removes.length) clauses.push(`REMOVE ${removes.join(', ')}`);
   const conditions = (spec.conditions ?? []).map((c) => conditionText(namer, c));
-  return finish(namer, clauses.join(' ') || undefined, conditions);
+  return finish(
+    namer,
+    clauses.join(' ') || undefined,
+    conditions.map((c) => (spec.conditions?.length === 1 ? c : wrap(c))),
+  );
 }
 
 /** Builds a ConditionExpression alone (for Put and ConditionCheck). */
@@ -81,8 +90,56 @@ export function buildCondition(conditions: Condition[]): BuiltExpression {
   return finish(
     namer,
     undefined,
-    conditions.map((c) => conditionText(namer, c)),
+    conditions.map((c) => conditionText(namer, c)).map((c) => (conditions.length === 1 ? c : wrap(c))),
   );
+}
+
+/** Parenthesises an OR group joined with others by AND; leaves a plain comparison as it is. */
+function wrap(text: string): string {
+  return text.includes(' OR ') ? `(${text})` : text;
+}
+
+/** The key condition of a Query: the partition, and optionally a sort key prefix or an upper bound. */
+export interface KeyConditionSpec {
+  index?: 'gsi1' | 'gsi2';
+  partition: string;
+  prefix?: string;
+  /** Sort keys at or before this value. */
+  upTo?: string;
+  /** Conditions on other attributes, applied after the key condition. */
+  filters?: Condition[];
+}
+
+export interface BuiltKeyCondition {
+  KeyConditionExpression: string;
+  FilterExpression?: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+/** Builds a Query's KeyConditionExpression (and FilterExpression) with their names and values. */
+export function buildKeyCondition(spec: KeyConditionSpec): BuiltKeyCondition {
+  const filter = spec.filters?.length ? buildCondition(spec.filters) : undefined;
+  const names: Record<string, string> = {
+    '#pk': spec.index ? `${spec.index}pk` : 'pk',
+    ...(filter?.ExpressionAttributeNames ?? {}),
+  };
+  const values: Record<string, unknown> = { ':pk': spec.partition, ...(filter?.ExpressionAttributeValues ?? {}) };
+  let text = '#pk = :pk';
+  if (spec.prefix || spec.upTo !== undefined) names['#sk'] = spec.index ? `${spec.index}sk` : 'sk';
+  if (spec.prefix) {
+    values[':prefix'] = spec.prefix;
+    text += ' AND begins_with(#sk, :prefix)';
+  } else if (spec.upTo !== undefined) {
+    values[':upTo'] = spec.upTo;
+    text += ' AND #sk <= :upTo';
+  }
+  return {
+    KeyConditionExpression: text,
+    ...(filter?.ConditionExpression ? { FilterExpression: filter.ConditionExpression } : {}),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
 }
 
 function finish(namer: Namer, update: string | undefined, conditions: string[]): BuiltExpression {
@@ -92,4 +149,11 @@ function finish(namer: Namer, update: string | undefined, conditions: string[]):
   if (Object.keys(namer.names).length) out.ExpressionAttributeNames = namer.names;
   if (Object.keys(namer.values).length) out.ExpressionAttributeValues = namer.values;
   return out;
+}
+
+/** An UpdateItem's expression params for a spec that changes something (an UpdateExpression is required there). */
+export function updateParams(spec: UpdateSpec): BuiltExpression & { UpdateExpression: string } {
+  const built = buildUpdate(spec);
+  if (!built.UpdateExpression) throw new Error('an update must set, add or remove something');
+  return { ...built, UpdateExpression: built.UpdateExpression };
 }

@@ -1,5 +1,6 @@
 // Idempotency-Key records: the first response of a POST is kept for 24 hours and replayed for the same key.
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { buildCondition, updateParams } from './expressions.js';
 import { keys } from './keys.js';
 import type { StoreContext } from './unit-of-work.js';
 
@@ -16,6 +17,25 @@ export type Claim =
   | { state: 'in_progress' };
 
 const DAY_SECONDS = 24 * 60 * 60;
+
+/**
+ * When a key may be claimed at `nowSeconds`: it has no record, its record expired (DynamoDB deletes expired items
+ * lazily, DynamoDB Local never does), or its claim was abandoned a minute ago (the request's process died).
+ */
+export function claimCondition(nowSeconds: number) {
+  return buildCondition([
+    {
+      anyOf: [
+        [{ path: 'pk', op: 'not_exists' }],
+        [{ path: 'ttl', op: '<', value: nowSeconds }],
+        [
+          { path: 'state', op: '=', value: 'in_progress' },
+          { path: 'claimedAt', op: '<', value: nowSeconds - 60 },
+        ],
+      ],
+    },
+  ]);
+}
 
 /** Claims a key for a request; a second request with the key gets the first one's fate. */
 export async function claimIdempotencyKey(
@@ -38,11 +58,7 @@ export async function claimIdempotencyKey(
           claimedAt: nowSeconds,
           ttl: nowSeconds + DAY_SECONDS,
         },
-        // DynamoDB deletes expired items lazily (DynamoDB Local never does), so an expired record counts as absent.
-        // A claim whose request died before completing (a crashed process) is abandoned after a minute.
-        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now OR (#state = :claimed AND #at < :abandoned)',
-        ExpressionAttributeNames: { '#ttl': 'ttl', '#state': 'state', '#at': 'claimedAt' },
-        ExpressionAttributeValues: { ':now': nowSeconds, ':claimed': 'in_progress', ':abandoned': nowSeconds - 60 },
+        ...claimCondition(nowSeconds),
       }),
     );
     return { state: 'new' };
@@ -74,9 +90,7 @@ export async function completeIdempotencyKey(
     new UpdateCommand({
       TableName: ctx.tableName,
       Key: itemKey,
-      UpdateExpression: 'SET #s = :s, #r = :r',
-      ExpressionAttributeNames: { '#s': 'state', '#r': 'response' },
-      ExpressionAttributeValues: { ':s': 'done', ':r': response },
+      ...updateParams({ set: { state: 'done', response } }),
     }),
   );
 }

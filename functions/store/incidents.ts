@@ -14,7 +14,8 @@ import {
 import { assertTransition } from '../domain/lifecycle.js';
 import { DEFAULT_POLICY, isBlockingSeverity } from '../domain/policy.js';
 import type { Actor, Incident, IncidentStatus, Severity } from '../domain/types.js';
-import { keys, toEntity } from './keys.js';
+import { buildKeyCondition } from './expressions.js';
+import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { meterRead, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
@@ -86,9 +87,8 @@ export async function openReportingClocks(
       new QueryCommand({
         TableName: ctx.tableName,
         IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk <= :until',
         // '~' sorts after every character of an id, so a deadline equal to `until` is included.
-        ExpressionAttributeValues: { ':pk': 'INCCLOCK#open', ':until': `${until.toISOString()}#~` },
+        ...buildKeyCondition({ ...queries.openReportingClocks(), upTo: `${until.toISOString()}#~` }),
         Limit: Math.min(100, max - items.length),
         ExclusiveStartKey: start,
         ReturnConsumedCapacity: 'TOTAL',
@@ -161,14 +161,13 @@ export function listIncidents(
 ): Promise<Page<Incident>> {
   if (filter.systemId) {
     return queryPage(ctx, {
-      index: 'gsi1',
-      partition: `SYS#${filter.systemId}#INC`,
+      ...queries.incidentsOfSystem(filter.systemId),
       newestFirst: true,
       ...(filter.status ? { filters: [{ path: 'status', op: '=', value: filter.status }] } : {}),
       ...page,
     });
   }
-  return queryPage(ctx, { index: 'gsi2', partition: `INC#${filter.status ?? 'open'}`, ...page });
+  return queryPage(ctx, { ...queries.incidentsByStatus(filter.status ?? 'open'), ...page });
 }
 
 async function changeIncident(

@@ -24,7 +24,7 @@ import type {
   ThresholdVerdict,
 } from '../domain/types.js';
 import { incidentItem } from './incidents.js';
-import { keys, toEntity } from './keys.js';
+import { keys, queries, toEntity } from './keys.js';
 import { getItem, queryAll } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
 
@@ -34,7 +34,7 @@ export async function latestDatasetsOfKind(
   systemId: string,
   kind: DatasetKind,
 ): Promise<EvalDataset[]> {
-  const all = await queryAll<EvalDataset>(ctx, { index: 'gsi1', partition: `SYS#${systemId}#DS` });
+  const all = await queryAll<EvalDataset>(ctx, queries.versionsOfSystem(systemId, 'DS'));
   const newest = new Map<string, EvalDataset>();
   for (const d of all) {
     if (d.kind !== kind) continue;

@@ -1,6 +1,7 @@
 import { type Overview, REPORTING_WINDOW_DAYS, summariseOverview } from '../domain/overview.js';
 import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from '../domain/types.js';
 import { openReportingClocks } from './incidents.js';
+import { queries } from './keys.js';
 import { queryAll } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
 
@@ -15,12 +16,12 @@ import type { StoreContext } from './unit-of-work.js';
 export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: Set<string> } = {}): Promise<Overview> {
   const now = ctx.now();
   const [systems, candidates, runs, open, mitigating, pending, clocks] = await Promise.all([
-    queryAll<AiSystem>(ctx, { index: 'gsi1', partition: 'SYSTEMS' }),
-    queryAll<ReleaseCandidate>(ctx, { index: 'gsi2', partition: 'RC' }),
-    queryAll<EvalRun>(ctx, { index: 'gsi2', partition: 'RUN' }),
-    queryAll<Incident>(ctx, { index: 'gsi2', partition: 'INC#open' }),
-    queryAll<Incident>(ctx, { index: 'gsi2', partition: 'INC#mitigating' }),
-    queryAll<{ systemId: string }>(ctx, { index: 'gsi2', partition: 'APRQ#pending' }),
+    queryAll<AiSystem>(ctx, queries.systems()),
+    queryAll<ReleaseCandidate>(ctx, queries.allOfType('RC')),
+    queryAll<EvalRun>(ctx, queries.allOfType('RUN')),
+    queryAll<Incident>(ctx, queries.incidentsByStatus('open')),
+    queryAll<Incident>(ctx, queries.incidentsByStatus('mitigating')),
+    queryAll<{ systemId: string }>(ctx, queries.approvalQueue('pending')),
     openReportingClocks(ctx, new Date(now.getTime() + REPORTING_WINDOW_DAYS * 86_400_000)),
   ]);
   const keep = <T extends { systemId?: string; id?: string }>(items: T[], key: (i: T) => string) =>

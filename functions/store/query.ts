@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ValidationError } from '../domain/errors.js';
-import { buildCondition, type Condition } from './expressions.js';
+import { buildKeyCondition, type Condition } from './expressions.js';
 import { toEntity } from './keys.js';
 import { allPages, decodeCursor, encodeCursor, type Page, pageSize } from './pagination.js';
 import { type Item, type Key, meterRead, type StoreContext } from './unit-of-work.js';
@@ -25,15 +25,7 @@ export interface QuerySpec extends PageRequest {
 export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<Page<T>> {
   const pkName = spec.index ? `${spec.index}pk` : 'pk';
   const skName = spec.index ? `${spec.index}sk` : 'sk';
-  const filter = spec.filters?.length ? buildCondition(spec.filters) : undefined;
-  const names: Record<string, string> = { '#pk': pkName, ...(filter?.ExpressionAttributeNames ?? {}) };
-  const values: Record<string, unknown> = { ':pk': spec.partition, ...(filter?.ExpressionAttributeValues ?? {}) };
-  let keyCondition = '#pk = :pk';
-  if (spec.prefix) {
-    names['#sk'] = skName;
-    values[':prefix'] = spec.prefix;
-    keyCondition += ' AND begins_with(#sk, :prefix)';
-  }
+  const expression = buildKeyCondition(spec);
   const exclusiveStartKey = decodeCursor(spec.cursor, {
     keyNames: spec.index ? ['pk', 'sk', pkName, skName] : ['pk', 'sk'],
     partitionName: pkName,
@@ -46,10 +38,7 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
     new QueryCommand({
       TableName: ctx.tableName,
       ...(spec.index ? { IndexName: spec.index } : { ConsistentRead: true }),
-      KeyConditionExpression: keyCondition,
-      ...(filter?.ConditionExpression ? { FilterExpression: filter.ConditionExpression } : {}),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+      ...expression,
       Limit: pageSize(spec.limit),
       ScanIndexForward: !spec.newestFirst,
       ExclusiveStartKey: exclusiveStartKey,

@@ -8,7 +8,7 @@ import { assertTransition } from '../domain/lifecycle.js';
 import { emptyNarrative } from '../domain/model-card.js';
 import type { Actor, AiSystem, AuditEvent, ModelCardNarrative, SystemStatus } from '../domain/types.js';
 import { buildCondition } from './expressions.js';
-import { keys, toEntity } from './keys.js';
+import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { auditItem, runUnitOfWork, type StoreContext } from './unit-of-work.js';
@@ -128,7 +128,7 @@ export async function getSystem(ctx: StoreContext, id: string): Promise<AiSystem
 
 /** Systems ordered by name, a page at a time. */
 export async function listSystems(ctx: StoreContext, page: PageRequest): Promise<Page<AiSystem>> {
-  return queryPage<AiSystem>(ctx, { index: 'gsi1', partition: 'SYSTEMS', ...page });
+  return queryPage<AiSystem>(ctx, { ...queries.systems(), ...page });
 }
 
 /** Changes metadata, risk tier or lifecycle (active/deprecated); name and owner team are fixed. */

@@ -7,7 +7,8 @@ import { monotonicFactory } from 'ulid';
 import { NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import type { Actor } from '../domain/types.js';
-import { keys } from './keys.js';
+import { buildCondition } from './expressions.js';
+import { keys, queries } from './keys.js';
 import { allPages, type Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
@@ -102,7 +103,7 @@ export async function createWebhook(
         ...subscription,
         secret,
       },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ...buildCondition([{ path: 'pk', op: 'not_exists' }]),
     }),
   );
   return { subscription, secret };
@@ -117,14 +118,14 @@ export async function getWebhook(ctx: StoreContext, id: string): Promise<Webhook
 
 /** A page of every subscription, oldest first (the handler filters per principal). */
 export async function listWebhooks(ctx: StoreContext, page: PageRequest = {}): Promise<Page<WebhookSubscription>> {
-  const out = await queryPage<Record<string, unknown>>(ctx, { index: 'gsi1', partition: 'WEBHOOKS', ...page });
+  const out = await queryPage<Record<string, unknown>>(ctx, { ...queries.webhooks(), ...page });
   return { items: out.items.map(toSubscription), nextCursor: out.nextCursor };
 }
 
 /** Every subscription with its secret, for the dispatcher. */
 export async function webhookTargets(ctx: StoreContext): Promise<WebhookTarget[]> {
   const items = await allPages((p) =>
-    queryPage<Record<string, unknown>>(ctx, { index: 'gsi1', partition: 'WEBHOOKS', ...p, limit: 100 }),
+    queryPage<Record<string, unknown>>(ctx, { ...queries.webhooks(), ...p, limit: 100 }),
   );
   return items.map((item) => ({ ...toSubscription(item), secret: item.secret as string }));
 }
@@ -136,7 +137,7 @@ export async function deleteWebhook(ctx: StoreContext, id: string): Promise<void
       new DeleteCommand({
         TableName: ctx.tableName,
         Key: keys.webhook(id),
-        ConditionExpression: 'attribute_exists(pk)',
+        ...buildCondition([{ path: 'pk', op: 'exists' }]),
       }),
     );
   } catch (error) {

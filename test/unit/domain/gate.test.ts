@@ -9,11 +9,15 @@ import {
   ValidationError,
 } from '../../../functions/domain/errors.js';
 import {
+  activeReleaseChanged,
   approvalDecisionCheck,
   assertPromotable,
   BLOCK_REASON_ORDER,
   blockedReasons,
   type GateInput,
+  gateInput,
+  promotionRoles,
+  type SnapshotArtefact,
 } from '../../../functions/domain/gate.js';
 import { snapshotHash } from '../../../functions/domain/snapshot.js';
 import type {
@@ -740,5 +744,114 @@ describe('checking an approval decision', () => {
         reviewer: reviewer('u_tom', ['reviewer:technical']),
       }),
     ).toThrow(ValidationError);
+  });
+});
+
+describe('the snapshot artefacts in the verdict', () => {
+  const approvedArtefact = (id: string, contentHash: string): SnapshotArtefact => ({
+    id,
+    status: 'approved',
+    contentHash,
+  });
+
+  it('lists nothing when both artefacts are approved and still carry the hashes the snapshot names', () => {
+    // Prepare
+    const input = promotable();
+    input.artefacts = {
+      prompt: approvedArtefact('pv_1', input.candidate.promptContentHash),
+      modelConfig: approvedArtefact('mc_1', input.candidate.modelConfigContentHash),
+    };
+
+    // Act
+    const reasons = blockedReasons(input);
+
+    // Assess
+    expect(reasons).toEqual([]);
+  });
+
+  it('lists one SNAPSHOT_INELIGIBLE per artefact that is not approved, changed its hash or is gone, prompt first', () => {
+    // Prepare
+    const input = promotable();
+    input.artefacts = {
+      prompt: { id: 'pv_1', status: 'in_review', contentHash: input.candidate.promptContentHash },
+      modelConfig: approvedArtefact('mc_1', 'sha256:edited'),
+    };
+    const gone = { ...promotable(), artefacts: { prompt: null, modelConfig: input.artefacts.modelConfig } };
+
+    // Act
+    const reasons = blockedReasons(input);
+    const goneReasons = blockedReasons(gone);
+
+    // Assess
+    expect(reasons).toEqual([
+      { code: 'SNAPSHOT_INELIGIBLE', message: 'the prompt version pv_1 is in_review, not approved' },
+      { code: 'SNAPSHOT_INELIGIBLE', message: 'the model config no longer matches the snapshot' },
+    ]);
+    expect(goneReasons.map((r) => r.message)).toEqual([
+      'the prompt version no longer matches the snapshot',
+      'the model config no longer matches the snapshot',
+    ]);
+  });
+});
+
+describe('promotionRoles', () => {
+  it("takes the union of the current tier's roles and the round's roles: raising a tier adds, lowering never removes", () => {
+    // Prepare
+    const round = candidate({ requiredRoles: ['technical', 'product'] });
+
+    // Act
+    const lowered = promotionRoles(system({ riskTier: 'low' }), round, 'production');
+    const raised = promotionRoles(system({ riskTier: 'high' }), round, 'production');
+
+    // Assess
+    expect(lowered).toEqual(['technical', 'product']);
+    expect([...raised].sort()).toEqual(['product', 'risk', 'technical']);
+  });
+});
+
+describe('gateInput', () => {
+  it('builds the verdict input from the facts the store read, artefacts included, and no card gaps for staging', () => {
+    // Prepare
+    const c = candidate({ environment: 'staging', requiredRoles: ['technical'] });
+    const run = evalRun(c);
+    const facts = {
+      system: system(),
+      candidate: c,
+      run,
+      approvals: [approval(c, 'technical')],
+      prompt: null,
+      config: null,
+      datasets: [],
+    };
+
+    // Act
+    const input = gateInput(facts, 'staging', 'rc_prev_staging');
+
+    // Assess
+    expect(input).toEqual({
+      system: facts.system,
+      candidate: c,
+      environment: 'staging',
+      latestEvalRun: run,
+      approvals: facts.approvals,
+      requiredRoles: ['technical'],
+      expectedActiveCandidateId: 'rc_prev_staging',
+      modelCardGaps: [],
+      artefacts: { prompt: null, modelConfig: null },
+    });
+    expect(blockedReasons(input).map((r) => r.code)).toEqual(['SNAPSHOT_INELIGIBLE', 'SNAPSHOT_INELIGIBLE']);
+  });
+});
+
+describe('activeReleaseChanged', () => {
+  it('answers nothing when the active release is the expected one, and the 409 naming both when it is not', () => {
+    // Act
+    const same = [activeReleaseChanged('rc_1', 'rc_1'), activeReleaseChanged(null, null)];
+    const changed = activeReleaseChanged('rc_1', 'rc_2');
+
+    // Assess
+    expect(same).toEqual([undefined, undefined]);
+    expect(changed).toBeInstanceOf(ActiveReleaseChangedError);
+    expect(changed?.message).toBe('the active release is rc_2, not rc_1 as expected');
   });
 });

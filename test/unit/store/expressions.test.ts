@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildCondition, buildUpdate } from '../../../functions/store/expressions.js';
+import { buildCondition, buildKeyCondition, buildUpdate, updateParams } from '../../../functions/store/expressions.js';
+import { claimCondition } from '../../../functions/store/idempotency.js';
+import { queries } from '../../../functions/store/keys.js';
 
 describe('buildUpdate', () => {
   it('writes SET, ADD and REMOVE clauses in that order with placeholders for every name and value', () => {
@@ -175,5 +177,114 @@ describe('buildCondition', () => {
 
     // Assess
     expect(built).toEqual({});
+  });
+});
+
+describe('anyOf conditions', () => {
+  it('renders groups joined with OR, each group joined with AND, and parenthesises the OR beside other conditions', () => {
+    // Prepare
+    const conditions = [
+      { path: 'version', op: '=' as const, value: 3 },
+      {
+        anyOf: [
+          [{ path: 'pk', op: 'not_exists' as const }],
+          [
+            { path: 'state', op: '=' as const, value: 'in_progress' },
+            { path: 'claimedAt', op: '<' as const, value: 10 },
+          ],
+        ],
+      },
+    ];
+
+    // Act
+    const built = buildCondition(conditions);
+
+    // Assess
+    expect(built).toEqual({
+      ConditionExpression: '#n0 = :v0 AND ((attribute_not_exists(#n1)) OR (#n2 = :v1 AND #n3 < :v2))',
+      ExpressionAttributeNames: { '#n0': 'version', '#n1': 'pk', '#n2': 'state', '#n3': 'claimedAt' },
+      ExpressionAttributeValues: { ':v0': 3, ':v1': 'in_progress', ':v2': 10 },
+    });
+  });
+
+  it('claims an idempotency key that is absent, expired, or abandoned by a request that died a minute ago', () => {
+    // Act
+    const built = claimCondition(1_000);
+
+    // Assess
+    expect(built).toEqual({
+      ConditionExpression: '(attribute_not_exists(#n0)) OR (#n1 < :v0) OR (#n2 = :v1 AND #n3 < :v2)',
+      ExpressionAttributeNames: { '#n0': 'pk', '#n1': 'ttl', '#n2': 'state', '#n3': 'claimedAt' },
+      ExpressionAttributeValues: { ':v0': 1_000, ':v1': 'in_progress', ':v2': 940 },
+    });
+  });
+});
+
+describe('updateParams', () => {
+  it('gives the UpdateExpression an UpdateItem requires, and refuses a spec that changes nothing', () => {
+    // Act
+    const built = updateParams({ add: { casesDone: 5 } });
+
+    // Assess
+    expect(built).toEqual({
+      UpdateExpression: 'ADD #n0 :v0',
+      ExpressionAttributeNames: { '#n0': 'casesDone' },
+      ExpressionAttributeValues: { ':v0': 5 },
+    });
+    expect(() => updateParams({ conditions: [{ path: 'pk', op: 'exists' }] })).toThrow(/must set, add or remove/);
+  });
+});
+
+describe('buildKeyCondition', () => {
+  it('queries the table partition by pk alone, with no sort key name when no sort key condition is asked', () => {
+    // Act
+    const built = buildKeyCondition({ partition: 'SYS#sys_1' });
+
+    // Assess
+    expect(built).toEqual({
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': 'pk' },
+      ExpressionAttributeValues: { ':pk': 'SYS#sys_1' },
+    });
+  });
+
+  it("queries an index by its own key names and narrows by the list's sort key prefix", () => {
+    // Act
+    const built = buildKeyCondition(queries.approvalQueue('pending', 'risk'));
+
+    // Assess
+    expect(built).toEqual({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': 'gsi2pk', '#sk': 'gsi2sk' },
+      ExpressionAttributeValues: { ':pk': 'APRQ#pending', ':prefix': 'risk#' },
+    });
+  });
+
+  it('bounds the sort key from above for the reporting clocks due by a time', () => {
+    // Act
+    const built = buildKeyCondition({ ...queries.openReportingClocks(), upTo: '2025-01-01T00:00:00.000Z#~' });
+
+    // Assess
+    expect(built).toEqual({
+      KeyConditionExpression: '#pk = :pk AND #sk <= :upTo',
+      ExpressionAttributeNames: { '#pk': 'gsi2pk', '#sk': 'gsi2sk' },
+      ExpressionAttributeValues: { ':pk': 'INCCLOCK#open', ':upTo': '2025-01-01T00:00:00.000Z#~' },
+    });
+  });
+
+  it('adds filters as a FilterExpression whose placeholders never collide with the key placeholders', () => {
+    // Act
+    const built = buildKeyCondition({
+      ...queries.incidentsOfSystem('sys_1'),
+      filters: [{ path: 'status', op: '=', value: 'open' }],
+    });
+
+    // Assess
+    expect(built).toEqual({
+      KeyConditionExpression: '#pk = :pk',
+      FilterExpression: '#n0 = :v0',
+      ExpressionAttributeNames: { '#pk': 'gsi1pk', '#n0': 'status' },
+      ExpressionAttributeValues: { ':pk': 'SYS#sys_1#INC', ':v0': 'open' },
+    });
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KEY_ATTRIBUTES, keys, pad, toEntity } from '../../../functions/store/keys.js';
+import { KEY_ATTRIBUTES, keys, pad, queries, toEntity } from '../../../functions/store/keys.js';
 
 describe('pad', () => {
   it('zero-pads to ten digits by default and to the width asked for', () => {
@@ -195,6 +195,72 @@ describe('keys', () => {
     expect(record).toEqual({ pk: 'IDEMP#u_1:POST /systems#key-1', sk: 'IDEMP' });
     expect(keys.idempotency('u_2:POST /systems', 'key-1').pk).not.toBe(record.pk);
     expect([...policies].sort()).toEqual(policies);
+  });
+});
+
+describe('queries', () => {
+  it('reads each list from the index partition its items are written to', () => {
+    // Prepare: the index keys of one item of each list, as the store writes them
+    const written = [
+      [queries.systems(), keys.systemsIndex('Triage', 'sys_1').gsi1pk],
+      [queries.versionsOfSystem('sys_1', 'PV'), keys.promptIndexes('sys_1', 'p', 1, 'pv_1').gsi1pk],
+      [queries.versionsOfSystem('sys_1', 'MC'), keys.modelConfigIndexes('sys_1', 'm', 1, 'mc_1').gsi1pk],
+      [queries.versionsOfSystem('sys_1', 'DS'), keys.datasetIndexes('sys_1', 'd', 1, 'ds_1').gsi1pk],
+      [queries.allOfType('PV'), keys.promptIndexes('sys_1', 'p', 1, 'pv_1').gsi2pk],
+      [queries.allOfType('MC'), keys.modelConfigIndexes('sys_1', 'm', 1, 'mc_1').gsi2pk],
+      [queries.allOfType('DS'), keys.datasetIndexes('sys_1', 'd', 1, 'ds_1').gsi2pk],
+      [queries.candidatesOfSystem('sys_1'), keys.candidateIndexes('sys_1', 'rc_1').gsi1pk],
+      [queries.allOfType('RC'), keys.candidateIndexes('sys_1', 'rc_1').gsi2pk],
+      [queries.runsOfCandidate('rc_1'), keys.evalRunIndexes('rc_1', 'run_1').gsi1pk],
+      [queries.allOfType('RUN'), keys.evalRunIndexes('rc_1', 'run_1').gsi2pk],
+      [queries.unfinishedRuns(), keys.evalRunUnfinishedIndex('run_1').gsi2pk],
+      [queries.approvalQueue('pending'), keys.approvalIndexes('pending', 'risk', 't', 'apr_1').gsi2pk],
+      [queries.approvalQueue('closed'), keys.approvalRoundClosedIndex().gsi2pk],
+      [queries.incidentsOfSystem('sys_1'), keys.incidentIndexes('sys_1', 'open', 1, 'inc_1').gsi1pk],
+      [queries.incidentsByStatus('mitigating'), keys.incidentIndexes('sys_1', 'mitigating', 1, 'inc_1').gsi2pk],
+      [queries.openReportingClocks(), keys.incidentClockIndex('2025-01-01T00:00:00.000Z', 'inc_1').gsi2pk],
+      [queries.auditTimeline(), keys.auditIndexes('2025-01-01T00:00:00.000Z', 'sys_1', 1).gsi1pk],
+      [queries.webhooks(), keys.webhooksIndex('whk_1').gsi1pk],
+    ] as const;
+
+    // Act
+    const mismatches = written.filter(([query, partition]) => query.partition !== partition);
+
+    // Assess
+    expect(mismatches).toEqual([]);
+  });
+
+  it('names the index of each list: gsi1 for lists under a parent and by name, gsi2 for queues and per-type lists', () => {
+    // Act
+    const lists = {
+      systems: queries.systems(),
+      promptsOfSystem: queries.versionsOfSystem('sys_1', 'PV'),
+      allRuns: queries.allOfType('RUN'),
+      approvalQueue: queries.approvalQueue('pending'),
+      audit: queries.auditTimeline(),
+    };
+
+    // Assess
+    expect(lists).toEqual({
+      systems: { index: 'gsi1', partition: 'SYSTEMS' },
+      promptsOfSystem: { index: 'gsi1', partition: 'SYS#sys_1#PV' },
+      allRuns: { index: 'gsi2', partition: 'RUN' },
+      approvalQueue: { index: 'gsi2', partition: 'APRQ#pending' },
+      audit: { index: 'gsi1', partition: 'AUDIT' },
+    });
+  });
+
+  it('narrows a list by sort key prefix only when asked: versions of one name, the queue of one role', () => {
+    // Act
+    const narrowed = [queries.versionsOfSystem('sys_1', 'MC', 'router'), queries.approvalQueue('approved', 'risk')];
+    const whole = [queries.versionsOfSystem('sys_1', 'MC'), queries.approvalQueue('approved')];
+
+    // Assess
+    expect(narrowed.map((q) => q.prefix)).toEqual(['router#', 'risk#']);
+    expect(whole.every((q) => !('prefix' in q))).toBe(true);
+    // The prefix matches the sort key the write side gives that name and role.
+    expect(keys.modelConfigIndexes('sys_1', 'router', 3, 'mc_1').gsi1sk.startsWith('router#')).toBe(true);
+    expect(keys.approvalIndexes('approved', 'risk', 't', 'apr_1').gsi2sk.startsWith('risk#')).toBe(true);
   });
 });
 

@@ -1,0 +1,209 @@
+// Building a release candidate: the snapshot of exact versions, reading it, freezing it (submit), and the
+// optimistic-lock update every later step of its lifecycle uses.
+import type { BlockReason } from '../../domain/errors.js';
+import { ConflictError, GateBlockedError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { assertTransition } from '../../domain/lifecycle.js';
+import { snapshotHash } from '../../domain/snapshot.js';
+import type {
+  Actor,
+  AiSystem,
+  CandidateStatus,
+  Environment,
+  EvalDataset,
+  ModelConfigVersion,
+  PromptVersion,
+  ReleaseCandidate,
+  Threshold,
+} from '../../domain/types.js';
+import type { Condition } from '../expressions.js';
+import { keys, queries, toEntity } from '../keys.js';
+import type { Page } from '../pagination.js';
+import { getItem, type PageRequest, queryPage } from '../query.js';
+import { runUnitOfWork, type StoreContext, type SystemTx } from '../unit-of-work.js';
+
+export interface CandidateInput {
+  systemId: string;
+  name: string;
+  environment: Environment;
+  promptVersionId: string;
+  modelConfigId: string;
+  datasetIds: string[];
+  thresholds: Threshold[];
+  notes: string;
+}
+
+/** Creates a draft candidate: a snapshot of exact versions with their hashes, the datasets and the thresholds. */
+export async function createCandidate(
+  ctx: StoreContext,
+  actor: Actor,
+  input: CandidateInput,
+): Promise<ReleaseCandidate> {
+  const datasetIds = [...new Set(input.datasetIds)].sort();
+  const preload = [
+    keys.prompt(input.promptVersionId),
+    keys.modelConfig(input.modelConfigId),
+    ...datasetIds.map(keys.dataset),
+  ];
+  const { result } = await runUnitOfWork(ctx, input.systemId, actor, preload, (tx) => {
+    const system = toEntity<AiSystem>(tx.meta);
+    if (system.status === 'retired') throw new ConflictError('the system is retired', { code: 'SYSTEM_RETIRED' });
+    const prompt = belonging<PromptVersion>(tx, keys.prompt(input.promptVersionId), input.systemId, 'promptVersionId');
+    const config = belonging<ModelConfigVersion>(
+      tx,
+      keys.modelConfig(input.modelConfigId),
+      input.systemId,
+      'modelConfigId',
+    );
+    for (const id of datasetIds) belonging<EvalDataset>(tx, keys.dataset(id), input.systemId, 'datasetIds');
+    for (const [field, artefact] of [
+      ['promptVersionId', prompt],
+      ['modelConfigId', config],
+    ] as const) {
+      if (artefact.status === 'rejected') {
+        throw new ConflictError(`${field} ${artefact.id} was rejected and cannot be released`, {
+          code: 'SNAPSHOT_INELIGIBLE',
+          field,
+        });
+      }
+    }
+    const id = newId('rc');
+    const candidate: ReleaseCandidate = {
+      id,
+      systemId: input.systemId,
+      name: input.name,
+      environment: input.environment,
+      promptVersionId: prompt.id,
+      promptContentHash: prompt.contentHash,
+      modelConfigId: config.id,
+      modelConfigContentHash: config.contentHash,
+      datasetIds,
+      thresholds: input.thresholds,
+      snapshotHash: snapshotHash({
+        systemId: input.systemId,
+        environment: input.environment,
+        promptVersionId: prompt.id,
+        promptContentHash: prompt.contentHash,
+        modelConfigId: config.id,
+        modelConfigContentHash: config.contentHash,
+        datasetIds,
+        thresholds: input.thresholds,
+      }),
+      status: 'draft',
+      latestEvalRunId: null,
+      latestEvalStatus: null,
+      requiredRoles: [],
+      approvalIds: [],
+      policyVersion: null,
+      notes: input.notes,
+      createdAt: tx.now,
+      createdBy: actor.userId,
+      submittedAt: null,
+      activatedAt: null,
+      deactivatedAt: null,
+      version: 1,
+    };
+    tx.put({
+      ...keys.candidate(id),
+      ...keys.candidateIndexes(input.systemId, id),
+      itemType: 'candidate',
+      ...candidate,
+    });
+    tx.audit({
+      action: 'candidate.created',
+      entityType: 'candidate',
+      entityId: id,
+      after: { status: 'draft', snapshotHash: candidate.snapshotHash, environment: input.environment },
+    });
+    return candidate;
+  });
+  return result;
+}
+
+function belonging<T extends { systemId: string; id: string }>(
+  tx: SystemTx,
+  key: { pk: string; sk: string },
+  systemId: string,
+  field: string,
+): T {
+  const item = tx.get(key);
+  if (!item || item.systemId !== systemId) {
+    throw new ValidationError(`${field} does not name an artefact of this system`, { field });
+  }
+  return toEntity<T>(item);
+}
+
+/** One candidate, or a 404. */
+export async function getCandidate(ctx: StoreContext, id: string): Promise<ReleaseCandidate> {
+  const item = await getItem(ctx, keys.candidate(id));
+  if (!item) throw new NotFoundError(`release candidate ${id} not found`, { id });
+  return toEntity<ReleaseCandidate>(item);
+}
+
+/** Candidates of a system (newest first), or of every system; optionally of one status. */
+export function listCandidates(
+  ctx: StoreContext,
+  filter: { systemId?: string; status?: CandidateStatus },
+  page: PageRequest,
+): Promise<Page<ReleaseCandidate>> {
+  const filters: Condition[] = filter.status ? [{ path: 'status', op: '=', value: filter.status }] : [];
+  if (filter.systemId) {
+    return queryPage(ctx, {
+      ...queries.candidatesOfSystem(filter.systemId),
+      newestFirst: true,
+      filters,
+      ...page,
+    });
+  }
+  return queryPage(ctx, { ...queries.allOfType('RC'), newestFirst: true, filters, ...page });
+}
+
+/** Freezes a draft candidate; its prompt and model config must be submitted (frozen) themselves. */
+export async function submitCandidate(ctx: StoreContext, actor: Actor, id: string): Promise<ReleaseCandidate> {
+  const current = await getCandidate(ctx, id);
+  const preload = [keys.candidate(id), keys.prompt(current.promptVersionId), keys.modelConfig(current.modelConfigId)];
+  const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
+    const candidate = loadCandidate(tx, id);
+    assertTransition('candidate', candidate.status, 'submitted');
+    const reasons: BlockReason[] = [];
+    for (const [label, key] of [
+      ['prompt version', keys.prompt(candidate.promptVersionId)],
+      ['model config', keys.modelConfig(candidate.modelConfigId)],
+    ] as const) {
+      const status = tx.get(key)?.status;
+      if (status !== 'in_review' && status !== 'approved') {
+        reasons.push({ code: 'SNAPSHOT_INELIGIBLE', message: `the ${label} is ${status}; submit it for review first` });
+      }
+    }
+    if (reasons.length) throw new GateBlockedError(reasons);
+    setCandidate(tx, candidate, { status: 'submitted', submittedAt: tx.now });
+    tx.audit({
+      action: 'candidate.submitted',
+      entityType: 'candidate',
+      entityId: id,
+      before: { status: candidate.status },
+      after: { status: 'submitted', snapshotHash: candidate.snapshotHash },
+    });
+    return { ...candidate, status: 'submitted' as const, submittedAt: tx.now, version: candidate.version + 1 };
+  });
+  return result;
+}
+
+export function loadCandidate(tx: SystemTx, id: string): ReleaseCandidate {
+  const item = tx.get(keys.candidate(id));
+  if (!item) throw new NotFoundError(`release candidate ${id} not found`, { id });
+  return toEntity<ReleaseCandidate>(item);
+}
+
+/** Updates a candidate under optimistic locking on its version, its status and its snapshot hash. */
+export function setCandidate(tx: SystemTx, candidate: ReleaseCandidate, set: Partial<ReleaseCandidate>) {
+  tx.update(keys.candidate(candidate.id), {
+    set: { ...set },
+    add: { version: 1 },
+    conditions: [
+      { path: 'version', op: '=', value: candidate.version },
+      { path: 'status', op: '=', value: candidate.status },
+      { path: 'snapshotHash', op: '=', value: candidate.snapshotHash },
+    ],
+  });
+}

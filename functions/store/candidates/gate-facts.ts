@@ -1,0 +1,89 @@
+// The facts the promotion gate judges, read from the table: the system's META, the candidate and every item it
+// names. The verdict itself is the domain's (`functions/domain/gate.ts`); nothing here decides a reason.
+
+import type { BlockReason } from '../../domain/errors.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { blockedReasons, type GateFacts, gateInput } from '../../domain/gate.js';
+import type {
+  AiSystem,
+  ApprovalRecord,
+  Environment,
+  EvalDataset,
+  EvalRun,
+  ModelConfigVersion,
+  PromptVersion,
+  ReleaseCandidate,
+} from '../../domain/types.js';
+import { keys, toEntity } from '../keys.js';
+import { batchGet, type Item, type Key, type StoreContext } from '../unit-of-work.js';
+import { getCandidate } from './build.js';
+
+export interface GateView {
+  candidate: ReleaseCandidate;
+  system: AiSystem;
+  environment: Environment;
+  requiredRoles: string[];
+  promotable: boolean;
+  reasons: BlockReason[];
+}
+
+/** The keys of every item the gate reads for `candidate`, besides the system's META. */
+export function gateKeys(candidate: ReleaseCandidate): Key[] {
+  return [
+    keys.candidate(candidate.id),
+    keys.prompt(candidate.promptVersionId),
+    keys.modelConfig(candidate.modelConfigId),
+    ...(candidate.latestEvalRunId ? [keys.evalRun(candidate.latestEvalRunId)] : []),
+    ...candidate.approvalIds.map(keys.approval),
+    ...candidate.datasetIds.map(keys.dataset),
+  ];
+}
+
+/** The gate's facts from loaded items (a batch read or a unit of work's preload); items absent are null or left out. */
+export function gateFacts(loaded: (key: Key) => Item | undefined, system: AiSystem, candidateId: string): GateFacts {
+  const candidateItem = loaded(keys.candidate(candidateId));
+  if (!candidateItem) throw new NotFoundError(`release candidate ${candidateId} not found`, { id: candidateId });
+  const candidate = toEntity<ReleaseCandidate>(candidateItem);
+  const entity = <T>(key: Key) => {
+    const item = loaded(key);
+    return item ? toEntity<T>(item) : null;
+  };
+  return {
+    system,
+    candidate,
+    run: candidate.latestEvalRunId ? entity<EvalRun>(keys.evalRun(candidate.latestEvalRunId)) : null,
+    approvals: candidate.approvalIds
+      .map((a) => entity<ApprovalRecord>(keys.approval(a)))
+      .filter((a): a is ApprovalRecord => a !== null),
+    prompt: entity<PromptVersion>(keys.prompt(candidate.promptVersionId)),
+    config: entity<ModelConfigVersion>(keys.modelConfig(candidate.modelConfigId)),
+    datasets: candidate.datasetIds
+      .map((d) => entity<EvalDataset>(keys.dataset(d)))
+      .filter((d): d is EvalDataset => d !== null),
+  };
+}
+
+/** Reads the gate's facts of candidate `id` now (strongly consistent). */
+export async function readGateFacts(ctx: StoreContext, id: string): Promise<GateFacts> {
+  const candidate = await getCandidate(ctx, id);
+  const loaded = await batchGet(ctx, [keys.system(candidate.systemId), ...gateKeys(candidate)]);
+  const systemItem = loaded.get(`${keys.system(candidate.systemId).pk}|META`);
+  if (!systemItem) throw new NotFoundError(`system ${candidate.systemId} not found`);
+  return gateFacts((k) => loaded.get(`${k.pk}|${k.sk}`), toEntity<AiSystem>(systemItem), id);
+}
+
+/** Every reason that blocks the candidate's promotion now, as the promote transaction would judge it. */
+export async function candidateGate(ctx: StoreContext, id: string, environment?: Environment): Promise<GateView> {
+  const facts = await readGateFacts(ctx, id);
+  const env = environment ?? facts.candidate.environment;
+  const input = gateInput(facts, env);
+  const reasons = blockedReasons(input);
+  return {
+    candidate: facts.candidate,
+    system: facts.system,
+    environment: env,
+    requiredRoles: input.requiredRoles,
+    promotable: reasons.length === 0,
+    reasons,
+  };
+}

@@ -13,6 +13,7 @@ import {
   rollbackResponse,
   runEvalsRequest,
 } from '../contracts/index.js';
+import { ActiveReleaseChangedError, GateBlockedError } from '../domain/errors.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
@@ -20,6 +21,35 @@ import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { apiObservability } from './observability.js';
+
+const { logger, meter } = apiObservability;
+
+/** The reason codes of a refused promotion or rollback (the gate's, or the expected active release's), else none. */
+function refusalReasons(error: unknown): string[] {
+  if (error instanceof GateBlockedError || error instanceof ActiveReleaseChangedError) {
+    const reasons = (error.detail as { reasons?: { code: string }[] } | undefined)?.reasons ?? [];
+    return reasons.map((reason) => reason.code);
+  }
+  return [];
+}
+
+/** Counts a promotion or rollback: promoted on success, refused by reason when the gate or precondition said no. */
+async function measured<T>(
+  kind: 'promote' | 'rollback',
+  transition: () => Promise<T>,
+  environmentOf: (out: T) => string,
+): Promise<T> {
+  try {
+    const out = await transition();
+    meter.promoted(environmentOf(out), kind);
+    return out;
+  } catch (error) {
+    const reasons = refusalReasons(error);
+    if (reasons.length > 0) meter.promotionRefused(reasons);
+    throw error;
+  }
+}
 
 const base = '/api/release-candidates';
 
@@ -137,7 +167,7 @@ export const routes: Route[] = [
         try {
           await req.deps.gateRunner.start(out.candidate.id, roundId);
         } catch (error) {
-          console.warn(`release gate of ${out.candidate.id} not started: ${(error as Error).message ?? String(error)}`);
+          logger.warn('release gate not started', { candidateId: out.candidate.id, error: error as Error });
         }
       }
       return { status: 200, body: out };
@@ -152,6 +182,7 @@ export const routes: Route[] = [
     handle: async (req) => {
       await loadCandidate(req, 'read');
       const gate = await req.deps.store.candidates.candidateGate(req.params.id as string, req.query.environment);
+      meter.gateDecided(gate.promotable);
       return {
         status: 200,
         body: {
@@ -174,10 +205,10 @@ export const routes: Route[] = [
     response: { status: 200, body: promoteResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await req.deps.store.candidates.promoteCandidate(
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body,
+      const out = await measured(
+        'promote',
+        () => req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id as string, req.body),
+        (promoted) => promoted.promotion.environment,
       );
       return { status: 200, body: out };
     },
@@ -191,11 +222,10 @@ export const routes: Route[] = [
     response: { status: 200, body: rollbackResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await rollbackWithValidation(
-        req.deps.store,
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body,
+      const out = await measured(
+        'rollback',
+        () => rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id as string, req.body),
+        (rolledBack) => rolledBack.rollback.environment,
       );
       return { status: 200, body: out };
     },

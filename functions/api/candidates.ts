@@ -13,7 +13,6 @@ import {
   rollbackResponse,
   runEvalsRequest,
 } from '../contracts/index.js';
-import { ActiveReleaseChangedError, GateBlockedError } from '../domain/errors.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
@@ -21,35 +20,9 @@ import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
-import { apiObservability } from './observability.js';
+import { apiObservability, measuredTransition } from './observability.js';
 
 const { logger, meter } = apiObservability;
-
-/** The reason codes of a refused promotion or rollback (the gate's, or the expected active release's), else none. */
-function refusalReasons(error: unknown): string[] {
-  if (error instanceof GateBlockedError || error instanceof ActiveReleaseChangedError) {
-    const reasons = (error.detail as { reasons?: { code: string }[] } | undefined)?.reasons ?? [];
-    return reasons.map((reason) => reason.code);
-  }
-  return [];
-}
-
-/** Counts a promotion or rollback: promoted on success, refused by reason when the gate or precondition said no. */
-async function measured<T>(
-  kind: 'promote' | 'rollback',
-  transition: () => Promise<T>,
-  environmentOf: (out: T) => string,
-): Promise<T> {
-  try {
-    const out = await transition();
-    meter.promoted(environmentOf(out), kind);
-    return out;
-  } catch (error) {
-    const reasons = refusalReasons(error);
-    if (reasons.length > 0) meter.promotionRefused(reasons);
-    throw error;
-  }
-}
 
 const base = '/api/release-candidates';
 
@@ -205,7 +178,8 @@ export const routes: Route[] = [
     response: { status: 200, body: promoteResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await measured(
+      const out = await measuredTransition(
+        meter,
         'promote',
         () => req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id as string, req.body),
         (promoted) => promoted.promotion.environment,
@@ -222,7 +196,8 @@ export const routes: Route[] = [
     response: { status: 200, body: rollbackResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await measured(
+      const out = await measuredTransition(
+        meter,
         'rollback',
         () => rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id as string, req.body),
         (rolledBack) => rolledBack.rollback.environment,

@@ -7,7 +7,7 @@ import { createObservability, type GovernanceMeter } from '../observability/inde
 export const apiObservability = createObservability('api');
 
 /** The reason codes of a refused promotion or rollback (the gate's, or the expected active release's), else none. */
-export function refusalReasons(error: unknown): string[] {
+function refusalReasons(error: unknown): string[] {
   if (error instanceof GateBlockedError || error instanceof ActiveReleaseChangedError) {
     const reasons = (error.detail as { reasons?: { code: string }[] }).reasons ?? [];
     return reasons.map((reason) => reason.code);

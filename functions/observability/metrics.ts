@@ -69,13 +69,3 @@ export function metricsMeter(metrics: Metrics): GovernanceMeter {
     evalCasesScored: (cases) => metrics.addMetric(METRIC.evalCasesScored, MetricUnit.Count, cases),
   };
 }
-
-/** A meter that records nothing: for code run without a Lambda around it (scripts, tests that do not look). */
-export const silentMeter: GovernanceMeter = {
-  promoted: () => undefined,
-  promotionRefused: () => undefined,
-  gateDecided: () => undefined,
-  contentionRetried: () => undefined,
-  archiveLagged: () => undefined,
-  evalCasesScored: () => undefined,
-};

@@ -144,6 +144,21 @@ module.exports = {
       },
     },
     {
+      name: 'observability-is-a-leaf',
+      comment:
+        'functions/observability (Powertools Logger, Metrics, the observe middleware) knows no other part; the ' +
+        'domain and the store never import it or Powertools: the store reports contention through a callback.',
+      severity: 'error',
+      from: { path: '^functions/(domain|store)/' },
+      to: { path: ['^functions/observability/', '@aws-lambda-powertools', 'node_modules/@aws-lambda-powertools'] },
+    },
+    {
+      name: 'observability-imports-no-part',
+      severity: 'error',
+      from: { path: '^functions/observability/' },
+      to: { path: '^(functions/(?!observability/)|local/|seed/|lib/)' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

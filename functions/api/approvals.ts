@@ -6,12 +6,14 @@ import {
   pageOf,
   reasonedDecisionRequest,
 } from '../contracts/index.js';
+import { warnLines } from '../observability/index.js';
 import type { Decision } from '../store/approvals.js';
 import type { GateCallbacks } from '../workflows/gate-runner.js';
 import { notifyGate } from '../workflows/gate-runner.js';
 import { childAccess, readable } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
+import { apiObservability } from './observability.js';
 
 /** SendTaskSuccess / SendTaskFailure in AWS (RELEASE_GATE_STATE_MACHINE_ARN set), loaded only there. */
 async function createGateCallbacks(): Promise<GateCallbacks | undefined> {
@@ -39,7 +41,13 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
       // After the commit: complete the release gate's wait on this approval. A failed send leaves the decision
       // standing; the gate finds it when it waits again.
       req.deps.gateCallbacks ??= await createGateCallbacks();
-      await notifyGate(req.deps.store, req.deps.gateCallbacks, approval.id, out.approval.status);
+      await notifyGate(
+        req.deps.store,
+        req.deps.gateCallbacks,
+        approval.id,
+        out.approval.status,
+        warnLines(apiObservability.logger),
+      );
       return { status: 200, body: out };
     },
   });

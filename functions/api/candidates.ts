@@ -20,6 +20,9 @@ import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { apiObservability, measuredTransition } from './observability.js';
+
+const { logger, meter } = apiObservability;
 
 const base = '/api/release-candidates';
 
@@ -137,7 +140,7 @@ export const routes: Route[] = [
         try {
           await req.deps.gateRunner.start(out.candidate.id, roundId);
         } catch (error) {
-          console.warn(`release gate of ${out.candidate.id} not started: ${(error as Error).message ?? String(error)}`);
+          logger.warn('release gate not started', { candidateId: out.candidate.id, error: error as Error });
         }
       }
       return { status: 200, body: out };
@@ -152,6 +155,7 @@ export const routes: Route[] = [
     handle: async (req) => {
       await loadCandidate(req, 'read');
       const gate = await req.deps.store.candidates.candidateGate(req.params.id as string, req.query.environment);
+      meter.gateDecided(gate.promotable);
       return {
         status: 200,
         body: {
@@ -174,10 +178,11 @@ export const routes: Route[] = [
     response: { status: 200, body: promoteResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await req.deps.store.candidates.promoteCandidate(
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body,
+      const out = await measuredTransition(
+        meter,
+        'promote',
+        () => req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id as string, req.body),
+        (promoted) => promoted.promotion.environment,
       );
       return { status: 200, body: out };
     },
@@ -191,11 +196,11 @@ export const routes: Route[] = [
     response: { status: 200, body: rollbackResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await rollbackWithValidation(
-        req.deps.store,
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body,
+      const out = await measuredTransition(
+        meter,
+        'rollback',
+        () => rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id as string, req.body),
+        (rolledBack) => rolledBack.rollback.environment,
       );
       return { status: 200, body: out };
     },

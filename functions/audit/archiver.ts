@@ -50,6 +50,19 @@ export function auditEventOfRecord(record: DynamoDBRecord): AuditEvent | undefin
   return event as unknown as AuditEvent;
 }
 
+/**
+ * How long after the oldest audit event of a batch it reached the archiver, in milliseconds (the archive lag
+ * metric): `now` minus the event's own time. Undefined when the batch holds no audit event.
+ */
+export function archiveLagMs(event: DynamoDBStreamEvent, now: number): number | undefined {
+  let oldest: number | undefined;
+  for (const record of event.Records) {
+    const at = Date.parse(auditEventOfRecord(record)?.at ?? '');
+    if (!Number.isNaN(at) && (oldest === undefined || at < oldest)) oldest = at;
+  }
+  return oldest === undefined ? undefined : Math.max(0, now - oldest);
+}
+
 /** Cuts one system's events (sorted, deduplicated) into runs of consecutive seqs of at most MAX_BATCH_EVENTS. */
 export function contiguousRuns<T extends { event: AuditEvent }>(items: readonly T[]): T[][] {
   const sorted = [...items].sort((a, b) => a.event.seq - b.event.seq);

@@ -5,6 +5,7 @@
 // Env: TABLE_NAME, WEBHOOK_ALLOWED_HOSTS.
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { GovernanceEvent } from '../domain/events.js';
+import { createObservability, observed, recordsCorrelationId, warnLines } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
 import type { StoreContext } from '../store/unit-of-work.js';
@@ -15,9 +16,10 @@ import { allowedHostsFromEnv } from './target.js';
 /** Attempts per receive: with 10 s timeouts and 1, 2 s waits, well inside the function's timeout. */
 export const ATTEMPTS_PER_RECEIVE = 3;
 
+const { logger, metrics } = createObservability('webhook-dispatcher');
 let dispatcher: WebhookDispatcher | undefined;
 
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+async function dispatchMessages(event: SQSEvent): Promise<SQSBatchResponse> {
   if (!dispatcher) {
     // The webhooks module alone, not the whole store: a smaller bundle and cold start.
     const ctx: StoreContext = {
@@ -34,20 +36,24 @@ export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
       },
       allowedHosts: allowedHostsFromEnv(process.env),
       retry: { ...DEFAULT_RETRY, attempts: ATTEMPTS_PER_RECEIVE },
-      log: (line) => console.warn(line),
+      log: warnLines(logger),
     });
   }
   const failures: { itemIdentifier: string }[] = [];
   for (const record of event.Records) {
+    // Each message is its own piece of work: its lines carry its id.
+    logger.setCorrelationId(record.messageId);
     try {
       const governanceEvent = (JSON.parse(record.body) as { detail: GovernanceEvent }).detail;
       const receives = Number(record.attributes.ApproximateReceiveCount ?? '1');
       const outcomes = await dispatcher.dispatch(governanceEvent, (receives - 1) * ATTEMPTS_PER_RECEIVE + 1);
       if (outcomes.some((o) => o.outcome === 'failed')) failures.push({ itemIdentifier: record.messageId });
     } catch (error) {
-      console.error(`webhook dispatch of message ${record.messageId} failed: ${(error as Error).message}`);
+      logger.error('webhook dispatch failed', { messageId: record.messageId, error: error as Error });
       failures.push({ itemIdentifier: record.messageId });
     }
   }
   return { batchItemFailures: failures };
 }
+
+export const handler = observed(dispatchMessages, { logger, metrics, correlationId: recordsCorrelationId });

@@ -65,6 +65,8 @@ export function createStore(options: {
   meter?: RequestMeter;
   /** Queue units of work per system in this process (default true); tests of cross-process races turn it off. */
   queuePerSystem?: boolean;
+  /** Told of each unit-of-work retry under contention (the composition root passes the meter's). */
+  onContentionRetry?: () => void;
 }): GovernanceStore {
   const ctx: StoreContext = {
     doc: options.doc,
@@ -72,6 +74,7 @@ export function createStore(options: {
     now: options.now ?? (() => new Date()),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.meter ? { meter: options.meter } : {}),
+    ...(options.onContentionRetry ? { onContentionRetry: options.onContentionRetry } : {}),
     ...(options.queuePerSystem === false ? {} : { queues: new Map() }),
   };
   const store = { ctx } as GovernanceStore;

@@ -23,6 +23,8 @@ export interface StoreContext {
   maxAttempts?: number;
   /** Counts requests per operation, for the benchmark of requests per governed action. */
   meter?: RequestMeter;
+  /** Told of each retry after a lost race for the audit head (the contention metric; no Powertools here). */
+  onContentionRetry?: () => void;
   /** Tail of the queue of units of work per system in this process (see withSystemQueue). */
   queues?: Map<string, Promise<unknown>>;
 }
@@ -210,6 +212,7 @@ async function attemptUnitOfWork<T>(
     const outcome = await commit(ctx, tx);
     if (outcome === 'committed') return { result, events: tx.events };
     if (outcome instanceof Error) throw outcome;
+    ctx.onContentionRetry?.();
     await sleep(Math.random() * Math.min(500, 10 * 2 ** attempt));
   }
   throw new ContentionError('the system is changing too fast; try again', { systemId });

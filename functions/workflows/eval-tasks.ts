@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../domain/errors.js';
 import type { BatchDescriptor } from '../domain/eval/index.js';
+import { createObservability, type GovernanceMeter, observed, workflowCorrelationId } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { createStore, type GovernanceStore } from '../store/index.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
@@ -31,10 +32,13 @@ export function configureEvalTaskStore(store: GovernanceStore): void {
   configuredStore = store;
 }
 
+const { logger, metrics, meter } = createObservability('eval-tasks');
+
 function storeOf(): GovernanceStore {
   configuredStore ??= createStore({
     doc: sharedDocumentClient(),
     tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
+    onContentionRetry: meter.contentionRetried,
   });
   return configuredStore;
 }
@@ -100,13 +104,13 @@ export interface EvalTaskHandlers {
 
 /**
  * The four tasks over `store` (one process: the local stack and tests). `allowedHosts` and `evidence` go to the
- * steps (EvalStepOptions): in a Lambda, EVAL_ALLOWED_HOSTS and EVIDENCE_BUCKET.
+ * steps (EvalStepOptions): in a Lambda, EVAL_ALLOWED_HOSTS and EVIDENCE_BUCKET. `meter` counts the cases scored.
  */
 export function evalTaskHandlers(
   store: () => GovernanceStore,
-  options: { batchSize?: number } & EvalStepOptions = {},
+  options: { batchSize?: number; meter?: Pick<GovernanceMeter, 'evalCasesScored'> } & EvalStepOptions = {},
 ): EvalTaskHandlers {
-  const { batchSize: _batchSize, ...stepOptions } = options;
+  const { batchSize: _batchSize, meter, ...stepOptions } = options;
   return {
     prepare: (event) =>
       named(() =>
@@ -140,6 +144,7 @@ export function evalTaskHandlers(
           materialCache,
           stepOptions,
         );
+        meter?.evalCasesScored(out.cases);
         return { runId: out.runId, batchIndex: out.batchIndex };
       }),
     aggregate: (event) => {
@@ -154,17 +159,24 @@ export function evalTaskHandlers(
 }
 
 // In AWS no host is allowed unless EVAL_ALLOWED_HOSTS names it; evidence goes to EVIDENCE_BUCKET.
-const lambdaTasks = evalTaskHandlers(storeOf, { allowedHosts: parseAllowedHosts(process.env.EVAL_ALLOWED_HOSTS) });
+const lambdaTasks = evalTaskHandlers(storeOf, {
+  allowedHosts: parseAllowedHosts(process.env.EVAL_ALLOWED_HOSTS),
+  meter,
+});
 
 export const EVAL_TASKS = ['prepare', 'executeBatch', 'aggregate', 'recordFailure'] as const;
 export type EvalTaskName = (typeof EVAL_TASKS)[number];
 
 /**
  * The Lambda entry point: one function per task, all bundled from this file, each told its task by `EVAL_TASK`
- * (lib/constructs/eval-state-machine.ts), so each function's role and log group belong to one step.
+ * (lib/constructs/eval-state-machine.ts), so each function's role and log group belong to one step. Its lines carry
+ * the run id, which is the execution's name.
  */
-export async function handler(event: never): Promise<unknown> {
-  const task = process.env.EVAL_TASK as EvalTaskName | undefined;
-  if (!task || !EVAL_TASKS.includes(task)) throw new Error(`EVAL_TASK is ${task ?? 'unset'}`);
-  return (lambdaTasks[task] as (e: never) => Promise<unknown>)(event);
-}
+export const handler = observed<never, unknown>(
+  async (event) => {
+    const task = process.env.EVAL_TASK as EvalTaskName | undefined;
+    if (!task || !EVAL_TASKS.includes(task)) throw new Error(`EVAL_TASK is ${task ?? 'unset'}`);
+    return (lambdaTasks[task] as (e: never) => Promise<unknown>)(event);
+  },
+  { logger, metrics, correlationId: workflowCorrelationId },
+);

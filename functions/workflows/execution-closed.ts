@@ -4,6 +4,7 @@
 // records the run as `error` with the status, so a run is never left `running` forever. Idempotent: a run already
 // passed, failed or in error is left as it is (failEvalRunStep only moves queued or running runs).
 import { NotFoundError } from '../domain/errors.js';
+import { createObservability, eventBridgeCorrelationId, observed } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { createStore, type GovernanceStore } from '../store/index.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
@@ -76,12 +77,20 @@ export async function closeEvalRunOnExecutionEnd(
   return { runId, action: 'closed', reason };
 }
 
+const { logger, metrics, meter } = createObservability('eval-close-run');
 let store: GovernanceStore | undefined;
 
-/** The Lambda entry point (EventBridge rule target). */
-export async function handler(event: ExecutionStatusChange): Promise<ClosedResult> {
-  store ??= createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
-  const result = await closeEvalRunOnExecutionEnd(store, event);
-  console.log(JSON.stringify({ message: 'eval run execution ended', ...result, status: event.detail?.status }));
-  return result;
-}
+/** The Lambda entry point (EventBridge rule target); its lines carry the execution's name as correlation id. */
+export const handler = observed(
+  async (event: ExecutionStatusChange): Promise<ClosedResult> => {
+    store ??= createStore({
+      doc: sharedDocumentClient(),
+      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
+      onContentionRetry: meter.contentionRetried,
+    });
+    const result = await closeEvalRunOnExecutionEnd(store, event);
+    logger.info('eval run execution ended', { ...result, status: event.detail?.status });
+    return result;
+  },
+  { logger, metrics, correlationId: eventBridgeCorrelationId },
+);

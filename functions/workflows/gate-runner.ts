@@ -3,6 +3,7 @@
 // AWS, a local task-token registry on one machine). DynamoDB stays the one source of truth: a decision is committed
 // first and the gate is told afterwards; a gate that missed the message learns the outcome when it waits again.
 import type { Actor, ApprovalStatus } from '../domain/types.js';
+import { createLogger, type Logger, type LogLine } from '../observability/index.js';
 import type { GovernanceStore } from '../store/index.js';
 
 export interface GateRunner {
@@ -60,6 +61,14 @@ export async function sendOutcome(
   return true;
 }
 
+let gateLogger: Logger | undefined;
+
+/** Where a failed notification is reported when the caller names no log: a JSON warning of the release gate. */
+const warnOfGate: LogLine = (line) => {
+  gateLogger ??= createLogger({ service: 'release-gate' });
+  gateLogger.warn(line);
+};
+
 /**
  * After a decision committed: tells the gate waiting on that approval, with the token the gate stored on it.
  * A failure to send is reported, never thrown: the decision stands (DynamoDB is the truth), and the gate, when it
@@ -70,7 +79,7 @@ export async function notifyGate(
   callbacks: GateCallbacks | undefined,
   approvalId: string,
   status: ApprovalStatus,
-  log: (line: string) => void = (line) => console.warn(line),
+  log: LogLine = warnOfGate,
 ): Promise<'sent' | 'no-gate' | 'failed'> {
   try {
     if (!callbacks) return 'no-gate';

@@ -2,6 +2,7 @@
 // with the store of this container. The local stack maps the same handlers onto the Task states of the same
 // definition (local/gate-runner.ts).
 import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../domain/policy.js';
+import { createObservability, observed, workflowCorrelationId } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { createStore, type GovernanceStore } from '../store/index.js';
 import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
@@ -65,11 +66,14 @@ export function timeoutFromEnv(value: string | undefined): number {
   return Number.isInteger(n) && n > 0 ? n : DEFAULT_APPROVAL_TIMEOUT_SECONDS;
 }
 
+const { logger, metrics, meter } = createObservability('gate-tasks');
+
 const lambdaTasks = gateTaskHandlers(
   () => {
     lambdaStore ??= createStore({
       doc: sharedDocumentClient(),
       tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
+      onContentionRetry: meter.contentionRetried,
     });
     return lambdaStore;
   },
@@ -85,10 +89,13 @@ export type GateTaskName = (typeof GATE_TASKS)[number];
 
 /**
  * The Lambda entry point: one function per task, all bundled from this file, each told its task by `GATE_TASK`,
- * so each function's role and log group belong to one step.
+ * so each function's role and log group belong to one step. Its lines carry the gate execution's name.
  */
-export async function handler(event: never): Promise<unknown> {
-  const task = process.env.GATE_TASK as GateTaskName | undefined;
-  if (!task || !GATE_TASKS.includes(task)) throw new Error(`GATE_TASK is ${task ?? 'unset'}`);
-  return (lambdaTasks[task] as (e: never) => Promise<unknown>)(event);
-}
+export const handler = observed<never, unknown>(
+  async (event) => {
+    const task = process.env.GATE_TASK as GateTaskName | undefined;
+    if (!task || !GATE_TASKS.includes(task)) throw new Error(`GATE_TASK is ${task ?? 'unset'}`);
+    return (lambdaTasks[task] as (e: never) => Promise<unknown>)(event);
+  },
+  { logger, metrics, correlationId: workflowCorrelationId },
+);

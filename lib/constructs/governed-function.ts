@@ -28,6 +28,9 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 const RUNTIME = Runtime.NODEJS_22_X;
 
+/** The CloudWatch namespace of the governance metrics (functions/observability/metrics.ts; a test compares). */
+export const METRICS_NAMESPACE = 'GovernanceControlPlane';
+
 type TableAccess = 'read' | 'readwrite';
 
 /** DynamoDB actions per access mode: the store queries and never scans, and transactions need ConditionCheckItem. */
@@ -116,7 +119,10 @@ export class GovernedFunction extends Construct {
       applicationLogLevelV2: LOG_LEVELS[props.logLevel],
       systemLogLevelV2: SystemLogLevel.WARN,
       environment: {
+        // Powertools Logger and Metrics (functions/observability): the service of every log line and the service
+        // dimension of every metric, in one namespace for the whole control plane.
         POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: props.logLevel,
         NODE_OPTIONS: BUNDLING.nodeOptions,
         ...props.environment,

@@ -30,7 +30,8 @@ module.exports = {
       name: 'contracts-use-domain-vocabulary-only',
       severity: 'error',
       from: { path: '^functions/contracts/' },
-      comment: 'Pure, import-free domain data: vocabulary, events, the id format, the artefact kind registry and the error codes.',
+      comment:
+        'Pure, import-free domain data: vocabulary, events, the id format, the artefact kind registry and the error codes.',
       to: {
         path: '^functions/domain/',
         pathNot: [

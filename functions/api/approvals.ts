@@ -28,7 +28,7 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
     body: reasoned ? reasonedDecisionRequest : decisionRequest,
     response: { status: 200, body: decisionResponse },
     handle: async (req) => {
-      const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
+      const approval = await req.deps.store.approvals.getApproval(req.params.id);
       await childAccess(req, approval, 'approval', 'read');
       const out = await req.deps.store.approvals.decideApproval(
         req.principal,
@@ -65,7 +65,7 @@ export const routes: Route[] = [
     summary: 'One approval record',
     response: { status: 200, body: approvalRecordResponse },
     handle: async (req) => {
-      const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
+      const approval = await req.deps.store.approvals.getApproval(req.params.id);
       await childAccess(req, approval, 'approval', 'read');
       return { status: 200, body: approval };
     },

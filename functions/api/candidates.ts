@@ -19,7 +19,7 @@ import type { GateRunner } from '../workflows/gate-runner.js';
 import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { getDeps } from './deps.js';
-import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 
 const base = '/api/release-candidates';
 
@@ -46,8 +46,8 @@ async function createGateRunner(): Promise<GateRunner | undefined> {
   return createStepFunctionsGateRunner({ stateMachineArn });
 }
 
-async function loadCandidate(req: Request<unknown, unknown>, access: 'read' | 'write' | 'promote') {
-  const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
+async function loadCandidate(req: IdRequest, access: 'read' | 'write' | 'promote') {
+  const candidate = await req.deps.store.candidates.getCandidate(req.params.id);
   await childAccess(req, candidate, 'release candidate', access);
   return candidate;
 }
@@ -96,7 +96,7 @@ export const routes: Route[] = [
       await loadCandidate(req, 'write');
       return {
         status: 200,
-        body: await req.deps.store.candidates.submitCandidate(actorOf(req.principal), req.params.id as string),
+        body: await req.deps.store.candidates.submitCandidate(actorOf(req.principal), req.params.id),
       };
     },
   }),
@@ -110,7 +110,7 @@ export const routes: Route[] = [
       await loadCandidate(req, 'write');
       const { run } = await req.deps.store.evalRuns.createEvalRun(
         actorOf(req.principal),
-        req.params.id as string,
+        req.params.id,
         req.body.executor,
       );
       // simulated and http runs are executed by the control plane; submitted runs wait for the pipeline's outputs.
@@ -128,7 +128,7 @@ export const routes: Route[] = [
     response: { status: 200, body: requestApprovalResponse },
     handle: async (req) => {
       await loadCandidate(req, 'write');
-      const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id as string);
+      const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id);
       // The round is committed: its gate (expiry, and the wait for each decision) starts now. A gate that cannot
       // start does not undo the round: decisions still move the candidate, and the round's gate is resumed later.
       req.deps.gateRunner ??= await createGateRunner();
@@ -151,7 +151,7 @@ export const routes: Route[] = [
     response: { status: 200, body: gateResponse },
     handle: async (req) => {
       await loadCandidate(req, 'read');
-      const gate = await req.deps.store.candidates.candidateGate(req.params.id as string, req.query.environment);
+      const gate = await req.deps.store.candidates.candidateGate(req.params.id, req.query.environment);
       return {
         status: 200,
         body: {
@@ -174,11 +174,7 @@ export const routes: Route[] = [
     response: { status: 200, body: promoteResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await req.deps.store.candidates.promoteCandidate(
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body,
-      );
+      const out = await req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id, req.body);
       return { status: 200, body: out };
     },
   }),
@@ -191,12 +187,7 @@ export const routes: Route[] = [
     response: { status: 200, body: rollbackResponse },
     handle: async (req) => {
       await loadCandidate(req, 'promote');
-      const out = await rollbackWithValidation(
-        req.deps.store,
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body,
-      );
+      const out = await rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id, req.body);
       return { status: 200, body: out };
     },
   }),

@@ -43,7 +43,7 @@ export const routes: Route[] = [
     query: pageQuery,
     response: { status: 200, body: evalDatasetWithCasesResponse },
     handle: async (req) => {
-      const dataset = await req.deps.store.datasets.getDataset(req.params.id as string);
+      const dataset = await req.deps.store.datasets.getDataset(req.params.id);
       await childAccess(req, dataset, 'dataset', 'read');
       const cases = await req.deps.store.datasets.listDatasetCases(dataset.id, req.query);
       return { status: 200, body: { ...dataset, cases } };

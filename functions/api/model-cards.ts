@@ -20,7 +20,7 @@ export const routes: Route[] = [
       description: 'The model card; completeness.gaps lists empty sections',
     },
     handle: async (req) => {
-      const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
+      const candidate = await req.deps.store.candidates.getCandidate(req.params.id);
       await childAccess(req, candidate, 'release candidate', 'read');
       return { status: 200, body: await req.deps.store.modelCards.releaseModelCard(candidate.id) };
     },
@@ -35,7 +35,7 @@ export const routes: Route[] = [
       description: 'The model card; 404 when the system has no candidate',
     },
     handle: async (req) => {
-      const system = await systemFor(req, req.params.id as string, 'read');
+      const system = await systemFor(req, req.params.id, 'read');
       const candidateId = await req.deps.store.modelCards.systemCardCandidateId(system);
       if (!candidateId) {
         throw new NotFoundError(`system ${system.id} has no release candidate, so no model card yet`, {

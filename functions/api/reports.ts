@@ -22,7 +22,7 @@ export const routes: Route[] = [
         'monitoring and the audit chain status. x-report-content-hash names the hash printed in its footer.',
     },
     handle: async (req) => {
-      const system = await systemFor(req, req.params.id as string, 'read');
+      const system = await systemFor(req, req.params.id, 'read');
       const [inputs, archive] = await Promise.all([
         req.deps.store.reports.reportInputs(system.id),
         archiveStatus(req, system.id),

@@ -7,15 +7,16 @@ import {
   reasonedDecisionRequest,
 } from '../contracts/index.js';
 import type { Decision } from '../store/approvals.js';
+import type { Env } from '../store/config.js';
 import type { GateCallbacks } from '../workflows/gate-runner.js';
 import { notifyGate } from '../workflows/gate-runner.js';
 import { childAccess, readable } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 /** SendTaskSuccess / SendTaskFailure in AWS (RELEASE_GATE_STATE_MACHINE_ARN set), loaded only there. */
-async function createGateCallbacks(): Promise<GateCallbacks | undefined> {
-  if (!process.env.RELEASE_GATE_STATE_MACHINE_ARN) return undefined;
+async function gateCallbacksFromEnv(env: Env): Promise<GateCallbacks | undefined> {
+  if (!env.RELEASE_GATE_STATE_MACHINE_ARN) return undefined;
   const { createStepFunctionsGateCallbacks } = await import('../workflows/gate-sfn.js');
   return createStepFunctionsGateCallbacks();
 }
@@ -38,7 +39,6 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
       );
       // After the commit: complete the release gate's wait on this approval. A failed send leaves the decision
       // standing; the gate finds it when it waits again.
-      req.deps.gateCallbacks ??= await createGateCallbacks();
       await notifyGate(req.deps.store, req.deps.gateCallbacks, approval.id, out.approval.status);
       return { status: 200, body: out };
     },
@@ -75,4 +75,11 @@ export const routes: Route[] = [
   decide('request-changes', 'changes_requested', true),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+/** The composition root of the approvals function: the API's deps and the release gate's callbacks. */
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => {
+    const gateCallbacks = await gateCallbacksFromEnv(env);
+    return gateCallbacks ? { ...base, gateCallbacks } : base;
+  }),
+);

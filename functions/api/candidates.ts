@@ -13,34 +13,35 @@ import {
   rollbackResponse,
   runEvalsRequest,
 } from '../contracts/index.js';
+import type { Env } from '../store/config.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
 import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 
 const base = '/api/release-candidates';
 
 /**
- * The runner of simulated evals when none is configured: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the
+ * The candidates function's runner of simulated evals: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the
  * eval-run state machine per run, loaded here so no other bundle carries the Step Functions client; otherwise
  * in-process.
  */
-async function createEvalRunner(store: GovernanceStore): Promise<EvalRunner> {
-  const stateMachineArn = process.env.EVAL_STATE_MACHINE_ARN;
+async function evalRunnerFromEnv(store: GovernanceStore, env: Env): Promise<EvalRunner> {
+  const stateMachineArn = env.EVAL_STATE_MACHINE_ARN;
   if (!stateMachineArn) return createInProcessEvalRunner(store);
   const { createStepFunctionsEvalRunner } = await import('../workflows/sfn-eval-runner.js');
   return createStepFunctionsEvalRunner(store, { stateMachineArn });
 }
 
 /**
- * The release gate's runner when none is configured: in AWS (RELEASE_GATE_STATE_MACHINE_ARN set) an execution of
+ * The candidates function's release gate runner: in AWS (RELEASE_GATE_STATE_MACHINE_ARN set) an execution of
  * the release-gate state machine per approval round; otherwise none.
  */
-async function createGateRunner(): Promise<GateRunner | undefined> {
-  const stateMachineArn = process.env.RELEASE_GATE_STATE_MACHINE_ARN;
+async function gateRunnerFromEnv(env: Env): Promise<GateRunner | undefined> {
+  const stateMachineArn = env.RELEASE_GATE_STATE_MACHINE_ARN;
   if (!stateMachineArn) return undefined;
   const { createStepFunctionsGateRunner } = await import('../workflows/gate-sfn.js');
   return createStepFunctionsGateRunner({ stateMachineArn });
@@ -115,7 +116,7 @@ export const routes: Route[] = [
       );
       // simulated and http runs are executed by the control plane; submitted runs wait for the pipeline's outputs.
       if (run.executor !== 'submitted') {
-        req.deps.evalRunner ??= await createEvalRunner(req.deps.store);
+        if (!req.deps.evalRunner) throw new Error('no eval runner was composed for this handler');
         await req.deps.evalRunner.start(run.id);
       }
       return { status: 202, body: run, headers: { location: `/api/eval-runs/${run.id}` } };
@@ -131,7 +132,6 @@ export const routes: Route[] = [
       const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id);
       // The round is committed: its gate (expiry, and the wait for each decision) starts now. A gate that cannot
       // start does not undo the round: decisions still move the candidate, and the round's gate is resumed later.
-      req.deps.gateRunner ??= await createGateRunner();
       const roundId = out.candidate.approvalIds[0];
       if (req.deps.gateRunner && roundId) {
         try {
@@ -193,4 +193,11 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+/** The composition root of the candidates function: the API's deps, its eval runner and its release gate runner. */
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => {
+    const gateRunner = await gateRunnerFromEnv(env);
+    return { ...base, evalRunner: await evalRunnerFromEnv(base.store, env), ...(gateRunner ? { gateRunner } : {}) };
+  }),
+);

@@ -8,7 +8,7 @@ import {
 } from '../contracts/index.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Request, type Route, route } from './http.js';
 
 /** Auditors only read; everyone else who can see a system may report and work its incidents. */
@@ -94,4 +94,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

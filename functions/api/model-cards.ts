@@ -4,7 +4,7 @@ import { jsonSchemaDocument } from '../contracts/common.js';
 import { MODEL_CARD_SCHEMA_PATH, modelCardJsonSchema, modelCardSchema } from '../contracts/model-card.js';
 import { NotFoundError } from '../domain/errors.js';
 import { childAccess, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 let schema: Record<string, unknown> | undefined;
@@ -58,4 +58,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -5,7 +5,7 @@ import { type ArchiveCheck, buildComplianceReport } from '../domain/compliance-r
 import { renderEuAiActPdf } from '../reports/eu-ai-act-pdf.js';
 import { systemFor } from './access.js';
 import { ARCHIVE_NOT_CONFIGURED, archiveReader } from './archive-reader.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -60,4 +60,4 @@ async function archiveStatus(req: Request<unknown, unknown>, systemId: string): 
   }
 }
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

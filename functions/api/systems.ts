@@ -13,7 +13,7 @@ import { ForbiddenError } from '../domain/errors.js';
 import type { AiSystem } from '../domain/types.js';
 import type { Page } from '../store/index.js';
 import { actorOf, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -121,4 +121,4 @@ export async function filteredSystems(
   return { items, nextCursor: next };
 }
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

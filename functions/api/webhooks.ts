@@ -16,7 +16,7 @@ import type { Principal } from '../domain/types.js';
 import { isLoopback } from '../events/target.js';
 import type { WebhookSubscription } from '../store/webhooks.js';
 import { actorOf, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 
 const has = (p: Principal, role: string) => p.roles.some((r) => r === role);
@@ -143,4 +143,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

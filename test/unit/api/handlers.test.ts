@@ -20,12 +20,13 @@ import {
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { handler as approvalsHandler } from '../../../functions/api/approvals.js';
-import { handler as candidatesHandler } from '../../../functions/api/candidates.js';
-import { configureDeps } from '../../../functions/api/deps.js';
-import { handler as incidentsHandler } from '../../../functions/api/incidents.js';
-import { handler as promptsHandler } from '../../../functions/api/prompts.js';
-import { handler as systemsHandler } from '../../../functions/api/systems.js';
+import { routes as approvalRoutes } from '../../../functions/api/approvals.js';
+import { routes as candidateRoutes } from '../../../functions/api/candidates.js';
+import type { Deps } from '../../../functions/api/deps.js';
+import { createHttpHandler, type Route } from '../../../functions/api/http.js';
+import { routes as incidentRoutes } from '../../../functions/api/incidents.js';
+import { routes as promptRoutes } from '../../../functions/api/prompts.js';
+import { routes as systemRoutes } from '../../../functions/api/systems.js';
 import { UnauthorizedError } from '../../../functions/domain/errors.js';
 import { snapshotHash } from '../../../functions/domain/snapshot.js';
 import type { Principal } from '../../../functions/domain/types.js';
@@ -47,6 +48,15 @@ let verifyToken: (authorization: string | undefined) => Promise<Principal>;
 let logged: MockInstance<typeof console.error>;
 
 type Handler = (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>;
+
+// Each resource's handler as its Lambda entry composes it, with the test's dependencies passed in.
+let deps: Deps;
+const handlerOf = (routes: Route[]): Handler => createHttpHandler(routes, () => deps) as Handler;
+const approvalsHandler = handlerOf(approvalRoutes);
+const candidatesHandler = handlerOf(candidateRoutes);
+const incidentsHandler = handlerOf(incidentRoutes);
+const promptsHandler = handlerOf(promptRoutes);
+const systemsHandler = handlerOf(systemRoutes);
 
 interface Answer {
   status: number;
@@ -210,11 +220,11 @@ beforeAll(() => {
       credentials: { accessKeyId: 'unit', secretAccessKey: 'unit' },
     }),
   );
-  configureDeps({
+  deps = {
     store: createStore({ doc, tableName: TABLE, maxAttempts: 2 }),
     verifyToken: (authorization) => verifyToken(authorization),
     evalRunner: { start: () => undefined, idle: async () => undefined },
-  });
+  };
 });
 
 beforeEach(() => {

@@ -2,9 +2,10 @@
 // per container from checked configuration and passed to the handler. The local stack and the tests compose their
 // own Deps (a store over DynamoDB Local, a verifier over the local JWKS) and pass them the same way.
 import type { Principal } from '../domain/types.js';
-import { type Env, once, storeFromEnv } from '../store/config.js';
+import { type Env, once } from '../store/config.js';
 import type { GovernanceStore } from '../store/index.js';
 import { configureCursorSecret } from '../store/pagination.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';

@@ -1,6 +1,7 @@
 // Lambda entry: the reconciler, on an EventBridge schedule. Env: AUDIT_BUCKET, TABLE_NAME.
+
 import { sharedDocumentClient } from '../store/client.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { tableNameFromEnv } from '../store/config.js';
 import { archiveFromEnv } from './env.js';
 import { reconcile } from './reconciler.js';
 import { createTableSource } from './table-source.js';
@@ -8,7 +9,7 @@ import { createTableSource } from './table-source.js';
 export const handler = async () => {
   const report = await reconcile({
     archive: archiveFromEnv(),
-    table: createTableSource(sharedDocumentClient(), process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME),
+    table: createTableSource(sharedDocumentClient(), tableNameFromEnv(process.env)),
     log: (line) => console.warn(line),
   });
   const { perSystem: _perSystem, ...totals } = report;

@@ -1,8 +1,6 @@
 // Checked configuration of a Lambda container: a setting that is missing fails at cold start with a message naming
 // the environment variable, never falls back to a default (a wrong table name would write somewhere else).
-import { sharedDocumentClient } from './client.js';
-import { createStore, type GovernanceStore } from './index.js';
-
+// No imports: entries that bundle one store module alone (the webhook dispatcher) read their settings here too.
 export type Env = Record<string, string | undefined>;
 
 /** A setting the container cannot run without. */
@@ -26,11 +24,6 @@ export function requiredSetting(env: Env, variable: string, purpose: string): st
 /** The governance table's name from TABLE_NAME. */
 export function tableNameFromEnv(env: Env): string {
   return requiredSetting(env, 'TABLE_NAME', 'the governance DynamoDB table');
-}
-
-/** The store of a Lambda container: the container's one DocumentClient over the table TABLE_NAME names. */
-export function storeFromEnv(env: Env): GovernanceStore {
-  return createStore({ doc: sharedDocumentClient(), tableName: tableNameFromEnv(env) });
 }
 
 /** Builds a container's dependencies once, on first use, and hands the same ones (or the same failure) after. */

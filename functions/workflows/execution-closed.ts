@@ -3,10 +3,10 @@
 // execution's status change (lib/constructs/eval-state-machine.ts, rule on FAILED | TIMED_OUT | ABORTED); this
 // records the run as `error` with the status, so a run is never left `running` forever. Idempotent: a run already
 // passed, failed or in error is left as it is (failEvalRunStep only moves queued or running runs).
+
 import { NotFoundError } from '../domain/errors.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import type { GovernanceStore } from '../store/index.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { failEvalRunStep } from './eval-steps.js';
 
 /** The part of an "aws.states / Step Functions Execution Status Change" event this handler reads. */
@@ -80,7 +80,7 @@ let store: GovernanceStore | undefined;
 
 /** The Lambda entry point (EventBridge rule target). */
 export async function handler(event: ExecutionStatusChange): Promise<ClosedResult> {
-  store ??= createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
+  store ??= storeFromEnv(process.env);
   const result = await closeEvalRunOnExecutionEnd(store, event);
   console.log(JSON.stringify({ message: 'eval run execution ended', ...result, status: event.detail?.status }));
   return result;

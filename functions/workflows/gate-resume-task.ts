@@ -1,8 +1,5 @@
-// The scheduled Lambda that keeps every open approval round under a live release gate in AWS (see gate-resume.ts).
-// Env: TABLE_NAME, RELEASE_GATE_STATE_MACHINE_ARN. Needs table read and states:StartExecution on the gate.
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import type { GovernanceStore } from '../store/index.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { resumeGates } from './gate-resume.js';
 import { createStepFunctionsGateRunner } from './gate-sfn.js';
 
@@ -11,7 +8,7 @@ let store: GovernanceStore | undefined;
 export async function handler(): Promise<Awaited<ReturnType<typeof resumeGates>>> {
   const stateMachineArn = process.env.RELEASE_GATE_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new Error('RELEASE_GATE_STATE_MACHINE_ARN is not set');
-  store ??= createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
+  store ??= storeFromEnv(process.env);
   const report = await resumeGates(store, createStepFunctionsGateRunner({ stateMachineArn }));
   console.log(JSON.stringify({ gateResume: report }));
   if (report.failed.length > 0) throw new Error(`could not start ${report.failed.length} release gate(s)`);

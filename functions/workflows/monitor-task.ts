@@ -1,13 +1,9 @@
-// The scheduled monitoring Lambda (EventBridge Scheduler, in CDK): one pass of runMonitoring over the table named
-// by TABLE_NAME. It needs read and write access to that table (transactions, queries on its GSIs) and nothing else.
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { type MonitoringSummary, runMonitoring } from './monitor.js';
 
 /** Runs monitoring once; the summary is the result (visible in the scheduler's and the function's logs). */
 export async function handler(): Promise<MonitoringSummary> {
-  const store = createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
+  const store = storeFromEnv(process.env);
   const summary = await runMonitoring(store, { log: (line) => console.log(line) });
   console.log(JSON.stringify({ monitoring: summary.counts }));
   // A failed monitoring pass (some release could not be judged) should be visible to alarms on errors.

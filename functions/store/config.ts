@@ -15,7 +15,7 @@ export class ConfigurationError extends Error {
 }
 
 /** The value of `variable`, or a ConfigurationError naming it. */
-export function requiredSetting(env: Env, variable: string, purpose: string): string {
+function requiredSetting(env: Env, variable: string, purpose: string): string {
   const value = env[variable]?.trim();
   if (!value) throw new ConfigurationError(variable, purpose);
   return value;

@@ -376,13 +376,14 @@ describe('the stateless stack: HTTP API', () => {
   });
 
   it('sends what no route matches ($default) to the not-found function, without the authoriser', () => {
-    const [fallback] = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources).filter(
+    const fallback = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources).find(
       (route) => route.Properties.RouteKey === '$default',
     );
     const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration') as Resources;
-    const target = (fallback?.Properties.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
-      'Fn::Join'
-    ][1][1].Ref;
+    const join = (fallback?.Properties.Target ?? { 'Fn::Join': ['', ['', { Ref: '' }]] }) as {
+      'Fn::Join': [string, [string, { Ref: string }]];
+    };
+    const target = join['Fn::Join'][1][1].Ref;
     const uri = JSON.stringify(integrations[target]?.Properties.IntegrationUri);
     const [notFoundId] =
       apiFunctions().find(([, fn]) => fn.Properties.FunctionName === 'governance-dev-api-not-found') ?? [];

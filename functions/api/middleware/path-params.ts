@@ -23,14 +23,14 @@ export const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
 };
 
 /** The names of the `{name}` segments of a route path. */
-export function pathParamNames(path: string): string[] {
+function pathParamNames(path: string): string[] {
   return [...path.matchAll(/\{([A-Za-z0-9_]+)\}/g)].map((m) => m[1] as string);
 }
 
 const schemas = new WeakMap<Route, z.ZodType<Record<string, string>>>();
 
 /** The schema of a route's path parameters: the route's own, or the one its path implies. */
-export function pathParamsSchema(route: Route): z.ZodType<Record<string, string>> {
+function pathParamsSchema(route: Route): z.ZodType<Record<string, string>> {
   if (route.params) return route.params;
   let schema = schemas.get(route);
   if (!schema) {

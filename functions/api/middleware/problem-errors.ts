@@ -14,7 +14,7 @@ export function logUnexpected(error: unknown, requestId: string | undefined): vo
 }
 
 /** The answer to a thrown value: its problem document, with the headers its status needs. */
-export function errorResponse(error: unknown, instance: string | undefined): APIGatewayProxyStructuredResultV2 {
+function errorResponse(error: unknown, instance: string | undefined): APIGatewayProxyStructuredResultV2 {
   const headers: Record<string, string> = error instanceof MethodNotAllowedError ? { allow: error.allow } : {};
   return problemResponse(toProblem(error, instance), headers);
 }

@@ -15,12 +15,12 @@ interface Compiled<R extends RouteKeyed> {
   segments: ({ literal: string } | { param: string })[];
 }
 
-export type RouteMatch<R extends RouteKeyed> =
+type RouteMatch<R extends RouteKeyed> =
   | { kind: 'found'; route: R; params: Record<string, string> }
   | { kind: 'method-not-allowed'; allow: string[] }
   | { kind: 'not-found' };
 
-export interface RouteTable<R extends RouteKeyed> {
+interface RouteTable<R extends RouteKeyed> {
   /** By `routeKey` when API Gateway names one, otherwise by method and raw path (the `$default` route). */
   resolve(method: string, rawPath: string, routeKey?: string, pathParameters?: Record<string, string>): RouteMatch<R>;
 }

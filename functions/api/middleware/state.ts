@@ -5,7 +5,7 @@ import type { Principal } from '../../domain/types.js';
 import type { Deps } from '../deps.js';
 import type { Route } from '../http.js';
 
-export interface ApiState {
+interface ApiState {
   route?: Route;
   params?: Record<string, string>;
   deps?: Deps;

@@ -54,11 +54,19 @@ const path = fc.oneof(
   fc.array(segment, { maxLength: 6 }).map((parts) => `/${parts.join('/')}`),
 );
 const method = fc.oneof(fc.constantFrom('GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS'), fc.string());
-const json = fc.oneof(fc.json(), fc.jsonValue().map((v) => JSON.stringify(v)), fc.string(), fc.constant(''));
+const json = fc.oneof(
+  fc.json(),
+  fc.jsonValue().map((v) => JSON.stringify(v)),
+  fc.string(),
+  fc.constant(''),
+);
 const headers = fc.record(
   {
     authorization: fc.oneof(fc.constant('Bearer fuzz'), fc.string()),
-    'content-type': fc.oneof(fc.constantFrom('application/json', 'text/plain', 'application/problem+json'), fc.string()),
+    'content-type': fc.oneof(
+      fc.constantFrom('application/json', 'text/plain', 'application/problem+json'),
+      fc.string(),
+    ),
     'idempotency-key': fc.oneof(fc.stringMatching(/^[A-Za-z0-9]{1,20}$/), fc.string()),
   },
   { requiredKeys: [] },

@@ -89,11 +89,25 @@ export class StatelessStack extends Stack {
       this.functions.set(module, fn);
     }
 
+    // API Gateway's $default route: what no route matches is answered 404, or 405 with Allow, as the local stack does.
+    const notFound = new GovernedFunction(this, 'Api-not-found', {
+      entry: 'functions/api/not-found.ts',
+      description: 'API: the $default route (404 for an unknown path, 405 with Allow for a known path)',
+      serviceName: 'api-not-found',
+      functionName: `${config.prefix}-api-not-found`,
+      logRetention,
+      logLevel: config.logLevel,
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+    });
+    this.functions.set('not-found', notFound);
+
     this.api = new GovernanceApi(this, 'Api', {
       prefix: config.prefix,
       routes,
       functions: this.functions,
       authorizer,
+      notFound,
       throttle: config.throttle,
       logRetention,
     });

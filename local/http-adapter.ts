@@ -1,5 +1,6 @@
 // The local stand-in for API Gateway (HTTP API, payload format 2.0): a Node http server that turns each request
-// into the event Lambda would receive, invokes the same handler, and writes its result back.
+// into the event Lambda would receive, invokes the same handler, and writes its result back. What no route matches
+// goes to the `$default` route's handler, as in AWS; the adapter decides no API answer of its own.
 
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -22,6 +23,12 @@ export interface LocalRoute {
 
 export interface LocalServerOptions {
   routes: LocalRoute[];
+  /**
+   * The `$default` route: what no route matches (an unknown path, a known path with another method, a path that is
+   * not valid percent-encoding) goes here with routeKey `$default`, as in AWS. Without it, API Gateway's own bare
+   * 404 (`{"message":"Not Found"}`).
+   */
+  defaultHandler?: LocalRoute['handler'];
   /** Largest request body accepted (default 1 MiB); a bigger one gets 413 and no handler runs. */
   maxBodyBytes?: number;
   /** Serves what no route matches (static files), except paths under `apiPrefix`. */
@@ -70,28 +77,17 @@ export function createLocalServer(options: LocalServerOptions): Server {
     });
 
     void (async () => {
-      const matching = routes.filter((route) => matchPath(route, rawPath) !== undefined);
-      if (matching.length === 0) {
-        if (options.fallback !== undefined && !rawPath.startsWith(apiPrefix)) {
-          await options.fallback(req, res);
-          return;
-        }
-        drain(req);
-        sendProblem(res, 404, 'not-found', `no route matches ${rawPath}`);
+      const found = routes.some((route) => matchPath(route, rawPath) !== undefined);
+      if (!found && options.fallback !== undefined && !rawPath.startsWith(apiPrefix)) {
+        await options.fallback(req, res);
         return;
       }
-      const match = selectRoute(routes, method, rawPath);
-      if (match === undefined) {
+      const selected = found ? selectRoute(routes, method, rawPath) : undefined;
+      const match = selected === undefined || selected === 'bad-path' ? undefined : selected;
+      if (match === undefined && options.defaultHandler === undefined) {
         drain(req);
-        const allow = [...new Set(matching.map((route) => route.method))].sort().join(', ');
-        sendProblem(res, 405, 'method-not-allowed', `${method} is not allowed on ${rawPath}`, {
-          allow,
-        });
-        return;
-      }
-      if (match === 'bad-path') {
-        drain(req);
-        sendProblem(res, 400, 'validation-error', 'the path is not correctly percent-encoded');
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'Not Found' }));
         return;
       }
       const body = await readBody(req, maxBodyBytes);
@@ -102,7 +98,9 @@ export function createLocalServer(options: LocalServerOptions): Server {
         return;
       }
       const event = toEvent(req, method, rawPath, rawQueryString, body, match);
-      const result = await match.route.route.handler(event, lambdaContext(timeoutMs, event.requestContext.requestId));
+      const handler = match?.route.route.handler ?? options.defaultHandler;
+      if (handler === undefined) throw new Error('no handler for this request');
+      const result = await handler(event, lambdaContext(timeoutMs, event.requestContext.requestId));
       writeResult(res, result);
     })().catch((error: unknown) => {
       // The handler's failure stays in the local log; the caller learns only that it failed.
@@ -255,8 +253,9 @@ function toEvent(
   rawPath: string,
   rawQueryString: string,
   body: Buffer,
-  match: RouteMatch,
+  match: RouteMatch | undefined,
 ): APIGatewayProxyEventV2 {
+  const routeKey = match?.route.routeKey ?? '$default';
   // Like API Gateway: lower-cased names, repeated headers joined with commas, cookies in their own field.
   const headers: Record<string, string> = {};
   for (const [name, values] of Object.entries(req.headersDistinct)) {
@@ -278,7 +277,7 @@ function toEvent(
   const text = isTextContent(headers['content-type']);
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
-    routeKey: match.route.routeKey,
+    routeKey,
     rawPath,
     rawQueryString,
     headers,
@@ -295,7 +294,7 @@ function toEvent(
         userAgent: headers['user-agent'] ?? '',
       },
       requestId,
-      routeKey: match.route.routeKey,
+      routeKey,
       stage: '$default',
       time: apiGatewayTime(now),
       timeEpoch: now.getTime(),
@@ -304,7 +303,7 @@ function toEvent(
   };
   if (cookies.length > 0) event.cookies = cookies;
   if (Object.keys(query).length > 0) event.queryStringParameters = query;
-  if (Object.keys(match.params).length > 0) event.pathParameters = match.params;
+  if (match !== undefined && Object.keys(match.params).length > 0) event.pathParameters = match.params;
   if (body.length > 0) event.body = text ? body.toString('utf8') : body.toString('base64');
   return event;
 }

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createTokenVerifier } from '../functions/api/auth/verify-token.js';
-import { configureDeps } from '../functions/api/deps.js';
+import type { Deps } from '../functions/api/deps.js';
+import { createHttpHandler } from '../functions/api/http.js';
 import { API_MODULES } from '../functions/api/routes.js';
 import type { Principal } from '../functions/domain/types.js';
 import type { RetryPolicy } from '../functions/events/dispatcher.js';
@@ -193,7 +194,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Approval rounds are gated by statemachines/release-gate.asl.json, with a local task-token registry standing
     // in for SendTaskSuccess / SendTaskFailure.
     const gateRunner = createLocalGateRunner(store, { log, ...options.gateRunnerOptions });
-    configureDeps({
+    // The local stack's composition root: the dependencies every route gets, chosen here and passed in.
+    const deps: Deps = {
       store,
       verifyToken,
       evalRunner,
@@ -201,7 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateCallbacks: gateRunner.callbacks,
       auditArchive: audit.statusReader,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
-    });
+    };
 
     let seeded = false;
     if (options.seed !== false) {
@@ -212,16 +214,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (seeded) log(`seeded the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
 
-    const routes = Object.values(API_MODULES).flatMap((m) =>
-      m.routes.map((r) => ({ method: r.method, path: r.path, handler: m.handler })),
-    );
+    // One handler over every route, as one router: the adapter stands in for API Gateway's routes and sends what
+    // none matches to the same handler as the `$default` route, which answers 404 or 405 as AWS does.
+    const apiRoutes = Object.values(API_MODULES).flatMap((m) => m.routes);
+    const api = createHttpHandler(apiRoutes, () => deps);
+    const routes = apiRoutes.map((r) => ({ method: r.method, path: r.path, handler: api }));
     // Filled in once the tokens are minted below; GET /local/identities serves them to the dashboard's sign-in.
     const tokens: LocalStack['tokens'] = {};
     const fallback = dashboardHost({
       distDir: options.dashboardDir ?? fileURLToPath(new URL('../dashboard/dist/', import.meta.url)),
       identities: () => Object.values(tokens),
     });
-    const server: Server = createLocalServer({ routes, maxBodyBytes: 6 * 1024 * 1024, fallback, log });
+    const server: Server = createLocalServer({
+      routes,
+      defaultHandler: api,
+      maxBodyBytes: 6 * 1024 * 1024,
+      fallback,
+      log,
+    });
     const port = await listen(server, options.port ?? 3000);
     cleanup.push(
       () =>

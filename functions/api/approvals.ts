@@ -8,16 +8,17 @@ import {
 } from '../contracts/index.js';
 import { warnLines } from '../observability/index.js';
 import type { Decision } from '../store/approvals.js';
+import type { Env } from '../store/config.js';
 import type { GateCallbacks } from '../workflows/gate-runner.js';
 import { notifyGate } from '../workflows/gate-runner.js';
 import { childAccess, readable } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 import { apiObservability } from './observability.js';
 
 /** SendTaskSuccess / SendTaskFailure in AWS (RELEASE_GATE_STATE_MACHINE_ARN set), loaded only there. */
-async function createGateCallbacks(): Promise<GateCallbacks | undefined> {
-  if (!process.env.RELEASE_GATE_STATE_MACHINE_ARN) return undefined;
+async function gateCallbacksFromEnv(env: Env): Promise<GateCallbacks | undefined> {
+  if (!env.RELEASE_GATE_STATE_MACHINE_ARN) return undefined;
   const { createStepFunctionsGateCallbacks } = await import('../workflows/gate-sfn.js');
   return createStepFunctionsGateCallbacks();
 }
@@ -30,7 +31,7 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
     body: reasoned ? reasonedDecisionRequest : decisionRequest,
     response: { status: 200, body: decisionResponse },
     handle: async (req) => {
-      const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
+      const approval = await req.deps.store.approvals.getApproval(req.params.id);
       await childAccess(req, approval, 'approval', 'read');
       const out = await req.deps.store.approvals.decideApproval(
         req.principal,
@@ -40,7 +41,6 @@ const decide = (verb: string, decision: Decision, reasoned: boolean) =>
       );
       // After the commit: complete the release gate's wait on this approval. A failed send leaves the decision
       // standing; the gate finds it when it waits again.
-      req.deps.gateCallbacks ??= await createGateCallbacks();
       await notifyGate(
         req.deps.store,
         req.deps.gateCallbacks,
@@ -73,7 +73,7 @@ export const routes: Route[] = [
     summary: 'One approval record',
     response: { status: 200, body: approvalRecordResponse },
     handle: async (req) => {
-      const approval = await req.deps.store.approvals.getApproval(req.params.id as string);
+      const approval = await req.deps.store.approvals.getApproval(req.params.id);
       await childAccess(req, approval, 'approval', 'read');
       return { status: 200, body: approval };
     },
@@ -83,4 +83,11 @@ export const routes: Route[] = [
   decide('request-changes', 'changes_requested', true),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+/** The composition root of the approvals function: the API's deps and the release gate's callbacks. */
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => {
+    const gateCallbacks = await gateCallbacksFromEnv(env);
+    return gateCallbacks ? { ...base, gateCallbacks } : base;
+  }),
+);

@@ -4,12 +4,12 @@ import { ARTEFACT_CONTRACTS, listArtefactsQuery, pageOf, reviewRequest } from '.
 import { assertReviewerRole } from '../domain/authorization.js';
 import type { ArtefactKind } from '../store/artefacts.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { type Route, route } from './http.js';
+import { type IdRequest, type Route, route } from './http.js';
 
-export function artefactRoutes(kind: ArtefactKind, base: string, label: string, create: z.ZodType): Route[] {
+export function artefactRoutes(kind: ArtefactKind, base: `/api/${string}`, label: string, create: z.ZodType): Route[] {
   const artefactResponse = ARTEFACT_CONTRACTS[kind].response;
-  const load = async (req: Parameters<Route['handle']>[0]) => {
-    const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id as string);
+  const load = async (req: IdRequest) => {
+    const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id);
     await childAccess(req, artefact, label, 'read');
     return artefact;
   };
@@ -26,7 +26,7 @@ export function artefactRoutes(kind: ArtefactKind, base: string, label: string, 
         const out = await req.deps.store.artefacts.transitionArtefact(
           actorOf(req.principal),
           kind,
-          req.params.id as string,
+          req.params.id,
           to,
           req.body.comment ?? null,
         );

@@ -8,7 +8,7 @@ import {
 import { ForbiddenError } from '../domain/errors.js';
 import { seesEverything, systemFor } from './access.js';
 import { ARCHIVE_NOT_CONFIGURED, archiveReader } from './archive-reader.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -45,4 +45,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

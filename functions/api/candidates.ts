@@ -13,13 +13,14 @@ import {
   rollbackResponse,
   runEvalsRequest,
 } from '../contracts/index.js';
+import type { Env } from '../store/config.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
 import { rollbackWithValidation } from '../workflows/rollback-validation.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
-import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { lambdaDeps } from './deps.js';
+import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 import { apiObservability, measuredTransition } from './observability.js';
 
 const { logger, meter } = apiObservability;
@@ -27,30 +28,30 @@ const { logger, meter } = apiObservability;
 const base = '/api/release-candidates';
 
 /**
- * The runner of simulated evals when none is configured: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the
+ * The candidates function's runner of simulated evals: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the
  * eval-run state machine per run, loaded here so no other bundle carries the Step Functions client; otherwise
  * in-process.
  */
-async function createEvalRunner(store: GovernanceStore): Promise<EvalRunner> {
-  const stateMachineArn = process.env.EVAL_STATE_MACHINE_ARN;
+async function evalRunnerFromEnv(store: GovernanceStore, env: Env): Promise<EvalRunner> {
+  const stateMachineArn = env.EVAL_STATE_MACHINE_ARN;
   if (!stateMachineArn) return createInProcessEvalRunner(store);
   const { createStepFunctionsEvalRunner } = await import('../workflows/sfn-eval-runner.js');
   return createStepFunctionsEvalRunner(store, { stateMachineArn });
 }
 
 /**
- * The release gate's runner when none is configured: in AWS (RELEASE_GATE_STATE_MACHINE_ARN set) an execution of
+ * The candidates function's release gate runner: in AWS (RELEASE_GATE_STATE_MACHINE_ARN set) an execution of
  * the release-gate state machine per approval round; otherwise none.
  */
-async function createGateRunner(): Promise<GateRunner | undefined> {
-  const stateMachineArn = process.env.RELEASE_GATE_STATE_MACHINE_ARN;
+async function gateRunnerFromEnv(env: Env): Promise<GateRunner | undefined> {
+  const stateMachineArn = env.RELEASE_GATE_STATE_MACHINE_ARN;
   if (!stateMachineArn) return undefined;
   const { createStepFunctionsGateRunner } = await import('../workflows/gate-sfn.js');
   return createStepFunctionsGateRunner({ stateMachineArn });
 }
 
-async function loadCandidate(req: Request<unknown, unknown>, access: 'read' | 'write' | 'promote') {
-  const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
+async function loadCandidate(req: IdRequest, access: 'read' | 'write' | 'promote') {
+  const candidate = await req.deps.store.candidates.getCandidate(req.params.id);
   await childAccess(req, candidate, 'release candidate', access);
   return candidate;
 }
@@ -99,7 +100,7 @@ export const routes: Route[] = [
       await loadCandidate(req, 'write');
       return {
         status: 200,
-        body: await req.deps.store.candidates.submitCandidate(actorOf(req.principal), req.params.id as string),
+        body: await req.deps.store.candidates.submitCandidate(actorOf(req.principal), req.params.id),
       };
     },
   }),
@@ -113,12 +114,12 @@ export const routes: Route[] = [
       await loadCandidate(req, 'write');
       const { run } = await req.deps.store.evalRuns.createEvalRun(
         actorOf(req.principal),
-        req.params.id as string,
+        req.params.id,
         req.body.executor,
       );
       // simulated and http runs are executed by the control plane; submitted runs wait for the pipeline's outputs.
       if (run.executor !== 'submitted') {
-        req.deps.evalRunner ??= await createEvalRunner(req.deps.store);
+        if (!req.deps.evalRunner) throw new Error('no eval runner was composed for this handler');
         await req.deps.evalRunner.start(run.id);
       }
       return { status: 202, body: run, headers: { location: `/api/eval-runs/${run.id}` } };
@@ -131,10 +132,9 @@ export const routes: Route[] = [
     response: { status: 200, body: requestApprovalResponse },
     handle: async (req) => {
       await loadCandidate(req, 'write');
-      const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id as string);
+      const out = await req.deps.store.candidates.requestApproval(actorOf(req.principal), req.params.id);
       // The round is committed: its gate (expiry, and the wait for each decision) starts now. A gate that cannot
       // start does not undo the round: decisions still move the candidate, and the round's gate is resumed later.
-      req.deps.gateRunner ??= await createGateRunner();
       const roundId = out.candidate.approvalIds[0];
       if (req.deps.gateRunner && roundId) {
         try {
@@ -154,7 +154,7 @@ export const routes: Route[] = [
     response: { status: 200, body: gateResponse },
     handle: async (req) => {
       await loadCandidate(req, 'read');
-      const gate = await req.deps.store.candidates.candidateGate(req.params.id as string, req.query.environment);
+      const gate = await req.deps.store.candidates.candidateGate(req.params.id, req.query.environment);
       meter.gateDecided(gate.promotable);
       return {
         status: 200,
@@ -181,7 +181,7 @@ export const routes: Route[] = [
       const out = await measuredTransition(
         meter,
         'promote',
-        () => req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id as string, req.body),
+        () => req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id, req.body),
         (promoted) => promoted.promotion.environment,
       );
       return { status: 200, body: out };
@@ -199,7 +199,7 @@ export const routes: Route[] = [
       const out = await measuredTransition(
         meter,
         'rollback',
-        () => rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id as string, req.body),
+        () => rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id, req.body),
         (rolledBack) => rolledBack.rollback.environment,
       );
       return { status: 200, body: out };
@@ -207,4 +207,11 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+/** The composition root of the candidates function: the API's deps, its eval runner and its release gate runner. */
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => {
+    const gateRunner = await gateRunnerFromEnv(env);
+    return { ...base, evalRunner: await evalRunnerFromEnv(base.store, env), ...(gateRunner ? { gateRunner } : {}) };
+  }),
+);

@@ -7,7 +7,7 @@ import {
   pageQuery,
 } from '../contracts/index.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -43,7 +43,7 @@ export const routes: Route[] = [
     query: pageQuery,
     response: { status: 200, body: evalDatasetWithCasesResponse },
     handle: async (req) => {
-      const dataset = await req.deps.store.datasets.getDataset(req.params.id as string);
+      const dataset = await req.deps.store.datasets.getDataset(req.params.id);
       await childAccess(req, dataset, 'dataset', 'read');
       const cases = await req.deps.store.datasets.listDatasetCases(dataset.id, req.query);
       return { status: 200, body: { ...dataset, cases } };
@@ -51,4 +51,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

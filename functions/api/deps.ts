@@ -1,31 +1,24 @@
-// What handlers need from the outside world, built once per container. The local stack and the tests configure
-// their own (a store over DynamoDB Local, a verifier over the local JWKS) through configureDeps.
+// What handlers need from the outside world, and the composition root of the API's Lambda functions: built once
+// per container from checked configuration and passed to the handler. The local stack and the tests compose their
+// own Deps (a store over DynamoDB Local, a verifier over the local JWKS) and pass them the same way.
 import type { Principal } from '../domain/types.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
+import { type Env, once } from '../store/config.js';
+import type { GovernanceStore } from '../store/index.js';
 import { configureCursorSecret } from '../store/pagination.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
+import type { DepsProvider } from './http.js';
 
 export interface Deps {
   store: GovernanceStore;
   verifyToken: (authorization: string | undefined) => Promise<Principal>;
-  /**
-   * Runs simulated evals. When absent, the candidates module creates one (kept out of other bundles): with
-   * EVAL_STATE_MACHINE_ARN set, StartExecution of the eval-run state machine; otherwise in-process.
-   */
+  /** Runs eval runs; the candidates function composes one (Step Functions in AWS), the local stack its own. */
   evalRunner?: EvalRunner;
-  /**
-   * Starts the release gate of an approval round. When absent: with RELEASE_GATE_STATE_MACHINE_ARN set,
-   * StartExecution of the release-gate state machine; otherwise no gate (decisions alone move the candidate).
-   */
+  /** Starts the release gate of an approval round; absent, decisions alone move the candidate. */
   gateRunner?: GateRunner;
-  /**
-   * Completes a gate's wait after a decision commits. When absent: with RELEASE_GATE_STATE_MACHINE_ARN set,
-   * SendTaskSuccess / SendTaskFailure; otherwise none.
-   */
+  /** Completes a gate's wait after a decision commits; absent, none. */
   gateCallbacks?: GateCallbacks;
   /**
    * The S3 audit archive's state of one system, for GET /api/audit-events/verify. The local stack configures it; in
@@ -36,22 +29,20 @@ export interface Deps {
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }
 
-let configured: Deps | undefined;
-
-/** Replaces the dependencies of every handler in this process (local stack, tests). */
-export function configureDeps(deps: Deps): void {
-  configured = deps;
+/** The dependencies every API function has: the store over TABLE_NAME and the token verifier of AUTH_*. */
+export function apiDepsFromEnv(env: Env): Deps {
+  const store = storeFromEnv(env);
+  configureCursorSecret(env.CURSOR_SECRET);
+  return { store, verifyToken: tokenVerifierFromEnv(env) };
 }
 
-/** The dependencies of this container: configured ones, or ones built from the Lambda environment. */
-export function getDeps(): Deps {
-  if (!configured) {
-    configureCursorSecret(process.env.CURSOR_SECRET);
-    const store = createStore({ doc: sharedDocumentClient(), tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME });
-    configured = {
-      store,
-      verifyToken: tokenVerifierFromEnv(process.env),
-    };
-  }
-  return configured;
+/**
+ * The dependencies of an API Lambda function, built on the container's first request from its environment (and
+ * `extend`, for what one function alone needs); a missing setting fails that request, naming the variable.
+ */
+export function lambdaDeps(extend?: (base: Deps, env: Env) => Promise<Deps>): DepsProvider {
+  return once(async () => {
+    const base = apiDepsFromEnv(process.env);
+    return extend ? extend(base, process.env) : base;
+  });
 }

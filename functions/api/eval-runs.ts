@@ -10,11 +10,11 @@ import {
 } from '../contracts/index.js';
 import { listCaseEvidence, submitEvalResults } from '../workflows/eval-steps.js';
 import { actorOf, childAccess, readable } from './access.js';
-import { getDeps } from './deps.js';
-import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { lambdaDeps } from './deps.js';
+import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 
-async function loadRun(req: Request<unknown, unknown>, access: 'read' | 'write') {
-  const run = await req.deps.store.evalRuns.getEvalRun(req.params.id as string);
+async function loadRun(req: IdRequest, access: 'read' | 'write') {
+  const run = await req.deps.store.evalRuns.getEvalRun(req.params.id);
   await childAccess(req, run, 'eval run', access);
   return run;
 }
@@ -71,15 +71,10 @@ export const routes: Route[] = [
     response: { status: 200, body: evalResultsAcceptedResponse },
     handle: async (req) => {
       await loadRun(req, 'write');
-      const out = await submitEvalResults(
-        req.deps.store,
-        actorOf(req.principal),
-        req.params.id as string,
-        req.body.results,
-      );
+      const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, req.body.results);
       return { status: 200, body: { ...out.run, accepted: out.accepted, progress: progress(out.run) } };
     },
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

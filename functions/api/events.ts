@@ -1,7 +1,7 @@
 // GET /api/events/schemas: the JSON Schemas of every governance event type (public, like an API reference).
 import { eventJsonSchemas, eventSchemasResponse } from '../contracts/events.js';
 import { EVENT_CATALOGUE, EVENT_SOURCE, EVENT_SPEC_VERSION, EVENT_TYPES } from '../domain/events.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 let cached: unknown;
@@ -36,4 +36,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

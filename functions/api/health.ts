@@ -1,5 +1,5 @@
 import { healthDepsResponse, healthLiveResponse, healthReadyResponse } from '../contracts/index.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -57,4 +57,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

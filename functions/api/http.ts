@@ -1,28 +1,33 @@
-// The shared HTTP stack of every resource module: middy with problem+json errors, per-route JSON parsing with a
-// size limit, bearer-token authentication, Idempotency-Key replay, and dispatch on API Gateway's routeKey.
-import { createHash } from 'node:crypto';
+// The HTTP stack of the API: a route is bare business logic with typed inputs; each concern around it is one middy
+// middleware in functions/api/middleware (routing, path parameters, dependencies, authentication, parsing,
+// idempotency, error mapping), composed here in the order that decides which answer wins (docs/adr/0011).
 import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { idPrefixByResource } from '../domain/artefact-kinds.js';
-import {
-  ConflictError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnprocessableError,
-  UnsupportedMediaTypeError,
-  ValidationError,
-} from '../domain/errors.js';
-import { idPattern } from '../domain/id-format.js';
 import type { Principal } from '../domain/types.js';
+import { httpCorrelationId, observe } from '../observability/index.js';
 import type { Deps } from './deps.js';
-import { problemResponse, toProblem } from './problem.js';
+import { authenticate } from './middleware/authenticate.js';
+import { idempotency } from './middleware/idempotency.js';
+import { parseRequest } from './middleware/parse-request.js';
+import { pathParams } from './middleware/path-params.js';
+import { problemErrors } from './middleware/problem-errors.js';
+import { router } from './middleware/router.js';
+import { type ApiContext, apiState, required } from './middleware/state.js';
+import { apiObservability } from './observability.js';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-export interface Request<B = unknown, Q = unknown> {
+/** The names of the `{name}` segments of a path template. */
+type ParamNames<P extends string> = P extends `${string}{${infer N}}${infer Rest}` ? N | ParamNames<Rest> : never;
+
+/** The path parameters of a path template: `/api/systems/{id}` gives `{ id: string }`. */
+export type PathParams<P extends string> = { [K in ParamNames<P>]: string };
+
+export interface Request<B = unknown, Q = unknown, P = Record<string, string>> {
   principal: Principal;
-  params: Record<string, string>;
+  /** Decoded and checked by the route's params schema (an `{id}` of the resource's prefix by default). */
+  params: P;
   query: Q;
   body: B;
   headers: Record<string, string>;
@@ -53,25 +58,32 @@ export interface ResponseSpec {
   alsoStatuses?: number[];
 }
 
-export interface Route<B = unknown, Q = unknown> {
+/** A request of a route with one `{id}` path parameter. */
+export type IdRequest = Request<unknown, unknown, { id: string }>;
+
+export interface Route<B = unknown, Q = unknown, Path extends string = string> {
   method: Method;
-  path: string;
+  path: Path;
   summary: string;
   /** Health checks are the only routes without authentication. */
   public?: boolean;
   body?: z.ZodType<B>;
   query?: z.ZodType<Q>;
+  /** The path parameters' schema; by default the one the path implies (middleware/path-params.ts). */
+  params?: z.ZodType<Record<string, string>>;
   maxBodyBytes?: number;
   response?: ResponseSpec;
-  handle: (req: Request<B, Q>) => Promise<Reply>;
+  handle: (req: Request<B, Q, PathParams<Path>>) => Promise<Reply>;
 }
 
-/** Declares a route with its body and query types inferred from the zod schemas. */
-export function route<B = undefined, Q = Record<string, never>>(r: Route<B, Q>): Route {
+/** Declares a route with its body, query and path parameter types inferred from the schemas and the path. */
+export function route<B = undefined, Q = Record<string, never>, Path extends string = string>(
+  r: Route<B, Q, Path>,
+): Route {
   return r as unknown as Route;
 }
 
-export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
+export { DEFAULT_MAX_BODY_BYTES } from './middleware/parse-request.js';
 
 const json = (
   status: number,
@@ -91,186 +103,63 @@ const json = (
         body: body === undefined ? '' : JSON.stringify(body),
       };
 
-function parseBody(event: APIGatewayProxyEventV2, r: Route): unknown {
-  if (!r.body) {
-    if (event.body && event.body.trim() !== '' && event.body.trim() !== '{}') {
-      throw new ValidationError('this route takes no request body');
-    }
-    return undefined;
-  }
-  const raw = event.body
-    ? event.isBase64Encoded
-      ? Buffer.from(event.body, 'base64').toString('utf8')
-      : event.body
-    : '';
-  if (Buffer.byteLength(raw, 'utf8') > (r.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES)) {
-    throw new PayloadTooLargeError(`the body is larger than ${r.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES} bytes`);
-  }
-  const contentType = (event.headers['content-type'] ?? 'application/json').toLowerCase();
-  if (!contentType.includes('json')) throw new UnsupportedMediaTypeError('send the body as application/json');
-  let parsed: unknown;
-  try {
-    parsed = raw.trim() === '' ? {} : JSON.parse(raw);
-  } catch {
-    throw new ValidationError('the body is not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ValidationError('the body must be a JSON object');
-  }
-  return r.body.parse(parsed);
+/** Where the dependencies of a handler come from: the composition root of its Lambda entry or of the local stack. */
+export type DepsProvider = () => Deps | Promise<Deps>;
+
+/** Resolves the dependencies once the route is known (a route that does not exist builds nothing). */
+function withDeps(provide: DepsProvider): middy.MiddlewareObj<APIGatewayProxyEventV2> {
+  return {
+    name: 'deps',
+    before: async (request) => {
+      apiState(request).deps = await provide();
+    },
+  };
 }
 
-/** Matches a concrete path against a route pattern with `{name}` segments. */
-export function matchPath(pattern: string, path: string): Record<string, string> | null {
-  const a = pattern.split('/');
-  const b = path.split('/');
-  if (a.length !== b.length) return null;
-  const params: Record<string, string> = {};
-  for (let i = 0; i < a.length; i++) {
-    const p = a[i] as string;
-    const v = b[i] as string;
-    if (p.startsWith('{') && p.endsWith('}')) {
-      if (!v) return null;
-      try {
-        params[p.slice(1, -1)] = decodeURIComponent(v);
-      } catch {
-        throw new ValidationError('the path is not validly percent-encoded');
-      }
-    } else if (p !== v) return null;
-  }
-  return params;
-}
-
-function findRoute(routes: Route[], event: APIGatewayProxyEventV2): { route: Route; params: Record<string, string> } {
-  const routeKey = event.routeKey && event.routeKey !== '$default' ? event.routeKey : undefined;
-  if (routeKey) {
-    const found = routes.find((r) => `${r.method} ${r.path}` === routeKey);
-    if (found) return { route: found, params: (event.pathParameters ?? {}) as Record<string, string> };
-  }
-  const method = event.requestContext.http.method.toUpperCase();
-  const path = event.rawPath;
-  for (const r of routes) {
-    if (r.method !== method) continue;
-    const params = matchPath(r.path, path);
-    if (params) return { route: r, params };
-  }
-  throw new NotFoundError(`no route for ${method} ${path}`);
-}
-
-/** The id prefix of each resource's `{id}` path parameter. */
-export const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
-  systems: 'sys',
-  ...idPrefixByResource(),
-  'eval-datasets': 'ds',
-  'release-candidates': 'rc',
-  'eval-runs': 'run',
-  approvals: 'apr',
-  incidents: 'inc',
-  webhooks: 'whk',
-};
-
-/** Refuses malformed ids before any lookup: a 400 names the parameter, and no key of 2 KB ever reaches DynamoDB. */
-function validateParams(r: Route, params: Record<string, string>) {
-  const resource = r.path.split('/')[2] ?? '';
-  const prefix = ID_PREFIX_BY_RESOURCE[resource];
-  for (const [name, value] of Object.entries(params)) {
-    if (name === 'id' && prefix && !idPattern(prefix).test(value)) {
-      throw new ValidationError(`${name} must be a ${prefix}_ id`, {
-        errors: [{ path: name, message: `must be a ${prefix}_ id` }],
-      });
-    }
-  }
-}
-
-function requestHash(event: APIGatewayProxyEventV2): string {
-  return createHash('sha256')
-    .update(`${event.requestContext.http.method} ${event.rawPath}\n${event.body ?? ''}`)
-    .digest('hex');
+/** Calls the route with what the middlewares established and serialises its reply. */
+async function dispatch(
+  event: APIGatewayProxyEventV2,
+  context: ApiContext,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  const { api } = context;
+  const r = required(api.route, 'the route');
+  const reply = await r.handle({
+    principal: required(api.principal, 'the principal'),
+    params: required(api.params, 'the path parameters'),
+    query: api.query,
+    body: api.body,
+    headers: (event.headers ?? {}) as Record<string, string>,
+    requestId: context.awsRequestId ?? event.requestContext.requestId,
+    deps: required(api.deps, 'the dependencies'),
+  });
+  return json(reply.status, reply.body, reply.headers);
 }
 
 /**
- * Builds the Lambda handler of a resource module. `getDeps` is called per invocation (it memoises in production) so
- * tests and the local stack can inject a store over DynamoDB Local.
+ * The Lambda handler of a set of routes: one resource module in AWS, every route in the local stack. An event of a
+ * path no route has (API Gateway's `$default` route) is answered 404, or 405 with Allow when the path exists.
+ * The outermost middleware sets the log lines' correlation id (the API Gateway request id) and flushes metrics once
+ * per request. The order of the rest decides which answer wins: an unknown route, a malformed id (400, before
+ * authentication), authentication, the query and body, the Idempotency-Key; errors are mapped first and the
+ * idempotency middleware then keeps (or releases) the mapped answer.
  */
-export function createHttpHandler(routes: Route[], getDeps: () => Promise<Deps> | Deps) {
-  const base = async (event: APIGatewayProxyEventV2, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    const requestId = context?.awsRequestId ?? event.requestContext.requestId;
-    const { route: r, params } = findRoute(routes, event);
-    const deps = await getDeps();
-    validateParams(r, params);
-    const principal = r.public
-      ? ({ userId: 'anonymous', name: 'anonymous', roles: [], teams: [], systems: [] } satisfies Principal)
-      : await deps.verifyToken(event.headers.authorization);
-    const query = r.query ? r.query.parse(event.queryStringParameters ?? {}) : {};
-    const body = parseBody(event, r);
-    const idempotencyKey = r.method === 'POST' && !r.public ? event.headers['idempotency-key'] : undefined;
-    if (idempotencyKey !== undefined) {
-      if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(idempotencyKey)) {
-        throw new ValidationError('Idempotency-Key must be 1 to 128 characters of A-Z a-z 0-9 _ . : -');
-      }
-      const claim = await deps.store.idempotency.claimIdempotencyKey(
-        principal.userId,
-        idempotencyKey,
-        requestHash(event),
-      );
-      if (claim.state === 'replay') {
-        return { ...claim.response, headers: { ...claim.response.headers, 'idempotent-replayed': 'true' } };
-      }
-      if (claim.state === 'mismatch') {
-        throw new UnprocessableError('this Idempotency-Key was used with a different request', {
-          code: 'IDEMPOTENCY_KEY_REUSED',
-        });
-      }
-      if (claim.state === 'in_progress') {
-        throw new ConflictError('a request with this Idempotency-Key is still in progress', {
-          code: 'IDEMPOTENCY_IN_PROGRESS',
-        });
-      }
-    }
-    let response: APIGatewayProxyStructuredResultV2;
-    try {
-      const reply = await r.handle({
-        principal,
-        params,
-        query,
-        body,
-        headers: event.headers as Record<string, string>,
-        requestId,
-        deps,
-      });
-      response = json(reply.status, reply.body, reply.headers);
-    } catch (error) {
-      response = problemResponse(toProblem(error, event.rawPath));
-      if (response.statusCode === 500) logUnexpected(error, requestId);
-    }
-    if (idempotencyKey !== undefined) {
-      const keep = (response.statusCode ?? 500) < 500;
-      await deps.store.idempotency.completeIdempotencyKey(
-        principal.userId,
-        idempotencyKey,
-        keep
-          ? {
-              statusCode: response.statusCode ?? 200,
-              headers: response.headers as Record<string, string>,
-              body: response.body ?? '',
-            }
-          : null,
-      );
-    }
-    return response;
-  };
-
-  return middy(base).onError(async (request) => {
-    const error = request.error;
-    const instance = request.event?.rawPath;
-    const p = toProblem(error, instance);
-    if (p.status === 500) logUnexpected(error, request.context?.awsRequestId);
-    request.response = problemResponse(p);
-  });
-}
-
-function logUnexpected(error: unknown, requestId: string | undefined) {
-  console.error(
-    JSON.stringify({ level: 'error', requestId, message: (error as Error)?.message, stack: (error as Error)?.stack }),
-  );
+export function createHttpHandler(routes: readonly Route[], deps: DepsProvider) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(
+      observe({
+        logger: apiObservability.logger,
+        metrics: apiObservability.metrics,
+        correlationId: httpCorrelationId,
+        // problemErrors logs what it answers with a 500; a mapped 4xx is an answer, not a failure.
+        logErrors: false,
+      }),
+    )
+    .use(router(routes))
+    .use(pathParams())
+    .use(withDeps(deps))
+    .use(authenticate())
+    .use(parseRequest())
+    .use(idempotency())
+    .use(problemErrors())
+    .handler((event, context) => dispatch(event, context as ApiContext));
 }

@@ -8,16 +8,16 @@ import {
 } from '../contracts/index.js';
 import { ForbiddenError } from '../domain/errors.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
-import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { lambdaDeps } from './deps.js';
+import { createHttpHandler, type IdRequest, type Request, type Route, route } from './http.js';
 
 /** Auditors only read; everyone else who can see a system may report and work its incidents. */
 function assertNotReadOnly(req: Request<unknown, unknown>) {
   if (req.principal.roles.every((r) => r === 'auditor')) throw new ForbiddenError('auditors have read-only access');
 }
 
-async function loadIncident(req: Request<unknown, unknown>) {
-  const incident = await req.deps.store.incidents.getIncident(req.params.id as string);
+async function loadIncident(req: IdRequest) {
+  const incident = await req.deps.store.incidents.getIncident(req.params.id);
   await childAccess(req, incident, 'incident', 'read');
   return incident;
 }
@@ -69,7 +69,7 @@ export const routes: Route[] = [
       await loadIncident(req);
       return {
         status: 200,
-        body: await req.deps.store.incidents.updateIncident(actorOf(req.principal), req.params.id as string, req.body),
+        body: await req.deps.store.incidents.updateIncident(actorOf(req.principal), req.params.id, req.body),
       };
     },
   }),
@@ -86,7 +86,7 @@ export const routes: Route[] = [
         status: 200,
         body: await req.deps.store.incidents.resolveIncident(
           actorOf(req.principal),
-          req.params.id as string,
+          req.params.id,
           req.body.resolution,
         ),
       };
@@ -94,4 +94,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -1,7 +1,7 @@
 import { metricsOverviewResponse } from '../contracts/index.js';
 import { canReadSystem } from '../domain/authorization.js';
 import { seesEverything } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -22,4 +22,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -4,7 +4,7 @@ import { jsonSchemaDocument } from '../contracts/common.js';
 import { MODEL_CARD_SCHEMA_PATH, modelCardJsonSchema, modelCardSchema } from '../contracts/model-card.js';
 import { NotFoundError } from '../domain/errors.js';
 import { childAccess, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 let schema: Record<string, unknown> | undefined;
@@ -20,7 +20,7 @@ export const routes: Route[] = [
       description: 'The model card; completeness.gaps lists empty sections',
     },
     handle: async (req) => {
-      const candidate = await req.deps.store.candidates.getCandidate(req.params.id as string);
+      const candidate = await req.deps.store.candidates.getCandidate(req.params.id);
       await childAccess(req, candidate, 'release candidate', 'read');
       return { status: 200, body: await req.deps.store.modelCards.releaseModelCard(candidate.id) };
     },
@@ -35,7 +35,7 @@ export const routes: Route[] = [
       description: 'The model card; 404 when the system has no candidate',
     },
     handle: async (req) => {
-      const system = await systemFor(req, req.params.id as string, 'read');
+      const system = await systemFor(req, req.params.id, 'read');
       const candidateId = await req.deps.store.modelCards.systemCardCandidateId(system);
       if (!candidateId) {
         throw new NotFoundError(`system ${system.id} has no release candidate, so no model card yet`, {
@@ -58,4 +58,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -7,7 +7,8 @@ import * as z from 'zod';
 import { problem } from '../contracts/common.js';
 import { RESPONSE_COMPONENTS } from '../contracts/responses.js';
 import { idPatternSource } from '../domain/id-format.js';
-import { ID_PREFIX_BY_RESOURCE, type Method, type Route } from './http.js';
+import type { Method, Route } from './http.js';
+import { ID_PREFIX_BY_RESOURCE } from './middleware/path-params.js';
 
 /** A JSON value of the document. */
 // biome-ignore lint/suspicious/noExplicitAny: the document is open JSON (OpenAPI and JSON Schema objects).

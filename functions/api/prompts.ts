@@ -1,7 +1,7 @@
 import { createPromptRequest } from '../contracts/index.js';
 import { artefactRoutes } from './artefacts.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler } from './http.js';
 
 export const routes = artefactRoutes('prompt', '/api/prompts', 'prompt version', createPromptRequest);
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

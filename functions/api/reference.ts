@@ -3,7 +3,7 @@
 // self-contained HTML page rendered here from that document: no script, no external style or font, every text
 // escaped, operations grouped by tag with anchors. The page is rendered once per process and cached by clients.
 import * as z from 'zod';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 import type { JsonObject, OpenApiDocument } from './openapi.js';
 import generated from './openapi.json' with { type: 'json' };
@@ -219,4 +219,4 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -5,7 +5,7 @@ import { type ArchiveCheck, buildComplianceReport } from '../domain/compliance-r
 import { renderEuAiActPdf } from '../reports/eu-ai-act-pdf.js';
 import { systemFor } from './access.js';
 import { ARCHIVE_NOT_CONFIGURED, archiveReader } from './archive-reader.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -22,7 +22,7 @@ export const routes: Route[] = [
         'monitoring and the audit chain status. x-report-content-hash names the hash printed in its footer.',
     },
     handle: async (req) => {
-      const system = await systemFor(req, req.params.id as string, 'read');
+      const system = await systemFor(req, req.params.id, 'read');
       const [inputs, archive] = await Promise.all([
         req.deps.store.reports.reportInputs(system.id),
         archiveStatus(req, system.id),
@@ -60,4 +60,4 @@ async function archiveStatus(req: Request<unknown, unknown>, systemId: string): 
   }
 }
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -13,7 +13,7 @@ import { ForbiddenError } from '../domain/errors.js';
 import type { AiSystem } from '../domain/types.js';
 import type { Page } from '../store/index.js';
 import { actorOf, readable, systemFor } from './access.js';
-import { getDeps } from './deps.js';
+import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
 export const routes: Route[] = [
@@ -48,7 +48,7 @@ export const routes: Route[] = [
     path: '/api/systems/{id}',
     summary: 'One AI system',
     response: { status: 200, body: aiSystemResponse },
-    handle: async (req) => ({ status: 200, body: await systemFor(req, req.params.id as string, 'read') }),
+    handle: async (req) => ({ status: 200, body: await systemFor(req, req.params.id, 'read') }),
   }),
   route({
     method: 'PATCH',
@@ -57,12 +57,12 @@ export const routes: Route[] = [
     body: patchSystemRequest,
     response: { status: 200, body: aiSystemResponse },
     handle: async (req) => {
-      await systemFor(req, req.params.id as string, 'write');
+      await systemFor(req, req.params.id, 'write');
       if (req.principal.roles.every((r) => r === 'pipeline'))
         throw new ForbiddenError('pipelines cannot change system metadata');
       return {
         status: 200,
-        body: await req.deps.store.systems.updateSystem(actorOf(req.principal), req.params.id as string, req.body),
+        body: await req.deps.store.systems.updateSystem(actorOf(req.principal), req.params.id, req.body),
       };
     },
   }),
@@ -73,12 +73,12 @@ export const routes: Route[] = [
     body: retireSystemRequest,
     response: { status: 200, body: aiSystemResponse },
     handle: async (req) => {
-      await systemFor(req, req.params.id as string, 'write');
+      await systemFor(req, req.params.id, 'write');
       if (req.principal.roles.every((r) => r === 'pipeline'))
         throw new ForbiddenError('pipelines cannot retire systems');
       return {
         status: 200,
-        body: await req.deps.store.systems.retireSystem(actorOf(req.principal), req.params.id as string, req.body),
+        body: await req.deps.store.systems.retireSystem(actorOf(req.principal), req.params.id, req.body),
       };
     },
   }),
@@ -121,4 +121,4 @@ export async function filteredSystems(
   return { items, nextCursor: next };
 }
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

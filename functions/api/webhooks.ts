@@ -16,8 +16,8 @@ import type { Principal } from '../domain/types.js';
 import { isLoopback } from '../events/target.js';
 import type { WebhookSubscription } from '../store/webhooks.js';
 import { actorOf, systemFor } from './access.js';
-import { getDeps } from './deps.js';
-import { createHttpHandler, type Request, type Route, route } from './http.js';
+import { lambdaDeps } from './deps.js';
+import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 
 const has = (p: Principal, role: string) => p.roles.some((r) => r === role);
 
@@ -32,8 +32,8 @@ function canManage(p: Principal, sub: WebhookSubscription): boolean {
 }
 
 /** Loads a subscription the principal may read; any other is answered like an id that does not exist. */
-async function loadWebhook(req: Request<unknown, unknown>, manage = false): Promise<WebhookSubscription> {
-  const id = req.params.id as string;
+async function loadWebhook(req: IdRequest, manage = false): Promise<WebhookSubscription> {
+  const id = req.params.id;
   const sub = await req.deps.store.webhooks.getWebhook(id);
   if (!canRead(req.principal, sub)) throw new NotFoundError(`webhook ${id} not found`, { id });
   if (manage && !canManage(req.principal, sub)) throw new ForbiddenError('auditors have read-only access');
@@ -125,7 +125,7 @@ export const routes: Route[] = [
     response: { status: 204, body: null },
     handle: async (req) => {
       await loadWebhook(req, true);
-      await req.deps.store.webhooks.deleteWebhook(req.params.id as string);
+      await req.deps.store.webhooks.deleteWebhook(req.params.id);
       return { status: 204 };
     },
   }),
@@ -137,10 +137,10 @@ export const routes: Route[] = [
     response: { status: 200, body: deliveryPage },
     handle: async (req) => {
       await loadWebhook(req);
-      const page = await req.deps.store.webhooks.listDeliveries(req.params.id as string, req.query);
+      const page = await req.deps.store.webhooks.listDeliveries(req.params.id, req.query);
       return { status: 200, body: page };
     },
   }),
 ];
 
-export const handler = createHttpHandler(routes, getDeps);
+export const handler = createHttpHandler(routes, lambdaDeps());

@@ -2,7 +2,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { createObservability, eventBridgeCorrelationId, observed, warnLines } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { tableNameFromEnv } from '../store/config.js';
 import { archiveFromEnv } from './env.js';
 import { reconcile } from './reconciler.js';
 import { createTableSource } from './table-source.js';
@@ -13,7 +13,7 @@ export const handler = observed(
   async (_event: ScheduledEvent | undefined) => {
     const report = await reconcile({
       archive: archiveFromEnv(),
-      table: createTableSource(sharedDocumentClient(), process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME),
+      table: createTableSource(sharedDocumentClient(), tableNameFromEnv(process.env)),
       log: warnLines(logger),
     });
     const { perSystem: _perSystem, ...totals } = report;

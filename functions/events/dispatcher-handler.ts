@@ -3,11 +3,12 @@
 // by backoff; a message whose deliveries still fail is reported as a batch item failure, so SQS makes it visible
 // again after its visibility timeout and, after maxReceiveCount receives, moves it to the dead-letter queue.
 // Env: TABLE_NAME, WEBHOOK_ALLOWED_HOSTS.
+
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { GovernanceEvent } from '../domain/events.js';
 import { createObservability, observed, recordsCorrelationId, warnLines } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { tableNameFromEnv } from '../store/config.js';
 import type { StoreContext } from '../store/unit-of-work.js';
 import * as webhooks from '../store/webhooks.js';
 import { createWebhookDispatcher, DEFAULT_RETRY, type WebhookDispatcher } from './dispatcher.js';
@@ -24,7 +25,7 @@ async function dispatchMessages(event: SQSEvent): Promise<SQSBatchResponse> {
     // The webhooks module alone, not the whole store: a smaller bundle and cold start.
     const ctx: StoreContext = {
       doc: sharedDocumentClient(),
-      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
+      tableName: tableNameFromEnv(process.env),
       now: () => new Date(),
     };
     dispatcher = createWebhookDispatcher({

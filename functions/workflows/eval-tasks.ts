@@ -11,9 +11,9 @@ import {
 } from '../domain/errors.js';
 import type { BatchDescriptor } from '../domain/eval/index.js';
 import { createObservability, type GovernanceMeter, observed, workflowCorrelationId } from '../observability/index.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { type Env, once } from '../store/config.js';
+import type { GovernanceStore } from '../store/index.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import {
   aggregateEvalRun,
   type EvalStepOptions,
@@ -25,23 +25,7 @@ import {
 } from './eval-steps.js';
 import { parseAllowedHosts } from './http-executor.js';
 
-let configuredStore: GovernanceStore | undefined;
-
-/** Replaces the store of the tasks in this process (local stack, tests). */
-export function configureEvalTaskStore(store: GovernanceStore): void {
-  configuredStore = store;
-}
-
 const { logger, metrics, meter } = createObservability('eval-tasks');
-
-function storeOf(): GovernanceStore {
-  configuredStore ??= createStore({
-    doc: sharedDocumentClient(),
-    tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
-    onContentionRetry: meter.contentionRetried,
-  });
-  return configuredStore;
-}
 
 /** A warm container scores many batches of one run: the run's material is loaded once. */
 const materialCache = new Map<string, RunMaterial>();
@@ -158,25 +142,32 @@ export function evalTaskHandlers(
   };
 }
 
-// In AWS no host is allowed unless EVAL_ALLOWED_HOSTS names it; evidence goes to EVIDENCE_BUCKET.
-const lambdaTasks = evalTaskHandlers(storeOf, {
-  allowedHosts: parseAllowedHosts(process.env.EVAL_ALLOWED_HOSTS),
-  meter,
-});
-
 export const EVAL_TASKS = ['prepare', 'executeBatch', 'aggregate', 'recordFailure'] as const;
 export type EvalTaskName = (typeof EVAL_TASKS)[number];
 
 /**
- * The Lambda entry point: one function per task, all bundled from this file, each told its task by `EVAL_TASK`
- * (lib/constructs/eval-state-machine.ts), so each function's role and log group belong to one step. Its lines carry
+ * A Lambda entry over the store `store` gives: one function per task, all bundled from this file, each told its
+ * task by `EVAL_TASK` (lib/constructs/eval-state-machine.ts), so each function's role and log group belong to one
+ * step. In AWS no host is allowed unless EVAL_ALLOWED_HOSTS names it; evidence goes to EVIDENCE_BUCKET.
+ */
+export function createEvalTaskEntry(
+  store: () => GovernanceStore,
+  env: Env = process.env,
+  taskMeter: GovernanceMeter = meter,
+) {
+  const tasks = evalTaskHandlers(store, { allowedHosts: parseAllowedHosts(env.EVAL_ALLOWED_HOSTS), meter: taskMeter });
+  return async (event: never): Promise<unknown> => {
+    const task = env.EVAL_TASK as EvalTaskName | undefined;
+    if (!task || !EVAL_TASKS.includes(task)) throw new Error(`EVAL_TASK is ${task ?? 'unset'}`);
+    return (tasks[task] as (e: never) => Promise<unknown>)(event);
+  };
+}
+
+/**
+ * The composition root of the eval task functions: the store over TABLE_NAME, built on the first task. Its lines carry
  * the run id, which is the execution's name.
  */
 export const handler = observed<never, unknown>(
-  async (event) => {
-    const task = process.env.EVAL_TASK as EvalTaskName | undefined;
-    if (!task || !EVAL_TASKS.includes(task)) throw new Error(`EVAL_TASK is ${task ?? 'unset'}`);
-    return (lambdaTasks[task] as (e: never) => Promise<unknown>)(event);
-  },
+  createEvalTaskEntry(once(() => storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried }))),
   { logger, metrics, correlationId: workflowCorrelationId },
 );

@@ -3,11 +3,11 @@
 // execution's status change (lib/constructs/eval-state-machine.ts, rule on FAILED | TIMED_OUT | ABORTED); this
 // records the run as `error` with the status, so a run is never left `running` forever. Idempotent: a run already
 // passed, failed or in error is left as it is (failEvalRunStep only moves queued or running runs).
+
 import { NotFoundError } from '../domain/errors.js';
 import { createObservability, eventBridgeCorrelationId, observed } from '../observability/index.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import type { GovernanceStore } from '../store/index.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { failEvalRunStep } from './eval-steps.js';
 
 /** The part of an "aws.states / Step Functions Execution Status Change" event this handler reads. */
@@ -83,11 +83,7 @@ let store: GovernanceStore | undefined;
 /** The Lambda entry point (EventBridge rule target); its lines carry the execution's name as correlation id. */
 export const handler = observed(
   async (event: ExecutionStatusChange): Promise<ClosedResult> => {
-    store ??= createStore({
-      doc: sharedDocumentClient(),
-      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
-      onContentionRetry: meter.contentionRetried,
-    });
+    store ??= storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
     const result = await closeEvalRunOnExecutionEnd(store, event);
     logger.info('eval run execution ended', { ...result, status: event.detail?.status });
     return result;

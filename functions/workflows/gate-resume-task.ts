@@ -2,9 +2,8 @@
 // Env: TABLE_NAME, RELEASE_GATE_STATE_MACHINE_ARN. Needs table read and states:StartExecution on the gate.
 import type { ScheduledEvent } from 'aws-lambda';
 import { createObservability, eventBridgeCorrelationId, observed } from '../observability/index.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import type { GovernanceStore } from '../store/index.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { resumeGates } from './gate-resume.js';
 import { createStepFunctionsGateRunner } from './gate-sfn.js';
 
@@ -15,11 +14,7 @@ export const handler = observed(
   async (_event: ScheduledEvent | undefined): Promise<Awaited<ReturnType<typeof resumeGates>>> => {
     const stateMachineArn = process.env.RELEASE_GATE_STATE_MACHINE_ARN;
     if (!stateMachineArn) throw new Error('RELEASE_GATE_STATE_MACHINE_ARN is not set');
-    store ??= createStore({
-      doc: sharedDocumentClient(),
-      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
-      onContentionRetry: meter.contentionRetried,
-    });
+    store ??= storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
     const report = await resumeGates(store, createStepFunctionsGateRunner({ stateMachineArn }));
     logger.info('release gates resumed', { gateResume: report });
     if (report.failed.length > 0) throw new Error(`could not start ${report.failed.length} release gate(s)`);

@@ -1,11 +1,11 @@
 // The release gate's Lambda tasks (statemachines/release-gate.asl.json): thin wrappers that call the gate steps
 // with the store of this container. The local stack maps the same handlers onto the Task states of the same
 // definition (local/gate-runner.ts).
+
 import { DEFAULT_APPROVAL_TIMEOUT_SECONDS } from '../domain/policy.js';
 import { createObservability, observed, workflowCorrelationId } from '../observability/index.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore, type GovernanceStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import type { GovernanceStore } from '../store/index.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { causeMessage, named } from './eval-tasks.js';
 import type { GateCallbacks } from './gate-runner.js';
 import {
@@ -70,11 +70,7 @@ const { logger, metrics, meter } = createObservability('gate-tasks');
 
 const lambdaTasks = gateTaskHandlers(
   () => {
-    lambdaStore ??= createStore({
-      doc: sharedDocumentClient(),
-      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
-      onContentionRetry: meter.contentionRetried,
-    });
+    lambdaStore ??= storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
     return lambdaStore;
   },
   () => {

@@ -2,9 +2,7 @@
 // by TABLE_NAME. It needs read and write access to that table (transactions, queries on its GSIs) and nothing else.
 import type { ScheduledEvent } from 'aws-lambda';
 import { createObservability, eventBridgeCorrelationId, infoLines, observed } from '../observability/index.js';
-import { sharedDocumentClient } from '../store/client.js';
-import { createStore } from '../store/index.js';
-import { DEFAULT_TABLE_NAME } from '../store/table-definition.js';
+import { storeFromEnv } from '../store/store-from-env.js';
 import { type MonitoringSummary, runMonitoring } from './monitor.js';
 
 const { logger, metrics, meter } = createObservability('monitor');
@@ -12,11 +10,7 @@ const { logger, metrics, meter } = createObservability('monitor');
 /** Runs monitoring once; the summary is the result (visible in the scheduler's and the function's logs). */
 export const handler = observed(
   async (_event: ScheduledEvent | undefined): Promise<MonitoringSummary> => {
-    const store = createStore({
-      doc: sharedDocumentClient(),
-      tableName: process.env.TABLE_NAME ?? DEFAULT_TABLE_NAME,
-      onContentionRetry: meter.contentionRetried,
-    });
+    const store = storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
     const summary = await runMonitoring(store, { log: infoLines(logger) });
     logger.info('monitoring pass done', { monitoring: summary.counts });
     // A failed monitoring pass (some release could not be judged) should be visible to alarms on errors.

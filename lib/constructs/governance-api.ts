@@ -1,6 +1,6 @@
 // The HTTP API: one route per manifest entry, integrated with its module's function. Every route but the health
-// checks goes through the Lambda request authoriser (ADR 0003); the default stage throttles and writes JSON
-// access logs.
+// checks goes through the Lambda request authoriser (ADR 0003); the `$default` route answers what no route matches
+// (ADR 0011); the default stage throttles and writes JSON access logs.
 import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -25,6 +25,8 @@ export interface GovernanceApiProps {
   /** The function of each module named by the routes. */
   functions: ReadonlyMap<string, GovernedFunction>;
   authorizer: GovernedFunction;
+  /** The function of the `$default` route (functions/api/not-found.ts): 404 and 405 problems. */
+  notFound: GovernedFunction;
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: RetentionDays;
 }
@@ -56,6 +58,8 @@ export class GovernanceApi extends Construct {
   readonly stage: HttpStage;
   readonly accessLogs: LogGroup;
   readonly routes: HttpRoute[] = [];
+  /** The `$default` route to the not-found function. */
+  readonly defaultRoute: HttpRoute;
   /** The execute-api host name, for CloudFront's origin. */
   readonly host: string;
 
@@ -125,6 +129,21 @@ export class GovernanceApi extends Construct {
       }
       this.routes.push(httpRoute);
     }
+
+    // What no route matches: a problem+json 404, or 405 with Allow, from the same router as every other request.
+    const fallback = new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration('not-found-integration', props.notFound.lambda),
+    });
+    acknowledge(fallback, [
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The $default route only answers that a route does not exist (404) or takes other methods (405); it reads no data, and the routes are published in the API reference.',
+      },
+    ]);
+    this.defaultRoute = fallback;
 
     this.host = Fn.select(2, Fn.split('/', this.api.apiEndpoint));
   }

@@ -164,11 +164,15 @@ describe('the stateful stack', () => {
 });
 
 describe('the stateless stack: functions', () => {
-  it('has one function per API module and the authoriser', () => {
+  it('has one function per API module, the $default route function and the authoriser', () => {
     const names = apiFunctions().map(([, fn]) => fn.Properties.FunctionName);
 
     expect(names.sort()).toEqual(
-      [...modules.map((module) => `governance-dev-api-${module}`), 'governance-dev-authorizer'].sort(),
+      [
+        ...modules.map((module) => `governance-dev-api-${module}`),
+        'governance-dev-api-not-found',
+        'governance-dev-authorizer',
+      ].sort(),
     );
   });
 
@@ -339,10 +343,10 @@ describe('the stateless stack: functions', () => {
     }
     expect(evalTaskRoles).toHaveLength(4);
     expect(stateMachineRoles).toHaveLength(2);
-    // Each API module, the authoriser, the eval tasks, the function that closes runs of ended executions, the
+    // Each API module, the $default route's function, the authoriser, the eval tasks, the function that closes runs of ended executions, the
     // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
     // writer and reconciler, the event publisher and the webhook dispatcher.
-    expect(dataPlane.size).toBe(modules.length + 1 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 3 + 2);
+    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 3 + 2);
     expect(
       others.every(
         (role) =>
@@ -368,7 +372,25 @@ describe('the stateless stack: HTTP API', () => {
       (route) => route.Properties.RouteKey,
     );
 
-    expect(routes.sort()).toEqual(manifest.map((route) => `${route.method} ${route.path}`).sort());
+    expect(routes.sort()).toEqual([...manifest.map((route) => `${route.method} ${route.path}`), '$default'].sort());
+  });
+
+  it('sends what no route matches ($default) to the not-found function, without the authoriser', () => {
+    const fallback = Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources).find(
+      (route) => route.Properties.RouteKey === '$default',
+    );
+    const integrations = stateless.findResources('AWS::ApiGatewayV2::Integration') as Resources;
+    const join = (fallback?.Properties.Target ?? { 'Fn::Join': ['', ['', { Ref: '' }]] }) as {
+      'Fn::Join': [string, [string, { Ref: string }]];
+    };
+    const target = join['Fn::Join'][1][1].Ref;
+    const uri = JSON.stringify(integrations[target]?.Properties.IntegrationUri);
+    const [notFoundId] =
+      apiFunctions().find(([, fn]) => fn.Properties.FunctionName === 'governance-dev-api-not-found') ?? [];
+
+    expect(fallback?.Properties.AuthorizationType).toBe('NONE');
+    expect(notFoundId).toBeDefined();
+    expect(uri).toContain(String(notFoundId));
   });
 
   it('puts the authoriser on every route except the public ones (health checks, published documents)', () => {
@@ -380,7 +402,7 @@ describe('the stateless stack: HTTP API', () => {
 
     for (const route of Object.values(stateless.findResources('AWS::ApiGatewayV2::Route') as Resources)) {
       const key = route.Properties.RouteKey as string;
-      if (publicKeys.has(key)) {
+      if (publicKeys.has(key) || key === '$default') {
         expect(route.Properties.AuthorizationType, key).toBe('NONE');
       } else {
         expect(route.Properties, key).toMatchObject({
@@ -561,10 +583,10 @@ describe('operations', () => {
 
     expect(topics).toHaveLength(1);
     expect(metrics).toContain('AWS/ApiGateway/5xx');
-    // Every API function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
+    // Every API function, the $default route's function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
     // reconciler), the audit archiver, the event publisher and the webhook dispatcher.
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 1 + 4 + 1 + 2);
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 1);
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 2 + 4 + 1 + 2);
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 2);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });
 

@@ -10,11 +10,7 @@ import {
 } from '../../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
 import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner.js';
-import {
-  configureEvalTaskStore,
-  type EvalTaskHandlers,
-  handler as evalTaskHandler,
-} from '../../functions/workflows/eval-tasks.js';
+import { createEvalTaskEntry, type EvalTaskHandlers } from '../../functions/workflows/eval-tasks.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from '../../local/s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from '../../local/sfn-eval-runner.js';
 import { modelConfigInput } from '../support/fixtures.js';
@@ -195,7 +191,7 @@ describe('the eval-run state machine, run locally', () => {
   it('runs the same steps through the Lambda entry point, told its task by EVAL_TASK, and unwraps a Lambda error cause', async () => {
     const base = await governedSystem(store, { cases: 7 });
     const rc = await submittedCandidate(base);
-    configureEvalTaskStore(store);
+    const evalTaskHandler = createEvalTaskEntry(() => store);
     const invoke = async (task: string, event: unknown) => {
       process.env.EVAL_TASK = task;
       try {

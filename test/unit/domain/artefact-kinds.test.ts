@@ -1,7 +1,7 @@
 // Every registered artefact kind must be complete in every layer: this file iterates the registry and fails for the
 // first layer that lacks a kind (docs/architecture/new-artefact-kind.md lists the files to touch).
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIX_BY_RESOURCE } from '../../../functions/api/http.js';
+import { ID_PREFIX_BY_RESOURCE } from '../../../functions/api/middleware/path-params.js';
 import { API_MODULES } from '../../../functions/api/routes.js';
 import { ARTEFACT_CONTRACTS } from '../../../functions/contracts/artefacts.js';
 import { createCandidateRequest } from '../../../functions/contracts/candidates.js';

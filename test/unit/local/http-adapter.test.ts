@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createNotFoundHandler } from '../../../functions/api/not-found.js';
 import { createLocalServer, type LocalRoute, type LocalServerOptions, listen } from '../../../local/http-adapter.js';
 
 const servers: Server[] = [];
@@ -71,8 +72,9 @@ describe('the local API Gateway adapter', () => {
     expect(event.rawPath).toBe('/api/systems/sys%2F1/prompts/h%C3%A9llo%20world');
   });
 
-  it('answers 400 for a path parameter that is not valid percent-encoding', async () => {
-    const base = await start({ routes: [echo('GET', '/api/systems/{id}')] });
+  it('answers 400 for a path parameter that is not valid percent-encoding, through the $default handler', async () => {
+    const routes = [echo('GET', '/api/systems/{id}')];
+    const base = await start({ routes, defaultHandler: createNotFoundHandler(routes) });
 
     const response = await fetch(`${base}/api/systems/%E0%A4%A`);
 
@@ -212,8 +214,9 @@ describe('the local API Gateway adapter', () => {
     expect(await response.json()).toEqual({ body: 'not a structured result' });
   });
 
-  it('answers 404 problem+json for an unknown path', async () => {
-    const base = await start({ routes: [echo('GET', '/api/systems')] });
+  it('answers 404 problem+json for an unknown path through the $default route handler', async () => {
+    const routes = [echo('GET', '/api/systems')];
+    const base = await start({ routes, defaultHandler: createNotFoundHandler(routes) });
 
     const response = await fetch(`${base}/api/nothing-here`);
 
@@ -222,10 +225,9 @@ describe('the local API Gateway adapter', () => {
     expect(await response.json()).toMatchObject({ type: '/problems/not-found', status: 404, title: 'Not Found' });
   });
 
-  it('answers 405 problem+json with an Allow header for a known path and another method', async () => {
-    const base = await start({
-      routes: [echo('GET', '/api/systems/{id}'), echo('PATCH', '/api/systems/{id}'), echo('POST', '/api/systems')],
-    });
+  it('answers 405 problem+json with an Allow header for a known path and another method through $default', async () => {
+    const routes = [echo('GET', '/api/systems/{id}'), echo('PATCH', '/api/systems/{id}'), echo('POST', '/api/systems')];
+    const base = await start({ routes, defaultHandler: createNotFoundHandler(routes) });
 
     const response = await fetch(`${base}/api/systems/s1`, { method: 'DELETE' });
 
@@ -233,6 +235,30 @@ describe('the local API Gateway adapter', () => {
     expect(response.headers.get('allow')).toBe('GET, PATCH');
     expect(response.headers.get('content-type')).toBe('application/problem+json');
     expect(await response.json()).toMatchObject({ status: 405 });
+  });
+
+  it('sends what no route matches to the $default handler with routeKey $default and no path parameters', async () => {
+    const base = await start({
+      routes: [echo('GET', '/api/systems/{id}')],
+      defaultHandler: echo('ANY', '$default').handler,
+    });
+
+    const wrongMethod = await echoed(await fetch(`${base}/api/systems/s1`, { method: 'DELETE' }));
+    const unknown = await echoed(await fetch(`${base}/api/nothing`));
+
+    expect(wrongMethod.name).toBe('ANY $default');
+    expect(wrongMethod.event.routeKey).toBe('$default');
+    expect(wrongMethod.event.pathParameters).toBeUndefined();
+    expect(unknown.event.rawPath).toBe('/api/nothing');
+  });
+
+  it('answers a path no route matches with API Gateway bare 404 when there is no $default route', async () => {
+    const base = await start({ routes: [echo('GET', '/api/systems')] });
+
+    const response = await fetch(`${base}/api/nothing-here`);
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ message: 'Not Found' });
   });
 
   it('refuses a body over the limit with 413 and never invokes the handler', async () => {

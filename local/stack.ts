@@ -17,7 +17,6 @@ import { LOCAL_WEBHOOK_ALLOWED_HOSTS } from '../functions/events/target.js';
 import { createDocumentClient } from '../functions/store/client.js';
 import { configureEvidenceStore, createEvidenceStore, type EvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore, type GovernanceStore } from '../functions/store/index.js';
-import { configureCursorSecret } from '../functions/store/pagination.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
@@ -153,7 +152,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     configureEvidenceStore(evidence);
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
-    const store = createStore({ doc, tableName });
+    const keysDir = devKeysDir(dataDir);
+    const keys = await loadOrCreateDevKeys(keysDir);
+    // Cursors are sealed with a secret kept under .data/keys, as CURSOR_SECRET seals them in AWS.
+    const cursorSecret = await loadOrCreateSecret(join(keysDir, 'cursor-secret'));
+    const store = createStore({ doc, tableName, cursorSecret });
     // The audit archive: DynamoDB Local's stream -> the archiver -> the stand-in's audit bucket; digests on a timer.
     const audit = await startLocalAuditArchive({
       dynamoEndpoint: endpoint,
@@ -178,8 +181,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log,
     });
     cleanup.push(() => events.stop());
-    const keys = await loadOrCreateDevKeys(devKeysDir(dataDir));
-    configureCursorSecret(await loadOrCreateSecret(join(devKeysDir(dataDir), 'cursor-secret')));
     const verifyToken = createTokenVerifier({
       issuer: keys.issuer,
       audience: keys.audience,

@@ -4,7 +4,6 @@
 import type { Principal } from '../domain/types.js';
 import { type Env, once } from '../store/config.js';
 import type { GovernanceStore } from '../store/index.js';
-import { configureCursorSecret } from '../store/pagination.js';
 import { storeFromEnv } from '../store/store-from-env.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
@@ -29,11 +28,12 @@ export interface Deps {
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }
 
-/** The dependencies every API function has: the store over TABLE_NAME and the token verifier of AUTH_*. */
+/**
+ * The dependencies every API function has: the store over TABLE_NAME (its cursors sealed with CURSOR_SECRET) and
+ * the token verifier of AUTH_*.
+ */
 export function apiDepsFromEnv(env: Env): Deps {
-  const store = storeFromEnv(env);
-  configureCursorSecret(env.CURSOR_SECRET);
-  return { store, verifyToken: tokenVerifierFromEnv(env) };
+  return { store: storeFromEnv(env), verifyToken: tokenVerifierFromEnv(env) };
 }
 
 /**

@@ -11,6 +11,7 @@ import * as incidents from './incidents.js';
 import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
+import { cursorKeyFromSecret } from './pagination.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -67,7 +68,10 @@ export function createStore(options: {
   queuePerSystem?: boolean;
   /** Told of each unit-of-work retry under contention (the composition root passes the meter's). */
   onContentionRetry?: () => void;
+  /** Seals list cursors (CURSOR_SECRET in AWS, .data/keys/cursor-secret locally); absent, cursors are plain. */
+  cursorSecret?: string;
 }): GovernanceStore {
+  const cursorKey = cursorKeyFromSecret(options.cursorSecret);
   const ctx: StoreContext = {
     doc: options.doc,
     tableName: options.tableName,
@@ -75,6 +79,7 @@ export function createStore(options: {
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
     ...(options.meter ? { meter: options.meter } : {}),
     ...(options.onContentionRetry ? { onContentionRetry: options.onContentionRetry } : {}),
+    ...(cursorKey ? { cursorKey } : {}),
     ...(options.queuePerSystem === false ? {} : { queues: new Map() }),
   };
   const store = { ctx } as GovernanceStore;

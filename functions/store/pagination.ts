@@ -10,19 +10,18 @@ export interface Page<T> {
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
 
-let cursorKey: Buffer | undefined;
-
 /**
- * Seals cursors with AES-256-GCM under a key derived from `secret`, so that a list filtered per object never hands
- * out the key of an item the caller may not see (a plain LastEvaluatedKey names it). Every process serving the same
- * API must use the same secret (CURSOR_SECRET in AWS; a file under .data/keys locally).
+ * The key cursors are sealed with (AES-256-GCM), derived from a secret, so that a list filtered per object never
+ * hands out the key of an item the caller may not see (a plain LastEvaluatedKey names it). Every process serving the
+ * same API must use the same secret (CURSOR_SECRET in AWS; a file under .data/keys locally); the composition root
+ * passes it to createStore, which keeps the key in the store's context. No secret: plain cursors.
  */
-export function configureCursorSecret(secret: string | undefined): void {
-  cursorKey = secret ? createHash('sha256').update(`cursor:${secret}`).digest() : undefined;
+export function cursorKeyFromSecret(secret: string | undefined): Buffer | undefined {
+  return secret ? createHash('sha256').update(`cursor:${secret}`).digest() : undefined;
 }
 
-/** Encodes a LastEvaluatedKey as an opaque, URL-safe cursor (sealed when a cursor secret is configured). */
-export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+/** Encodes a LastEvaluatedKey as an opaque, URL-safe cursor (sealed under `cursorKey` when there is one). */
+export function encodeCursor(key: Record<string, unknown> | undefined, cursorKey?: Buffer): string | null {
   if (!key) return null;
   const plain = Buffer.from(JSON.stringify(key), 'utf8');
   if (!cursorKey) return plain.toString('base64url');
@@ -32,7 +31,7 @@ export function encodeCursor(key: Record<string, unknown> | undefined): string |
   return `s.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
 }
 
-function openCursor(cursor: string): string | undefined {
+function openCursor(cursor: string, cursorKey: Buffer | undefined): string | undefined {
   if (!cursorKey) return cursor.startsWith('s.') ? undefined : Buffer.from(cursor, 'base64url').toString('utf8');
   if (!cursor.startsWith('s.')) return undefined;
   try {
@@ -61,11 +60,12 @@ export interface CursorShape {
 export function decodeCursor(
   cursor: string | undefined | null,
   shape?: CursorShape,
+  cursorKey?: Buffer,
 ): Record<string, string> | undefined {
   if (cursor === undefined || cursor === null || cursor === '') return undefined;
   let parsed: unknown;
   try {
-    const text = openCursor(cursor);
+    const text = openCursor(cursor, cursorKey);
     parsed = text === undefined ? undefined : JSON.parse(text);
   } catch {
     parsed = undefined;

@@ -26,13 +26,17 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
   const pkName = spec.index ? `${spec.index}pk` : 'pk';
   const skName = spec.index ? `${spec.index}sk` : 'sk';
   const expression = buildKeyCondition(spec);
-  const exclusiveStartKey = decodeCursor(spec.cursor, {
-    keyNames: spec.index ? ['pk', 'sk', pkName, skName] : ['pk', 'sk'],
-    partitionName: pkName,
-    partition: spec.partition,
-    sortName: skName,
-    ...(spec.prefix ? { prefix: spec.prefix } : {}),
-  });
+  const exclusiveStartKey = decodeCursor(
+    spec.cursor,
+    {
+      keyNames: spec.index ? ['pk', 'sk', pkName, skName] : ['pk', 'sk'],
+      partitionName: pkName,
+      partition: spec.partition,
+      sortName: skName,
+      ...(spec.prefix ? { prefix: spec.prefix } : {}),
+    },
+    ctx.cursorKey,
+  );
   const out = await sendQuery(
     ctx,
     new QueryCommand({
@@ -47,7 +51,10 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
     exclusiveStartKey !== undefined,
   );
   meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
-  return { items: (out.Items ?? []).map((item) => toEntity<T>(item)), nextCursor: encodeCursor(out.LastEvaluatedKey) };
+  return {
+    items: (out.Items ?? []).map((item) => toEntity<T>(item)),
+    nextCursor: encodeCursor(out.LastEvaluatedKey, ctx.cursorKey),
+  };
 }
 
 /** Sends a Query; DynamoDB's refusal of a start key it did not issue is the caller's bad cursor, not a 500. */

@@ -25,6 +25,8 @@ export interface StoreContext {
   meter?: RequestMeter;
   /** Told of each retry after a lost race for the audit head (the contention metric; no Powertools here). */
   onContentionRetry?: () => void;
+  /** The key list cursors are sealed with (pagination.ts cursorKeyFromSecret); absent, cursors are plain. */
+  cursorKey?: Buffer;
   /** Tail of the queue of units of work per system in this process (see withSystemQueue). */
   queues?: Map<string, Promise<unknown>>;
 }

@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../functions/store/client.js';
-import { configureEvidenceStore, createEvidenceStore } from '../functions/store/evidence-store.js';
+import { createEvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore } from '../functions/store/index.js';
 import { createTableInput } from '../functions/store/table-definition.js';
 import { createInProcessEvalRunner } from '../functions/workflows/eval-runner.js';
@@ -42,8 +42,7 @@ export async function benchEvalStateMachine(): Promise<Record<string, unknown>> 
   const dynamo = await startDynamoDbLocal({ heapMb: 1024 });
   const s3 = await startS3StandIn({ buckets: ['bench-evidence'] });
   const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: 'bench-evidence' });
-  // Both runners write their evidence there: the in-process one through the process default.
-  configureEvidenceStore(evidence);
+  // Both runners are given this evidence store and write their evidence there.
   try {
     const doc = createDocumentClient({ endpoint: dynamo.endpoint });
     await doc.send(new CreateTableCommand(createTableInput('bench-sfn')));
@@ -79,7 +78,7 @@ export async function benchEvalStateMachine(): Promise<Record<string, unknown>> 
 
     // The same candidate first through the in-process runner (which also warms DynamoDB Local and the JIT), for the
     // state machine's overhead; eval_passed → evaluating lets the state machine run it again.
-    const inProcess = createInProcessEvalRunner(store, { concurrency: 4 });
+    const inProcess = createInProcessEvalRunner(store, { concurrency: 4, evidence });
     const { run: again } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
     const againStarted = performance.now();
     inProcess.start(again.id);
@@ -137,7 +136,6 @@ export async function benchEvalStateMachine(): Promise<Record<string, unknown>> 
       },
     };
   } finally {
-    configureEvidenceStore(undefined);
     await s3.stop();
     await dynamo.stop();
   }

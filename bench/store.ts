@@ -8,6 +8,7 @@ import { batchPut } from '../functions/store/batch-write.js';
 import { createDocumentClient } from '../functions/store/client.js';
 import { createStore, type GovernanceStore, type RequestMeter } from '../functions/store/index.js';
 import { keys } from '../functions/store/keys.js';
+import { createMemoryEvidenceStore } from '../functions/store/memory-evidence-store.js';
 import { createTableInput } from '../functions/store/table-definition.js';
 import { auditItem } from '../functions/store/unit-of-work.js';
 import { createInProcessEvalRunner } from '../functions/workflows/eval-runner.js';
@@ -74,10 +75,12 @@ async function requestsPerAction(store: GovernanceStore, meter: RequestMeter) {
   await store.candidates.submitCandidate(owner, rc.id);
   const { run } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
   // Run the steps but measure only the final record of the verdict.
-  const runner = createInProcessEvalRunner(store);
+  // The run's per-case evidence goes to the in-memory double: this benchmark counts table requests only.
+  const evidence = createMemoryEvidenceStore();
+  const runner = createInProcessEvalRunner(store, { evidence });
   const { prepareEvalRun, executeEvalBatch } = await import('../functions/workflows/eval-steps.js');
   const plan = await prepareEvalRun(store, { runId: run.id });
-  for (const batch of plan.batches) await executeEvalBatch(store, { runId: run.id, batch });
+  for (const batch of plan.batches) await executeEvalBatch(store, { runId: run.id, batch }, undefined, { evidence });
   const current = await store.evalRuns.getEvalRun(run.id);
   const recorded = await measure(meter, () =>
     store.evalRuns.completeEvalRun(owner, run.id, {

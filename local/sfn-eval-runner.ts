@@ -1,6 +1,7 @@
 // An EvalRunner that starts an execution of statemachines/eval-run.asl.json in the local interpreter per run,
 // as StartExecution does in AWS, and tracks the executions so idle() resolves when they have all finished.
 
+import type { EvidenceStore } from '../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../functions/store/index.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { type EvalStepOptions, failEvalRunStep } from '../functions/workflows/eval-steps.js';
@@ -16,6 +17,8 @@ export const LOCAL_TASK_ARNS = {
 } as const;
 
 export interface SfnEvalRunnerOptions extends EvalStepOptions {
+  /** Where the batch task writes per-case evidence (the S3 stand-in's bucket, or a test's in-memory double). */
+  evidence: EvidenceStore;
   batchSize?: number;
   maxConcurrency?: number;
   /** IntervalSeconds substituted into the definition (deployed default 2). */
@@ -34,10 +37,11 @@ export interface SfnEvalRunner extends EvalRunner {
   machine: () => Promise<LocalStateMachine>;
 }
 
-export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunnerOptions = {}): SfnEvalRunner {
+export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunnerOptions): SfnEvalRunner {
+  const { evidence } = options;
   const base = evalTaskHandlers(() => store, {
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-    ...(options.evidence ? { evidence: options.evidence } : {}),
+    evidence: () => evidence,
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
   });

@@ -15,7 +15,7 @@ import type { Principal } from '../functions/domain/types.js';
 import type { RetryPolicy } from '../functions/events/dispatcher.js';
 import { LOCAL_WEBHOOK_ALLOWED_HOSTS } from '../functions/events/target.js';
 import { createDocumentClient } from '../functions/store/client.js';
-import { configureEvidenceStore, createEvidenceStore, type EvidenceStore } from '../functions/store/evidence-store.js';
+import { createEvidenceStore, type EvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore, type GovernanceStore } from '../functions/store/index.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
@@ -149,7 +149,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log(`starting the S3 stand-in (${s3Dir ? `data in ${s3Dir}` : 'temporary folder'}) …`);
     s3 = await startS3StandIn({ ...(s3Dir ? { dataDir: s3Dir } : {}), buckets: [LOCAL_EVIDENCE_BUCKET] });
     const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: LOCAL_EVIDENCE_BUCKET });
-    configureEvidenceStore(evidence);
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
     const keysDir = devKeysDir(dataDir);
@@ -199,6 +198,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const deps: Deps = {
       store,
       verifyToken,
+      evidence,
       evalRunner,
       gateRunner,
       gateCallbacks: gateRunner.callbacks,
@@ -210,7 +210,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.seed !== false) {
       const { seedIfEmpty } = await import('../seed/load.js');
       const started = Date.now();
-      const summary = await seedIfEmpty({ doc, tableName, log });
+      const summary = await seedIfEmpty({ doc, tableName, evidence, log });
       seeded = summary !== null;
       if (seeded) log(`seeded the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
@@ -301,7 +301,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         for (const fn of cleanup.reverse()) await fn();
         await gateRunner.stop().catch(() => undefined);
         await evalRunner.idle().catch(() => undefined);
-        configureEvidenceStore(undefined);
         await s3?.stop();
         await dynamo?.stop();
       },

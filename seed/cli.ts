@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { createDocumentClient } from '../functions/store/client.js';
+import { createMemoryEvidenceStore } from '../functions/store/memory-evidence-store.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import { seedIfEmpty } from './load.js';
 
@@ -43,7 +44,14 @@ async function main(argv: string[]): Promise<number> {
     await doc.send(new CreateTableCommand(createTableInput(tableName)));
   }
   const started = Date.now();
-  const summary = await seedIfEmpty({ doc, tableName, log: (line) => process.stderr.write(`${line}\n`) });
+  // Seeding alone keeps the demo runs' per-case evidence in this process only, as before (the table keeps their
+  // aggregates and verdicts); `npm start` seeds with its S3 stand-in, where the API reads the evidence back.
+  const summary = await seedIfEmpty({
+    doc,
+    tableName,
+    evidence: createMemoryEvidenceStore(),
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
   if (summary) {
     process.stderr.write(`seed: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

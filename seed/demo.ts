@@ -21,6 +21,7 @@ import type {
   ReviewerRole,
 } from '../functions/domain/types.js';
 import { APPROVAL_STATUSES } from '../functions/domain/types.js';
+import type { EvidenceStore } from '../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../functions/store/index.js';
 import { allPages } from '../functions/store/pagination.js';
 import { createInProcessEvalRunner } from '../functions/workflows/eval-runner.js';
@@ -107,6 +108,8 @@ export interface DemoSummary {
 }
 
 export interface SeedOptions {
+  /** Where the demo's simulated eval runs keep their per-case evidence. */
+  evidence: EvidenceStore;
   log?: (line: string) => void;
   /** The clock the store was built with; the seed moves it through the scenario. Without one, times are real. */
   clock?: SeedClock;
@@ -198,11 +201,11 @@ const CANDIDATES: Record<CandidateKey, CandidatePlan> = {
 const TRIAGE_BLOCKED_METRICS: MetricName[] = ['latencyP95Ms', 'schemaValidRate'];
 
 /** Seeds the demo scenario into an empty table through `store`; returns the ids a user needs and what it wrote. */
-export async function seedDemo(store: GovernanceStore, options: SeedOptions = {}): Promise<DemoSummary> {
+export async function seedDemo(store: GovernanceStore, options: SeedOptions): Promise<DemoSummary> {
   const log = options.log ?? (() => undefined);
   const clock = options.clock;
   const at = (day: number, hour: number, minute = 0) => clock?.at(day, hour, minute);
-  const runner = createInProcessEvalRunner(store, { batchSize: 50 });
+  const runner = createInProcessEvalRunner(store, { batchSize: 50, evidence: options.evidence });
 
   const systems = {} as Record<SystemKey, string>;
   const prompts = {} as Record<PromptKey, string>;

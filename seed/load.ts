@@ -1,6 +1,7 @@
 // Seeds the demo into a table that holds no system yet; a table that already has one is left alone, so `npm start`
 // can call this on every start.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore } from '../functions/store/index.js';
 import { SeedClock } from './clock.js';
 import { type DemoSummary, seedDemo } from './demo.js';
@@ -8,6 +9,8 @@ import { type DemoSummary, seedDemo } from './demo.js';
 export interface SeedIfEmptyOptions {
   doc: DynamoDBDocumentClient;
   tableName: string;
+  /** Where the demo's simulated eval runs keep their per-case evidence (the local stack's S3 stand-in). */
+  evidence: EvidenceStore;
   log?: (line: string) => void;
   /** The clock the seed's history is written with; by default one that starts 21 days ago. */
   clock?: SeedClock;
@@ -24,5 +27,5 @@ export async function seedIfEmpty(options: SeedIfEmptyOptions): Promise<DemoSumm
     return null;
   }
   log(`seed: seeding the demo into ${options.tableName}, history from ${clock.start.toISOString()}`);
-  return seedDemo(store, { log, clock });
+  return seedDemo(store, { evidence: options.evidence, log, clock });
 }

@@ -14,6 +14,7 @@ import {
   runEvalsRequest,
 } from '../contracts/index.js';
 import type { Env } from '../store/config.js';
+import { evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
@@ -30,11 +31,11 @@ const base = '/api/release-candidates';
 /**
  * The candidates function's runner of simulated evals: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the
  * eval-run state machine per run, loaded here so no other bundle carries the Step Functions client; otherwise
- * in-process.
+ * in-process, with its evidence in the bucket EVIDENCE_BUCKET names.
  */
 async function evalRunnerFromEnv(store: GovernanceStore, env: Env): Promise<EvalRunner> {
   const stateMachineArn = env.EVAL_STATE_MACHINE_ARN;
-  if (!stateMachineArn) return createInProcessEvalRunner(store);
+  if (!stateMachineArn) return createInProcessEvalRunner(store, { evidence: evidenceStoreFromEnv(env) });
   const { createStepFunctionsEvalRunner } = await import('../workflows/sfn-eval-runner.js');
   return createStepFunctionsEvalRunner(store, { stateMachineArn });
 }

@@ -3,6 +3,7 @@
 // own Deps (a store over DynamoDB Local, a verifier over the local JWKS) and pass them the same way.
 import type { Principal } from '../domain/types.js';
 import { type Env, once } from '../store/config.js';
+import type { EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
@@ -13,6 +14,11 @@ import type { DepsProvider } from './http.js';
 export interface Deps {
   store: GovernanceStore;
   verifyToken: (authorization: string | undefined) => Promise<Principal>;
+  /**
+   * The per-case evidence of eval runs, for GET /api/eval-runs/{id}/cases: the eval-runs function composes the S3
+   * store of EVIDENCE_BUCKET, the local stack its S3 stand-in's; other functions have none.
+   */
+  evidence?: EvidenceStore;
   /** Runs eval runs; the candidates function composes one (Step Functions in AWS), the local stack its own. */
   evalRunner?: EvalRunner;
   /** Starts the release gate of an approval round; absent, decisions alone move the candidate. */

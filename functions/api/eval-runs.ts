@@ -8,6 +8,7 @@ import {
   pageQuery,
   submitResultsRequest,
 } from '../contracts/index.js';
+import { evidenceStoreFromEnv } from '../store/evidence-store.js';
 import { listCaseEvidence, submitEvalResults } from '../workflows/eval-steps.js';
 import { actorOf, childAccess, readable } from './access.js';
 import { lambdaDeps } from './deps.js';
@@ -59,7 +60,10 @@ export const routes: Route[] = [
     response: { status: 200, body: caseEvidencePageResponse },
     handle: async (req) => {
       const run = await loadRun(req, 'read');
-      return { status: 200, body: await listCaseEvidence(req.deps.store, run, req.query) };
+      const { evidence } = req.deps;
+      // A composition fault, not the caller's: logged and answered as a generic 500 by the error middleware.
+      if (!evidence) throw new Error('this function was composed without an evidence store (Deps.evidence)');
+      return { status: 200, body: await listCaseEvidence(req.deps.store, run, req.query, { evidence }) };
     },
   }),
   route({
@@ -77,4 +81,8 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, lambdaDeps());
+/** The composition root of the eval-runs function: the API's deps and the evidence store of EVIDENCE_BUCKET. */
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => ({ ...base, evidence: evidenceStoreFromEnv(env) })),
+);

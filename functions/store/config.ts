@@ -26,6 +26,11 @@ export function tableNameFromEnv(env: Env): string {
   return requiredSetting(env, 'TABLE_NAME', 'the governance DynamoDB table');
 }
 
+/** The eval evidence bucket's name from EVIDENCE_BUCKET. */
+export function evidenceBucketFromEnv(env: Env): string {
+  return requiredSetting(env, 'EVIDENCE_BUCKET', 'the S3 bucket of eval evidence');
+}
+
 /** Builds a container's dependencies once, on first use, and hands the same ones (or the same failure) after. */
 export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;

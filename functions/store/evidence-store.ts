@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { ValidationError } from '../domain/errors.js';
 import type { CaseResult } from '../domain/types.js';
+import { type Env, evidenceBucketFromEnv } from './config.js';
 
 /** How one case was executed: the call behind a CaseResult. */
 export interface ExecutionRecord {
@@ -123,11 +124,11 @@ export function decodeEvidenceCursor(cursor: string): Cursor {
   return { batchIndex: batchIndex as number, offset: offset as number };
 }
 
-function assertRunId(runId: string): void {
+export function assertRunId(runId: string): void {
   if (!RUN_ID.test(runId)) throw new ValidationError('invalid run id', { runId: String(runId).slice(0, 64) });
 }
 
-function assertBatchIndex(batchIndex: number): void {
+export function assertBatchIndex(batchIndex: number): void {
   if (!Number.isSafeInteger(batchIndex) || batchIndex < 0 || batchIndex > MAX_BATCH_INDEX) {
     throw new ValidationError(`batch index must be an integer from 0 to ${MAX_BATCH_INDEX}`, { batchIndex });
   }
@@ -289,101 +290,9 @@ export function createEvidenceStore<T extends object = EvidenceRecord>(
 }
 
 /**
- * An evidence store in this process's memory, with the same keys, write-once rule and cursors as the S3 one: for
- * tests over DynamoDB Local alone and for the in-process runner. Nothing survives the process; in a Lambda
- * container (AWS_LAMBDA_FUNCTION_NAME set) `defaultEvidenceStore` refuses to fall back to it.
+ * The evidence store of a Lambda container: the bucket EVIDENCE_BUCKET names, over one S3 client. A missing
+ * EVIDENCE_BUCKET fails with a ConfigurationError naming it: evidence never falls back to a container's memory.
  */
-export function createMemoryEvidenceStore<T extends object = EvidenceRecord>(): EvidenceStore<T> {
-  const batches = new Map<string, Map<number, T[]>>();
-  const sorted = (runId: string) => [...(batches.get(runId)?.entries() ?? [])].sort((a, b) => a[0] - b[0]);
-  return {
-    async putBatch(runId, batchIndex, records) {
-      assertRunId(runId);
-      assertBatchIndex(batchIndex);
-      const key = batchKey(runId, batchIndex);
-      const run = batches.get(runId) ?? new Map<number, T[]>();
-      batches.set(runId, run);
-      if (run.has(batchIndex)) return { key, written: false };
-      // A JSON round trip, as the S3 store's readers see the records.
-      run.set(batchIndex, JSON.parse(JSON.stringify(records)) as T[]);
-      return { key, written: true };
-    },
-    async readBatch(runId, batchIndex) {
-      assertRunId(runId);
-      assertBatchIndex(batchIndex);
-      return batches.get(runId)?.get(batchIndex) ?? null;
-    },
-    async listBatches(runId) {
-      assertRunId(runId);
-      return sorted(runId).map(([batchIndex, records]) => ({
-        batchIndex,
-        key: batchKey(runId, batchIndex),
-        size: records.reduce((n, r) => n + JSON.stringify(r).length + 1, 0),
-      }));
-    },
-    async readPage(runId, readOptions = {}) {
-      assertRunId(runId);
-      const limit = readOptions.limit ?? DEFAULT_PAGE_LIMIT;
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-        throw new ValidationError(`limit must be an integer from 1 to ${MAX_PAGE_LIMIT}`, { limit });
-      }
-      const start =
-        readOptions.cursor === undefined || readOptions.cursor === null
-          ? { batchIndex: 0, offset: 0 }
-          : decodeEvidenceCursor(readOptions.cursor);
-      const all = sorted(runId).filter(([index]) => index >= start.batchIndex);
-      if (start.offset > 0 && all[0]?.[0] !== start.batchIndex) {
-        throw new ValidationError('invalid cursor', { reason: 'no such batch' });
-      }
-      const records: T[] = [];
-      let offset = start.offset;
-      for (let i = 0; i < all.length; i++) {
-        const [batchIndex, lines] = all[i] as [number, T[]];
-        if (offset > lines.length) throw new ValidationError('invalid cursor', { reason: 'offset past the batch' });
-        const take = Math.min(limit - records.length, lines.length - offset);
-        for (let j = 0; j < take; j++) records.push(lines[offset + j] as T);
-        offset += take;
-        if (records.length === limit) {
-          if (offset < lines.length) return { records, nextCursor: encodeEvidenceCursor({ batchIndex, offset }) };
-          const next = all[i + 1];
-          return {
-            records,
-            nextCursor: next === undefined ? null : encodeEvidenceCursor({ batchIndex: next[0], offset: 0 }),
-          };
-        }
-        offset = 0;
-      }
-      return { records, nextCursor: null };
-    },
-    describe: () => 'memory',
-  };
-}
-
-let processEvidence: EvidenceStore | undefined;
-
-/** Sets the evidence store of every store built in this process without one (the local stack, tests). */
-export function configureEvidenceStore(evidence: EvidenceStore | undefined): void {
-  processEvidence = evidence;
-}
-
-/**
- * The evidence store of a store built without one: the configured one; in AWS the bucket named by EVIDENCE_BUCKET
- * (`s3` builds the client, loaded only then); otherwise this process's memory. A Lambda without EVIDENCE_BUCKET
- * refuses rather than keep evidence in a container that will vanish.
- */
-export function defaultEvidenceStore(
-  env: Record<string, string | undefined> = process.env,
-  s3?: () => S3Client,
-): EvidenceStore {
-  if (processEvidence) return processEvidence;
-  const bucket = env.EVIDENCE_BUCKET;
-  if (bucket) {
-    processEvidence = createEvidenceStore({ s3: s3 ? s3() : new S3Client({}), bucket });
-    return processEvidence;
-  }
-  if (env.AWS_LAMBDA_FUNCTION_NAME) {
-    throw new Error('EVIDENCE_BUCKET is not set: eval evidence has nowhere to go');
-  }
-  processEvidence = createMemoryEvidenceStore();
-  return processEvidence;
+export function evidenceStoreFromEnv(env: Env): EvidenceStore {
+  return createEvidenceStore({ s3: new S3Client({}), bucket: evidenceBucketFromEnv(env) });
 }

@@ -4,6 +4,7 @@ import type { GovernanceStore } from '../store/index.js';
 import {
   aggregateEvalRun,
   type EvalStepOptions,
+  type EvidenceOptions,
   executeEvalBatch,
   failEvalRunStep,
   prepareEvalRun,
@@ -17,10 +18,13 @@ export interface EvalRunner {
   idle(): Promise<void>;
 }
 
-/** Executes runs in-process, a few batches at a time, recording any failure on the run as `error`. */
+/**
+ * Executes runs in-process, a few batches at a time, recording any failure on the run as `error`; the per-case
+ * evidence goes to the evidence store the caller passes.
+ */
 export function createInProcessEvalRunner(
   store: GovernanceStore,
-  options: { batchSize?: number; concurrency?: number } & EvalStepOptions = {},
+  options: { batchSize?: number; concurrency?: number } & EvalStepOptions & EvidenceOptions,
 ): EvalRunner {
   const { batchSize: _b, concurrency: _c, ...stepOptions } = options;
   const running = new Set<Promise<void>>();

@@ -26,7 +26,7 @@ import type {
   PromptVersion,
   ReleaseCandidate,
 } from '../domain/types.js';
-import { defaultEvidenceStore, type EvidenceRecord, type EvidenceStore } from '../store/evidence-store.js';
+import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
 
@@ -42,13 +42,19 @@ export const DEFAULT_HTTP_BATCH_SIZE = 50;
 /** Cases of one batch an `http` run calls at the same time. */
 export const HTTP_CASE_CONCURRENCY = 8;
 
-/** What the steps need besides the store: where evidence goes and which hosts the `http` executor may call. */
+/** Which hosts the `http` executor may call, and how. */
 export interface EvalStepOptions {
-  /** Default: the process's evidence store (defaultEvidenceStore). */
-  evidence?: EvidenceStore;
   /** `host`, `host:port` or `host:*` entries; default none, so an `http` run fails until hosts are configured. */
   allowedHosts?: readonly string[];
   fetchImpl?: typeof fetch;
+}
+
+/**
+ * Where the per-case evidence of runs goes and is read from: passed in by the composition root (the S3 bucket of
+ * EVIDENCE_BUCKET in AWS, the S3 stand-in locally, the in-memory double in tests). There is no default.
+ */
+export interface EvidenceOptions {
+  evidence: EvidenceStore;
 }
 
 const CHARS_PER_TOKEN = 4;
@@ -132,8 +138,8 @@ export function assertTargetsAllowed(modelConfig: ModelConfigVersion, allowedHos
 export async function executeEvalBatch(
   store: GovernanceStore,
   input: { runId: string; batch: BatchDescriptor },
-  cache?: Map<string, RunMaterial>,
-  options: EvalStepOptions = {},
+  cache: Map<string, RunMaterial> | undefined,
+  options: EvalStepOptions & EvidenceOptions,
 ): Promise<{ runId: string; batchIndex: number; cases: number }> {
   const { runId, batch } = input;
   const out = { runId, batchIndex: batch.batchIndex, cases: batch.end - batch.start };
@@ -170,7 +176,7 @@ export async function executeEvalBatch(
   } else {
     throw new ConflictError(`eval run ${runId} takes submitted results; it has no batches to execute`);
   }
-  const evidence = options.evidence ?? defaultEvidenceStore();
+  const { evidence } = options;
   const put = await evidence.putBatch(runId, batch.batchIndex, records);
   if (!put.written) records = (await evidence.readBatch(runId, batch.batchIndex)) ?? records;
   const aggregate = emptyAggregate();
@@ -238,14 +244,13 @@ export async function listCaseEvidence(
   store: GovernanceStore,
   run: Pick<EvalRun, 'id' | 'executor'>,
   page: { limit?: number; cursor?: string | null },
-  options: Pick<EvalStepOptions, 'evidence'> = {},
+  options: EvidenceOptions,
 ): Promise<{
   items: (CaseResult & { index: number; execution?: EvidenceRecord['execution'] })[];
   nextCursor: string | null;
 }> {
   if (run.executor === 'submitted') return store.evalRuns.listCaseResults(run.id, page);
-  const evidence = options.evidence ?? defaultEvidenceStore();
-  const out = await evidence.readPage(run.id, {
+  const out = await options.evidence.readPage(run.id, {
     limit: page.limit ?? 25,
     cursor: page.cursor === undefined || page.cursor === '' ? null : page.cursor,
   });

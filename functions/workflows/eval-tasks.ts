@@ -12,6 +12,7 @@ import {
 import type { BatchDescriptor } from '../domain/eval/index.js';
 import { createObservability, type GovernanceMeter, observed, workflowCorrelationId } from '../observability/index.js';
 import { type Env, once } from '../store/config.js';
+import { type EvidenceStore, evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
 import {
@@ -87,14 +88,19 @@ export interface EvalTaskHandlers {
 }
 
 /**
- * The four tasks over `store` (one process: the local stack and tests). `allowedHosts` and `evidence` go to the
- * steps (EvalStepOptions): in a Lambda, EVAL_ALLOWED_HOSTS and EVIDENCE_BUCKET. `meter` counts the cases scored.
+ * The four tasks over `store` (one process: the local stack and tests). `allowedHosts` goes to the steps
+ * (EvalStepOptions), `evidence` is where the batch step writes (both built on first use; in a Lambda,
+ * EVAL_ALLOWED_HOSTS and EVIDENCE_BUCKET). `meter` counts the cases scored.
  */
 export function evalTaskHandlers(
   store: () => GovernanceStore,
-  options: { batchSize?: number; meter?: Pick<GovernanceMeter, 'evalCasesScored'> } & EvalStepOptions = {},
+  options: {
+    evidence: () => EvidenceStore;
+    batchSize?: number;
+    meter?: Pick<GovernanceMeter, 'evalCasesScored'>;
+  } & EvalStepOptions,
 ): EvalTaskHandlers {
-  const { batchSize: _batchSize, meter, ...stepOptions } = options;
+  const { batchSize: _batchSize, meter, evidence, ...stepOptions } = options;
   return {
     prepare: (event) =>
       named(() =>
@@ -122,12 +128,10 @@ export function evalTaskHandlers(
           }
           await load;
         }
-        const out = await executeEvalBatch(
-          store(),
-          { runId: event.runId, batch: event.batch },
-          materialCache,
-          stepOptions,
-        );
+        const out = await executeEvalBatch(store(), { runId: event.runId, batch: event.batch }, materialCache, {
+          ...stepOptions,
+          evidence: evidence(),
+        });
         meter?.evalCasesScored(out.cases);
         return { runId: out.runId, batchIndex: out.batchIndex };
       }),
@@ -146,16 +150,20 @@ export const EVAL_TASKS = ['prepare', 'executeBatch', 'aggregate', 'recordFailur
 export type EvalTaskName = (typeof EVAL_TASKS)[number];
 
 /**
- * A Lambda entry over the store `store` gives: one function per task, all bundled from this file, each told its
- * task by `EVAL_TASK` (lib/constructs/eval-state-machine.ts), so each function's role and log group belong to one
- * step. In AWS no host is allowed unless EVAL_ALLOWED_HOSTS names it; evidence goes to EVIDENCE_BUCKET.
+ * A Lambda entry over the store and the evidence store it is given: one function per task, all bundled from this
+ * file, each told its task by `EVAL_TASK` (lib/constructs/eval-state-machine.ts), so each function's role and log
+ * group belong to one step. In AWS no host is allowed unless EVAL_ALLOWED_HOSTS names it.
  */
 export function createEvalTaskEntry(
-  store: () => GovernanceStore,
+  deps: { store: () => GovernanceStore; evidence: () => EvidenceStore },
   env: Env = process.env,
   taskMeter: GovernanceMeter = meter,
 ) {
-  const tasks = evalTaskHandlers(store, { allowedHosts: parseAllowedHosts(env.EVAL_ALLOWED_HOSTS), meter: taskMeter });
+  const tasks = evalTaskHandlers(deps.store, {
+    evidence: deps.evidence,
+    allowedHosts: parseAllowedHosts(env.EVAL_ALLOWED_HOSTS),
+    meter: taskMeter,
+  });
   return async (event: never): Promise<unknown> => {
     const task = env.EVAL_TASK as EvalTaskName | undefined;
     if (!task || !EVAL_TASKS.includes(task)) throw new Error(`EVAL_TASK is ${task ?? 'unset'}`);
@@ -164,10 +172,14 @@ export function createEvalTaskEntry(
 }
 
 /**
- * The composition root of the eval task functions: the store over TABLE_NAME, built on the first task. Its lines carry
- * the run id, which is the execution's name.
+ * The composition root of the eval task functions: the store over TABLE_NAME, built on the first task, and the
+ * evidence store of EVIDENCE_BUCKET, built on the first batch (a missing variable fails that task, naming it). Its
+ * lines carry the run id, which is the execution's name.
  */
 export const handler = observed<never, unknown>(
-  createEvalTaskEntry(once(() => storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried }))),
+  createEvalTaskEntry({
+    store: once(() => storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried })),
+    evidence: once(() => evidenceStoreFromEnv(process.env)),
+  }),
   { logger, metrics, correlationId: workflowCorrelationId },
 );

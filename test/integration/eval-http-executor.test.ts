@@ -59,7 +59,7 @@ async function httpCandidate(
   return store.candidates.submitCandidate(owner, draft.id);
 }
 
-async function runHttp(candidateId: string, options: SfnEvalRunnerOptions = {}) {
+async function runHttp(candidateId: string, options: Partial<SfnEvalRunnerOptions> = {}) {
   const reports: Parameters<NonNullable<SfnEvalRunnerOptions['onFinished']>>[0][] = [];
   const runner = createSfnEvalRunner(store, {
     batchSize: 5,

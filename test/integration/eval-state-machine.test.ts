@@ -3,11 +3,7 @@
 // baselines, Retry and Catch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReleaseCandidate } from '../../functions/domain/types.js';
-import {
-  configureEvidenceStore,
-  createEvidenceStore,
-  defaultEvidenceStore,
-} from '../../functions/store/evidence-store.js';
+import { createEvidenceStore, type EvidenceStore } from '../../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
 import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner.js';
 import { createEvalTaskEntry, type EvalTaskHandlers } from '../../functions/workflows/eval-tasks.js';
@@ -28,22 +24,23 @@ import { createTestStore } from '../support/store.js';
 let store: GovernanceStore;
 let drop: () => Promise<void>;
 let s3: S3StandInHandle;
+let evidence: EvidenceStore;
 beforeAll(async () => {
   ({ store, drop } = await createTestStore());
   s3 = await startS3StandIn({ buckets: ['evidence'] });
-  // Every runner of this file (in-process, state machine, Lambda entry point) writes its evidence there.
-  configureEvidenceStore(createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: 'evidence' }));
+  // Every runner of this file (in-process, state machine, Lambda entry point) is given this evidence store.
+  evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: 'evidence' });
 });
 afterAll(async () => {
-  configureEvidenceStore(undefined);
   await s3?.stop();
   await drop?.();
 });
 
 /** Queues a simulated run of a submitted candidate and executes it through the local state machine. */
-async function runThroughStateMachine(candidateId: string, options: SfnEvalRunnerOptions = {}) {
+async function runThroughStateMachine(candidateId: string, options: Partial<SfnEvalRunnerOptions> = {}) {
   const reports: Parameters<NonNullable<SfnEvalRunnerOptions['onFinished']>>[0][] = [];
   const runner = createSfnEvalRunner(store, {
+    evidence,
     batchSize: 5,
     retryIntervalMs: 5,
     ...options,
@@ -166,7 +163,7 @@ describe('the eval-run state machine, run locally', () => {
   it('ends a 1,000-case run with the same metrics and verdict as the in-process runner on the same candidate', async () => {
     const base = await governedSystem(store, { cases: 1000 });
     const rc = await submittedCandidate(base);
-    const inProcess = createInProcessEvalRunner(store, { batchSize: 250 });
+    const inProcess = createInProcessEvalRunner(store, { batchSize: 250, evidence });
     const { run: first } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
     inProcess.start(first.id);
     await inProcess.idle();
@@ -181,7 +178,6 @@ describe('the eval-run state machine, run locally', () => {
     expect(run.thresholdVerdicts).toEqual(reference.thresholdVerdicts);
     expect(report?.transitions).toBe(5 + 4);
     // Both runs left their evidence in the S3 stand-in, one object per batch of 250, the same lines in both.
-    const evidence = defaultEvidenceStore();
     expect((await evidence.listBatches(run.id)).map((b) => b.batchIndex)).toEqual([0, 1, 2, 3]);
     const last = await evidence.readBatch(run.id, 3);
     expect(last?.map((r) => r.index)).toEqual(Array.from({ length: 250 }, (_, i) => 750 + i));
@@ -191,7 +187,7 @@ describe('the eval-run state machine, run locally', () => {
   it('runs the same steps through the Lambda entry point, told its task by EVAL_TASK, and unwraps a Lambda error cause', async () => {
     const base = await governedSystem(store, { cases: 7 });
     const rc = await submittedCandidate(base);
-    const evalTaskHandler = createEvalTaskEntry(() => store);
+    const evalTaskHandler = createEvalTaskEntry({ store: () => store, evidence: () => evidence });
     const invoke = async (task: string, event: unknown) => {
       process.env.EVAL_TASK = task;
       try {

@@ -8,6 +8,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GateBlockedError } from '../../functions/domain/errors.js';
 import { createStore, type GovernanceStore } from '../../functions/store/index.js';
+import { createMemoryEvidenceStore } from '../../functions/store/memory-evidence-store.js';
 import { MODEL_CARD_SCHEMA_FILE } from '../../scripts/model-card-schema.js';
 import { SeedClock } from '../../seed/clock.js';
 import type { DemoSummary } from '../../seed/demo.js';
@@ -36,7 +37,12 @@ describe("the seeded systems' model cards", () => {
   beforeAll(async () => {
     let tableName: string;
     ({ store, tableName, drop } = await createTestStore());
-    const seeded = await seedIfEmpty({ doc: store.ctx.doc, tableName, clock: new SeedClock() });
+    const seeded = await seedIfEmpty({
+      doc: store.ctx.doc,
+      tableName,
+      evidence: createMemoryEvidenceStore(),
+      clock: new SeedClock(),
+    });
     if (!seeded) throw new Error('the empty table was not seeded');
     summary = seeded;
   }, 120_000);

@@ -9,6 +9,7 @@ import {
   type ReleaseCandidate,
 } from '../../functions/domain/types.js';
 import type { GovernanceStore, Page } from '../../functions/store/index.js';
+import { createMemoryEvidenceStore } from '../../functions/store/memory-evidence-store.js';
 import { allPages } from '../../functions/store/pagination.js';
 import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
 import { rollbackWithValidation } from '../../functions/workflows/rollback-validation.js';
@@ -32,7 +33,7 @@ describe('the demo seed', () => {
   beforeAll(async () => {
     ({ store, tableName, drop } = await createTestStore());
     clock = new SeedClock();
-    const seeded = await seedIfEmpty({ doc: store.ctx.doc, tableName, clock });
+    const seeded = await seedIfEmpty({ doc: store.ctx.doc, tableName, evidence: createMemoryEvidenceStore(), clock });
     if (!seeded) throw new Error('the empty table was not seeded');
     summary = seeded;
     systemIds = Object.values(summary.systems);
@@ -216,7 +217,7 @@ describe('the demo seed', () => {
   });
 
   it('does nothing when asked to seed a table that already holds systems', async () => {
-    expect(await seedIfEmpty({ doc: store.ctx.doc, tableName })).toBeNull();
+    expect(await seedIfEmpty({ doc: store.ctx.doc, tableName, evidence: createMemoryEvidenceStore() })).toBeNull();
     expect(await allPages((p) => store.systems.listSystems(p))).toHaveLength(4);
   });
 

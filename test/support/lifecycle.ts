@@ -16,6 +16,7 @@ import {
 } from '../../functions/domain/types.js';
 import type { EvalOutcome } from '../../functions/store/eval-runs.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
+import { createMemoryEvidenceStore } from '../../functions/store/memory-evidence-store.js';
 import type { SystemInput } from '../../functions/store/systems.js';
 import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner.js';
 import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
@@ -121,10 +122,13 @@ export function draftCandidate(
   });
 }
 
+/** The in-memory evidence store the helpers' simulated runs write to; tests read a run's evidence back from it. */
+export const testEvidence = createMemoryEvidenceStore();
+
 /** Runs a simulated eval of the candidate to its verdict in this process; the candidate must be submitted. */
 export async function runSimulatedEval(store: GovernanceStore, candidateId: string): Promise<ReleaseCandidate> {
   const { run } = await store.evalRuns.createEvalRun(owner, candidateId, 'simulated');
-  const runner = createInProcessEvalRunner(store, { batchSize: 50 });
+  const runner = createInProcessEvalRunner(store, { batchSize: 50, evidence: testEvidence });
   runner.start(run.id);
   await runner.idle();
   const done = await store.evalRuns.getEvalRun(run.id);

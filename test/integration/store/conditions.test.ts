@@ -26,6 +26,7 @@ import {
   governedSystem,
   owner,
   people,
+  testEvidence,
 } from '../../support/lifecycle.js';
 import { actorOf, createTestStore, principal } from '../../support/store.js';
 
@@ -866,12 +867,13 @@ describe('the store enforces the governance rules', () => {
       const pages: (CaseResult & { index: number })[][] = [];
       let cursor: string | null = null;
 
-      // Act: simulated runs keep their per-case evidence in the evidence store (this process's, in memory, here).
+      // Act: simulated runs keep their per-case evidence in the evidence store (the helpers' in-memory double, here).
       do {
         const page: Awaited<ReturnType<typeof listCaseEvidence>> = await listCaseEvidence(
           store,
           { id: runId, executor: 'simulated' },
           { limit: 5, cursor },
+          { evidence: testEvidence },
         );
         pages.push(page.items);
         cursor = page.nextCursor;

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GateBlockedError } from '../../../functions/domain/errors.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
+import { createMemoryEvidenceStore } from '../../../functions/store/memory-evidence-store.js';
 import { createInProcessEvalRunner } from '../../../functions/workflows/eval-runner.js';
 import { cases, LENIENT_THRESHOLDS, modelConfigInput, promptInput, systemInput } from '../../support/fixtures.js';
 import { actorOf, createTestStore, principal } from '../../support/store.js';
@@ -29,7 +30,7 @@ describe('the governed lifecycle in the store', () => {
       notes: '',
     });
     await store.candidates.submitCandidate(actorOf(owner), rc.id);
-    const runner = createInProcessEvalRunner(store, { batchSize: 5 });
+    const runner = createInProcessEvalRunner(store, { batchSize: 5, evidence: createMemoryEvidenceStore() });
     const { run } = await store.evalRuns.createEvalRun(actorOf(owner), rc.id, 'simulated');
     runner.start(run.id);
     await runner.idle();

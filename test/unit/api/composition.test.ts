@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiDepsFromEnv } from '../../../functions/api/deps.js';
 import { handler as systemsHandler } from '../../../functions/api/systems.js';
 import { ConfigurationError, once, tableNameFromEnv } from '../../../functions/store/config.js';
+import { evidenceStoreFromEnv } from '../../../functions/store/evidence-store.js';
+import { cursorKeyFromSecret } from '../../../functions/store/pagination.js';
 import { storeFromEnv } from '../../../functions/store/store-from-env.js';
 import { type Captured, captureOutput } from '../observability/output-capture.js';
 
@@ -30,6 +32,25 @@ describe('checked configuration', () => {
 
   it('builds no API dependencies without TABLE_NAME, even when the token settings are there', () => {
     expect(() => apiDepsFromEnv(AUTH)).toThrow(/TABLE_NAME is not set/);
+  });
+
+  it('refuses a missing or blank EVIDENCE_BUCKET by name and builds the S3 evidence store of the bucket it names', () => {
+    for (const env of [{}, { EVIDENCE_BUCKET: '' }, { EVIDENCE_BUCKET: '  ' }]) {
+      expect(() => evidenceStoreFromEnv(env)).toThrow(ConfigurationError);
+      expect(() => evidenceStoreFromEnv(env)).toThrow(/^EVIDENCE_BUCKET is not set/);
+    }
+
+    const evidence = evidenceStoreFromEnv({ EVIDENCE_BUCKET: 'governance-evidence-prod' });
+
+    expect(evidence.describe()).toBe('s3://governance-evidence-prod/runs/');
+  });
+
+  it("seals the store's cursors with CURSOR_SECRET, kept in the store's context, and leaves them plain without it", () => {
+    const sealed = storeFromEnv({ TABLE_NAME: 'governance-prod', CURSOR_SECRET: 'the-secret' });
+    const plain = storeFromEnv({ TABLE_NAME: 'governance-prod' });
+
+    expect(sealed.ctx.cursorKey).toEqual(cursorKeyFromSecret('the-secret'));
+    expect(plain.ctx.cursorKey).toBeUndefined();
   });
 
   it('builds a container dependency once and hands the same one after', () => {

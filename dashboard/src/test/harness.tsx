@@ -13,7 +13,7 @@ export function fakeToken(claims: Record<string, unknown>): string {
 }
 
 /** An answer: JSON `body`, or with `raw` a body sent as it is (bytes or text) under `contentType`. */
-export interface Answer {
+interface Answer {
   status?: number;
   body: unknown;
   raw?: boolean;

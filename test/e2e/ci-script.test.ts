@@ -65,7 +65,7 @@ beforeAll(async () => {
   const triage = systems.body.items.find((s) => s.name === 'Consumer Support Triage Assistant');
   expect(triage).toBeDefined();
   systemId = triage?.id ?? '';
-}, 180_000);
+});
 
 afterAll(async () => {
   await stack?.stop();

@@ -60,7 +60,7 @@ beforeAll(async () => {
   const triage = found.body.items.find((s) => s.name === 'Consumer Support Triage Assistant');
   if (!triage) throw new Error('the seed has no support-triage assistant');
   system = triage;
-}, 180_000);
+});
 
 afterAll(async () => {
   await stack?.stop();

@@ -30,7 +30,7 @@ describe('model cards over HTTP', () => {
     ).stack;
     const systems = await as('omar.owner').get<{ items: AiSystem[] }>('/api/systems?q=triage');
     triage = systems.body.items.find((s) => s.name === 'Consumer Support Triage Assistant') as AiSystem;
-  }, 120_000);
+  });
   afterAll(async () => {
     await stack?.stop();
     await rm(dataDir, { recursive: true, force: true });

@@ -22,9 +22,9 @@ export interface SeededDemoDump {
   evidence: { key: string; body: string; contentType?: string }[];
 }
 
-/** The file the global setup writes the dump to when the seed succeeded, and the one it writes when it failed. */
-export const dumpFile = (dir: string) => join(dir, 'seeded-demo.json');
-export const failureFile = (dir: string) => join(dir, 'seed-failed.txt');
+/** The file the dump is written to when the seed succeeded, and the one written when it failed. */
+const dumpFile = (dir: string) => join(dir, 'seeded-demo.json');
+const failureFile = (dir: string) => join(dir, 'seed-failed.txt');
 
 // Binary attributes survive JSON as base64.
 const replacer = (_key: string, value: unknown) =>
@@ -145,7 +145,7 @@ export async function restoreSeededItems(
 }
 
 /** Puts the seed's evidence objects into a stack's evidence bucket (with Content-MD5, as S3 asks). */
-export async function restoreSeededEvidence(stack: LocalStack, dump: SeededDemoDump): Promise<void> {
+async function restoreSeededEvidence(stack: LocalStack, dump: SeededDemoDump): Promise<void> {
   const s3 = createS3Client(stack.evidenceEndpoint);
   for (const object of dump.evidence) {
     const body = Buffer.from(object.body, 'base64');

@@ -30,12 +30,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('dynamoEndpoint', dynamo.endpoint);
   const seededDemoDir = await mkdtemp(join(tmpdir(), 'gov-seeded-demo-'));
   project.provide('seededDemoDir', seededDemoDir);
-  // Seeded in the background: integration files run meanwhile; e2e files wait for the dump (bounded) when they
-  // first need it. A failure is written beside the dump, so they fail with the seed's own error.
+  // Seeded before any file starts. (Seeding beside running files made webhooks.test.ts fail every time: its
+  // receiver takes a port it probed free, and the seeding stack's outgoing connections took such ports.) A failure
+  // is written beside the dump, so the e2e files fail with the seed's own error and the integration files still run.
   const seeding = seedTemplate(dynamo.endpoint, seededDemoDir).catch((error: Error) => {
     process.stderr.write(`\nthe shared demo seed failed: ${error.stack ?? error.message}\n`);
     process.exitCode = 1;
   });
+  await seeding;
   return async () => {
     await seeding;
     await dynamo.stop();

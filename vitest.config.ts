@@ -1,12 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+// Tiers (docs/architecture/testing.md): `unit` is pure (no DynamoDB Local, no Java) and runs with
+// `npm run test:unit`; `stack` (integration, e2e, and the one infra test that reads a table) shares one DynamoDB
+// Local and one seeded demo template, both started by its global setup. `npm test` runs both projects.
+const STACK_TIER = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/infra/report-bundling.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'dashboard/src/**/*.test.tsx'],
-    exclude: ['test/browser/**', 'node_modules/**'],
     environment: 'node',
-    globalSetup: ['test/global-setup.ts'],
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // vitest's default on 2 cores is one worker; the stack tier waits on I/O (DynamoDB Local, HTTP), so three
+    // forks keep both cores busy (measured in docs/architecture/testing.md).
+    pool: 'forks',
+    maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 120_000,
     coverage: {
@@ -17,5 +23,31 @@ export default defineConfig({
         lines: 80,
       },
     },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          // The pure tier holds no module state between files worth a fresh module graph each: sharing it saves
+          // most of the import time.
+          isolate: false,
+          include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'dashboard/src/**/*.test.tsx'],
+          exclude: ['test/infra/report-bundling.test.ts', 'node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'stack',
+          include: STACK_TIER,
+          exclude: ['node_modules/**'],
+          globalSetup: ['test/global-setup.ts'],
+          // Bounded, but generous enough for a loaded machine (two suites side by side on 2 cores): a stack test
+          // waits on conditions, so a slow machine makes it slow, not wrong.
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
   },
 });

@@ -14,6 +14,7 @@ import { auditItem } from '../functions/store/unit-of-work.js';
 import { createInProcessEvalRunner } from '../functions/workflows/eval-runner.js';
 import { startDynamoDbLocal } from '../local/dynamodb.js';
 import { cases, LENIENT_THRESHOLDS, modelConfigInput, promptInput, systemInput } from '../test/support/fixtures.js';
+import { approvedCandidate, governedSystem, owner as lifecycleOwner } from '../test/support/lifecycle.js';
 
 const owner = { userId: 'omar.owner', name: 'Omar', roles: ['model_owner' as const] };
 const reviewer = {
@@ -157,6 +158,38 @@ async function firstPageLatency(fn: () => Promise<unknown>, rounds = 30): Promis
 }
 
 /** Runs the store benchmarks on a DynamoDB Local of its own. */
+/**
+ * The promotion race at volume (the test proves it with 8 racers): `racers` approved candidates promoted at once,
+ * each from a store of its own; exactly one may win, every other is refused as ACTIVE_RELEASE_CHANGED.
+ */
+async function promotionRace(doc: ReturnType<typeof createDocumentClient>, tableName: string, racers: number) {
+  const store = createStore({ doc, tableName });
+  const base = await governedSystem(store, { system: { riskTier: 'low' }, cases: 3 });
+  const candidates: ReleaseCandidate[] = [];
+  for (let i = 0; i < racers; i++) {
+    candidates.push(await approvedCandidate(store, base, { name: `race-${i}`, evaluation: 'recorded' }));
+  }
+  const started = performance.now();
+  const outcomes = await Promise.allSettled(
+    candidates.map((c) =>
+      createStore({ doc, tableName, queuePerSystem: false }).candidates.promoteCandidate(lifecycleOwner, c.id, {
+        expectedActiveCandidateId: null,
+      }),
+    ),
+  );
+  const refused = outcomes
+    .filter((o) => o.status === 'rejected')
+    .map((o) => (o.reason as { detail?: { code?: string } }).detail?.code);
+  const chain = await store.audit.verifyStoredChain(base.system.id);
+  return {
+    racers,
+    won: outcomes.length - refused.length,
+    refusedActiveReleaseChanged: refused.filter((code) => code === 'ACTIVE_RELEASE_CHANGED').length,
+    chainOk: chain.ok,
+    raceMs: Math.round(performance.now() - started),
+  };
+}
+
 export async function benchStore(): Promise<Record<string, unknown>> {
   const dynamo = await startDynamoDbLocal({ heapMb: 1024 });
   try {
@@ -173,7 +206,9 @@ export async function benchStore(): Promise<Record<string, unknown>> {
     });
     const at100 = await page(small);
     const at10k = await page(large);
+    const race = await promotionRace(doc, 'bench', 20);
     return {
+      promotionRace: race,
       requestsPerAction: perAction,
       firstPageMedianMs: { at100, at10000: at10k },
       firstPageRatio10kTo100: {

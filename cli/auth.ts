@@ -3,7 +3,7 @@
 import { CliError, EXIT } from './exit-codes.js';
 import type { Env } from './idempotency.js';
 
-export const DEFAULT_OIDC_AUDIENCE = 'governance-control-plane';
+const DEFAULT_OIDC_AUDIENCE = 'governance-control-plane';
 
 export interface AuthOptions {
   oidc?: string | undefined;

@@ -17,7 +17,7 @@ export interface CliIo {
   fetch?: typeof fetch;
 }
 
-export interface GlobalOptions {
+interface GlobalOptions {
   api?: string;
   json?: boolean;
   quiet?: boolean;
@@ -27,7 +27,7 @@ export interface GlobalOptions {
   timeout?: string;
 }
 
-export const DEFAULT_API_URL = 'http://127.0.0.1:3000';
+const DEFAULT_API_URL = 'http://127.0.0.1:3000';
 
 export interface CommandContext {
   io: CliIo;

@@ -2,11 +2,11 @@
 // cdk.context.json, or `--context stages=...`) overrides the defaults below. Everything a deployment varies on is
 // here, so that the stacks read one validated object and never the context directly.
 
-export const STAGES = ['dev', 'prod'] as const;
-export type Stage = (typeof STAGES)[number];
+const STAGES = ['dev', 'prod'] as const;
+type Stage = (typeof STAGES)[number];
 
 /** A GitHub repository whose workflows may call the API as a pipeline, and the systems it may act on. */
-export interface TrustedRepository {
+interface TrustedRepository {
   /** `owner/name`, as in the token's `repository` claim. */
   repository: string;
   /** GitHub's immutable repository id: a re-created repository of the same name is then not trusted. */
@@ -17,7 +17,7 @@ export interface TrustedRepository {
   systems: string[];
 }
 
-export interface PipelineTrust {
+interface PipelineTrust {
   /** The CI's OIDC issuer: GitHub Actions, or a GitHub Enterprise issuer with its slug. */
   issuer: string;
   /** The `aud` the workflows request (`core.getIDToken(audience)`). */

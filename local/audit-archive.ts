@@ -16,7 +16,7 @@ import { AUDIT_ENTITY_TYPE, ITEM_TYPE_ATTRIBUTE } from '../functions/store/table
 import { createS3Client } from './s3-standin.js';
 import { type StreamPump, startStreamPump } from './stream-pump.js';
 
-export const LOCAL_AUDIT_BUCKET = 'governance-audit';
+const LOCAL_AUDIT_BUCKET = 'governance-audit';
 
 export interface LocalAuditArchiveOptions {
   dynamoEndpoint: string;
@@ -45,7 +45,7 @@ export interface LocalAuditArchive {
 }
 
 /** The signing key file (PKCS#8 PEM, mode 0600) under the data folder, created on first use. */
-export async function loadOrCreateSigningKey(dir: string): Promise<{ signer: DigestSigner; publicKeyFile: string }> {
+async function loadOrCreateSigningKey(dir: string): Promise<{ signer: DigestSigner; publicKeyFile: string }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = join(dir, 'digest-signing-key.pem');
   let pem: string;

@@ -9,7 +9,7 @@ import type { PrincipalRole } from '../functions/domain/types.js';
 
 export const DEV_ISSUER = 'http://127.0.0.1/local-dev';
 export const DEV_AUDIENCE = 'governance-control-plane';
-export const DEV_ALGORITHM = 'ES256';
+const DEV_ALGORITHM = 'ES256';
 export const SIGNING_KEY_FILE = 'dev-signing-key.json';
 export const JWKS_FILE = 'jwks.json';
 

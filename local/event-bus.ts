@@ -10,9 +10,9 @@ import type { GovernanceStore } from '../functions/store/index.js';
 import { isAuditRecord } from './audit-archive.js';
 import { type StreamPump, startStreamPump } from './stream-pump.js';
 
-export type EventListener = (event: GovernanceEvent) => unknown;
+type EventListener = (event: GovernanceEvent) => unknown;
 
-export interface LocalEventBus {
+interface LocalEventBus {
   publish(event: GovernanceEvent): void;
   /** Adds a listener; returns the function that removes it. */
   subscribe(listener: EventListener): () => void;
@@ -23,7 +23,7 @@ export interface LocalEventBus {
 }
 
 /** An in-process bus: listeners run concurrently, each failure is logged and never reaches the publisher. */
-export function createLocalEventBus(log: (line: string) => void = () => undefined): LocalEventBus {
+function createLocalEventBus(log: (line: string) => void = () => undefined): LocalEventBus {
   const listeners = new Set<EventListener>();
   const pending = new Set<Promise<unknown>>();
   const recent: GovernanceEvent[] = [];

@@ -13,7 +13,7 @@ import { createTaskTokenRegistry, TaskDoesNotExistError, type TaskTokenRegistry 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Local stand-ins for the task functions' ARNs: the FunctionName or Resource of each Task after substitution. */
-export const LOCAL_GATE_ARNS = {
+const LOCAL_GATE_ARNS = {
   openRound: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-open-round',
   awaitDecision: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-await-decision',
   settle: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-settle',
@@ -21,13 +21,13 @@ export const LOCAL_GATE_ARNS = {
   recordFailure: 'arn:aws:lambda:us-east-1:000000000000:function:local-gate-record-failure',
 } as const;
 
-export const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
 /**
  * What `$$.Task.Token` resolves to locally: this marker and the execution's key. The wait handler replaces it with a
  * token of its own per attempt, grouped by the execution so that the waits of a finished execution end with it.
  */
-export const LOCAL_TOKEN_MARKER = 'local-task-token-issued-by-the-wait-handler';
+const LOCAL_TOKEN_MARKER = 'local-task-token-issued-by-the-wait-handler';
 
 export interface GateReport {
   candidateId: string;

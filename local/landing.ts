@@ -5,7 +5,7 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Principal } from '../functions/domain/types.js';
 
 /** What a browser sees at the root until the dashboard is served here: where the API and the docs are. */
-export function landingPage(req: IncomingMessage, res: ServerResponse): void {
+function landingPage(req: IncomingMessage, res: ServerResponse): void {
   if (req.url !== '/' && req.url !== '/index.html') {
     res.writeHead(404, { 'content-type': 'application/problem+json' });
     res.end(

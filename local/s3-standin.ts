@@ -47,7 +47,7 @@ export interface S3StandInHandle {
 }
 
 // The credentials s3rver knows (its built-in dummy account); it does not check SigV4 signatures.
-export const S3_STANDIN_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+const S3_STANDIN_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 /** An S3 client for the stand-in (path-style, dummy credentials, checksums only when an operation requires them). */
 export function createS3Client(endpoint: string): S3Client {

@@ -9,7 +9,7 @@ import { type EvalTaskHandlers, evalTaskHandlers } from '../functions/workflows/
 import { createLocalStateMachine, type LocalStateMachine } from './step-functions.js';
 
 /** Local stand-ins for the task functions' ARNs: the Resource of each Task after substitution. */
-export const LOCAL_TASK_ARNS = {
+const LOCAL_TASK_ARNS = {
   prepare: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-prepare',
   executeBatch: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-execute-batch',
   aggregate: 'arn:aws:lambda:us-east-1:000000000000:function:local-eval-aggregate',

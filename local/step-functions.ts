@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Promise.withResolvers for Node 20; a no-op where it exists. */
-export function installPromiseWithResolvers(): void {
+function installPromiseWithResolvers(): void {
   const P = Promise as PromiseConstructor & { withResolvers?: unknown };
   if (typeof P.withResolvers === 'function') return;
   Object.defineProperty(Promise, 'withResolvers', {
@@ -69,7 +69,7 @@ export function taskResources(definition: Record<string, unknown>): Map<string, 
 
 export type LocalTask = (input: Json) => Promise<unknown> | unknown;
 
-export interface LocalExecution {
+interface LocalExecution {
   result: Promise<unknown>;
   /** State transitions of the execution so far: states entered (the unit Standard workflows are billed by). */
   transitions: () => number;

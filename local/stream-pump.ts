@@ -30,7 +30,7 @@ export interface StreamPumpOptions {
   log?: (line: string) => void;
 }
 
-export interface StreamPumpStats {
+interface StreamPumpStats {
   invocations: number;
   records: number;
   retries: number;

@@ -11,7 +11,7 @@ export class TaskDoesNotExistError extends Error {
 }
 
 /** The failure a wait ends with: its name is the `error` of SendTaskFailure, which Retry and Catch match. */
-export class TaskFailedError extends Error {
+class TaskFailedError extends Error {
   constructor(name: string, cause: string) {
     super(cause);
     this.name = name;

@@ -39,7 +39,7 @@ import type { SeedClock } from './clock.js';
 import { loadDatasets, loadThresholds } from './evals.js';
 import { type DemoUserId, demoActor, demoPrincipal } from './users.js';
 
-export const CANDIDATE_KEYS = [
+const CANDIDATE_KEYS = [
   'triage-1',
   'triage-2',
   'triage-3',
@@ -50,13 +50,13 @@ export const CANDIDATE_KEYS = [
   'evidence-1',
   'evidence-2',
 ] as const;
-export type CandidateKey = (typeof CANDIDATE_KEYS)[number];
+type CandidateKey = (typeof CANDIDATE_KEYS)[number];
 
-export const INCIDENT_KEYS = ['triage-misrouting', 'policy-exclusion', 'evidence-currency'] as const;
-export type IncidentKey = (typeof INCIDENT_KEYS)[number];
+const INCIDENT_KEYS = ['triage-misrouting', 'policy-exclusion', 'evidence-currency'] as const;
+type IncidentKey = (typeof INCIDENT_KEYS)[number];
 
 /** What the seed left, measured from the store after seeding. */
-export interface DemoCounts {
+interface DemoCounts {
   systems: number;
   promptVersions: number;
   modelConfigs: number;
@@ -116,7 +116,7 @@ export interface SeedOptions {
 }
 
 /** A planned outcome did not happen; the scenario stops rather than leave a different story behind. */
-export class SeedOutcomeError extends Error {
+class SeedOutcomeError extends Error {
   override readonly name = 'SeedOutcomeError';
 }
 
@@ -664,7 +664,7 @@ function tally<K extends string>(values: K[]): Partial<Record<K, number>> {
 }
 
 /** Counts what the store holds for the given systems: every list is read through the store's own queries. */
-export async function measureDemo(store: GovernanceStore, systems: Record<SystemKey, string>): Promise<DemoCounts> {
+async function measureDemo(store: GovernanceStore, systems: Record<SystemKey, string>): Promise<DemoCounts> {
   const ids = new Set(Object.values(systems));
   const perSystem = await Promise.all(
     SYSTEM_KEYS.map(async (key) => {

@@ -8,7 +8,7 @@ import { evalCase as caseSchema } from '../functions/contracts/datasets.js';
 import { DATASET_KINDS, type DatasetKind, type EvalCase, type Threshold } from '../functions/domain/types.js';
 
 /** The folder of the eval material, resolved from this module so that it works from any working directory. */
-export const EVALS_DIR = new URL('../evals/', import.meta.url);
+const EVALS_DIR = new URL('../evals/', import.meta.url);
 
 export interface DatasetFile {
   name: string;
@@ -60,7 +60,7 @@ function readJson(relative: string): unknown {
 }
 
 /** Parses JSONL: one case per non-empty line, each validated; line numbers name the culprit. */
-export function parseCases(text: string, source: string): EvalCase[] {
+function parseCases(text: string, source: string): EvalCase[] {
   const cases: EvalCase[] = [];
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;

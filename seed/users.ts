@@ -30,7 +30,7 @@ export const DEMO_USERS = [
 export type DemoUserId = (typeof DEMO_USERS)[number]['id'];
 
 /** The demo user with this id; throws for an id that is not one of them. */
-export function demoUser(id: DemoUserId): DemoUser {
+function demoUser(id: DemoUserId): DemoUser {
   const user: DemoUser | undefined = DEMO_USERS.find((u) => u.id === id);
   if (!user) throw new Error(`no demo user ${id}`);
   return user;

@@ -1,12 +1,20 @@
-// One in-memory DynamoDB Local for the whole test run, with a capped heap. Tests read its endpoint with
-// `inject('dynamoEndpoint')` or from process.env.DYNAMO_ENDPOINT (which test workers inherit).
+// The stack tier's global setup: one in-memory DynamoDB Local for the whole run, with a capped heap, and the demo
+// seeded once into a template whose dump each end-to-end file restores (test/support/seeded-stack.ts). Tests read
+// the endpoint with `inject('dynamoEndpoint')` or from process.env.DYNAMO_ENDPOINT (which test workers inherit).
+// Everything lives in a temporary folder of this run: two suites side by side share no port and no file.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { onUnexpectedExit, startDynamoDbLocal } from '../local/dynamodb.js';
+import { seedTemplate } from './support/seeded-demo.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    /** Where the seeded demo's dump appears once seeded (see test/support/seeded-demo.ts). */
+    seededDemoDir: string;
   }
 }
 
@@ -20,7 +28,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   process.env.DYNAMO_ENDPOINT = dynamo.endpoint;
   project.provide('dynamoEndpoint', dynamo.endpoint);
+  const seededDemoDir = await mkdtemp(join(tmpdir(), 'gov-seeded-demo-'));
+  project.provide('seededDemoDir', seededDemoDir);
+  // Seeded before any file starts. (Seeding beside running files made webhooks.test.ts fail every time: its
+  // receiver takes a port it probed free, and the seeding stack's outgoing connections took such ports.) A failure
+  // is written beside the dump, so the e2e files fail with the seed's own error and the integration files still run.
+  const seeding = seedTemplate(dynamo.endpoint, seededDemoDir).catch((error: Error) => {
+    process.stderr.write(`\nthe shared demo seed failed: ${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  });
+  await seeding;
   return async () => {
+    await seeding;
     await dynamo.stop();
+    await rm(seededDemoDir, { recursive: true, force: true });
   };
 }

@@ -40,7 +40,7 @@ export class ApiError extends Error {
 
 export type Query = Record<string, string | number | undefined | null>;
 
-export function withQuery(path: string, query: Query = {}): string {
+function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
@@ -98,7 +98,7 @@ function failure(response: Response, text: string): ApiError {
   return new ApiError(response.status, doc);
 }
 
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await send(method, path, 'application/json', body);
   const text = await response.text();
   if (!response.ok) throw failure(response, text);

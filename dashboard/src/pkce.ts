@@ -10,7 +10,7 @@ export interface CognitoConfig {
   scopes?: string[];
 }
 
-export interface LocalAuthConfig {
+interface LocalAuthConfig {
   kind: 'local';
   identitiesUrl: string;
 }
@@ -28,11 +28,11 @@ function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function randomVerifier(): string {
+function randomVerifier(): string {
   return base64url(crypto.getRandomValues(new Uint8Array(32)));
 }
 
-export async function challengeOf(verifier: string): Promise<string> {
+async function challengeOf(verifier: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier));
   return base64url(new Uint8Array(digest));
 }

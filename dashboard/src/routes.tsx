@@ -8,7 +8,7 @@ const page = (load: () => Promise<{ default: React.ComponentType }>) => async ()
   Component: (await load()).default,
 });
 
-export const appRoutes: RouteObject[] = [
+const appRoutes: RouteObject[] = [
   { path: '/sign-in', Component: SignInPage },
   { path: '/auth/callback', Component: AuthCallbackPage },
   {

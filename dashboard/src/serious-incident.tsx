@@ -25,7 +25,7 @@ export function categoryWithPeriod(category: SeriousIncidentCategory): string {
 }
 
 /** A duration in days and hours (minutes under an hour), e.g. "1 d 16 h", "45 min". */
-export function span(ms: number): string {
+function span(ms: number): string {
   const minutes = Math.floor(Math.abs(ms) / 60_000);
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);

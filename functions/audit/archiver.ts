@@ -64,7 +64,7 @@ export function archiveLagMs(event: DynamoDBStreamEvent, now: number): number | 
 }
 
 /** Cuts one system's events (sorted, deduplicated) into runs of consecutive seqs of at most MAX_BATCH_EVENTS. */
-export function contiguousRuns<T extends { event: AuditEvent }>(items: readonly T[]): T[][] {
+function contiguousRuns<T extends { event: AuditEvent }>(items: readonly T[]): T[][] {
   const sorted = [...items].sort((a, b) => a.event.seq - b.event.seq);
   const runs: T[][] = [];
   let run: T[] = [];

@@ -15,7 +15,7 @@ const HASH_MEMBER = Buffer.from('"hash":"');
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /** The archived form of one event: its canonical JSON and a newline. */
-export function encodeEventLine(event: AuditEvent): Buffer {
+function encodeEventLine(event: AuditEvent): Buffer {
   return Buffer.from(`${canonicalJson(event)}\n`, 'utf8');
 }
 
@@ -24,7 +24,7 @@ export function encodeBatch(events: readonly AuditEvent[]): Buffer {
   return Buffer.concat(events.map(encodeEventLine));
 }
 
-export type BatchBreakReason =
+type BatchBreakReason =
   | 'malformed'
   | 'not_canonical'
   | 'hash_mismatch'

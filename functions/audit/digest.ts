@@ -25,7 +25,7 @@ export const DIGEST_FORMAT = 'governance-audit-digest/1';
 /** previousDigestHash of the first digest. */
 export const GENESIS_DIGEST_HASH = GENESIS_HASH;
 
-export interface DigestBatch {
+interface DigestBatch {
   key: string;
   firstSeq: number;
   lastSeq: number;
@@ -81,7 +81,7 @@ export function encodeDigest(digest: AuditDigest): Buffer {
   return Buffer.from(canonicalJson(digest), 'utf8');
 }
 
-export function sha256(data: Uint8Array | string): Buffer {
+function sha256(data: Uint8Array | string): Buffer {
   return createHash('sha256').update(data).digest();
 }
 

@@ -9,7 +9,7 @@
 // (at-least-once delivery re-batches): the same seq always has the same bytes, so an overlap is a raw duplicate,
 // never a conflict. Batch keys sort by first seq, the order the verifier reads them in.
 
-export const ARCHIVE_PREFIX = 'audit/';
+const ARCHIVE_PREFIX = 'audit/';
 export const DIGEST_PREFIX = `${ARCHIVE_PREFIX}digests/`;
 export const KEY_PREFIX = `${ARCHIVE_PREFIX}keys/`;
 export const SYSTEMS_PREFIX = `${ARCHIVE_PREFIX}systems/`;

@@ -9,7 +9,7 @@ import { batchKey, batchListStart, MAX_BATCH_EVENTS, parseBatchKey, systemPrefix
 import type { ArchiveStore } from './ports.js';
 import type { AuditTableSource } from './table-source.js';
 
-export interface SystemReconciliation {
+interface SystemReconciliation {
   systemId: string;
   tableHead: number;
   sealedHead: number;

@@ -12,7 +12,7 @@ export const evalCase = z
   })
   .strict();
 
-export const MAX_CASES_PER_DATASET = 5000;
+const MAX_CASES_PER_DATASET = 5000;
 
 export const createDatasetRequest = z
   .object({

@@ -4,7 +4,7 @@ import { idOf, pageQuery, text } from './common.js';
 
 export const listEvalRunsQuery = pageQuery.extend({ candidateId: idOf('rc').optional() }).strict();
 
-export const submittedCase = z
+const submittedCase = z
   .object({
     caseId: z.string().min(1).max(80),
     output: z.record(z.string(), z.unknown()).nullable(),

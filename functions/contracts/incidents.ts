@@ -17,13 +17,13 @@ const seriousIncidentFields = {
   correctiveAction: text(4000).nullable(),
 };
 
-export const seriousIncidentDeclaration = z
+const seriousIncidentDeclaration = z
   .object(seriousIncidentFields)
   .partial()
   .required({ category: true, awareAt: true })
   .strict();
 
-export const seriousIncidentPatch = z.object(seriousIncidentFields).partial().strict();
+const seriousIncidentPatch = z.object(seriousIncidentFields).partial().strict();
 
 export const createIncidentRequest = z
   .object({

@@ -59,7 +59,7 @@ const timestamp = z.string().describe('ISO 8601 instant (UTC)');
 const jsonObject = z.record(z.string(), z.unknown());
 const jsonSchemaObject = z.record(z.string(), z.any());
 
-export const actorResponse = z.object({
+const actorResponse = z.object({
   userId: z.string(),
   name: z.string(),
   roles: z.array(z.enum(PRINCIPAL_ROLES)),
@@ -68,7 +68,7 @@ export const actorResponse = z.object({
 const ethicalConsideration = z.object({ name: z.string(), mitigationStrategy: z.string() });
 const modelCardContact = z.object({ name: z.string(), role: z.string(), contact: z.string() });
 
-export const modelCardNarrativeResponse = exact<ModelCardNarrative>()(
+const modelCardNarrativeResponse = exact<ModelCardNarrative>()(
   z.object({
     intendedUsers: z.array(z.string()),
     intendedUses: z.array(z.string()),
@@ -180,7 +180,7 @@ export const evalDatasetResponse = exact<EvalDataset>()(
   }),
 );
 
-export const evalCaseResponse = exact<EvalCase>()(
+const evalCaseResponse = exact<EvalCase>()(
   z.object({
     caseId: z.string(),
     input: jsonObject,
@@ -195,7 +195,7 @@ export const evalDatasetWithCasesResponse = evalDatasetResponse.extend({ cases: 
 
 const metricName = z.enum(METRIC_NAMES);
 
-export const thresholdResponse = exact<Threshold>()(
+const thresholdResponse = exact<Threshold>()(
   z.object({
     metric: metricName,
     direction: z.enum(['min', 'max']),
@@ -296,7 +296,7 @@ export const evalRunWithProgressResponse = evalRunResponse.extend({ progress: pr
 /** POST /api/eval-runs/{id}/results: the run, how many results were accepted, and its progress. */
 export const evalResultsAcceptedResponse = evalRunWithProgressResponse.extend({ accepted: z.number().int() });
 
-export const caseResultResponse = exact<CaseResult>()(
+const caseResultResponse = exact<CaseResult>()(
   z.object({
     caseId: z.string(),
     tags: z.array(z.string()),
@@ -345,7 +345,7 @@ export const approvalRecordResponse = exact<ApprovalRecord>()(
   }),
 );
 
-export const seriousIncidentResponse = exact<SeriousIncident>()(
+const seriousIncidentResponse = exact<SeriousIncident>()(
   z.object({
     category: z.enum(SERIOUS_INCIDENT_CATEGORIES),
     awareAt: timestamp,
@@ -403,7 +403,7 @@ export const auditEventResponse = exact<AuditEvent>()(
   }),
 );
 
-export const promotionEventResponse = exact<PromotionEvent>()(
+const promotionEventResponse = exact<PromotionEvent>()(
   z.object({
     id: z.string(),
     systemId: z.string(),
@@ -427,7 +427,7 @@ export const rollbackValidationResponse = z.object({
   message: z.string(),
 });
 
-export const rollbackRecordResponse = exact<RollbackRecord>()(
+const rollbackRecordResponse = exact<RollbackRecord>()(
   z.object({
     id: z.string(),
     systemId: z.string(),
@@ -443,7 +443,7 @@ export const rollbackRecordResponse = exact<RollbackRecord>()(
 );
 
 /** A reason that blocks promotion (domain/errors.ts BlockReason); `code` is one of BLOCK_REASON_CODES. */
-export const blockReasonResponse = z.object({ code: blockReasonCode, message: z.string() });
+const blockReasonResponse = z.object({ code: blockReasonCode, message: z.string() });
 
 /** GET /api/release-candidates/{id}/gate. */
 export const gateResponse = z.object({

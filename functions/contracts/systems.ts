@@ -25,7 +25,7 @@ const modelCardNarrativeFields = {
 };
 
 /** The model card narrative on create: members left out are empty. */
-export const modelCardNarrative = z
+const modelCardNarrative = z
   .object({
     intendedUsers: modelCardNarrativeFields.intendedUsers.default([]),
     intendedUses: modelCardNarrativeFields.intendedUses.default([]),
@@ -42,7 +42,7 @@ export const modelCardNarrative = z
   .strict();
 
 /** The model card narrative on PATCH: the members given replace the stored ones; the others stay. */
-export const modelCardNarrativePatch = z.object(modelCardNarrativeFields).partial().strict();
+const modelCardNarrativePatch = z.object(modelCardNarrativeFields).partial().strict();
 
 const euAiActFields = {
   intendedPurpose: requiredText(4000),

@@ -38,7 +38,7 @@ export const createdWebhook = webhookSubscription.extend({
 
 export const webhookPage = pageOf(webhookSubscription);
 
-export const webhookDelivery = z.object({
+const webhookDelivery = z.object({
   webhookId: z.string(),
   eventId: z.string(),
   eventType: z.string(),
@@ -53,4 +53,4 @@ export const webhookDelivery = z.object({
 
 export const deliveryPage = pageOf(webhookDelivery);
 
-export type CreateWebhookRequest = z.infer<typeof createWebhookRequest>;
+type CreateWebhookRequest = z.infer<typeof createWebhookRequest>;

@@ -56,7 +56,7 @@ export function buildAuditEvent(head: AuditHead, fields: AuditEventFields): Audi
   return { ...unsealed, hash: auditEventHash(unsealed) };
 }
 
-export type ChainBreakReason =
+type ChainBreakReason =
   | 'wrong_system'
   | 'seq_gap'
   | 'seq_out_of_order'

@@ -47,7 +47,7 @@ export interface AuditDigest {
 }
 
 /** The table chain check of GET /api/audit-events/verify (functions/store/audit.ts verifyStoredChain). */
-export interface ChainCheck {
+interface ChainCheck {
   ok: boolean;
   events: number;
   headSeq: number;
@@ -112,7 +112,7 @@ export interface ComplianceReport {
 }
 
 /** How many releases get their eval evidence in full (thresholds, comparisons, slices); the rest are summarised. */
-export const DETAILED_RELEASES = 12;
+const DETAILED_RELEASES = 12;
 
 const NONE = '-';
 const DAY_MS = 86_400_000;

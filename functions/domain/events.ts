@@ -138,7 +138,7 @@ export function toGovernanceEvent(audit: AuditEvent): GovernanceEvent {
 }
 
 /** The event id of a system's audit event `seq`. */
-export function eventIdOf(systemId: string, seq: number): string {
+function eventIdOf(systemId: string, seq: number): string {
   return `${systemId}:${seq}`;
 }
 

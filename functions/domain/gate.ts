@@ -237,11 +237,7 @@ export function promotionRoles(
  * promotion (production, by risk tier). Without its prompt or model config there is no card; SNAPSHOT_INELIGIBLE
  * says why.
  */
-export function modelCardGaps(
-  facts: GateFacts,
-  environment: Environment,
-  policy: ApprovalPolicy = DEFAULT_POLICY,
-): string[] {
+function modelCardGaps(facts: GateFacts, environment: Environment, policy: ApprovalPolicy = DEFAULT_POLICY): string[] {
   const { system, candidate, prompt, config } = facts;
   if (!prompt || !config || !requiresModelCard(system.riskTier, environment, policy)) return [];
   const card = buildModelCard({

@@ -38,7 +38,7 @@ const ARTEFACT_KIND_TRANSITIONS = Object.fromEntries(
 ) as Record<ArtefactKindName, TransitionTable<ArtefactStatus>>;
 
 /** Allowed transitions per artefact: `TRANSITIONS[entity][from]` lists every permitted `to`. */
-export const TRANSITIONS: { readonly [E in LifecycleEntity]: TransitionTable<LifecycleStatuses[E]> } = {
+const TRANSITIONS: { readonly [E in LifecycleEntity]: TransitionTable<LifecycleStatuses[E]> } = {
   system: {
     draft: ['active', 'retired'],
     // Un-deprecating is allowed: deprecation announces retirement, it does not perform it.

@@ -31,9 +31,9 @@ import type {
 } from './types.js';
 
 /** Version of the card's layout; a change that breaks readers of the JSON Schema is a new major version. */
-export const MODEL_CARD_SCHEMA_VERSION = '1.0.0';
+const MODEL_CARD_SCHEMA_VERSION = '1.0.0';
 
-export interface ModelCardThreshold {
+interface ModelCardThreshold {
   metric: MetricName;
   direction: 'min' | 'max';
   threshold: number;

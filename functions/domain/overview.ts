@@ -44,7 +44,7 @@ export type ReportingDeadline = Omit<ReportingClockEntry, 'initialReportAt'> & {
 /** How far ahead the overview looks for reporting deadlines coming due. */
 export const REPORTING_WINDOW_DAYS = 7;
 /** The most reporting deadlines the overview lists. */
-export const REPORTING_DEADLINES_LIMIT = 50;
+const REPORTING_DEADLINES_LIMIT = 50;
 
 /** Open clocks that are overdue or due within `windowDays` of `now`, soonest deadline first, at most `limit`. */
 export function reportingDeadlinesComingDue(

@@ -53,7 +53,7 @@ export interface MonitoringPolicy {
   requestRollback: boolean;
 }
 
-export const ROLLBACK_VALIDATION_MODES = ['warn', 'block'] as const;
+const ROLLBACK_VALIDATION_MODES = ['warn', 'block'] as const;
 export type RollbackValidationMode = (typeof ROLLBACK_VALIDATION_MODES)[number];
 
 function deepFreeze<T>(value: T): T {

@@ -69,7 +69,7 @@ export const EU_MEMBER_STATES = [
 export type EuMemberState = (typeof EU_MEMBER_STATES)[number];
 
 /** Where a serious incident's Art. 73 report stands at a given time (reportingStatus in incident-clock.ts). */
-export const REPORTING_STATUSES = ['due', 'overdue', 'reported', 'closed'] as const;
+const REPORTING_STATUSES = ['due', 'overdue', 'reported', 'closed'] as const;
 export type ReportingStatus = (typeof REPORTING_STATUSES)[number];
 
 /** The EU AI Act Art. 73 reporting clock of an incident that is a serious incident. */
@@ -217,7 +217,7 @@ export interface PromptVersion {
   reviewComment: string | null;
 }
 
-export interface GenerationParameters {
+interface GenerationParameters {
   temperature: number;
   maxTokens: number;
   topP: number;
@@ -234,14 +234,14 @@ export interface FallbackPolicy {
   maxRetries: number;
 }
 
-export interface CostRates {
+interface CostRates {
   /** USD per 1,000 input tokens. */
   inputPer1k: number;
   /** USD per 1,000 output tokens. */
   outputPer1k: number;
 }
 
-export interface Lineage {
+interface Lineage {
   artifactUri: string;
   trainingDataVersion: string;
   codeCommit: string;

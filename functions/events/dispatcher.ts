@@ -8,7 +8,7 @@ import type { DeliveryAttempt, WebhookTarget } from '../store/webhooks.js';
 import { signWebhook } from './signature.js';
 import { checkWebhookUrl } from './target.js';
 
-export interface WebhookLog {
+interface WebhookLog {
   webhookTargets(): Promise<WebhookTarget[]>;
   recordDelivery(attempt: DeliveryAttempt): Promise<void>;
   wasDelivered(webhookId: string, eventId: string): Promise<boolean>;
@@ -24,7 +24,7 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseMs: 1_000, maxMs: 30_000 };
-export const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface DispatcherOptions {
   store: WebhookLog;
@@ -51,7 +51,7 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 }
 
 /** Whether a subscription receives an event: its filter, its system, and it existed when the event committed. */
-export function subscribes(target: WebhookTarget, event: GovernanceEvent): boolean {
+function subscribes(target: WebhookTarget, event: GovernanceEvent): boolean {
   if (target.systemId !== null && target.systemId !== event.systemId) return false;
   if (Date.parse(target.createdAt) > Date.parse(event.time)) return false;
   return matchesEventFilter(event.type, target.events);

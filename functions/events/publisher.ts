@@ -19,10 +19,10 @@ export interface BusEntry {
 /** Sends up to 10 entries; returns, per entry in order, an error code or undefined when it was accepted. */
 export type PutEntries = (entries: BusEntry[]) => Promise<(string | undefined)[]>;
 
-export const PUT_EVENTS_MAX_ENTRIES = 10;
+const PUT_EVENTS_MAX_ENTRIES = 10;
 
 /** The bus entry of a governance event. */
-export function busEntryOf(event: GovernanceEvent, busName?: string): BusEntry {
+function busEntryOf(event: GovernanceEvent, busName?: string): BusEntry {
   return {
     Source: EVENT_SOURCE,
     DetailType: event.type,

@@ -2,7 +2,7 @@
 // `<webhook-id>.<webhook-timestamp>.<body>`, keyed with the base64 bytes after the secret's `whsec_` prefix.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 
 function keyOf(secret: string): Buffer {
   return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');

@@ -9,8 +9,8 @@ export {
   workflowCorrelationId,
 } from './correlation.js';
 export { createLogger, infoLines, type Logger, type LogLine, warnLines } from './logger.js';
-export { type GovernanceMeter, METRIC, METRICS_NAMESPACE, type Metrics, metricsMeter } from './metrics.js';
-export { type ObserveOptions, observe, observed } from './middleware.js';
+export { type GovernanceMeter, METRIC, METRICS_NAMESPACE } from './metrics.js';
+export { observe, observed } from './middleware.js';
 
 export interface Observability {
   logger: Logger;

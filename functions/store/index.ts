@@ -18,8 +18,8 @@ import type { RequestMeter, StoreContext } from './unit-of-work.js';
 import * as webhooks from './webhooks.js';
 
 export type { Page } from './pagination.js';
-export type { PageRequest } from './query.js';
-export type { RequestMeter, StoreContext } from './unit-of-work.js';
+
+export type { RequestMeter } from './unit-of-work.js';
 
 type Bound<M> = {
   [K in keyof M]: M[K] extends (ctx: StoreContext, ...args: infer A) => infer R ? (...args: A) => R : never;

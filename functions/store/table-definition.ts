@@ -9,7 +9,7 @@ export interface IndexDefinition {
   sortKey: string;
 }
 
-export const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
+const TABLE_KEYS = { partitionKey: 'pk', sortKey: 'sk' } as const;
 
 /** Generic GSIs: gsi1 lists children of a parent (versions of a system, runs of a candidate); gsi2 holds queues. */
 export const GLOBAL_INDEXES: readonly IndexDefinition[] = [

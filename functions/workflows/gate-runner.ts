@@ -23,7 +23,7 @@ export interface GateCallbacks {
 }
 
 /** The errors a wait ends with when the approval was not approved; the definition's Catch sends them to Settle. */
-export const GATE_FAILURE_ERRORS = [
+const GATE_FAILURE_ERRORS = [
   'ApprovalRejected',
   'ApprovalChangesRequested',
   'ApprovalExpired',

@@ -31,7 +31,7 @@ export type HttpModelConfig = Pick<
   ModelConfigVersion,
   'parameters' | 'timeoutMs' | 'routingPolicy' | 'fallbackPolicy' | 'costRates'
 >;
-export type HttpPrompt = Pick<PromptVersion, 'template' | 'outputContract'>;
+type HttpPrompt = Pick<PromptVersion, 'template' | 'outputContract'>;
 
 export interface HttpCaseInput {
   evalCase: EvalCase;
@@ -46,8 +46,8 @@ export interface HttpCaseInput {
 
 export type HttpCaseResult = CaseResult & { execution: ExecutionRecord };
 
-export const MAX_FALLBACK_RETRIES = 10;
-export const MAX_RESPONSE_BYTES = 1_048_576;
+const MAX_FALLBACK_RETRIES = 10;
+const MAX_RESPONSE_BYTES = 1_048_576;
 const CHARS_PER_TOKEN = 4;
 
 /** Replaces each {{name}} with the input's own member of that name (strings as they are, other values as JSON). */

@@ -8,7 +8,7 @@ import type { GovernanceStore } from '../store/index.js';
 import { allPages } from '../store/pagination.js';
 import { executeCheckRun, MONITOR_ACTOR } from './check-run.js';
 
-export interface ReleaseMonitoring {
+interface ReleaseMonitoring {
   systemId: string;
   systemName: string;
   environment: Environment;

@@ -54,7 +54,7 @@ export interface DashboardHostingProps {
 }
 
 /** The dashboard build if `npm run build:dashboard` has produced one, else the placeholder page. */
-export function defaultSiteSource(): string {
+function defaultSiteSource(): string {
   const built = join(PROJECT_ROOT, 'dashboard', 'dist');
   return existsSync(join(built, 'index.html')) ? built : join(PROJECT_ROOT, 'lib', 'placeholder');
 }

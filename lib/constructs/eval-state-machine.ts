@@ -18,8 +18,6 @@ import { acknowledge } from '../nag.js';
 import { GovernedFunction } from './governed-function.js';
 import { WorkflowStateMachine } from './workflow-state-machine.js';
 
-export { resolveNumericPlaceholders } from './workflow-state-machine.js';
-
 /**
  * The tasks of the definition: the EVAL_TASK each function runs, and the ARN placeholder its Task names. A batch of
  * the http executor (50 cases, timeouts and fallbacks per case) needs minutes, not the default minute.

@@ -17,7 +17,7 @@ import { acknowledge } from '../nag.js';
 import { GovernedFunction, PROJECT_ROOT } from './governed-function.js';
 
 /** One task of a definition: the task name its function runs, and the ARN placeholder its Task names. */
-export interface WorkflowTask {
+interface WorkflowTask {
   task: string;
   /** Construct id of the task's function. */
   id: string;
@@ -33,7 +33,7 @@ export interface WorkflowTask {
  * synth time: CloudFormation's DefinitionSubstitutions substitute text inside strings only. The ARN placeholders
  * are left for DefinitionSubstitutions. local/step-functions.ts substitutes the same way.
  */
-export function resolveNumericPlaceholders(text: string, numbers: Record<string, number>): string {
+function resolveNumericPlaceholders(text: string, numbers: Record<string, number>): string {
   return text.replace(/"\$\{(\w+)\}"/g, (whole, name: string) => {
     const value = numbers[name];
     return value === undefined ? whole : String(value);

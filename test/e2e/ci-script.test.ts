@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../../cli/build.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { apiClient } from '../support/http.js';
-import { dynamoEndpoint } from '../support/store.js';
+import { startSeededStack } from '../support/seeded-stack.js';
 
 type Json = Record<string, unknown> & { id: string; status: string };
 
@@ -51,12 +51,12 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gov-ci-'));
   binDir = join(dataDir, 'bin');
   const built = buildCli(join(dataDir, 'govern.mjs'));
-  stack = await startLocalStack({
-    port: 0,
-    dataDir,
-    dynamoEndpoint: dynamoEndpoint(),
-    tableName: `e2e-ci-${Date.now()}`,
-  });
+  stack = (
+    await startSeededStack({
+      dataDir,
+      tableName: `e2e-ci-${Date.now()}`,
+    })
+  ).stack;
   const { file } = await built;
   await import('node:fs/promises').then((fs) => fs.mkdir(binDir));
   await writeFile(join(binDir, 'govern'), `#!/bin/sh\nexec "${process.execPath}" "${file}" "$@"\n`);
@@ -65,7 +65,7 @@ beforeAll(async () => {
   const triage = systems.body.items.find((s) => s.name === 'Consumer Support Triage Assistant');
   expect(triage).toBeDefined();
   systemId = triage?.id ?? '';
-}, 180_000);
+});
 
 afterAll(async () => {
   await stack?.stop();

@@ -9,9 +9,9 @@ import { PDFParse } from 'pdf-parse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatNumber } from '../../functions/domain/eval/verdict.js';
 import type { AiSystem, AuditEvent, EvalRun, Incident, ReleaseCandidate } from '../../functions/domain/types.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { apiClient } from '../support/http.js';
-import { dynamoEndpoint } from '../support/store.js';
+import { startSeededStack } from '../support/seeded-stack.js';
 
 type Page<T> = { items: T[]; nextCursor: string | null };
 
@@ -49,19 +49,18 @@ async function all<T>(client: ReturnType<typeof as>, path: string): Promise<T[]>
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gov-e2e-report-'));
-  stack = await startLocalStack({
-    port: 0,
-    dataDir,
-    dynamoEndpoint: dynamoEndpoint(),
-    tableName: `e2e-report-${Date.now()}`,
-    seed: true,
-    auditDigestIntervalMs: 3_600_000,
-  });
+  stack = (
+    await startSeededStack({
+      dataDir,
+      tableName: `e2e-report-${Date.now()}`,
+      auditDigestIntervalMs: 3_600_000,
+    })
+  ).stack;
   const found = await as('aud.auditor').get<Page<AiSystem>>('/api/systems?q=support%20triage');
   const triage = found.body.items.find((s) => s.name === 'Consumer Support Triage Assistant');
   if (!triage) throw new Error('the seed has no support-triage assistant');
   system = triage;
-}, 180_000);
+});
 
 afterAll(async () => {
   await stack?.stop();

@@ -10,9 +10,9 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../functions/domain/model-card.js';
 import type { AiSystem, ApprovalRecord, EvalRun, ReleaseCandidate } from '../../functions/domain/types.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
 import { apiClient } from '../support/http.js';
-import { dynamoEndpoint } from '../support/store.js';
+import { startSeededStack } from '../support/seeded-stack.js';
 
 describe('model cards over HTTP', () => {
   let stack: LocalStack;
@@ -22,15 +22,15 @@ describe('model cards over HTTP', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gov-e2e-cards-'));
-    stack = await startLocalStack({
-      port: 0,
-      dataDir,
-      dynamoEndpoint: dynamoEndpoint(),
-      tableName: `e2e-cards-${Date.now()}`,
-    });
+    stack = (
+      await startSeededStack({
+        dataDir,
+        tableName: `e2e-cards-${Date.now()}`,
+      })
+    ).stack;
     const systems = await as('omar.owner').get<{ items: AiSystem[] }>('/api/systems?q=triage');
     triage = systems.body.items.find((s) => s.name === 'Consumer Support Triage Assistant') as AiSystem;
-  }, 120_000);
+  });
   afterAll(async () => {
     await stack?.stop();
     await rm(dataDir, { recursive: true, force: true });

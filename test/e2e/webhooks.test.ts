@@ -60,11 +60,16 @@ describe('GET /api/events/schemas', () => {
 describe('webhooks', () => {
   it('delivers a signed event of a real transition to a model owner subscription, with its delivery log', async () => {
     const received: { id: string; type: string }[] = [];
+    // The receiver listens first, on a port of its own, and hands requests to the example receiver once the
+    // subscription's secret is known: a port probed free and closed again may be taken by then (two suites side by side).
     const { createServer } = await import('node:http');
-    const probe = createServer();
-    await new Promise<void>((done) => probe.listen(0, '127.0.0.1', done));
-    const port = (probe.address() as AddressInfo).port;
-    await new Promise((done) => probe.close(done));
+    let withSecret: Server | undefined;
+    receiver = createServer((req, res) => {
+      if (withSecret) withSecret.emit('request', req, res);
+      else res.writeHead(503).end();
+    });
+    await new Promise<void>((done) => receiver?.listen(0, '127.0.0.1', done));
+    const port = (receiver.address() as AddressInfo).port;
 
     const created = await as('omar.owner').post<Json & { secret: string; events: string[] }>('/api/webhooks', {
       url: `http://127.0.0.1:${port}/hooks`,
@@ -73,8 +78,7 @@ describe('webhooks', () => {
     });
     expect(created.status).toBe(201);
     expect(created.body.secret).toMatch(/^whsec_/);
-    receiver = createReceiver(created.body.secret, (event) => received.push(event));
-    await new Promise<void>((done) => receiver?.listen(port, '127.0.0.1', done));
+    withSecret = createReceiver(created.body.secret, (event) => received.push(event));
 
     const incident = await as('omar.owner').post<Json>('/api/incidents', {
       systemId,

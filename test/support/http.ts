@@ -40,10 +40,10 @@ export function apiClient(baseUrl: string, token?: string) {
   };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+/** Polls until `check` returns a value, or fails after `timeoutMs` (generous: a loaded machine is slow, not wrong). */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
-  timeoutMs = 20_000,
+  timeoutMs = 60_000,
   everyMs = 100,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;

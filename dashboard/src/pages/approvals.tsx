@@ -79,7 +79,7 @@ export default function ApprovalsPage() {
 type Verb = 'approve' | 'reject' | 'request-changes';
 
 /** Why this principal may not decide this record, or null when the dashboard offers the decision. */
-export function whyNotDecide(
+function whyNotDecide(
   principal: { userId: string; roles: string[] },
   approval: ApprovalRecord,
   candidate: ReleaseCandidate | undefined,

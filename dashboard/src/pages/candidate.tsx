@@ -268,7 +268,7 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
   );
 }
 
-export function RunSummary({ run: r }: { run: EvalRun }) {
+function RunSummary({ run: r }: { run: EvalRun }) {
   return (
     <>
       <p>

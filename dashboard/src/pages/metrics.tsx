@@ -12,7 +12,7 @@ const DAY = 86_400;
 const day = (iso: string) => Math.floor(Date.parse(iso) / 1000 / DAY) * DAY;
 
 /** Counts per day of each series, on one shared x axis of days. */
-export function perDay(series: string[][]): [number[], ...number[][]] {
+function perDay(series: string[][]): [number[], ...number[][]] {
   const days = [...new Set(series.flat().map(day))].sort((a, b) => a - b);
   const index = new Map(days.map((d, i) => [d, i]));
   return [

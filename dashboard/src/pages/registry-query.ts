@@ -15,7 +15,7 @@ export interface RegistryFilters {
   status: string;
 }
 
-export const NO_FILTERS: RegistryFilters = { q: '', riskTier: '', euAiActCategory: '', status: '' };
+const NO_FILTERS: RegistryFilters = { q: '', riskTier: '', euAiActCategory: '', status: '' };
 
 /** How long a page answers from the cache (the registry page's staleTime). */
 export const REGISTRY_STALE_MS = 30_000;

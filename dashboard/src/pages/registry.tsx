@@ -14,8 +14,6 @@ const RegisterForm = lazy(() => import('./register-form'));
 
 type OverviewRow = Overview['systems'][number];
 
-export { REGISTRY_PAGE_SIZE };
-
 export function RegistryPage() {
   const principal = usePrincipal();
   const [params, setParams] = useSearchParams();

@@ -1,10 +1,13 @@
 // Renders the dashboard's routes in happy-dom with a fake API: each test says what the API answers.
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { render } from '@testing-library/react';
+import { configure, render } from '@testing-library/react';
 import { RouterProvider } from 'react-router';
 import { vi } from 'vitest';
 import { createTestRouter } from '../routes';
 import { SessionProvider } from '../session';
+
+// findBy*/waitFor wait on a condition; their 1 s default fails on a loaded machine, so the bound is generous.
+configure({ asyncUtilTimeout: 10_000 });
 
 /** An unsigned token with the given claims: the dashboard only decodes it; the server verifies real ones. */
 export function fakeToken(claims: Record<string, unknown>): string {
@@ -13,7 +16,7 @@ export function fakeToken(claims: Record<string, unknown>): string {
 }
 
 /** An answer: JSON `body`, or with `raw` a body sent as it is (bytes or text) under `contentType`. */
-export interface Answer {
+interface Answer {
   status?: number;
   body: unknown;
   raw?: boolean;

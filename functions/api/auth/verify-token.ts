@@ -52,7 +52,7 @@ export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier 
  * set and claim mapping. The unverified `iss` only picks the verifier; that verifier checks the signature and the
  * issuer again, so a forged `iss` gains nothing.
  */
-export function createMultiIssuerVerifier(configs: readonly TokenVerifierConfig[]): TokenVerifier {
+function createMultiIssuerVerifier(configs: readonly TokenVerifierConfig[]): TokenVerifier {
   const byIssuer = new Map(configs.map((config) => [config.issuer, createTokenVerifier(config)] as const));
   if (byIssuer.size !== configs.length) throw new Error('each trusted issuer must be configured once');
   return async (authorizationHeader) => {

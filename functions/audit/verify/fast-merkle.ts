@@ -14,7 +14,7 @@ export function fastLeafHash(data: Uint8Array, at = 0): Buffer {
 }
 
 /** SHA-256(0x01 || left || right), both 32 bytes. */
-export function fastNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
+function fastNodeHash(left: Uint8Array, right: Uint8Array): Buffer {
   nodeScratch.set(left, 1);
   nodeScratch.set(right, 33);
   return hash('sha256', nodeScratch, 'buffer');

@@ -45,7 +45,7 @@ export interface BrokenPlace {
   message: string;
 }
 
-export interface VerifyProgress {
+interface VerifyProgress {
   events: number;
   batches: number;
   systemsDone: number;
@@ -72,7 +72,7 @@ export interface VerifyOptions {
   onProgress?: (progress: VerifyProgress) => void;
 }
 
-export interface SystemSummary {
+interface SystemSummary {
   systemId: string;
   /** Highest seq present without a gap. */
   archivedHead: number;

@@ -13,7 +13,7 @@ export interface BatchDescriptor {
   end: number;
 }
 
-export interface SimulatedBatchInput {
+interface SimulatedBatchInput {
   executor: 'simulated';
   snapshotHash: string;
   cases: readonly EvalCase[];
@@ -22,7 +22,7 @@ export interface SimulatedBatchInput {
   modelConfig: SimulatedModelConfig;
 }
 
-export interface SubmittedBatchInput {
+interface SubmittedBatchInput {
   executor: 'submitted';
   cases: readonly EvalCase[];
   prompt: ScoreSubmittedCaseInput['prompt'];

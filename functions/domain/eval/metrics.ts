@@ -3,13 +3,13 @@
 // latency sums are taken over the sorted list at the end, so any split of the cases gives identical metrics.
 import type { CaseResult, Metrics, SliceMetric } from '../types.js';
 
-export interface LabelCounts {
+interface LabelCounts {
   tp: number;
   fp: number;
   fn: number;
 }
 
-export interface SliceCounts {
+interface SliceCounts {
   /** Cases of the slice that have an expected label (the denominator of its accuracy). */
   cases: number;
   correct: number;

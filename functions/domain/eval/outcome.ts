@@ -9,7 +9,7 @@ export function predictedLabelOf(output: Record<string, unknown> | null): string
 }
 
 /** The label a generative case expects, read from `expectedOutput.label` when that is a string. */
-export function expectedOutputLabelOf(evalCase: EvalCase): string | null {
+function expectedOutputLabelOf(evalCase: EvalCase): string | null {
   const label = evalCase.expectedOutput?.label;
   return typeof label === 'string' ? label : null;
 }

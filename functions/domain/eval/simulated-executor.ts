@@ -46,7 +46,7 @@ import { outputValidator } from './schema.js';
  * Generative cases (expectedLabel null): the output's label is expectedOutput.label when correct by the draw
  *   above (else a wrong label), or labels[floor(u3 * n)] ('generated' without labels) when no label is expected; scoring follows outcome.ts.
  */
-export const SIMULATION = {
+const SIMULATION = {
   tiers: {
     fast: { keywords: ['mini', 'small', 'haiku', 'nano', 'lite', 'flash', 'tiny'], baseLatencyMs: 300, quality: 0.88 },
     slow: { keywords: ['large', 'opus', 'xl', 'ultra'], baseLatencyMs: 1800, quality: 0.95 },
@@ -64,7 +64,7 @@ export const SIMULATION = {
   outputTokensSpread: 90,
 } as const;
 
-export type ModelTier = keyof typeof SIMULATION.tiers;
+type ModelTier = keyof typeof SIMULATION.tiers;
 
 export interface ModelProfile {
   tier: ModelTier;
@@ -104,17 +104,17 @@ export function modelProfile(model: string): ModelProfile {
 }
 
 /** Median latency in ms of one call to a model with the given output budget. */
-export function medianLatencyMs(model: string, maxTokens: number): number {
+function medianLatencyMs(model: string, maxTokens: number): number {
   return modelProfile(model).baseLatencyMs + SIMULATION.latencyMsPerMaxToken * maxTokens;
 }
 
 /** Probability that a call to the model predicts the expected label at the given temperature. */
-export function correctProbability(model: string, temperature: number): number {
+function correctProbability(model: string, temperature: number): number {
   return clamp01(modelProfile(model).quality - SIMULATION.temperatureAccuracyPenalty * temperature);
 }
 
 /** Probability that an output is malformed at the given temperature. */
-export function malformedProbability(temperature: number): number {
+function malformedProbability(temperature: number): number {
   return Math.min(
     SIMULATION.malformedMax,
     SIMULATION.malformedBase + SIMULATION.malformedPerTemperatureSquared * temperature * temperature,

@@ -5,7 +5,7 @@ import type { BaselineComparison, Metrics, Threshold, ThresholdVerdict } from '.
 // tolerance of 0.05. Differences this small are never meaningful for any metric we compute.
 const EPSILON = 1e-9;
 
-export type BaselineKind = BaselineComparison['baseline'];
+type BaselineKind = BaselineComparison['baseline'];
 
 export interface CompareWithBaselineInput {
   baseline: BaselineKind;

@@ -547,15 +547,18 @@ describe('the store enforces the governance rules', () => {
   });
 
   describe('rollback', () => {
-    let base: GovernedSystem;
-    let first: ReleaseCandidate;
-    beforeAll(async () => {
-      base = await governedSystem(store, { system: { riskTier: 'low' } });
-      first = await activeCandidate(store, base, { name: 'first', evaluation: 'recorded' });
-    });
+    // Each test builds its own system and release history, so the tests hold in any order or alone.
+    async function releaseHistory(...names: string[]): Promise<{ base: GovernedSystem; releases: ReleaseCandidate[] }> {
+      const base = await governedSystem(store, { system: { riskTier: 'low' } });
+      const releases: ReleaseCandidate[] = [];
+      for (const name of names) releases.push(await activeCandidate(store, base, { name, evaluation: 'recorded' }));
+      return { base, releases };
+    }
 
     it('refuses to roll back the only release there has been', async () => {
       // Prepare
+      const { base, releases } = await releaseHistory('first');
+      const first = releases[0] as ReleaseCandidate;
       const before = await systemState(base.system.id);
 
       // Act
@@ -570,8 +573,8 @@ describe('the store enforces the governance rules', () => {
 
     it('rolls back to the last-known-good release by default, to a named earlier one on request', async () => {
       // Prepare: first → second → third, each superseding the one before
-      const second = await activeCandidate(store, base, { name: 'second', evaluation: 'recorded' });
-      const third = await activeCandidate(store, base, { name: 'third', evaluation: 'recorded' });
+      const { base, releases } = await releaseHistory('first', 'second', 'third');
+      const [first, second, third] = releases as [ReleaseCandidate, ReleaseCandidate, ReleaseCandidate];
       const incident = await store.incidents.openIncident(owner, {
         systemId: base.system.id,
         candidateId: third.id,
@@ -609,35 +612,36 @@ describe('the store enforces the governance rules', () => {
     });
 
     it('refuses a rollback that names a release which is not the active one', async () => {
-      // Prepare: after the test above, `first` is active again and the others are rolled back
-      const history = await store.candidates.rollbackHistory(base.system.id);
-      const notActive = history[0]?.fromCandidateId as string;
+      // Prepare: second was rolled back to first, so first is active again
+      const { base, releases } = await releaseHistory('first', 'second');
+      const [first, second] = releases as [ReleaseCandidate, ReleaseCandidate];
+      await store.candidates.rollbackRelease(owner, second.id, { reason: 'regression' });
       const before = await systemState(base.system.id);
 
       // Act
-      const error = await refusal(store.candidates.rollbackRelease(owner, notActive, { reason: 'again' }));
+      const error = await refusal(store.candidates.rollbackRelease(owner, second.id, { reason: 'again' }));
 
       // Assess
       expect(error).toBeInstanceOf(ActiveReleaseChangedError);
       expect(error).toMatchObject({
         status: 409,
-        detail: { code: 'ACTIVE_RELEASE_CHANGED', expected: notActive, actual: first.id },
+        detail: { code: 'ACTIVE_RELEASE_CHANGED', expected: second.id, actual: first.id },
       });
       expect(await systemState(base.system.id)).toEqual(before);
     });
 
     it('refuses a named target that was rolled back or never active', async () => {
-      // Prepare: the incident behind the rollbacks above is resolved, and a fourth release goes live
-      const open = await store.incidents.listIncidents({ systemId: base.system.id, status: 'open' }, {});
-      for (const incident of open.items) await store.incidents.resolveIncident(owner, incident.id, 'rolled back');
-      const rolledBack = (await store.candidates.rollbackHistory(base.system.id))[0]?.fromCandidateId as string;
-      const current = await activeCandidate(store, base, { name: 'fourth', evaluation: 'recorded' });
-      const neverActive = await approvedCandidate(store, base, { name: 'fifth', evaluation: 'recorded' });
+      // Prepare: second was rolled back to first, a third release went live, a fourth was approved but never active
+      const { base, releases } = await releaseHistory('first', 'second');
+      const rolledBack = releases[1] as ReleaseCandidate;
+      await store.candidates.rollbackRelease(owner, rolledBack.id, { reason: 'regression' });
+      const current = await activeCandidate(store, base, { name: 'third', evaluation: 'recorded' });
+      const neverActive = await approvedCandidate(store, base, { name: 'fourth', evaluation: 'recorded' });
       const before = await systemState(base.system.id);
 
       // Act
       const toRolledBack = await refusal(
-        store.candidates.rollbackRelease(owner, current.id, { reason: 'x', targetCandidateId: rolledBack }),
+        store.candidates.rollbackRelease(owner, current.id, { reason: 'x', targetCandidateId: rolledBack.id }),
       );
       const toNeverActive = await refusal(
         store.candidates.rollbackRelease(owner, current.id, { reason: 'x', targetCandidateId: neverActive.id }),

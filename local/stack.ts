@@ -314,7 +314,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 }
 
 /** The bucket of eval evidence in the S3 stand-in. */
-export const LOCAL_EVIDENCE_BUCKET = 'governance-evidence';
+const LOCAL_EVIDENCE_BUCKET = 'governance-evidence';
 
 /**
  * DynamoDB is the source of truth: eval runs left queued or running by a stopped stack get their execution started

@@ -9,7 +9,6 @@ import { storeFromEnv } from '../store/store-from-env.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
-import type { DepsProvider } from './http.js';
 
 export interface Deps {
   store: GovernanceStore;
@@ -52,3 +51,6 @@ export function lambdaDeps(extend?: (base: Deps, env: Env) => Promise<Deps>): De
     return extend ? extend(base, process.env) : base;
   });
 }
+
+/** Where the dependencies of a handler come from: the composition root of its Lambda entry or of the local stack. */
+export type DepsProvider = () => Deps | Promise<Deps>;

@@ -35,25 +35,25 @@ export interface ExecutionRecord {
  */
 export type EvidenceRecord = CaseResult & { index: number; execution: ExecutionRecord };
 
-export interface BatchInfo {
+interface BatchInfo {
   batchIndex: number;
   key: string;
   size: number;
 }
 
-export interface PutBatchResult {
+interface PutBatchResult {
   key: string;
   /** False when the batch was already stored (a retry): the stored object was left as it was. */
   written: boolean;
 }
 
-export interface EvidencePage<T> {
+interface EvidencePage<T> {
   records: T[];
   /** Cursor of the next page; null after the last record. */
   nextCursor: string | null;
 }
 
-export interface ReadPageOptions {
+interface ReadPageOptions {
   /** Records per page, 1..1000 (default 100). */
   limit?: number;
   cursor?: string | null;
@@ -76,7 +76,7 @@ export interface EvidenceStoreOptions {
   cachedBatches?: number;
 }
 
-export const MAX_BATCH_INDEX = 999_999;
+const MAX_BATCH_INDEX = 999_999;
 export const DEFAULT_PAGE_LIMIT = 100;
 export const MAX_PAGE_LIMIT = 1_000;
 const RUN_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -84,7 +84,7 @@ const BATCH_KEY = /\/batches\/(\d{6})\.jsonl$/;
 // A page spans at most this many batch objects: bounded work per request even over empty batches.
 const MAX_BATCHES_PER_PAGE = 1_000;
 
-export function batchPrefix(runId: string): string {
+function batchPrefix(runId: string): string {
   return `runs/${runId}/batches/`;
 }
 

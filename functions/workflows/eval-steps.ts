@@ -38,9 +38,9 @@ export const DEFAULT_BATCH_SIZE = 250;
  * Batches of `http` runs are smaller: a batch is one task invocation, and its wall time is bounded by the endpoint's
  * timeouts (8 cases at a time, each up to (1 + fallback attempts) × timeoutMs), which must fit a Lambda's 15 minutes.
  */
-export const DEFAULT_HTTP_BATCH_SIZE = 50;
+const DEFAULT_HTTP_BATCH_SIZE = 50;
 /** Cases of one batch an `http` run calls at the same time. */
-export const HTTP_CASE_CONCURRENCY = 8;
+const HTTP_CASE_CONCURRENCY = 8;
 
 /** Which hosts the `http` executor may call, and how. */
 export interface EvalStepOptions {
@@ -113,7 +113,7 @@ export async function prepareEvalRun(
 }
 
 /** Refuses a model config whose policies could call a host outside `allowedHosts`. */
-export function assertTargetsAllowed(modelConfig: ModelConfigVersion, allowedHosts: readonly string[]): void {
+function assertTargetsAllowed(modelConfig: ModelConfigVersion, allowedHosts: readonly string[]): void {
   const targets = policyTargets(modelConfig);
   if (targets.length === 0) throw new ValidationError('the routing policy names no endpoint for the http executor');
   const refused = targets

@@ -3,7 +3,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
-import type { Route } from '../http.js';
+import type { Route } from '../route.js';
 import { apiState, required } from './state.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;

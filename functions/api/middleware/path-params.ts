@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { idOf } from '../../contracts/common.js';
 import { idPrefixByResource } from '../../domain/artefact-kinds.js';
 import { ValidationError } from '../../domain/errors.js';
-import type { Route } from '../http.js';
+import type { Route } from '../route.js';
 import { apiState, required } from './state.js';
 
 /** The id prefix of each resource's `{id}` path parameter. */

@@ -3,7 +3,7 @@
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { GovernanceError, NotFoundError } from '../../domain/errors.js';
-import type { Route } from '../http.js';
+import type { Route } from '../route.js';
 import { routeTable } from './route-table.js';
 import { apiState } from './state.js';
 

@@ -3,7 +3,7 @@
 import type { Context } from 'aws-lambda';
 import type { Principal } from '../../domain/types.js';
 import type { Deps } from '../deps.js';
-import type { Route } from '../http.js';
+import type { Route } from '../route.js';
 
 interface ApiState {
   route?: Route;

@@ -38,7 +38,7 @@ function auditEvent(overrides: Partial<AuditEvent> = {}): AuditEvent {
 async function literalActions(): Promise<string[]> {
   const found = new Set<string>();
   for (const dir of ['functions/store', 'functions/workflows']) {
-    for (const name of await readdir(dir)) {
+    for (const name of await readdir(dir, { recursive: true })) {
       if (!name.endsWith('.ts')) continue;
       for (const line of (await readFile(join(dir, name), 'utf8')).split('\n')) {
         if (!/\baction\b/.test(line)) continue;

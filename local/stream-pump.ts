@@ -50,6 +50,8 @@ interface ShardState {
   iterator?: string;
   /** Sequence number of the last record handled. */
   checkpoint?: string;
+  /** DescribeStream gave the shard an ending sequence number: no record will be added to it. */
+  closed: boolean;
   done: boolean;
   attempts: number;
 }
@@ -116,10 +118,18 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
     do {
       const out = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }));
       for (const shard of out.StreamDescription?.Shards ?? []) {
-        if (!shard.ShardId || shards.has(shard.ShardId)) continue;
+        if (!shard.ShardId) continue;
+        const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+        const known = shards.get(shard.ShardId);
+        if (known) {
+          // A shard that was open when first seen may have been closed since (a child shard took over).
+          known.closed ||= closed;
+          continue;
+        }
         shards.set(shard.ShardId, {
           shardId: shard.ShardId,
           ...(shard.ParentShardId ? { parentId: shard.ParentShardId } : {}),
+          closed,
           done: false,
           attempts: 0,
         });
@@ -179,6 +189,9 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
     const out = await streams.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }));
     const raw = out.Records ?? [];
     if (!out.NextShardIterator) shard.done = raw.length === 0;
+    // A closed shard read to its end is finished even when the service still hands out an iterator for it
+    // (DynamoDB Local may), so its child shard, which waits for it, is read.
+    if (shard.closed && raw.length === 0) shard.done = true;
     if (raw.length === 0) {
       shard.iterator = out.NextShardIterator;
       return false;

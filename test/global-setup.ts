@@ -19,7 +19,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dynamo = await startDynamoDbLocal({ heapMb: 512 });
+  const dynamo = await startDynamoDbLocal({ heapMb: 512, shortLived: true });
   onUnexpectedExit(dynamo, ({ code, signal, output }) => {
     process.stderr.write(
       `\nDynamoDB Local (${dynamo.endpoint}) exited during the test run (${signal ?? `code ${code}`}):\n${output}\n`,

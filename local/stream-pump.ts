@@ -39,6 +39,8 @@ interface StreamPumpStats {
 
 export interface StreamPump {
   stats: StreamPumpStats;
+  /** Where the pump is: its rounds, shards and last error, for a test that waited in vain to say why. */
+  describe(): Record<string, unknown>;
   /** Resolves once every record committed before the call has been handled (or dead-lettered). */
   drain(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -112,6 +114,7 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
   let stopped = false;
   let idleRounds = 0;
   let round = 0;
+  let lastError: string | undefined;
 
   async function refreshShards(): Promise<void> {
     let start: string | undefined;
@@ -179,6 +182,9 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
       await appendFile(options.deadLetterFile, `${JSON.stringify({ reason, record })}\n`, { mode: 0o600 });
   }
 
+  const readRecords = (iterator: string) =>
+    streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: batchSize }));
+
   /** Reads one batch of a shard and hands it to the handler; true when records were read. */
   async function pumpShard(shard: ShardState): Promise<boolean> {
     shard.iterator ??= await iteratorFor(shard);
@@ -186,7 +192,19 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
       shard.done = true;
       return false;
     }
-    const out = await streams.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: batchSize }));
+    let out: Awaited<ReturnType<typeof readRecords>>;
+    try {
+      out = await readRecords(shard.iterator);
+    } catch (error) {
+      // An iterator that points before the shard's oldest record (TrimmedDataAccessException, which DynamoDB Local
+      // answers for a TRIM_HORIZON iterator taken while the shard was empty) or that expired is not retried as is:
+      // a fresh one is taken from the checkpoint (or the trim horizon), as Lambda's event source mapping does.
+      const name = (error as Error).name;
+      if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw error;
+      log(`stream pump: ${name} on ${shard.shardId}; taking a fresh iterator`);
+      shard.iterator = undefined;
+      return false;
+    }
     const raw = out.Records ?? [];
     if (!out.NextShardIterator) shard.done = raw.length === 0;
     // A closed shard read to its end is finished even when the service still hands out an iterator for it
@@ -251,6 +269,7 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
         if (!busy) await sleep(pollMs);
       } catch (error) {
         if (stopped) break;
+        lastError = `${new Date().toISOString()} ${(error as Error).message}`;
         log(`stream pump: ${(error as Error).message}`);
         await sleep(pollMs * 5);
       }
@@ -259,6 +278,22 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
 
   return {
     stats,
+    describe: () => ({
+      table: options.tableName,
+      round,
+      idleRounds,
+      stopped,
+      lastError,
+      stats: { ...stats },
+      shards: [...shards.values()].map(({ shardId, parentId, closed, done, checkpoint, iterator }) => ({
+        shardId,
+        parentId,
+        closed,
+        done,
+        checkpoint,
+        hasIterator: iterator !== undefined,
+      })),
+    }),
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       const seen = round;

@@ -44,6 +44,11 @@ describe('the audit archive in the local stack', () => {
       const found: string[] = [];
       for await (const key of archive.list(`audit/systems/${systemId}/batches/`)) found.push(key);
       return found.length ? found : undefined;
+    }).catch((error: Error) => {
+      // Say where the pump was, so a failure on a loaded machine names its cause.
+      throw new Error(
+        `${error.message}: ${JSON.stringify({ pump: stack.auditArchive.pump.describe(), archiver: stack.auditArchive.stats.slice(-3) })}`,
+      );
     });
     expect(keys[0]).toMatch(/000000000001-000000000001\.jsonl$/);
     const digest = await stack.auditArchive.digestNow();

@@ -88,7 +88,14 @@ describe('webhooks', () => {
     });
     expect(incident.status).toBe(201);
 
-    const event = await eventually(async () => received.find((e) => e.type === 'incident.opened'));
+    const event = await eventually(async () => received.find((e) => e.type === 'incident.opened')).catch(
+      (error: Error) => {
+        // Say where the pump and the deliveries were, so a failure on a loaded machine names its cause.
+        throw new Error(
+          `${error.message}: ${JSON.stringify({ pump: stack.events.pump.describe(), deliveries: stack.events.deliveries, received })}`,
+        );
+      },
+    );
     expect(eventSchemaOf(event.type as GovernanceEventType).safeParse(event).success).toBe(true);
     expect(event).toMatchObject({ systemId, entity: { type: 'incident', id: incident.body.id } });
     const log = await eventually(async () => {

@@ -20,6 +20,7 @@ import { createStore, type GovernanceStore } from '../functions/store/index.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
+import type { DemoSummary } from '../seed/demo.js';
 import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
 import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
 import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from './dynamodb.js';
@@ -89,6 +90,8 @@ export interface LocalStack {
   /** Approval rounds whose release gate was started again at start. */
   resumedGates: number;
   seeded: boolean;
+  /** What the seed wrote, when this start seeded the demo. */
+  seedSummary: DemoSummary | null;
   /** A signed development token for each demo identity, by user id. */
   tokens: Record<string, { principal: Principal; token: string }>;
   mint: (principal: Principal) => Promise<string>;
@@ -206,12 +209,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 
-    let seeded = false;
+    let seedSummary: DemoSummary | null = null;
     if (options.seed !== false) {
       const { seedIfEmpty } = await import('../seed/load.js');
       const started = Date.now();
-      const summary = await seedIfEmpty({ doc, tableName, evidence, log });
-      seeded = summary !== null;
+      seedSummary = await seedIfEmpty({ doc, tableName, evidence, log });
+      const seeded = seedSummary !== null;
       if (seeded) log(`seeded the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }
 
@@ -294,7 +297,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       resumedEvalRuns,
       gateRunner,
       resumedGates,
-      seeded,
+      seeded: seedSummary !== null,
+      seedSummary,
       tokens,
       mint,
       stop: async () => {

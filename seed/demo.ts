@@ -105,6 +105,9 @@ export interface DemoSummary {
   /** Incident ids by key. */
   incidents: Record<IncidentKey, string>;
   counts: DemoCounts;
+  /** Where the seed clock started the history (ISO 8601; `seedIfEmpty`'s clock starts at 08:00 UTC three weeks
+   * before the seed ran); null when the seed ran on real time. */
+  historyStart: string | null;
 }
 
 export interface SeedOptions {
@@ -633,6 +636,7 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions): Pr
     `seed: ${counts.systems} systems, ${counts.candidates} candidates, ${counts.evalRuns} eval runs, ${counts.approvals} approvals, ${counts.incidents} incidents, ${counts.auditEvents} audit events`,
   );
   return {
+    historyStart: clock?.start.toISOString() ?? null,
     systems: { ...systems },
     candidates: Object.fromEntries(CANDIDATE_KEYS.map((k) => [k, candidates[k]])) as Record<CandidateKey, string>,
     triage: {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   APPROVAL_STATUSES,
   type ApprovalRecord,
@@ -14,28 +14,28 @@ import { allPages } from '../../functions/store/pagination.js';
 import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
 import { rollbackWithValidation } from '../../functions/workflows/rollback-validation.js';
 import { SYSTEM_KEYS } from '../../seed/catalog.js';
-import { SeedClock } from '../../seed/clock.js';
 import type { DemoSummary } from '../../seed/demo.js';
 import { seedIfEmpty } from '../../seed/load.js';
 import { DEMO_USERS, demoActor, demoPrincipal } from '../../seed/users.js';
+import { restoreSeededItems, seededDemoDump } from '../support/seeded-demo.js';
 import { createTestStore } from '../support/store.js';
 
 describe('the demo seed', () => {
   let store: GovernanceStore;
   let tableName: string;
   let drop: () => Promise<void>;
-  let clock: SeedClock;
   let summary: DemoSummary;
   let systemIds: string[];
   let candidates: ReleaseCandidate[];
   let runs: EvalRun[];
 
+  // The run's global setup seeded the demo once, through a local stack as `npm start` does (test/global-setup.ts);
+  // this file reads what that seed wrote, restored into its own table, instead of seeding a second time.
   beforeAll(async () => {
     ({ store, tableName, drop } = await createTestStore());
-    clock = new SeedClock();
-    const seeded = await seedIfEmpty({ doc: store.ctx.doc, tableName, evidence: createMemoryEvidenceStore(), clock });
-    if (!seeded) throw new Error('the empty table was not seeded');
-    summary = seeded;
+    const dump = await seededDemoDump(inject('seededDemoDir'));
+    await restoreSeededItems(store.ctx.doc, tableName, dump);
+    summary = dump.summary;
     systemIds = Object.values(summary.systems);
     candidates = (
       await Promise.all(systemIds.map((systemId) => allPages((p) => store.candidates.listCandidates({ systemId }, p))))
@@ -182,7 +182,12 @@ describe('the demo seed', () => {
     );
     const first = Date.parse(events[0]?.at ?? '');
     const last = Date.parse(events.at(-1)?.at ?? '');
-    expect(first).toBe(clock.start.getTime() + 3_600_000);
+    // The seed clock starts at 08:00 UTC 21 days before the seed ran; the first event is an hour later.
+    const historyStart = Date.parse(summary.historyStart ?? '');
+    expect(new Date(historyStart).toISOString()).toMatch(/T08:00:00\.000Z$/);
+    expect(Math.round((Date.now() - historyStart) / 86_400_000)).toBeGreaterThanOrEqual(21);
+    expect(Math.round((Date.now() - historyStart) / 86_400_000)).toBeLessThanOrEqual(22);
+    expect(first).toBe(historyStart + 3_600_000);
     expect(last - first).toBeGreaterThan(18 * 86_400_000);
     expect(last).toBeLessThanOrEqual(Date.now());
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());

@@ -13,11 +13,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/store/client.js';
 import { createS3Client } from '../../local/s3-standin.js';
 import { ensureTable, type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+import type { DemoSummary } from '../../seed/demo.js';
 
 type Item = Record<string, AttributeValue>;
 
-/** What the demo seed wrote: table items in scan order, and evidence objects (base64 bodies). */
+/** What the demo seed wrote: its summary, table items in scan order, and evidence objects (base64 bodies). */
 export interface SeededDemoDump {
+  summary: DemoSummary;
   items: Item[];
   evidence: { key: string; body: string; contentType?: string }[];
 }
@@ -50,8 +52,9 @@ export async function seedTemplate(dynamoEndpoint: string, dir: string): Promise
       auditDigestIntervalMs: 3_600_000,
     });
     try {
-      if (!stack.seeded) throw new Error('the local stack did not seed its empty template table');
+      if (!stack.seedSummary) throw new Error('the local stack did not seed its empty template table');
       const dump: SeededDemoDump = {
+        summary: stack.seedSummary,
         items: await scanAll(stack.doc, stack.tableName),
         evidence: await dumpBucket(stack.evidenceEndpoint, stack.evidenceBucket),
       };

@@ -20,7 +20,10 @@ export interface StreamPumpOptions {
   handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
   /** Records per invocation (Lambda's BatchSize). */
   batchSize?: number;
+  /** Milliseconds between polls while records flow (default 100). */
   pollMs?: number;
+  /** The longest wait between polls of an idle stream (default 500): idle waits double from pollMs up to it. */
+  idleMaxMs?: number;
   /** Invocations of one batch before its first record is sent to the dead-letter file. */
   maxAttempts?: number;
   /** Records that kept failing, one JSON per line; without it they are only logged. */
@@ -115,6 +118,20 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
   let idleRounds = 0;
   let round = 0;
   let lastError: string | undefined;
+  // While idle the pump polls less often (pollMs, doubling to idleMaxMs), as a Lambda event source mapping backs off
+  // on an empty shard; a drain wakes it at once.
+  const idleMaxMs = Math.max(pollMs, options.idleMaxMs ?? 500);
+  let wake: (() => void) | undefined;
+  const idleSleep = (ms: number) =>
+    new Promise<void>((done) => {
+      const timer = setTimeout(done, ms);
+      wake = () => {
+        clearTimeout(timer);
+        done();
+      };
+    }).finally(() => {
+      wake = undefined;
+    });
 
   async function refreshShards(): Promise<void> {
     let start: string | undefined;
@@ -266,7 +283,7 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
           if (await pumpShard(shard)) busy = true;
         }
         idleRounds = busy ? 0 : idleRounds + 1;
-        if (!busy) await sleep(pollMs);
+        if (!busy) await idleSleep(Math.min(idleMaxMs, pollMs * 2 ** Math.min(idleRounds - 1, 10)));
       } catch (error) {
         if (stopped) break;
         lastError = `${new Date().toISOString()} ${(error as Error).message}`;
@@ -296,15 +313,18 @@ export async function startStreamPump(options: StreamPumpOptions): Promise<Strea
     }),
     async drain(timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
+      wake?.();
       const seen = round;
       // Two idle rounds after the call: every shard was read to its current end.
       while (!(round > seen + 2 && idleRounds >= 2)) {
         if (Date.now() > deadline) throw new Error('stream pump: drain timed out');
         await sleep(pollMs / 2);
+        wake?.();
       }
     },
     async stop() {
       stopped = true;
+      wake?.();
       await loop;
       streams.destroy();
       dynamo.destroy();

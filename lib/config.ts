@@ -130,6 +130,12 @@ const LOG_RETENTION_DAYS = [
 
 type ContextReader = (key: string) => unknown;
 
+/**
+ * The shortest Object Lock retention prod may synthesise: ten years, as the EU AI Act keeps the technical
+ * documentation and logs of high-risk systems for ten years after they are placed on the market (Art. 18, Art. 19).
+ */
+export const PROD_AUDIT_RETENTION_FLOOR_DAYS = 3650;
+
 /** The validated configuration of the stage named by the `stage` context (default dev). */
 export function stageConfig(context: ContextReader, env: Record<string, string | undefined> = {}): StageConfig {
   const stage = (context('stage') ?? 'dev') as string;
@@ -231,7 +237,33 @@ function validate(config: StageConfig): void {
     );
   }
   if (config.throttle.rateLimit <= 0 || config.throttle.burstLimit <= 0) problems.push('throttle limits must be > 0');
+  if (config.stage === 'prod') problems.push(...prodProblems(config));
   if (problems.length > 0) throw new Error(`invalid ${config.stage} configuration:\n- ${problems.join('\n- ')}`);
+}
+
+/**
+ * What prod cannot be synthesised without: a pinned account (never whatever credentials run `cdk deploy`), someone
+ * who receives the alarms, a WAF web ACL in front of the dashboard and API, and an audit retention at the floor.
+ */
+function prodProblems(config: StageConfig): string[] {
+  const problems: string[] = [];
+  if (config.account === undefined) {
+    problems.push(
+      'prod needs an account (stages.prod.account or --context account=...): it never deploys to ambient credentials',
+    );
+  }
+  if (config.alarmEmail === undefined) {
+    problems.push('prod needs an alarm subscriber (stages.prod.alarmEmail): alarms nobody receives protect nothing');
+  }
+  if (config.webAclArn === undefined) {
+    problems.push('prod needs a WAF web ACL (stages.prod.webAclArn, scope CLOUDFRONT in us-east-1)');
+  }
+  if (config.auditRetentionDays < PROD_AUDIT_RETENTION_FLOOR_DAYS) {
+    problems.push(
+      `prod auditRetentionDays must be at least ${PROD_AUDIT_RETENTION_FLOOR_DAYS} (ten years), not ${config.auditRetentionDays}`,
+    );
+  }
+  return problems;
 }
 
 /**

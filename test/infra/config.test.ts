@@ -7,7 +7,33 @@ const context =
   (key: string): unknown =>
     values[key];
 
+/** What prod cannot be synthesised without. */
+const PROD_REQUIRED = {
+  account: '123456789012',
+  alarmEmail: 'governance-ops@example.com',
+  webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/governance/1',
+};
+
 describe('stage configuration', () => {
+  it('refuses to synthesise prod without an account, an alarm subscriber, a web ACL and the ten-year audit lock', () => {
+    expect(() => stageConfig(context({ stage: 'prod' }))).toThrow(
+      /prod needs an account[\s\S]*prod needs an alarm subscriber[\s\S]*prod needs a WAF web ACL/,
+    );
+    for (const missing of Object.keys(PROD_REQUIRED)) {
+      const { [missing as keyof typeof PROD_REQUIRED]: _, ...rest } = PROD_REQUIRED;
+      expect(() => stageConfig(context({ stage: 'prod', stages: { prod: rest } }))).toThrow(/prod needs/);
+    }
+    const short = { prod: { ...PROD_REQUIRED, auditRetentionDays: 3649 } };
+    expect(() => stageConfig(context({ stage: 'prod', stages: short }))).toThrow(
+      /prod auditRetentionDays must be at least 3650 \(ten years\), not 3649/,
+    );
+    expect(stageConfig(context({ stage: 'prod', stages: { prod: PROD_REQUIRED } })).auditRetentionDays).toBe(3650);
+  });
+
+  it('leaves dev free of the prod guards: no account, no subscriber, no web ACL, a one-day lock', () => {
+    expect(() => stageConfig(context({ stage: 'dev' }))).not.toThrow();
+  });
+
   it('defaults to dev, with a one-day audit lock so that a dev archive can be torn down', () => {
     const config = stageConfig(context({}));
 
@@ -17,7 +43,7 @@ describe('stage configuration', () => {
   });
 
   it('keeps prod audit objects for ten years and its logs for a year', () => {
-    const config = stageConfig(context({ stage: 'prod' }));
+    const config = stageConfig(context({ stage: 'prod', stages: { prod: PROD_REQUIRED } }));
 
     expect(config).toMatchObject({ auditRetentionDays: 3650, logRetentionDays: 365, logLevel: 'INFO' });
     expect(config.extraCallbackUrls).toEqual([]);
@@ -26,7 +52,8 @@ describe('stage configuration', () => {
   it('applies the overrides of its own stage only, merging pipeline trust and throttling', () => {
     const stages = {
       prod: {
-        auditRetentionDays: 2557,
+        ...PROD_REQUIRED,
+        auditRetentionDays: 4018,
         throttle: { rateLimit: 500 },
         pipelineTrust: {
           repositories: [{ repository: 'acme/support-bot', refs: ['refs/heads/main'], systems: ['sys-1'] }],
@@ -37,7 +64,7 @@ describe('stage configuration', () => {
 
     const config = stageConfig(context({ stage: 'prod', stages }));
 
-    expect(config.auditRetentionDays).toBe(2557);
+    expect(config.auditRetentionDays).toBe(4018);
     expect(config.throttle).toEqual({ rateLimit: 500, burstLimit: 200 });
     expect(config.pipelineTrust).toMatchObject({
       issuer: 'https://token.actions.githubusercontent.com',

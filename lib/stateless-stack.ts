@@ -183,6 +183,7 @@ export class StatelessStack extends Stack {
       table: props.table,
       logRetention,
       logLevel: config.logLevel,
+      logExecutionData: config.stage !== 'prod',
       alarmTopic: this.operations.topic,
       evidenceBucket,
       taskEnvironment: { EVAL_ALLOWED_HOSTS: config.evalAllowedHosts.join(',') },
@@ -201,6 +202,7 @@ export class StatelessStack extends Stack {
       table: props.table,
       logRetention,
       logLevel: config.logLevel,
+      logExecutionData: config.stage !== 'prod',
       approvalTimeout: Duration.days(config.approvalTimeoutDays),
       alarmTopic: this.operations.topic,
     });

@@ -53,6 +53,8 @@ export interface EvalStateMachineProps {
   retryIntervalSeconds?: number;
   /** The run-level timeout. */
   runTimeout?: Duration;
+  /** Log each state's input and output (task tokens, comments): never in prod. */
+  logExecutionData?: boolean;
   /** Where the failed-executions alarm notifies. */
   alarmTopic?: ITopic;
   /** The evidence bucket: batches write per-case evidence there, aggregation reads it. */
@@ -86,6 +88,7 @@ export class EvalStateMachine extends Construct {
       table: props.table,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      logExecutionData: props.logExecutionData ?? false,
       ...(props.taskEnvironment ? { taskEnvironment: props.taskEnvironment } : {}),
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
       failedMeaning:

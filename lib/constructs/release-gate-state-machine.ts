@@ -32,6 +32,8 @@ export interface ReleaseGateStateMachineProps {
   approvalTimeout: Duration;
   /** First retry interval of a failed task (doubles per attempt). */
   retryIntervalSeconds?: number;
+  /** Log each state's input and output (task tokens, comments): never in prod. */
+  logExecutionData?: boolean;
   alarmTopic?: ITopic;
   /** How often open rounds without a live gate are given one (default hourly). */
   resumeSchedule?: string;
@@ -56,6 +58,7 @@ export class ReleaseGateStateMachine extends Construct {
       table: props.table,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      logExecutionData: props.logExecutionData ?? false,
       taskEnvironment: { APPROVAL_TIMEOUT_SECONDS: String(props.approvalTimeout.toSeconds()) },
       ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
       failedMeaning:

@@ -1,11 +1,12 @@
 // A Standard state machine from an ASL file in statemachines/ whose Task states invoke one function per task, all
 // bundled from one handler file that is told its task by an environment variable (EVAL_TASK, GATE_TASK): every
-// state logged with execution data, X-Ray tracing, a role that may invoke exactly those functions, and an alarm on
-// failed executions. The eval-run and release-gate constructs are this with their own tasks and extras.
+// state logged (with execution data outside prod), X-Ray tracing, a role that may invoke exactly those functions,
+// and alarms on failed, timed-out and aborted executions. The eval-run and release-gate constructs are this with
+// their own tasks and extras.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -61,6 +62,11 @@ export interface WorkflowStateMachineProps {
   alarmTopic?: ITopic;
   /** Says in words what a failed execution means for the governed object, for the alarm's description. */
   failedMeaning: string;
+  /**
+   * Whether the state machine's log carries each state's input and output. Off in prod: they hold task tokens and
+   * reviewers' comments, which the log's readers must not see (issue 14, X5). Default off.
+   */
+  logExecutionData?: boolean;
 }
 
 export class WorkflowStateMachine extends Construct {
@@ -68,6 +74,9 @@ export class WorkflowStateMachine extends Construct {
   readonly logGroup: LogGroup;
   readonly tasks = new Map<string, GovernedFunction>();
   readonly failedAlarm: Alarm;
+  /** Executions that ran past their TimeoutSeconds, and executions stopped by StopExecution or a redeploy. */
+  readonly timedOutAlarm: Alarm;
+  readonly abortedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: WorkflowStateMachineProps) {
     super(scope, id);
@@ -102,7 +111,7 @@ export class WorkflowStateMachine extends Construct {
       definitionSubstitutions: Object.fromEntries(
         props.tasks.map((spec) => [spec.placeholder, functionOf(spec.task).lambda.functionArn]),
       ),
-      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: props.logExecutionData ?? false },
       tracingEnabled: true,
     });
     // The definition comes from a file, so CDK cannot derive the grants: invoke exactly the task functions.
@@ -123,18 +132,41 @@ export class WorkflowStateMachine extends Construct {
       },
     ]);
 
-    this.failedAlarm = new Alarm(this, 'ExecutionsFailed', {
-      alarmName: `${props.prefix}-${props.workflow}-executions-failed`,
-      alarmDescription: props.failedMeaning,
-      metric: this.stateMachine.metricFailed({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopic) {
-      this.failedAlarm.addAlarmAction(new SnsAction(props.alarmTopic));
-      this.failedAlarm.addOkAction(new SnsAction(props.alarmTopic));
-    }
+    // An execution can end badly in three ways, each its own CloudWatch metric: failed, timed out, aborted.
+    const closedAlarm = (alarmId: string, suffix: string, metric: Metric, meaning: string) => {
+      const alarm = new Alarm(this, alarmId, {
+        alarmName: `${props.prefix}-${props.workflow}-executions-${suffix}`,
+        alarmDescription: meaning,
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      if (props.alarmTopic) {
+        alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+        alarm.addOkAction(new SnsAction(props.alarmTopic));
+      }
+      return alarm;
+    };
+    const every5Minutes = { period: Duration.minutes(5), statistic: 'Sum' } as const;
+    this.failedAlarm = closedAlarm(
+      'ExecutionsFailed',
+      'failed',
+      this.stateMachine.metricFailed(every5Minutes),
+      props.failedMeaning,
+    );
+    this.timedOutAlarm = closedAlarm(
+      'ExecutionsTimedOut',
+      'timed-out',
+      this.stateMachine.metricTimedOut(every5Minutes),
+      `A ${props.workflow} execution ran past its timeout. ${props.failedMeaning}`,
+    );
+    this.abortedAlarm = closedAlarm(
+      'ExecutionsAborted',
+      'aborted',
+      this.stateMachine.metricAborted(every5Minutes),
+      `A ${props.workflow} execution was stopped (StopExecution or a redeploy). ${props.failedMeaning}`,
+    );
   }
 }

@@ -88,6 +88,34 @@ describe('the prod stage', () => {
     for (const fn of ours) expect(fn.Properties.Environment?.Variables.LOG_LEVEL).toBe('INFO');
   });
 
+  it("logs no execution data of either workflow: task tokens and reviewers' comments stay out of the logs", () => {
+    const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine')) as {
+      Properties: { LoggingConfiguration: { IncludeExecutionData: boolean; Level: string } };
+    }[];
+    expect(machines).toHaveLength(2);
+    for (const machine of machines) {
+      expect(machine.Properties.LoggingConfiguration).toMatchObject({ IncludeExecutionData: false, Level: 'ALL' });
+    }
+  });
+
+  it('alarms on failed, timed-out and aborted executions of both workflows, notifying the operator topic', () => {
+    for (const workflow of ['eval-run', 'release-gate']) {
+      for (const [suffix, metric] of [
+        ['failed', 'ExecutionsFailed'],
+        ['timed-out', 'ExecutionsTimedOut'],
+        ['aborted', 'ExecutionsAborted'],
+      ] as const) {
+        stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          AlarmName: `governance-prod-${workflow}-executions-${suffix}`,
+          Namespace: 'AWS/States',
+          MetricName: metric,
+          Threshold: 1,
+          AlarmActions: Match.anyValue(),
+        });
+      }
+    }
+  });
+
   it('leaves no cdk-nag finding unacknowledged with every option on', () => {
     const findings = nagPacks(built.app).flatMap((pack) =>
       pack

@@ -611,6 +611,13 @@ describe('operations', () => {
     });
   });
 
+  it('logs each workflow state with its execution data in dev only (prod leaves it out)', () => {
+    const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine')) as {
+      Properties: { LoggingConfiguration: { IncludeExecutionData: boolean } };
+    }[];
+    expect(machines.map((m) => m.Properties.LoggingConfiguration.IncludeExecutionData)).toEqual([true, true]);
+  });
+
   it('has a CloudWatch dashboard', () => {
     stateless.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
   });

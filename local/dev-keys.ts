@@ -47,7 +47,7 @@ export interface MintTokenInput {
 const ACCESS_TOKEN_SCOPE = 'openid profile email';
 
 /** The Cognito group of a role (lib/constructs/identity.ts): `reviewer:technical` is the group `reviewer-technical`. */
-export function cognitoGroupOf(role: PrincipalRole): string {
+function cognitoGroupOf(role: PrincipalRole): string {
   return role.replace(/^reviewer:/, 'reviewer-');
 }
 

@@ -1,10 +1,14 @@
 // Development signing keys of the local stack. Tokens minted here are verified by the production code path
-// (functions/api/auth/verify-token.ts) against the JWKS written next to the key, as a Cognito user pool's would be.
+// (functions/api/auth/verify-token.ts) against the JWKS written next to the key, as a Cognito user pool's would be,
+// and they come in the user pool's shapes (ADR 0015): an ID token by default (what the hosted dashboard sends), an
+// access token on request (groups only, no custom attributes), or the older development shape (`roles`, `teams`,
+// `systems`) that scripts written before the Cognito shapes still mint.
 
 import { randomUUID } from 'node:crypto';
 import { chmod, link, mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
+import type { TokenShape } from '../functions/api/auth/verify-token.js';
 import type { PrincipalRole } from '../functions/domain/types.js';
 
 export const DEV_ISSUER = 'http://127.0.0.1/local-dev';
@@ -33,6 +37,18 @@ export interface MintTokenInput {
   systems?: string[];
   /** A jose time span ('12h', '15m', '-1h' for an already expired token) or an epoch in seconds. Default '12h'. */
   expiresIn?: string | number;
+  /** Which token to mint: Cognito's ID token (default), its access token, or the older development shape. */
+  shape?: TokenShape;
+  /** The `email` claim of an ID token; default `<userId>@users.invalid` (the user pool requires an email). */
+  email?: string;
+}
+
+/** Cognito's scopes of the dashboard's app client, as an access token of the authorization code flow lists them. */
+const ACCESS_TOKEN_SCOPE = 'openid profile email';
+
+/** The Cognito group of a role (lib/constructs/identity.ts): `reviewer:technical` is the group `reviewer-technical`. */
+function cognitoGroupOf(role: PrincipalRole): string {
+  return role.replace(/^reviewer:/, 'reviewer-');
 }
 
 /** Loads the development key pair from `dir`, creating it (private key mode 0600) and its JWKS on first use. */
@@ -71,23 +87,57 @@ export async function loadOrCreateDevKeys(dir: string): Promise<DevKeys> {
   return { privateKey, publicJwk, kid, jwksPath, issuer: DEV_ISSUER, audience: DEV_AUDIENCE };
 }
 
-/** A development token for the given identity, signed with the local key. */
+/** A token for the given identity in the requested shape, signed with the local key. */
 export async function mintToken(input: MintTokenInput): Promise<string> {
   const { keys } = input;
-  return new SignJWT({
-    name: input.name,
-    roles: input.roles,
-    teams: input.teams ?? [],
-    systems: input.systems ?? [],
-  })
+  const shape = input.shape ?? 'id';
+  const jwt = new SignJWT(claimsOf(input, shape))
     .setProtectedHeader({ alg: DEV_ALGORITHM, kid: keys.kid, typ: 'JWT' })
     .setIssuer(keys.issuer)
-    .setAudience(keys.audience)
     .setSubject(input.userId)
     .setIssuedAt()
     .setJti(randomUUID())
-    .setExpirationTime(input.expiresIn ?? '12h')
-    .sign(keys.privateKey);
+    .setExpirationTime(input.expiresIn ?? '12h');
+  // A Cognito access token names its app client in `client_id` and has no `aud`; the other shapes have `aud`.
+  if (shape !== 'access') jwt.setAudience(keys.audience);
+  return jwt.sign(keys.privateKey);
+}
+
+/**
+ * The claims of each shape, as the user pool of lib/constructs/identity.ts issues them (Cognito's "Understanding the
+ * identity (ID) token" and "Understanding the access token"): a claim the user has no value for is left out, as
+ * Cognito leaves out `cognito:groups` of a user in no group and an unset custom attribute.
+ */
+function claimsOf(input: MintTokenInput, shape: TokenShape): Record<string, unknown> {
+  if (shape === 'development') {
+    return { name: input.name, roles: input.roles, teams: input.teams ?? [], systems: input.systems ?? [] };
+  }
+  const groups = input.roles.map(cognitoGroupOf);
+  const common = {
+    token_use: shape,
+    auth_time: Math.floor(Date.now() / 1000),
+    ...(groups.length > 0 ? { 'cognito:groups': groups } : {}),
+  };
+  if (shape === 'access') {
+    return { ...common, client_id: input.keys.audience, username: input.userId, scope: ACCESS_TOKEN_SCOPE };
+  }
+  return {
+    ...common,
+    'cognito:username': input.userId,
+    name: input.name,
+    email: input.email ?? `${input.userId}@users.invalid`,
+    email_verified: true,
+    ...customAttribute('custom:teams', input.teams),
+    ...customAttribute('custom:systems', input.systems),
+  };
+}
+
+/** A custom attribute is one string: the list joined by commas, so no item may hold a comma. */
+function customAttribute(claim: string, values: readonly string[] | undefined): Record<string, string> {
+  if (values === undefined || values.length === 0) return {};
+  const withComma = values.find((value) => value.includes(','));
+  if (withComma !== undefined) throw new Error(`${claim} is a comma-separated list: "${withComma}" holds a comma`);
+  return { [claim]: values.join(',') };
 }
 
 async function readPrivateJwk(keyPath: string): Promise<JWK | undefined> {

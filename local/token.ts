@@ -1,5 +1,8 @@
-// `npm run token -- --role ROLE --user NAME [--team T]... [--system S]... [--data-dir DIR]`
-// Prints a development token, signed with the local stack's key, as the last line of stdout.
+// `npm run token -- --role ROLE --user NAME [--team T]... [--system S]... [--access] [--data-dir DIR]`
+// Prints a development token, signed with the local stack's key, as the last line of stdout: shaped as the Cognito
+// ID token that the hosted dashboard sends (`token_use: id`, `aud`, `cognito:groups`, `custom:teams`,
+// `custom:systems`, `cognito:username`, `email`), or with `--access` as a Cognito access token (`token_use: access`,
+// `client_id`, `cognito:groups`, `scope`, `username`, no custom attributes: roles only, no owner or pipeline scope).
 
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,9 +50,11 @@ export interface CliIo {
 }
 
 const USAGE = `usage: npm run token -- --role ROLE [--role ROLE]... [--user NAME] [--name "Display Name"]
-                      [--team TEAM]... [--system SYSTEM_ID]... [--expires-in 12h] [--data-dir .data]
+                      [--team TEAM]... [--system SYSTEM_ID]... [--email ADDRESS] [--access]
+                      [--expires-in 12h] [--data-dir .data]
 roles: ${PRINCIPAL_ROLES.join(', ')}
-Without --user, the demo user of the (first) role is used.`;
+Without --user, the demo user of the (first) role is used. The token is shaped as Cognito's ID token; --access
+shapes it as Cognito's access token, which carries groups but no teams or systems.`;
 
 /** Runs the token CLI; resolves with the process exit code (2 for a usage error). */
 export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
@@ -87,19 +92,35 @@ export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
   const name = values.name ?? fromDemo?.name ?? userId;
   const teams = values.team ?? fromDemo?.teams ?? [];
   const systems = values.system ?? [];
+  const shape = values.access === true ? 'access' : 'id';
 
   const keysDir = devKeysDir(resolve(io.cwd, values['data-dir'] ?? DEFAULT_DATA_DIR));
   const keys = await loadOrCreateDevKeys(keysDir);
   let token: string;
   try {
-    token = await mintToken({ keys, userId, name, roles, teams, systems, expiresIn: values['expires-in'] ?? '12h' });
+    token = await mintToken({
+      keys,
+      userId,
+      name,
+      roles,
+      teams,
+      systems,
+      shape,
+      ...(values.email === undefined ? {} : { email: values.email }),
+      expiresIn: values['expires-in'] ?? '12h',
+    });
   } catch (error) {
     io.stderr(`could not mint the token: ${(error as Error).message}`);
     return 2;
   }
+  // An access token carries no custom attributes: the teams and systems asked for are not in it, and it says so.
+  const scope =
+    shape === 'id'
+      ? `teams: ${teams.join(', ') || '-'}; systems: ${systems.join(', ') || '-'}`
+      : 'no teams or systems (an access token carries no custom attributes)';
   io.stderr(
-    `development token for ${userId} (${name}); roles: ${roles.join(', ')}; teams: ${teams.join(', ') || '-'}; ` +
-      `systems: ${systems.join(', ') || '-'}; expires in ${values['expires-in'] ?? '12h'}; keys: ${keysDir}`,
+    `development ${shape === 'id' ? 'ID' : 'access'} token for ${userId} (${name}); roles: ${roles.join(', ')}; ` +
+      `${scope}; expires in ${values['expires-in'] ?? '12h'}; keys: ${keysDir}`,
   );
   io.stdout(token);
   return 0;
@@ -116,6 +137,8 @@ function parse(argv: string[]) {
       name: { type: 'string' },
       team: { type: 'string', multiple: true },
       system: { type: 'string', multiple: true },
+      email: { type: 'string' },
+      access: { type: 'boolean' },
       'data-dir': { type: 'string' },
       'expires-in': { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -17,6 +17,13 @@ describe('principalFromToken', () => {
     expect(p).toMatchObject({ userId: 'u1', name: 'rita', roles: ['reviewer:risk'], teams: ['a', 'b'], systems: [] });
   });
 
+  it("names the person of an ID token without a name by their email, not by Cognito's opaque user name", () => {
+    const p = principalFromToken(
+      fakeToken({ sub: 'u1', token_use: 'id', 'cognito:username': '7d1f0c2e-opaque', email: 'rita@example.com' }),
+    );
+    expect(p?.name).toBe('rita@example.com');
+  });
+
   it('refuses a token that is not a JWT or has no subject', () => {
     expect(principalFromToken('garbage')).toBeNull();
     expect(principalFromToken(fakeToken({ name: 'no sub' }))).toBeNull();

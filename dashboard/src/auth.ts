@@ -28,7 +28,8 @@ export function principalFromToken(token: string): (Principal & { expiresAt: num
     r.replace(/^reviewer[-_]/, 'reviewer:'),
   );
   const roles = rawRoles.filter((r): r is PrincipalRole => (PRINCIPAL_ROLES as readonly string[]).includes(r));
-  const name = [claims.name, claims['cognito:username'], claims.username, claims.email].find(
+  // As the server names a person: `cognito:username` is an opaque id when people sign in with their email.
+  const name = [claims.name, claims.email, claims['cognito:username'], claims.username].find(
     (v): v is string => typeof v === 'string',
   );
   const teams = [...list(claims.teams), ...String(claims['custom:teams'] ?? '').split(',')].filter(Boolean);

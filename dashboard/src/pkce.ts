@@ -1,5 +1,10 @@
 // Cognito hosted sign-in, authorisation code with PKCE (RFC 7636). Written to Cognito's documented endpoints
 // (/oauth2/authorize, /oauth2/token); not yet exercised against a real user pool.
+//
+// The dashboard signs in with the ID token (ADR 0015): it carries the user's groups and the custom attributes that
+// scope model owners and pipeline service users (custom:teams, custom:systems) and their name and email. Cognito's
+// access token carries the groups but none of the attributes, so an owner signed in with it would be refused their
+// own systems (404) and audited under an opaque user name.
 
 export interface CognitoConfig {
   kind: 'cognito';
@@ -47,7 +52,7 @@ export async function authorizeUrl(config: CognitoConfig): Promise<string> {
     response_type: 'code',
     client_id: config.clientId,
     redirect_uri: config.redirectUri,
-    scope: (config.scopes ?? ['openid', 'profile', 'email']).join(' '),
+    scope: scopesOf(config).join(' '),
     state,
     code_challenge: await challengeOf(verifier),
     code_challenge_method: 'S256',
@@ -55,7 +60,17 @@ export async function authorizeUrl(config: CognitoConfig): Promise<string> {
   return `${config.domain.replace(/\/$/, '')}/oauth2/authorize?${params}`;
 }
 
-/** Exchanges the callback's code for tokens; refuses a state that this tab did not issue. */
+/** The scopes asked for: `openid` always, as Cognito returns an ID token only for it; `profile` and `email` by default. */
+function scopesOf(config: CognitoConfig): string[] {
+  const scopes = config.scopes ?? ['openid', 'profile', 'email'];
+  return scopes.includes('openid') ? scopes : ['openid', ...scopes];
+}
+
+/**
+ * Exchanges the callback's code for tokens and resolves with the ID token, the one the API reads for the user's
+ * scope; refuses a state that this tab did not issue, and a token response without an ID token (falling back to the
+ * access token would sign an owner in without their teams).
+ */
 export async function exchangeCode(config: CognitoConfig, search: string): Promise<string> {
   const params = new URLSearchParams(search);
   const error = params.get('error');
@@ -80,11 +95,14 @@ export async function exchangeCode(config: CognitoConfig, search: string): Promi
     }),
   });
   if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
-  const tokens = (await response.json()) as { access_token?: string; id_token?: string };
-  // The API accepts Cognito access tokens (client_id checked as the audience); they carry cognito:groups.
-  const token = tokens.access_token ?? tokens.id_token;
-  if (!token) throw new Error('the token endpoint returned no token');
-  return token;
+  const tokens = (await response.json()) as { access_token?: unknown; id_token?: unknown };
+  if (typeof tokens.id_token !== 'string' || tokens.id_token === '') {
+    throw new Error(
+      'the token endpoint returned no ID token: the dashboard needs it for your teams and systems ' +
+        "(the app client must allow the 'openid' scope)",
+    );
+  }
+  return tokens.id_token;
 }
 
 export async function loadConfig(): Promise<DashboardConfig> {

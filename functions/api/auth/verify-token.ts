@@ -1,6 +1,14 @@
 // Verifies a bearer token (Cognito in AWS, the development key of the local stack, and a CI's OIDC token for
 // pipelines) and maps its claims to a Principal. The same code runs in Lambda, in the API's request authoriser and
 // locally; only the JWKS source differs.
+//
+// Cognito issues two shapes (ADR 0015), and each is read only for the claims that shape really carries:
+// - an ID token (`token_use: id`, `aud` = the app client id) carries `cognito:groups`, the custom attributes the app
+//   client may read (`custom:teams`, `custom:systems`) and the person's `name`/`email`/`cognito:username`: the
+//   dashboard sends it, and owners and pipeline service users keep their scope;
+// - an access token (`token_use: access`, `client_id` = the app client id, no `aud`) carries `cognito:groups` and an
+//   opaque `username`, never custom attributes: it grants roles only, so it cannot act on an owner's system.
+// A token without `token_use` is a development token of the local issuer (`roles`, `teams`, `systems`).
 
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { UnauthorizedError } from '../../domain/errors.js';
@@ -40,7 +48,8 @@ export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier 
     } catch (error) {
       throw translate(error);
     }
-    if (!audienceMatches(payload, config.audience)) {
+    const shape = tokenShapeOf(payload);
+    if (!audienceMatches(payload, shape, config.audience)) {
       throw new UnauthorizedError('the token was not issued for this API', { code: 'TOKEN_AUDIENCE' });
     }
     return (config.toPrincipal ?? principalFromClaims)(payload);
@@ -69,15 +78,49 @@ function createMultiIssuerVerifier(configs: readonly TokenVerifierConfig[]): Tok
   };
 }
 
-/** Maps verified claims to a Principal: our own claims first, Cognito's groups and custom attributes otherwise. */
+/** What kind of token the claims are: Cognito's ID or access token, or a development token of the local issuer. */
+export type TokenShape = 'id' | 'access' | 'development';
+
+/**
+ * The shape the `token_use` claim names; any other value is refused, as Cognito issues only `id` and `access`
+ * (aws-jwt-verify's validateCognitoJwtFields refuses the rest too).
+ */
+function tokenShapeOf(claims: JWTPayload): TokenShape {
+  const use = claims.token_use;
+  if (use === undefined) return 'development';
+  if (use === 'id' || use === 'access') return use;
+  throw new UnauthorizedError('the token_use claim is neither id nor access', { code: 'TOKEN_CLAIMS' });
+}
+
+/**
+ * Maps verified claims to a Principal, reading each shape only for the claims it carries: an ID token its groups,
+ * custom attributes and name; an access token its groups alone (custom claims in it are ignored: Cognito puts none
+ * there); a development token `roles`, `teams` and `systems` first, Cognito's claims otherwise.
+ */
 export function principalFromClaims(claims: JWTPayload): Principal {
   const userId = claims.sub;
   if (typeof userId !== 'string' || userId === '') {
     throw new UnauthorizedError('the token names no subject', { code: 'TOKEN_CLAIMS' });
   }
-  const name = firstString(claims.name, claims['cognito:username'], claims.username, claims.email) ?? userId;
-  const roleNames = claims.roles !== undefined ? stringList(claims.roles) : stringList(claims['cognito:groups']);
+  const shape = tokenShapeOf(claims);
+  const groups = stringList(claims['cognito:groups']);
+  const roleNames = shape === 'development' && claims.roles !== undefined ? stringList(claims.roles) : groups;
   const roles = [...new Set(roleNames.map(toRole).filter((role): role is PrincipalRole => role !== undefined))];
+  if (shape === 'access') {
+    // `username` is the user pool's user name: with email sign-in an opaque id, the best an access token offers.
+    return { userId, name: firstString(claims.username) ?? userId, roles, teams: [], systems: [] };
+  }
+  // `cognito:username` comes last: with email as the sign-in alias it is an opaque id, not a name.
+  const name = firstString(claims.name, claims.email, claims['cognito:username'], claims.username) ?? userId;
+  if (shape === 'id') {
+    return {
+      userId,
+      name,
+      roles,
+      teams: stringList(claims['custom:teams']),
+      systems: stringList(claims['custom:systems']),
+    };
+  }
   return {
     userId,
     name,
@@ -158,12 +201,16 @@ function bearerToken(header: string | undefined): string {
   return token;
 }
 
-function audienceMatches(payload: JWTPayload, audience: string): boolean {
+/**
+ * An ID token (and a development or CI token) names its audience in `aud`; a Cognito access token has no `aud` and
+ * names the app client in `client_id` (Cognito's "Verifying JSON web tokens"; aws-jwt-verify's `clientId` option).
+ */
+function audienceMatches(payload: JWTPayload, shape: TokenShape, audience: string): boolean {
+  if (shape === 'access') return payload.client_id === audience;
   const aud = payload.aud;
   if (typeof aud === 'string') return aud === audience;
   if (Array.isArray(aud)) return aud.includes(audience);
-  // Cognito access tokens carry no `aud`: the app client id is in `client_id`.
-  return payload.token_use === 'access' && payload.client_id === audience;
+  return false;
 }
 
 function translate(error: unknown): Error {

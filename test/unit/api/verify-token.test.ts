@@ -50,7 +50,7 @@ async function signed(claims: JWTPayload, options: { issuer?: string; audience?:
 }
 
 describe('verifying bearer tokens', () => {
-  it('turns a minted development token back into the principal it was minted for', async () => {
+  it('turns a minted token (an ID token by default) back into the principal it was minted for', async () => {
     const token = await mintToken({
       keys,
       userId: 'omar.owner',
@@ -141,17 +141,6 @@ describe('verifying bearer tokens', () => {
     expect((await rejection(verify(`Bearer ${none}`))).detail).toEqual({ code: 'TOKEN_AUDIENCE' });
   });
 
-  it('accepts a Cognito access token whose client_id is the audience', async () => {
-    const token = await signed(
-      { token_use: 'access', client_id: DEV_AUDIENCE, username: 'priya', 'cognito:groups': ['reviewer-product'] },
-      { audience: null },
-    );
-
-    const principal = await verify(`Bearer ${token}`);
-
-    expect(principal).toMatchObject({ name: 'priya', roles: ['reviewer:product'] });
-  });
-
   it('refuses a token signed with an algorithm it does not accept', async () => {
     const token = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
@@ -238,6 +227,156 @@ describe('verifying bearer tokens', () => {
     expect(error).toBeInstanceOf(Error);
     expect(error).not.toBeInstanceOf(UnauthorizedError);
     expect((error as Error).message).toBe('token verification is unavailable');
+  });
+});
+
+// Cognito issues two token shapes, and the API reads each only for what it carries:
+// - "Understanding the identity (ID) token" (docs.aws.amazon.com/cognito/latest/developerguide/
+//   amazon-cognito-user-pools-using-the-id-token.html): `token_use: id`, `aud` = the app client id, `cognito:groups`,
+//   `cognito:username`, the user's attributes (`name`, `email`, custom attributes as `custom:<name>` strings);
+// - "Understanding the access token" (.../amazon-cognito-user-pools-using-the-access-token.html): `token_use: access`,
+//   `client_id` = the app client id, no `aud`, `cognito:groups`, `scope`, `username`, no user attributes;
+// - "Verifying JSON web tokens" (.../amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html): the `aud` of an ID
+//   token and the `client_id` of an access token must match the app client id, and `token_use` is `id` or `access`;
+//   aws-jwt-verify's CognitoJwtVerifier does the same (`clientId`: "verify that the JWT's aud (id token) or
+//   client_id (access token) claim matches"; `tokenUse`: "id" or "access").
+describe("Cognito's ID and access token shapes", () => {
+  it('accepts an ID token issued to the app client and reads its groups, custom attributes and name', async () => {
+    const token = await signed({
+      token_use: 'id',
+      'cognito:username': '7d1f0c2e-opaque',
+      'cognito:groups': ['model_owner', 'pipeline'],
+      'custom:teams': 'support-ai,claims-ai',
+      'custom:systems': 'sys_01',
+      name: 'Omar Owner',
+      email: 'omar@example.com',
+    });
+
+    const principal = await verify(`Bearer ${token}`);
+
+    expect(principal).toEqual({
+      userId: 'user-1',
+      name: 'Omar Owner',
+      roles: ['model_owner', 'pipeline'],
+      teams: ['support-ai', 'claims-ai'],
+      systems: ['sys_01'],
+    });
+  });
+
+  it("names the person of an ID token without a name by their email, not by Cognito's opaque user name", async () => {
+    const token = await signed({ token_use: 'id', 'cognito:username': '7d1f0c2e-opaque', email: 'rita@example.com' });
+
+    await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({ name: 'rita@example.com' });
+  });
+
+  it('refuses an ID token without an audience, even when its client_id names the app client', async () => {
+    const token = await signed({ token_use: 'id', client_id: DEV_AUDIENCE }, { audience: null });
+
+    expect((await rejection(verify(`Bearer ${token}`))).detail).toEqual({ code: 'TOKEN_AUDIENCE' });
+  });
+
+  it('refuses an ID token issued to another app client', async () => {
+    const token = await signed({ token_use: 'id' }, { audience: 'another-app-client' });
+
+    expect((await rejection(verify(`Bearer ${token}`))).detail).toEqual({ code: 'TOKEN_AUDIENCE' });
+  });
+
+  it('accepts an access token whose client_id is the app client, and reads only its groups', async () => {
+    const token = await signed(
+      {
+        token_use: 'access',
+        client_id: DEV_AUDIENCE,
+        username: 'priya',
+        scope: 'openid profile email',
+        'cognito:groups': ['reviewer-product', 'model_owner'],
+        // Cognito never puts custom attributes or a name in an access token: anything of the kind is not read.
+        'custom:teams': 'support-ai',
+        'custom:systems': 'sys_01',
+        roles: ['admin'],
+        teams: ['support-ai'],
+        name: 'Priya Product',
+      },
+      { audience: null },
+    );
+
+    const principal = await verify(`Bearer ${token}`);
+
+    expect(principal).toEqual({
+      userId: 'user-1',
+      name: 'priya',
+      roles: ['reviewer:product', 'model_owner'],
+      teams: [],
+      systems: [],
+    });
+  });
+
+  it('refuses an access token for another app client or without client_id, whatever its aud says', async () => {
+    const other = await signed({ token_use: 'access', client_id: 'another-app-client' }, { audience: null });
+    const none = await signed({ token_use: 'access' });
+
+    expect((await rejection(verify(`Bearer ${other}`))).detail).toEqual({ code: 'TOKEN_AUDIENCE' });
+    expect((await rejection(verify(`Bearer ${none}`))).detail).toEqual({ code: 'TOKEN_AUDIENCE' });
+  });
+
+  it('ignores the development claims in an ID token: its roles and scope come from its Cognito claims', async () => {
+    const token = await signed({
+      token_use: 'id',
+      'cognito:groups': ['auditor'],
+      roles: ['admin'],
+      teams: ['support-ai'],
+      systems: ['sys_01'],
+    });
+
+    await expect(verify(`Bearer ${token}`)).resolves.toMatchObject({ roles: ['auditor'], teams: [], systems: [] });
+  });
+
+  it('refuses a token_use that is neither id nor access', async () => {
+    for (const use of ['refresh', '', 'ID', 42]) {
+      const token = await signed({ token_use: use, client_id: DEV_AUDIENCE });
+
+      const error = await rejection(verify(`Bearer ${token}`));
+
+      expect(error.detail).toEqual({ code: 'TOKEN_CLAIMS' });
+      expect(error.message).toBe('the token_use claim is neither id nor access');
+    }
+  });
+
+  it('turns an access token minted for an owner into a principal without the owner scope', async () => {
+    const token = await mintToken({
+      keys,
+      userId: 'omar.owner',
+      name: 'Omar Owner',
+      roles: ['model_owner'],
+      teams: ['support-ai'],
+      shape: 'access',
+    });
+
+    await expect(verify(`Bearer ${token}`)).resolves.toEqual({
+      userId: 'omar.owner',
+      name: 'omar.owner',
+      roles: ['model_owner'],
+      teams: [],
+      systems: [],
+    });
+  });
+
+  it('keeps accepting the development shape with roles, teams and systems', async () => {
+    const token = await mintToken({
+      keys,
+      userId: 'ci.pipeline',
+      name: 'CI Pipeline',
+      roles: ['pipeline'],
+      systems: ['sys_01'],
+      shape: 'development',
+    });
+
+    await expect(verify(`Bearer ${token}`)).resolves.toEqual({
+      userId: 'ci.pipeline',
+      name: 'CI Pipeline',
+      roles: ['pipeline'],
+      teams: [],
+      systems: ['sys_01'],
+    });
   });
 });
 

@@ -70,17 +70,21 @@ describe('development signing keys', () => {
     await expect(loadOrCreateDevKeys(dir)).rejects.toThrow('delete it to create a new development key');
   });
 
-  it('mints an ES256 token with the kid, issuer, audience, subject and principal claims', async () => {
+  it('mints an ES256 token shaped as a Cognito ID token by default, with the groups and custom attributes', async () => {
     const keys = await loadOrCreateDevKeys(dir);
 
     const token = await mintToken({
       keys,
       userId: 'ci.pipeline',
       name: 'CI Pipeline',
-      roles: ['pipeline'],
+      roles: ['pipeline', 'reviewer:technical'],
       systems: ['sys-1', 'sys-2'],
     });
 
+    // Cognito's "Understanding the identity (ID) token" (docs.aws.amazon.com/cognito/latest/developerguide/
+    // amazon-cognito-user-pools-using-the-id-token.html): `token_use: id`, `aud` = the app client id,
+    // `cognito:groups`, `cognito:username`, `email`, and each custom attribute the app client may read as a
+    // `custom:<name>` string; an attribute the user has no value for is not in the token.
     const header = decodeProtectedHeader(token);
     const claims = decodeJwt(token);
     expect(header).toMatchObject({ alg: 'ES256', kid: keys.kid, typ: 'JWT' });
@@ -88,12 +92,79 @@ describe('development signing keys', () => {
       iss: DEV_ISSUER,
       aud: DEV_AUDIENCE,
       sub: 'ci.pipeline',
+      token_use: 'id',
+      'cognito:username': 'ci.pipeline',
+      'cognito:groups': ['pipeline', 'reviewer-technical'],
+      'custom:systems': 'sys-1,sys-2',
       name: 'CI Pipeline',
-      roles: ['pipeline'],
-      teams: [],
-      systems: ['sys-1', 'sys-2'],
+      email: 'ci.pipeline@users.invalid',
+      email_verified: true,
     });
+    expect(claims).not.toHaveProperty('custom:teams');
+    expect(claims).not.toHaveProperty('client_id');
+    for (const development of ['roles', 'teams', 'systems']) expect(claims).not.toHaveProperty(development);
     const lifetime = (claims.exp ?? 0) - (claims.iat ?? 0);
     expect(lifetime).toBe(12 * 3600);
+  });
+
+  it('mints a Cognito access token on request: client_id instead of aud, groups and scope, no custom attributes', async () => {
+    const keys = await loadOrCreateDevKeys(dir);
+
+    const token = await mintToken({
+      keys,
+      userId: 'omar.owner',
+      name: 'Omar Owner',
+      roles: ['model_owner'],
+      teams: ['support-ai'],
+      shape: 'access',
+    });
+
+    // Cognito's "Understanding the access token" (docs.aws.amazon.com/cognito/latest/developerguide/
+    // amazon-cognito-user-pools-using-the-access-token.html): `token_use: access`, `client_id`, `cognito:groups`,
+    // `scope`, `username`; no `aud` and no user attributes, so the owner's teams cannot be in it.
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: DEV_ISSUER,
+      sub: 'omar.owner',
+      token_use: 'access',
+      client_id: DEV_AUDIENCE,
+      username: 'omar.owner',
+      'cognito:groups': ['model_owner'],
+      scope: 'openid profile email',
+    });
+    for (const absent of ['aud', 'custom:teams', 'custom:systems', 'teams', 'name', 'email']) {
+      expect(claims).not.toHaveProperty(absent);
+    }
+  });
+
+  it('still mints the older development shape with roles, teams and systems when asked', async () => {
+    const keys = await loadOrCreateDevKeys(dir);
+
+    const token = await mintToken({
+      keys,
+      userId: 'omar.owner',
+      name: 'Omar Owner',
+      roles: ['model_owner'],
+      teams: ['support-ai'],
+      shape: 'development',
+    });
+
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      aud: DEV_AUDIENCE,
+      name: 'Omar Owner',
+      roles: ['model_owner'],
+      teams: ['support-ai'],
+      systems: [],
+    });
+    expect(claims).not.toHaveProperty('token_use');
+  });
+
+  it('refuses a team or system holding a comma, which a custom attribute string could not carry apart', async () => {
+    const keys = await loadOrCreateDevKeys(dir);
+
+    await expect(
+      mintToken({ keys, userId: 'u', name: 'U', roles: ['model_owner'], teams: ['support-ai,claims-ai'] }),
+    ).rejects.toThrow('custom:teams is a comma-separated list: "support-ai,claims-ai" holds a comma');
   });
 });

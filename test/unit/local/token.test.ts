@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { JWK } from 'jose';
+import { decodeJwt, type JWK } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../../../functions/api/auth/verify-token.js';
 import { PRINCIPAL_ROLES } from '../../../functions/domain/types.js';
@@ -70,6 +70,61 @@ describe('the token CLI', () => {
       userId: 'omar.owner',
       name: 'Omar Owner',
       teams: ['support-ai', 'claims-ai', 'risk-ai', 'docs-ai'],
+    });
+  });
+
+  it("prints an ID-token-shaped token by default, with the owner's groups, teams, user name and email", async () => {
+    const { code, stdout, stderr } = await run(['--role', 'model_owner', '--team', 'support-ai']);
+
+    // Cognito's "Understanding the identity (ID) token" (docs.aws.amazon.com/cognito/latest/developerguide/
+    // amazon-cognito-user-pools-using-the-id-token.html): the shape the hosted dashboard sends.
+    expect(code).toBe(0);
+    expect(decodeJwt(stdout.at(-1) ?? '')).toMatchObject({
+      token_use: 'id',
+      aud: DEV_AUDIENCE,
+      sub: 'omar.owner',
+      'cognito:username': 'omar.owner',
+      'cognito:groups': ['model_owner'],
+      'custom:teams': 'support-ai',
+      name: 'Omar Owner',
+      email: 'omar.owner@users.invalid',
+    });
+    expect(stderr).toContain('development ID token for omar.owner (Omar Owner); roles: model_owner; teams: support-ai');
+  });
+
+  it('prints an access-token-shaped token with --access: groups and scope, no custom attributes', async () => {
+    const { code, stdout, stderr } = await run(['--role', 'model_owner', '--access', '--system', 'sys_01']);
+
+    // Cognito's "Understanding the access token" (docs.aws.amazon.com/cognito/latest/developerguide/
+    // amazon-cognito-user-pools-using-the-access-token.html): client_id instead of aud, no user attributes.
+    expect(code).toBe(0);
+    const token = stdout.at(-1) ?? '';
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      token_use: 'access',
+      client_id: DEV_AUDIENCE,
+      username: 'omar.owner',
+      'cognito:groups': ['model_owner'],
+      scope: 'openid profile email',
+    });
+    for (const absent of ['aud', 'custom:teams', 'custom:systems']) expect(claims).not.toHaveProperty(absent);
+    expect(stderr).toContain('no teams or systems (an access token carries no custom attributes)');
+    const principal = await (await verifierFor(join(cwd, '.data')))(`Bearer ${token}`);
+    expect(principal).toEqual({
+      userId: 'omar.owner',
+      name: 'omar.owner',
+      roles: ['model_owner'],
+      teams: [],
+      systems: [],
+    });
+  });
+
+  it('takes the email of the ID token from --email', async () => {
+    const { stdout } = await run(['--role', 'reviewer:risk', '--user', 'rita.risk', '--email', 'rita@example.com']);
+
+    expect(decodeJwt(stdout.at(-1) ?? '')).toMatchObject({
+      'cognito:groups': ['reviewer-risk'],
+      email: 'rita@example.com',
     });
   });
 

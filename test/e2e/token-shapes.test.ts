@@ -1,0 +1,115 @@
+// The owner's scope comes only from the token the hosted dashboard sends (issue 13, R2). Cognito's ID token carries
+// the user's custom attributes (custom:teams, custom:systems); its access token carries the groups but no user
+// attributes, so an owner or a pipeline service user holding only the access token has a role without a scope:
+// their own system answers 404, as if it did not exist (docs/api.md, "Roles and what they may do").
+// - "Understanding the identity (ID) token": docs.aws.amazon.com/cognito/latest/developerguide/
+//   amazon-cognito-user-pools-using-the-id-token.html
+// - "Understanding the access token": .../amazon-cognito-user-pools-using-the-access-token.html
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../functions/domain/types.js';
+import { type DevKeys, loadOrCreateDevKeys, mintToken } from '../../local/dev-keys.js';
+import { devKeysDir } from '../../local/token.js';
+import { apiClient } from '../support/http.js';
+import { type SeededStack, startSeededStack } from '../support/seeded-stack.js';
+
+type System = { id: string; ownerTeam: string; description?: string };
+
+let seeded: SeededStack;
+let keys: DevKeys;
+let system: System;
+
+const omar: Principal = {
+  userId: 'omar.owner',
+  name: 'Omar Owner',
+  roles: ['model_owner'],
+  teams: ['support-ai', 'claims-ai', 'risk-ai', 'docs-ai'],
+  systems: [],
+};
+
+const client = (token: string) => apiClient(seeded.stack.url, token);
+const asAdmin = () => client(seeded.stack.tokens['ada.admin']?.token ?? '');
+
+beforeAll(async () => {
+  seeded = await startSeededStack({ name: 'token-shapes' });
+  keys = await loadOrCreateDevKeys(devKeysDir(seeded.dataDir));
+  const systems = await asAdmin().get<{ items: System[] }>('/api/systems?limit=100');
+  const owned = systems.body.items.find((item) => omar.teams.includes(item.ownerTeam));
+  if (owned === undefined) throw new Error('the seeded demo has no system of the owner teams');
+  system = owned;
+});
+
+afterAll(async () => seeded?.stop());
+
+describe("an owner's tokens on the owner's own system", () => {
+  it('the ID token reads and changes the system, and the audit names the owner', async () => {
+    const owner = client(await mintToken({ keys, ...omar }));
+
+    const read = await owner.get<System>(`/api/systems/${system.id}`);
+    const changed = await owner.patch<System>(`/api/systems/${system.id}`, { description: 'changed with an ID token' });
+
+    expect(read.status).toBe(200);
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const timeline = await asAdmin().get<{ items: { actor: { userId: string; name: string } }[] }>(
+      `/api/audit-events?systemId=${system.id}&limit=1`,
+    );
+    expect(timeline.body.items[0]?.actor).toMatchObject({ userId: 'omar.owner', name: 'Omar Owner' });
+  });
+
+  it('the access token of the same owner can neither read nor change it: 404, and nothing is written', async () => {
+    const before = await asAdmin().get<System>(`/api/systems/${system.id}`);
+    const owner = client(await mintToken({ keys, ...omar, shape: 'access' }));
+
+    const read = await owner.get(`/api/systems/${system.id}`);
+    const changed = await owner.patch(`/api/systems/${system.id}`, { description: 'changed with an access token' });
+
+    expect(read.status).toBe(404);
+    expect(changed.status).toBe(404);
+    expect((await asAdmin().get<System>(`/api/systems/${system.id}`)).body).toEqual(before.body);
+  });
+
+  it('an access token that carries custom:teams anyway gains nothing: the API does not read them there', async () => {
+    // Cognito never writes user attributes into an access token; one that has them was not shaped by Cognito, and
+    // the API reads an access token for its groups alone.
+    const forged = await new SignJWT({
+      token_use: 'access',
+      client_id: keys.audience,
+      username: 'omar.owner',
+      'cognito:groups': ['model_owner'],
+      'custom:teams': omar.teams.join(','),
+      teams: omar.teams,
+    })
+      .setProtectedHeader({ alg: 'ES256', kid: keys.kid, typ: 'JWT' })
+      .setIssuer(keys.issuer)
+      .setSubject('omar.owner')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(keys.privateKey);
+
+    expect((await client(forged).get(`/api/systems/${system.id}`)).status).toBe(404);
+  });
+
+  it("a pipeline service user's ID token acts on the systems in custom:systems, its access token on none", async () => {
+    const pipeline: Principal = {
+      userId: 'svc.pipeline',
+      name: 'Service pipeline',
+      roles: ['pipeline'],
+      teams: [],
+      systems: [system.id],
+    };
+
+    const withId = client(await mintToken({ keys, ...pipeline }));
+    const withAccess = client(await mintToken({ keys, ...pipeline, shape: 'access' }));
+
+    expect((await withId.get(`/api/systems/${system.id}`)).status).toBe(200);
+    expect((await withAccess.get(`/api/systems/${system.id}`)).status).toBe(404);
+  });
+
+  it("an access token keeps its groups' roles that need no scope: an auditor reads every system", async () => {
+    const auditor = client(
+      await mintToken({ keys, userId: 'aud.auditor', name: 'Aud Auditor', roles: ['auditor'], shape: 'access' }),
+    );
+
+    expect((await auditor.get(`/api/systems/${system.id}`)).status).toBe(200);
+  });
+});

@@ -15,9 +15,7 @@ let archive: S3Archive | undefined;
 export function archiveFromEnv(): S3Archive {
   archive ??= new S3Archive(
     // Every put carries a SHA-256 checksum header computed by S3Archive (Object Lock requires one; ADR 0012).
-    createArchiveS3Client(
-      process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true } : {},
-    ),
+    createArchiveS3Client(process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true } : {}),
     required('AUDIT_BUCKET'),
   );
   return archive;

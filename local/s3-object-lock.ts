@@ -27,14 +27,21 @@ export interface S3Target {
   key?: string;
 }
 
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment; // a malformed escape: s3rver answers it; the proxy only needs the bucket to look rules up
+  }
+}
+
 /** Bucket and key of a path-style request (`/<bucket>/<key...>`). */
 export function targetOf(url: URL): S3Target | undefined {
   const path = url.pathname;
   if (path.length < 2) return undefined;
   const slash = path.indexOf('/', 1);
-  if (slash < 0 || slash === path.length - 1)
-    return { bucket: decodeURIComponent(path.slice(1, slash < 0 ? undefined : slash)) };
-  return { bucket: decodeURIComponent(path.slice(1, slash)), key: path.slice(slash + 1) };
+  if (slash < 0 || slash === path.length - 1) return { bucket: decoded(path.slice(1, slash < 0 ? undefined : slash)) };
+  return { bucket: decoded(path.slice(1, slash)), key: path.slice(slash + 1) };
 }
 
 /** A PutObject or UploadPart: a PUT of an object's bytes (not a copy, not a sub-resource such as ?retention). */
@@ -45,9 +52,11 @@ export function isObjectUpload(method: string | undefined, url: URL, headers: In
   return params.length === 0 || isPart;
 }
 
-/** The integrity headers a request carries: `content-md5` and every `x-amz-checksum-*` (lower-cased names). */
+/** The integrity headers a request carries: `content-md5` and every `x-amz-checksum-<algorithm>` (lower-cased). */
 export function checksumHeaderNames(headers: IncomingHttpHeaders): string[] {
-  return Object.keys(headers).filter((name) => name === 'content-md5' || name.startsWith('x-amz-checksum-'));
+  return Object.keys(headers).filter(
+    (name) => name === 'content-md5' || (name.startsWith('x-amz-checksum-') && name !== 'x-amz-checksum-type'),
+  );
 }
 
 const ACCESS_DENIED: S3Refusal = { status: 403, code: 'AccessDenied', message: 'Access Denied' };
@@ -154,7 +163,7 @@ export function checksumRefusal(headers: IncomingHttpHeaders, body: Buffer): S3R
       };
     }
   }
-  const names = checksumHeaderNames(headers).filter((name) => name !== 'content-md5' && name !== 'x-amz-checksum-type');
+  const names = checksumHeaderNames(headers).filter((name) => name !== 'content-md5');
   if (names.length > 1) {
     return {
       status: 400,

@@ -61,7 +61,7 @@ export interface S3StandInOptions {
   objectLockBuckets?: string[];
 }
 
-export interface BucketOptions {
+interface BucketOptions {
   /** The bucket is under Object Lock with the archive's bucket policy (see the header of this file). */
   objectLock?: boolean;
 }

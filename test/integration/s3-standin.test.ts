@@ -339,6 +339,39 @@ describe('a bucket under Object Lock in the local S3 stand-in', () => {
     expect([refused?.$metadata.httpStatusCode, refused?.name]).toEqual([400, 'InvalidRequest']);
   });
 
+  /** A raw PUT (unsigned: s3rver checks no signature) with exactly these headers. */
+  const rawPut = (key: string, body: string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: string }>((done, fail) => {
+      const req = request(`${standIn.endpoint}/${locked}/${key}`, { method: 'PUT', headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => done({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.once('error', fail);
+      req.end(body);
+    });
+
+  it('counts neither x-amz-checksum-type alone as a checksum nor accepts two checksum algorithms at once', async () => {
+    const typeOnly = await rawPut('type-only.txt', 'x', { 'x-amz-checksum-type': 'FULL_OBJECT' });
+    expect(typeOnly.status).toBe(400);
+    expect(typeOnly.body).toContain('<Code>InvalidRequest</Code>');
+    const two = await rawPut('two.txt', 'x', { 'x-amz-checksum-sha256': sha256('x'), 'x-amz-checksum-sha1': 'AAAA' });
+    expect(two.status).toBe(400);
+    expect(two.body).toContain('Multiple checksum Types are not allowed');
+    expect(await exists(locked, 'type-only.txt')).toBe(false);
+    expect(await exists(locked, 'two.txt')).toBe(false);
+  });
+
+  it('refuses a CRC32C checksum it cannot verify (501) rather than storing the body unverified', async () => {
+    const answer = await rawPut('crc32c.txt', 'x', { 'x-amz-checksum-crc32c': 'AAAAAA==' });
+    expect(answer.status).toBe(501);
+    expect(answer.body).toContain('<Code>NotImplemented</Code>');
+    expect(await exists(locked, 'crc32c.txt')).toBe(false);
+  });
+
   it("answers a refused request with S3's XML error body", async () => {
     const answer = await new Promise<{ status: number; body: string }>((done, fail) => {
       const req = request(`${standIn.endpoint}/${locked}/kept.txt`, { method: 'DELETE' }, (res) => {

@@ -33,60 +33,84 @@ function fixtureObjects(): Map<string, Buffer> {
   return objects;
 }
 
+interface OnCopy {
+  standIn: S3StandInHandle;
+  archive: S3Archive;
+  stop(): Promise<void>;
+}
+
+/** Today's stand-in on a fresh copy of the fixture, its archive bucket under Object Lock as local/audit-archive.ts does. */
+async function startOnCopy(): Promise<OnCopy> {
+  const dataDir = mkdtempSync(join(tmpdir(), 's3-old-data-'));
+  cpSync(join(FIXTURE, 's3'), join(dataDir, 's3'), { recursive: true });
+  const standIn = await startS3StandIn({ dataDir: join(dataDir, 's3') });
+  // What local/audit-archive.ts does on every start: the bucket exists already and is put under Object Lock.
+  await standIn.bucket(BUCKET, { objectLock: true });
+  return {
+    standIn,
+    archive: new S3Archive(createS3Client(standIn.endpoint), BUCKET),
+    async stop() {
+      await standIn.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe('the local S3 stand-in on a data folder written before issue 13', () => {
-  let dataDir: string;
-  let standIn: S3StandInHandle;
-  let archive: S3Archive;
+  let copy: OnCopy;
   const oldPublicKey = readFileSync(join(FIXTURE, 'digest-signing-key.pub.pem'), 'utf8');
 
   beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 's3-old-data-'));
-    cpSync(join(FIXTURE, 's3'), join(dataDir, 's3'), { recursive: true });
-    standIn = await startS3StandIn({ dataDir: join(dataDir, 's3') });
-    // What local/audit-archive.ts does on every start: the archive bucket exists already and is put under Object Lock.
-    await standIn.bucket(BUCKET, { objectLock: true });
-    archive = new S3Archive(createS3Client(standIn.endpoint), BUCKET);
+    copy = await startOnCopy();
   });
 
   afterAll(async () => {
-    await standIn?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await copy?.stop();
   });
 
   it('serves every object of the old folder byte for byte', async () => {
     const objects = fixtureObjects();
     expect(objects.size).toBeGreaterThan(5);
     for (const [key, bytes] of objects) {
-      const served = await archive.get(key);
+      const served = await copy.archive.get(key);
       expect(served && Buffer.from(served).equals(bytes), key).toBe(true);
     }
   });
 
   it('verifies the old archive against the key that signed it', async () => {
-    const report = await verifyArchive({ archive, publicKeys: [oldPublicKey] });
+    const report = await verifyArchive({ archive: copy.archive, publicKeys: [oldPublicKey] });
     expect(report.brokenAt).toBeNull();
     expect(report.ok).toBe(true);
     expect([report.events, report.digests, report.systems]).toEqual([12, 2, 2]);
   });
 
-  it('takes the next digest with a checksum, and the old and new digests verify as one chain', async () => {
-    const signer = createKeySigner(generateSigningKeyPem());
-    const result = await writeDigest({ archive, signer });
-    expect(result).toMatchObject({ status: 'written', digestSeq: 3 });
-    const report = await verifyArchive({ archive, publicKeys: [oldPublicKey, await signer.publicKeyPem()] });
-    expect(report.brokenAt).toBeNull();
-    expect([report.ok, report.digests]).toEqual([true, 3]);
-  });
-
   it('refuses to delete an object the old stand-in wrote, now that the bucket is under Object Lock', async () => {
     const [key] = fixtureObjects().keys();
-    const refused = await createS3Client(standIn.endpoint)
+    const refused = await createS3Client(copy.standIn.endpoint)
       .send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }))
       .then(
         () => null,
         (error: { name: string; $metadata: { httpStatusCode?: number } }) => error,
       );
     expect([refused?.$metadata.httpStatusCode, refused?.name]).toEqual([403, 'AccessDenied']);
-    expect(await archive.get(key as string)).toBeDefined();
+    expect(await copy.archive.get(key as string)).toBeDefined();
+  });
+
+  it('takes the next digest with a checksum, and the old and new digests verify as one chain', async () => {
+    // Its own copy: this test writes, the others read the fixture as it was.
+    const own = await startOnCopy();
+    try {
+      const signer = createKeySigner(generateSigningKeyPem());
+      const result = await writeDigest({ archive: own.archive, signer });
+      expect(result).toMatchObject({ status: 'written', digestSeq: 3 });
+      const report = await verifyArchive({
+        archive: own.archive,
+        publicKeys: [oldPublicKey, await signer.publicKeyPem()],
+      });
+      expect(report.brokenAt).toBeNull();
+      expect([report.ok, report.digests]).toEqual([true, 3]);
+    } finally {
+      await own.stop();
+    }
   });
 });

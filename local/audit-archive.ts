@@ -1,8 +1,10 @@
 // The audit archive on this machine: the archiver handler fed by the stream pump from DynamoDB Local's real stream,
 // a bucket in the S3 stand-in, the digest writer on a timer, signed with a key file created on first start.
 //
-// Not enforced locally (AWS enforces it): Object Lock retention (COMPLIANCE), the bucket policy that denies deletes,
-// versioning. The stand-in refuses overwrites with 412 as S3 does for If-None-Match puts, nothing more.
+// The bucket is created under Object Lock in the stand-in, so it holds what S3 and the archive's bucket policy hold:
+// puts need a checksum header (S3Archive sends SHA-256), deletes and retention changes are refused, overwrites of an
+// existing key with If-None-Match answer 412. Not enforced locally (AWS enforces it): the retention period itself
+// (COMPLIANCE) and versioning (local/s3-standin.ts says what else).
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -22,8 +24,8 @@ export interface LocalAuditArchiveOptions {
   dynamoEndpoint: string;
   tableName: string;
   s3Endpoint: string;
-  /** Creates the bucket in the stand-in. */
-  createBucket: (name: string) => Promise<string>;
+  /** Creates the bucket in the stand-in; `objectLock` puts it under the stand-in's Object Lock rules. */
+  createBucket: (name: string, options?: { objectLock?: boolean }) => Promise<string>;
   dataDir: string;
   /** Digest interval; default 60 s (AUDIT_DIGEST_INTERVAL_MS). */
   digestIntervalMs?: number;
@@ -69,7 +71,8 @@ export function isAuditRecord(record: DynamoDBRecord): boolean {
 
 export async function startLocalAuditArchive(options: LocalAuditArchiveOptions): Promise<LocalAuditArchive> {
   const log = options.log ?? (() => undefined);
-  const bucket = await options.createBucket(LOCAL_AUDIT_BUCKET);
+  // Under Object Lock, as in AWS (lib/constructs/audit-archive.ts); an existing bucket of an older data folder too.
+  const bucket = await options.createBucket(LOCAL_AUDIT_BUCKET, { objectLock: true });
   const archive = new S3Archive(createS3Client(options.s3Endpoint), bucket);
   const { signer, publicKeyFile } = await loadOrCreateSigningKey(join(options.dataDir, 'audit'));
   const stats: ArchiverStats[] = [];

@@ -2,8 +2,7 @@
 // stack.json), and an archive reader over a folder or a bucket.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3Archive } from '../functions/audit/s3-archive.js';
+import { createArchiveS3Client, S3Archive } from '../functions/audit/s3-archive.js';
 import { DirArchive } from '../functions/audit/verify/dir-archive.js';
 import { createS3Client } from './s3-standin.js';
 
@@ -24,9 +23,8 @@ export async function runningStack(dataDir = process.env.DATA_DIR ?? '.data'): P
 
 /** An S3 archive: the local stand-in when an endpoint is given, AWS (default credentials) otherwise. */
 export function s3Archive(bucket: string, endpoint?: string): S3Archive {
-  const client = endpoint
-    ? createS3Client(endpoint)
-    : new S3Client({ requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+  // Both clients leave checksums to S3Archive, which sends one on every put (the archive bucket is under Object Lock).
+  const client = endpoint ? createS3Client(endpoint) : createArchiveS3Client();
   return new S3Archive(client, bucket);
 }
 

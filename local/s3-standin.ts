@@ -3,12 +3,24 @@
 // s3rver ignores `If-None-Match` on PutObject and always overwrites. The proxy restores what S3 does: a PutObject
 // carrying `If-None-Match: *` whose key already exists (checked with a HEAD to s3rver) is refused with 412
 // PreconditionFailed and S3's XML error body; conditional puts of one key are serialised inside the proxy, so two
-// concurrent writers cannot both succeed. Everything else is streamed through unchanged.
+// concurrent writers cannot both succeed.
+//
+// On every bucket, as S3 does: a put's `Content-MD5` or `x-amz-checksum-*` header is checked against the body (400
+// BadDigest on a mismatch). An aws-chunked body (a streamed upload with a trailing checksum) is refused with 501
+// NotImplemented: s3rver would store the chunk framing as the object's bytes.
+//
+// On a bucket under Object Lock (created with `bucket(name, { objectLock: true })`, the `objectLockBuckets` option, or
+// CreateBucket with `x-amz-bucket-object-lock-enabled: true`), what S3 and the archive's bucket policy refuse
+// (local/s3-object-lock.ts): a put without `Content-MD5` or an `x-amz-checksum-*` header (400 InvalidRequest), every
+// DeleteObject (403 AccessDenied) and every key of a DeleteObjects (AccessDenied per key), PutObjectRetention and
+// puts that set retention themselves (403 AccessDenied). Which buckets are locked is held in memory: whoever starts
+// the stand-in names them again on each start (the local audit archive does).
 //
 // Not enforced locally (AWS enforces it, and the CDK template tests prove the bucket is configured for it):
-// - Object Lock: no retention mode or retain-until date is stored or checked; DeleteObject always succeeds.
+// - Retention itself: no retention mode or retain-until date is stored; a locked bucket refuses deletes for ever.
 // - Versioning: an overwrite (a put without If-None-Match) replaces the only copy; no version ids.
-// - Legal holds, bucket policies, encryption settings and signatures (s3rver does not verify SigV4).
+// - Legal holds, bucket policies other than the archive's, encryption settings and signatures (s3rver does not
+//   verify SigV4); CRC32C and CRC64NVME checksums are refused (501) rather than verified.
 // - `If-Match` and the other conditional headers of PutObject; only `If-None-Match: *` is honoured.
 
 import { randomUUID } from 'node:crypto';
@@ -26,6 +38,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  checksumHeaderNames,
+  checksumRefusal,
+  deleteObjectsRefusalXml,
+  isAwsChunked,
+  isDeleteObjects,
+  isObjectUpload,
+  lockedBucketRefusal,
+  type S3Refusal,
+  targetOf,
+} from './s3-object-lock.js';
 
 export interface S3StandInOptions {
   /** Folder for the objects; undefined uses a temporary folder that stop() removes. */
@@ -34,6 +57,13 @@ export interface S3StandInOptions {
   port?: number;
   /** Buckets to create at start. */
   buckets?: string[];
+  /** Buckets to create at start under Object Lock (they hold S3's Object Lock rules and the archive's policy). */
+  objectLockBuckets?: string[];
+}
+
+interface BucketOptions {
+  /** The bucket is under Object Lock with the archive's bucket policy (see the header of this file). */
+  objectLock?: boolean;
 }
 
 export interface S3StandInHandle {
@@ -42,8 +72,8 @@ export interface S3StandInHandle {
   port: number;
   /** Stops the proxy and s3rver; removes the temporary folder when no dataDir was given. Idempotent. */
   stop(): Promise<void>;
-  /** Creates the bucket if it does not exist yet and resolves to its name. */
-  bucket(name: string): Promise<string>;
+  /** Creates the bucket if it does not exist yet and resolves to its name; `objectLock` marks it locked. */
+  bucket(name: string, options?: BucketOptions): Promise<string>;
 }
 
 // The credentials s3rver knows (its built-in dummy account); it does not check SigV4 signatures.
@@ -89,8 +119,9 @@ export async function startS3StandIn(options: S3StandInOptions = {}): Promise<S3
     throw error;
   }
 
+  const locked = new Set<string>();
   const proxy = createServer((req, res) => {
-    handle(req, res, upstreamPort).catch((error: unknown) => {
+    handle(req, res, upstreamPort, locked).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'InternalError', error instanceof Error ? error.message : 'error');
       else res.destroy();
     });
@@ -119,17 +150,19 @@ export async function startS3StandIn(options: S3StandInOptions = {}): Promise<S3
   };
 
   const client = createS3Client(endpoint);
-  const bucket = async (name: string) => {
+  const bucket = async (name: string, bucketOptions: BucketOptions = {}) => {
     try {
       await client.send(new CreateBucketCommand({ Bucket: name }));
     } catch (error) {
       const code = (error as { name?: string }).name;
       if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw error;
     }
+    if (bucketOptions.objectLock) locked.add(name);
     return name;
   };
   try {
     for (const name of options.buckets ?? []) await bucket(name);
+    for (const name of options.objectLockBuckets ?? []) await bucket(name, { objectLock: true });
   } catch (error) {
     await stop();
     throw error;
@@ -140,10 +173,53 @@ export async function startS3StandIn(options: S3StandInOptions = {}): Promise<S3
 // Conditional puts in flight, by path: the next conditional put of the same key waits for the previous one.
 const keyLocks = new Map<string, Promise<void>>();
 
-async function handle(req: IncomingMessage, res: ServerResponse, upstreamPort: number): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstreamPort: number,
+  locked: Set<string>,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const target = targetOf(url);
+  const isLocked = target !== undefined && locked.has(target.bucket);
+
+  if (isLocked && isDeleteObjects(req.method, url)) {
+    const requestXml = (await readBody(req)).toString('utf8');
+    sendXml(res, 200, deleteObjectsRefusalXml(requestXml));
+    return;
+  }
+  const refusal: S3Refusal | undefined = isLocked ? lockedBucketRefusal(req.method, url, req.headers) : undefined;
+  if (refusal) {
+    await drain(req);
+    sendError(res, refusal.status, refusal.code, refusal.message);
+    return;
+  }
+
+  let body: Buffer | undefined;
+  if (isObjectUpload(req.method, url, req.headers)) {
+    if (isAwsChunked(req.headers)) {
+      await drain(req);
+      sendError(
+        res,
+        501,
+        'NotImplemented',
+        'The local S3 stand-in does not store aws-chunked bodies; send the checksum as a header',
+      );
+      return;
+    }
+    if (checksumHeaderNames(req.headers).length > 0) {
+      body = await readBody(req);
+      const mismatch = checksumRefusal(req.headers, body);
+      if (mismatch) {
+        sendError(res, mismatch.status, mismatch.code, mismatch.message);
+        return;
+      }
+    }
+  }
+
   if (!isConditionalObjectPut(req, url)) {
-    await forward(req, res, upstreamPort);
+    await forward(req, res, upstreamPort, body);
+    if (isObjectLockCreateBucket(req, target) && res.statusCode === 200) locked.add(target?.bucket ?? '');
     return;
   }
   const lockKey = `${upstreamPort}${url.pathname}`;
@@ -157,17 +233,27 @@ async function handle(req: IncomingMessage, res: ServerResponse, upstreamPort: n
   await previous;
   try {
     if (await objectExists(url.pathname, upstreamPort)) {
-      await drain(req);
+      if (!body) await drain(req);
       sendError(res, 412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', {
         Condition: 'If-None-Match',
       });
       return;
     }
-    await forward(req, res, upstreamPort);
+    await forward(req, res, upstreamPort, body);
   } finally {
     release();
     if (keyLocks.get(lockKey) === chained) keyLocks.delete(lockKey);
   }
+}
+
+/** CreateBucket asking for Object Lock (the SDK's `ObjectLockEnabledForBucket: true`). */
+function isObjectLockCreateBucket(req: IncomingMessage, target: { key?: string } | undefined): boolean {
+  return (
+    req.method === 'PUT' &&
+    target !== undefined &&
+    target.key === undefined &&
+    String(req.headers['x-amz-bucket-object-lock-enabled'] ?? '').toLowerCase() === 'true'
+  );
 }
 
 /** A PutObject (not a part upload or a bucket operation) with `If-None-Match: *`. */
@@ -201,7 +287,13 @@ async function objectExists(path: string, upstreamPort: number): Promise<boolean
   });
 }
 
-async function forward(req: IncomingMessage, res: ServerResponse, upstreamPort: number): Promise<void> {
+/** Forwards the request to s3rver: its body streamed through, or `body` when the proxy has already read it. */
+async function forward(req: IncomingMessage, res: ServerResponse, upstreamPort: number, body?: Buffer): Promise<void> {
+  const headers = upstreamHeaders(req.headers, upstreamPort);
+  if (body) {
+    delete headers['transfer-encoding'];
+    headers['content-length'] = String(body.byteLength);
+  }
   return new Promise((done, fail) => {
     const upstream = request(
       {
@@ -209,7 +301,7 @@ async function forward(req: IncomingMessage, res: ServerResponse, upstreamPort: 
         port: upstreamPort,
         method: req.method,
         path: req.url,
-        headers: upstreamHeaders(req.headers, upstreamPort),
+        headers,
       },
       (response) => {
         res.writeHead(response.statusCode ?? 502, response.statusMessage, response.headers);
@@ -219,9 +311,28 @@ async function forward(req: IncomingMessage, res: ServerResponse, upstreamPort: 
       },
     );
     upstream.once('error', fail);
+    if (body) {
+      upstream.end(body);
+      return;
+    }
     req.once('error', (error) => upstream.destroy(error));
     req.pipe(upstream);
   });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function sendXml(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/xml',
+    'content-length': Buffer.byteLength(body),
+    'x-amz-request-id': randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase(),
+  });
+  res.end(body);
 }
 
 async function drain(req: IncomingMessage): Promise<void> {

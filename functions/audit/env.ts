@@ -1,10 +1,9 @@
 // Clients built once per Lambda container from the environment: AUDIT_BUCKET, AUDIT_SIGNING_KEY_ID (KMS key ARN),
 // TABLE_NAME; S3_ENDPOINT only for a local stand-in.
 import { KMSClient } from '@aws-sdk/client-kms';
-import { S3Client } from '@aws-sdk/client-s3';
 import { createKmsSigner } from './kms-signer.js';
 import type { DigestSigner } from './ports.js';
-import { S3Archive } from './s3-archive.js';
+import { createArchiveS3Client, S3Archive } from './s3-archive.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -15,11 +14,8 @@ function required(name: string): string {
 let archive: S3Archive | undefined;
 export function archiveFromEnv(): S3Archive {
   archive ??= new S3Archive(
-    new S3Client({
-      ...(process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true } : {}),
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }),
+    // Every put carries a SHA-256 checksum header computed by S3Archive (Object Lock requires one; ADR 0012).
+    createArchiveS3Client(process.env.S3_ENDPOINT ? { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true } : {}),
     required('AUDIT_BUCKET'),
   );
   return archive;

@@ -1,7 +1,37 @@
 // The archive in an S3 bucket (AWS, or the local stand-in). Puts are conditional (`If-None-Match: *`): S3 answers
 // 412 PreconditionFailed when the key exists, which for a deterministic key means "already archived".
-import { GetObjectCommand, ListObjectsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+//
+// The bucket is under Object Lock with a default retention, and S3 refuses a PutObject there that carries neither
+// `Content-MD5` nor an `x-amz-checksum-*` header (400 InvalidRequest; ADR 0012). Every put therefore sends the SHA-256
+// of its bytes, computed here over the whole body and passed as a plain header: the body is always bytes, never a
+// stream, so the SDK never switches to aws-chunked encoding with a trailing checksum (which the local stand-in,
+// s3rver, would store corrupted).
+import { createHash } from 'node:crypto';
+import {
+  GetObjectCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import type { ArchiveStore, PutOutcome } from './ports.js';
+
+/**
+ * An S3 client for the archive bucket: the SDK adds no checksum of its own (S3Archive sends one it computed) and
+ * validates none on reads (the verifier checks every hash itself).
+ */
+export function createArchiveS3Client(config: S3ClientConfig = {}): S3Client {
+  return new S3Client({
+    ...config,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** Base64 of the SHA-256 of the bytes: the value of S3's `x-amz-checksum-sha256` header. */
+export function sha256Base64(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('base64');
+}
 
 export class S3Archive implements ArchiveStore {
   constructor(
@@ -12,7 +42,15 @@ export class S3Archive implements ArchiveStore {
   async putIfAbsent(key: string, body: Uint8Array, contentType: string): Promise<PutOutcome> {
     try {
       await this.s3.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, IfNoneMatch: '*' }),
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          IfNoneMatch: '*',
+          // Sent as the x-amz-checksum-sha256 header; with it present the SDK computes no checksum of its own.
+          ChecksumSHA256: sha256Base64(body),
+        }),
       );
       return 'created';
     } catch (error) {

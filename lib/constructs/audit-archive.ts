@@ -47,9 +47,12 @@ export class AuditArchive extends Construct {
     });
 
     // Nobody deletes archive objects or versions, not even an administrator: Object Lock already refuses it in
-    // COMPLIANCE mode; the policy says so explicitly, for every principal. The bucket's default retention stays
-    // changeable through the stack (a stage's auditRetentionDays), which never shortens a locked object's retention.
-    // (enforceSSL above denies every request over plain HTTP.)
+    // COMPLIANCE mode; the policy says so explicitly, for every principal. Objects take the bucket's default retention
+    // and nobody sets retention explicitly (ADR 0012): s3:PutObjectRetention, which a put with x-amz-object-lock-*
+    // headers needs too, is denied to everyone, writers included, so no object gets a shorter or GOVERNANCE
+    // retention. The default stays changeable through the stack (a stage's auditRetentionDays), which never
+    // shortens a locked object's retention. Every put must carry Content-MD5 or x-amz-checksum-* (S3Archive sends
+    // SHA-256). (enforceSSL above denies every request over plain HTTP.)
     this.bucket.addToResourcePolicy(
       new PolicyStatement({
         sid: 'DenyDeletingAuditEvidence',

@@ -10,6 +10,7 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 
 let stateful: Template;
 let stateless: Template;
+let retentionDays: number;
 
 beforeAll(() => {
   const built = createGovernanceApp({
@@ -18,6 +19,7 @@ beforeAll(() => {
   });
   stateful = Template.fromStack(built.stateful);
   stateless = Template.fromStack(built.stateless);
+  retentionDays = built.config.auditRetentionDays;
 });
 
 const functionNamed = (name: string) =>
@@ -47,6 +49,54 @@ describe('the audit archive bucket', () => {
       's3:DeleteObjectVersion',
       's3:PutObjectRetention',
     ]);
+  });
+
+  // ADR 0012: archive objects take the bucket's default retention, in COMPLIANCE mode ("Locking objects with Object
+  // Lock", docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html: a default retention applies to every new
+  // object version put without explicit retention; in compliance mode nobody, the root user included, can shorten it
+  // or change its mode). Object Lock requires versioning.
+  it("locks every new object version by the bucket's default COMPLIANCE retention of the stage's period", () => {
+    const locked = Object.values(stateful.findResources('AWS::S3::Bucket') as Resources).filter(
+      (b) => b.Properties.ObjectLockEnabled === true,
+    );
+    expect(locked).toHaveLength(1);
+    expect(locked[0]?.Properties).toMatchObject({
+      VersioningConfiguration: { Status: 'Enabled' },
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: retentionDays } },
+      },
+    });
+    expect(retentionDays).toBeGreaterThanOrEqual(1);
+  });
+
+  // ADR 0012: nobody sets retention explicitly (it would override the default, possibly shorter or in GOVERNANCE
+  // mode). PutObjectRetention, and a put with x-amz-object-lock-* headers, need s3:PutObjectRetention; the policy
+  // denies it to everyone, and no statement allows it or bounds it with s3:object-lock-remaining-retention-days.
+  it('allows no principal to set or change retention: no Allow of s3:PutObjectRetention anywhere', () => {
+    const bucketStatements = Object.values(stateful.findResources('AWS::S3::BucketPolicy') as Resources).flatMap(
+      (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    const roleStatements = [stateful, stateless].flatMap((template) =>
+      Object.values(template.findResources('AWS::IAM::Policy') as Resources).flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      ),
+    );
+    // A statement reaches the archive when its resource names the audit bucket (its logical id in the stateful
+    // stack, its physical name `<prefix>-audit-<account>-<region>` in the stateless one) or is '*'.
+    const reachesArchive = (s: Record<string, unknown>) => {
+      const resource = JSON.stringify(s.Resource ?? '');
+      return /audit/i.test(resource) || resource === '"*"';
+    };
+    const allowsRetention = (s: Record<string, unknown>) =>
+      s.Effect === 'Allow' &&
+      reachesArchive(s) &&
+      ([s.Action].flat() as string[]).some((a) => /^(s3:PutObjectRetention|s3:PutObject\*|s3:\*|\*)$/.test(a));
+    // Not vacuous: the writers' grants on the archive are among the statements looked at.
+    expect(roleStatements.filter((s) => reachesArchive(s) && s.Effect === 'Allow').length).toBeGreaterThan(0);
+    expect(bucketStatements.filter(allowsRetention)).toEqual([]);
+    expect(roleStatements.filter(allowsRetention)).toEqual([]);
+    expect(JSON.stringify(bucketStatements)).not.toContain('object-lock-remaining-retention-days');
   });
 
   it('refuses plain HTTP', () => {

@@ -1,5 +1,6 @@
-// The two alarms most constructs raise: a function that fails at all within 5 minutes, and a queue (a dead-letter
-// queue) that holds any message. Both treat missing data as fine: no invocations and an empty queue are healthy.
+// The alarms most constructs raise: a function that fails at all within 5 minutes, a queue (a dead-letter queue)
+// that holds any message, and a stream consumer that lags. All treat missing data as fine: no invocations and an
+// empty queue are healthy.
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -42,5 +43,27 @@ export function messagesVisibleAlarm(
     alarmDescription,
     metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
     ...atLeastOnce,
+  });
+}
+
+/**
+ * Alarms when a stream consumer `fn` lags the table by more than 5 minutes for 15 minutes: its records age toward
+ * DynamoDB Streams' 24-hour limit, after which they are gone.
+ */
+export function iteratorAgeAlarm(
+  scope: Construct,
+  id: string,
+  fn: IFunction,
+  alarmName: string,
+  alarmDescription: string,
+): Alarm {
+  return new Alarm(scope, id, {
+    alarmName,
+    alarmDescription,
+    metric: fn.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
+    threshold: 5 * 60 * 1000,
+    evaluationPeriods: 3,
+    comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    treatMissingData: TreatMissingData.NOT_BREACHING,
   });
 }

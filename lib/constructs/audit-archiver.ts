@@ -4,7 +4,6 @@
 // back-filling what the stream missed (reconciler-handler.ts). No role here may delete, bypass governance
 // retention or change retention: they put objects, read them back, list them and sign, nothing more.
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -16,7 +15,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeMatching } from '../nag.js';
-import { functionErrorsAlarm, messagesVisibleAlarm } from './alarms.js';
+import { functionErrorsAlarm, iteratorAgeAlarm, messagesVisibleAlarm } from './alarms.js';
 import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
 import { ScheduledFunction } from './scheduled-function.js';
@@ -126,15 +125,13 @@ export class AuditArchiver extends Construct {
         `${props.prefix}-audit-archiver-errors`,
         'The audit archiver fails: events are retried, then dead-lettered; read the logs.',
       ),
-      new Alarm(this, 'ArchiverIteratorAge', {
-        alarmName: `${props.prefix}-audit-archiver-iterator-age`,
-        alarmDescription: 'The archive lags the table by more than 5 minutes: records age toward the 1-day limit.',
-        metric: this.archiver.lambda.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
-        threshold: 5 * 60 * 1000,
-        evaluationPeriods: 3,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
+      iteratorAgeAlarm(
+        this,
+        'ArchiverIteratorAge',
+        this.archiver.lambda,
+        `${props.prefix}-audit-archiver-iterator-age`,
+        'The archive lags the table by more than 5 minutes: records age toward the 1-day limit.',
+      ),
     ];
     if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
   }

@@ -19,7 +19,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
-import { functionErrorsAlarm, messagesVisibleAlarm } from './alarms.js';
+import { functionErrorsAlarm, iteratorAgeAlarm, messagesVisibleAlarm } from './alarms.js';
 import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
 
@@ -218,6 +218,13 @@ export class GovernanceEvents extends Construct {
         this.publisher.lambda,
         `${props.prefix}-event-publisher-errors`,
         'The event publisher fails: records are retried, bisected, then dead-lettered.',
+      ),
+      iteratorAgeAlarm(
+        this,
+        'PublisherIteratorAge',
+        this.publisher.lambda,
+        `${props.prefix}-event-publisher-iterator-age`,
+        'Governance events lag the table by more than 5 minutes: subscribers hear late, and records age toward the 1-day limit.',
       ),
       functionErrorsAlarm(
         this,

@@ -121,6 +121,19 @@ describe('webhook delivery', () => {
       });
     }
   });
+
+  it('alarms when the publisher lags the table stream by more than 5 minutes for 15 minutes', () => {
+    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'governance-dev-event-publisher-iterator-age',
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: 300_000,
+      EvaluationPeriods: 3,
+      Dimensions: [{ Name: 'FunctionName', Value: Match.anyValue() }],
+      AlarmActions: [Match.objectLike({ Ref: Match.anyValue() })],
+    });
+  });
 });
 
 describe('notifications', () => {

@@ -109,6 +109,8 @@ describe('the HTTP edge under arbitrary requests', () => {
         const status = res.statusCode ?? 0;
 
         expect(status).toBeGreaterThanOrEqual(200);
+        // The health probes answer 503 by contract when a dependency does not answer (this store answers nothing).
+        if (status === 503 && p.startsWith('/health/')) return;
         expect(status).toBeLessThan(500);
         if (status >= 400) {
           expect(res.headers?.['content-type']).toBe('application/problem+json');

@@ -183,11 +183,11 @@ export class ExecutionAlreadyExistsError extends Error {
 }
 
 /** Refused as StartExecution refuses it: the name breaks the naming rules. */
-export class InvalidExecutionNameError extends Error {
+class InvalidExecutionNameError extends Error {
   override name = 'InvalidName';
 }
 
-export type LocalExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+type LocalExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
 /**
  * The execution names of one local state machine, held to StartExecution's rules (AWS Step Functions API Reference,

@@ -36,7 +36,7 @@ export function gateExecutionName(candidateId: string, roundId: string, attempt 
 }
 
 /** The input of a round's gate: the same for every attempt, so a repeated start of an open attempt is idempotent. */
-export function gateExecutionInput(candidateId: string, roundId: string): string {
+function gateExecutionInput(candidateId: string, roundId: string): string {
   return JSON.stringify({ candidateId, roundId });
 }
 

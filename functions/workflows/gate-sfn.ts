@@ -16,12 +16,12 @@ import type { GateCallbacks, GateRunner } from './gate-runner.js';
 export { gateExecutionName } from './gate-attempts.js';
 
 /** The ARN of a named execution of a state machine (`...:stateMachine:<machine>` → `...:execution:<machine>:<name>`). */
-export function executionArn(stateMachineArn: string, name: string): string {
+function executionArn(stateMachineArn: string, name: string): string {
   return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 /** StartExecution and DescribeExecution on one state machine. */
-export function stepFunctionsExecutions(client: SFNClient, stateMachineArn: string): GateExecutions {
+function stepFunctionsExecutions(client: SFNClient, stateMachineArn: string): GateExecutions {
   return {
     async start(name, input) {
       await client.send(new StartExecutionCommand({ stateMachineArn, name, input }));

@@ -13,10 +13,10 @@ export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
  * levels of nested attributes, and a body's values are stored inside wrappers of their own (an audit event's `after`
  * holding a candidate's snapshot holding a prompt's contract): 20 leaves those wrappers 12 levels.
  */
-export const MAX_BODY_DEPTH = 20;
+const MAX_BODY_DEPTH = 20;
 
 /** The first place in a parsed body that DynamoDB could not store: a lone UTF-16 surrogate or too deep a nesting. */
-export function unstorable(value: unknown): { path: string; message: string } | undefined {
+function unstorable(value: unknown): { path: string; message: string } | undefined {
   const visit = (node: unknown, path: string[], depth: number): { path: string; message: string } | undefined => {
     if (typeof node === 'string')
       return LONE_SURROGATE.test(node)

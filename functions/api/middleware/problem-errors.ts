@@ -49,7 +49,7 @@ function largestField(body: string | undefined): { field: string; bytes: number 
  * item, 32 levels of nested attributes), directly or as a cancelled transaction's reason, as the client's error
  * naming the body's largest field; undefined for anything else.
  */
-export function storageLimitError(error: unknown, body: string | undefined): Error | undefined {
+function storageLimitError(error: unknown, body: string | undefined): Error | undefined {
   const messages = dynamoMessages(error);
   const name = (error as Error | undefined)?.name;
   if (name !== 'ValidationException' && name !== 'TransactionCanceledException') return undefined;

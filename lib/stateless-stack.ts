@@ -211,6 +211,8 @@ export class StatelessStack extends Stack {
       fn.lambda.addEnvironment('RELEASE_GATE_STATE_MACHINE_ARN', this.releaseGate.stateMachine.stateMachineArn);
     }
     this.releaseGate.stateMachine.grantStartExecution(candidates.lambda);
+    // The start reads a closed attempt's status to restart a failed gate under a new name (gate-attempts.ts).
+    this.releaseGate.grantReadAttempts(candidates.role);
     this.releaseGate.stateMachine.grantTaskResponse(approvals.lambda);
 
     // Post-market monitoring: each active release's regression datasets on a schedule; drift opens incidents.

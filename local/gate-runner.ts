@@ -3,11 +3,21 @@
 // `$$.Task.Token` resolves to a marker, and the `lambda:invoke.waitForTaskToken` Task is mapped to a local handler
 // that issues a real token from the local registry (local/task-tokens.ts), invokes the mapped task function with
 // it (which stores it on the approval record, as in AWS), and waits until the approval API sends the token.
+// Executions are named per attempt and the names held to StartExecution's rules (local/step-functions.ts
+// createExecutionNames), so a failed gate is restarted under the next attempt's name, as in AWS (gate-attempts.ts).
 import { ValidationError } from '../functions/domain/errors.js';
 import type { GovernanceStore } from '../functions/store/index.js';
+import { type GateExecutions, startGateAttempt } from '../functions/workflows/gate-attempts.js';
 import type { GateCallbacks, GateRunner } from '../functions/workflows/gate-runner.js';
 import { type GateTaskHandlers, type GateTaskOptions, gateTaskHandlers } from '../functions/workflows/gate-tasks.js';
-import { loadInterpreter, readDefinition, substituteDefinition, taskResources } from './step-functions.js';
+import {
+  createExecutionNames,
+  type ExecutionNames,
+  loadInterpreter,
+  readDefinition,
+  substituteDefinition,
+  taskResources,
+} from './step-functions.js';
 import { createTaskTokenRegistry, TaskDoesNotExistError, type TaskTokenRegistry } from './task-tokens.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -32,6 +42,8 @@ const LOCAL_TOKEN_MARKER = 'local-task-token-issued-by-the-wait-handler';
 export interface GateReport {
   candidateId: string;
   roundId: string;
+  /** The execution's name: the round's attempt (functions/workflows/gate-attempts.ts). */
+  executionName: string;
   ok: boolean;
   /** The candidate's status after the gate (from DynamoDB), when it closed. */
   candidateStatus?: string;
@@ -51,6 +63,8 @@ export interface LocalGateRunnerOptions extends GateTaskOptions {
   wrapTasks?: (tasks: GateTaskHandlers) => GateTaskHandlers;
   onFinished?: (report: GateReport) => void;
   log?: (line: string) => void;
+  /** The state machine's execution names (a test shares them between runners, as one AWS account would). */
+  executionNames?: ExecutionNames;
 }
 
 export interface LocalGateRunner extends GateRunner {
@@ -59,6 +73,8 @@ export interface LocalGateRunner extends GateRunner {
   tokens: TaskTokenRegistry;
   /** Gates running now, by `candidateId/roundId`. */
   live: () => string[];
+  /** The execution names of the gate's state machine, with their statuses. */
+  executionNames: ExecutionNames;
   /**
    * Gives every approval round still waiting in DynamoDB a live gate (after a restart): candidates with pending
    * approvals (a GSI Query), each awaiting approval, get the gate of their current round. Returns how many started.
@@ -66,6 +82,13 @@ export interface LocalGateRunner extends GateRunner {
   resume: () => Promise<number>;
   /** Stops every gate (the rounds stay open in DynamoDB; resume() picks them up again). */
   stop: () => Promise<void>;
+}
+
+/** A running gate execution; `aborted` once stop() ended it (its status is then ABORTED, not FAILED). */
+interface LiveGate {
+  done: Promise<void>;
+  abort: () => void;
+  aborted: boolean;
 }
 
 interface Machine {
@@ -147,8 +170,16 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
     return machine;
   };
 
-  const live = new Map<string, { done: Promise<void>; abort: () => void }>();
-  const execute = async (candidateId: string, roundId: string, key: string, started: (abort: () => void) => void) => {
+  const names = options.executionNames ?? createExecutionNames();
+  const live = new Map<string, LiveGate>();
+  const execute = async (candidateId: string, roundId: string, executionName: string, key: string, gate: LiveGate) => {
+    /** The execution closed: its name stays taken, its waits end with it, and the round may get its next attempt. */
+    const close = (status: 'SUCCEEDED' | 'FAILED' | 'ABORTED') => {
+      names.close(executionName, status);
+      if (live.get(key) !== gate) return;
+      live.delete(key);
+      tokens.discardGroup(key);
+    };
     let transitions = 0;
     let retries = 0;
     let end: string | undefined;
@@ -158,7 +189,7 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
         overrides: { taskResourceLocalHandlers: built.handlers, retryIntervalOverrides: built.retry },
         context: { Task: { Token: `${LOCAL_TOKEN_MARKER}:${key}` } },
       });
-      started(execution.abort);
+      gate.abort = execution.abort;
       void (async () => {
         for await (const event of execution.eventLogs as AsyncIterable<{ type: string; state?: { name?: string } }>) {
           if (event.type === 'StateEntered') {
@@ -170,9 +201,11 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
       const output = (await execution.result) as { candidateStatus?: string } | null;
       // Let the event log catch up with the result before the count is reported.
       await new Promise((resolve) => setImmediate(resolve));
+      close('SUCCEEDED');
       options.onFinished?.({
         candidateId,
         roundId,
+        executionName,
         ok: true,
         ...(output?.candidateStatus ? { candidateStatus: output.candidateStatus } : {}),
         ...(end ? { end } : {}),
@@ -183,35 +216,44 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
       const message = (error as Error).message ?? String(error);
       options.log?.(`release gate of ${candidateId} (round ${roundId}) ended: ${message}`);
       await new Promise((resolve) => setImmediate(resolve));
+      close(gate.aborted ? 'ABORTED' : 'FAILED');
       options.onFinished?.({
         candidateId,
         roundId,
+        executionName,
         ok: false,
         ...(end ? { end } : {}),
         transitions,
         retries,
         error: message,
       });
-    } finally {
-      // Waits the execution left behind (a Map aborted after a rejection, a stopped gate) end with it.
-      live.delete(key);
-      tokens.discardGroup(key);
     }
+  };
+
+  /** StartExecution and DescribeExecution over the local names: a free name launches an execution. */
+  const executions: GateExecutions = {
+    async start(name, input) {
+      if (names.start(name, input) === 'running') return;
+      const { candidateId, roundId } = JSON.parse(input) as { candidateId: string; roundId: string };
+      const key = `${candidateId}/${roundId}`;
+      const gate: LiveGate = { done: Promise.resolve(), abort: () => undefined, aborted: false };
+      live.set(key, gate);
+      gate.done = execute(candidateId, roundId, name, key, gate);
+    },
+    async status(name) {
+      return names.status(name);
+    },
   };
 
   const runner: LocalGateRunner = {
     callbacks: tokens,
     tokens,
+    executionNames: names,
     live: () => [...live.keys()],
-    start(candidateId, roundId) {
-      const key = `${candidateId}/${roundId}`;
-      if (live.has(key)) return; // as StartExecution with the same name: one gate per round
-      let abort: () => void = () => undefined;
-      const gate = { done: Promise.resolve(), abort: () => abort() };
-      live.set(key, gate);
-      gate.done = execute(candidateId, roundId, key, (a) => {
-        abort = a;
-      });
+    async start(candidateId, roundId) {
+      // One gate per round: a live one is left alone; a failed one is followed by the next attempt.
+      if (live.has(`${candidateId}/${roundId}`)) return;
+      await startGateAttempt(executions, candidateId, roundId);
     },
     async idle() {
       while (live.size) await Promise.all([...live.values()].map((g) => g.done));
@@ -223,12 +265,15 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
         const roundId = candidate.approvalIds[0];
         if (candidate.status !== 'awaiting_approval' || !roundId) continue;
         if (!live.has(`${candidateId}/${roundId}`)) started++;
-        runner.start(candidateId, roundId);
+        await runner.start(candidateId, roundId);
       }
       return started;
     },
     async stop() {
-      for (const gate of live.values()) gate.abort();
+      for (const gate of live.values()) {
+        gate.aborted = true;
+        gate.abort();
+      }
       for (const key of live.keys()) tokens.discardGroup(key);
       await Promise.all([...live.values()].map((g) => g.done.catch(() => undefined)));
     },

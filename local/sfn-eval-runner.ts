@@ -73,10 +73,15 @@ export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunn
   const execute = async (runId: string) => {
     let execution: ReturnType<LocalStateMachine['start']> | undefined;
     try {
-      execution = (await build()).start({ runId });
+      // Named after the run, as in AWS: a repeated start while the run's execution is open starts nothing.
+      const built = await build();
+      if (built.names.status(runId) === 'RUNNING') return;
+      execution = built.start({ runId }, runId);
       await execution.result;
       options.onFinished?.({ runId, ok: true, transitions: execution.transitions(), retries: execution.retries() });
     } catch (error) {
+      // The run's execution closed already (its name stays taken): it recorded its outcome, as the AWS runner assumes.
+      if (!execution && (error as Error).name === 'ExecutionAlreadyExists') return;
       const message = (error as Error).message ?? String(error);
       // A Catch has recorded the failure already; an execution timeout or abort has not: the run must not stay running.
       await failEvalRunStep(store, { runId, error: `eval run execution failed: ${message}` }).catch(() => undefined);

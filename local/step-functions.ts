@@ -80,7 +80,13 @@ interface LocalExecution {
 
 export interface LocalStateMachine {
   definition: Record<string, unknown>;
-  start: (input: Json) => LocalExecution;
+  /**
+   * Starts an execution. With a name, StartExecution's rule holds (createExecutionNames): a repeated start of an open
+   * execution with the same input answers with that execution; a name taken otherwise throws ExecutionAlreadyExists.
+   */
+  start: (input: Json, name?: string) => LocalExecution;
+  /** The names of this machine's executions, with their statuses. */
+  names: ExecutionNames;
 }
 
 type StateMachineModule = typeof import('aws-local-stepfunctions');
@@ -120,26 +126,119 @@ export async function createLocalStateMachine(options: {
   // The interpreter's own validator does not know QueryLanguage (JSONPath is its only language anyway).
   const { QueryLanguage: _language, ...runnable } = definition;
   const machine = new StateMachine(runnable as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  const names = createExecutionNames();
+  const open = new Map<string, LocalExecution>();
+  const run = (input: Json): LocalExecution => {
+    const execution = machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
+    });
+    let transitions = 0;
+    let retries = 0;
+    void (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') transitions++;
+        else if (event.type === 'StateRetried') retries++;
+      }
+    })().catch(() => undefined);
+    return {
+      result: execution.result,
+      transitions: () => transitions,
+      retries: () => retries,
+      abort: execution.abort,
+    };
+  };
   return {
     definition,
-    start(input) {
-      const execution = machine.run(input as never, {
-        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides },
-      });
-      let transitions = 0;
-      let retries = 0;
-      void (async () => {
-        for await (const event of execution.eventLogs) {
-          if (event.type === 'StateEntered') transitions++;
-          else if (event.type === 'StateRetried') retries++;
-        }
-      })().catch(() => undefined);
-      return {
-        result: execution.result,
-        transitions: () => transitions,
-        retries: () => retries,
-        abort: execution.abort,
+    names,
+    start(input, name) {
+      if (name === undefined) return run(input);
+      const running = names.start(name, JSON.stringify(input)) === 'running' ? open.get(name) : undefined;
+      if (running) return running;
+      const execution = run(input);
+      let aborted = false;
+      const named = {
+        ...execution,
+        abort: () => {
+          aborted = true;
+          execution.abort();
+        },
       };
+      open.set(name, named);
+      execution.result.then(
+        () => names.close(name, 'SUCCEEDED'),
+        () => names.close(name, aborted ? 'ABORTED' : 'FAILED'),
+      );
+      void execution.result.finally(() => open.delete(name)).catch(() => undefined);
+      return named;
+    },
+  };
+}
+
+/** How long Step Functions keeps a closed execution's name (StartExecution: "unique ... for 90 days"). */
+export const EXECUTION_NAME_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Refused as StartExecution refuses it: the name is taken (closed, or open with another input). */
+export class ExecutionAlreadyExistsError extends Error {
+  override name = 'ExecutionAlreadyExists';
+}
+
+/** Refused as StartExecution refuses it: the name breaks the naming rules. */
+class InvalidExecutionNameError extends Error {
+  override name = 'InvalidName';
+}
+
+type LocalExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+/**
+ * The execution names of one local state machine, held to StartExecution's rules (AWS Step Functions API Reference,
+ * StartExecution, `name`): 1 to 80 characters without whitespace, brackets, wildcards, control characters or
+ * `" # % \ ^ | ~ ` $ & , ; : /`; unique for 90 days; a repeated start of an open execution with the same input
+ * answers with that execution, with another input or after it closed fails with ExecutionAlreadyExists. The names
+ * live in memory: a restarted local stack starts with none taken.
+ */
+export interface ExecutionNames {
+  /** Claims a name: `started` when it was free, `running` when an open execution has it with the same input. */
+  start(name: string, input: string): 'started' | 'running';
+  /** Records the end of an execution (its name stays taken for 90 days). */
+  close(name: string, status: Exclude<LocalExecutionStatus, 'RUNNING'>): void;
+  /** DescribeExecution's status, or undefined when no execution has the name. */
+  status(name: string): LocalExecutionStatus | undefined;
+}
+
+const FORBIDDEN_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+
+/** A name StartExecution accepts: 1 to 80 characters, none of them forbidden or a control character. */
+function validExecutionName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || FORBIDDEN_NAME.test(name)) return false;
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return false;
+  }
+  return true;
+}
+
+export function createExecutionNames(now: () => number = Date.now): ExecutionNames {
+  const names = new Map<string, { input: string; status: LocalExecutionStatus; closedAt?: number }>();
+  return {
+    start(name, input) {
+      if (!validExecutionName(name)) throw new InvalidExecutionNameError(`Invalid Name: '${name}'`);
+      const known = names.get(name);
+      if (known && known.closedAt !== undefined && now() - known.closedAt >= EXECUTION_NAME_RETENTION_MS)
+        names.delete(name);
+      const taken = names.get(name);
+      if (taken) {
+        if (taken.status === 'RUNNING' && taken.input === input) return 'running';
+        throw new ExecutionAlreadyExistsError(`Execution Already Exists: '${name}'`);
+      }
+      names.set(name, { input, status: 'RUNNING' });
+      return 'started';
+    },
+    close(name, status) {
+      const taken = names.get(name);
+      if (taken?.status === 'RUNNING') names.set(name, { ...taken, status, closedAt: now() });
+    },
+    status(name) {
+      return names.get(name)?.status;
     },
   };
 }

@@ -282,6 +282,8 @@ async function commit(ctx: StoreContext, tx: SystemTx): Promise<'committed' | 'r
       throw error;
     }
     const reasons = (error as TransactionCanceledException).CancellationReasons ?? [];
+    // An item DynamoDB cannot store (over 400 KB, too deep) is refused again on every retry: the caller's error.
+    if (reasons.some((reason) => reason.Code === 'ValidationError')) throw error;
     // A write with its own meaning for a failed condition (a taken name, say) is final.
     for (const [i, reason] of reasons.entries()) {
       const write = i > 0 ? tx.writes[i - 1] : undefined;

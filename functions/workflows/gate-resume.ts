@@ -1,8 +1,9 @@
 // Gives every open approval round a live release gate: for each candidate awaiting approval with pending records
 // (a GSI Query of the pending queue, never a Scan), start its round's gate. Starting a round whose gate runs is a
-// no-op (the local runner tracks live gates; in AWS the execution is named after the round, so StartExecution is
-// idempotent), so this is safe to repeat: after a restart locally, and on a schedule in AWS, where it repairs a
-// gate that failed to start after its round was committed.
+// no-op (executions are named per round and attempt, and StartExecution of an open one with the same input is
+// idempotent), and a round whose gate failed or timed out gets its next attempt (gate-attempts.ts), so this is safe to
+// repeat: after a restart locally, and on a schedule in AWS, where it repairs a gate that failed to start after its
+// round was committed or that failed while it waited.
 import type { GovernanceStore } from '../store/index.js';
 import type { GateRunner } from './gate-runner.js';
 

@@ -1,31 +1,50 @@
-// The release gate in AWS: one execution of statemachines/release-gate.asl.json per approval round, named after
-// the candidate and the round so that a retried start starts nothing twice; and the callbacks that complete a
-// gate's wait (SendTaskSuccess / SendTaskFailure with the token the gate stored on the approval record).
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+// The release gate in AWS: one execution of statemachines/release-gate.asl.json per attempt of an approval round,
+// named after the candidate, the round and the attempt (gate-attempts.ts): a repeated start of a running attempt
+// starts nothing twice, and a failed or timed-out one is followed by the next attempt, since Step Functions keeps a
+// closed execution's name for 90 days. And the callbacks that complete a gate's wait (SendTaskSuccess /
+// SendTaskFailure with the token the gate stored on the approval record).
+import {
+  DescribeExecutionCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { type ExecutionStatus, type GateExecutions, startGateAttempt } from './gate-attempts.js';
 import type { GateCallbacks, GateRunner } from './gate-runner.js';
 
-/** The execution name of a round's gate: at most 80 characters of [A-Za-z0-9_-]. */
-export function gateExecutionName(candidateId: string, roundId: string): string {
-  return `${candidateId}-${roundId}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+export { gateExecutionName } from './gate-attempts.js';
+
+/** The ARN of a named execution of a state machine (`...:stateMachine:<machine>` → `...:execution:<machine>:<name>`). */
+function executionArn(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/** StartExecution and DescribeExecution on one state machine. */
+function stepFunctionsExecutions(client: SFNClient, stateMachineArn: string): GateExecutions {
+  return {
+    async start(name, input) {
+      await client.send(new StartExecutionCommand({ stateMachineArn, name, input }));
+    },
+    async status(name) {
+      try {
+        const described = await client.send(
+          new DescribeExecutionCommand({ executionArn: executionArn(stateMachineArn, name) }),
+        );
+        return described.status as ExecutionStatus | undefined;
+      } catch (error) {
+        if ((error as Error).name === 'ExecutionDoesNotExist') return undefined;
+        throw error;
+      }
+    },
+  };
 }
 
 export function createStepFunctionsGateRunner(options: { stateMachineArn: string; client?: SFNClient }): GateRunner {
-  const client = options.client ?? new SFNClient({});
+  const executions = stepFunctionsExecutions(options.client ?? new SFNClient({}), options.stateMachineArn);
   return {
     async start(candidateId, roundId) {
-      try {
-        await client.send(
-          new StartExecutionCommand({
-            stateMachineArn: options.stateMachineArn,
-            name: gateExecutionName(candidateId, roundId),
-            input: JSON.stringify({ candidateId, roundId }),
-          }),
-        );
-      } catch (error) {
-        // An execution of that name exists: this round's gate was started already.
-        if ((error as Error).name === 'ExecutionAlreadyExists') return;
-        throw error;
-      }
+      await startGateAttempt(executions, candidateId, roundId);
     },
     async idle() {},
   };

@@ -5,11 +5,12 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledgeMatching } from '../nag.js';
 import type { GovernedFunction } from './governed-function.js';
 import { ScheduledFunction } from './scheduled-function.js';
 import { WorkflowStateMachine } from './workflow-state-machine.js';
@@ -44,9 +45,11 @@ export class ReleaseGateStateMachine extends Construct {
   readonly tasks: Map<string, GovernedFunction>;
   readonly failedAlarm: Alarm;
   readonly resume: ScheduledFunction;
+  private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: ReleaseGateStateMachineProps) {
     super(scope, id);
+    this.prefix = props.prefix;
     const workflow = new WorkflowStateMachine(this, 'Workflow', {
       prefix: props.prefix,
       workflow: 'release-gate',
@@ -102,6 +105,34 @@ export class ReleaseGateStateMachine extends Construct {
     this.resume.fn.bindTable(props.table, 'read');
     this.resume.fn.role.addToPrincipalPolicy(
       new PolicyStatement({ sid: 'StartGates', actions: ['states:StartExecution'], resources: [machineArn] }),
+    );
+    this.grantReadAttempts(this.resume.fn.role);
+  }
+
+  /**
+   * Lets a starter of gates read its attempts: a closed attempt keeps its name for 90 days, so the start reads its
+   * status to restart a failed gate under the next attempt's name (functions/workflows/gate-attempts.ts).
+   */
+  grantReadAttempts(role: Role): void {
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ReadGateAttempts',
+        actions: ['states:DescribeExecution'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${this.prefix}-release-gate:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    acknowledgeMatching(
+      role,
+      /^AwsSolutions-IAM5\[Resource::.+:execution:.+-release-gate:\*\]$/,
+      'Gate executions are named per candidate, round and attempt as rounds open, so the read names the executions ' +
+        'of this one state machine: DescribeExecution only.',
     );
   }
 }

@@ -412,6 +412,100 @@ describe('oversized bodies', () => {
   });
 });
 
+/** A JSON Schema whose `const` nests objects so that the body (level 1) reaches `depth` levels: contract 2, const 3. */
+function nestedContract(depth: number): Record<string, unknown> {
+  let node: Record<string, unknown> = {};
+  for (let level = depth; level > 3; level--) node = { n: node };
+  return { const: node };
+}
+
+// DynamoDB refuses what no request may make it store (AWS DynamoDB Developer Guide, "Quotas in Amazon DynamoDB",
+// docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html: "The maximum item size in DynamoDB is
+// 400 KB"; "DynamoDB supports nested attributes up to 32 levels deep"; strings are Unicode with UTF-8 binary
+// encoding, which a lone UTF-16 surrogate has none of). DynamoDB Local enforces the same: these run against it.
+describe('input that reaches AWS limits', () => {
+  it('refuses a lone UTF-16 surrogate in an audited text with 400 naming the field, and stores nothing', async () => {
+    const res = await unchanged(() =>
+      as('omar.owner').post('/api/systems', systemInput({ description: `broken \ud800 text` })),
+    );
+    const problem = expectProblem(res, 400);
+    expect(refusesByName(problem, 'description')).toBe(true);
+  });
+
+  it('refuses a lone low surrogate deep in a prompt contract with 400 naming its path', async () => {
+    const contract = { type: 'object', properties: { ticket: { type: 'string', description: 'tail \udc00' } } };
+    const res = await unchanged(() =>
+      as('omar.owner').post('/api/prompts', { ...promptInput(ids.system), name: 'surrogate', inputContract: contract }),
+    );
+    const problem = expectProblem(res, 400);
+    expect(problem.errors?.[0]?.path).toBe('inputContract.properties.ticket.description');
+  });
+
+  it('refuses a lone surrogate in a key with 400, and in a query with 400', async () => {
+    const keyed = await unchanged(() =>
+      as('omar.owner').post('/api/prompts', {
+        ...promptInput(ids.system),
+        name: 'surrogate-key',
+        outputContract: { type: 'object', properties: { '\ud83d': { type: 'string' } } },
+      }),
+    );
+    expect(refusesByName(expectProblem(keyed, 400), 'outputContract')).toBe(true);
+    const query = await as('omar.owner').get(`/api/systems?cursor=${encodeURIComponent('a')}%ED%A0%80`);
+    expect(query.status).toBeGreaterThanOrEqual(400);
+    expect(query.status).toBeLessThan(500);
+  });
+
+  it('keeps a surrogate pair (an emoji) as the text it is', async () => {
+    const res = await as('omar.owner').post<Json>('/api/prompts', {
+      ...promptInput(ids.system),
+      name: 'emoji',
+      template: 'Classify the ticket \ud83d\ude00: {{ticket}}',
+    });
+    expect(res.status).toBe(201);
+    expect((res.body as unknown as { template: string }).template).toContain('\u{1F600}');
+  });
+
+  it('refuses JSON nested deeper than DynamoDB can store with 400 naming the path, and stores nothing', async () => {
+    for (const depth of [21, 33, 200]) {
+      const res = await unchanged(() =>
+        as('omar.owner').post('/api/prompts', {
+          ...promptInput(ids.system),
+          name: 'deep',
+          outputContract: nestedContract(depth),
+        }),
+      );
+      const problem = expectProblem(res, 400);
+      expect(problem.errors?.[0]?.path).toMatch(/^outputContract\.const\.n\./);
+      expect(problem.errors?.[0]?.message).toContain('20 levels');
+    }
+  });
+
+  it('stores a contract at the deepest nesting a body may have, audit event and all', async () => {
+    const res = await as('omar.owner').post<Json>('/api/prompts', {
+      ...promptInput(ids.system),
+      name: 'deepest',
+      outputContract: nestedContract(20),
+    });
+    expect(res.status).toBe(201);
+    const submitted = await as('omar.owner').post<Json>(`/api/prompts/${res.body.id}/submit`, {});
+    expect(submitted.status).toBe(200);
+  });
+
+  it('refuses a record over the 400 KB item size with 413 naming the field, and stores nothing', async () => {
+    // Under the prompt route's 1 MiB body limit, over what one DynamoDB item holds.
+    const res = await unchanged(() =>
+      as('omar.owner').post('/api/prompts', {
+        ...promptInput(ids.system),
+        name: 'big',
+        inputContract: { type: 'object', description: 't'.repeat(450 * 1024) },
+      }),
+    );
+    expect(res.body).toMatchObject({ status: 413 });
+    const problem = expectProblem(res, 413);
+    expect(refusesByName(problem, 'inputContract')).toBe(true);
+  });
+});
+
 describe('invalid transitions', () => {
   it('refuses to submit a prompt version twice with 409 INVALID_STATE', async () => {
     const res = await unchanged(() => as('omar.owner').post(`/api/prompts/${ids.prompt}/submit`));

@@ -121,6 +121,13 @@ describe('the release-gate state machine construct', () => {
     const resumeFn = Object.entries(template.findResources('AWS::Lambda::Function') as Resources).find(
       ([, fn]) => fn.Properties.FunctionName === 'governance-test-gate-resume',
     )?.[0] as string;
-    expect(byRole(resumeFn).flatMap((s) => [s.Action].flat())).toEqual(['states:StartExecution']);
+    const resume = byRole(resumeFn);
+    expect(resume.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'states:DescribeExecution',
+      'states:StartExecution',
+    ]);
+    // A failed gate's name stays taken: the resume reads the attempts' statuses, on this machine's executions only.
+    const describe = resume.find((s) => [s.Action].flat().includes('states:DescribeExecution'));
+    expect(JSON.stringify(describe?.Resource)).toContain(':execution:governance-test-release-gate:*');
   });
 });

@@ -253,8 +253,14 @@ describe('the stateless stack: functions', () => {
       ).map((statement) => ({ roles: policy.Properties.Roles, statement })),
     );
     // candidates starts both; approvals answers gate tasks; the gate's own waiting task answers its own wait and
-    // the gate-resume schedule starts gates (test/infra/release-gate-state-machine.test.ts).
-    expect(statesStatements).toHaveLength(4);
+    // the gate-resume schedule starts gates (test/infra/release-gate-state-machine.test.ts); the two starters of
+    // gates read their attempts' statuses (DescribeExecution on the gate's executions: a failed one is restarted).
+    expect(statesStatements).toHaveLength(6);
+    const readingAttempts = statesStatements.filter((s) => s.statement.Action === 'states:DescribeExecution');
+    expect(readingAttempts.map((s) => s.statement.Sid)).toEqual(['ReadGateAttempts', 'ReadGateAttempts']);
+    expect(readingAttempts.map((s) => s.roles)).toContainEqual([{ Ref: roleOf(candidatesFn) }]);
+    for (const { statement } of readingAttempts)
+      expect(JSON.stringify(statement.Resource)).toContain(':execution:governance-dev-release-gate:*');
     expect(statesStatements).toContainEqual({
       roles: [{ Ref: roleOf(candidatesFn) }],
       statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: [{ Ref: evalRun }, { Ref: gate }] },
@@ -329,6 +335,14 @@ describe('the stateless stack: functions', () => {
           ).toBe(true);
         // Object wildcards: eval evidence under runs/ and audit archive objects, put and get only, never deleted.
         const prefixed = literal.filter((resource) => resource !== '*' && resource.includes('*'));
+        // The release gate's executions, named per attempt: their status is read, nothing more.
+        if (
+          prefixed.length > 0 &&
+          prefixed.every((resource) => resource.includes(':execution:governance-dev-release-gate:*'))
+        ) {
+          expect(actions, id).toEqual(['states:DescribeExecution']);
+          continue;
+        }
         if (prefixed.length > 0) {
           expect(
             prefixed.every((resource) => resource.endsWith('/runs/*"]]}') || /-audit-.*\/\*"\]\]\}$/.test(resource)),

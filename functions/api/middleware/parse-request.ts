@@ -1,5 +1,5 @@
-// Parsing as a middleware: the query and the JSON body (size limit, media type, an object) through the route's zod
-// schemas; the route handler receives typed values or never runs.
+// Parsing as a middleware: the query and the JSON body (size limit, media type, an object, what DynamoDB can store)
+// through the route's zod schemas; the route handler receives typed values or never runs.
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
@@ -8,13 +8,50 @@ import { apiState, required } from './state.js';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * The deepest nesting of objects and arrays a body may have (the body itself is level 1). DynamoDB stores at most 32
+ * levels of nested attributes, and a body's values are stored inside wrappers of their own (an audit event's `after`
+ * holding a candidate's snapshot holding a prompt's contract): 20 leaves those wrappers 12 levels.
+ */
+const MAX_BODY_DEPTH = 20;
+
+/** The first place in a parsed body that DynamoDB could not store: a lone UTF-16 surrogate or too deep a nesting. */
+function unstorable(value: unknown): { path: string; message: string } | undefined {
+  const visit = (node: unknown, path: string[], depth: number): { path: string; message: string } | undefined => {
+    if (typeof node === 'string')
+      return LONE_SURROGATE.test(node)
+        ? { path: path.join('.'), message: 'contains a lone UTF-16 surrogate (not valid Unicode text)' }
+        : undefined;
+    if (node === null || typeof node !== 'object') return undefined;
+    if (depth > MAX_BODY_DEPTH)
+      return { path: path.join('.'), message: `nests objects and arrays deeper than ${MAX_BODY_DEPTH} levels` };
+    const entries: [string, unknown][] = Array.isArray(node)
+      ? node.map((item, i) => [String(i), item])
+      : Object.entries(node as Record<string, unknown>);
+    for (const [key, child] of entries) {
+      if (LONE_SURROGATE.test(key))
+        return { path: [...path, key].join('.'), message: 'a key contains a lone UTF-16 surrogate' };
+      const found = visit(child, [...path, key], depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(value, [], 1);
+}
+
+/** With the `u` flag a surrogate class matches only an unpaired half: a pair is one code point. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export function parseRequest(): middy.MiddlewareObj<APIGatewayProxyEventV2> {
   return {
     name: 'parse-request',
     before: (request) => {
       const state = apiState(request);
       const route = required(state.route, 'the route');
-      state.query = route.query ? route.query.parse(request.event.queryStringParameters ?? {}) : {};
+      const query = request.event.queryStringParameters ?? {};
+      const refused = unstorable(query);
+      if (refused) throw new ValidationError(`the query ${refused.path} ${refused.message}`, { errors: [refused] });
+      state.query = route.query ? route.query.parse(query) : {};
       state.body = parseBody(request.event, route);
     },
   };
@@ -45,5 +82,8 @@ function parseBody(event: APIGatewayProxyEventV2, r: Route): unknown {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new ValidationError('the body must be a JSON object');
   }
+  const refused = unstorable(parsed);
+  if (refused)
+    throw new ValidationError(`the body cannot be stored: ${refused.path} ${refused.message}`, { errors: [refused] });
   return r.body.parse(parsed);
 }

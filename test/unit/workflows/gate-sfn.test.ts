@@ -1,7 +1,8 @@
 // The release gate's AWS side with Step Functions mocked by aws-sdk-client-mock: one execution per approval round,
-// named after the candidate and the round; the callbacks send the decision with the stored token; a callback that
+// named after the candidate, the round and the attempt; the callbacks send the decision with the stored token; a callback that
 // fails after the decision committed is reported, never thrown.
 import {
+  DescribeExecutionCommand,
   ExecutionAlreadyExists,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -12,6 +13,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GovernanceStore } from '../../../functions/store/index.js';
+import { MAX_GATE_ATTEMPTS } from '../../../functions/workflows/gate-attempts.js';
 import { notifyGate } from '../../../functions/workflows/gate-runner.js';
 import {
   createStepFunctionsGateCallbacks,
@@ -45,10 +47,83 @@ describe('the Step Functions gate runner', () => {
     });
   });
 
-  it('treats an execution of the same name as the round already started', async () => {
-    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+  // AWS Step Functions API Reference, StartExecution (docs.aws.amazon.com/step-functions/latest/apireference/
+  // API_StartExecution.html), parameter `name`: "An execution can't use the name of another execution for 90 days.
+  // ... When the original execution is open and the execution input from the new call is identical, the Success
+  // message is returned. When the original execution is closed, the ExecutionAlreadyExists message is returned
+  // regardless of input." So ExecutionAlreadyExists is no proof that the round's gate runs.
+  it('restarts a round whose gate failed under the next attempt name, with the same input', async () => {
+    const first = `${CANDIDATE}-${ROUND}`;
+    sfn
+      .on(StartExecutionCommand, { name: first })
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfn
+      .on(StartExecutionCommand, { name: `${first}-a2` })
+      .resolves({ executionArn: `${ARN}:a2`, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
     const runner = createStepFunctionsGateRunner({ stateMachineArn: ARN, client: new SFNClient({}) });
+
+    await runner.start(CANDIDATE, ROUND);
+
+    const names = sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name);
+    expect(names).toEqual([first, `${first}-a2`]);
+    expect(sfn.commandCalls(StartExecutionCommand)[1]?.args[0].input.input).toBe(
+      JSON.stringify({ candidateId: CANDIDATE, roundId: ROUND }),
+    );
+    expect(sfn.commandCalls(DescribeExecutionCommand)[0]?.args[0].input.executionArn).toBe(
+      `arn:aws:states:eu-west-2:123456789012:execution:governance-dev-release-gate:${first}`,
+    );
+  });
+
+  it.each(['TIMED_OUT', 'ABORTED'] as const)('restarts a round whose gate ended %s', async (status) => {
+    const first = `${CANDIDATE}-${ROUND}`;
+    sfn
+      .on(StartExecutionCommand, { name: first })
+      .rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    sfn
+      .on(StartExecutionCommand, { name: `${first}-a2` })
+      .resolves({ executionArn: `${ARN}:a2`, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status });
+
+    await createStepFunctionsGateRunner({ stateMachineArn: ARN, client: new SFNClient({}) }).start(CANDIDATE, ROUND);
+
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toContain(`${first}-a2`);
+  });
+
+  it.each(['RUNNING', 'SUCCEEDED'] as const)('starts no new attempt when the named one is %s', async (status) => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(DescribeExecutionCommand).resolves({ status });
+    const runner = createStepFunctionsGateRunner({ stateMachineArn: ARN, client: new SFNClient({}) });
+
     await expect(runner.start(CANDIDATE, ROUND)).resolves.toBeUndefined();
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(1);
+  });
+
+  it('walks past every failed attempt to the first free name', async () => {
+    const first = `${CANDIDATE}-${ROUND}`;
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn
+      .on(StartExecutionCommand, { name: `${first}-a4` })
+      .resolves({ executionArn: `${ARN}:a4`, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
+
+    await createStepFunctionsGateRunner({ stateMachineArn: ARN, client: new SFNClient({}) }).start(CANDIDATE, ROUND);
+
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name)).toEqual([
+      first,
+      `${first}-a2`,
+      `${first}-a3`,
+      `${first}-a4`,
+    ]);
+  });
+
+  it('gives up after the last attempt instead of starting gates forever', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED' });
+    const runner = createStepFunctionsGateRunner({ stateMachineArn: ARN, client: new SFNClient({}) });
+
+    await expect(runner.start(CANDIDATE, ROUND)).rejects.toThrow(`closed without settling ${MAX_GATE_ATTEMPTS} times`);
+    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(MAX_GATE_ATTEMPTS);
   });
 
   it('passes any other refusal on', async () => {
@@ -61,6 +136,14 @@ describe('the Step Functions gate runner', () => {
     const name = gateExecutionName(`${CANDIDATE}:x`.repeat(3), ROUND);
     expect(name.length).toBeLessThanOrEqual(80);
     expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('keeps the attempt suffix of a long name, so attempts never share a name', () => {
+    const long = `${CANDIDATE}x`.repeat(3);
+    const names = [1, 2, 12].map((attempt) => gateExecutionName(long, ROUND, attempt));
+    expect(new Set(names).size).toBe(3);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(80);
+    expect(names[2]).toMatch(/-a12$/);
   });
 });
 

@@ -2,6 +2,12 @@
 // in the posts' own transactions counts every case once under racing posts, the last post hands the run to a
 // background aggregation (by key-range batches) whose verdict equals today's inline aggregate, and a run's distinct
 // slices are capped before anything is written.
+//
+// AWS rules the counter's transactions follow (DynamoDB Local holds them too): TransactWriteItems "groups up to 100
+// action requests" and no two actions may target the same item, and a condition not met cancels the whole
+// transaction with a reason per action (Amazon DynamoDB API Reference, "TransactWriteItems" and
+// "TransactionCanceledException", docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html):
+// hence 99 conditional puts plus the run's ADD a transaction, and puts refused by their condition retried without.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../functions/domain/errors.js';
 import type { Submission } from '../../functions/domain/eval/index.js';

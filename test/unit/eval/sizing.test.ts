@@ -1,4 +1,10 @@
 // Sizing a run from its cases within the stage's ceilings, and the cap on distinct slices.
+//
+// AWS rules the sizing keeps to: an execution's history holds at most 25,000 events ("Service quotas", AWS Step
+// Functions Developer Guide, docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html), so an inline Map is
+// kept to MAX_BATCHES_PER_RUN iterations; the Map state takes its concurrency from the input by MaxConcurrencyPath
+// ("Map state", docs.aws.amazon.com/step-functions/latest/dg/amazon-states-language-map-state.html); DynamoDB items
+// are at most 400 KB, which the slice cap keeps a batch aggregate far below.
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
 import {

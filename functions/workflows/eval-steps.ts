@@ -46,7 +46,7 @@ export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eva
 /** Cases a batch of a simulated run takes (the others: functions/domain/eval/sizing.ts). */
 export const DEFAULT_BATCH_SIZE = BASE_BATCH_SIZE.simulated;
 
-export const DEFAULT_SIZING_LIMITS: SizingLimits = { maxConcurrency: 4, runTimeoutSeconds: 3600 };
+const DEFAULT_SIZING_LIMITS: SizingLimits = { maxConcurrency: 4, runTimeoutSeconds: 3600 };
 /** Cases of one batch an `http` run calls at the same time. */
 const HTTP_CASE_CONCURRENCY = 8;
 

@@ -619,8 +619,18 @@ export async function beginAggregation(
   actor: Actor,
   id: string,
 ): Promise<{ started: boolean; run: EvalRun }> {
-  return changeRun(ctx, actor, id, (tx, run, candidate) => {
-    if (run.status !== 'running' || run.casesDone < run.totalCases) return { started: false, run };
+  try {
+    return await changeRun(ctx, actor, id, (tx, run, candidate) => {
+      // Another post won (or the run is not complete): a unit of work must write, so leave by a throw.
+      if (run.status !== 'running' || run.casesDone < run.totalCases) throw new NotAggregating(run);
+      return aggregate(tx, run, candidate);
+    });
+  } catch (error) {
+    if (error instanceof NotAggregating) return { started: false, run: error.run };
+    throw error;
+  }
+
+  function aggregate(tx: SystemTx, run: EvalRun, candidate: ReleaseCandidate) {
     assertTransition('eval_run', run.status, 'aggregating');
     tx.update(keys.evalRun(id), {
       set: { status: 'aggregating' },
@@ -635,5 +645,12 @@ export async function beginAggregation(
       after: { status: 'aggregating', casesDone: run.casesDone },
     });
     return { started: true, run: { ...run, status: 'aggregating' as const } };
-  });
+  }
+}
+
+/** The run a post found already aggregating, or not complete: beginAggregation's loser starts nothing. */
+class NotAggregating extends Error {
+  constructor(readonly run: EvalRun) {
+    super(`eval run ${run.id} is ${run.status}`);
+  }
 }

@@ -17,6 +17,7 @@ suites.auditArchive = async () => (await import('./audit-archive.js')).benchAudi
 suites.dashboard = async () => (await import('./dashboard.js')).benchDashboard();
 suites.cliGate = async () => (await import('./cli-gate.js')).benchCliGate();
 suites.euAiActReport = async () => (await import('./report.js')).benchReport();
+suites.submittedRun = async () => (await import('./submitted-run.js')).benchSubmittedRun();
 
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),

@@ -194,6 +194,10 @@ export class StatelessStack extends Stack {
     const candidates = this.functions.get('candidates') as GovernedFunction;
     candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
     this.evalRun.stateMachine.grantStartExecution(candidates.lambda);
+    // POST /api/eval-runs/{id}/results starts the aggregation of a submitted run once its last case is posted.
+    const evalRuns = this.functions.get('eval-runs') as GovernedFunction;
+    evalRuns.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
+    this.evalRun.stateMachine.grantStartExecution(evalRuns.lambda);
 
     // Release gates: statemachines/release-gate.asl.json. request-approval starts one execution per round; the
     // approvals function answers each waiting task with SendTaskSuccess or SendTaskFailure after its decision commits.

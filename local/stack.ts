@@ -323,7 +323,7 @@ const LOCAL_EVIDENCE_BUCKET = 'governance-evidence';
 /**
  * DynamoDB is the source of truth: eval runs left queued or running by a stopped stack get their execution started
  * again. Batches already recorded are skipped by the batch step, so nothing is scored twice. Submitted runs wait
- * for the pipeline's outputs and are left alone.
+ * for the pipeline's outputs and are left alone until they are aggregating.
  */
 async function resumeEvalRuns(
   store: GovernanceStore,
@@ -333,7 +333,11 @@ async function resumeEvalRuns(
   const resumed: string[] = [];
   for (const id of await store.evalRuns.unfinishedEvalRunIds()) {
     const run = await store.evalRuns.getEvalRun(id).catch(() => null);
-    if (!run || run.executor === 'submitted' || (run.status !== 'queued' && run.status !== 'running')) continue;
+    if (!run) continue;
+    // A submitted run is the runner's once every case is posted (aggregating); before that it waits for the pipeline.
+    const waiting =
+      run.executor === 'submitted' ? run.status !== 'aggregating' : !['queued', 'running'].includes(run.status);
+    if (waiting) continue;
     await evalRunner.start(run.id);
     resumed.push(run.id);
   }

@@ -8,7 +8,11 @@ import {
   pageQuery,
   submitResultsRequest,
 } from '../contracts/index.js';
+import type { EvalRun } from '../domain/types.js';
+import type { Env } from '../store/config.js';
 import { evidenceStoreFromEnv } from '../store/evidence-store.js';
+import type { GovernanceStore } from '../store/index.js';
+import type { EvalRunner } from '../workflows/eval-runner.js';
 import { listCaseEvidence, submitEvalResults } from '../workflows/eval-steps.js';
 import { actorOf, childAccess, readable } from './access.js';
 import { lambdaDeps } from './deps.js';
@@ -20,10 +24,16 @@ async function loadRun(req: IdRequest, access: 'read' | 'write') {
   return run;
 }
 
-const progress = (run: { casesDone: number; totalCases: number }) => ({
+const progress = (run: { casesDone: number; totalCases: number; status: EvalRun['status'] }) => ({
   casesDone: run.casesDone,
   totalCases: run.totalCases,
   percent: run.totalCases ? Math.floor((100 * run.casesDone) / run.totalCases) : 0,
+  phase:
+    run.status === 'aggregating'
+      ? ('aggregating' as const)
+      : run.status === 'queued' || run.status === 'running'
+        ? ('cases' as const)
+        : ('finished' as const),
 });
 
 export const routes: Route[] = [
@@ -69,20 +79,52 @@ export const routes: Route[] = [
   route({
     method: 'POST',
     path: '/api/eval-runs/{id}/results',
-    summary: 'Post outputs the pipeline produced for a submitted run; the run is gated when every case has one',
+    summary:
+      'Post outputs the pipeline produced for a submitted run; answers 202 with its progress, and once every case has one the run is aggregated and gated in the background',
     body: submitResultsRequest,
     maxBodyBytes: 5 * 1024 * 1024,
-    response: { status: 200, body: evalResultsAcceptedResponse },
+    response: { status: 202, body: evalResultsAcceptedResponse },
     handle: async (req) => {
       await loadRun(req, 'write');
-      const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, req.body.results);
-      return { status: 200, body: { ...out.run, accepted: out.accepted, progress: progress(out.run) } };
+      const { evalRunner } = req.deps;
+      // A composition fault, not the caller's: the post that completes a run must hand it to a runner.
+      if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
+      const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, req.body.results, {
+        startAggregation: (runId) => evalRunner.start(runId),
+      });
+      const { run, accepted, recorded, alreadyPosted } = out;
+      return {
+        status: 202,
+        body: { ...run, accepted, recorded, alreadyPosted, progress: progress(run) },
+        headers: { location: `/api/eval-runs/${run.id}` },
+      };
     },
   }),
 ];
 
-/** The composition root of the eval-runs function: the API's deps and the evidence store of EVIDENCE_BUCKET. */
+/**
+ * The eval-runs function's runner of aggregations: in AWS (EVAL_STATE_MACHINE_ARN set) an execution of the eval-run
+ * state machine, loaded here only then; otherwise in-process.
+ */
+async function evalRunnerFromEnv(store: GovernanceStore, env: Env): Promise<EvalRunner> {
+  const stateMachineArn = env.EVAL_STATE_MACHINE_ARN;
+  if (!stateMachineArn) {
+    const { createInProcessEvalRunner } = await import('../workflows/eval-runner.js');
+    return createInProcessEvalRunner(store, { evidence: evidenceStoreFromEnv(env) });
+  }
+  const { createStepFunctionsEvalRunner } = await import('../workflows/sfn-eval-runner.js');
+  return createStepFunctionsEvalRunner(store, { stateMachineArn });
+}
+
+/**
+ * The composition root of the eval-runs function: the API's deps, the evidence store of EVIDENCE_BUCKET, and the
+ * runner that aggregates a submitted run once its last case is posted.
+ */
 export const handler = createHttpHandler(
   routes,
-  lambdaDeps(async (base, env) => ({ ...base, evidence: evidenceStoreFromEnv(env) })),
+  lambdaDeps(async (base, env) => ({
+    ...base,
+    evidence: evidenceStoreFromEnv(env),
+    evalRunner: await evalRunnerFromEnv(base.store, env),
+  })),
 );

@@ -72,6 +72,7 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'approval.expired': approvalDecided,
   'eval_run.queued': z.looseObject({ candidateStatus: z.string(), executor: z.string(), snapshotHash: contentHash }),
   'eval_run.started': statusOnly,
+  'eval_run.aggregating': statusOnly,
   'eval_run.passed': evalFinished,
   'eval_run.failed': evalFinished,
   'eval_run.error': statusOnly,

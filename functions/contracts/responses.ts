@@ -288,13 +288,21 @@ const progressResponse = z.object({
   casesDone: z.number().int(),
   totalCases: z.number().int(),
   percent: z.number().int().min(0).max(100),
+  /** What the run waits for: cases (scored or posted), its aggregation, or nothing (it has a verdict). */
+  phase: z.enum(['cases', 'aggregating', 'finished']).optional(),
 });
 
 /** GET /api/eval-runs/{id}: the run with its progress. */
 export const evalRunWithProgressResponse = evalRunResponse.extend({ progress: progressResponse });
 
 /** POST /api/eval-runs/{id}/results: the run, how many results were accepted, and its progress. */
-export const evalResultsAcceptedResponse = evalRunWithProgressResponse.extend({ accepted: z.number().int() });
+export const evalResultsAcceptedResponse = evalRunWithProgressResponse.extend({
+  accepted: z.number().int(),
+  /** Results of the post new to the run (counted in casesDone). */
+  recorded: z.number().int().optional(),
+  /** Results of the post whose case had a result already: the first result is kept, nothing is counted twice. */
+  alreadyPosted: z.number().int().optional(),
+});
 
 const caseResultResponse = exact<CaseResult>()(
   z.object({

@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'TOKEN_ALGORITHM',
   'TOKEN_CLAIMS',
   'PIPELINE_NOT_TRUSTED',
+  'TOO_MANY_SLICES',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -78,6 +79,8 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   TOKEN_ALGORITHM: 'the token is signed with an algorithm that is not accepted',
   TOKEN_CLAIMS: 'a claim the API needs is missing or invalid (subject, repository and ref of a pipeline, times)',
   PIPELINE_NOT_TRUSTED: 'a CI token from a repository or ref that the deployment does not trust',
+  TOO_MANY_SLICES:
+    'the cases carry more distinct slice tags (`key:value`) than a run may aggregate; `field` names where, `limit` says how many',
 };
 
 export interface BlockReason {

@@ -53,6 +53,10 @@ export const EVENT_CATALOGUE = {
   'approval.expired': { entity: 'approval', summary: 'A pending approval expired with its round' },
   'eval_run.queued': { entity: 'eval_run', summary: 'An eval run was queued for a candidate' },
   'eval_run.started': { entity: 'eval_run', summary: 'An eval run (or a monitoring run) started' },
+  'eval_run.aggregating': {
+    entity: 'eval_run',
+    summary: 'Every case of a submitted run is posted; its verdict is being computed',
+  },
   'eval_run.passed': { entity: 'eval_run', summary: 'An eval run passed its thresholds' },
   'eval_run.failed': { entity: 'eval_run', summary: 'An eval run failed a threshold' },
   'eval_run.error': { entity: 'eval_run', summary: 'An eval run could not finish (executor error)' },

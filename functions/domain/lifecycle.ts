@@ -66,7 +66,9 @@ const TRANSITIONS: { readonly [E in LifecycleEntity]: TransitionTable<LifecycleS
   },
   eval_run: {
     queued: ['running', 'error'],
-    running: ['passed', 'failed', 'error'],
+    // aggregating: every case of a submitted run is posted; a background step computes the verdict.
+    running: ['aggregating', 'passed', 'failed', 'error'],
+    aggregating: ['passed', 'failed', 'error'],
     passed: [],
     failed: [],
     error: [],

@@ -33,7 +33,7 @@ export const CANDIDATE_STATUSES = [
 ] as const;
 export type CandidateStatus = (typeof CANDIDATE_STATUSES)[number];
 
-export const EVAL_RUN_STATUSES = ['queued', 'running', 'passed', 'failed', 'error'] as const;
+export const EVAL_RUN_STATUSES = ['queued', 'running', 'aggregating', 'passed', 'failed', 'error'] as const;
 export type EvalRunStatus = (typeof EVAL_RUN_STATUSES)[number];
 
 // `expired`: the approval round ran out of time before this record was decided (the release gate's timeout).

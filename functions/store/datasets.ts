@@ -1,5 +1,6 @@
 // Eval datasets: named, versioned, immutable sets of cases of one kind.
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { assertSliceCap, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
 import { contentHash } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
 import type { Actor, AiSystem, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
@@ -23,10 +24,14 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
   if (ids.size !== input.cases.length) throw new ConflictError('case ids must be unique within a dataset');
   const id = newId('ds');
   const hash = contentHash({ name: input.name, kind: input.kind, cases: input.cases });
-  await batchPut(
-    ctx,
-    input.cases.map((c, index) => ({ ...keys.datasetCase(id, index), itemType: 'dataset_case', index, ...c })),
-  );
+  // Refused before anything is written: a run over these cases could not hold its slices' aggregate.
+  const sliceTags = sliceTagsOf(input.cases);
+  assertSliceCap(sliceTags, 'cases');
+  await batchPut(ctx, [
+    ...input.cases.map((c, index) => ({ ...keys.datasetCase(id, index), itemType: 'dataset_case', index, ...c })),
+    ...input.cases.map((c, index) => ({ ...keys.datasetCaseId(id, c.caseId), itemType: 'dataset_case_id', index })),
+    { ...keys.datasetFacts(id), itemType: 'dataset_facts', labels: labelsOf(input.cases), sliceTags },
+  ]);
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, [], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
     if (system.status === 'retired') throw new ConflictError('the system is retired', { code: 'SYSTEM_RETIRED' });
@@ -92,6 +97,17 @@ export async function listDatasetCases(ctx: StoreContext, id: string, page: Page
   const p = keys.datasetCasePrefix(id);
   const out = await queryPage<EvalCase>(ctx, { partition: p.pk, prefix: p.skPrefix, ...page });
   return { items: out.items.map(stripCase), nextCursor: out.nextCursor };
+}
+
+export interface DatasetFacts {
+  labels: string[];
+  sliceTags: string[];
+}
+
+/** Labels and slice tags of a dataset's cases; undefined for a dataset written before they were recorded. */
+export async function datasetFacts(ctx: StoreContext, id: string): Promise<DatasetFacts | undefined> {
+  const item = await getItem(ctx, keys.datasetFacts(id));
+  return item ? { labels: item.labels as string[], sliceTags: item.sliceTags as string[] } : undefined;
 }
 
 /** Every case of a dataset (for evaluation). */

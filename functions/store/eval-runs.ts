@@ -1,7 +1,8 @@
 // Eval runs: queued by run-evals, executed in batches (the Step Functions steps), finished with a verdict that
 // moves the candidate to eval_passed or eval_failed in the same transaction.
-import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, ContentionError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { assertSliceCap } from '../domain/eval/index.js';
 import { newEvalRun } from '../domain/eval-run.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import type {
@@ -10,6 +11,7 @@ import type {
   BaselineComparison,
   CaseResult,
   Environment,
+  EvalCase,
   EvalDataset,
   EvalRun,
   ExecutorKind,
@@ -20,11 +22,12 @@ import type {
 } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
 import { getCandidate, loadCandidate, promotionHistory, setCandidate } from './candidates.js';
+import { allDatasetCases } from './datasets.js';
 import { buildCondition, buildKeyCondition, updateParams } from './expressions.js';
 import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryAll, queryPage } from './query.js';
-import { batchGet, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
+import { batchGet, type Item, runUnitOfWork, type StoreContext, type SystemTx, sleep } from './unit-of-work.js';
 
 /** Queues an eval run of the candidate's current snapshot; the candidate moves to evaluating. */
 export async function createEvalRun(
@@ -34,12 +37,21 @@ export async function createEvalRun(
   executor: ExecutorKind,
 ): Promise<{ run: EvalRun; candidate: ReleaseCandidate }> {
   const current = await getCandidate(ctx, candidateId);
-  const preload = [keys.candidate(candidateId), ...current.datasetIds.map(keys.dataset)];
+  const preload = [
+    keys.candidate(candidateId),
+    ...current.datasetIds.map(keys.dataset),
+    ...current.datasetIds.map(keys.datasetFacts),
+  ];
   const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
     const candidate = loadCandidate(tx, candidateId);
     assertTransition('candidate', candidate.status, 'evaluating');
     const datasets = candidate.datasetIds.map((id) => tx.get<EvalDataset>(keys.dataset(id)));
     if (datasets.some((d) => !d)) throw new ConflictError('a dataset of the candidate is missing');
+    // The run's slices are the union of its datasets' (a dataset written before they were recorded counts none).
+    const sliceTags = new Set(
+      candidate.datasetIds.flatMap((id) => tx.get<{ sliceTags?: string[] }>(keys.datasetFacts(id))?.sliceTags ?? []),
+    );
+    assertSliceCap([...sliceTags], 'datasetIds');
     const totalCases = datasets.reduce((sum, d) => sum + (d?.caseCount ?? 0), 0);
     if (totalCases === 0)
       throw new ConflictError('the candidate has no cases to evaluate; add datasets', { code: 'EVAL_MISSING' });
@@ -126,12 +138,14 @@ export async function startEvalRun(ctx: StoreContext, actor: Actor, id: string):
 /**
  * Records a scored batch: its serialisable aggregate, and advances the progress counter. The batch's per-case
  * evidence is in the evidence store already (functions/store/evidence-store.ts). Safe to repeat (a Step Functions
- * retry, a resumed run): the counter moves only when the batch's aggregate item is new.
+ * retry, a resumed run): the counter moves only when the batch's aggregate item is new, and not at all for a
+ * submitted run (`advanceProgress: false`), whose posts counted its cases.
  */
 export async function recordBatch(
   ctx: StoreContext,
   runId: string,
   batch: { batchIndex: number; count: number; aggregate: unknown },
+  options: { advanceProgress?: boolean } = {},
 ): Promise<{ recorded: boolean }> {
   try {
     await ctx.doc.send(
@@ -151,6 +165,9 @@ export async function recordBatch(
     if ((error as Error).name === 'ConditionalCheckFailedException') return { recorded: false };
     throw error;
   }
+  if (ctx.meter) ctx.meter.writes += 1;
+  // A submitted run's cases were counted as they were posted: its batches only aggregate them.
+  if (options.advanceProgress === false) return { recorded: true };
   await ctx.doc.send(
     new UpdateCommand({
       TableName: ctx.tableName,
@@ -158,7 +175,7 @@ export async function recordBatch(
       ...updateParams({ add: { casesDone: batch.count } }),
     }),
   );
-  if (ctx.meter) ctx.meter.writes += 2;
+  if (ctx.meter) ctx.meter.writes += 1;
   return { recorded: true };
 }
 
@@ -347,4 +364,293 @@ export async function baselinesFor(
     if (run?.status === 'passed') baselines.push({ kind: pick.kind, candidateId: pick.candidate.id, run });
   }
   return baselines;
+}
+
+/** Where one dataset's cases sit in a run's case order: run indexes [offset, offset + count). */
+export interface RunDatasetSpan {
+  datasetId: string;
+  offset: number;
+  count: number;
+}
+
+/** The spans of a run's datasets, in the candidate's order (one BatchGetItem of their META items). */
+export async function runDatasetSpans(ctx: StoreContext, datasetIds: readonly string[]): Promise<RunDatasetSpan[]> {
+  const found = await batchGet(ctx, datasetIds.map(keys.dataset));
+  const spans: RunDatasetSpan[] = [];
+  let offset = 0;
+  for (const datasetId of datasetIds) {
+    const item = found.get(`${keys.dataset(datasetId).pk}|META`);
+    if (!item) throw new ConflictError(`dataset ${datasetId} of the run is missing`);
+    const count = (item.caseCount as number) ?? 0;
+    spans.push({ datasetId, offset, count });
+    offset += count;
+  }
+  return spans;
+}
+
+const stripCase = (c: Item): EvalCase => ({
+  caseId: c.caseId as string,
+  input: c.input as EvalCase['input'],
+  expectedLabel: (c.expectedLabel as string | null | undefined) ?? null,
+  expectedOutput: (c.expectedOutput as EvalCase['expectedOutput'] | undefined) ?? null,
+  tags: (c.tags as string[] | undefined) ?? [],
+});
+
+/**
+ * The cases of a run at indexes [start, end), in order: each dataset's part read by one sort-key range
+ * (`CASE#<from>` BETWEEN `CASE#<to>`), so a batch reads its own cases and nothing else of the run.
+ */
+export async function runCasesInRange(
+  ctx: StoreContext,
+  spans: readonly RunDatasetSpan[],
+  start: number,
+  end: number,
+): Promise<EvalCase[]> {
+  const cases: EvalCase[] = [];
+  for (const span of spans) {
+    const from = Math.max(start, span.offset) - span.offset;
+    const to = Math.min(end, span.offset + span.count) - span.offset;
+    if (from >= to) continue;
+    const items = await queryAll<Item>(ctx, {
+      partition: keys.dataset(span.datasetId).pk,
+      between: [keys.datasetCase(span.datasetId, from).sk, keys.datasetCase(span.datasetId, to - 1).sk],
+    });
+    cases.push(...items.map(stripCase));
+  }
+  return cases;
+}
+
+/** The stored results of a run at indexes [start, end), by one sort-key range. */
+export async function caseResultsInRange(
+  ctx: StoreContext,
+  runId: string,
+  start: number,
+  end: number,
+): Promise<(CaseResult & { index: number })[]> {
+  if (start >= end) return [];
+  return queryAll<CaseResult & { index: number }>(ctx, {
+    partition: keys.evalRun(runId).pk,
+    between: [keys.evalCaseResult(runId, start).sk, keys.evalCaseResult(runId, end - 1).sk],
+  });
+}
+
+/** Labels and slice tags of the run's datasets; null when a dataset predates them (then its cases must be read). */
+export async function runDatasetFacts(
+  ctx: StoreContext,
+  datasetIds: readonly string[],
+): Promise<{ labels: string[]; sliceTags: string[] } | null> {
+  const found = await batchGet(ctx, datasetIds.map(keys.datasetFacts));
+  const labels = new Set<string>();
+  const sliceTags = new Set<string>();
+  for (const id of datasetIds) {
+    const facts = found.get(`${keys.datasetFacts(id).pk}|FACTS`);
+    if (!facts) return null;
+    for (const label of facts.labels as string[]) labels.add(label);
+    for (const tag of facts.sliceTags as string[]) sliceTags.add(tag);
+  }
+  return { labels: [...labels].sort(), sliceTags: [...sliceTags].sort() };
+}
+
+/** A posted case located in the run: its index in the run's case order and the case itself. */
+export interface PostedCase {
+  index: number;
+  evalCase: EvalCase;
+}
+
+/**
+ * Finds the cases a post names, reading only those: the case-id entries (`CID#<caseId>`) of the datasets that hold
+ * them, then the cases they point at. A dataset written before it had case-id entries is read whole, as every post
+ * did before. Unknown ids are refused, and so are ids that two datasets share where a probe meets them (a shared id
+ * elsewhere is matched to the first dataset that holds it); nothing is written.
+ */
+export async function findPostedCases(
+  ctx: StoreContext,
+  spans: readonly RunDatasetSpan[],
+  caseIds: readonly string[],
+): Promise<Map<string, PostedCase>> {
+  const facts = await batchGet(
+    ctx,
+    spans.map((s) => keys.datasetFacts(s.datasetId)),
+  );
+  const located = new Map<string, { span: RunDatasetSpan; local: number }[]>();
+  const note = (caseId: string, span: RunDatasetSpan, local: number) => {
+    const list = located.get(caseId) ?? [];
+    list.push({ span, local });
+    located.set(caseId, list);
+  };
+  const preloaded = new Map<string, EvalCase>();
+  const indexed = spans.filter((s) => facts.has(`${keys.datasetFacts(s.datasetId).pk}|FACTS`));
+  for (const span of spans) {
+    if (indexed.includes(span)) continue;
+    const all = await allDatasetCases(ctx, span.datasetId);
+    const wanted = new Set(caseIds);
+    all.forEach((c, local) => {
+      if (!wanted.has(c.caseId)) return;
+      note(c.caseId, span, local);
+      preloaded.set(`${span.datasetId}|${local}`, c);
+    });
+  }
+  // Each round probes the first id not yet located in every dataset left (one small BatchGetItem), then looks up all
+  // ids not yet located in the dataset that holds it: a page from one dataset costs one probe and its own lookups,
+  // whatever the number of datasets.
+  let remaining = caseIds.filter((id) => !located.has(id));
+  let left = [...indexed];
+  while (remaining.length > 0 && left.length > 0) {
+    const probe = remaining[0] as string;
+    const probed = await batchGet(
+      ctx,
+      left.map((span) => keys.datasetCaseId(span.datasetId, probe)),
+    );
+    const holders = left.filter((span) => probed.has(`${keys.datasetCaseId(span.datasetId, probe).pk}|CID#${probe}`));
+    if (holders.length === 0) {
+      remaining = remaining.slice(1);
+      continue;
+    }
+    for (const span of holders) {
+      const entries = await batchGet(
+        ctx,
+        remaining.map((caseId) => keys.datasetCaseId(span.datasetId, caseId)),
+      );
+      for (const caseId of remaining) {
+        const entry = entries.get(`${keys.datasetCaseId(span.datasetId, caseId).pk}|CID#${caseId}`);
+        if (entry) note(caseId, span, entry.index as number);
+      }
+    }
+    left = left.filter((span) => !holders.includes(span));
+    remaining = remaining.filter((id) => !located.has(id));
+  }
+  const unknown = caseIds.filter((id) => !located.has(id));
+  if (unknown.length)
+    throw new ValidationError(`unknown case ids: ${unknown.slice(0, 10).join(', ')}`, { field: 'results' });
+  const shared = caseIds.filter((id) => (located.get(id)?.length ?? 0) > 1);
+  if (shared.length) {
+    throw new ConflictError(
+      `the candidate's datasets share case ids (${shared.slice(0, 10).join(', ')}), so submitted outputs cannot be matched to cases; use datasets with distinct case ids`,
+      { code: 'INVALID_STATE' },
+    );
+  }
+  const toRead = caseIds
+    .map((id) => (located.get(id) ?? [])[0] as { span: RunDatasetSpan; local: number })
+    .filter(({ span, local }) => !preloaded.has(`${span.datasetId}|${local}`));
+  const read = await batchGet(
+    ctx,
+    toRead.map(({ span, local }) => keys.datasetCase(span.datasetId, local)),
+  );
+  const out = new Map<string, PostedCase>();
+  for (const caseId of caseIds) {
+    const { span, local } = (located.get(caseId) ?? [])[0] as { span: RunDatasetSpan; local: number };
+    const key = keys.datasetCase(span.datasetId, local);
+    const item = read.get(`${key.pk}|${key.sk}`);
+    const evalCase = preloaded.get(`${span.datasetId}|${local}`) ?? (item ? stripCase(item) : undefined);
+    if (!evalCase) throw new ConflictError(`case ${caseId} of dataset ${span.datasetId} is missing`);
+    out.set(caseId, { index: span.offset + local, evalCase });
+  }
+  return out;
+}
+
+/** Results per TransactWriteItems: 99 puts and the run's counter (DynamoDB takes 100 actions a transaction). */
+const RESULTS_PER_TRANSACTION = 99;
+const TRANSACTION_ATTEMPTS = 12;
+
+/**
+ * Records posted results and counts them on the run with an atomic counter, in the same transactions: each result
+ * is put only if its case has none yet, and `casesDone` is ADDed the number of puts, on condition that the run is
+ * still running. A case posted twice (a retried request, two racing pipelines) keeps its first result and is
+ * counted once, so the counter is exact under concurrent posts. Answers how many were new.
+ */
+export async function recordPostedResults(
+  ctx: StoreContext,
+  runId: string,
+  results: readonly { index: number; result: CaseResult }[],
+): Promise<{ recorded: number; alreadyPosted: number }> {
+  let recorded = 0;
+  let alreadyPosted = 0;
+  for (let i = 0; i < results.length; i += RESULTS_PER_TRANSACTION) {
+    let chunk = results.slice(i, i + RESULTS_PER_TRANSACTION);
+    for (let attempt = 0; chunk.length > 0; attempt++) {
+      if (attempt >= TRANSACTION_ATTEMPTS) throw new ContentionError('results of this run kept colliding; try again');
+      const put = (r: (typeof chunk)[number]) => ({
+        Put: {
+          TableName: ctx.tableName,
+          Item: { ...keys.evalCaseResult(runId, r.index), itemType: 'eval_case', index: r.index, ...r.result },
+          ...buildCondition([{ path: 'pk', op: 'not_exists' }]),
+        },
+      });
+      const counter = {
+        Update: {
+          TableName: ctx.tableName,
+          Key: keys.evalRun(runId),
+          ...updateParams({
+            add: { casesDone: chunk.length },
+            conditions: [{ path: 'status', op: '=', value: 'running' }],
+          }),
+        },
+      };
+      try {
+        await ctx.doc.send(new TransactWriteCommand({ TransactItems: [...chunk.map(put), counter] }));
+        if (ctx.meter) ctx.meter.writes += 1;
+        recorded += chunk.length;
+        chunk = [];
+      } catch (error) {
+        if ((error as Error).name !== 'TransactionCanceledException') throw error;
+        const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+        if (reasons[chunk.length]?.Code === 'ConditionalCheckFailed')
+          throw new ConflictError(`eval run ${runId} no longer takes results`, { code: 'INVALID_STATE' });
+        const posted = new Set(chunk.filter((_, k) => reasons[k]?.Code === 'ConditionalCheckFailed'));
+        if (posted.size > 0) {
+          alreadyPosted += posted.size;
+          chunk = chunk.filter((r) => !posted.has(r));
+        } else {
+          // TransactionConflict: another post changed the counter at the same time. Back off and try again.
+          await sleep(Math.floor(Math.random() * 20 * 2 ** Math.min(attempt, 5)));
+        }
+      }
+    }
+  }
+  return { recorded, alreadyPosted };
+}
+
+/**
+ * running → aggregating once every case of a submitted run is posted, audited; the candidate's latest status
+ * follows. Only one post wins (`started`); the others find the run aggregating already and start nothing.
+ */
+export async function beginAggregation(
+  ctx: StoreContext,
+  actor: Actor,
+  id: string,
+): Promise<{ started: boolean; run: EvalRun }> {
+  try {
+    return await changeRun(ctx, actor, id, (tx, run, candidate) => {
+      // Another post won (or the run is not complete): a unit of work must write, so leave by a throw.
+      if (run.status !== 'running' || run.casesDone < run.totalCases) throw new NotAggregating(run);
+      return aggregate(tx, run, candidate);
+    });
+  } catch (error) {
+    if (error instanceof NotAggregating) return { started: false, run: error.run };
+    throw error;
+  }
+
+  function aggregate(tx: SystemTx, run: EvalRun, candidate: ReleaseCandidate) {
+    assertTransition('eval_run', run.status, 'aggregating');
+    tx.update(keys.evalRun(id), {
+      set: { status: 'aggregating' },
+      conditions: [{ path: 'status', op: '=', value: 'running' }],
+    });
+    if (candidate.latestEvalRunId === id) setCandidate(tx, candidate, { latestEvalStatus: 'aggregating' });
+    tx.audit({
+      action: 'eval_run.aggregating',
+      entityType: 'eval_run',
+      entityId: id,
+      before: { status: 'running' },
+      after: { status: 'aggregating', casesDone: run.casesDone },
+    });
+    return { started: true, run: { ...run, status: 'aggregating' as const } };
+  }
+}
+
+/** The run a post found already aggregating, or not complete: beginAggregation's loser starts nothing. */
+class NotAggregating extends Error {
+  constructor(readonly run: EvalRun) {
+    super(`eval run ${run.id} is ${run.status}`);
+  }
 }

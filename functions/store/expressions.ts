@@ -106,6 +106,8 @@ export interface KeyConditionSpec {
   prefix?: string;
   /** Sort keys at or before this value. */
   upTo?: string;
+  /** Sort keys from the first to the second value, both included (a batch's key range). */
+  between?: readonly [string, string];
   /** Conditions on other attributes, applied after the key condition. */
   filters?: Condition[];
 }
@@ -126,8 +128,12 @@ export function buildKeyCondition(spec: KeyConditionSpec): BuiltKeyCondition {
   };
   const values: Record<string, unknown> = { ':pk': spec.partition, ...(filter?.ExpressionAttributeValues ?? {}) };
   let text = '#pk = :pk';
-  if (spec.prefix || spec.upTo !== undefined) names['#sk'] = spec.index ? `${spec.index}sk` : 'sk';
-  if (spec.prefix) {
+  if (spec.prefix || spec.upTo !== undefined || spec.between) names['#sk'] = spec.index ? `${spec.index}sk` : 'sk';
+  if (spec.between) {
+    values[':from'] = spec.between[0];
+    values[':to'] = spec.between[1];
+    text += ' AND #sk BETWEEN :from AND :to';
+  } else if (spec.prefix) {
     values[':prefix'] = spec.prefix;
     text += ' AND begins_with(#sk, :prefix)';
   } else if (spec.upTo !== undefined) {

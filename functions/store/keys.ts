@@ -103,6 +103,10 @@ export const keys = {
   dataset: (id: string) => ({ pk: `DS#${id}`, sk: META }),
   datasetCase: (id: string, index: number) => ({ pk: `DS#${id}`, sk: `CASE#${pad(index, 8)}` }),
   datasetCasePrefix: (id: string) => ({ pk: `DS#${id}`, skPrefix: 'CASE#' }),
+  /** Where a case id sits in its dataset (`index`): a submitted run's post reads only the cases it names. */
+  datasetCaseId: (id: string, caseId: string) => ({ pk: `DS#${id}`, sk: `CID#${caseId}` }),
+  /** What a dataset's cases hold beyond the META (labels, slice tags), written once at creation. */
+  datasetFacts: (id: string) => ({ pk: `DS#${id}`, sk: 'FACTS' }),
   datasetIndexes: (systemId: string, name: string, version: number, id: string) => ({
     gsi1pk: partitions.ofSystem(systemId, 'DS'),
     gsi1sk: `${name}#${pad(version, 6)}`,

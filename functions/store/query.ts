@@ -15,6 +15,8 @@ export interface QuerySpec extends PageRequest {
   partition: string;
   /** Sort keys that begin with this prefix. */
   prefix?: string;
+  /** Sort keys in this inclusive range. */
+  between?: readonly [string, string];
   /** Newest first when sort keys are time-ordered ids. */
   newestFirst?: boolean;
   /** Filters applied after the key condition (a page may hold fewer items than the limit). */

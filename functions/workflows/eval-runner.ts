@@ -36,13 +36,12 @@ export function createInProcessEvalRunner(
         { runId, ...(options.batchSize ? { batchSize: options.batchSize } : {}) },
         stepOptions,
       );
-      if (plan.executor === 'submitted') return;
       const queue = [...plan.batches];
       const worker = async () => {
         for (let batch = queue.shift(); batch; batch = queue.shift())
-          await executeEvalBatch(store, { runId, batch }, cache, stepOptions);
+          await executeEvalBatch(store, { runId, batch, deadline: plan.deadline }, cache, stepOptions);
       };
-      await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+      await Promise.all(Array.from({ length: options.concurrency ?? Math.min(2, plan.maxConcurrency) }, worker));
       await aggregateEvalRun(store, { runId });
     } catch (error) {
       await failEvalRunStep(store, { runId, error: (error as Error).message ?? String(error) }).catch(() => undefined);

@@ -5,6 +5,7 @@ import { ConflictError, ValidationError } from '../domain/errors.js';
 import {
   addResult,
   applyThresholds,
+  BASE_BATCH_SIZE,
   type BatchDescriptor,
   compareWithBaseline,
   type EvalAggregate,
@@ -14,8 +15,11 @@ import {
   labelsOf,
   mergeAggregates,
   planBatches,
+  type RunSizing,
+  type SizingLimits,
   type Submission,
   scoreBatch,
+  sizeRun,
 } from '../domain/eval/index.js';
 import type {
   Actor,
@@ -26,6 +30,7 @@ import type {
   PromptVersion,
   ReleaseCandidate,
 } from '../domain/types.js';
+import type { RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
@@ -33,12 +38,15 @@ import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js'
 /** The evaluation service acts under its own identity in the audit trail. */
 export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eval runner', roles: [] };
 
-export const DEFAULT_BATCH_SIZE = 250;
 /**
- * Batches of `http` runs are smaller: a batch is one task invocation, and its wall time is bounded by the endpoint's
- * timeouts (8 cases at a time, each up to (1 + fallback attempts) × timeoutMs), which must fit a Lambda's 15 minutes.
+ * The stage's ceilings when the caller names none (the in-process runner): the state machine passes its own
+ * (MaxConcurrency and RunTimeoutSeconds of lib/constructs/eval-state-machine.ts). Batch sizes are the executor's
+ * (functions/domain/eval/sizing.ts): `http` batches are smaller, their wall time bounded by the endpoint's timeouts.
  */
-const DEFAULT_HTTP_BATCH_SIZE = 50;
+/** Cases a batch of a simulated run takes (the others: functions/domain/eval/sizing.ts). */
+export const DEFAULT_BATCH_SIZE = BASE_BATCH_SIZE.simulated;
+
+const DEFAULT_SIZING_LIMITS: SizingLimits = { maxConcurrency: 4, runTimeoutSeconds: 3600 };
 /** Cases of one batch an `http` run calls at the same time. */
 const HTTP_CASE_CONCURRENCY = 8;
 
@@ -59,16 +67,22 @@ export interface EvidenceOptions {
 
 const CHARS_PER_TOKEN = 4;
 
+/** What scoring a run's batches needs besides the batch's own cases (which each batch reads by key range). */
 export interface RunMaterial {
   run: EvalRun;
   candidate: ReleaseCandidate;
   prompt: PromptVersion;
   modelConfig: ModelConfigVersion;
-  cases: EvalCase[];
+  /** Where each dataset's cases sit in the run's case order. */
+  spans: RunDatasetSpan[];
+  /** The run's label set (the simulated executor predicts among them). */
   labels: string[];
 }
 
-/** Loads what scoring needs; `cache` lets one process reuse it across batches of the same run. */
+/**
+ * Loads what scoring needs, not the cases; `cache` lets one process reuse it across batches of the same run. The
+ * label set comes from the datasets' recorded facts; only a dataset written before those is read whole, once.
+ */
 export async function loadRunMaterial(
   store: GovernanceStore,
   runId: string,
@@ -78,15 +92,34 @@ export async function loadRunMaterial(
   if (hit) return hit;
   const run = await store.evalRuns.getEvalRun(runId);
   const candidate = await store.candidates.getCandidate(run.candidateId);
-  const [prompt, modelConfig] = await Promise.all([
+  const [prompt, modelConfig, spans] = await Promise.all([
     store.artefacts.getPrompt(candidate.promptVersionId),
     store.artefacts.getModelConfig(candidate.modelConfigId),
+    store.evalRuns.runDatasetSpans(candidate.datasetIds),
   ]);
-  const cases: EvalCase[] = [];
-  for (const datasetId of candidate.datasetIds) cases.push(...(await store.datasets.allDatasetCases(datasetId)));
-  const material = { run, candidate, prompt, modelConfig, cases, labels: labelsOf(cases) };
+  let labels: string[] = [];
+  if (run.executor === 'simulated') {
+    const facts = await store.evalRuns.runDatasetFacts(candidate.datasetIds);
+    if (facts) labels = facts.labels;
+    else {
+      const cases: EvalCase[] = [];
+      for (const datasetId of candidate.datasetIds) cases.push(...(await store.datasets.allDatasetCases(datasetId)));
+      labels = labelsOf(cases);
+    }
+  }
+  const material = { run, candidate, prompt, modelConfig, spans, labels };
   cache?.set(runId, material);
   return material;
+}
+
+/** The batch plan of a run and how the state machine paces it (MaxConcurrencyPath, TimeoutSecondsPath, deadline). */
+export interface EvalRunPlan extends RunSizing {
+  runId: string;
+  executor: EvalRun['executor'];
+  totalCases: number;
+  batches: BatchDescriptor[];
+  /** When the run's time budget ends (ISO 8601): a batch that starts later fails the run instead of scoring. */
+  deadline: string;
 }
 
 /**
@@ -96,20 +129,46 @@ export async function loadRunMaterial(
  */
 export async function prepareEvalRun(
   store: GovernanceStore,
-  input: { runId: string; batchSize?: number },
-  options: EvalStepOptions = {},
-): Promise<{ runId: string; executor: EvalRun['executor']; totalCases: number; batches: BatchDescriptor[] }> {
+  input: { runId: string; batchSize?: number; limits?: SizingLimits },
+  options: EvalStepOptions & { now?: () => Date } = {},
+): Promise<EvalRunPlan> {
   let run = await store.evalRuns.getEvalRun(input.runId);
+  let caseTimeoutMs: number | undefined;
+  let attemptsPerCase: number | undefined;
   if (run.executor === 'http') {
     const candidate = await store.candidates.getCandidate(run.candidateId);
     const modelConfig = await store.artefacts.getModelConfig(candidate.modelConfigId);
     assertTargetsAllowed(modelConfig, options.allowedHosts ?? []);
+    caseTimeoutMs = modelConfig.timeoutMs;
+    attemptsPerCase = 1 + (modelConfig.fallbackPolicy.enabled ? 1 + modelConfig.fallbackPolicy.maxRetries : 0);
   }
-  if (run.status === 'queued') run = await store.evalRuns.startEvalRun(EVAL_SERVICE_ACTOR, run.id);
-  if (run.status !== 'running') throw new ConflictError(`eval run ${run.id} is ${run.status}, not running`);
-  const batchSize = input.batchSize ?? (run.executor === 'http' ? DEFAULT_HTTP_BATCH_SIZE : DEFAULT_BATCH_SIZE);
-  const batches = run.executor === 'submitted' ? [] : planBatches(run.totalCases, batchSize);
-  return { runId: run.id, executor: run.executor, totalCases: run.totalCases, batches };
+  if (run.executor === 'submitted') {
+    // A submitted run is aggregated once every case is posted (beginAggregation); until then it has nothing to do.
+    if (run.status !== 'aggregating')
+      throw new ConflictError(`eval run ${run.id} is ${run.status}; it is aggregated once every case is posted`);
+  } else {
+    if (run.status === 'queued') run = await store.evalRuns.startEvalRun(EVAL_SERVICE_ACTOR, run.id);
+    if (run.status !== 'running') throw new ConflictError(`eval run ${run.id} is ${run.status}, not running`);
+  }
+  const sizing = sizeRun(
+    {
+      totalCases: run.totalCases,
+      executor: run.executor,
+      ...(caseTimeoutMs !== undefined ? { caseTimeoutMs } : {}),
+      ...(attemptsPerCase !== undefined ? { attemptsPerCase } : {}),
+    },
+    input.limits ?? DEFAULT_SIZING_LIMITS,
+    input.batchSize,
+  );
+  const now = options.now?.() ?? new Date();
+  return {
+    runId: run.id,
+    executor: run.executor,
+    totalCases: run.totalCases,
+    batches: planBatches(run.totalCases, sizing.batchSize),
+    ...sizing,
+    deadline: new Date(now.getTime() + sizing.runTimeoutSeconds * 1000).toISOString(),
+  };
 }
 
 /** Refuses a model config whose policies could call a host outside `allowedHosts`. */
@@ -137,15 +196,36 @@ function assertTargetsAllowed(modelConfig: ModelConfigVersion, allowedHosts: rea
  */
 export async function executeEvalBatch(
   store: GovernanceStore,
-  input: { runId: string; batch: BatchDescriptor },
+  input: { runId: string; batch: BatchDescriptor; deadline?: string },
   cache: Map<string, RunMaterial> | undefined,
-  options: EvalStepOptions & EvidenceOptions,
+  options: EvalStepOptions & EvidenceOptions & { now?: () => Date },
 ): Promise<{ runId: string; batchIndex: number; cases: number }> {
   const { runId, batch } = input;
   const out = { runId, batchIndex: batch.batchIndex, cases: batch.end - batch.start };
+  if (input.deadline && (options.now?.() ?? new Date()).toISOString() > input.deadline) {
+    throw new ConflictError(
+      `eval run ${runId} passed its deadline (${input.deadline}) before batch ${batch.batchIndex}`,
+    );
+  }
   if (await store.evalRuns.batchRecorded(runId, batch.batchIndex)) return out;
   const m = await loadRunMaterial(store, runId, cache);
-  const cases = m.cases.slice(batch.start, batch.end);
+  if (m.run.executor === 'submitted') {
+    // The posted results of this batch's key range, aggregated; their evidence is the table's case items.
+    const results = await store.evalRuns.caseResultsInRange(runId, batch.start, batch.end);
+    if (results.length !== batch.end - batch.start)
+      throw new ConflictError(
+        `eval run ${runId} has ${results.length} of the ${out.cases} results of batch ${batch.batchIndex}`,
+      );
+    const aggregate = emptyAggregate();
+    for (const result of results) addResult(aggregate, result);
+    await store.evalRuns.recordBatch(
+      runId,
+      { batchIndex: batch.batchIndex, count: results.length, aggregate },
+      { advanceProgress: false },
+    );
+    return { ...out, cases: results.length };
+  }
+  const cases = await store.evalRuns.runCasesInRange(m.spans, batch.start, batch.end);
   let records: EvidenceRecord[];
   if (m.run.executor === 'simulated') {
     const { results } = scoreBatch({
@@ -257,31 +337,20 @@ export async function listCaseEvidence(
   return { items: out.records, nextCursor: out.nextCursor };
 }
 
-/** Step 3: merges the batch aggregates, applies thresholds and baseline comparisons, and records the verdict. */
+/**
+ * Step 3: merges the batch aggregates (a submitted run's as the simulated and http runs': one per key range of its
+ * posted results), applies thresholds and baseline comparisons, and records the verdict.
+ */
 export async function aggregateEvalRun(
   store: GovernanceStore,
   input: { runId: string },
 ): Promise<{ runId: string; status: EvalRun['status']; failureReasons: string[] }> {
   const run = await store.evalRuns.getEvalRun(input.runId);
   const candidate = await store.candidates.getCandidate(run.candidateId);
-  let aggregate: EvalAggregate;
-  if (run.executor === 'submitted') {
-    aggregate = emptyAggregate();
-    let cursor: string | null = null;
-    do {
-      const page: Awaited<ReturnType<typeof store.evalRuns.listCaseResults>> = await store.evalRuns.listCaseResults(
-        run.id,
-        { limit: 100, cursor },
-      );
-      for (const r of page.items) addResult(aggregate, r);
-      cursor = page.nextCursor;
-    } while (cursor);
-  } else {
-    aggregate = (await store.evalRuns.batchAggregates(run.id)).reduce<EvalAggregate>(
-      (acc, a) => mergeAggregates(acc, a as EvalAggregate),
-      emptyAggregate(),
-    );
-  }
+  const aggregate = (await store.evalRuns.batchAggregates(run.id)).reduce<EvalAggregate>(
+    (acc, a) => mergeAggregates(acc, a as EvalAggregate),
+    emptyAggregate(),
+  );
   if (aggregate.cases !== run.totalCases) {
     throw new ConflictError(`eval run ${run.id} scored ${aggregate.cases} of ${run.totalCases} cases`);
   }
@@ -318,21 +387,55 @@ export async function failEvalRunStep(
   input: { runId: string; error: string },
 ): Promise<{ runId: string; status: 'error' }> {
   const run = await store.evalRuns.getEvalRun(input.runId);
-  if (run.status === 'queued' || run.status === 'running')
+  if (run.status === 'queued' || run.status === 'running' || run.status === 'aggregating')
     await store.evalRuns.failEvalRun(EVAL_SERVICE_ACTOR, run.id, input.error.slice(0, 1000));
   return { runId: run.id, status: 'error' };
 }
 
 /**
- * Takes outputs a pipeline produced for a `submitted` run. Cases may arrive over several posts; when every case
- * has a result the run is aggregated and gated.
+ * Aggregates a submitted run in this process, as the state machine would (prepare, each batch, aggregate): what
+ * submitEvalResults does when no runner is given (store-level callers and tests).
+ */
+export async function aggregateSubmittedRunInProcess(store: GovernanceStore, runId: string): Promise<void> {
+  try {
+    const plan = await prepareEvalRun(store, { runId });
+    for (const batch of plan.batches) await executeEvalBatch(store, { runId, batch }, undefined, NO_EVIDENCE);
+    await aggregateEvalRun(store, { runId });
+  } catch (error) {
+    await failEvalRunStep(store, { runId, error: (error as Error).message ?? String(error) });
+  }
+}
+
+/** A submitted run's batches write no evidence objects: its evidence is the table's case items. */
+const NO_EVIDENCE: EvidenceOptions = {
+  evidence: new Proxy({} as EvidenceStore, {
+    get: () => () => Promise.reject(new Error('a submitted run writes no evidence objects')),
+  }),
+};
+
+export interface SubmittedResults {
+  run: EvalRun;
+  /** Results in the post. */
+  accepted: number;
+  /** Results new to the run (counted); the others had a result already, which is kept. */
+  recorded: number;
+  alreadyPosted: number;
+}
+
+/**
+ * Takes outputs a pipeline produced for a `submitted` run. Cases may arrive over several posts, in any order and
+ * concurrently: each post reads only the cases it names, records their results and counts them with an atomic
+ * counter in the same transactions. The post that completes the run moves it to `aggregating` and hands it to
+ * `startAggregation` (the eval runner: the state machine in AWS, the local runner locally); without one, it is
+ * aggregated before this returns.
  */
 export async function submitEvalResults(
   store: GovernanceStore,
   actor: Actor,
   runId: string,
   submissions: Submission[],
-): Promise<{ run: EvalRun; accepted: number }> {
+  options: { startAggregation?: (runId: string) => void | Promise<void> } = {},
+): Promise<SubmittedResults> {
   let run = await store.evalRuns.getEvalRun(runId);
   if (run.executor !== 'submitted')
     throw new ConflictError('this run is executed by the control plane; it takes no submitted results', {
@@ -340,38 +443,40 @@ export async function submitEvalResults(
     });
   if (run.status !== 'queued' && run.status !== 'running')
     throw new ConflictError(`eval run ${run.id} is ${run.status}`, { code: 'INVALID_STATE' });
-  const m = await loadRunMaterial(store, runId);
-  const index = new Map(m.cases.map((c, i) => [c.caseId, i]));
-  if (index.size !== m.cases.length) {
-    throw new ConflictError(
-      "the candidate's datasets share case ids, so submitted outputs cannot be matched to cases; use datasets with distinct case ids",
-      { code: 'INVALID_STATE' },
-    );
-  }
   const seen = new Set<string>();
-  const unknown: string[] = [];
   for (const s of submissions) {
-    if (!index.has(s.caseId)) unknown.push(s.caseId);
     if (seen.has(s.caseId)) throw new ValidationError(`case ${s.caseId} is submitted twice`, { field: 'results' });
     seen.add(s.caseId);
   }
-  if (unknown.length)
-    throw new ValidationError(`unknown case ids: ${unknown.slice(0, 10).join(', ')}`, { field: 'results' });
-  if (run.status === 'queued') run = await store.evalRuns.startEvalRun(actor, run.id);
-  const ordered = submissions.map((s) => ({ s, i: index.get(s.caseId) as number })).sort((a, b) => a.i - b.i);
-  const results: { index: number; result: CaseResult }[] = [];
-  for (const { s, i } of ordered) {
-    const scored = scoreBatch({
-      executor: 'submitted',
-      cases: [m.cases[i] as EvalCase],
-      prompt: m.prompt,
-      submissions: [s],
+  const candidate = await store.candidates.getCandidate(run.candidateId);
+  const [prompt, spans] = await Promise.all([
+    store.artefacts.getPrompt(candidate.promptVersionId),
+    store.evalRuns.runDatasetSpans(candidate.datasetIds),
+  ]);
+  const posted = await store.evalRuns.findPostedCases(spans, [...seen]);
+  if (run.status === 'queued') {
+    // Racing first pages: one starts the run, the others find it running.
+    run = await store.evalRuns.startEvalRun(actor, run.id).catch(async (error: unknown) => {
+      const fresh = await store.evalRuns.getEvalRun(runId);
+      if (fresh.status === 'queued') throw error;
+      return fresh;
     });
-    results.push({ index: i, result: scored.results[0] as CaseResult });
   }
-  await store.evalRuns.recordCaseResults(run.id, results);
-  const done = await store.evalRuns.scoredCaseCount(run.id);
-  await store.evalRuns.setCasesDone(run.id, done);
-  if (done >= run.totalCases) await aggregateEvalRun(store, { runId: run.id });
-  return { run: await store.evalRuns.getEvalRun(run.id), accepted: submissions.length };
+  const results: { index: number; result: CaseResult }[] = submissions.map((s) => {
+    const { index, evalCase } = posted.get(s.caseId) as { index: number; evalCase: EvalCase };
+    const scored = scoreBatch({ executor: 'submitted', cases: [evalCase], prompt, submissions: [s] });
+    return { index, result: scored.results[0] as CaseResult };
+  });
+  results.sort((a, b) => a.index - b.index);
+  const { recorded, alreadyPosted } = await store.evalRuns.recordPostedResults(run.id, results);
+  run = await store.evalRuns.getEvalRun(run.id);
+  if (run.status === 'running' && run.casesDone >= run.totalCases) {
+    const { started } = await store.evalRuns.beginAggregation(actor, run.id);
+    if (started) {
+      if (options.startAggregation) await options.startAggregation(run.id);
+      else await aggregateSubmittedRunInProcess(store, run.id);
+    }
+    run = await store.evalRuns.getEvalRun(run.id);
+  }
+  return { run, accepted: submissions.length, recorded, alreadyPosted };
 }

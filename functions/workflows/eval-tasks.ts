@@ -9,7 +9,7 @@ import {
   UnprocessableError,
   ValidationError,
 } from '../domain/errors.js';
-import type { BatchDescriptor } from '../domain/eval/index.js';
+import type { BatchDescriptor, SizingLimits } from '../domain/eval/index.js';
 import { createObservability, type GovernanceMeter, observed, workflowCorrelationId } from '../observability/index.js';
 import { type Env, once } from '../store/config.js';
 import { type EvidenceStore, evidenceStoreFromEnv } from '../store/evidence-store.js';
@@ -81,8 +81,12 @@ export async function named<T>(task: () => Promise<T>): Promise<T> {
 }
 
 export interface EvalTaskHandlers {
-  prepare: (event: { runId: string; batchSize?: number }) => ReturnType<typeof prepareEvalRun>;
-  executeBatch: (event: { runId: string; batch: BatchDescriptor }) => Promise<{ runId: string; batchIndex: number }>;
+  prepare: (event: { runId: string; batchSize?: number; limits?: SizingLimits }) => ReturnType<typeof prepareEvalRun>;
+  executeBatch: (event: {
+    runId: string;
+    batch: BatchDescriptor;
+    deadline?: string;
+  }) => Promise<{ runId: string; batchIndex: number }>;
   aggregate: (event: { runId: string }) => ReturnType<typeof aggregateEvalRun>;
   recordFailure: (event: { runId: string; error?: unknown }) => ReturnType<typeof failEvalRunStep>;
 }
@@ -109,6 +113,7 @@ export function evalTaskHandlers(
           {
             runId: event.runId,
             ...(event.batchSize || options.batchSize ? { batchSize: event.batchSize ?? options.batchSize } : {}),
+            ...(event.limits ? { limits: event.limits } : {}),
           },
           stepOptions,
         ),
@@ -128,7 +133,12 @@ export function evalTaskHandlers(
           }
           await load;
         }
-        const out = await executeEvalBatch(store(), { runId: event.runId, batch: event.batch }, materialCache, {
+        const batchInput = {
+          runId: event.runId,
+          batch: event.batch,
+          ...(event.deadline ? { deadline: event.deadline } : {}),
+        };
+        const out = await executeEvalBatch(store(), batchInput, materialCache, {
           ...stepOptions,
           evidence: evidence(),
         });

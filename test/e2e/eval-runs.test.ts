@@ -88,7 +88,7 @@ describe('eval runs over HTTP on the local stack', () => {
     expect(midway.status).toBe('running');
     expect(midway.casesDone).toBeGreaterThan(0);
     expect(midway.casesDone).toBeLessThan(midway.totalCases);
-    expect(midway.progress).toEqual({ casesDone: 15, totalCases: 20, percent: 75 });
+    expect(midway.progress).toEqual({ casesDone: 15, totalCases: 20, percent: 75, phase: 'cases' });
 
     hold.release();
     const done = await eventually(async () => {
@@ -97,6 +97,37 @@ describe('eval runs over HTTP on the local stack', () => {
     });
     expect(done.status).toBe('passed');
     expect(done.casesDone).toBe(20);
+  });
+
+  it('answers 202 with the progress to each page of a submitted run, and the runner gates it after the last page', async () => {
+    const rc = await submittedCandidate(12);
+    const api = as('omar.owner');
+    const queued = await api.post<RunBody>(`/api/release-candidates/${rc.id}/run-evals`, { executor: 'submitted' });
+    const runId = queued.body.id;
+    const outputs = Array.from({ length: 12 }, (_, i) => ({
+      caseId: `case-${i}`,
+      output: { label: ['billing', 'technical', 'account'][i % 3], confidence: 0.9 },
+      latencyMs: 50,
+    }));
+    type Accepted = RunBody & { accepted: number; recorded: number; alreadyPosted: number; progress: Json };
+
+    const first = await api.post<Accepted>(`/api/eval-runs/${runId}/results`, { results: outputs.slice(0, 5) });
+    const again = await api.post<Accepted>(`/api/eval-runs/${runId}/results`, { results: outputs.slice(0, 7) });
+    const last = await api.post<Accepted>(`/api/eval-runs/${runId}/results`, { results: outputs.slice(7) });
+
+    expect(first.status).toBe(202);
+    expect(first.body).toMatchObject({ status: 'running', accepted: 5, recorded: 5, alreadyPosted: 0 });
+    expect(first.body.progress).toEqual({ casesDone: 5, totalCases: 12, percent: 41, phase: 'cases' });
+    expect(again.body).toMatchObject({ accepted: 7, recorded: 2, alreadyPosted: 5, casesDone: 7 });
+    expect(last.status).toBe(202);
+    expect(last.body.casesDone).toBe(12);
+    expect(['aggregating', 'passed']).toContain(last.body.status);
+    const done = await eventually(async () => {
+      const { body } = await api.get<RunBody>(`/api/eval-runs/${runId}`);
+      return body.status === 'aggregating' ? undefined : body;
+    });
+    expect(done).toMatchObject({ status: 'passed', casesDone: 12, progress: { phase: 'finished', percent: 100 } });
+    expect(done.metrics).toMatchObject({ accuracy: 1 });
   });
 
   it("pages through a run's per-case evidence in the S3 stand-in with an opaque cursor", async () => {
@@ -152,10 +183,13 @@ describe('eval runs over HTTP on the local stack', () => {
     expect((await stack.evidence.listBatches(run.id)).map((b) => b.batchIndex)).toEqual([0, 1, 2, 3]);
     // The verdict's metrics are those of scoring every case once, in this process, from the same snapshot.
     const m = await loadRunMaterial(stack.store, run.id);
+    const cases = (
+      await Promise.all(m.candidate.datasetIds.map((id) => stack.store.datasets.allDatasetCases(id)))
+    ).flat();
     const reference = scoreBatch({
       executor: 'simulated',
       snapshotHash: m.run.snapshotHash,
-      cases: m.cases,
+      cases,
       labels: m.labels,
       prompt: m.prompt,
       modelConfig: m.modelConfig,

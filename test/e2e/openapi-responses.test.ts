@@ -318,7 +318,7 @@ describe('real answers of the local stack against the OpenAPI document', () => {
         },
       },
     );
-    expect(results.status).toBe(200);
+    expect(results.status).toBe(202);
     expect((await owner('GET', '/api/eval-runs/{id}/cases', { id: submittedRun })).status).toBe(200);
 
     // Incidents through their life.
@@ -385,7 +385,7 @@ describe('real answers of the local stack against the OpenAPI document', () => {
       expect.arrayContaining([
         'POST /api/release-candidates/{id}/rollback 200',
         'POST /api/approvals/{id}/request-changes 200',
-        'POST /api/eval-runs/{id}/results 200',
+        'POST /api/eval-runs/{id}/results 202',
         'GET /api/audit-events/verify 200',
         'GET /api/metrics/overview 200',
         'POST /api/release-candidates/{id}/promote 409',

@@ -110,10 +110,15 @@ describe('the eval-run state machine construct', () => {
     );
     const definition = JSON.parse(props.DefinitionString as string) as {
       TimeoutSeconds: number;
-      States: Record<string, { MaxConcurrency?: number; Resource?: string }>;
+      States: Record<
+        string,
+        { MaxConcurrencyPath?: string; Resource?: string; Parameters?: { limits?: Record<string, number> } }
+      >;
     };
     expect(definition.TimeoutSeconds).toBe(3600);
-    expect(definition.States.ExecuteBatches?.MaxConcurrency).toBe(6);
+    // The stage's settings are ceilings handed to Prepare, which sizes each run within them.
+    expect(definition.States.Prepare?.Parameters?.limits).toEqual({ maxConcurrency: 6, runTimeoutSeconds: 3600 });
+    expect(definition.States.ExecuteBatches?.MaxConcurrencyPath).toBe('$.maxConcurrency');
     expect(definition.States.Prepare?.Resource).toBe(`\${PrepareFunctionArn}`);
     expect(props.DefinitionString).toContain('"IntervalSeconds": 3');
   });

@@ -9,7 +9,7 @@ export default function EvaluationsPage() {
     queryKey: ['eval-runs', 'recent'],
     queryFn: () => api.get<Page<EvalRun>>('/api/eval-runs', { limit: 50 }),
     refetchInterval: (q) =>
-      q.state.data?.items.some((r) => r.status === 'queued' || r.status === 'running') ? 2000 : false,
+      q.state.data?.items.some((r) => ['queued', 'running', 'aggregating'].includes(r.status)) ? 2000 : false,
   });
   const candidates = useQuery({
     queryKey: ['candidates', 'all'],

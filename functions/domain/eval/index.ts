@@ -24,6 +24,16 @@ export {
   simulateCase,
 } from './simulated-executor.js';
 export {
+  assertSliceCap,
+  BASE_BATCH_SIZE,
+  MAX_BATCHES_PER_RUN,
+  MAX_SLICES_PER_RUN,
+  type RunSizing,
+  type SizingLimits,
+  sizeRun,
+  sliceTagsOf,
+} from './sizing.js';
+export {
   parseSubmission,
   type Submission,
   scoreSubmittedCase,

@@ -55,7 +55,17 @@ const ALLOWED: { [E in LifecycleEntity]: { statuses: readonly LifecycleStatuses[
   },
   eval_run: {
     statuses: EVAL_RUN_STATUSES,
-    allowed: ['queued>running', 'queued>error', 'running>passed', 'running>failed', 'running>error'],
+    allowed: [
+      'queued>running',
+      'queued>error',
+      'running>aggregating',
+      'running>passed',
+      'running>failed',
+      'running>error',
+      'aggregating>passed',
+      'aggregating>failed',
+      'aggregating>error',
+    ],
   },
   approval: {
     statuses: APPROVAL_STATUSES,

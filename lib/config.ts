@@ -134,7 +134,7 @@ type ContextReader = (key: string) => unknown;
  * The shortest Object Lock retention prod may synthesise: ten years, as the EU AI Act keeps the technical
  * documentation and logs of high-risk systems for ten years after they are placed on the market (Art. 18, Art. 19).
  */
-export const PROD_AUDIT_RETENTION_FLOOR_DAYS = 3650;
+const PROD_AUDIT_RETENTION_FLOOR_DAYS = 3650;
 
 /** The validated configuration of the stage named by the `stage` context (default dev). */
 export function stageConfig(context: ContextReader, env: Record<string, string | undefined> = {}): StageConfig {

@@ -52,5 +52,3 @@ const webhookDelivery = z.object({
 });
 
 export const deliveryPage = pageOf(webhookDelivery);
-
-type CreateWebhookRequest = z.infer<typeof createWebhookRequest>;

@@ -7,8 +7,6 @@ export function pad(n: number, width = 10): string {
   return String(n).padStart(width, '0');
 }
 
-const GLOBAL_CHAIN = 'GLOBAL';
-
 /** A list the store reads with a Query: the index, the partition key value and, optionally, a sort key prefix. */
 export interface IndexQuery {
   index?: 'gsi1' | 'gsi2';

@@ -6,7 +6,7 @@ import { api, getToken, type Page } from '../api';
 import { principalFromToken } from '../auth';
 
 /** Systems per page: the table renders at most this many rows. */
-export const REGISTRY_PAGE_SIZE = 50;
+const REGISTRY_PAGE_SIZE = 50;
 
 export interface RegistryFilters {
   q: string;

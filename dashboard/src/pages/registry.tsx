@@ -7,7 +7,7 @@ import { api } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, ProblemView } from '../ui';
-import { fetchRegistryPage, REGISTRY_PAGE_SIZE, REGISTRY_STALE_MS, registryPageKey } from './registry-query';
+import { fetchRegistryPage, REGISTRY_STALE_MS, registryPageKey } from './registry-query';
 
 // The form (and the zod contract it checks with) loads when first opened: the first paint needs neither.
 const RegisterForm = lazy(() => import('./register-form'));

@@ -8,7 +8,7 @@ import { ConfigurationError, once, tableNameFromEnv } from '../../../functions/s
 import { evidenceStoreFromEnv } from '../../../functions/store/evidence-store.js';
 import { cursorKeyFromSecret } from '../../../functions/store/pagination.js';
 import { storeFromEnv } from '../../../functions/store/store-from-env.js';
-import { type Captured, captureOutput } from '../observability/output-capture.js';
+import { captureOutput } from '../observability/output-capture.js';
 
 const AUTH = { AUTH_ISSUER: 'https://issuer.test', AUTH_AUDIENCE: 'governance', AUTH_JWKS_JSON: '{"keys":[]}' };
 

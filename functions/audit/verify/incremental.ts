@@ -26,7 +26,8 @@ export type FallbackReason =
   | 'bad_signature'
   | 'digest_mismatch'
   | 'digest_missing'
-  | 'keys_broken';
+  | 'keys_broken'
+  | 'no_checkpoint_store';
 
 export interface SystemVerification {
   report: VerifyReport;
@@ -36,6 +37,8 @@ export interface SystemVerification {
   fallback: FallbackReason | null;
   /** The digest the verification resumed after (0 when full). */
   fromDigestSeq: number;
+  /** The system's head the verification resumed after (0 when full). */
+  fromHead: number;
   /** Raw duplicates of the whole archive of the system: the checkpoint's plus those read now. */
   rawDuplicateEvents: number;
   /** The digest the stored checkpoint now names, when this run advanced it. */
@@ -91,6 +94,7 @@ export async function verifySystemIncrementally(options: IncrementalOptions): Pr
     mode: checkpoint ? 'incremental' : 'full',
     fallback: 'fallback' in trust ? trust.fallback : null,
     fromDigestSeq: checkpoint?.digestSeq ?? 0,
+    fromHead: checkpoint?.head.seq ?? 0,
     rawDuplicateEvents: base + report.rawDuplicateEvents,
     advancedTo: null,
   };

@@ -17,6 +17,8 @@ suites.auditArchive = async () => (await import('./audit-archive.js')).benchAudi
 suites.dashboard = async () => (await import('./dashboard.js')).benchDashboard();
 suites.cliGate = async () => (await import('./cli-gate.js')).benchCliGate();
 suites.euAiActReport = async () => (await import('./report.js')).benchReport();
+suites.auditVerifyIncremental = async () =>
+  (await import('./audit-verify-incremental.js')).benchAuditVerifyIncremental();
 
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),

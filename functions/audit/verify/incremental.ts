@@ -102,7 +102,7 @@ export async function verifySystemIncrementally(options: IncrementalOptions): Pr
   if (!report.ok || !options.signer || !last || !report.lastDigestHash) return result;
   if (checkpoint && checkpoint.digestSeq >= last.digestSeq) return result;
   const summary = report.perSystem.find((s) => s.systemId === systemId);
-  await storeCheckpoint(options.checkpoints, options.signer, {
+  const stored = storeCheckpoint(options.checkpoints, options.signer, {
     format: CHECKPOINT_FORMAT,
     systemId,
     digestSeq: last.digestSeq,
@@ -113,7 +113,12 @@ export async function verifySystemIncrementally(options: IncrementalOptions): Pr
     rawDuplicateEvents: base + (summary?.sealedDuplicates ?? 0),
     verifiedAt: (options.now ?? (() => new Date()))().toISOString(),
   });
-  result.advancedTo = last.digestSeq;
+  // An answer does not depend on advancing: a checkpoint that cannot be signed or stored leaves the old one (the
+  // next answer reads a little more), and the verification's result stands.
+  result.advancedTo = await stored.then(
+    () => last.digestSeq,
+    () => null,
+  );
   return result;
 }
 

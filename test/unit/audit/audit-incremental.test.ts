@@ -240,6 +240,22 @@ describe('incremental verification from a signed checkpoint', () => {
     expect(after.report.brokenAt).toMatchObject({ kind: 'digest', reason: 'missing', digestSeq: 4 });
   });
 
+  it('answers the verification when the checkpoint cannot be stored, and keeps the old one', async () => {
+    await verify();
+    const before = await checkpoints.getCheckpoint(SYS_A);
+    await grown.step(10, 1);
+    checkpoints.putCheckpoint = async () => {
+      throw Object.assign(new Error('not authorized to perform dynamodb:PutItem'), { name: 'AccessDeniedException' });
+    };
+
+    const after = await verify();
+
+    expect(after.report.ok).toBe(true);
+    expect(after.mode).toBe('incremental');
+    expect(after.advancedTo).toBeNull();
+    expect(await checkpoints.getCheckpoint(SYS_A)).toBe(before);
+  });
+
   it('does not advance or write a checkpoint without a signer', async () => {
     const readOnly = await verifySystemIncrementally({
       archive: grown.archive,

@@ -2,7 +2,7 @@
 // local stack and tests inject a reader (deps.auditArchive); in Lambda it reads AUDIT_BUCKET, loaded on first use so
 // that routes which never ask do not pay for the S3 client. Checkpoints are kept in the table (TABLE_NAME); with
 // AUDIT_SIGNING_KEY_ID the route advances them; with AUDIT_FULL_VERIFY_BUS a request for a full verification is an
-// EventBridge event there, whose rule starts the background job (functions/audit/verify/full-verify-handler.ts).
+// EventBridge event there, whose rule starts the background job (functions/audit/full-verify-handler.ts).
 import { FULL_VERIFICATION_DETAIL_TYPE, FULL_VERIFICATION_SOURCE } from '../audit/verify/requests.js';
 import type { Deps } from './deps.js';
 

@@ -124,7 +124,7 @@ export class AuditArchiver extends Construct {
     this.fullVerify = new ScheduledFunction(this, 'FullVerify', {
       prefix: props.prefix,
       name: 'audit-full-verify',
-      entry: 'functions/audit/verify/full-verify-handler.ts',
+      entry: 'functions/audit/full-verify-handler.ts',
       description:
         'Verifies the whole audit archive, keeps the signed result and advances the verification checkpoints',
       expression: props.fullVerifySchedule ?? 'rate(1 day)',

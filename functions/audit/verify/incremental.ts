@@ -19,7 +19,7 @@ import {
 } from './checkpoint.js';
 import { trustedKeys, type VerifyReport, verifyArchive } from './verifier.js';
 
-export type FallbackReason =
+type FallbackReason =
   | 'no_checkpoint'
   | 'malformed'
   | 'unknown_key'

@@ -9,8 +9,8 @@ import type { CheckpointStore } from './checkpoint.js';
 const PK = 'AUDIT#VERIFICATION';
 const ITEM_TYPE = 'audit_verification';
 
-export const checkpointKey = (systemId: string) => ({ pk: PK, sk: `CHECKPOINT#${systemId}` });
-export const fullResultKey = () => ({ pk: PK, sk: 'FULL' });
+const checkpointKey = (systemId: string) => ({ pk: PK, sk: `CHECKPOINT#${systemId}` });
+const fullResultKey = () => ({ pk: PK, sk: 'FULL' });
 
 export class TableCheckpointStore implements CheckpointStore {
   constructor(

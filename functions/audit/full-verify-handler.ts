@@ -2,11 +2,11 @@
 // EventBridge rule on a request from GET /api/audit-events/verify?full=request, and on a daily schedule.
 // Env: AUDIT_BUCKET, AUDIT_SIGNING_KEY_ID, TABLE_NAME.
 
-import { createObservability, eventBridgeCorrelationId, observed } from '../../observability/index.js';
-import { sharedDocumentClient } from '../../store/client.js';
-import { archiveFromEnv, signerFromEnv } from '../env.js';
-import { runFullVerification } from './full-job.js';
-import { TableCheckpointStore } from './table-checkpoints.js';
+import { createObservability, eventBridgeCorrelationId, observed } from '../observability/index.js';
+import { sharedDocumentClient } from '../store/client.js';
+import { archiveFromEnv, signerFromEnv } from './env.js';
+import { runFullVerification } from './verify/full-job.js';
+import { TableCheckpointStore } from './verify/table-checkpoints.js';
 
 const { logger, metrics } = createObservability('audit-full-verify');
 

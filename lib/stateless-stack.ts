@@ -250,6 +250,8 @@ export class StatelessStack extends Stack {
     });
     // GET /api/audit-events/verify reports the archive's state beside the table's chain.
     this.auditArchiver.grantArchive(this.functions.get('audit') as GovernedFunction, { read: true });
+    // ... and full=request asks the background job for a full verification (ADR 0013).
+    this.auditArchiver.grantFullVerificationRequest(this.functions.get('audit') as GovernedFunction);
     // The EU AI Act report prints the same archive state in its record-keeping section.
     this.auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
 

@@ -14,6 +14,9 @@ import { type DigestRunResult, writeDigest } from '../functions/audit/digest.js'
 import { createKeySigner, generateSigningKeyPem } from '../functions/audit/key-signer.js';
 import type { DigestSigner } from '../functions/audit/ports.js';
 import { S3Archive } from '../functions/audit/s3-archive.js';
+import { runFullVerification } from '../functions/audit/verify/full-job.js';
+import { TableCheckpointStore } from '../functions/audit/verify/table-checkpoints.js';
+import { createDocumentClient } from '../functions/store/client.js';
 import { AUDIT_ENTITY_TYPE, ITEM_TYPE_ATTRIBUTE } from '../functions/store/table-definition.js';
 import { createS3Client } from './s3-standin.js';
 import { type StreamPump, startStreamPump } from './stream-pump.js';
@@ -108,6 +111,13 @@ export async function startLocalAuditArchive(options: LocalAuditArchiveOptions):
   }, interval);
   timer.unref();
 
+  const publicKeys = [await signer.publicKeyPem()];
+  const checkpoints = new TableCheckpointStore(
+    createDocumentClient({ endpoint: options.dynamoEndpoint }),
+    options.tableName,
+  );
+  let fullRun: Promise<unknown> | undefined;
+
   return {
     archive,
     bucket,
@@ -117,11 +127,23 @@ export async function startLocalAuditArchive(options: LocalAuditArchiveOptions):
     pump,
     stats,
     digestNow,
-    statusReader: createArchiveStatusReader(archive, [await signer.publicKeyPem()]),
+    // Checkpoints in the table, advanced with the key file; a full verification runs in this process when asked.
+    statusReader: createArchiveStatusReader(archive, publicKeys, {
+      checkpoints,
+      signer,
+      requestFull: async () => {
+        fullRun ??= runFullVerification({ archive, checkpoints, signer, publicKeys })
+          .catch((error: unknown) => log(`audit full verification failed: ${(error as Error).message}`))
+          .finally(() => {
+            fullRun = undefined;
+          });
+      },
+    }),
     async stop() {
       clearInterval(timer);
       await pump.stop();
       await digesting?.catch(() => undefined);
+      await fullRun;
     },
   };
 }

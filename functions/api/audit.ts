@@ -32,14 +32,21 @@ export const routes: Route[] = [
   route({
     method: 'GET',
     path: '/api/audit-events/verify',
-    summary: "Checks every hash and link of a system's stored chain up to its recorded head",
+    summary:
+      "Checks every hash and link of a system's stored chain up to its recorded head, and the archive from the " +
+      "system's signed checkpoint; full=request also starts a full verification of the archive in the background",
     query: verifyAuditQuery,
     response: { status: 200, body: auditVerifyResponse },
     handle: async (req) => {
       await systemFor(req, req.query.systemId, 'read');
+      // A full verification reads the whole archive: only those who see every chain may start one.
+      if (req.query.full && !seesEverything(req.principal))
+        throw new ForbiddenError('only admins, auditors and reviewers may start a full verification of the archive');
       const table = await req.deps.store.audit.verifyStoredChain(req.query.systemId);
       const reader = await archiveReader(req.deps);
-      const archive = reader ? await reader(req.query.systemId) : ARCHIVE_NOT_CONFIGURED;
+      const archive = reader
+        ? await reader(req.query.systemId, req.query.full ? { requestFull: true } : {})
+        : ARCHIVE_NOT_CONFIGURED;
       return { status: 200, body: { table, archive } };
     },
   }),

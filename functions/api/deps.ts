@@ -28,7 +28,10 @@ export interface Deps {
    * The S3 audit archive's state of one system, for GET /api/audit-events/verify. The local stack configures it; in
    * Lambda it is built from AUDIT_BUCKET; absent, the archive is reported `not_configured`.
    */
-  auditArchive?: (systemId: string) => Promise<Record<string, unknown> & { status: string }>;
+  auditArchive?: (
+    systemId: string,
+    request?: { requestFull?: boolean },
+  ) => Promise<Record<string, unknown> & { status: string }>;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -60,4 +60,10 @@ export const listAuditQuery = pageQuery
   })
   .strict();
 
-export const verifyAuditQuery = z.object({ systemId: idOf('sys') }).strict();
+export const verifyAuditQuery = z
+  .object({
+    systemId: idOf('sys'),
+    /** `request` also starts a full verification of the whole archive in the background (admins and auditors). */
+    full: z.enum(['request']).optional(),
+  })
+  .strict();

@@ -495,6 +495,16 @@ export const chainReportResponse = z.object({
   brokenAt: z.object({ seq: z.number().int(), reason: z.string(), message: z.string() }).nullable(),
 });
 
+/** The first broken place of an archive (audit/verify/verifier.ts BrokenPlace, as the route answers it). */
+const brokenPlace = z.object({
+  kind: z.string(),
+  systemId: z.string().optional(),
+  seq: z.number().int().optional(),
+  digestSeq: z.number().int().optional(),
+  reason: z.string(),
+  message: z.string(),
+});
+
 /** The archive's state of one system (audit/archive-status.ts ArchiveStatus). */
 export const archiveStatusResponse = z.object({
   status: z.enum(['ok', 'broken']),
@@ -505,16 +515,30 @@ export const archiveStatusResponse = z.object({
   pendingEvents: z.number().int(),
   rawDuplicateEvents: z.number().int(),
   keySource: z.enum(['pinned', 'archive']),
-  brokenAt: z
-    .object({
-      kind: z.string(),
-      systemId: z.string().optional(),
-      seq: z.number().int().optional(),
-      digestSeq: z.number().int().optional(),
-      reason: z.string(),
-      message: z.string(),
-    })
+  brokenAt: brokenPlace.nullable(),
+  /** How the answer was reached: from the system's signed checkpoint, or in full (and why). */
+  verification: z.object({
+    mode: z.enum(['incremental', 'full']),
+    fromDigestSeq: z.number().int(),
+    fallback: z.string().nullable(),
+    checkpointDigestSeq: z.number().int().nullable(),
+  }),
+  /** The last full verification of the whole archive (a background job), with its time. */
+  fullVerification: z
+    .union([
+      z.object({
+        status: z.enum(['ok', 'broken']),
+        startedAt: timestamp,
+        finishedAt: timestamp,
+        digests: z.number().int(),
+        lastDigest: z.object({ digestSeq: z.number().int(), intervalEnd: timestamp }).nullable(),
+        brokenAt: brokenPlace.nullable(),
+      }),
+      z.object({ status: z.literal('untrusted'), reason: z.string() }),
+    ])
     .nullable(),
+  /** Present when the request asked for a new full verification (full=request): whether one was started. */
+  fullVerificationRequested: z.boolean().optional(),
 });
 
 /** GET /api/audit-events/verify: the table's chain and the archive's state side by side. */

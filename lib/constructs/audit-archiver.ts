@@ -6,6 +6,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -30,14 +32,21 @@ export interface AuditArchiverProps {
   /** EventBridge Scheduler expression of the digest interval (a digest is written even when nothing arrived). */
   digestSchedule: string;
   reconcileSchedule: string;
+  /** EventBridge Scheduler expression of the full verification of the archive (default: daily). */
+  fullVerifySchedule?: string;
   alarmTopic?: ITopic;
 }
+
+/** The event that asks for a full verification (functions/audit/verify/requests.ts; lib does not import handlers). */
+const FULL_VERIFICATION_REQUEST = { source: 'governance.audit', detailType: 'AuditFullVerificationRequested' };
 
 export class AuditArchiver extends Construct {
   readonly archiver: GovernedFunction;
   readonly deadLetters: Queue;
   readonly digest: ScheduledFunction;
   readonly reconciler: ScheduledFunction;
+  /** Verifies the whole archive daily and on request, keeps its signed result and advances the checkpoints. */
+  readonly fullVerify: ScheduledFunction;
   private readonly bucket: IBucket;
 
   constructor(scope: Construct, id: string, props: AuditArchiverProps) {
@@ -110,6 +119,43 @@ export class AuditArchiver extends Construct {
     this.reconciler.fn.bindTable(props.table, 'read');
     this.grantArchive(this.reconciler.fn, { read: true, put: ['audit/systems/*'] });
 
+    // ADR 0013: the full verification in the background; it alone writes checkpoints in AWS (the API reads them).
+    this.fullVerify = new ScheduledFunction(this, 'FullVerify', {
+      prefix: props.prefix,
+      name: 'audit-full-verify',
+      entry: 'functions/audit/full-verify-handler.ts',
+      description:
+        'Verifies the whole audit archive, keeps the signed result and advances the verification checkpoints',
+      expression: props.fullVerifySchedule ?? 'rate(1 day)',
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      environment: { ...env, AUDIT_SIGNING_KEY_ID: props.signingKey.keyArn },
+      ...(props.alarmTopic ? { alarmTopic: props.alarmTopic } : {}),
+      errorMeaning:
+        'The full verification of the audit archive failed to run: the verify route answers its last result; read the logs.',
+    });
+    this.fullVerify.fn.bindTable(props.table, 'readwrite');
+    this.grantArchive(this.fullVerify.fn, { read: true });
+    this.fullVerify.fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SignVerificationStatements',
+        actions: ['kms:Sign', 'kms:GetPublicKey'],
+        resources: [props.signingKey.keyArn],
+      }),
+    );
+    new Rule(this, 'FullVerifyRequested', {
+      description: 'A full verification of the audit archive asked for by GET /api/audit-events/verify?full=request',
+      eventPattern: { source: [FULL_VERIFICATION_REQUEST.source], detailType: [FULL_VERIFICATION_REQUEST.detailType] },
+      targets: [
+        new LambdaFunction(this.fullVerify.fn.lambda, {
+          retryAttempts: 2,
+          deadLetterQueue: this.fullVerify.deadLetters,
+        }),
+      ],
+    });
+
     const alarms = [
       messagesVisibleAlarm(
         this,
@@ -134,6 +180,19 @@ export class AuditArchiver extends Construct {
       ),
     ];
     if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+
+  /** Lets an API function ask for a full verification: an event on the account's default bus (AUDIT_FULL_VERIFY_BUS). */
+  grantFullVerificationRequest(fn: GovernedFunction): void {
+    const bus = EventBus.fromEventBusName(this, `DefaultBus${fn.node.id}`, 'default');
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'RequestFullVerification',
+        actions: ['events:PutEvents'],
+        resources: [bus.eventBusArn],
+      }),
+    );
+    fn.lambda.addEnvironment('AUDIT_FULL_VERIFY_BUS', 'default');
   }
 
   /**

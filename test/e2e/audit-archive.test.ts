@@ -66,4 +66,35 @@ describe('the audit archive in the local stack', () => {
     expect(verify.body.table.ok).toBe(true);
     expect(verify.body.archive).toMatchObject({ status: 'ok', archivedHead: 1, sealedHead: 1, keySource: 'pinned' });
   });
+
+  it('verifies from the checkpoint it advanced, and serves a full verification started on request', async () => {
+    const created = await as('omar.owner').post<Json>(
+      '/api/systems',
+      systemInput({ riskTier: 'low', ownerTeam: 'support-ai' }),
+    );
+    const systemId = created.body.id;
+    await eventually(async () => {
+      for await (const key of stack.auditArchive.archive.list(`audit/systems/${systemId}/batches/`)) return key;
+      return undefined;
+    });
+    await stack.auditArchive.digestNow();
+    type Verify = { archive: { status: string; verification: { mode: string }; fullVerification: unknown } };
+    const path = `/api/audit-events/verify?systemId=${systemId}`;
+    await as('ada.admin').get<Verify>(path);
+
+    const again = await as('ada.admin').get<Verify>(path);
+    const owner = await as('omar.owner').get(`${path}&full=request`);
+    const asked = await as('ada.admin').get<Verify & { archive: { fullVerificationRequested: boolean } }>(
+      `${path}&full=request`,
+    );
+    const served = await eventually(async () => {
+      const answer = await as('ada.admin').get<Verify>(path);
+      return answer.body.archive.fullVerification ? answer.body.archive : undefined;
+    });
+
+    expect(again.body.archive).toMatchObject({ status: 'ok', verification: { mode: 'incremental' } });
+    expect(owner.status).toBe(403);
+    expect(asked.body.archive.fullVerificationRequested).toBe(true);
+    expect(served.fullVerification).toMatchObject({ status: 'ok', finishedAt: expect.any(String) });
+  });
 });

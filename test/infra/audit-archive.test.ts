@@ -193,4 +193,26 @@ describe('the archiver on the table stream', () => {
       ]),
     );
   });
+
+  it('runs the full verification daily and on a requested event, and only it may sign and write checkpoints', () => {
+    const resources = stateless.toJSON().Resources as Resources;
+    const fullVerify = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        String(r.Properties.Description ?? '').startsWith('Verifies the whole audit archive'),
+    );
+    const rules = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    const policies = JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy'));
+
+    expect(fullVerify).toBeDefined();
+    expect(fullVerify?.[1].Properties.Environment).toMatchObject({
+      Variables: expect.objectContaining({ AUDIT_SIGNING_KEY_ID: expect.anything(), TABLE_NAME: expect.anything() }),
+    });
+    expect(rules.map((r) => r.Properties.EventPattern)).toContainEqual({
+      source: ['governance.audit'],
+      'detail-type': ['AuditFullVerificationRequested'],
+    });
+    expect(policies).toContain('RequestFullVerification');
+    expect(policies).toContain('SignVerificationStatements');
+  });
 });

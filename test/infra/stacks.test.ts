@@ -359,8 +359,8 @@ describe('the stateless stack: functions', () => {
     expect(stateMachineRoles).toHaveLength(2);
     // Each API module, the $default route's function, the authoriser, the eval tasks, the function that closes runs of ended executions, the
     // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
-    // writer and reconciler, the event publisher and the webhook dispatcher.
-    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 3 + 2);
+    // writer, reconciler and full verification, the event publisher and the webhook dispatcher.
+    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2);
     expect(
       others.every(
         (role) =>
@@ -598,8 +598,8 @@ describe('operations', () => {
     expect(topics).toHaveLength(1);
     expect(metrics).toContain('AWS/ApiGateway/5xx');
     // Every API function, the $default route's function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
-    // reconciler), the audit archiver, the event publisher and the webhook dispatcher.
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 2 + 4 + 1 + 2);
+    // reconciler, audit full verification), the audit archiver, the event publisher and the webhook dispatcher.
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 2 + 5 + 1 + 2);
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 2);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });

@@ -21,7 +21,9 @@ import {
   verifyDigestSignature,
 } from '../digest.js';
 import {
+  batchListStart,
   DIGEST_PREFIX,
+  digestKey,
   KEY_PREFIX,
   MAX_BATCH_EVENTS,
   parseBatchKey,
@@ -70,6 +72,23 @@ export interface VerifyOptions {
   /** Also require every line to be byte-for-byte canonical JSON (re-serialises every event). */
   strict?: boolean;
   onProgress?: (progress: VerifyProgress) => void;
+  /**
+   * Resume from a point verified before (a signed checkpoint, verify/checkpoint.ts): digests after `digestSeq` must
+   * link to `digestHash`, and each listed system's events resume after its verified head. Without it, everything.
+   */
+  from?: VerifiedPoint;
+}
+
+/** What an earlier verification proved: the digest chain up to `digestSeq`, and some systems' events up to a head. */
+export interface VerifiedPoint {
+  digestSeq: number;
+  /** Hex SHA-256 of digest `digestSeq`'s bytes. */
+  digestHash: string;
+  intervalEnd: string;
+  /** Every system's sealed head after digest `digestSeq`. */
+  heads: Record<string, { seq: number; hash: string }>;
+  /** Per system: the head up to which its archived events were verified (at most its sealed head). */
+  systems: Record<string, { seq: number; hash: string }>;
 }
 
 interface SystemSummary {
@@ -79,6 +98,10 @@ interface SystemSummary {
   /** Head sealed by the newest digest. */
   sealedHead: number;
   events: number;
+  /** The hash of seq archivedHead (undefined when nothing was verified). */
+  archivedHash?: string;
+  /** Raw duplicates in batches that end at or before the sealed head (what a checkpoint at that head carries). */
+  sealedDuplicates: number;
 }
 
 export interface VerifyReport {
@@ -88,6 +111,10 @@ export interface VerifyReport {
   keys: number;
   digests: number;
   lastDigest: { digestSeq: number; intervalEnd: string } | null;
+  /** Hex SHA-256 of the newest digest's bytes (what a checkpoint names). */
+  lastDigestHash: string | null;
+  /** Every system's sealed head after the newest digest. */
+  sealedHeads: Record<string, { seq: number; hash: string }>;
   systems: number;
   batches: number;
   listedBatches: number;
@@ -128,6 +155,7 @@ interface ExpectedRange {
 interface DigestState {
   count: number;
   last: AuditDigest | null;
+  lastHash: string | null;
   batches: Map<string, ExpectedBatch[]>;
   ranges: Map<string, ExpectedRange[]>;
   heads: Record<string, { seq: number; hash: string }>;
@@ -159,12 +187,19 @@ function sameJson(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
 
+/** What a digest is checked against: the one before it, read now or proved by a checkpoint. */
+interface PreviousDigest {
+  hash: string;
+  intervalEnd: string;
+  heads: Record<string, { seq: number; hash: string }>;
+}
+
 /** Checks one digest against the one before it; returns the parsed digest. */
 function checkDigest(
   key: string,
   bytes: Uint8Array,
   expectedSeq: number,
-  previous: { digest: AuditDigest; bytes: Uint8Array } | null,
+  previous: PreviousDigest | null,
   keys: Map<string, string>,
 ): AuditDigest {
   const broken = (reason: string, message: string): never =>
@@ -180,13 +215,13 @@ function checkDigest(
     return broken('malformed', 'not a digest');
   if (canonicalJson(digest) !== text) broken('not_canonical', 'the object is not canonical JSON');
   if (digest.digestSeq !== expectedSeq) broken('wrong_seq', `says it is digest ${digest.digestSeq}`);
-  const previousHash = previous ? sha256Hex(previous.bytes) : GENESIS_DIGEST_HASH;
+  const previousHash = previous ? previous.hash : GENESIS_DIGEST_HASH;
   if (digest.previousDigestHash !== previousHash)
     broken('broken_link', `does not link to the hash of digest ${expectedSeq - 1}`);
-  if (previous && digest.intervalStart !== previous.digest.intervalEnd)
+  if (previous && digest.intervalStart !== previous.intervalEnd)
     broken(
       'interval_gap',
-      `its interval starts at ${digest.intervalStart}, the previous ended at ${previous.digest.intervalEnd}`,
+      `its interval starts at ${digest.intervalStart}, the previous ended at ${previous.intervalEnd}`,
     );
   if (!(Date.parse(digest.intervalEnd) >= Date.parse(digest.intervalStart)))
     broken('malformed', 'its interval ends before it starts');
@@ -195,7 +230,7 @@ function checkDigest(
   if (!verifyDigestSignature(digest, pem as string)) broken('bad_signature', 'the signature does not verify');
 
   // Ranges start right after the previous heads, and the heads are the previous ones plus these ranges.
-  const heads: Record<string, { seq: number; hash: string }> = { ...(previous?.digest.heads ?? {}) };
+  const heads: Record<string, { seq: number; hash: string }> = { ...(previous?.heads ?? {}) };
   let lastSystem = '';
   const roots: Buffer[] = [];
   for (const entry of digest.systems) {
@@ -227,9 +262,21 @@ function checkDigest(
 }
 
 async function loadDigests(options: VerifyOptions, keys: Map<string, string>): Promise<DigestState> {
-  const state: DigestState = { count: 0, last: null, batches: new Map(), ranges: new Map(), heads: {} };
-  let previous: { digest: AuditDigest; bytes: Uint8Array } | null = null;
-  for await (const key of options.archive.list(DIGEST_PREFIX)) {
+  const from = options.from;
+  const state: DigestState = {
+    count: from?.digestSeq ?? 0,
+    last: null,
+    lastHash: from?.digestHash ?? null,
+    batches: new Map(),
+    ranges: new Map(),
+    heads: from?.heads ?? {},
+  };
+  let previous: PreviousDigest | null = from
+    ? { hash: from.digestHash, intervalEnd: from.intervalEnd, heads: from.heads }
+    : null;
+  // From a checkpoint, the listing starts after its digest: S3 lists from a marker without reading what is before.
+  const startAfter = from && from.digestSeq > 0 ? digestKey(from.digestSeq) : undefined;
+  for await (const key of options.archive.list(DIGEST_PREFIX, startAfter)) {
     const seq = parseDigestKey(key);
     const expected = state.count + 1;
     if (seq === undefined)
@@ -259,9 +306,11 @@ async function loadDigests(options: VerifyOptions, keys: Map<string, string>): P
       for (const b of entry.batches) batches.push({ ...b, digestSeq: digest.digestSeq });
       state.batches.set(entry.systemId, batches);
     }
-    previous = { digest, bytes };
+    const hash = sha256Hex(bytes);
+    previous = { hash, intervalEnd: digest.intervalEnd, heads: digest.heads };
     state.count = expected;
     state.last = digest;
+    state.lastHash = hash;
     state.heads = digest.heads;
   }
   return state;
@@ -287,6 +336,8 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyRepor
     keys: 0,
     digests: 0,
     lastDigest: null,
+    lastDigestHash: null,
+    sealedHeads: {},
     systems: 0,
     batches: 0,
     listedBatches: 0,
@@ -313,14 +364,13 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyRepor
     }
     report.lastDigest = digests.last
       ? { digestSeq: digests.last.digestSeq, intervalEnd: digests.last.intervalEnd }
-      : null;
+      : options.from && options.from.digestSeq > 0
+        ? { digestSeq: options.from.digestSeq, intervalEnd: options.from.intervalEnd }
+        : null;
+    report.lastDigestHash = digests.lastHash;
+    report.sealedHeads = digests.heads;
 
-    const systemIds = new Set<string>(Object.keys(digests.heads));
-    for (const folder of await options.archive.listFolders(SYSTEMS_PREFIX)) {
-      const id = systemIdOfPrefix(folder);
-      if (id) systemIds.add(id);
-    }
-    const selected = [...systemIds].filter((id) => !options.systems?.length || options.systems.includes(id)).sort();
+    const selected = await selectedSystems(options, digests);
     report.systems = selected.length;
     await verifySystems(options, checker, digests, selected, fromSeq, toSeq, report, started);
   } catch (error) {
@@ -332,6 +382,29 @@ export async function verifyArchive(options: VerifyOptions): Promise<VerifyRepor
   }
   report.elapsedMs = Math.round(performance.now() - started);
   return report;
+}
+
+/** The systems to verify: every system the digests or the archive's folders name, or those of `systems` among them. */
+async function selectedSystems(options: VerifyOptions, digests: DigestState): Promise<string[]> {
+  if (options.systems?.length) {
+    // Named systems: one listing each rather than a walk over every system's folder.
+    const named: string[] = [];
+    for (const id of new Set(options.systems)) {
+      if (digests.heads[id] || (await hasAny(options.archive.list(systemPrefix(id))))) named.push(id);
+    }
+    return named.sort();
+  }
+  const systemIds = new Set<string>(Object.keys(digests.heads));
+  for (const folder of await options.archive.listFolders(SYSTEMS_PREFIX)) {
+    const id = systemIdOfPrefix(folder);
+    if (id) systemIds.add(id);
+  }
+  return [...systemIds].sort();
+}
+
+async function hasAny(keys: AsyncIterable<string>): Promise<boolean> {
+  for await (const _key of keys) return true;
+  return false;
 }
 
 async function verifySystems(
@@ -351,9 +424,13 @@ async function verifySystems(
   // The tasks in order: each system's batches by key, then an end marker for the system.
   async function* tasks(): AsyncGenerator<Task> {
     for (const systemId of systemIds) {
-      for await (const key of archive.list(systemPrefix(systemId))) {
+      // Resuming after a verified head: only batches that can hold a later seq are listed.
+      const resume = options.from?.systems[systemId];
+      const listFrom = resume ? batchListStart(systemId, Math.max(1, resume.seq + 2 - MAX_BATCH_EVENTS)) : undefined;
+      const skipBelow = Math.max(fromSeq, (resume?.seq ?? 0) + 1);
+      for await (const key of archive.list(systemPrefix(systemId), listFrom)) {
         const ref = parseBatchKey(key);
-        if (ref && (ref.lastSeq < fromSeq || ref.firstSeq > toSeq)) continue;
+        if (ref && (ref.lastSeq < skipBelow || ref.firstSeq > toSeq)) continue;
         const task: Task = { systemId, key };
         if (ref && ref.systemId === systemId) {
           task.result = archive
@@ -387,7 +464,7 @@ async function verifySystems(
   while (queue.length) {
     const task = queue.shift() as Task;
     if (!state || state.systemId !== task.systemId) {
-      state = new SystemState(task.systemId, digests, fromSeq, toSeq, report);
+      state = new SystemState(task.systemId, digests, fromSeq, toSeq, report, options.from?.systems[task.systemId]);
     }
     if (task.end) {
       state.finish();
@@ -428,19 +505,26 @@ class SystemState {
   private treePartial = false;
   private readonly sealedHead: number;
   private events = 0;
+  private sealedDuplicates = 0;
+  /** The verified head this state resumes after (a checkpoint's), or none: seqs up to it were proved before. */
+  private readonly floor: { seq: number; hash: string } | undefined;
 
   constructor(
     readonly systemId: string,
     digests: DigestState,
-    private readonly fromSeq: number,
+    private fromSeq: number,
     private readonly toSeq: number,
     private readonly report: VerifyReport,
+    resume?: { seq: number; hash: string },
   ) {
-    this.next = fromSeq;
-    this.lastHash = fromSeq === 1 ? GENESIS_HASH : undefined;
-    this.expected = (digests.batches.get(systemId) ?? []).filter((b) => b.lastSeq >= fromSeq && b.firstSeq <= toSeq);
+    this.floor = resume && resume.seq > 0 && resume.seq + 1 > fromSeq ? resume : undefined;
+    this.fromSeq = this.floor ? this.floor.seq + 1 : fromSeq;
+    this.next = this.fromSeq;
+    this.lastHash = this.floor ? this.floor.hash : this.fromSeq === 1 ? GENESIS_HASH : undefined;
+    const start = this.fromSeq;
+    this.expected = (digests.batches.get(systemId) ?? []).filter((b) => b.lastSeq >= start && b.firstSeq <= toSeq);
     this.ranges = (digests.ranges.get(systemId) ?? []).filter(
-      (r) => r.entry.toSeq >= fromSeq && r.entry.fromSeq <= toSeq,
+      (r) => r.entry.toSeq >= start && r.entry.fromSeq <= toSeq,
     );
     this.sealedHead = digests.heads[systemId]?.seq ?? 0;
   }
@@ -468,6 +552,13 @@ class SystemState {
   }
 
   batch(key: string, result: Awaited<ReturnType<BatchChecker['check']>> | 'missing' | undefined): void {
+    const before = this.report.rawDuplicateEvents;
+    this.checkBatch(key, result);
+    const ref = parseBatchKey(key);
+    if (ref && ref.lastSeq <= this.sealedHead) this.sealedDuplicates += this.report.rawDuplicateEvents - before;
+  }
+
+  private checkBatch(key: string, result: Awaited<ReturnType<BatchChecker['check']>> | 'missing' | undefined): void {
     const ref = parseBatchKey(key);
     if (!ref || ref.systemId !== this.systemId || result === undefined) {
       fail({
@@ -513,6 +604,15 @@ class SystemState {
     const { hashes, leaves } = result;
     const last = Math.min(ref.lastSeq, this.toSeq);
     let lastIndex = -1;
+    const floor = this.floor;
+    if (floor && ref.firstSeq <= floor.seq) {
+      // A batch that crosses the checkpoint: its events up to the checkpoint's head were verified before. Each hash
+      // covers the link to the one before, so the head's hash matching proves every earlier line of this batch too.
+      const i = floor.seq - ref.firstSeq;
+      if (hashes.toString('hex', i * 32, i * 32 + 32) !== floor.hash)
+        this.broken(floor.seq, 'conflicting_duplicate', `batch ${key} holds a different event for this seq`);
+      this.report.rawDuplicateEvents += floor.seq - ref.firstSeq + 1;
+    }
     for (let seq = Math.max(ref.firstSeq, this.fromSeq); seq <= last; seq++) {
       const i = seq - ref.firstSeq;
       if (seq < this.next) {
@@ -590,6 +690,26 @@ class SystemState {
   }
 
   summary(): SystemSummary {
-    return { systemId: this.systemId, archivedHead: this.next - 1, sealedHead: this.sealedHead, events: this.events };
+    return {
+      systemId: this.systemId,
+      archivedHead: this.next - 1,
+      sealedHead: this.sealedHead,
+      events: this.events,
+      ...(this.lastHash !== undefined ? { archivedHash: this.lastHash } : {}),
+      sealedDuplicates: this.sealedDuplicates,
+    };
+  }
+}
+
+/** The keys a verification trusts (the pinned ones, else the archive's); undefined when the archive's keys are broken. */
+export async function trustedKeys(
+  archive: ArchiveReader,
+  publicKeys?: readonly string[],
+): Promise<Map<string, string> | undefined> {
+  try {
+    return await loadKeys({ archive, ...(publicKeys ? { publicKeys } : {}) });
+  } catch (error) {
+    if (error instanceof Broken) return undefined;
+    throw error;
   }
 }

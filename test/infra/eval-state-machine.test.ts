@@ -123,10 +123,11 @@ describe('the eval-run state machine construct', () => {
     expect(props.DefinitionString).toContain('"IntervalSeconds": 3');
   });
 
-  it('logs every state with execution data and traces with X-Ray', () => {
+  it('logs every state, without execution data unless asked, and traces with X-Ray', () => {
     const props = Object.values(template.findResources('AWS::StepFunctions::StateMachine') as Resources)[0]
       ?.Properties as Record<string, unknown>;
-    expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    // Execution data (task tokens, comments) stays out of the log unless the stage asks for it (dev does).
+    expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     expect(props.TracingConfiguration).toEqual({ Enabled: true });
   });
 

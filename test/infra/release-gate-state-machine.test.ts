@@ -54,7 +54,8 @@ describe('the release-gate state machine construct', () => {
     const props = machines[0]?.Properties as Record<string, unknown>;
     expect(props.StateMachineType).toBe('STANDARD');
     expect(props.StateMachineName).toBe('governance-test-release-gate');
-    expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+    // Execution data (task tokens, comments) stays out of the log unless the stage asks for it (dev does).
+    expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     expect(props.TracingConfiguration).toEqual({ Enabled: true });
     const tasks = gateFunctions();
     expect(props.DefinitionSubstitutions).toEqual(

@@ -237,11 +237,14 @@ describe('the stateless stack: functions', () => {
     const envOf = (fn: Resources[string]) =>
       (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
 
+    const evalRunsFn = fnNamed('eval-runs');
     expect(envOf(candidatesFn).EVAL_STATE_MACHINE_ARN).toEqual({ Ref: evalRun });
+    // A submitted run's last post hands the run to the eval machine for its aggregation (ADR 0016).
+    expect(envOf(evalRunsFn).EVAL_STATE_MACHINE_ARN).toEqual({ Ref: evalRun });
     expect(envOf(candidatesFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
     expect(envOf(approvalsFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
     for (const [id, fn] of governedFunctions()) {
-      if (fn !== candidatesFn) expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
+      if (fn !== candidatesFn && fn !== evalRunsFn) expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
       // The gate-resume schedule names the gate too (test/infra/release-gate-state-machine.test.ts).
       if (fn !== candidatesFn && fn !== approvalsFn && envOf(fn).POWERTOOLS_SERVICE_NAME !== 'gate-resume')
         expect(envOf(fn).RELEASE_GATE_STATE_MACHINE_ARN, id).toBeUndefined();
@@ -254,8 +257,13 @@ describe('the stateless stack: functions', () => {
     );
     // candidates starts both; approvals answers gate tasks; the gate's own waiting task answers its own wait and
     // the gate-resume schedule starts gates (test/infra/release-gate-state-machine.test.ts); the two starters of
-    // gates read their attempts' statuses (DescribeExecution on the gate's executions: a failed one is restarted).
-    expect(statesStatements).toHaveLength(6);
+    // gates read their attempts' statuses (DescribeExecution on the gate's executions: a failed one is restarted);
+    // eval-runs starts the eval machine only.
+    expect(statesStatements).toHaveLength(7);
+    expect(statesStatements).toContainEqual({
+      roles: [{ Ref: roleOf(evalRunsFn) }],
+      statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: evalRun } },
+    });
     const readingAttempts = statesStatements.filter((s) => s.statement.Action === 'states:DescribeExecution');
     expect(readingAttempts.map((s) => s.statement.Sid)).toEqual(['ReadGateAttempts', 'ReadGateAttempts']);
     expect(readingAttempts.map((s) => s.roles)).toContainEqual([{ Ref: roleOf(candidatesFn) }]);

@@ -14,6 +14,7 @@ import type { Submission } from '../../functions/domain/eval/index.js';
 import { addResult, emptyAggregate, finishMetrics, MAX_SLICES_PER_RUN } from '../../functions/domain/eval/index.js';
 import type { CaseResult, EvalCase } from '../../functions/domain/types.js';
 import type { GovernanceStore, RequestMeter } from '../../functions/store/index.js';
+import { allPages } from '../../functions/store/pagination.js';
 import { aggregateSubmittedRunInProcess, submitEvalResults } from '../../functions/workflows/eval-steps.js';
 import { cases } from '../support/fixtures.js';
 import { draftCandidate, type GovernedSystem, governedSystem, owner } from '../support/lifecycle.js';
@@ -58,10 +59,10 @@ async function submittedRun(n: number, extra: number[] = []) {
 }
 
 describe('a submitted run posted in pages', () => {
-  it('reads only the cases a post names: ten cases of a 300-case run cost what ten of a 30-case run cost', async () => {
+  it('reads only the cases a post names: ten cases of a 150-case run cost what ten of a 20-case run cost', async () => {
     // Prepare
-    const small = await submittedRun(30);
-    const large = await submittedRun(300);
+    const small = await submittedRun(20);
+    const large = await submittedRun(150);
     const measure = async (run: { id: string }, posted: Submission[]) => {
       Object.assign(meter, { reads: 0, writes: 0, readCapacity: 0, writeCapacity: 0 });
       await submitEvalResults(store, owner, run.id, posted, { startAggregation: () => undefined });
@@ -83,8 +84,8 @@ describe('a submitted run posted in pages', () => {
 
   it('counts every case exactly once when pages race and one page is posted twice at the same time', async () => {
     // Prepare
-    const { run, submissions } = await submittedRun(300);
-    const pages = Array.from({ length: 6 }, (_, p) => submissions.slice(p * 50, (p + 1) * 50));
+    const { base, run, submissions } = await submittedRun(120);
+    const pages = Array.from({ length: 6 }, (_, p) => submissions.slice(p * 20, (p + 1) * 20));
     const posts = [...pages, pages[2] as Submission[]];
 
     // Act
@@ -94,19 +95,22 @@ describe('a submitted run posted in pages', () => {
     const answered = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
     expect(refused.map((e) => (e as ConflictError).detail?.code)).toEqual(refused.map(() => 'INVALID_STATE'));
-    expect(answered.reduce((n, o) => n + o.recorded, 0)).toBe(300);
+    expect(answered.reduce((n, o) => n + o.recorded, 0)).toBe(120);
     const done = await store.evalRuns.getEvalRun(run.id);
-    expect(done.casesDone).toBe(300);
+    expect(done.casesDone).toBe(120);
     expect(done.status).toBe('passed');
-    expect(await store.evalRuns.scoredCaseCount(run.id)).toBe(300);
+    expect(await store.evalRuns.scoredCaseCount(run.id)).toBe(120);
+    // The post that completed the run handed it over once, and the audit chain says so.
+    const events = await allPages((p) => store.audit.listAuditEvents({ systemId: base.system.id }, p));
+    expect(events.filter((e) => e.action === 'eval_run.aggregating').map((e) => e.entityId)).toEqual([run.id]);
   });
 
   it("aggregates in key-range batches to exactly today's inline aggregate of the same results, over three datasets", async () => {
     // Prepare
-    const { run, submissions } = await submittedRun(120, [90, 40]);
+    const { run, submissions } = await submittedRun(60, [45, 20]);
     let handedOver: string | null = null;
-    for (let i = 0; i < submissions.length; i += 70) {
-      await submitEvalResults(store, owner, run.id, submissions.slice(i, i + 70), {
+    for (let i = 0; i < submissions.length; i += 35) {
+      await submitEvalResults(store, owner, run.id, submissions.slice(i, i + 35), {
         startAggregation: (runId) => {
           handedOver = runId;
         },
@@ -131,12 +135,12 @@ describe('a submitted run posted in pages', () => {
     const expected = finishMetrics(inline);
     const done = await store.evalRuns.getEvalRun(run.id);
     expect(handedOver).toBe(run.id);
-    expect(waiting).toMatchObject({ status: 'aggregating', casesDone: 250 });
+    expect(waiting).toMatchObject({ status: 'aggregating', casesDone: 125 });
     expect(done.status === 'passed' || done.status === 'failed').toBe(true);
     expect(done.metrics).toEqual(expected.metrics);
     expect(done.slices).toEqual(expected.slices);
     expect(done.slices.map((s) => s.slice)).toContain('segment:x1');
-    expect(inline.cases).toBe(250);
+    expect(inline.cases).toBe(125);
   });
 
   it('refuses a post to a run that is aggregating and writes nothing of it', async () => {

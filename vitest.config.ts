@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Tiers (docs/architecture/testing.md): `unit` is pure (no DynamoDB Local, no Java) and runs with
-// `npm run test:unit`; `stack` (integration, e2e, and the one infra test that reads a table) shares one DynamoDB
-// Local and one seeded demo template, both started by its global setup. `npm test` runs both projects.
+// Tiers (docs/architecture/testing.md): `unit` is pure code (no DynamoDB Local, no Java, no CDK) and runs with
+// `npm run test:unit`; `infra` is the CDK assertion tests (synthesis, cdk-nag; offline) with `npm run test:infra`;
+// `stack` (integration, e2e, and the one infra test that reads a table) shares one DynamoDB Local and one seeded
+// demo template, both started by its global setup. `npm test` runs all three.
 const STACK_TIER = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/infra/report-bundling.test.ts'];
 
 export default defineConfig({
@@ -31,7 +32,18 @@ export default defineConfig({
           // The pure tier holds no module state between files worth a fresh module graph each: sharing it saves
           // most of the import time.
           isolate: false,
-          include: ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'dashboard/src/**/*.test.tsx'],
+          include: ['test/unit/**/*.test.ts', 'dashboard/src/**/*.test.tsx'],
+          exclude: ['node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'infra',
+          // Shared module graph as in `unit`: the files of one worker also share the synthesised dev app
+          // (test/support/dev-app.ts) and pay for importing aws-cdk-lib once.
+          isolate: false,
+          include: ['test/infra/**/*.test.ts'],
           exclude: ['test/infra/report-bundling.test.ts', 'node_modules/**'],
         },
       },

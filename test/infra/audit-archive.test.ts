@@ -3,8 +3,7 @@
 // failures), digests signed with the KMS key, a reconciler, and roles that cannot delete, bypass or change retention.
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json' with { type: 'json' };
-import { createGovernanceApp } from '../../lib/app.js';
+import { devGovernanceApp } from '../support/dev-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -13,10 +12,7 @@ let stateless: Template;
 let retentionDays: number;
 
 beforeAll(() => {
-  const built = createGovernanceApp({
-    context: { ...cdkJson.context, stage: 'dev', 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: false,
-  });
+  const built = devGovernanceApp();
   stateful = Template.fromStack(built.stateful);
   stateless = Template.fromStack(built.stateless);
   retentionDays = built.config.auditRetentionDays;

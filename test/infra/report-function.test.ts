@@ -3,8 +3,7 @@
 // whose state it prints.
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json' with { type: 'json' };
-import { createGovernanceApp } from '../../lib/app.js';
+import { devGovernanceApp } from '../support/dev-app.js';
 
 type Resources = Record<string, { Properties: Record<string, unknown> }>;
 
@@ -12,10 +11,7 @@ let stateless: Template;
 let reports: { id: string; props: Record<string, unknown> };
 
 beforeAll(() => {
-  const built = createGovernanceApp({
-    context: { ...cdkJson.context, stage: 'dev', 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: false,
-  });
+  const built = devGovernanceApp();
   stateless = Template.fromStack(built.stateless);
   const found = Object.entries(stateless.findResources('AWS::Lambda::Function') as Resources).find(
     ([, fn]) =>

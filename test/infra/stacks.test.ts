@@ -5,15 +5,15 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { CachePolicy, OriginRequestPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json' with { type: 'json' };
 import { AUTH_ENV, principalFromClaims } from '../../functions/api/auth/verify-token.js';
 import { PRINCIPAL_ROLES } from '../../functions/domain/types.js';
 import { createTableInput, TTL_ATTRIBUTE } from '../../functions/store/table-definition.js';
-import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
+import type { GovernanceApp } from '../../lib/app.js';
 import { AuditArchive } from '../../lib/constructs/audit-archive.js';
 import { ROLE_GROUPS } from '../../lib/constructs/identity.js';
 import { nagPacks } from '../../lib/nag.js';
 import { readRouteManifest, routesByModule } from '../../lib/route-manifest.js';
+import { devGovernanceApp } from '../support/dev-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
 
@@ -24,10 +24,7 @@ const manifest = readRouteManifest();
 const modules = [...routesByModule(manifest).keys()];
 
 beforeAll(() => {
-  built = createGovernanceApp({
-    context: { ...cdkJson.context, stage: 'dev', 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: false,
-  });
+  built = devGovernanceApp();
   stateful = Template.fromStack(built.stateful);
   stateless = Template.fromStack(built.stateless);
 });

@@ -32,12 +32,16 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * API modules that need more than the default 512 MB and 10 s: the EU AI Act report reads a system's whole history
+ * API modules that need more than the default 512 MB and 10 s (the eval-runs one for its results posts, below): the
+ * EU AI Act report reads a system's whole history
  * and renders a PDF (bench/report.ts: a system of 50 releases and 1,000 audit events); 29 s stays under API
  * Gateway's 30 s integration limit.
  */
 const API_FUNCTION_SIZING: Record<string, { memorySize: number; timeout: Duration }> = {
   reports: { memorySize: 1024, timeout: Duration.seconds(29) },
+  // A results post of up to 5,000 cases: 51 sequential transactions and its cases' reads (bench/submitted-run.ts
+  // measured 11-13 s a post on DynamoDB Local on 2 loaded cores; unmeasured in AWS, docs/deploy.md).
+  'eval-runs': { memorySize: 1024, timeout: Duration.seconds(29) },
 };
 
 export class StatelessStack extends Stack {

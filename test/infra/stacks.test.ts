@@ -630,6 +630,13 @@ describe('operations', () => {
     });
   });
 
+  it('gives the eval-runs function 29 s for a results post of up to 5,000 cases, under the 30 s integration limit', () => {
+    const evalRuns = Object.values(stateless.findResources('AWS::Lambda::Function') as Resources).find(
+      (fn) => fn.Properties.FunctionName === 'governance-dev-api-eval-runs',
+    );
+    expect(evalRuns?.Properties).toMatchObject({ Timeout: 29, MemorySize: 1024 });
+  });
+
   it('logs each workflow state with its execution data in dev only (prod leaves it out)', () => {
     const machines = Object.values(stateless.findResources('AWS::StepFunctions::StateMachine')) as {
       Properties: { LoggingConfiguration: { IncludeExecutionData: boolean } };

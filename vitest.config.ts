@@ -54,6 +54,7 @@ export default defineConfig({
           include: STACK_TIER,
           exclude: ['node_modules/**'],
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/support/worker-dynamo.ts'],
           // Bounded, but generous enough for a loaded machine (two suites side by side on 2 cores): a stack test
           // waits on conditions, so a slow machine makes it slow, not wrong.
           testTimeout: 120_000,

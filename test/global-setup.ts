@@ -1,6 +1,8 @@
-// The stack tier's global setup: one in-memory DynamoDB Local for the whole run, with a capped heap, and the demo
-// seeded once into a template whose dump each end-to-end file restores (test/support/seeded-stack.ts). Tests read
-// the endpoint with `inject('dynamoEndpoint')` or from process.env.DYNAMO_ENDPOINT (which test workers inherit).
+// The stack tier's global setup: two in-memory DynamoDB Locals for the whole run, each with a capped heap, and the
+// demo seeded once into a template whose dump each end-to-end file restores (test/support/seeded-stack.ts). A test
+// worker uses one of them, chosen by its pool id (`dynamoEndpoint()` in test/support/store.ts): one DynamoDB Local
+// serialises much of its work, so three workers on one left the machine's second core idle a third of the run.
+// `inject('dynamoEndpoint')` names the first; each worker's DYNAMO_ENDPOINT is its own (test/support/worker-dynamo.ts).
 // Everything lives in a temporary folder of this run: two suites side by side share no port and no file.
 
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,21 +15,30 @@ import { seedTemplate } from './support/seeded-demo.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamoEndpoint: string;
+    /** Every DynamoDB Local of the run; a worker picks one by its pool id. */
+    dynamoEndpoints: string[];
     /** Where the seeded demo's dump appears once seeded (see test/support/seeded-demo.ts). */
     seededDemoDir: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const dynamo = await startDynamoDbLocal({ heapMb: 512, shortLived: true });
-  onUnexpectedExit(dynamo, ({ code, signal, output }) => {
-    process.stderr.write(
-      `\nDynamoDB Local (${dynamo.endpoint}) exited during the test run (${signal ?? `code ${code}`}):\n${output}\n`,
-    );
-    process.exitCode = 1;
-  });
+  const dynamos = await Promise.all([0, 1].map(() => startDynamoDbLocal({ heapMb: 512, shortLived: true })));
+  for (const dynamo of dynamos) {
+    onUnexpectedExit(dynamo, ({ code, signal, output }) => {
+      process.stderr.write(
+        `\nDynamoDB Local (${dynamo.endpoint}) exited during the test run (${signal ?? `code ${code}`}):\n${output}\n`,
+      );
+      process.exitCode = 1;
+    });
+  }
+  const [dynamo] = dynamos as [(typeof dynamos)[number]];
   process.env.DYNAMO_ENDPOINT = dynamo.endpoint;
   project.provide('dynamoEndpoint', dynamo.endpoint);
+  project.provide(
+    'dynamoEndpoints',
+    dynamos.map((d) => d.endpoint),
+  );
   const seededDemoDir = await mkdtemp(join(tmpdir(), 'gov-seeded-demo-'));
   project.provide('seededDemoDir', seededDemoDir);
   // Seeded before any file starts. (Seeding beside running files made webhooks.test.ts fail every time: its
@@ -40,7 +51,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await seeding;
   return async () => {
     await seeding;
-    await dynamo.stop();
+    await Promise.all(dynamos.map((d) => d.stop()));
     await rm(seededDemoDir, { recursive: true, force: true });
   };
 }

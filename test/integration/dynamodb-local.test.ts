@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from '../../local/dynamodb.js';
+import { dynamoEndpoint } from '../support/store.js';
 
 function clientFor(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
@@ -59,8 +60,9 @@ async function withInstance<T>(
 }
 
 describe('DynamoDB Local', () => {
-  it('is shared with every test through the global setup', async () => {
-    const endpoint = inject('dynamoEndpoint');
+  it("is shared with every test through the global setup, one of the run's per worker", async () => {
+    const endpoint = dynamoEndpoint();
+    expect(inject('dynamoEndpoints')).toContain(endpoint);
     const client = clientFor(endpoint);
     const name = `shared-${Date.now()}`;
 

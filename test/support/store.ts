@@ -1,4 +1,4 @@
-// A fresh table on the run's one DynamoDB Local for each test file (or test), built from the shared definition.
+// A fresh table on one of the run's DynamoDB Locals for each test file (or test), built from the shared definition.
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
@@ -7,8 +7,12 @@ import { createDocumentClient } from '../../functions/store/client.js';
 import { createStore, type GovernanceStore, type RequestMeter } from '../../functions/store/index.js';
 import { createTableInput } from '../../functions/store/table-definition.js';
 
+/** This worker's DynamoDB Local: the run's are shared out among workers by pool id (test/global-setup.ts). */
 export function dynamoEndpoint(): string {
-  return inject('dynamoEndpoint') ?? (process.env.DYNAMO_ENDPOINT as string);
+  const endpoints = inject('dynamoEndpoints');
+  if (!endpoints?.length) return inject('dynamoEndpoint') ?? (process.env.DYNAMO_ENDPOINT as string);
+  const pool = Number(process.env.VITEST_POOL_ID ?? '1');
+  return endpoints[(Number.isInteger(pool) && pool > 0 ? pool - 1 : 0) % endpoints.length] as string;
 }
 
 /** Creates a uniquely named table and a store over it; `drop()` deletes the table. */

@@ -72,7 +72,7 @@ try {
     `  Verify: npm run audit:verify -- --bucket ${audit.bucket} --endpoint ${audit.endpoint} --public-key ${audit.publicKeyFile}`,
   );
   log(
-    '  Object Lock (COMPLIANCE retention), the deny-delete bucket policy and versioning are enforced only in AWS: the stand-in only refuses overwrites (412).',
+    "  The stand-in holds the locked bucket's rules (a checksum on every put, no overwrite, no delete, no retention change); the retention period and versioning are enforced only in AWS (ADR 0012).",
   );
   log(
     'Governance events: every committed audit event goes to an in-process bus; webhooks (POST /api/webhooks) are delivered to 127.0.0.1 and localhost only (docs/events.md).',

@@ -17,6 +17,8 @@ import { LOCAL_WEBHOOK_ALLOWED_HOSTS } from '../functions/events/target.js';
 import { createDocumentClient } from '../functions/store/client.js';
 import { createEvidenceStore, type EvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore, type GovernanceStore } from '../functions/store/index.js';
+import { MIGRATIONS } from '../functions/store/migrations/all.js';
+import { runMigrations } from '../functions/store/migrations/index.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
@@ -154,6 +156,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: LOCAL_EVIDENCE_BUCKET });
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
+    // Items an older version wrote are brought into today's shape before anything reads them.
+    await runMigrations({ doc, tableName, log }, MIGRATIONS);
     const keysDir = devKeysDir(dataDir);
     const keys = await loadOrCreateDevKeys(keysDir);
     // Cursors are sealed with a secret kept under .data/keys, as CURSOR_SECRET seals them in AWS.

@@ -78,7 +78,9 @@ export function artefactRoutes(kind: ArtefactKind, base: `/api/${string}`, label
     route({
       method: 'POST',
       path: `${base}/{id}/submit`,
-      summary: `Submit a draft ${label} for review; it is immutable from then on`,
+      summary: `Submit a draft ${label} for review; it is immutable from then on (an optional comment is kept in the audit event)`,
+      // The body is optional (none, or `{ "comment": ... }`): the comment is the audit event's reason.
+      body: reviewRequest,
       response: { status: 200, body: artefactResponse },
       handle: async (req) => {
         const artefact = await load(req);
@@ -88,7 +90,7 @@ export function artefactRoutes(kind: ArtefactKind, base: `/api/${string}`, label
           kind,
           artefact.id,
           'in_review',
-          null,
+          req.body.comment ?? null,
         );
         return { status: 200, body: out };
       },

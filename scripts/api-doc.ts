@@ -12,7 +12,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DEFAULT_MAX_BODY_BYTES, type Route } from '../functions/api/http.js';
-import { buildOpenApiDocument, type JsonObject, type OpenApiDocument } from '../functions/api/openapi.js';
+import {
+  bodyIsOptional,
+  buildOpenApiDocument,
+  type JsonObject,
+  type OpenApiDocument,
+} from '../functions/api/openapi.js';
 import { API_MODULES } from '../functions/api/routes.js';
 import { ULID_SOURCE } from '../functions/domain/id-format.js';
 import { errorCodesSection, renderErrorCodes, replaceErrorCodesSection } from './error-codes-doc.js';
@@ -307,8 +312,12 @@ export function renderRoutes(modules: Modules = API_MODULES): string {
       if (!r.body && !r.query) continue;
       lines.push(`#### \`${routeKey(r)}\``, '');
       if (r.query) lines.push(...fieldTable('Query parameters', 'parameter', fieldRows(r.query)));
-      if (r.body)
-        lines.push(...fieldTable('Body (a JSON object; unknown fields are refused)', 'field', fieldRows(r.body)));
+      if (r.body) {
+        const title = bodyIsOptional(r)
+          ? 'Body (optional: none, or a JSON object; unknown fields are refused)'
+          : 'Body (a JSON object; unknown fields are refused)';
+        lines.push(...fieldTable(title, 'field', fieldRows(r.body)));
+      }
     }
   }
   lines.push(END_MARKER);

@@ -17,12 +17,14 @@ export type JsonObject = Record<string, any>;
 export interface OpenApiDocument extends JsonObject {
   openapi: string;
   info: { title: string; version: string; description?: string };
+  servers: { url: string; description?: string }[];
   tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, JsonObject>>;
   components: {
     schemas: Record<string, JsonObject>;
     responses: Record<string, JsonObject>;
     parameters: Record<string, JsonObject>;
+    headers: Record<string, JsonObject>;
     securitySchemes: Record<string, JsonObject>;
   };
 }
@@ -39,7 +41,11 @@ const PROBLEMS: Record<number, { name: string; description: string }> = {
     description: 'No valid bearer token (`code` says why); carries `WWW-Authenticate: Bearer realm="governance"`.',
   },
   403: { name: 'Forbidden', description: "The caller's roles do not allow this." },
-  404: { name: 'NotFound', description: 'No such object, or one the caller may not see.' },
+  404: {
+    name: 'NotFound',
+    description:
+      'No such object, or one the caller may not see: the one the path names, or one the query or body refers to (`systemId`, say).',
+  },
   409: {
     name: 'Conflict',
     description:
@@ -50,6 +56,11 @@ const PROBLEMS: Record<number, { name: string; description: string }> = {
   422: {
     name: 'Unprocessable',
     description: 'The request is well formed but cannot be applied (an Idempotency-Key reused with a different body).',
+  },
+  429: {
+    name: 'TooManyRequests',
+    description:
+      "API Gateway throttled the request (the stage's rate and burst limits apply to every route): retry later, with backoff. The body is API Gateway's own (`message`), not problem+json, and no Retry-After header is sent.",
   },
   500: { name: 'InternalError', description: 'An unexpected error; it has been logged.' },
   503: { name: 'Unavailable', description: 'Contention on the system: retry with the same Idempotency-Key.' },
@@ -169,18 +180,48 @@ function queryParameters(route: Route, convert: SchemaConverter): JsonObject[] {
   });
 }
 
-/** The problem statuses a route can answer, from what it takes and whether it authenticates. */
+/** The top-level field names of a request schema (a body or a query), in its input form. */
+function fieldsOf(schema: z.ZodType | undefined): string[] {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonObject;
+  return Object.keys((json.properties ?? {}) as JsonObject);
+}
+
+/** True when a field names another object by id (`systemId`, `datasetIds`): the object may not exist, or be hidden. */
+const REFERENCE_FIELD = /[a-z]Ids?$/;
+
+/**
+ * The statuses a route can answer besides its success, from what it takes and whether it authenticates: a 404 when
+ * its path names an object or its query or body refers to one by id (an unknown or invisible parent); 429 for every
+ * route, since API Gateway's stage throttles them all. test/unit/api/openapi-statuses.test.ts runs every route
+ * through the HTTP handler and fails on any answer whose status is not among these.
+ */
 export function problemStatusesOf(route: Route): number[] {
-  const statuses = new Set<number>([400, 500]);
+  const statuses = new Set<number>([400, 429, 500]);
   const writes = route.method !== 'GET';
   if (!route.public) {
     statuses.add(401).add(403);
     if (writes) statuses.add(409).add(503);
     if (route.method === 'POST') statuses.add(422);
   }
-  if (pathParamsOf(route.path).length > 0) statuses.add(404);
+  const references = [...fieldsOf(route.query), ...fieldsOf(route.body)].some((f) => REFERENCE_FIELD.test(f));
+  if (pathParamsOf(route.path).length > 0 || references) statuses.add(404);
   if (route.body) statuses.add(413).add(415);
   return [...statuses].sort((a, b) => a - b);
+}
+
+/** True when a request body may be left out: the route parses an absent body as `{}` and its schema accepts that. */
+export function bodyIsOptional(route: Route): boolean {
+  return route.body?.safeParse({}).success === true;
+}
+
+/** The response headers of a success answer: `location` on 201 and 202, `idempotent-replayed` on replayable POSTs. */
+function successHeaders(route: Route, status: number): JsonObject | undefined {
+  const headers: JsonObject = {};
+  if (status === 201 || status === 202) headers.location = { $ref: '#/components/headers/Location' };
+  if (route.method === 'POST' && !route.public)
+    headers['idempotent-replayed'] = { $ref: '#/components/headers/IdempotentReplayed' };
+  return Object.keys(headers).length ? headers : undefined;
 }
 
 function successResponses(route: Route, convert: SchemaConverter): JsonObject {
@@ -191,8 +232,19 @@ function successResponses(route: Route, convert: SchemaConverter): JsonObject {
   let content: JsonObject | undefined;
   if (isJson && spec.body) content = { [contentType]: { schema: convert.convert(spec.body, 'output') } };
   else if (!isJson) content = { [contentType]: { schema: { type: 'string', contentMediaType: contentType } } };
-  const response = { description: spec.description ?? route.summary, ...(content ? { content } : {}) };
-  return Object.fromEntries([spec.status, ...(spec.alsoStatuses ?? [])].map((s) => [String(s), response]));
+  return Object.fromEntries(
+    [spec.status, ...(spec.alsoStatuses ?? [])].map((status) => {
+      const headers = successHeaders(route, status);
+      return [
+        String(status),
+        {
+          description: spec.description ?? route.summary,
+          ...(headers ? { headers } : {}),
+          ...(content ? { content } : {}),
+        },
+      ];
+    }),
+  );
 }
 
 /** One operation object of a route. */
@@ -218,12 +270,35 @@ function operation(tag: string, route: Route, convert: SchemaConverter): JsonObj
     ...(route.body
       ? {
           requestBody: {
-            required: true,
+            required: !bodyIsOptional(route),
             content: { 'application/json': { schema: convert.convert(route.body, 'input') } },
           },
         }
       : {}),
     responses,
+  };
+}
+
+/** A shared error answer: problem+json, but API Gateway's own body for its 429; a 401 names the scheme to use. */
+function sharedResponse(status: number, description: string): JsonObject {
+  if (status === 429) {
+    return {
+      description,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            properties: { message: { type: 'string' } },
+            examples: [{ message: 'Too Many Requests' }],
+          },
+        },
+      },
+    };
+  }
+  return {
+    description,
+    ...(status === 401 ? { headers: { 'www-authenticate': { $ref: '#/components/headers/WwwAuthenticate' } } } : {}),
+    content: { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/Problem' } } },
   };
 }
 
@@ -271,6 +346,11 @@ export function buildOpenApiDocument(
       name,
       ...(options.tagDescriptions?.[name] ? { description: options.tagDescriptions[name] } : {}),
     })),
+    // Relative: the origin that serves this document (GET /api/openapi.json), CloudFront's domain in AWS and the local
+    // stack's address locally; the paths carry their /api prefix. OpenAPI 3.1 resolves it against the document's URL.
+    servers: [
+      { url: '/', description: 'the origin that serves this document (CloudFront in AWS, `npm start` locally)' },
+    ],
     security: [{ bearerAuth: [] }],
     paths,
     components: {
@@ -279,9 +359,9 @@ export function buildOpenApiDocument(
         Problem: { ...problemSchema, description: 'RFC 9457 problem details; further members may appear.' },
       },
       responses: Object.fromEntries(
-        Object.values(PROBLEMS).map(({ name, description }) => [
+        Object.entries(PROBLEMS).map(([status, { name, description }]) => [
           name,
-          { description, content: { [PROBLEM_JSON]: { schema: { $ref: '#/components/schemas/Problem' } } } },
+          sharedResponse(Number(status), description),
         ]),
       ),
       parameters: {
@@ -292,6 +372,21 @@ export function buildOpenApiDocument(
           description:
             'Makes a retried write safe: the first answer (below 500) is kept and replayed (header `idempotent-replayed: true`); the same key with a different request is a 422.',
           schema: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' },
+        },
+      },
+      headers: {
+        Location: {
+          description: 'The path of the object created (201) or of the run started (202).',
+          schema: { type: 'string' },
+        },
+        IdempotentReplayed: {
+          description:
+            '`true` when this is the kept answer of an earlier request with the same Idempotency-Key (a replayed refusal carries it too).',
+          schema: { type: 'string', enum: ['true'] },
+        },
+        WwwAuthenticate: {
+          description: 'RFC 6750: the scheme to authenticate with, `Bearer realm="governance"`.',
+          schema: { type: 'string' },
         },
       },
       securitySchemes: {

@@ -229,6 +229,31 @@ describe('the OpenAPI document', () => {
     });
   });
 
+  it('names a relative server, declares 429 on every operation and the headers of 201s, replays and 401s', () => {
+    // Prepare
+    const operations = Object.values(doc.paths).flatMap((item) => METHODS.filter((m) => item[m]).map((m) => item[m]));
+    const create = doc.paths['/api/systems']?.post as JsonObject;
+    const submit = doc.paths['/api/prompts/{id}/submit']?.post as JsonObject;
+    const approve = doc.paths['/api/release-candidates/{id}/promote']?.post as JsonObject;
+
+    // Act
+    const unthrottled = operations.filter((op) => !(op as JsonObject).responses['429']);
+
+    // Assess
+    expect(doc.servers).toEqual([{ url: '/', description: expect.any(String) }]);
+    expect(unthrottled).toEqual([]);
+    expect(doc.components.responses.TooManyRequests?.content['application/json'].schema.properties).toEqual({
+      message: { type: 'string' },
+    });
+    expect(Object.keys(create.responses['201'].headers)).toEqual(['location', 'idempotent-replayed']);
+    expect(Object.keys(submit.responses['200'].headers)).toEqual(['idempotent-replayed']);
+    expect(doc.components.responses.Unauthorized?.headers['www-authenticate']).toEqual({
+      $ref: '#/components/headers/WwwAuthenticate',
+    });
+    expect(submit.requestBody.required).toBe(false);
+    expect(approve.requestBody.required).toBe(true);
+  });
+
   it('gives every operation a unique operationId from its method and path', () => {
     // Prepare
     const ids = Object.values(doc.paths).flatMap((item) =>

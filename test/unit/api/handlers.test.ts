@@ -299,6 +299,31 @@ describe('a cancelled transaction', () => {
   });
 });
 
+describe('a submit with a comment', () => {
+  it('keeps the comment as the reason of the audit event it commits with the transition', async () => {
+    // Prepare
+    const prompt = artefactItem('prompt', PROMPT_ID, 'draft');
+    ddb.on(GetCommand).callsFake((input: { Key: { pk: string; sk: string } }) => ({
+      Item: input.Key.pk === prompt.pk && input.Key.sk === prompt.sk ? prompt : systemItem(),
+    }));
+    ddb.on(BatchGetCommand).resolves({ Responses: { [TABLE]: [systemItem(), prompt] } });
+    ddb.on(TransactWriteCommand).resolves({});
+
+    // Act
+    const answer = await invoke(
+      promptsHandler,
+      event('POST /api/prompts/{id}/submit', { params: { id: PROMPT_ID }, body: { comment: 'ready for review' } }),
+    );
+
+    // Assess
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('in_review');
+    const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    const audit = items.map((i) => i.Put?.Item).find((item) => item?.action === 'prompt.submitted');
+    expect(audit).toMatchObject({ reason: 'ready for review', entityId: PROMPT_ID });
+  });
+});
+
 describe('an unexpected failure', () => {
   it('answers throttling that persists with a 500 problem that leaks neither message nor stack, and logs both', async () => {
     ddb.on(GetCommand).rejects(new ProvisionedThroughputExceededException({ message: SECRET, $metadata: {} }));

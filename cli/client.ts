@@ -43,6 +43,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** The exit code of an API error status (and problem type). */
 export function exitCodeOf(status: number, problem: Problem | null): ExitCode {
   if (problem?.type?.endsWith('/gate-blocked')) return EXIT.blocked;
+  // A 422, but not a malformed request: this key was spent on another write (a conflict of the caller's own making).
+  if (problem?.code === 'IDEMPOTENCY_KEY_REUSED') return EXIT.rejected;
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 400 || status === 413 || status === 415 || status === 422) return EXIT.usage;
   if (status >= 500) return EXIT.server;
@@ -80,9 +82,12 @@ export class GovernClient {
     return this.send<T>('GET', qs ? `${path}?${qs}` : path, undefined);
   }
 
-  /** A write: the body is sent as canonical JSON with a deterministic Idempotency-Key. */
-  post<T = unknown>(path: string, body: unknown): Promise<ApiReply<T>> {
-    return this.send<T>('POST', path, body ?? {});
+  /**
+   * A write with a deterministic Idempotency-Key: the body as canonical JSON, or, for a route that takes none
+   * (submit, request-approval), no body and no content-type at all: a strict proxy refuses even `{}` there.
+   */
+  post<T = unknown>(path: string, body?: unknown): Promise<ApiReply<T>> {
+    return this.send<T>('POST', path, body);
   }
 
   patch<T = unknown>(path: string, body: unknown): Promise<ApiReply<T>> {

@@ -13,7 +13,10 @@ export const EXIT = {
   network: 5,
   /** The API answered 5xx after the retries. */
   server: 6,
-  /** Any other 4xx: not found, a conflict (state, expected active release, an idempotency key still in progress). */
+  /**
+   * Any other 4xx: not found, a conflict (state, expected active release, an idempotency key still in progress), and
+   * an idempotency key reused with a different request (422 `IDEMPOTENCY_KEY_REUSED`).
+   */
   rejected: 7,
   /** An eval run that ended in error (the evaluation itself failed, not the candidate). */
   evalError: 8,

@@ -18,8 +18,9 @@ Exit codes:
   0 ok                      4 no or refused credentials (401/403)
   1 unexpected              5 API unreachable (after retries)
   2 usage / invalid input   6 API server error 5xx (after retries)
-  3 blocked (gate, failed   7 other 4xx: not found, conflict
-    eval run)               8 eval run ended in error
+  3 blocked (gate, failed   7 other 4xx: not found, conflict,
+    eval run)                 an Idempotency-Key reused
+                            8 eval run ended in error
 
 Environment: GOVERN_API_URL, GOVERN_TOKEN, GOVERN_OIDC=github, GOVERN_OIDC_AUDIENCE,
   GOVERN_IDEMPOTENCY_SCOPE, GOVERN_RETRIES, GOVERN_TIMEOUT_MS. See docs/cli.md.`;

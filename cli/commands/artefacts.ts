@@ -44,7 +44,7 @@ export function registerArtefactCommands(program: Command, run: Run) {
         );
         let out = created.body;
         if (opts.submit) {
-          const submitted = await ctx.client.post<Artefact>(`${kind.path}/${out.id}/submit`, {});
+          const submitted = await ctx.client.post<Artefact>(`${kind.path}/${out.id}/submit`);
           ctx.info(`submitted ${out.id} for review`);
           out = submitted.body;
         }
@@ -56,10 +56,11 @@ export function registerArtefactCommands(program: Command, run: Run) {
         .command('submit')
         .description(`submit a draft ${kind.label} for review`)
         .argument('<id>', `the ${kind.label} (${kind.prefix}_...)`)
-        .option('--comment <text>', 'a note for the reviewers'),
+        .option('--comment <text>', 'a note for the reviewers, kept in the audit event'),
       async (ctx: CommandContext, id: string, opts: { comment?: string }) => {
         ctx.validate(idOf(kind.prefix), id, 'the id');
-        const body = ctx.validate(reviewRequest, opts.comment ? { comment: opts.comment } : {}, 'the request');
+        // The body is optional: sent only with a comment.
+        const body = opts.comment ? ctx.validate(reviewRequest, { comment: opts.comment }, 'the request') : undefined;
         const reply = await ctx.client.post<Artefact>(`${kind.path}/${id}/submit`, body);
         ctx.info(`${kind.label} ${id} is ${reply.body.status}`);
         ctx.result(reply.body, `${id} ${reply.body.status}`);

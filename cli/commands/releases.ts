@@ -125,7 +125,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
       );
       let out = created.body;
       if (opts.submit) {
-        out = (await ctx.client.post<Candidate>(`/api/release-candidates/${out.id}/submit`, {})).body;
+        out = (await ctx.client.post<Candidate>(`/api/release-candidates/${out.id}/submit`)).body;
         ctx.info(`submitted ${out.id}`);
       }
       ctx.result(out, out.id);
@@ -135,7 +135,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
     candidate.command('submit').description('freeze a draft candidate').argument('<candidateId>'),
     async (ctx: CommandContext, id: string) => {
       ctx.validate(candidateId, id, 'the candidate id');
-      const reply = await ctx.client.post<Candidate>(`/api/release-candidates/${id}/submit`, {});
+      const reply = await ctx.client.post<Candidate>(`/api/release-candidates/${id}/submit`);
       ctx.info(`release candidate ${id} is ${reply.body.status}`);
       ctx.result(reply.body, `${id} ${reply.body.status}`);
     },
@@ -229,7 +229,6 @@ export function registerReleaseCommands(program: Command, run: Run) {
       ctx.validate(candidateId, id, 'the candidate id');
       const reply = await ctx.client.post<{ candidate: Candidate; approvals: { id: string; role: string }[] }>(
         `/api/release-candidates/${id}/request-approval`,
-        {},
       );
       ctx.info(
         `${id} is ${reply.body.candidate.status}; waiting for: ${reply.body.approvals.map((a) => a.role).join(', ')}`,

@@ -166,6 +166,7 @@ describe('problems', () => {
     expect(exitCodeOf(403, null)).toBe(EXIT.auth);
     expect(exitCodeOf(400, null)).toBe(EXIT.usage);
     expect(exitCodeOf(422, null)).toBe(EXIT.usage);
+    expect(exitCodeOf(422, { type: '/problems/unprocessable', code: 'IDEMPOTENCY_KEY_REUSED' })).toBe(EXIT.rejected);
     expect(exitCodeOf(409, { type: '/problems/conflict' })).toBe(EXIT.rejected);
     expect(exitCodeOf(404, null)).toBe(EXIT.rejected);
     expect(exitCodeOf(503, null)).toBe(EXIT.server);

@@ -48,6 +48,8 @@ function secretStatements(): Map<string, Record<string, unknown>[]> {
 }
 
 describe('the API edge', () => {
+  // A secretsmanager dynamic reference may stand in any resource property and is resolved at deploy time, never
+  // persisted by CloudFormation (AWS CloudFormation User Guide, "Get a secret or secret value from Secrets Manager").
   it('sends the origin secret to the API origin as a dynamic reference, under the header the functions check', () => {
     // Prepare
     const origin = secretId('Sent by CloudFront');

@@ -32,6 +32,14 @@ export interface CustomDomain {
   certificateArn: string;
 }
 
+/** A regional custom domain for the HTTP API, so that its default execute-api endpoint can be switched off. */
+export interface ApiDomain {
+  /** The API's host name, e.g. api.governance.example.com; CloudFront calls the API there. */
+  name: string;
+  /** An ACM certificate in the stage's region covering `name` (a regional API domain reads it there). */
+  certificateArn: string;
+}
+
 export interface StageConfig {
   stage: Stage;
   /** Prefix of every physical name: `governance-dev`. */
@@ -53,6 +61,11 @@ export interface StageConfig {
   extraCallbackUrls: string[];
   pipelineTrust: PipelineTrust;
   domain?: CustomDomain;
+  /**
+   * A custom domain for the HTTP API: with it the default execute-api endpoint is disabled and CloudFront calls the
+   * API at this name (which still refuses requests without CloudFront's origin-verification header).
+   */
+  apiDomain?: ApiDomain;
   /** A WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach to the distribution. */
   webAclArn?: string;
   /** Where operator alerts are mailed; unset means subscribe to the topic yourself. */
@@ -208,6 +221,17 @@ function validate(config: StageConfig): void {
   }
   if (config.domain && !config.domain.certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
     problems.push('domain.certificateArn must be an ACM certificate in us-east-1');
+  }
+  if (config.apiDomain) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(config.apiDomain.name)) {
+      problems.push(`apiDomain.name ${JSON.stringify(config.apiDomain.name)} is not a host name`);
+    }
+    if (!config.apiDomain.certificateArn.startsWith(`arn:aws:acm:${config.region}:`)) {
+      problems.push(`apiDomain.certificateArn must be an ACM certificate in the stage's region (${config.region})`);
+    }
+    if (config.domain && config.domain.name.toLowerCase() === config.apiDomain.name.toLowerCase()) {
+      problems.push('apiDomain.name must differ from domain.name (the dashboard is served there by CloudFront)');
+    }
   }
   for (const host of config.evalAllowedHosts) {
     if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(host)) {

@@ -19,6 +19,7 @@ import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
 import { Operations } from './constructs/operations.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
+import { readSecretAtRunTime } from './constructs/run-time-secret.js';
 import { ScheduledFunction } from './constructs/scheduled-function.js';
 import { acknowledge } from './nag.js';
 import { readRouteManifest, routesByModule, tableAccessOf } from './route-manifest.js';
@@ -43,6 +44,9 @@ const API_FUNCTION_SIZING: Record<string, { memorySize: number; timeout: Duratio
   // measured 11-13 s a post on DynamoDB Local on 2 loaded cores; unmeasured in AWS, docs/deploy.md).
   'eval-runs': { memorySize: 1024, timeout: Duration.seconds(29) },
 };
+
+/** Functions that never page through a list, so never seal a cursor: the authoriser, the $default route's, the documents. */
+const LISTS_NOTHING = new Set(['authorizer', 'not-found', 'reference']);
 
 export class StatelessStack extends Stack {
   /** The function of each API module, by module name, and the authoriser under `authorizer`. */
@@ -106,6 +110,24 @@ export class StatelessStack extends Stack {
     });
     this.functions.set('not-found', notFound);
 
+    // CloudFront's origin-verification secret: the distribution sends it to the API in a header, and every API
+    // function (not the authoriser: its cached Allow would let a direct call through) refuses a request without it.
+    const originSecret = new Secret(this, 'OriginVerifySecret', {
+      description: 'Sent by CloudFront to the API origin; the API refuses requests without it',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+    });
+    acknowledge(originSecret, [
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'CloudFront reads the value only when the distribution is deployed: rotation is a change of the secret ' +
+          'followed by a deployment (docs/deploy.md, "The API edge"), not a Lambda rotation.',
+      },
+    ]);
+    for (const [name, fn] of this.functions) {
+      if (name !== 'authorizer') readSecretAtRunTime(fn, originSecret, 'ORIGIN_VERIFY_SECRET_ARN', 'ReadOriginSecret');
+    }
+
     this.api = new GovernanceApi(this, 'Api', {
       prefix: config.prefix,
       routes,
@@ -114,11 +136,17 @@ export class StatelessStack extends Stack {
       notFound,
       throttle: config.throttle,
       logRetention,
+      ...(config.apiDomain ? { apiDomain: config.apiDomain } : {}),
     });
+    if (this.api.domain) {
+      // Point a DNS record for apiDomain.name at this target (docs/deploy.md).
+      new CfnOutput(this, 'ApiDomainTarget', { value: this.api.domain.regionalDomainName });
+    }
 
     this.hosting = new DashboardHosting(this, 'Dashboard', {
       prefix: config.prefix,
       apiHost: this.api.host,
+      originSecret,
       connectSources: [hostedSignIn, `https://cognito-idp.${region}.amazonaws.com`],
       accessLogRetentionDays: config.accessLogRetentionDays,
       logRetention,
@@ -155,7 +183,7 @@ export class StatelessStack extends Stack {
       AUTH_PIPELINE_TRUST: JSON.stringify(config.pipelineTrust.repositories),
     };
     // Seals list cursors (functions/store/pagination.ts) so a page filtered per object never exposes another
-    // team's item key; every API function must share it. CloudFormation resolves it at deploy time.
+    // team's item key; every API function that lists must share it. They read it at run time (CURSOR_SECRET_ARN).
     const cursorSecret = new Secret(this, 'CursorSecret', {
       description: 'Key material that seals the API pagination cursors',
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
@@ -166,9 +194,9 @@ export class StatelessStack extends Stack {
         reason: 'Cursor sealing key: rotating it only invalidates cursors in flight; it protects no stored data.',
       },
     ]);
-    auth.CURSOR_SECRET = cursorSecret.secretValue.unsafeUnwrap();
-    for (const fn of this.functions.values()) {
+    for (const [module, fn] of this.functions) {
       for (const [name, value] of Object.entries(auth)) fn.lambda.addEnvironment(name, value);
+      if (!LISTS_NOTHING.has(module)) readSecretAtRunTime(fn, cursorSecret, 'CURSOR_SECRET_ARN', 'ReadCursorSecret');
     }
 
     this.operations = new Operations(this, 'Operations', {
@@ -271,7 +299,7 @@ export class StatelessStack extends Stack {
     });
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
-    new CfnOutput(this, 'ApiEndpoint', { value: this.api.api.apiEndpoint });
+    new CfnOutput(this, 'ApiUrl', { value: this.hosting.url, description: 'Call the API here (CloudFront) only' });
     new CfnOutput(this, 'DashboardClientId', { value: client.userPoolClientId });
     new CfnOutput(this, 'HostedSignInUrl', { value: hostedSignIn });
     new CfnOutput(this, 'AlertsTopicArn', { value: this.operations.topic.topicArn });

@@ -160,7 +160,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await runMigrations({ doc, tableName, log }, MIGRATIONS);
     const keysDir = devKeysDir(dataDir);
     const keys = await loadOrCreateDevKeys(keysDir);
-    // Cursors are sealed with a secret kept under .data/keys, as CURSOR_SECRET seals them in AWS.
+    // Cursors are sealed with a secret kept under .data/keys, as the secret CURSOR_SECRET_ARN names seals them in AWS.
     const cursorSecret = await loadOrCreateSecret(join(keysDir, 'cursor-secret'));
     const store = createStore({ doc, tableName, cursorSecret });
     // The audit archive: DynamoDB Local's stream -> the archiver -> the stand-in's audit bucket; digests on a timer.

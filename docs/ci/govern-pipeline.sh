@@ -7,7 +7,7 @@
 #
 # Needs: `govern` on PATH (npx govern in this repository, or cli/dist/govern.mjs from `npm run build:cli`).
 # Environment:
-#   GOVERN_API_URL              the API (default http://127.0.0.1:3000)
+#   GOVERN_API_URL              the API: in AWS its CloudFront URL (output ApiUrl); default http://127.0.0.1:3000
 #   GOVERN_TOKEN                a token, or GOVERN_OIDC=github in GitHub Actions (no stored secret)
 #   GOVERN_SYSTEM_ID            the system (sys_...)                                             required
 #   GOVERNANCE_DIR              folder with prompt.json, model-config.json, thresholds.json     default ./governance

@@ -37,8 +37,9 @@ export interface Deps {
 }
 
 /**
- * The dependencies every API function has: the store over TABLE_NAME (its cursors sealed with CURSOR_SECRET) and
- * the token verifier of AUTH_*.
+ * The dependencies every API function has: the store over TABLE_NAME (its cursors sealed with the Secrets Manager
+ * secret CURSOR_SECRET_ARN names, read when a list first needs it and cached, never from the environment) and the
+ * token verifier of AUTH_*.
  */
 export function apiDepsFromEnv(env: Env): Deps {
   return { store: storeFromEnv(env), verifyToken: tokenVerifierFromEnv(env) };

@@ -7,6 +7,7 @@ import { httpCorrelationId, observe } from '../observability/index.js';
 import type { DepsProvider } from './deps.js';
 import { authenticate } from './middleware/authenticate.js';
 import { idempotency } from './middleware/idempotency.js';
+import { type OriginOptions, originOptionsFromEnv, verifyOrigin } from './middleware/origin-verify.js';
 import { parseRequest } from './middleware/parse-request.js';
 import { pathParams } from './middleware/path-params.js';
 import { problemErrors } from './middleware/problem-errors.js';
@@ -69,11 +70,16 @@ async function dispatch(
  * The Lambda handler of a set of routes: one resource module in AWS, every route in the local stack. An event of a
  * path no route has (API Gateway's `$default` route) is answered 404, or 405 with Allow when the path exists.
  * The outermost middleware sets the log lines' correlation id (the API Gateway request id) and flushes metrics once
- * per request. The order of the rest decides which answer wins: an unknown route, a malformed id (400, before
+ * per request. The order of the rest decides which answer wins: a request that did not come through CloudFront
+ * (403, when an origin secret is configured: nothing else runs), an unknown route, a malformed id (400, before
  * authentication), authentication, the query and body, the Idempotency-Key; errors are mapped first and the
  * idempotency middleware then keeps (or releases) the mapped answer.
  */
-export function createHttpHandler(routes: readonly Route[], deps: DepsProvider) {
+export function createHttpHandler(
+  routes: readonly Route[],
+  deps: DepsProvider,
+  options: OriginOptions = originOptionsFromEnv(),
+) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(
       observe({
@@ -84,6 +90,7 @@ export function createHttpHandler(routes: readonly Route[], deps: DepsProvider) 
         logErrors: false,
       }),
     )
+    .use(verifyOrigin(options.originSecret))
     .use(router(routes))
     .use(pathParams())
     .use(withDeps(deps))

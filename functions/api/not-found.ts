@@ -5,14 +5,19 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { NotFoundError } from '../domain/errors.js';
+import { type OriginOptions, originOptionsFromEnv, verifyOrigin } from './middleware/origin-verify.js';
 import { problemErrors } from './middleware/problem-errors.js';
 import type { RouteKeyed } from './middleware/route-table.js';
 import { router } from './middleware/router.js';
 import manifest from './routes.json' with { type: 'json' };
 
-/** Answers every request with the problem the router decides for it; a request it would route is still a 404. */
-export function createNotFoundHandler(routes: readonly RouteKeyed[]) {
+/**
+ * Answers every request with the problem the router decides for it; a request it would route is still a 404. A
+ * request that did not come through CloudFront is refused first (403), as on every other route.
+ */
+export function createNotFoundHandler(routes: readonly RouteKeyed[], options: OriginOptions = originOptionsFromEnv()) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(verifyOrigin(options.originSecret))
     .use(router(routes as Parameters<typeof router>[0]))
     .use(problemErrors())
     .handler((event) => {

@@ -40,7 +40,11 @@ const PROBLEMS: Record<number, { name: string; description: string }> = {
     name: 'Unauthorized',
     description: 'No valid bearer token (`code` says why); carries `WWW-Authenticate: Bearer realm="governance"`.',
   },
-  403: { name: 'Forbidden', description: "The caller's roles do not allow this." },
+  403: {
+    name: 'Forbidden',
+    description:
+      "The caller's roles do not allow this; or, on any route, the request did not come through the deployment's CloudFront distribution (`code: ORIGIN_NOT_VERIFIED`).",
+  },
   404: {
     name: 'NotFound',
     description:
@@ -197,10 +201,11 @@ const REFERENCE_FIELD = /[a-z]Ids?$/;
  * through the HTTP handler and fails on any answer whose status is not among these.
  */
 export function problemStatusesOf(route: Route): number[] {
-  const statuses = new Set<number>([400, 429, 500]);
+  // 403 on every route: in AWS a request that bypassed CloudFront is refused before routing (origin-verify.ts).
+  const statuses = new Set<number>([400, 403, 429, 500]);
   const writes = route.method !== 'GET';
   if (!route.public) {
-    statuses.add(401).add(403);
+    statuses.add(401);
     if (writes) statuses.add(409).add(503);
     if (route.method === 'POST') statuses.add(422);
   }

@@ -43,6 +43,7 @@ export const ERROR_CODES = [
   'TOKEN_ALGORITHM',
   'TOKEN_CLAIMS',
   'PIPELINE_NOT_TRUSTED',
+  'ORIGIN_NOT_VERIFIED',
   'TOO_MANY_SLICES',
 ] as const;
 
@@ -79,6 +80,8 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   TOKEN_ALGORITHM: 'the token is signed with an algorithm that is not accepted',
   TOKEN_CLAIMS: 'a claim the API needs is missing or invalid (subject, repository and ref of a pipeline, times)',
   PIPELINE_NOT_TRUSTED: 'a CI token from a repository or ref that the deployment does not trust',
+  ORIGIN_NOT_VERIFIED:
+    'the request reached the API without passing through its CloudFront distribution: call the API at its CloudFront URL',
   TOO_MANY_SLICES:
     'the cases carry more distinct slice tags (`key:value`) than a run may aggregate; `field` names where, `limit` says how many',
 };

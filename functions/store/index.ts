@@ -11,7 +11,7 @@ import * as incidents from './incidents.js';
 import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
-import { cursorKeyFromSecret } from './pagination.js';
+import { cursorKeySource } from './pagination.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -68,10 +68,13 @@ export function createStore(options: {
   queuePerSystem?: boolean;
   /** Told of each unit-of-work retry under contention (the composition root passes the meter's). */
   onContentionRetry?: () => void;
-  /** Seals list cursors (CURSOR_SECRET in AWS, .data/keys/cursor-secret locally); absent, cursors are plain. */
-  cursorSecret?: string;
+  /**
+   * Seals list cursors: a value (.data/keys/cursor-secret locally) or a source read when a list needs it (the
+   * Secrets Manager secret of CURSOR_SECRET_ARN in AWS); absent, cursors are plain.
+   */
+  cursorSecret?: string | (() => Promise<string>);
 }): GovernanceStore {
-  const cursorKey = cursorKeyFromSecret(options.cursorSecret);
+  const cursorKey = options.cursorSecret ? cursorKeySource(options.cursorSecret) : undefined;
   const ctx: StoreContext = {
     doc: options.doc,
     tableName: options.tableName,

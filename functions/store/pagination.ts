@@ -13,11 +13,32 @@ export const MAX_PAGE_SIZE = 100;
 /**
  * The key cursors are sealed with (AES-256-GCM), derived from a secret, so that a list filtered per object never
  * hands out the key of an item the caller may not see (a plain LastEvaluatedKey names it). Every process serving the
- * same API must use the same secret (CURSOR_SECRET in AWS; a file under .data/keys locally); the composition root
- * passes it to createStore, which keeps the key in the store's context. No secret: plain cursors.
+ * same API must use the same secret (in AWS the Secrets Manager secret CURSOR_SECRET_ARN names, read at run time; a
+ * file under .data/keys locally); the composition root passes it to createStore, which keeps a source of the key in
+ * the store's context. No secret: plain cursors.
  */
 export function cursorKeyFromSecret(secret: string | undefined): Buffer | undefined {
   return secret ? createHash('sha256').update(`cursor:${secret}`).digest() : undefined;
+}
+
+/** Where a store gets its cursor key when a list needs one: asked only by a list that seals or opens a cursor. */
+export type CursorKeySource = () => Promise<Buffer | undefined>;
+
+/**
+ * The cursor key of a secret given as a value (the local stack's file) or as a source read at run time (Secrets
+ * Manager, cached by its reader): the key is derived again only when the secret's value changes.
+ */
+export function cursorKeySource(secret: string | (() => Promise<string>)): CursorKeySource {
+  if (typeof secret === 'string') {
+    const key = cursorKeyFromSecret(secret);
+    return () => Promise.resolve(key);
+  }
+  let last: { secret: string; key: Buffer | undefined } | undefined;
+  return async () => {
+    const value = await secret();
+    if (last?.secret !== value) last = { secret: value, key: cursorKeyFromSecret(value) };
+    return last.key;
+  };
 }
 
 /** Encodes a LastEvaluatedKey as an opaque, URL-safe cursor (sealed under `cursorKey` when there is one). */

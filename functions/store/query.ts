@@ -28,6 +28,12 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
   const pkName = spec.index ? `${spec.index}pk` : 'pk';
   const skName = spec.index ? `${spec.index}sk` : 'sk';
   const expression = buildKeyCondition(spec);
+  // The key is asked for only when a cursor is opened or sealed: a list that fits one page reads no secret.
+  let key: Buffer | undefined;
+  const cursorKey = async () => {
+    key ??= await ctx.cursorKey?.();
+    return key;
+  };
   const exclusiveStartKey = decodeCursor(
     spec.cursor,
     {
@@ -37,7 +43,7 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
       sortName: skName,
       ...(spec.prefix ? { prefix: spec.prefix } : {}),
     },
-    ctx.cursorKey,
+    spec.cursor ? await cursorKey() : undefined,
   );
   const out = await sendQuery(
     ctx,
@@ -55,7 +61,7 @@ export async function queryPage<T>(ctx: StoreContext, spec: QuerySpec): Promise<
   meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
   return {
     items: (out.Items ?? []).map((item) => toEntity<T>(item)),
-    nextCursor: encodeCursor(out.LastEvaluatedKey, ctx.cursorKey),
+    nextCursor: encodeCursor(out.LastEvaluatedKey, out.LastEvaluatedKey ? await cursorKey() : undefined),
   };
 }
 

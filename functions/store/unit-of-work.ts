@@ -14,6 +14,7 @@ import { ContentionError, type GovernanceError, NotFoundError } from '../domain/
 import type { Actor, AuditEvent } from '../domain/types.js';
 import { buildCondition, buildUpdate, type Condition, type UpdateSpec } from './expressions.js';
 import { keys } from './keys.js';
+import type { CursorKeySource } from './pagination.js';
 
 export interface StoreContext {
   doc: DynamoDBDocumentClient;
@@ -25,8 +26,8 @@ export interface StoreContext {
   meter?: RequestMeter;
   /** Told of each retry after a lost race for the audit head (the contention metric; no Powertools here). */
   onContentionRetry?: () => void;
-  /** The key list cursors are sealed with (pagination.ts cursorKeyFromSecret); absent, cursors are plain. */
-  cursorKey?: Buffer;
+  /** The key list cursors are sealed with, asked for when a list needs it (pagination.ts); absent, cursors are plain. */
+  cursorKey?: CursorKeySource;
   /** Tail of the queue of units of work per system in this process (see withSystemQueue). */
   queues?: Map<string, Promise<unknown>>;
 }

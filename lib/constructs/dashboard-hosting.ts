@@ -1,6 +1,7 @@
 // One CloudFront distribution on one domain: the dashboard from a private bucket (origin access control), and
 // /api/* and /health/* passed to the HTTP API uncached with every viewer header but Host (so Authorization
-// reaches the API). Security headers on every response. The site is the dashboard build (`npm run synth` builds it
+// reaches the API), plus a secret origin-verification header without which the API answers nothing (so WAF and
+// these headers cannot be bypassed by calling the API directly). Security headers on every response. The site is the dashboard build (`npm run synth` builds it
 // first); a checkout that has not built it deploys a placeholder page instead.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,7 @@ import { SingletonFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, type IConstruct } from 'constructs';
 import type { CustomDomain } from '../config.js';
 import { acknowledge, acknowledgeMatching } from '../nag.js';
@@ -39,10 +41,18 @@ import { PROJECT_ROOT } from './governed-function.js';
 /** Paths CloudFront sends to the API instead of the bucket. */
 const API_PATH_PATTERNS = ['/api/*', '/health/*'] as const;
 
+/** The header the API functions check (functions/api/middleware/origin-verify.ts ORIGIN_VERIFY_HEADER). */
+const ORIGIN_VERIFY_HEADER = 'x-origin-verify';
+
 export interface DashboardHostingProps {
   prefix: string;
-  /** The HTTP API's execute-api host name. */
+  /** The host of the HTTP API: its custom domain, or its execute-api host name. */
   apiHost: string;
+  /**
+   * The secret sent to the API in ORIGIN_VERIFY_HEADER. CloudFormation resolves it into the distribution at deploy
+   * time (a dynamic reference): the template holds a reference, never the value.
+   */
+  originSecret: ISecret;
   /** Origins the dashboard calls besides its own (Cognito's hosted sign-in and token endpoints). */
   connectSources: string[];
   accessLogRetentionDays: number;
@@ -144,7 +154,10 @@ export class DashboardHosting extends Construct {
     });
 
     const api: BehaviorOptions = {
-      origin: new HttpOrigin(props.apiHost, { protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY }),
+      origin: new HttpOrigin(props.apiHost, {
+        protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originSecret.secretValue.unsafeUnwrap() },
+      }),
       viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
       allowedMethods: AllowedMethods.ALLOW_ALL,
       // With caching disabled, this managed policy forwards Authorization along with every other viewer header.

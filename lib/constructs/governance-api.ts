@@ -1,20 +1,27 @@
 // The HTTP API: one route per manifest entry, integrated with its module's function. Every route but the health
 // checks goes through the Lambda request authoriser (ADR 0003); the `$default` route answers what no route matches
-// (ADR 0011); the default stage throttles and writes JSON access logs.
+// (ADR 0011); the default stage throttles and writes JSON access logs. CloudFront is its only intended caller: the
+// functions refuse requests without CloudFront's origin-verification header, and with an `apiDomain` the default
+// execute-api endpoint is switched off as well (docs/deploy.md, "The API edge").
 import { Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpRoute,
   HttpRouteKey,
   HttpStage,
   LogGroupLogDestination,
+  SecurityPolicy,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ApiDomain } from '../config.js';
 import { acknowledge } from '../nag.js';
 import type { ManifestRoute } from '../route-manifest.js';
 import type { GovernedFunction } from './governed-function.js';
@@ -29,6 +36,8 @@ export interface GovernanceApiProps {
   notFound: GovernedFunction;
   throttle: { rateLimit: number; burstLimit: number };
   logRetention: RetentionDays;
+  /** A regional custom domain: the API is mapped there and its default execute-api endpoint disabled. */
+  apiDomain?: ApiDomain;
 }
 
 /** API Gateway's access log line, as JSON (one object per request). */
@@ -60,16 +69,20 @@ export class GovernanceApi extends Construct {
   readonly routes: HttpRoute[] = [];
   /** The `$default` route to the not-found function. */
   readonly defaultRoute: HttpRoute;
-  /** The execute-api host name, for CloudFront's origin. */
+  /** The host CloudFront calls: the custom domain when there is one, else the execute-api host name. */
   readonly host: string;
+  /** The custom domain's regional target, for the DNS record of `apiDomain.name`. */
+  readonly domain?: DomainName;
 
   constructor(scope: Construct, id: string, props: GovernanceApiProps) {
     super(scope, id);
 
     this.api = new HttpApi(this, 'HttpApi', {
       apiName: `${props.prefix}-api`,
-      description: 'Governance control plane API (served to browsers through CloudFront)',
+      description: 'Governance control plane API (called through CloudFront only)',
       createDefaultStage: false,
+      // With a custom domain, nothing but that domain reaches the API (API Gateway refuses the default endpoint).
+      disableExecuteApiEndpoint: props.apiDomain !== undefined,
     });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {
@@ -145,6 +158,16 @@ export class GovernanceApi extends Construct {
     ]);
     this.defaultRoute = fallback;
 
-    this.host = Fn.select(2, Fn.split('/', this.api.apiEndpoint));
+    if (props.apiDomain) {
+      this.domain = new DomainName(this, 'Domain', {
+        domainName: props.apiDomain.name,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.apiDomain.certificateArn),
+        securityPolicy: SecurityPolicy.TLS_1_2,
+      });
+      new ApiMapping(this, 'Mapping', { api: this.api, domainName: this.domain, stage: this.stage });
+      this.host = props.apiDomain.name;
+    } else {
+      this.host = Fn.select(2, Fn.split('/', this.api.apiEndpoint));
+    }
   }
 }

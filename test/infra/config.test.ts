@@ -121,4 +121,26 @@ describe('stage configuration', () => {
       /evalAllowedHosts[\s\S]*monitoringSchedule[\s\S]*approvalTimeoutDays/,
     );
   });
+
+  it("takes an API domain only with a certificate of the stage's region, under a name the dashboard does not use", () => {
+    const apiDomain = {
+      name: 'api.gov.example.com',
+      certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/a',
+    };
+    const withApiDomain = (value: unknown, extra: Record<string, unknown> = {}) =>
+      stageConfig(context({ stage: 'dev', stages: { dev: { apiDomain: value, ...extra } } }));
+
+    expect(withApiDomain(apiDomain).apiDomain).toEqual(apiDomain);
+    expect(() =>
+      withApiDomain({ ...apiDomain, certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/a' }),
+    ).toThrow(/apiDomain.certificateArn must be an ACM certificate in the stage's region \(eu-central-1\)/);
+    expect(() => withApiDomain({ ...apiDomain, name: 'not a host' })).toThrow(/apiDomain.name "not a host"/);
+    const dashboard = {
+      name: 'API.gov.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/d',
+    };
+    expect(() => withApiDomain(apiDomain, { domain: dashboard })).toThrow(
+      /apiDomain.name must differ from domain.name/,
+    );
+  });
 });

@@ -11,6 +11,10 @@ const PROD = {
   alarmEmail: 'governance-ops@example.com',
   domain: { name: 'governance.example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' },
   webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/governance/1',
+  apiDomain: {
+    name: 'api.governance.example.com',
+    certificateArn: 'arn:aws:acm:eu-central-1:123456789012:certificate/api',
+  },
   pipelineTrust: {
     repositories: [{ repository: 'acme/support-bot', refs: ['refs/heads/main'], systems: ['01HSYSTEM'] }],
   },
@@ -50,6 +54,28 @@ describe('the prod stage', () => {
         WebACLId: PROD.webAclArn,
       },
     });
+  });
+
+  it('maps the API to its own domain, switches its execute-api endpoint off and has CloudFront call the domain', () => {
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+    stateless.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: PROD.apiDomain.name,
+      DomainNameConfigurations: [
+        Match.objectLike({ CertificateArn: PROD.apiDomain.certificateArn, SecurityPolicy: 'TLS_1_2' }),
+      ],
+    });
+    stateless.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    stateless.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: {
+        Origins: Match.arrayWith([
+          Match.objectLike({
+            DomainName: PROD.apiDomain.name,
+            OriginCustomHeaders: [Match.objectLike({ HeaderName: 'x-origin-verify' })],
+          }),
+        ]),
+      },
+    });
+    expect(Object.keys(stateless.findOutputs('ApiDomainTarget'))).toEqual(['ApiDomainTarget']);
   });
 
   it('calls back to the custom domain only, and signs in on an account-unique prefix', () => {

@@ -1,6 +1,8 @@
 // The composition roots read checked configuration: a Lambda container without its settings fails on its first
 // request with a message naming the variable, and never falls back to a default table name.
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { apiDepsFromEnv } from '../../../functions/api/deps.js';
 import { handler as systemsHandler } from '../../../functions/api/systems.js';
@@ -10,6 +12,7 @@ import { cursorKeyFromSecret } from '../../../functions/store/pagination.js';
 import { storeFromEnv } from '../../../functions/store/store-from-env.js';
 import { captureOutput } from '../observability/output-capture.js';
 
+const CURSOR_ARN = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:CursorSecret-AbCdEf';
 const AUTH = { AUTH_ISSUER: 'https://issuer.test', AUTH_AUDIENCE: 'governance', AUTH_JWKS_JSON: '{"keys":[]}' };
 
 afterEach(() => {
@@ -45,12 +48,27 @@ describe('checked configuration', () => {
     expect(evidence.describe()).toBe('s3://governance-evidence-prod/runs/');
   });
 
-  it("seals the store's cursors with CURSOR_SECRET, kept in the store's context, and leaves them plain without it", () => {
-    const sealed = storeFromEnv({ TABLE_NAME: 'governance-prod', CURSOR_SECRET: 'the-secret' });
-    const plain = storeFromEnv({ TABLE_NAME: 'governance-prod' });
+  it("seals the store's cursors with the secret CURSOR_SECRET_ARN names, read from Secrets Manager when a list needs it", async () => {
+    // Prepare
+    const secrets = mockClient(SecretsManagerClient);
+    secrets.on(GetSecretValueCommand, { SecretId: CURSOR_ARN }).resolves({ SecretString: 'the-secret' });
+    const sealed = storeFromEnv({ TABLE_NAME: 'governance-prod', CURSOR_SECRET_ARN: CURSOR_ARN });
+    const plain = storeFromEnv({ TABLE_NAME: 'governance-prod', CURSOR_SECRET: 'a value in the environment' });
 
-    expect(sealed.ctx.cursorKey).toEqual(cursorKeyFromSecret('the-secret'));
-    expect(plain.ctx.cursorKey).toBeUndefined();
+    try {
+      // Act: building the store reads nothing; the first list that seals a cursor does.
+      const readsAtBuild = secrets.commandCalls(GetSecretValueCommand).length;
+      const key = await sealed.ctx.cursorKey?.();
+      await sealed.ctx.cursorKey?.();
+
+      // Assess
+      expect(readsAtBuild).toBe(0);
+      expect(key).toEqual(cursorKeyFromSecret('the-secret'));
+      expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      expect(plain.ctx.cursorKey).toBeUndefined();
+    } finally {
+      secrets.restore();
+    }
   });
 
   it('builds a container dependency once and hands the same one after', () => {

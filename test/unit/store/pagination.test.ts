@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
 import {
   cursorKeyFromSecret,
+  cursorKeySource,
   DEFAULT_PAGE_SIZE,
   decodeCursor,
   encodeCursor,
@@ -145,6 +146,21 @@ describe('sealed cursors', () => {
 
     // Assess
     expect(decoded).toEqual(key);
+  });
+
+  it('derives the key of a secret read at run time again only when its value changes (a rotation)', async () => {
+    // Prepare
+    const values = ['secret-a', 'secret-a', 'secret-b'];
+    const source = cursorKeySource(async () => values.shift() as string);
+
+    // Act
+    const [first, second, rotated] = [await source(), await source(), await source()];
+
+    // Assess
+    expect(first).toEqual(cursorKeyFromSecret('secret-a'));
+    expect(second).toBe(first);
+    expect(rotated).toEqual(cursorKeyFromSecret('secret-b'));
+    expect(await cursorKeySource('secret-a')()).toEqual(first);
   });
 
   it('derives no key from a missing or empty secret, so cursors stay plain', () => {

@@ -295,6 +295,7 @@ export class StatelessStack extends Stack {
       logLevel: config.logLevel,
       webhookAllowedHosts: config.webhookAllowedHosts,
       notificationEmails: config.notificationEmails,
+      webhooksApi: this.functions.get('webhooks') as GovernedFunction,
       alarmTopic: this.operations.topic,
     });
 

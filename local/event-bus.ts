@@ -7,6 +7,7 @@ import type { GovernanceEvent } from '../functions/domain/events.js';
 import { createWebhookDispatcher, type DispatchOutcome, type RetryPolicy } from '../functions/events/dispatcher.js';
 import { eventsOfRecords } from '../functions/events/publisher.js';
 import type { GovernanceStore } from '../functions/store/index.js';
+import type { SecretCipher } from '../functions/store/webhook-secrets.js';
 import { isAuditRecord } from './audit-archive.js';
 import { type StreamPump, startStreamPump } from './stream-pump.js';
 
@@ -54,6 +55,8 @@ export interface LocalEventsOptions {
   dynamoEndpoint: string;
   tableName: string;
   store: GovernanceStore;
+  /** Decrypts the subscriptions' signing secrets (the local key file's cipher). */
+  webhookSecrets: SecretCipher;
   dataDir: string;
   /** Hosts webhooks may be delivered to (default 127.0.0.1 and localhost, any port). */
   allowedHosts: readonly string[];
@@ -92,7 +95,10 @@ export async function startLocalEvents(options: LocalEventsOptions): Promise<Loc
       stopping.signal.addEventListener('abort', onAbort, { once: true });
     });
   const dispatcher = createWebhookDispatcher({
-    store: options.store.webhooks,
+    store: {
+      ...options.store.webhooks,
+      webhookTargets: () => options.store.webhooks.webhookTargets(options.webhookSecrets),
+    },
     allowedHosts: options.allowedHosts,
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),

@@ -20,6 +20,7 @@ import { createStore, type GovernanceStore } from '../functions/store/index.js';
 import { MIGRATIONS } from '../functions/store/migrations/all.js';
 import { runMigrations } from '../functions/store/migrations/index.js';
 import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
+import { aesGcmSecretCipherFromKeyText } from '../functions/store/webhook-secrets.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
 import type { DemoSummary } from '../seed/demo.js';
@@ -156,12 +157,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: LOCAL_EVIDENCE_BUCKET });
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
-    // Items an older version wrote are brought into today's shape before anything reads them.
-    await runMigrations({ doc, tableName, log }, MIGRATIONS);
     const keysDir = devKeysDir(dataDir);
     const keys = await loadOrCreateDevKeys(keysDir);
     // Cursors are sealed with a secret kept under .data/keys, as the secret CURSOR_SECRET_ARN names seals them in AWS.
     const cursorSecret = await loadOrCreateSecret(join(keysDir, 'cursor-secret'));
+    // Webhook signing secrets are sealed with a key kept under .data/keys, as the webhook secrets KMS key seals them
+    // in AWS (AES-GCM, bound to the subscription id as KMS's encryption context binds it).
+    const webhookSecrets = aesGcmSecretCipherFromKeyText(
+      await loadOrCreateSecret(join(keysDir, 'webhook-secrets.key')),
+    );
+    // Items an older version wrote are brought into today's shape before anything reads them.
+    await runMigrations({ doc, tableName, log, webhookSecrets }, MIGRATIONS);
     const store = createStore({ doc, tableName, cursorSecret });
     // The audit archive: DynamoDB Local's stream -> the archiver -> the stand-in's audit bucket; digests on a timer.
     const audit = await startLocalAuditArchive({
@@ -180,6 +186,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamoEndpoint: endpoint,
       tableName,
       store,
+      webhookSecrets,
       dataDir,
       allowedHosts: options.webhookAllowedHosts ?? LOCAL_WEBHOOK_ALLOWED_HOSTS,
       ...(options.webhookRetry ? { retry: options.webhookRetry } : {}),
@@ -210,6 +217,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateRunner,
       gateCallbacks: gateRunner.callbacks,
       auditArchive: audit.statusReader,
+      webhookSecrets,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 

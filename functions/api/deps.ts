@@ -6,6 +6,7 @@ import { type Env, once } from '../store/config.js';
 import type { EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
+import type { SecretCipher } from '../store/webhook-secrets.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
@@ -32,6 +33,8 @@ export interface Deps {
     systemId: string,
     request?: { requestFull?: boolean },
   ) => Promise<Record<string, unknown> & { status: string }>;
+  /** Seals webhook signing secrets: the webhooks function composes KMS, the local stack its key file's cipher. */
+  webhookSecrets?: SecretCipher;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

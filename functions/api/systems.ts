@@ -8,7 +8,7 @@ import {
   patchSystemRequest,
   retireSystemRequest,
 } from '../contracts/index.js';
-import { assertCanRegisterSystem } from '../domain/authorization.js';
+import { assertCanRegisterSystem, canReadSystem } from '../domain/authorization.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { AiSystem } from '../domain/types.js';
 import type { Page } from '../store/index.js';
@@ -78,7 +78,10 @@ export const routes: Route[] = [
         throw new ForbiddenError('pipelines cannot retire systems');
       return {
         status: 200,
-        body: await req.deps.store.systems.retireSystem(actorOf(req.principal), req.params.id, req.body),
+        // A replacement the caller cannot read is answered as one that does not exist.
+        body: await req.deps.store.systems.retireSystem(actorOf(req.principal), req.params.id, req.body, (system) =>
+          canReadSystem(req.principal, system),
+        ),
       };
     },
   }),

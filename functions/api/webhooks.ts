@@ -1,5 +1,6 @@
 // Webhook subscriptions: admins subscribe to any system's events (or every system's); model owners to their own
-// teams' systems. The signing secret is in the create response only. Auditors read subscriptions and delivery logs.
+// teams' systems. The signing secret is in the create response only (the table holds it sealed with the webhook
+// secrets key, which this function may encrypt with and not decrypt). Auditors read subscriptions and delivery logs.
 import {
   createdWebhook,
   createWebhookRequest,
@@ -14,6 +15,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../domain/errors
 import { eventFilterProblem } from '../domain/events.js';
 import type { Principal } from '../domain/types.js';
 import { isLoopback } from '../events/target.js';
+import { secretCipherFromEnv } from '../store/kms-secret-cipher.js';
 import type { WebhookSubscription } from '../store/webhooks.js';
 import { actorOf, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
@@ -85,13 +87,18 @@ export const routes: Route[] = [
       } else if (!has(p, 'admin')) {
         throw new ForbiddenError('a subscription to every system needs the admin role; name a systemId');
       }
-      const { subscription, secret } = await req.deps.store.webhooks.createWebhook(actorOf(p), {
-        url: req.body.url,
-        events: req.body.events,
-        systemId: req.body.systemId ?? null,
-        ownerTeam,
-        description: req.body.description ?? null,
-      });
+      if (!req.deps.webhookSecrets) throw new Error('no cipher of webhook secrets was composed for this handler');
+      const { subscription, secret } = await req.deps.store.webhooks.createWebhook(
+        actorOf(p),
+        {
+          url: req.body.url,
+          events: req.body.events,
+          systemId: req.body.systemId ?? null,
+          ownerTeam,
+          description: req.body.description ?? null,
+        },
+        req.deps.webhookSecrets,
+      );
       return {
         status: 201,
         body: { ...publicView(subscription), secret },
@@ -143,4 +150,8 @@ export const routes: Route[] = [
   }),
 ];
 
-export const handler = createHttpHandler(routes, lambdaDeps());
+/** The composition root of the webhooks function: the API's deps and the KMS cipher of WEBHOOK_SECRETS_KEY_ID. */
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => ({ ...base, webhookSecrets: secretCipherFromEnv(env) })),
+);

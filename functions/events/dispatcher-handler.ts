@@ -2,13 +2,18 @@
 // EventBridge event, whose `detail` is the governance event). Attempts within one receive are bounded and spaced
 // by backoff; a message whose deliveries still fail is reported as a batch item failure, so SQS makes it visible
 // again after its visibility timeout and, after maxReceiveCount receives, moves it to the dead-letter queue.
-// Env: TABLE_NAME, WEBHOOK_ALLOWED_HOSTS.
+// The first invocation of a container runs the migration that seals secrets still stored in plain (recorded once
+// per table; docs/runbooks/webhook-secrets.md): an invocation with no records runs it on demand.
+// Env: TABLE_NAME, WEBHOOK_ALLOWED_HOSTS, WEBHOOK_SECRETS_KEY_ID.
 
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { GovernanceEvent } from '../domain/events.js';
 import { createObservability, observed, recordsCorrelationId, warnLines } from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { tableNameFromEnv } from '../store/config.js';
+import { secretCipherFromEnv } from '../store/kms-secret-cipher.js';
+import { encryptWebhookSecrets } from '../store/migrations/encrypt-webhook-secrets.js';
+import { runMigrations } from '../store/migrations/index.js';
 import type { StoreContext } from '../store/unit-of-work.js';
 import * as webhooks from '../store/webhooks.js';
 import { createWebhookDispatcher, DEFAULT_RETRY, type WebhookDispatcher } from './dispatcher.js';
@@ -28,9 +33,17 @@ async function dispatchMessages(event: SQSEvent): Promise<SQSBatchResponse> {
       tableName: tableNameFromEnv(process.env),
       now: () => new Date(),
     };
+    const secrets = secretCipherFromEnv(process.env);
+    try {
+      const log = (line: string) => logger.info(line);
+      await runMigrations({ ...ctx, log, webhookSecrets: secrets }, [encryptWebhookSecrets]);
+    } catch (error) {
+      // Deliveries go on: webhookTargets seals any plaintext secret it meets; the next cold start tries again.
+      logger.error('the migration of webhook secrets failed', { error: error as Error });
+    }
     dispatcher = createWebhookDispatcher({
       store: {
-        webhookTargets: () => webhooks.webhookTargets(ctx),
+        webhookTargets: () => webhooks.webhookTargets(ctx, secrets),
         recordDelivery: (attempt) => webhooks.recordDelivery(ctx, attempt),
         wasDelivered: (webhookId, eventId) => webhooks.wasDelivered(ctx, webhookId, eventId),
         markDelivered: (webhookId, eventId) => webhooks.markDelivered(ctx, webhookId, eventId),

@@ -2,8 +2,11 @@
 // existed when the event committed) gets a signed POST. Each attempt is logged; a failed attempt (non-2xx, timeout,
 // connection error, a redirect) is retried with exponential backoff up to a bounded number of attempts; a URL
 // outside the allowed hosts is refused before any connection and never retried. Deliveries are at least once: a
-// redelivered event already delivered to a subscription is skipped, and receivers deduplicate on `webhook-id`.
+// redelivered event already delivered to a subscription is skipped, and receivers deduplicate on `webhook-id`. A
+// signing secret that does not decrypt for its subscription (a ciphertext moved from another item) refuses the
+// delivery, never retried; a failure to reach the key service fails it, so the queue retries.
 import { type GovernanceEvent, matchesEventFilter } from '../domain/events.js';
+import { SecretDecryptionError } from '../store/webhook-secrets.js';
 import type { DeliveryAttempt, WebhookTarget } from '../store/webhooks.js';
 import { signWebhook } from './signature.js';
 import { checkWebhookUrl } from './target.js';
@@ -68,7 +71,13 @@ export function createWebhookDispatcher(options: DispatcherOptions) {
   const log = options.log ?? (() => undefined);
 
   /** One POST; the attempt as it goes into the log (without nextRetryAt). */
-  async function attemptOnce(target: WebhookTarget, event: GovernanceEvent, body: string, attempt: number) {
+  async function attemptOnce(
+    target: WebhookTarget,
+    event: GovernanceEvent,
+    body: string,
+    attempt: number,
+    secret: string,
+  ) {
     const base = { webhookId: target.id, eventId: event.id, eventType: event.type, attempt };
     const check = checkWebhookUrl(target.url, options.allowedHosts);
     if (!check.ok) {
@@ -88,7 +97,7 @@ export function createWebhookDispatcher(options: DispatcherOptions) {
           'user-agent': 'governance-webhooks/1',
           'webhook-id': event.id,
           'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(target.secret, event.id, timestamp, body),
+          'webhook-signature': signWebhook(secret, event.id, timestamp, body),
         },
         body,
       });
@@ -122,9 +131,30 @@ export function createWebhookDispatcher(options: DispatcherOptions) {
     if (await options.store.wasDelivered(target.id, event.id))
       return { webhookId: target.id, outcome: 'already_delivered', attempts: 0 };
     const body = JSON.stringify(event);
+    let secret: string;
+    try {
+      secret = await target.signingSecret();
+    } catch (error) {
+      const refused = error instanceof SecretDecryptionError;
+      const reason = refused ? 'the signing secret does not decrypt for this subscription' : errorText(error);
+      await options.store.recordDelivery({
+        webhookId: target.id,
+        eventId: event.id,
+        eventType: event.type,
+        attempt: firstAttempt,
+        outcome: refused ? 'refused' : 'failed',
+        statusCode: null,
+        error: `${refused ? '' : 'the signing secret could not be read: '}${reason}`,
+        latencyMs: null,
+        at: now().toISOString(),
+        nextRetryAt: null,
+      });
+      log(`webhook ${target.id}: event ${event.id} not sent: its signing secret could not be read`);
+      return { webhookId: target.id, outcome: refused ? 'refused' : 'failed', attempts: 1 };
+    }
     for (let i = 0; i < retry.attempts; i++) {
       const attempt = firstAttempt + i;
-      const result = await attemptOnce(target, event, body, attempt);
+      const result = await attemptOnce(target, event, body, attempt, secret);
       const last = result.outcome !== 'failed' || i === retry.attempts - 1;
       const wait = last ? 0 : backoffMs(retry, i + 1);
       await options.store.recordDelivery({

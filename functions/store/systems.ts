@@ -177,12 +177,17 @@ export async function updateSystem(ctx: StoreContext, actor: Actor, id: string, 
   return result;
 }
 
-/** Retires a system; refused while a release is active unless a replacement system is named. */
+/**
+ * Retires a system; refused while a release is active unless a replacement system is named. A replacement the
+ * caller may not read (`visible` says no) is refused exactly as one that does not exist, so the refusal reveals
+ * nothing about systems the caller cannot see.
+ */
 export async function retireSystem(
   ctx: StoreContext,
   actor: Actor,
   id: string,
   input: { reason: string; replacementSystemId?: string | null },
+  visible: (replacement: AiSystem) => boolean = () => true,
 ): Promise<AiSystem> {
   const replacementId = input.replacementSystemId ?? null;
   if (replacementId === id)
@@ -194,7 +199,7 @@ export async function retireSystem(
     const active = Object.values(current.activeReleases).filter(Boolean);
     if (replacementId) {
       const replacement = tx.get(keys.system(replacementId));
-      if (!replacement || replacement.status === 'retired') {
+      if (!replacement || replacement.status === 'retired' || !visible(toEntity<AiSystem>(replacement))) {
         throw new ValidationError('the replacement system does not exist or is retired', {
           field: 'replacementSystemId',
         });

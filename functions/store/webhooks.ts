@@ -1,6 +1,9 @@
 // Webhook subscriptions and their delivery log. A subscription's signing secret is generated here, returned once by
 // createWebhook and otherwise read only by the dispatcher (webhookTargets); it never leaves through the API again.
-// The table is encrypted with the customer-managed key, as every other item. Delivery attempts expire after 30 days.
+// The item holds the secret only as `secretCiphertext`, sealed by the cipher the composition root passes (a dedicated
+// KMS key in AWS) under the subscription's encryption context; items written before that held `secret` in plain and
+// are sealed in place (encryptPlaintextSecrets, and webhookTargets for any it meets). Delivery attempts expire after
+// 30 days.
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { monotonicFactory } from 'ulid';
@@ -12,6 +15,7 @@ import { keys, queries } from './keys.js';
 import { allPages, type Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
+import { type SecretCipher, webhookSecretContext } from './webhook-secrets.js';
 
 export interface WebhookSubscription {
   id: string;
@@ -27,9 +31,10 @@ export interface WebhookSubscription {
   createdBy: string;
 }
 
-/** What the dispatcher needs: the subscription and its signing secret. */
+/** What the dispatcher needs: the subscription and, decrypted on demand, its signing secret. */
 export interface WebhookTarget extends WebhookSubscription {
-  secret: string;
+  /** The plaintext secret; rejects with SecretDecryptionError when the stored ciphertext is not this item's. */
+  signingSecret: () => Promise<string>;
 }
 
 export interface WebhookInput {
@@ -76,11 +81,12 @@ function toSubscription(item: Record<string, unknown>): WebhookSubscription {
   };
 }
 
-/** Creates a subscription with a new secret; the only time the secret is returned. */
+/** Creates a subscription with a new secret, stored sealed; the only time the secret is returned. */
 export async function createWebhook(
   ctx: StoreContext,
   actor: Actor,
   input: WebhookInput,
+  secrets: SecretCipher,
 ): Promise<{ subscription: WebhookSubscription; secret: string }> {
   const subscription: WebhookSubscription = {
     id: newWebhookId(),
@@ -93,6 +99,7 @@ export async function createWebhook(
     createdBy: actor.userId,
   };
   const secret = generateWebhookSecret();
+  const secretCiphertext = await secrets.encrypt(secret, webhookSecretContext(subscription.id));
   await ctx.doc.send(
     new PutCommand({
       TableName: ctx.tableName,
@@ -101,7 +108,7 @@ export async function createWebhook(
         ...keys.webhooksIndex(subscription.id),
         itemType: 'webhook',
         ...subscription,
-        secret,
+        secretCiphertext,
       },
       ...buildCondition([{ path: 'pk', op: 'not_exists' }]),
     }),
@@ -122,12 +129,72 @@ export async function listWebhooks(ctx: StoreContext, page: PageRequest = {}): P
   return { items: out.items.map(toSubscription), nextCursor: out.nextCursor };
 }
 
-/** Every subscription with its secret, for the dispatcher. */
-export async function webhookTargets(ctx: StoreContext): Promise<WebhookTarget[]> {
-  const items = await allPages((p) =>
-    queryPage<Record<string, unknown>>(ctx, { ...queries.webhooks(), ...p, limit: 100 }),
+const subscriptionItems = (ctx: StoreContext) =>
+  allPages((p) => queryPage<Record<string, unknown>>(ctx, { ...queries.webhooks(), ...p, limit: 100 }));
+
+/** Whether an item still holds its secret in plain (written before secrets were sealed). */
+const holdsPlaintext = (item: Record<string, unknown>) =>
+  typeof item.secret === 'string' && item.secretCiphertext === undefined;
+
+/**
+ * Seals a plaintext secret in place: the same item with `secretCiphertext` instead of `secret`, written only if the
+ * item still holds that plaintext (a deleted or already sealed subscription is left alone). Answers whether it wrote.
+ */
+async function sealPlaintextSecret(
+  ctx: StoreContext,
+  secrets: SecretCipher,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  // Lists hand items without their key attributes (toEntity): the keys are built again, as createWebhook built them.
+  const { secret, ...rest } = item;
+  const id = item.id as string;
+  const secretCiphertext = await secrets.encrypt(secret as string, webhookSecretContext(id));
+  try {
+    await ctx.doc.send(
+      new PutCommand({
+        TableName: ctx.tableName,
+        Item: { ...rest, ...keys.webhook(id), ...keys.webhooksIndex(id), itemType: 'webhook', secretCiphertext },
+        ...buildCondition([
+          { path: 'secret', op: '=', value: secret },
+          { path: 'secretCiphertext', op: 'not_exists' },
+        ]),
+      }),
+    );
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+    throw error;
+  }
+}
+
+/** Every subscription, each with its secret decrypted on demand, for the dispatcher; plaintext ones are sealed first. */
+export async function webhookTargets(ctx: StoreContext, secrets: SecretCipher): Promise<WebhookTarget[]> {
+  const items = await subscriptionItems(ctx);
+  return Promise.all(
+    items.map(async (item) => {
+      const subscription = toSubscription(item);
+      if (holdsPlaintext(item)) {
+        // Written by an older version during a deployment, after the migration ran: sealed now, signed as before.
+        await sealPlaintextSecret(ctx, secrets, item);
+        const plaintext = item.secret as string;
+        return { ...subscription, signingSecret: async () => plaintext };
+      }
+      const ciphertext = String(item.secretCiphertext ?? '');
+      return {
+        ...subscription,
+        signingSecret: () => secrets.decrypt(ciphertext, webhookSecretContext(subscription.id)),
+      };
+    }),
   );
-  return items.map((item) => ({ ...toSubscription(item), secret: item.secret as string }));
+}
+
+/** The migration of secrets written in plain: seals every one in place; idempotent. Answers how many it sealed. */
+export async function encryptPlaintextSecrets(ctx: StoreContext, secrets: SecretCipher): Promise<number> {
+  let sealed = 0;
+  for (const item of await subscriptionItems(ctx)) {
+    if (holdsPlaintext(item) && (await sealPlaintextSecret(ctx, secrets, item))) sealed++;
+  }
+  return sealed;
 }
 
 /** Deletes a subscription; its delivery log stays until it expires. */

@@ -2,14 +2,16 @@
 // bounded retries, per-record failures, a dead-letter queue) puts each committed audit event on a custom EventBridge
 // bus. Webhooks: a rule sends every governance event to an SQS queue, drained by the dispatcher Lambda (retries by
 // the queue's redrive, a dead-letter queue, alarms). Notifications: a rule sends approval requests, rollback requests
-// and incident events to a KMS-encrypted SNS topic (TLS only) with the configured e-mail subscriptions.
-import { Duration, Stack } from 'aws-cdk-lib';
+// and incident events to a KMS-encrypted SNS topic (TLS only) with the configured e-mail subscriptions. Webhook
+// signing secrets are sealed with a dedicated KMS key (ADR 0018): the webhooks API function may encrypt, the
+// dispatcher encrypt and decrypt, and the key policy denies decryption to every other principal.
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SnsTopic, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
-import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -22,6 +24,7 @@ import { acknowledge } from '../nag.js';
 import { functionErrorsAlarm, iteratorAgeAlarm, messagesVisibleAlarm } from './alarms.js';
 import { subscribeToAuditStream } from './audit-stream.js';
 import { GovernedFunction } from './governed-function.js';
+import { SourceBoundKey } from './source-bound-key.js';
 
 /** The `source` of governance events (functions/domain/events.ts EVENT_SOURCE; lib/ must not import it). */
 export const GOVERNANCE_EVENT_SOURCE = 'governance.control-plane';
@@ -45,6 +48,8 @@ export interface GovernanceEventsProps {
   webhookAllowedHosts: string[];
   /** E-mail addresses subscribed to approval-pending and incident notifications. */
   notificationEmails: string[];
+  /** The webhooks API function: it seals each new subscription's signing secret with the webhook secrets key. */
+  webhooksApi: GovernedFunction;
   alarmTopic?: ITopic;
 }
 
@@ -60,6 +65,7 @@ export class GovernanceEvents extends Construct {
   readonly dispatcher: GovernedFunction;
   readonly notifications: Topic;
   readonly notificationKey: Key;
+  readonly webhookSecretsKey: Key;
   private readonly prefix: string;
 
   constructor(scope: Construct, id: string, props: GovernanceEventsProps) {
@@ -150,20 +156,22 @@ export class GovernanceEvents extends Construct {
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing supports no resource-level permissions.' },
     ]);
 
-    // Notifications by e-mail: a customer-managed key that EventBridge may use to publish to the topic.
-    this.notificationKey = new Key(this, 'NotificationKey', {
+    this.webhookSecretsKey = this.webhookSecrets(props.webhooksApi);
+
+    // Notifications by e-mail: a customer-managed key that EventBridge may use to publish to the topic, for the
+    // rules of this bus only. The SNS target's grantPublish adds the key statement for events.amazonaws.com;
+    // SourceBoundKey gives it aws:SourceAccount and aws:SourceArn.
+    this.notificationKey = new SourceBoundKey(this, 'NotificationKey', {
       description: 'Encrypts the governance notification topic (approval requests, incidents)',
       enableKeyRotation: true,
+      sources: {
+        'events.amazonaws.com': Stack.of(this).formatArn({
+          service: 'events',
+          resource: 'rule',
+          resourceName: `${this.bus.eventBusName}/*`,
+        }),
+      },
     });
-    this.notificationKey.addToResourcePolicy(
-      new PolicyStatement({
-        sid: 'EventBridgePublishesNotifications',
-        principals: [new ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
     this.notifications = new Topic(this, 'Notifications', {
       topicName: `${props.prefix}-governance-notifications`,
       displayName: 'Governance notifications',
@@ -235,6 +243,54 @@ export class GovernanceEvents extends Construct {
       ),
     ];
     if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));
+  }
+
+  /**
+   * The key of webhook signing secrets: retained with the data it seals (a new key would leave every stored secret
+   * undecryptable). The webhooks function may encrypt, the dispatcher encrypt (the migration of plaintext secrets)
+   * and decrypt, both only under a subscription's encryption context; the key policy denies decryption, and
+   * re-encryption to another key, to every other principal of the account, whatever its IAM policies say.
+   */
+  private webhookSecrets(webhooksApi: GovernedFunction): Key {
+    const key = new Key(this, 'WebhookSecretsKey', {
+      description: 'Seals webhook signing secrets in the governance table (decrypted by the webhook dispatcher only)',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OnlyWebhookFunctionsDecrypt',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['kms:Decrypt', 'kms:ReEncrypt*'],
+        resources: ['*'],
+        conditions: {
+          ArnNotEquals: { 'aws:PrincipalArn': [this.dispatcher.role.roleArn, webhooksApi.role.roleArn] },
+        },
+      }),
+    );
+    const underSubscriptionContext = {
+      StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' },
+      Null: { 'kms:EncryptionContext:webhookId': 'false' },
+    };
+    this.dispatcher.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'OpenWebhookSecrets',
+        actions: ['kms:Decrypt', 'kms:Encrypt'],
+        resources: [key.keyArn],
+        conditions: underSubscriptionContext,
+      }),
+    );
+    webhooksApi.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SealWebhookSecrets',
+        actions: ['kms:Encrypt'],
+        resources: [key.keyArn],
+        conditions: underSubscriptionContext,
+      }),
+    );
+    for (const fn of [this.dispatcher, webhooksApi]) fn.lambda.addEnvironment('WEBHOOK_SECRETS_KEY_ID', key.keyArn);
+    return key;
   }
 
   private deadLetterQueue(id: string, of: string): Queue {

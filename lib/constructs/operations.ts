@@ -1,6 +1,6 @@
 // What an operator watches: alarms on API 5xx, function errors and throttles (and, as they arrive, failed state
 // machine executions), all notifying one encrypted SNS topic, and one CloudWatch dashboard.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -17,13 +17,13 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.js';
 import type { GovernedFunction } from './governed-function.js';
+import { SourceBoundKey } from './source-bound-key.js';
 
 export interface OperationsProps {
   prefix: string;
@@ -44,11 +44,20 @@ export class Operations extends Construct {
     super(scope, id);
 
     // A customer-managed key, because CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
-    const key = new Key(this, 'AlertsKey', {
+    // CloudWatch may use it for this account's alarms only (SourceBoundKey adds aws:SourceAccount and aws:SourceArn).
+    const key = new SourceBoundKey(this, 'AlertsKey', {
       description: `Encrypts the ${props.prefix} operator alerts topic`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
+      sources: {
+        'cloudwatch.amazonaws.com': Stack.of(this).formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
     });
     key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
     this.topic = new Topic(this, 'Alerts', {

@@ -1,10 +1,12 @@
 // Events and webhooks through the local stack: a subscription made over the API receives signed deliveries of real
-// transitions (DynamoDB Local's stream -> the event bus -> the dispatcher), and its delivery log is served.
-import { mkdtemp, rm } from 'node:fs/promises';
+// transitions (DynamoDB Local's stream -> the event bus -> the dispatcher), and its delivery log is served. The stack
+// starts on a table that already holds a subscription with its secret in plain, as `npm start` on an older .data/.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +14,14 @@ import { createReceiver } from '../../docs/examples/webhook-receiver.js';
 import type { OpenApiDocument } from '../../functions/api/openapi.js';
 import { eventSchemaOf } from '../../functions/contracts/events.js';
 import { EVENT_TYPES, type GovernanceEventType } from '../../functions/domain/events.js';
-import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { createDocumentClient } from '../../functions/store/client.js';
+import { createStore } from '../../functions/store/index.js';
+import { keys } from '../../functions/store/keys.js';
+import { aesGcmSecretCipherFromKeyText } from '../../functions/store/webhook-secrets.js';
+import { ensureTable, type LocalStack, startLocalStack } from '../../local/stack.js';
 import { systemInput } from '../support/fixtures.js';
 import { apiClient, eventually } from '../support/http.js';
+import { putLegacyWebhook } from '../support/legacy-webhook.js';
 import { dynamoEndpoint } from '../support/store.js';
 
 type Json = Record<string, unknown> & { id: string };
@@ -25,15 +32,27 @@ let systemId: string;
 let receiver: Server | undefined;
 const as = (user: string) => apiClient(stack.url, stack.tokens[user]?.token);
 
+let legacy: { id: string; secret: string };
+const startLines: string[] = [];
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gov-events-'));
+  const tableName = `e2e-events-${Date.now()}`;
+  const doc = createDocumentClient({ endpoint: dynamoEndpoint() });
+  await ensureTable(doc, tableName);
+  legacy = await putLegacyWebhook(createStore({ doc, tableName }), {
+    url: 'http://127.0.0.1:9/legacy',
+    events: ['release.*'],
+    systemId: 'sys_01JZZZZZZZZZZZZZZZZZZZZZZZ',
+  });
   stack = await startLocalStack({
     port: 0,
     dataDir,
     dynamoEndpoint: dynamoEndpoint(),
-    tableName: `e2e-events-${Date.now()}`,
+    tableName,
     seed: false,
     webhookRetry: { attempts: 3, baseMs: 20, maxMs: 100 },
+    log: (line) => startLines.push(line),
   });
   const system = await as('omar.owner').post<Json>('/api/systems', systemInput({ ownerTeam: 'support-ai' }));
   expect(system.status).toBe(201);
@@ -58,6 +77,21 @@ describe('GET /api/events/schemas', () => {
 });
 
 describe('webhooks', () => {
+  it('seals on start a secret an older version stored in plain, with the key under .data/keys, as the same secret', async () => {
+    const key = await readFile(join(dataDir, 'keys', 'webhook-secrets.key'), 'utf8');
+    const stored = (
+      await stack.doc.send(
+        new GetCommand({ TableName: stack.tableName, Key: keys.webhook(legacy.id), ConsistentRead: true }),
+      )
+    ).Item;
+    const targets = await stack.store.webhooks.webhookTargets(aesGcmSecretCipherFromKeyText(key));
+
+    expect(startLines.join('\n')).toMatch(/migration 0002-encrypt-webhook-secrets: .* \(1 items/);
+    expect(stored?.secret).toBeUndefined();
+    expect(JSON.stringify(stored)).not.toContain(legacy.secret.slice('whsec_'.length));
+    expect(await targets.find((t) => t.id === legacy.id)?.signingSecret()).toBe(legacy.secret);
+  });
+
   it('delivers a signed event of a real transition to a model owner subscription, with its delivery log', async () => {
     const received: { id: string; type: string }[] = [];
     // The receiver listens first, on a port of its own, and hands requests to the example receiver once the

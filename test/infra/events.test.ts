@@ -136,6 +136,61 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('the webhook secrets key', () => {
+  const keyId = () => Object.keys(stateless.findResources('AWS::KMS::Key')).find((id) => id.includes('WebhookSecrets'));
+  const onKey = (s: Record<string, unknown>) => JSON.stringify(s.Resource).includes(keyId() as string);
+  const grants = (s: Record<string, unknown>) => [s.Action].flat() as string[];
+
+  it('rotates, is retained with the secrets it seals, and denies decryption to all but the two webhook functions', () => {
+    const [, dispatcher] = functionNamed('webhook-dispatcher');
+    const [, webhooksApi] = functionNamed('api-webhooks');
+    const roleOf = (fn: Resources[string]) => (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const key = stateless.findResources('AWS::KMS::Key')[keyId() as string] as Resources[string] & {
+      DeletionPolicy?: string;
+    };
+
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+    const deny = (key.Properties.KeyPolicy as { Statement: Record<string, unknown>[] }).Statement.find(
+      (s) => s.Effect === 'Deny',
+    );
+    expect(deny).toMatchObject({ Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:ReEncrypt*'] });
+    expect(deny?.Condition).toEqual({
+      ArnNotEquals: {
+        'aws:PrincipalArn': [
+          { 'Fn::GetAtt': [roleOf(dispatcher), 'Arn'] },
+          { 'Fn::GetAtt': [roleOf(webhooksApi), 'Arn'] },
+        ],
+      },
+    });
+  });
+
+  it('may be decrypted by the dispatcher alone; the webhooks function only encrypts; both under a subscription context', () => {
+    const [, dispatcher] = functionNamed('webhook-dispatcher');
+    const [, webhooksApi] = functionNamed('api-webhooks');
+    const decryptors = Object.values(stateless.findResources('AWS::Lambda::Function') as Resources).filter((fn) =>
+      statementsOf(fn).some(
+        (s) => (onKey(s) || s.Resource === '*') && grants(s).some((a) => /^kms:(Decrypt|\*)$/.test(a)),
+      ),
+    );
+
+    expect(decryptors.map((fn) => fn.Properties.FunctionName)).toEqual(['governance-dev-webhook-dispatcher']);
+    expect(statementsOf(webhooksApi).filter(onKey).flatMap(grants)).toEqual(['kms:Encrypt']);
+    expect(statementsOf(dispatcher).filter(onKey).flatMap(grants).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
+    for (const s of [...statementsOf(webhooksApi), ...statementsOf(dispatcher)].filter(onKey)) {
+      expect(s.Condition).toEqual({
+        StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' },
+        Null: { 'kms:EncryptionContext:webhookId': 'false' },
+      });
+    }
+    for (const fn of [dispatcher, webhooksApi]) {
+      expect(fn.Properties.Environment).toMatchObject({
+        Variables: { WEBHOOK_SECRETS_KEY_ID: { 'Fn::GetAtt': [keyId(), 'Arn'] } },
+      });
+    }
+  });
+});
+
 describe('notifications', () => {
   it('mails approval requests and incidents through a KMS-encrypted topic that refuses plain HTTP', () => {
     stateless.hasResourceProperties('AWS::SNS::Topic', {
@@ -158,14 +213,15 @@ describe('notifications', () => {
     expect(GOVERNANCE_EVENT_SOURCE).toBe(EVENT_SOURCE);
   });
 
-  it('lets EventBridge use the topic key, with a rotating key', () => {
+  it('lets EventBridge use the topic key for this account only, with a rotating key', () => {
     stateless.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
           Match.objectLike({
             Principal: { Service: 'events.amazonaws.com' },
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': Match.anyValue() } }),
           }),
         ]),
       },

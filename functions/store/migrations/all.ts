@@ -1,5 +1,7 @@
 // Every data migration, in the order they run (functions/store/migrations/index.ts). Append; never reorder or remove
-// one that has shipped: a table records each id it has run.
+// one that has shipped: a table records each id it has run. The context type is what the composition root must
+// provide to all of them (today the table and the cipher of webhook secrets).
+import { encryptWebhookSecrets, type WebhookSecretsMigrationContext } from './encrypt-webhook-secrets.js';
 import type { Migration } from './index.js';
 
-export const MIGRATIONS: readonly Migration[] = [];
+export const MIGRATIONS: readonly Migration<WebhookSecretsMigrationContext>[] = [encryptWebhookSecrets];

@@ -1,4 +1,5 @@
 // Webhook delivery against receivers on 127.0.0.1, with subscriptions and the delivery log in DynamoDB Local.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,11 +8,13 @@ import { type GovernanceEvent, toGovernanceEvent } from '../../../functions/doma
 import { newId } from '../../../functions/domain/ids.js';
 import { createWebhookDispatcher, type RetryPolicy } from '../../../functions/events/dispatcher.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
+import { createAesGcmSecretCipher } from '../../../functions/store/webhook-secrets.js';
 import { createTestStore } from '../../support/store.js';
 
 let SYSTEM = '';
 const FAST: RetryPolicy = { attempts: 3, baseMs: 20, maxMs: 100 };
 const admin = { userId: 'ada.admin', name: 'Ada', roles: ['admin' as const] };
+const secrets = createAesGcmSecretCipher(randomBytes(32));
 
 let seq = 0;
 function event(type = 'release.promoted'): GovernanceEvent {
@@ -71,17 +74,17 @@ describe('webhook delivery', () => {
   });
   afterAll(async () => drop?.());
 
+  // The dispatcher's view of the store, with the test's cipher of signing secrets.
+  const webhookLog = () => ({ ...store.webhooks, webhookTargets: () => store.webhooks.webhookTargets(secrets) });
   const dispatcherFor = (allowedHosts: string[]) =>
-    createWebhookDispatcher({ store: store.webhooks, allowedHosts, retry: FAST, timeoutMs: 2_000 });
+    createWebhookDispatcher({ store: webhookLog(), allowedHosts, retry: FAST, timeoutMs: 2_000 });
 
   async function subscribe(url: string, events = ['release.*'], systemId?: string) {
-    return store.webhooks.createWebhook(admin, {
-      url,
-      events,
-      systemId: systemId ?? SYSTEM,
-      ownerTeam: null,
-      description: null,
-    });
+    return store.webhooks.createWebhook(
+      admin,
+      { url, events, systemId: systemId ?? SYSTEM, ownerTeam: null, description: null },
+      secrets,
+    );
   }
 
   it('reaches the example receiver, which accepts the real delivery once and refuses a tampered copy', async () => {
@@ -177,7 +180,7 @@ describe('webhook delivery', () => {
     await subscribe(r.url);
     const stop = new AbortController();
     const dispatcher = createWebhookDispatcher({
-      store: store.webhooks,
+      store: webhookLog(),
       allowedHosts: ['127.0.0.1:*'],
       retry: { attempts: 5, baseMs: 60_000, maxMs: 60_000 },
       signal: stop.signal,

@@ -555,3 +555,67 @@ describe('Idempotency-Key bookkeeping', () => {
     expect(answer.body.code).toBe('IDEMPOTENCY_IN_PROGRESS');
   });
 });
+
+describe('retiring a system in favour of a replacement the caller cannot read', () => {
+  const HIDDEN_ID = 'sys_01J9Z3Q8X4K7M2N5P6R7S8T9W1';
+  const MISSING_ID = 'sys_01J9Z3Q8X4K7M2N5P6R7S8T9W2';
+  const owner: Principal = {
+    userId: 'omar.owner',
+    name: 'Omar Owner',
+    roles: ['model_owner'],
+    teams: ['support-ai'],
+    systems: [],
+  };
+  // The retired system has an active release, so a replacement must be named; the other team's system exists.
+  const retiring = systemItem({ activeReleases: { staging: null, production: CANDIDATE_ID } });
+  const hidden = {
+    ...systemItem(),
+    ...keys.system(HIDDEN_ID),
+    id: HIDDEN_ID,
+    name: 'Fraud scoring',
+    ownerTeam: 'risk-ai',
+  };
+
+  async function retireNaming(replacementSystemId: string) {
+    return invoke(
+      systemsHandler,
+      event('POST /api/systems/{id}/retire', {
+        params: { id: SYSTEM_ID },
+        body: { reason: 'merged into another system', replacementSystemId },
+      }),
+    );
+  }
+
+  beforeEach(() => {
+    ddb.on(GetCommand).resolves({ Item: retiring });
+    // BatchGetItem answers the keys asked for that exist: the retiring system and, if named, the hidden one.
+    ddb.on(BatchGetCommand).callsFake((input: { RequestItems: Record<string, { Keys: { pk: string }[] }> }) => ({
+      Responses: {
+        [TABLE]: [retiring, hidden].filter((item) => input.RequestItems[TABLE]?.Keys.some((key) => key.pk === item.pk)),
+      },
+    }));
+    ddb.on(TransactWriteCommand).resolves({});
+  });
+
+  it('answers byte for byte as for a system that does not exist', async () => {
+    principal = owner;
+
+    const missing = await retireNaming(MISSING_ID);
+    const unreadable = await retireNaming(HIDDEN_ID);
+
+    expectProblem(missing, 400);
+    expect(unreadable.status).toBe(missing.status);
+    expect(unreadable.headers['content-type']).toBe(missing.headers['content-type']);
+    expect(unreadable.text.replaceAll(HIDDEN_ID, '<id>')).toBe(missing.text.replaceAll(MISSING_ID, '<id>'));
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('lets a caller who can read the replacement name it (the system exists)', async () => {
+    principal = admin;
+
+    const answer = await retireNaming(HIDDEN_ID);
+
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ status: 'retired', replacementSystemId: HIDDEN_ID });
+  });
+});

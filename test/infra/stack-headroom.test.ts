@@ -5,30 +5,18 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import cdkJson from '../../cdk.json' with { type: 'json' };
-import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
-import { devGovernanceApp } from '../support/dev-app.js';
+import type { GovernanceApp } from '../../lib/app.js';
+import { devGovernanceApp, prodGovernanceApp } from '../support/dev-app.js';
 
 const MAX_RESOURCES = 450;
-
-/** The prod stage with every option that adds resources: alert mail, notifications. */
-const PROD = {
-  account: '123456789012',
-  alarmEmail: 'governance-ops@example.com',
-  notificationEmails: ['governance-team@example.com'],
-  webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/governance/1',
-};
 
 let apps: { stage: string; built: GovernanceApp }[];
 
 beforeAll(() => {
-  const prod = createGovernanceApp({
-    context: { ...cdkJson.context, stage: 'prod', stages: { prod: PROD }, 'aws:cdk:bundling-stacks': [] },
-    builtinCloudFormationValidation: false,
-  });
   apps = [
     { stage: 'dev', built: devGovernanceApp() },
-    { stage: 'prod', built: prod },
+    // With alert mail, notifications and its own web ACL: the options that add resources.
+    { stage: 'prod', built: prodGovernanceApp() },
   ];
 }, 120_000);
 

@@ -1,5 +1,5 @@
-// The dev stage's app, synthesised once per worker and shared by the CDK assertion files that read it unchanged
-// (the unit tier runs with `isolate: false`, so files of one worker share this module). A file that adds
+// The dev (and prod) stage apps, synthesised once per worker and shared by the CDK assertion files that read them
+// unchanged (the unit tier runs with `isolate: false`, so files of one worker share this module). A file that adds
 // constructs, aspects or other context builds its own app.
 import { Template } from 'aws-cdk-lib/assertions';
 import cdkJson from '../../cdk.json' with { type: 'json' };
@@ -15,6 +15,32 @@ export function devGovernanceApp(): GovernanceApp {
   });
   return built;
 }
+
+let prod: GovernanceApp | undefined;
+
+/**
+ * The prod stage with the options that add resources (alert mail, notifications, its own web ACL with a per-IP
+ * limit of 1,500), without bundling, shared like the dev app by the files that read it unchanged.
+ */
+export function prodGovernanceApp(): GovernanceApp {
+  prod ??= createGovernanceApp({
+    context: {
+      ...cdkJson.context,
+      stage: 'prod',
+      stages: { prod: PROD_STAGE },
+      'aws:cdk:bundling-stacks': [],
+    },
+    builtinCloudFormationValidation: false,
+  });
+  return prod;
+}
+
+const PROD_STAGE = {
+  account: '123456789012',
+  alarmEmail: 'governance-ops@example.com',
+  notificationEmails: ['governance-team@example.com'],
+  webAcl: { requestsPerIp: 1500 },
+};
 
 type Json = unknown;
 

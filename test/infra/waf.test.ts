@@ -21,7 +21,8 @@ beforeAll(() => {
 }, 120_000);
 
 type Rule = { Name: string; Priority: number; Statement: Record<string, unknown>; Action?: unknown };
-const rules = () => (Object.values(edge.findResources('AWS::WAFv2::WebACL'))[0]?.Properties as { Rules: Rule[] }).Rules;
+const rules = () =>
+  (Object.values(edge.findResources('AWS::WAFv2::WebACL'))[0] as { Properties: { Rules: Rule[] } }).Properties.Rules;
 const rule = (name: string) => rules().find((r) => r.Name === name) as Rule;
 
 describe("the stage's own web ACL", () => {

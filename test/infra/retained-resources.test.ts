@@ -4,7 +4,7 @@
 // beside retained resources names its table and buckets with its retainedNameSuffix (docs/deploy.md).
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { auditBucketName, evidenceBucketName, stageConfig } from '../../lib/config.js';
 import { StatefulStack } from '../../lib/stateful-stack.js';
@@ -18,9 +18,14 @@ const bucketNamed = (resources: Resources, kind: 'audit' | 'evidence') =>
     ([, r]) => r.Type === 'AWS::S3::Bucket' && JSON.stringify(r.Properties.BucketName ?? '').includes(`-${kind}-`),
   )?.[0];
 
+let resources: Resources;
+
+beforeAll(() => {
+  resources = Template.fromStack(devGovernanceApp().stateful).toJSON().Resources as Resources;
+});
+
 describe('retained with their buckets', () => {
   it('keeps the audit archive and evidence bucket policies when the stateful stack is deleted', () => {
-    const resources = Template.fromStack(devGovernanceApp().stateful).toJSON().Resources as Resources;
     for (const kind of ['audit', 'evidence'] as const) {
       const bucket = bucketNamed(resources, kind);
       expect(bucket, kind).toBeDefined();

@@ -11,6 +11,7 @@ import { devGovernanceApp, prodGovernanceApp } from '../support/dev-app.js';
 const MAX_RESOURCES = 450;
 
 let apps: { stage: string; built: GovernanceApp }[];
+let counts: { stack: string; resources: number }[];
 
 beforeAll(() => {
   apps = [
@@ -18,16 +19,16 @@ beforeAll(() => {
     // With alert mail, notifications and its own web ACL: the options that add resources.
     { stage: 'prod', built: prodGovernanceApp() },
   ];
-}, 120_000);
+  counts = apps.flatMap(({ built }) =>
+    stacksOf(built).map((stack) => ({ stack: stack.stackName, resources: resourcesOf(stack).length })),
+  );
+}, 240_000);
 
 const stacksOf = (built: GovernanceApp) => built.app.node.children.filter((child) => child instanceof Stack);
 const resourcesOf = (stack: Stack) => Object.keys(Template.fromStack(stack).toJSON().Resources ?? {});
 
 describe('stack headroom', () => {
   it(`keeps every stack of the dev and prod apps at ${MAX_RESOURCES} resources or fewer`, () => {
-    const counts = apps.flatMap(({ built }) =>
-      stacksOf(built).map((stack) => ({ stack: stack.stackName, resources: resourcesOf(stack).length })),
-    );
     console.info(
       `resources per stack (limit ${MAX_RESOURCES}, CloudFormation's quota 500):\n${counts
         .map(({ stack, resources }) => `  ${stack.padEnd(32)} ${String(resources).padStart(4)}`)

@@ -13,12 +13,14 @@ import { devGovernanceApp, prodGovernanceApp } from '../support/dev-app.js';
 
 let built: GovernanceApp;
 let edge: Template;
+let devApp: GovernanceApp;
 
 beforeAll(() => {
   built = prodGovernanceApp();
   if (!built.edge) throw new Error('prod with webAcl has no edge stack');
   edge = Template.fromStack(built.edge);
-}, 120_000);
+  devApp = devGovernanceApp();
+}, 240_000);
 
 type Rule = { Name: string; Priority: number; Statement: Record<string, unknown>; Action?: unknown };
 const rules = () =>
@@ -110,6 +112,6 @@ describe("the stage's own web ACL", () => {
   });
 
   it('is not created for a stage that names no web ACL to create', () => {
-    expect(devGovernanceApp().edge).toBeUndefined();
+    expect(devApp.edge).toBeUndefined();
   });
 });

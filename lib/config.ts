@@ -40,6 +40,17 @@ export interface ApiDomain {
   certificateArn: string;
 }
 
+/**
+ * A web ACL that the app creates for the stage (lib/edge-stack.ts, in us-east-1 as CloudFront requires): rate-based
+ * rules per client and AWS's common managed rules. Limits count requests in WAF's 5-minute window.
+ */
+export interface WebAclSettings {
+  /** Requests one client IP address may send in 5 minutes before WAF blocks it (default 2,000). */
+  requestsPerIp?: number;
+  /** Requests one `Authorization` header value (one token) may send in 5 minutes (default 1,000). */
+  requestsPerToken?: number;
+}
+
 export interface StageConfig {
   stage: Stage;
   /** Prefix of every physical name: `governance-dev`. */
@@ -48,6 +59,12 @@ export interface StageConfig {
   account?: string;
   region: string;
   tableName: string;
+  /**
+   * Appended to the physical names of the retained, named resources (the table unless `tableName` is set, the
+   * audit and evidence buckets), so a stage can be re-created beside what an earlier, destroyed deployment left
+   * (docs/deploy.md, re-creating a stage). Empty by default.
+   */
+  retainedNameSuffix: string;
   /** Days CloudWatch keeps function, API and authoriser logs. */
   logRetentionDays: number;
   /** Object Lock COMPLIANCE default retention of every audit archive object, in days. */
@@ -66,8 +83,13 @@ export interface StageConfig {
    * API at this name (which still refuses requests without CloudFront's origin-verification header).
    */
   apiDomain?: ApiDomain;
-  /** A WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach to the distribution. */
+  /**
+   * An existing WAFv2 web ACL (scope CLOUDFRONT, in us-east-1) to attach to the distribution; it must hold rate-based
+   * rules per client (docs/deploy.md). Exclusive with `webAcl`.
+   */
   webAclArn?: string;
+  /** Create the stage's own web ACL (lib/edge-stack.ts) and attach it. Exclusive with `webAclArn`. */
+  webAcl?: WebAclSettings;
   /** Where operator alerts are mailed; unset means subscribe to the topic yourself. */
   alarmEmail?: string;
   throttle: { rateLimit: number; burstLimit: number };
@@ -96,7 +118,10 @@ export interface StageConfig {
 
 const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
 
-const DEFAULTS: Record<Stage, Omit<StageConfig, 'stage' | 'prefix' | 'tableName' | 'cognitoDomainPrefix'>> = {
+const DEFAULTS: Record<
+  Stage,
+  Omit<StageConfig, 'stage' | 'prefix' | 'tableName' | 'cognitoDomainPrefix' | 'retainedNameSuffix'>
+> = {
   dev: {
     region: 'eu-central-1',
     logRetentionDays: 30,
@@ -162,8 +187,9 @@ export function stageConfig(context: ContextReader, env: Record<string, string |
     ...base,
     stage: stage as Stage,
     prefix,
-    tableName: prefix,
+    tableName: `${prefix}${overrides.retainedNameSuffix ?? ''}`,
     cognitoDomainPrefix: prefix,
+    retainedNameSuffix: '',
     ...overrides,
     pipelineTrust: { ...base.pipelineTrust, ...(overrides.pipelineTrust ?? {}) },
     throttle: { ...base.throttle, ...(overrides.throttle ?? {}) },
@@ -218,6 +244,27 @@ function validate(config: StageConfig): void {
   // Lambda allows 4 KB of environment per function; the trust list travels in AUTH_PIPELINE_TRUST.
   if (JSON.stringify(config.pipelineTrust.repositories).length > 2048) {
     problems.push('pipelineTrust.repositories exceeds 2 KB as JSON: too large for a Lambda environment variable');
+  }
+  if (config.retainedNameSuffix !== '' && !/^-[a-z0-9]{1,8}$/.test(config.retainedNameSuffix)) {
+    problems.push('retainedNameSuffix must be a hyphen and 1 to 8 lower-case letters or digits, e.g. "-2"');
+  }
+  if (config.webAclArn !== undefined && config.webAcl !== undefined) {
+    problems.push('webAclArn and webAcl exclude each other: name an existing web ACL or let the app create one');
+  }
+  if (
+    config.webAclArn !== undefined &&
+    !/^arn:aws:wafv2:us-east-1:\d{12}:global\/webacl\/\S+$/.test(config.webAclArn)
+  ) {
+    problems.push(
+      'webAclArn must be a WAFv2 web ACL of scope CLOUDFRONT (arn:aws:wafv2:us-east-1:<account>:global/webacl/...)',
+    );
+  }
+  for (const key of ['requestsPerIp', 'requestsPerToken'] as const) {
+    const limit = config.webAcl?.[key];
+    // AWS WAF's rate-based statement takes 10 to 2,000,000,000 requests per evaluation window.
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 10 || limit > 2_000_000_000)) {
+      problems.push(`webAcl.${key} must be a whole number from 10 to 2,000,000,000 (requests in 5 minutes)`);
+    }
   }
   if (config.domain && !config.domain.certificateArn.startsWith('arn:aws:acm:us-east-1:')) {
     problems.push('domain.certificateArn must be an ACM certificate in us-east-1');
@@ -279,8 +326,10 @@ function prodProblems(config: StageConfig): string[] {
   if (config.alarmEmail === undefined) {
     problems.push('prod needs an alarm subscriber (stages.prod.alarmEmail): alarms nobody receives protect nothing');
   }
-  if (config.webAclArn === undefined) {
-    problems.push('prod needs a WAF web ACL (stages.prod.webAclArn, scope CLOUDFRONT in us-east-1)');
+  if (config.webAclArn === undefined && config.webAcl === undefined) {
+    problems.push(
+      'prod needs a WAF web ACL: stages.prod.webAcl (the app creates one with rate limits per client) or stages.prod.webAclArn (scope CLOUDFRONT in us-east-1)',
+    );
   }
   if (config.auditRetentionDays < PROD_AUDIT_RETENTION_FLOOR_DAYS) {
     problems.push(
@@ -295,11 +344,17 @@ function prodProblems(config: StageConfig): string[] {
  * names it with its own AWS::AccountId, so its grants on `runs/*` stay plain ARNs (both stacks share the account
  * and region) instead of a cross-stack reference that cdk-nag can only see after synthesis.
  */
-export function evidenceBucketName(config: Pick<StageConfig, 'prefix' | 'region'>, accountId: string): string {
-  return `${config.prefix}-evidence-${accountId}-${config.region}`;
+export function evidenceBucketName(
+  config: Pick<StageConfig, 'prefix' | 'region' | 'retainedNameSuffix'>,
+  accountId: string,
+): string {
+  return `${config.prefix}-evidence-${accountId}-${config.region}${config.retainedNameSuffix}`;
 }
 
 /** The audit archive bucket's physical name, derived for the same reason as the evidence bucket's. */
-export function auditBucketName(config: Pick<StageConfig, 'prefix' | 'region'>, accountId: string): string {
-  return `${config.prefix}-audit-${accountId}-${config.region}`;
+export function auditBucketName(
+  config: Pick<StageConfig, 'prefix' | 'region' | 'retainedNameSuffix'>,
+  accountId: string,
+): string {
+  return `${config.prefix}-audit-${accountId}-${config.region}${config.retainedNameSuffix}`;
 }

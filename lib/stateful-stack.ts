@@ -76,6 +76,9 @@ export class StatefulStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    // Its policy (TLS only) stays with it when the stack goes, as the audit archive's does.
+    this.evidenceBucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
     this.identity = new Identity(this, 'Identity', { prefix: config.prefix, domainPrefix: config.cognitoDomainPrefix });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });

@@ -3,33 +3,31 @@
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { UserPool, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
-import { AuditArchiver } from './constructs/audit-archiver.js';
+import { evidenceBucketName, type StageConfig } from './config.js';
 import { DashboardHosting } from './constructs/dashboard-hosting.js';
-import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceApi } from './constructs/governance-api.js';
-import { GovernanceEvents } from './constructs/governance-events.js';
 import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
 import { Operations } from './constructs/operations.js';
-import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { readSecretAtRunTime } from './constructs/run-time-secret.js';
-import { ScheduledFunction } from './constructs/scheduled-function.js';
 import { acknowledge } from './nag.js';
 import { readRouteManifest, routesByModule, tableAccessOf } from './route-manifest.js';
+import type { WorkflowsStack } from './workflows-stack.js';
 
 export interface StatelessStackProps extends StackProps {
   config: StageConfig;
   table: ITable;
-  auditSigningKey: IKey;
   userPool: UserPool;
   userPoolDomain: UserPoolDomain;
+  /** The state machines, archiver and alerts topic this stack's functions start, answer, read and notify. */
+  workflows: WorkflowsStack;
+  /** The distribution's web ACL: the stage's own (lib/edge-stack.ts) or the one `config.webAclArn` names. */
+  webAclArn?: string;
 }
 
 /**
@@ -54,11 +52,6 @@ export class StatelessStack extends Stack {
   readonly api: GovernanceApi;
   readonly hosting: DashboardHosting;
   readonly operations: Operations;
-  readonly evalRun: EvalStateMachine;
-  readonly releaseGate: ReleaseGateStateMachine;
-  readonly monitoring: ScheduledFunction;
-  readonly auditArchiver: AuditArchiver;
-  readonly events: GovernanceEvents;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -151,7 +144,7 @@ export class StatelessStack extends Stack {
       accessLogRetentionDays: config.accessLogRetentionDays,
       logRetention,
       ...(config.domain ? { domain: config.domain } : {}),
-      ...(config.webAclArn ? { webAclArn: config.webAclArn } : {}),
+      ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
     });
 
     const client = addDashboardClient(this, 'DashboardClient', {
@@ -204,107 +197,48 @@ export class StatelessStack extends Stack {
       api: this.api.api,
       functions: this.functions,
       table: props.table,
-      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      topic: props.workflows.alarmTopic,
     });
 
+    // The API's side of the workflows stack (lib/workflows-stack.ts, deployed before this one): the grants land in
+    // these functions' role policies, so this stack depends on that one and never the other way round (ADR 0019).
+    const { evalRun, releaseGate, auditArchiver } = props.workflows;
     // The stateful stack's evidence bucket, by its derived name (lib/config.ts evidenceBucketName).
     const evidenceBucket = Bucket.fromBucketName(this, 'EvidenceBucket', evidenceBucketName(config, Aws.ACCOUNT_ID));
-    // Eval runs: statemachines/eval-run.asl.json over the eval task functions, alarming on the operator topic.
-    this.evalRun = new EvalStateMachine(this, 'EvalRun', {
-      prefix: config.prefix,
-      table: props.table,
-      logRetention,
-      logLevel: config.logLevel,
-      logExecutionData: config.stage !== 'prod',
-      alarmTopic: this.operations.topic,
-      evidenceBucket,
-      taskEnvironment: { EVAL_ALLOWED_HOSTS: config.evalAllowedHosts.join(',') },
-    });
     // GET /api/eval-runs/{id}/cases pages through the evidence bucket.
     (this.functions.get('eval-runs') as GovernedFunction).bindEvidence(evidenceBucket, 'read');
     // POST /api/release-candidates/{id}/run-evals starts one execution per run (functions/workflows/sfn-eval-runner.ts).
     const candidates = this.functions.get('candidates') as GovernedFunction;
-    candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
-    this.evalRun.stateMachine.grantStartExecution(candidates.lambda);
+    candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', evalRun.stateMachine.stateMachineArn);
+    evalRun.stateMachine.grantStartExecution(candidates.lambda);
     // POST /api/eval-runs/{id}/results starts the aggregation of a submitted run once its last case is posted.
     const evalRuns = this.functions.get('eval-runs') as GovernedFunction;
-    evalRuns.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
-    this.evalRun.stateMachine.grantStartExecution(evalRuns.lambda);
+    evalRuns.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', evalRun.stateMachine.stateMachineArn);
+    evalRun.stateMachine.grantStartExecution(evalRuns.lambda);
 
-    // Release gates: statemachines/release-gate.asl.json. request-approval starts one execution per round; the
-    // approvals function answers each waiting task with SendTaskSuccess or SendTaskFailure after its decision commits.
-    this.releaseGate = new ReleaseGateStateMachine(this, 'ReleaseGate', {
-      prefix: config.prefix,
-      table: props.table,
-      logRetention,
-      logLevel: config.logLevel,
-      logExecutionData: config.stage !== 'prod',
-      approvalTimeout: Duration.days(config.approvalTimeoutDays),
-      alarmTopic: this.operations.topic,
-    });
+    // request-approval starts one release gate execution per round; the approvals function answers each waiting
+    // task with SendTaskSuccess or SendTaskFailure after its decision commits.
     const approvals = this.functions.get('approvals') as GovernedFunction;
     for (const fn of [candidates, approvals]) {
-      fn.lambda.addEnvironment('RELEASE_GATE_STATE_MACHINE_ARN', this.releaseGate.stateMachine.stateMachineArn);
+      fn.lambda.addEnvironment('RELEASE_GATE_STATE_MACHINE_ARN', releaseGate.stateMachine.stateMachineArn);
     }
-    this.releaseGate.stateMachine.grantStartExecution(candidates.lambda);
+    releaseGate.stateMachine.grantStartExecution(candidates.lambda);
     // The start reads a closed attempt's status to restart a failed gate under a new name (gate-attempts.ts).
-    this.releaseGate.grantReadAttempts(candidates.role);
-    this.releaseGate.stateMachine.grantTaskResponse(approvals.lambda);
+    releaseGate.grantReadAttempts(candidates.role);
+    releaseGate.stateMachine.grantTaskResponse(approvals.lambda);
 
-    // Post-market monitoring: each active release's regression datasets on a schedule; drift opens incidents.
-    this.monitoring = new ScheduledFunction(this, 'Monitoring', {
-      prefix: config.prefix,
-      name: 'monitor',
-      entry: 'functions/workflows/monitor-task.ts',
-      description: 'Runs the regression datasets of every active release and opens incidents on drift',
-      expression: config.monitoringSchedule,
-      logRetention,
-      logLevel: config.logLevel,
-      timeout: Duration.minutes(15),
-      memorySize: 1024,
-      alarmTopic: this.operations.topic,
-      errorMeaning:
-        'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
-    });
-    this.monitoring.fn.bindTable(props.table, 'readwrite');
-
-    // The audit archive's writers: the stream archiver, the signed digests and the reconciler (issue 5).
-    this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
-      prefix: config.prefix,
-      table: props.table,
-      bucket: Bucket.fromBucketName(this, 'AuditBucket', auditBucketName(config, Aws.ACCOUNT_ID)),
-      signingKey: props.auditSigningKey,
-      logRetention,
-      logLevel: config.logLevel,
-      digestSchedule: config.auditDigestSchedule,
-      reconcileSchedule: config.auditReconcileSchedule,
-      alarmTopic: this.operations.topic,
-    });
     // GET /api/audit-events/verify reports the archive's state beside the table's chain.
-    this.auditArchiver.grantArchive(this.functions.get('audit') as GovernedFunction, { read: true });
+    auditArchiver.grantArchive(this.functions.get('audit') as GovernedFunction, { read: true });
     // ... and full=request asks the background job for a full verification (ADR 0013).
-    this.auditArchiver.grantFullVerificationRequest(this.functions.get('audit') as GovernedFunction);
+    auditArchiver.grantFullVerificationRequest(this.functions.get('audit') as GovernedFunction);
     // The EU AI Act report prints the same archive state in its record-keeping section.
-    this.auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
-
-    // Governance events (issue 7): stream -> publisher -> bus -> webhook queue and dispatcher, and e-mail notifications.
-    this.events = new GovernanceEvents(this, 'Events', {
-      prefix: config.prefix,
-      table: props.table,
-      logRetention,
-      logLevel: config.logLevel,
-      webhookAllowedHosts: config.webhookAllowedHosts,
-      notificationEmails: config.notificationEmails,
-      webhooksApi: this.functions.get('webhooks') as GovernedFunction,
-      alarmTopic: this.operations.topic,
-    });
+    auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
+    // POST /api/webhooks seals each new subscription's signing secret with the workflows stack's key (ADR 0018).
+    props.workflows.events.grantSealWebhookSecrets(this.functions.get('webhooks') as GovernedFunction);
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });
     new CfnOutput(this, 'ApiUrl', { value: this.hosting.url, description: 'Call the API here (CloudFront) only' });
     new CfnOutput(this, 'DashboardClientId', { value: client.userPoolClientId });
     new CfnOutput(this, 'HostedSignInUrl', { value: hostedSignIn });
-    new CfnOutput(this, 'AlertsTopicArn', { value: this.operations.topic.topicArn });
-    new CfnOutput(this, 'GovernanceEventBusName', { value: this.events.bus.eventBusName });
-    new CfnOutput(this, 'NotificationsTopicArn', { value: this.events.notifications.topicArn });
   }
 }

@@ -63,6 +63,11 @@ export class AuditArchive extends Construct {
       }),
     );
 
+    // The policy stays with the bucket when the stack goes (X3): deleting the stack must not strip the denials from
+    // a bucket whose locked objects outlive it. Nothing in the stack guards the lock configuration itself; an SCP
+    // of the organisation does (docs/deploy.md, what guards the archive).
+    this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
     this.digestSigningKey = new Key(this, 'DigestSigningKey', {
       description: 'Signs audit archive digests (ECDSA P-256); auditors verify with its public key',
       keySpec: KeySpec.ECC_NIST_P256,

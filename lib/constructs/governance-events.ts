@@ -48,12 +48,15 @@ export interface GovernanceEventsProps {
   webhookAllowedHosts: string[];
   /** E-mail addresses subscribed to approval-pending and incident notifications. */
   notificationEmails: string[];
-  /** The webhooks API function: it seals each new subscription's signing secret with the webhook secrets key. */
-  webhooksApi: GovernedFunction;
   alarmTopic?: ITopic;
 }
 
 const DISPATCH_TIMEOUT = Duration.seconds(60);
+/** Webhook secrets are sealed and opened only under a subscription's encryption context (ADR 0018). */
+const UNDER_SUBSCRIPTION_CONTEXT = {
+  StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' },
+  Null: { 'kms:EncryptionContext:webhookId': 'false' },
+};
 const MAX_RECEIVES = 5;
 
 export class GovernanceEvents extends Construct {
@@ -156,7 +159,7 @@ export class GovernanceEvents extends Construct {
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing supports no resource-level permissions.' },
     ]);
 
-    this.webhookSecretsKey = this.webhookSecrets(props.webhooksApi);
+    this.webhookSecretsKey = this.webhookSecrets();
 
     // Notifications by e-mail: a customer-managed key that EventBridge may use to publish to the topic, for the
     // rules of this bus only. The SNS target's grantPublish adds the key statement for events.amazonaws.com;
@@ -247,11 +250,12 @@ export class GovernanceEvents extends Construct {
 
   /**
    * The key of webhook signing secrets: retained with the data it seals (a new key would leave every stored secret
-   * undecryptable). The webhooks function may encrypt, the dispatcher encrypt (the migration of plaintext secrets)
-   * and decrypt, both only under a subscription's encryption context; the key policy denies decryption, and
-   * re-encryption to another key, to every other principal of the account, whatever its IAM policies say.
+   * undecryptable). The dispatcher may encrypt (the migration of plaintext secrets) and decrypt, only under a
+   * subscription's encryption context; the key policy denies decryption, and re-encryption to another key, to every
+   * other principal of the account, whatever its IAM policies say. The webhooks API function, in the API stack, is
+   * granted encryption alone by `grantSealWebhookSecrets` from that stack, so this stack never names its role.
    */
-  private webhookSecrets(webhooksApi: GovernedFunction): Key {
+  private webhookSecrets(): Key {
     const key = new Key(this, 'WebhookSecretsKey', {
       description: 'Seals webhook signing secrets in the governance table (decrypted by the webhook dispatcher only)',
       enableKeyRotation: true,
@@ -259,38 +263,37 @@ export class GovernanceEvents extends Construct {
     });
     key.addToResourcePolicy(
       new PolicyStatement({
-        sid: 'OnlyWebhookFunctionsDecrypt',
+        sid: 'OnlyWebhookDispatcherDecrypts',
         effect: Effect.DENY,
         principals: [new AnyPrincipal()],
         actions: ['kms:Decrypt', 'kms:ReEncrypt*'],
         resources: ['*'],
-        conditions: {
-          ArnNotEquals: { 'aws:PrincipalArn': [this.dispatcher.role.roleArn, webhooksApi.role.roleArn] },
-        },
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': [this.dispatcher.role.roleArn] } },
       }),
     );
-    const underSubscriptionContext = {
-      StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' },
-      Null: { 'kms:EncryptionContext:webhookId': 'false' },
-    };
     this.dispatcher.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'OpenWebhookSecrets',
         actions: ['kms:Decrypt', 'kms:Encrypt'],
         resources: [key.keyArn],
-        conditions: underSubscriptionContext,
+        conditions: UNDER_SUBSCRIPTION_CONTEXT,
       }),
     );
+    this.dispatcher.lambda.addEnvironment('WEBHOOK_SECRETS_KEY_ID', key.keyArn);
+    return key;
+  }
+
+  /** Lets the webhooks API function seal a new subscription's signing secret (encrypt only, under its context). */
+  grantSealWebhookSecrets(webhooksApi: GovernedFunction): void {
     webhooksApi.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'SealWebhookSecrets',
         actions: ['kms:Encrypt'],
-        resources: [key.keyArn],
-        conditions: underSubscriptionContext,
+        resources: [this.webhookSecretsKey.keyArn],
+        conditions: UNDER_SUBSCRIPTION_CONTEXT,
       }),
     );
-    for (const fn of [this.dispatcher, webhooksApi]) fn.lambda.addEnvironment('WEBHOOK_SECRETS_KEY_ID', key.keyArn);
-    return key;
+    webhooksApi.lambda.addEnvironment('WEBHOOK_SECRETS_KEY_ID', this.webhookSecretsKey.keyArn);
   }
 
   private deadLetterQueue(id: string, of: string): Queue {

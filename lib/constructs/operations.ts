@@ -1,6 +1,7 @@
-// What an operator watches: alarms on API 5xx, function errors and throttles (and, as they arrive, failed state
-// machine executions), all notifying one encrypted SNS topic, and one CloudWatch dashboard.
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+// What an operator watches: alarms on API 5xx, function errors and throttles of the API stack's functions, all
+// notifying the operator alerts topic (lib/constructs/operator-alerts.ts, in the workflows stack, whose own alarms
+// notify it too), and one CloudWatch dashboard.
+import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -16,72 +17,30 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { acknowledge } from '../nag.js';
 import type { GovernedFunction } from './governed-function.js';
-import { SourceBoundKey } from './source-bound-key.js';
 
 export interface OperationsProps {
   prefix: string;
   api: HttpApi;
   functions: ReadonlyMap<string, GovernedFunction>;
   table: ITable;
-  alarmEmail?: string;
+  /** The operator alerts topic (lib/constructs/operator-alerts.ts, in the workflows stack). */
+  topic: ITopic;
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
 
 export class Operations extends Construct {
-  readonly topic: Topic;
+  readonly topic: ITopic;
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
     super(scope, id);
 
-    // A customer-managed key, because CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
-    // CloudWatch may use it for this account's alarms only (SourceBoundKey adds aws:SourceAccount and aws:SourceArn).
-    const key = new SourceBoundKey(this, 'AlertsKey', {
-      description: `Encrypts the ${props.prefix} operator alerts topic`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-      sources: {
-        'cloudwatch.amazonaws.com': Stack.of(this).formatArn({
-          service: 'cloudwatch',
-          resource: 'alarm',
-          resourceName: '*',
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      },
-    });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
-    this.topic = new Topic(this, 'Alerts', {
-      topicName: `${props.prefix}-operator-alerts`,
-      displayName: 'Governance control plane alerts',
-      masterKey: key,
-      enforceSSL: true,
-    });
-    if (props.alarmEmail) {
-      // Alerts that the mail endpoint refuses are kept for two weeks instead of being lost.
-      const undelivered = new Queue(this, 'UndeliveredAlerts', {
-        encryption: QueueEncryption.SQS_MANAGED,
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-      acknowledge(undelivered, [
-        { id: 'AwsSolutions-SQS3', reason: 'This queue is the dead-letter queue of the alert e-mail subscription.' },
-        {
-          id: 'Serverless-SQSRedrivePolicy',
-          reason: 'This queue is itself a dead-letter queue; there is nowhere further to redrive to.',
-        },
-      ]);
-      this.topic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: undelivered }));
-    }
+    this.topic = props.topic;
     const notify = new SnsAction(this.topic);
 
     const alarm = (name: string, metric: IMetric, threshold: number, description: string) => {

@@ -3,7 +3,7 @@
 // failures), digests signed with the KMS key, a reconciler, and roles that cannot delete, bypass or change retention.
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { devGovernanceApp } from '../support/dev-app.js';
+import { devGovernanceApp, statelessSide } from '../support/dev-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -14,7 +14,8 @@ let retentionDays: number;
 beforeAll(() => {
   const built = devGovernanceApp();
   stateful = Template.fromStack(built.stateful);
-  stateless = Template.fromStack(built.stateless);
+  // The workflows and API stacks as one (ADR 0019).
+  stateless = statelessSide(built);
   retentionDays = built.config.auditRetentionDays;
 });
 

@@ -143,4 +143,36 @@ describe('stage configuration', () => {
       /apiDomain.name must differ from domain.name/,
     );
   });
+
+  it('takes a web ACL the app creates instead of a named one in prod, never both, and refuses limits WAF refuses', () => {
+    const { webAclArn, ...withoutArn } = PROD_REQUIRED;
+    const created = stageConfig(context({ stage: 'prod', stages: { prod: { ...withoutArn, webAcl: {} } } }));
+    expect(created.webAcl).toEqual({});
+    expect(created.webAclArn).toBeUndefined();
+    expect(() =>
+      stageConfig(context({ stage: 'prod', stages: { prod: { ...PROD_REQUIRED, webAcl: { requestsPerIp: 500 } } } })),
+    ).toThrow(/webAclArn and webAcl exclude each other/);
+    // A rate-based statement takes 10 to 2,000,000,000 requests per window (AWS WAF API Reference,
+    // RateBasedStatement: Limit); a regional ACL cannot serve CloudFront.
+    const bad = { dev: { webAcl: { requestsPerIp: 9, requestsPerToken: 1.5 } } };
+    expect(() => stageConfig(context({ stages: bad }))).toThrow(
+      /webAcl\.requestsPerIp must be a whole number[\s\S]*webAcl\.requestsPerToken/,
+    );
+    const regional = { dev: { webAclArn: 'arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/governance/1' } };
+    expect(() => stageConfig(context({ stages: regional }))).toThrow(/scope CLOUDFRONT/);
+    expect(webAclArn).toMatch(/^arn:aws:wafv2:us-east-1:/);
+  });
+
+  it('appends the retained-name suffix to the table and leaves every name alone without one', () => {
+    expect(stageConfig(context({})).retainedNameSuffix).toBe('');
+    const again = stageConfig(context({ stages: { dev: { retainedNameSuffix: '-2' } } }));
+    expect(again).toMatchObject({ tableName: 'governance-dev-2', prefix: 'governance-dev' });
+    const named = stageConfig(context({ stages: { dev: { retainedNameSuffix: '-2', tableName: 'kept' } } }));
+    expect(named.tableName).toBe('kept');
+    for (const suffix of ['2', '-', '-UPPER', '-toolongsuffix']) {
+      expect(() => stageConfig(context({ stages: { dev: { retainedNameSuffix: suffix } } })), suffix).toThrow(
+        /retainedNameSuffix must be a hyphen/,
+      );
+    }
+  });
 });

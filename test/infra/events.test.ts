@@ -12,7 +12,7 @@ import { nagPacks } from '../../lib/nag.js';
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 let built: GovernanceApp;
-let stateless: Template;
+let workflows: Template;
 
 function build(overrides: Record<string, unknown> = {}) {
   return createGovernanceApp({
@@ -28,17 +28,17 @@ function build(overrides: Record<string, unknown> = {}) {
 
 beforeAll(() => {
   built = build({ notificationEmails: ['governance-team@example.org'], webhookAllowedHosts: ['hooks.example.org'] });
-  stateless = Template.fromStack(built.stateless);
+  workflows = Template.fromStack(built.workflows);
 });
 
 const functionNamed = (name: string) =>
-  Object.entries(stateless.findResources('AWS::Lambda::Function') as Resources).find(
+  Object.entries(workflows.findResources('AWS::Lambda::Function') as Resources).find(
     ([, fn]) => fn.Properties.FunctionName === `governance-dev-${name}`,
   ) as [string, Resources[string]];
 
 function statementsOf(fn: Resources[string]): Record<string, unknown>[] {
   const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-  return Object.values(stateless.findResources('AWS::IAM::Policy') as Resources)
+  return Object.values(workflows.findResources('AWS::IAM::Policy') as Resources)
     .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
     .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
 }
@@ -48,7 +48,7 @@ const actionsOf = (fn: Resources[string]) => statementsOf(fn).flatMap((s) => [s.
 describe('the event publisher', () => {
   it('reads the table stream, audit items only, with bisect, bounded retries, per-record failures and a DLQ', () => {
     const [id] = functionNamed('event-publisher');
-    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    workflows.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id },
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: 5,
@@ -73,7 +73,7 @@ describe('the event publisher', () => {
 
 describe('webhook delivery', () => {
   it('sends every governance event from the bus to an encrypted queue with a redrive to a dead-letter queue', () => {
-    stateless.hasResourceProperties('AWS::Events::Rule', {
+    workflows.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [GOVERNANCE_EVENT_SOURCE] },
       Targets: [
         Match.objectLike({
@@ -82,7 +82,7 @@ describe('webhook delivery', () => {
         }),
       ],
     });
-    stateless.hasResourceProperties('AWS::SQS::Queue', {
+    workflows.hasResourceProperties('AWS::SQS::Queue', {
       SqsManagedSseEnabled: true,
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
       VisibilityTimeout: 360,
@@ -91,7 +91,7 @@ describe('webhook delivery', () => {
 
   it('drains the queue with the dispatcher, reporting per-message failures, with the allowed hosts from config', () => {
     const [id, fn] = functionNamed('webhook-dispatcher');
-    stateless.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    workflows.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: id },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
@@ -105,7 +105,7 @@ describe('webhook delivery', () => {
   });
 
   it('allows no webhook host by default', () => {
-    const fresh = Template.fromStack(build().stateless);
+    const fresh = Template.fromStack(build().workflows);
     const fn = Object.values(fresh.findResources('AWS::Lambda::Function') as Resources).find(
       (f) => f.Properties.FunctionName === 'governance-dev-webhook-dispatcher',
     );
@@ -115,7 +115,7 @@ describe('webhook delivery', () => {
 
   it('alarms on dead letters of the publisher, the webhook queue and the rules', () => {
     for (const name of ['event-publisher-dead-letters', 'webhook-dead-letters', 'event-rule-dead-letters']) {
-      stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      workflows.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: `governance-dev-${name}`,
         AlarmActions: [Match.objectLike({ Ref: Match.anyValue() })],
       });
@@ -123,7 +123,7 @@ describe('webhook delivery', () => {
   });
 
   it('alarms when the publisher lags the table stream by more than 5 minutes for 15 minutes', () => {
-    stateless.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    workflows.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'governance-dev-event-publisher-iterator-age',
       Namespace: 'AWS/Lambda',
       MetricName: 'IteratorAge',
@@ -137,15 +137,18 @@ describe('webhook delivery', () => {
 });
 
 describe('the webhook secrets key', () => {
-  const keyId = () => Object.keys(stateless.findResources('AWS::KMS::Key')).find((id) => id.includes('WebhookSecrets'));
+  const keyId = () => Object.keys(workflows.findResources('AWS::KMS::Key')).find((id) => id.includes('WebhookSecrets'));
   const onKey = (s: Record<string, unknown>) => JSON.stringify(s.Resource).includes(keyId() as string);
   const grants = (s: Record<string, unknown>) => [s.Action].flat() as string[];
+  const underContext = {
+    StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' },
+    Null: { 'kms:EncryptionContext:webhookId': 'false' },
+  };
 
-  it('rotates, is retained with the secrets it seals, and denies decryption to all but the two webhook functions', () => {
+  it('rotates, is retained with the secrets it seals, and denies decryption to all but the dispatcher', () => {
     const [, dispatcher] = functionNamed('webhook-dispatcher');
-    const [, webhooksApi] = functionNamed('api-webhooks');
-    const roleOf = (fn: Resources[string]) => (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
-    const key = stateless.findResources('AWS::KMS::Key')[keyId() as string] as Resources[string] & {
+    const role = (dispatcher.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+    const key = workflows.findResources('AWS::KMS::Key')[keyId() as string] as Resources[string] & {
       DeletionPolicy?: string;
     };
 
@@ -155,55 +158,61 @@ describe('the webhook secrets key', () => {
       (s) => s.Effect === 'Deny',
     );
     expect(deny).toMatchObject({ Principal: { AWS: '*' }, Action: ['kms:Decrypt', 'kms:ReEncrypt*'] });
-    expect(deny?.Condition).toEqual({
-      ArnNotEquals: {
-        'aws:PrincipalArn': [
-          { 'Fn::GetAtt': [roleOf(dispatcher), 'Arn'] },
-          { 'Fn::GetAtt': [roleOf(webhooksApi), 'Arn'] },
-        ],
-      },
-    });
+    expect(deny?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': [{ 'Fn::GetAtt': [role, 'Arn'] }] } });
   });
 
-  it('may be decrypted by the dispatcher alone; the webhooks function only encrypts; both under a subscription context', () => {
+  it('may be decrypted by the dispatcher alone, under a subscription context', () => {
     const [, dispatcher] = functionNamed('webhook-dispatcher');
-    const [, webhooksApi] = functionNamed('api-webhooks');
-    const decryptors = Object.values(stateless.findResources('AWS::Lambda::Function') as Resources).filter((fn) =>
+    const decryptors = Object.values(workflows.findResources('AWS::Lambda::Function') as Resources).filter((fn) =>
       statementsOf(fn).some(
         (s) => (onKey(s) || s.Resource === '*') && grants(s).some((a) => /^kms:(Decrypt|\*)$/.test(a)),
       ),
     );
 
     expect(decryptors.map((fn) => fn.Properties.FunctionName)).toEqual(['governance-dev-webhook-dispatcher']);
-    expect(statementsOf(webhooksApi).filter(onKey).flatMap(grants)).toEqual(['kms:Encrypt']);
     expect(statementsOf(dispatcher).filter(onKey).flatMap(grants).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt']);
-    for (const s of [...statementsOf(webhooksApi), ...statementsOf(dispatcher)].filter(onKey)) {
-      expect(s.Condition).toEqual({
-        StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' },
-        Null: { 'kms:EncryptionContext:webhookId': 'false' },
-      });
-    }
-    for (const fn of [dispatcher, webhooksApi]) {
-      expect(fn.Properties.Environment).toMatchObject({
-        Variables: { WEBHOOK_SECRETS_KEY_ID: { 'Fn::GetAtt': [keyId(), 'Arn'] } },
-      });
-    }
+    for (const s of statementsOf(dispatcher).filter(onKey)) expect(s.Condition).toEqual(underContext);
+    expect(dispatcher.Properties.Environment).toMatchObject({
+      Variables: { WEBHOOK_SECRETS_KEY_ID: { 'Fn::GetAtt': [keyId(), 'Arn'] } },
+    });
+  });
+
+  it("lets the API stack's webhooks function encrypt only, under a subscription context, and no other API function", () => {
+    const api = Template.fromStack(built.stateless);
+    const fns = api.findResources('AWS::Lambda::Function') as Resources;
+    const policies = Object.values(api.findResources('AWS::IAM::Policy') as Resources);
+    const statementsIn = (fn: Resources[string]) => {
+      const role = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
+      return policies
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(`"${role}"`))
+        .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+    };
+    const onImportedKey = (s: Record<string, unknown>) => JSON.stringify(s.Resource).includes('WebhookSecretsKey');
+    const webhooksApi = Object.values(fns).find((fn) => fn.Properties.FunctionName === 'governance-dev-api-webhooks');
+
+    expect(webhooksApi).toBeDefined();
+    const sealing = statementsIn(webhooksApi as Resources[string]).filter(onImportedKey);
+    expect(sealing.flatMap(grants)).toEqual(['kms:Encrypt']);
+    for (const s of sealing) expect(s.Condition).toEqual(underContext);
+    expect(JSON.stringify(webhooksApi?.Properties.Environment)).toContain('WEBHOOK_SECRETS_KEY_ID');
+    const others = Object.values(fns).filter((fn) => fn !== webhooksApi);
+    expect(others.flatMap((fn) => statementsIn(fn).filter(onImportedKey))).toEqual([]);
   });
 });
 
 describe('notifications', () => {
   it('mails approval requests and incidents through a KMS-encrypted topic that refuses plain HTTP', () => {
-    stateless.hasResourceProperties('AWS::SNS::Topic', {
+    workflows.hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'governance-dev-governance-notifications',
       KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('NotificationKey'), 'Arn'] },
     });
-    stateless.hasResourceProperties('AWS::SNS::Subscription', {
+    workflows.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'governance-team@example.org',
     });
-    const policies = Object.values(stateless.findResources('AWS::SNS::TopicPolicy') as Resources);
+    const policies = Object.values(workflows.findResources('AWS::SNS::TopicPolicy') as Resources);
     expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
-    stateless.hasResourceProperties('AWS::Events::Rule', {
+    workflows.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: [GOVERNANCE_EVENT_SOURCE], 'detail-type': [...NOTIFICATION_EVENT_TYPES] },
     });
   });
@@ -214,7 +223,7 @@ describe('notifications', () => {
   });
 
   it('lets EventBridge use the topic key for this account only, with a rotating key', () => {
-    stateless.hasResourceProperties('AWS::KMS::Key', {
+    workflows.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
         Statement: Match.arrayWith([
@@ -231,7 +240,7 @@ describe('notifications', () => {
 
 describe('cdk-nag on the events construct', () => {
   it('reports no unacknowledged finding under it', () => {
-    const path = built.stateless.events.node.path;
+    const path = built.workflows.events.node.path;
     const findings = nagPacks(built.app).flatMap((pack) =>
       pack
         .validateScope(built.app)

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
 import { nagPacks } from '../../lib/nag.js';
+import { statelessSide } from '../support/dev-app.js';
 
 const PROD = {
   account: '123456789012',
@@ -30,7 +31,8 @@ beforeAll(() => {
     builtinCloudFormationValidation: false,
   });
   stateful = Template.fromStack(built.stateful);
-  stateless = Template.fromStack(built.stateless);
+  // The workflows and API stacks as one (ADR 0019).
+  stateless = statelessSide(built);
 });
 
 describe('the prod stage', () => {
@@ -75,7 +77,9 @@ describe('the prod stage', () => {
         ]),
       },
     });
-    expect(Object.keys(stateless.findOutputs('ApiDomainTarget'))).toEqual(['ApiDomainTarget']);
+    expect(Object.keys(Template.fromStack(built.stateless).findOutputs('ApiDomainTarget'))).toEqual([
+      'ApiDomainTarget',
+    ]);
   });
 
   it('calls back to the custom domain only, and signs in on an account-unique prefix', () => {

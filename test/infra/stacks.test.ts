@@ -13,7 +13,7 @@ import { AuditArchive } from '../../lib/constructs/audit-archive.js';
 import { ROLE_GROUPS } from '../../lib/constructs/identity.js';
 import { nagPacks } from '../../lib/nag.js';
 import { readRouteManifest, routesByModule } from '../../lib/route-manifest.js';
-import { devGovernanceApp } from '../support/dev-app.js';
+import { devGovernanceApp, statelessSide } from '../support/dev-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string }>;
 
@@ -26,7 +26,8 @@ const modules = [...routesByModule(manifest).keys()];
 beforeAll(() => {
   built = devGovernanceApp();
   stateful = Template.fromStack(built.stateful);
-  stateless = Template.fromStack(built.stateless);
+  // The workflows and API stacks as one: every function, role and alarm of the stage (ADR 0019).
+  stateless = statelessSide(built);
 });
 
 function only(template: Template, type: string): Record<string, unknown> {

@@ -1,0 +1,117 @@
+// What runs behind the API and can be replaced at any time: the eval-run and release-gate state machines with
+// their task functions, the monitoring schedule, the audit archiver with its digests and reconciler, the governance
+// events, and the operator alerts topic that their alarms and the API stack's notify. It deploys after the
+// stateful stack and before the API stack (`governance-<stage>-stateless`), which starts its executions, answers
+// its task tokens and reads its archive (ADR 0019).
+import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
+import { AuditArchiver } from './constructs/audit-archiver.js';
+import { EvalStateMachine } from './constructs/eval-state-machine.js';
+import { GovernanceEvents } from './constructs/governance-events.js';
+import { OperatorAlerts } from './constructs/operator-alerts.js';
+import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
+import { ScheduledFunction } from './constructs/scheduled-function.js';
+
+export interface WorkflowsStackProps extends StackProps {
+  config: StageConfig;
+  table: ITable;
+  auditSigningKey: IKey;
+}
+
+export class WorkflowsStack extends Stack {
+  /** The operator alerts topic: every alarm of this stack and of the API stack notifies it. */
+  readonly alarmTopic: ITopic;
+  readonly evalRun: EvalStateMachine;
+  readonly releaseGate: ReleaseGateStateMachine;
+  readonly monitoring: ScheduledFunction;
+  readonly auditArchiver: AuditArchiver;
+  readonly events: GovernanceEvents;
+
+  constructor(scope: Construct, id: string, props: WorkflowsStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.alarmTopic = new OperatorAlerts(this, 'Operations', {
+      prefix: config.prefix,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    }).topic;
+
+    // The stateful stack's evidence bucket, by its derived name (lib/config.ts evidenceBucketName).
+    const evidenceBucket = Bucket.fromBucketName(this, 'EvidenceBucket', evidenceBucketName(config, Aws.ACCOUNT_ID));
+    // Eval runs: statemachines/eval-run.asl.json over the eval task functions, alarming on the operator topic.
+    this.evalRun = new EvalStateMachine(this, 'EvalRun', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      logExecutionData: config.stage !== 'prod',
+      alarmTopic: this.alarmTopic,
+      evidenceBucket,
+      taskEnvironment: { EVAL_ALLOWED_HOSTS: config.evalAllowedHosts.join(',') },
+    });
+
+    // Release gates: statemachines/release-gate.asl.json. request-approval starts one execution per round; the
+    // approvals function answers each waiting task with SendTaskSuccess or SendTaskFailure after its decision commits.
+    this.releaseGate = new ReleaseGateStateMachine(this, 'ReleaseGate', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      logExecutionData: config.stage !== 'prod',
+      approvalTimeout: Duration.days(config.approvalTimeoutDays),
+      alarmTopic: this.alarmTopic,
+    });
+
+    // Post-market monitoring: each active release's regression datasets on a schedule; drift opens incidents.
+    this.monitoring = new ScheduledFunction(this, 'Monitoring', {
+      prefix: config.prefix,
+      name: 'monitor',
+      entry: 'functions/workflows/monitor-task.ts',
+      description: 'Runs the regression datasets of every active release and opens incidents on drift',
+      expression: config.monitoringSchedule,
+      logRetention,
+      logLevel: config.logLevel,
+      timeout: Duration.minutes(15),
+      memorySize: 1024,
+      alarmTopic: this.alarmTopic,
+      errorMeaning:
+        'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
+    });
+    this.monitoring.fn.bindTable(props.table, 'readwrite');
+
+    // The audit archive's writers: the stream archiver, the signed digests and the reconciler (issue 5).
+    this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {
+      prefix: config.prefix,
+      table: props.table,
+      bucket: Bucket.fromBucketName(this, 'AuditBucket', auditBucketName(config, Aws.ACCOUNT_ID)),
+      signingKey: props.auditSigningKey,
+      logRetention,
+      logLevel: config.logLevel,
+      digestSchedule: config.auditDigestSchedule,
+      reconcileSchedule: config.auditReconcileSchedule,
+      alarmTopic: this.alarmTopic,
+    });
+
+    // Governance events (issue 7): stream -> publisher -> bus -> webhook queue and dispatcher, and e-mail notifications.
+    this.events = new GovernanceEvents(this, 'Events', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      webhookAllowedHosts: config.webhookAllowedHosts,
+      notificationEmails: config.notificationEmails,
+      alarmTopic: this.alarmTopic,
+    });
+
+    new CfnOutput(this, 'AlertsTopicArn', { value: this.alarmTopic.topicArn });
+    new CfnOutput(this, 'GovernanceEventBusName', { value: this.events.bus.eventBusName });
+    new CfnOutput(this, 'NotificationsTopicArn', { value: this.events.notifications.topicArn });
+  }
+}

@@ -17,6 +17,7 @@ import { GovernanceApi } from './constructs/governance-api.js';
 import { GovernanceEvents } from './constructs/governance-events.js';
 import { GovernedFunction } from './constructs/governed-function.js';
 import { addDashboardClient } from './constructs/identity.js';
+import { DataMigrations } from './constructs/migrations.js';
 import { Operations } from './constructs/operations.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { ScheduledFunction } from './constructs/scheduled-function.js';
@@ -268,6 +269,13 @@ export class StatelessStack extends Stack {
       webhookAllowedHosts: config.webhookAllowedHosts,
       notificationEmails: config.notificationEmails,
       alarmTopic: this.operations.topic,
+    });
+    // The table's data migrations, invoked once after a deploy that brings one (docs/runbooks/data-migrations.md).
+    new DataMigrations(this, 'Migrations', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
     });
 
     new CfnOutput(this, 'DashboardUrl', { value: this.hosting.url });

@@ -24,9 +24,6 @@ export interface ShardedQuery {
   prefix?: string;
 }
 
-/** What a list reads: one index partition, or the shards of an organisation-wide one. */
-export type ListQuery = IndexQuery | ShardedQuery;
-
 /**
  * How many shards each organisation-wide index partition is split into (docs/adr/0020-sharded-index-partitions.md).
  * Fixed: a different count puts items in other partitions, so changing it needs a migration like 0001.

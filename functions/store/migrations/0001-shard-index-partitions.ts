@@ -21,7 +21,7 @@ interface OldPartition {
 }
 
 /** Every organisation-wide partition as the store wrote them before the shards (the layout of that code, fixed). */
-export const OLD_PARTITIONS: readonly OldPartition[] = [
+const OLD_PARTITIONS: readonly OldPartition[] = [
   { index: 'gsi1', partition: 'AUDIT', to: 'shard' },
   { index: 'gsi1', partition: 'SYSTEMS', to: 'shard' },
   { index: 'gsi1', partition: 'APPROVALS', to: 'drop' },

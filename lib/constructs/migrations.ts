@@ -1,5 +1,5 @@
 // The table's data migrations in AWS (functions/store/migrations, run by functions/workflows/migrate-task.ts): one
-// function that runs every migration the table has not recorded, invoked by the operator after a deploy that brings
+// function that runs every migration needing only the table that the table has not recorded, invoked by the operator after a deploy that brings
 // one (docs/deploy.md, docs/runbooks/data-migrations.md), synchronously, so the caller sees its answer or its error.
 // Not a deployment trigger: a migration of a large table may outlast a deployment's wait, and a failed trigger would
 // roll the code back while items are already in the new shape. Each migration is idempotent and resumable, so an

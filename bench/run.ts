@@ -18,6 +18,7 @@ suites.dashboard = async () => (await import('./dashboard.js')).benchDashboard()
 suites.cliGate = async () => (await import('./cli-gate.js')).benchCliGate();
 suites.euAiActReport = async () => (await import('./report.js')).benchReport();
 suites.submittedRun = async () => (await import('./submitted-run.js')).benchSubmittedRun();
+suites.apiLoad = async () => (await import('./api-load.js')).benchApiLoad();
 suites.auditVerifyIncremental = async () =>
   (await import('./audit-verify-incremental.js')).benchAuditVerifyIncremental();
 

@@ -14,6 +14,7 @@ import { auditBucketName, evidenceBucketName, type StageConfig } from './config.
 import { AuditArchiver } from './constructs/audit-archiver.js';
 import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceEvents } from './constructs/governance-events.js';
+import { DataMigrations } from './constructs/migrations.js';
 import { OperatorAlerts } from './constructs/operator-alerts.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { ScheduledFunction } from './constructs/scheduled-function.js';
@@ -108,6 +109,14 @@ export class WorkflowsStack extends Stack {
       webhookAllowedHosts: config.webhookAllowedHosts,
       notificationEmails: config.notificationEmails,
       alarmTopic: this.alarmTopic,
+    });
+
+    // The table's data migrations, invoked once after a deploy that brings one (docs/runbooks/data-migrations.md).
+    new DataMigrations(this, 'Migrations', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
     });
 
     new CfnOutput(this, 'AlertsTopicArn', { value: this.alarmTopic.topicArn });

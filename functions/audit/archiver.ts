@@ -38,9 +38,12 @@ interface Pending {
   sequenceNumber: string;
 }
 
-/** The audit event of a stream record, or undefined for anything that is not an audit item. */
+/**
+ * The audit event of a stream record, or undefined for anything that is not a new audit item. Audit items are
+ * append-only: a MODIFY of one is a data migration re-keying its index attributes, never a new event.
+ */
 export function auditEventOfRecord(record: DynamoDBRecord): AuditEvent | undefined {
-  if (record.eventName === 'REMOVE') return undefined;
+  if (record.eventName !== 'INSERT') return undefined;
   const image = record.dynamodb?.NewImage;
   if (!image || image[ITEM_TYPE_ATTRIBUTE]?.S !== AUDIT_ENTITY_TYPE) return undefined;
   const item = unmarshall(image as Parameters<typeof unmarshall>[0]) as Record<string, unknown>;

@@ -1,10 +1,10 @@
-// The table's side of the reconciler: systems from the systems GSI (never a Scan), each chain's head from its META
+// The table's side of the reconciler: systems from the systems GSI's shards (never a Scan), each chain's head from its META
 // item, and a range of a chain by Query on its audit partition.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { AUDIT_HASHED_FIELDS } from '../domain/audit-chain.js';
 import type { AuditEvent } from '../domain/types.js';
-import { keys } from '../store/keys.js';
+import { keys, queries } from '../store/keys.js';
 
 export interface AuditTableSource {
   systemIds(): AsyncIterable<string>;
@@ -18,25 +18,28 @@ const seqKey = (seq: number) => keys.auditEvent('x', seq).sk;
 export function createTableSource(doc: DynamoDBDocumentClient, tableName: string): AuditTableSource {
   return {
     async *systemIds() {
-      const index = keys.systemsIndex('', '');
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await doc.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': index.gsi1pk },
-            ProjectionExpression: 'pk',
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of out.Items ?? []) {
-          const pk = String(item.pk);
-          if (pk.startsWith('SYS#')) yield pk.slice(4);
-        }
-        start = out.LastEvaluatedKey;
-      } while (start);
+      // Every shard of the systems index, one after another: the reconciler needs each system once, in no order.
+      const { index, shards } = queries.systems();
+      for (const partition of shards) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const out = await doc.send(
+            new QueryCommand({
+              TableName: tableName,
+              IndexName: index,
+              KeyConditionExpression: `${index}pk = :pk`,
+              ExpressionAttributeValues: { ':pk': partition },
+              ProjectionExpression: 'pk',
+              ExclusiveStartKey: start,
+            }),
+          );
+          for (const item of out.Items ?? []) {
+            const pk = String(item.pk);
+            if (pk.startsWith('SYS#')) yield pk.slice(4);
+          }
+          start = out.LastEvaluatedKey;
+        } while (start);
+      }
     },
     async head(systemId) {
       const out = await doc.send(

@@ -120,7 +120,8 @@ export async function decideApproval(
       // A rejection or a request for changes ends the round: its other pending records leave the queue.
       for (const other of approvals.filter((a) => a.id !== id && a.status === 'pending')) {
         tx.update(keys.approval(other.id), {
-          set: { roundClosed: true, ...keys.approvalRoundClosedIndex() },
+          set: { roundClosed: true },
+          remove: [...keys.approvalLeavesQueue],
           conditions: [{ path: 'status', op: '=', value: 'pending' }],
         });
       }

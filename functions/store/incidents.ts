@@ -15,6 +15,7 @@ import { assertTransition } from '../domain/lifecycle.js';
 import { DEFAULT_POLICY, isBlockingSeverity } from '../domain/policy.js';
 import type { Actor, Incident, IncidentStatus, Severity } from '../domain/types.js';
 import { buildKeyCondition } from './expressions.js';
+import { compareSortKeys } from './fan-out.js';
 import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
@@ -74,31 +75,46 @@ function putReportingClock(tx: SystemTx, incident: Incident) {
   );
 }
 
-/** Open reporting clocks whose deadline is at or before `until` (overdue ones first), at most `max` of them. */
+/**
+ * Open reporting clocks whose deadline is at or before `until` (overdue ones first), at most `max` of them: each
+ * shard of the open clocks is read in deadline order up to `max`, and the earliest `max` of them all are kept.
+ */
 export async function openReportingClocks(
   ctx: StoreContext,
   until: Date,
   max = 500,
 ): Promise<{ items: ReportingClockEntry[]; complete: boolean }> {
-  const items: ReportingClockEntry[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await ctx.doc.send(
-      new QueryCommand({
-        TableName: ctx.tableName,
-        IndexName: 'gsi2',
-        // '~' sorts after every character of an id, so a deadline equal to `until` is included.
-        ...buildKeyCondition({ ...queries.openReportingClocks(), upTo: `${until.toISOString()}#~` }),
-        Limit: Math.min(100, max - items.length),
-        ExclusiveStartKey: start,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
-    items.push(...(out.Items ?? []).map((i) => toEntity<ReportingClockEntry>(i)));
-    start = out.LastEvaluatedKey;
-  } while (start && items.length < max);
-  return { items, complete: start === undefined };
+  const { index, shards } = queries.openReportingClocks();
+  const perShard = await Promise.all(
+    shards.map(async (partition) => {
+      const items: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const out = await ctx.doc.send(
+          new QueryCommand({
+            TableName: ctx.tableName,
+            IndexName: index,
+            // '~' sorts after every character of an id, so a deadline equal to `until` is included.
+            ...buildKeyCondition({ index, partition, upTo: `${until.toISOString()}#~` }),
+            Limit: Math.min(100, max - items.length),
+            ExclusiveStartKey: start,
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
+        );
+        meterRead(ctx, out.ConsumedCapacity?.CapacityUnits);
+        items.push(...(out.Items ?? []));
+        start = out.LastEvaluatedKey;
+      } while (start && items.length < max);
+      return { items, complete: start === undefined };
+    }),
+  );
+  const all = perShard
+    .flatMap((shard) => shard.items)
+    .sort((a, b) => compareSortKeys(String(a.gsi2sk), String(b.gsi2sk)));
+  return {
+    items: all.slice(0, max).map((i) => toEntity<ReportingClockEntry>(i)),
+    complete: all.length <= max && perShard.every((shard) => shard.complete),
+  };
 }
 
 /** Opens an incident; a blocking one raises the system's count of open blocking incidents atomically. */

@@ -17,24 +17,66 @@ export interface IndexQuery {
 /** The type tag of a versioned kind's index partitions and per-name version counter (PV, MC, DS; a new kind adds its own). */
 export type VersionedTag = 'PV' | 'MC' | 'DS';
 
-/** Index partitions, one per list: the write-side index keys below and the read-side queries share them. */
+/** A list read from several index partitions (shards), merged in sort key order (functions/store/fan-out.ts). */
+export interface ShardedQuery {
+  index: 'gsi1' | 'gsi2';
+  shards: readonly string[];
+  prefix?: string;
+}
+
+/**
+ * How many shards each organisation-wide index partition is split into (docs/adr/0020-sharded-index-partitions.md).
+ * Fixed: a different count puts items in other partitions, so changing it needs a migration like 0001.
+ */
+export const INDEX_SHARDS = 8;
+
+/** The shard of an id (FNV-1a, 32 bits, over its UTF-16 code units, modulo INDEX_SHARDS): stable everywhere. */
+export function shardOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % INDEX_SHARDS;
+}
+
+/** The shard of an organisation-wide partition that an item of this id belongs to: `<base>#<n>`. */
+export function shardedPartition(base: string, id: string): string {
+  return `${base}#${shardOf(id)}`;
+}
+
+/** An organisation-wide partition split by the id of what the item is (its system for the audit timeline). */
+function sharded(base: string) {
+  return {
+    /** The shard an item of this id is written to. */
+    of: (id: string) => shardedPartition(base, id),
+    /** Every shard, for the read side. */
+    all: (): string[] => Array.from({ length: INDEX_SHARDS }, (_, n) => `${base}#${n}`),
+  };
+}
+
+/**
+ * Index partitions, one per list: the write-side index keys below and the read-side queries share them. Lists of the
+ * whole organisation are sharded (one busy system would otherwise throttle everyone: a GSI partition takes about
+ * 1,000 writes a second); lists under one parent stay whole, their parent bounds them.
+ */
 const partitions = {
-  systems: 'SYSTEMS',
+  systems: sharded('SYSTEMS'),
   ofSystem: (systemId: string, kind: VersionedTag | 'RC' | 'INC') => `SYS#${systemId}#${kind}`,
+  ofType: (type: VersionedTag | 'RC' | 'RUN') => sharded(type),
   runsOfCandidate: (candidateId: string) => `RC#${candidateId}#RUN`,
-  unfinishedRuns: 'RUNQ#unfinished',
-  approvals: 'APPROVALS',
-  approvalQueue: (status: string) => `APRQ#${status}`,
-  incidentsByStatus: (status: string) => `INC#${status}`,
-  openReportingClocks: 'INCCLOCK#open',
-  audit: 'AUDIT',
+  unfinishedRuns: sharded('RUNQ#unfinished'),
+  approvalQueue: (status: string) => sharded(`APRQ#${status}`),
+  incidentsByStatus: (status: string) => sharded(`INC#${status}`),
+  openReportingClocks: sharded('INCCLOCK#open'),
+  audit: sharded('AUDIT'),
   webhooks: 'WEBHOOKS',
 } as const;
 
 /** The read side of the index keys: what each list queries. Pure, tested as data. */
 export const queries = {
   /** Systems by name. */
-  systems: (): IndexQuery => ({ index: 'gsi1', partition: partitions.systems }),
+  systems: (): ShardedQuery => ({ index: 'gsi1', shards: partitions.systems.all() }),
   /** Prompt versions, model configs or datasets of one system, by name then version (optionally of one name). */
   versionsOfSystem: (systemId: string, kind: VersionedTag, name?: string): IndexQuery => ({
     index: 'gsi1',
@@ -42,7 +84,10 @@ export const queries = {
     ...(name ? { prefix: `${name}#` } : {}),
   }),
   /** Every item of one type, in id (time) order: prompt versions, model configs, datasets, candidates, runs. */
-  allOfType: (type: VersionedTag | 'RC' | 'RUN'): IndexQuery => ({ index: 'gsi2', partition: type }),
+  allOfType: (type: VersionedTag | 'RC' | 'RUN'): ShardedQuery => ({
+    index: 'gsi2',
+    shards: partitions.ofType(type).all(),
+  }),
   candidatesOfSystem: (systemId: string): IndexQuery => ({
     index: 'gsi1',
     partition: partitions.ofSystem(systemId, 'RC'),
@@ -51,11 +96,11 @@ export const queries = {
     index: 'gsi1',
     partition: partitions.runsOfCandidate(candidateId),
   }),
-  unfinishedRuns: (): IndexQuery => ({ index: 'gsi2', partition: partitions.unfinishedRuns }),
+  unfinishedRuns: (): ShardedQuery => ({ index: 'gsi2', shards: partitions.unfinishedRuns.all() }),
   /** The approval queue of one status, optionally of one reviewer role, oldest first. */
-  approvalQueue: (status: string, role?: string): IndexQuery => ({
+  approvalQueue: (status: string, role?: string): ShardedQuery => ({
     index: 'gsi2',
-    partition: partitions.approvalQueue(status),
+    shards: partitions.approvalQueue(status).all(),
     ...(role ? { prefix: `${role}#` } : {}),
   }),
   incidentsOfSystem: (systemId: string): IndexQuery => ({
@@ -63,14 +108,14 @@ export const queries = {
     partition: partitions.ofSystem(systemId, 'INC'),
   }),
   /** Incidents of one status, by severity rank. */
-  incidentsByStatus: (status: string): IndexQuery => ({
+  incidentsByStatus: (status: string): ShardedQuery => ({
     index: 'gsi2',
-    partition: partitions.incidentsByStatus(status),
+    shards: partitions.incidentsByStatus(status).all(),
   }),
   /** Open Art. 73 reporting clocks, by deadline. */
-  openReportingClocks: (): IndexQuery => ({ index: 'gsi2', partition: partitions.openReportingClocks }),
+  openReportingClocks: (): ShardedQuery => ({ index: 'gsi2', shards: partitions.openReportingClocks.all() }),
   /** The global audit timeline (every system), by time. */
-  auditTimeline: (): IndexQuery => ({ index: 'gsi1', partition: partitions.audit }),
+  auditTimeline: (): ShardedQuery => ({ index: 'gsi1', shards: partitions.audit.all() }),
   webhooks: (): IndexQuery => ({ index: 'gsi1', partition: partitions.webhooks }),
 } as const;
 
@@ -78,7 +123,7 @@ export const keys = {
   system: (systemId: string) => ({ pk: `SYS#${systemId}`, sk: META }),
   systemName: (name: string) => ({ pk: `SYSNAME#${name.trim().toLowerCase()}`, sk: 'UNIQUE' }),
   systemsIndex: (name: string, systemId: string) => ({
-    gsi1pk: partitions.systems,
+    gsi1pk: partitions.systems.of(systemId),
     gsi1sk: `${name.trim().toLowerCase()}#${systemId}`,
   }),
 
@@ -86,7 +131,7 @@ export const keys = {
   promptIndexes: (systemId: string, name: string, version: number, id: string) => ({
     gsi1pk: partitions.ofSystem(systemId, 'PV'),
     gsi1sk: `${name}#${pad(version, 6)}`,
-    gsi2pk: 'PV',
+    gsi2pk: partitions.ofType('PV').of(id),
     gsi2sk: id,
   }),
 
@@ -94,7 +139,7 @@ export const keys = {
   modelConfigIndexes: (systemId: string, name: string, version: number, id: string) => ({
     gsi1pk: partitions.ofSystem(systemId, 'MC'),
     gsi1sk: `${name}#${pad(version, 6)}`,
-    gsi2pk: 'MC',
+    gsi2pk: partitions.ofType('MC').of(id),
     gsi2sk: id,
   }),
 
@@ -108,7 +153,7 @@ export const keys = {
   datasetIndexes: (systemId: string, name: string, version: number, id: string) => ({
     gsi1pk: partitions.ofSystem(systemId, 'DS'),
     gsi1sk: `${name}#${pad(version, 6)}`,
-    gsi2pk: 'DS',
+    gsi2pk: partitions.ofType('DS').of(id),
     gsi2sk: id,
   }),
 
@@ -116,7 +161,7 @@ export const keys = {
   candidateIndexes: (systemId: string, id: string) => ({
     gsi1pk: partitions.ofSystem(systemId, 'RC'),
     gsi1sk: id,
-    gsi2pk: 'RC',
+    gsi2pk: partitions.ofType('RC').of(id),
     gsi2sk: id,
   }),
 
@@ -124,7 +169,7 @@ export const keys = {
   evalRunIndexes: (candidateId: string, id: string) => ({
     gsi1pk: partitions.runsOfCandidate(candidateId),
     gsi1sk: id,
-    gsi2pk: 'RUN',
+    gsi2pk: partitions.ofType('RUN').of(id),
     gsi2sk: id,
   }),
   evalCaseResult: (runId: string, index: number) => ({ pk: `RUN#${runId}`, sk: `CASE#${pad(index, 8)}` }),
@@ -133,29 +178,28 @@ export const keys = {
   evalBatchAggregatePrefix: (runId: string) => ({ pk: `RUN#${runId}`, skPrefix: 'AGG#' }),
   /** A run not finished yet, listed on gsi2 (sparse: the keys are removed when the run ends), for resumption. */
   evalRunUnfinished: (id: string) => ({ pk: `RUN#${id}`, sk: 'UNFINISHED' }),
-  evalRunUnfinishedIndex: (id: string) => ({ gsi2pk: partitions.unfinishedRuns, gsi2sk: id }),
+  evalRunUnfinishedIndex: (id: string) => ({ gsi2pk: partitions.unfinishedRuns.of(id), gsi2sk: id }),
 
   approval: (id: string) => ({ pk: `APR#${id}`, sk: META }),
+  /** The approval queue of its status (no list reads approvals by time alone, so they have no gsi1 keys). */
   approvalIndexes: (status: string, role: string, requestedAt: string, id: string) => ({
-    gsi1pk: partitions.approvals,
-    gsi1sk: `${requestedAt}#${id}`,
-    gsi2pk: partitions.approvalQueue(status),
+    gsi2pk: partitions.approvalQueue(status).of(id),
     gsi2sk: `${role}#${requestedAt}#${id}`,
   }),
-  /** A pending record of a closed round leaves the approval queue; its status stays pending (read by no route). */
-  approvalRoundClosedIndex: () => ({ gsi2pk: partitions.approvalQueue('closed') }),
+  /** A pending record of a closed round leaves the approval queue (its status stays pending; no list reads it). */
+  approvalLeavesQueue: ['gsi2pk', 'gsi2sk'] as const,
 
   incident: (id: string) => ({ pk: `INC#${id}`, sk: META }),
   incidentIndexes: (systemId: string, status: string, severityRank: number, id: string) => ({
     gsi1pk: partitions.ofSystem(systemId, 'INC'),
     gsi1sk: id,
-    gsi2pk: partitions.incidentsByStatus(status),
+    gsi2pk: partitions.incidentsByStatus(status).of(id),
     gsi2sk: `${severityRank}#${id}`,
   }),
   /** A serious incident's Art. 73 reporting clock, beside its incident; on gsi2 only while open (sparse). */
   incidentClock: (id: string) => ({ pk: `INC#${id}`, sk: 'CLOCK' }),
   incidentClockIndex: (reportingDeadline: string, id: string) => ({
-    gsi2pk: partitions.openReportingClocks,
+    gsi2pk: partitions.openReportingClocks.of(id),
     gsi2sk: `${reportingDeadline}#${id}`,
   }),
 
@@ -172,7 +216,7 @@ export const keys = {
   auditEvent: (systemId: string, seq: number) => ({ pk: `SYS#${systemId}#AUDIT`, sk: `SEQ#${pad(seq)}` }),
   auditPartition: (systemId: string) => `SYS#${systemId}#AUDIT`,
   auditIndexes: (at: string, systemId: string, seq: number) => ({
-    gsi1pk: partitions.audit,
+    gsi1pk: partitions.audit.of(systemId),
     gsi1sk: `${at}#${systemId}#${pad(seq)}`,
   }),
 

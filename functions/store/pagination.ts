@@ -137,3 +137,50 @@ export async function allPages<T>(
   } while (cursor);
   return items;
 }
+
+/** Where each shard of a sharded list stands (functions/store/fan-out.ts): not read, read to a key, or read through. */
+export type ShardCursorPosition = 'start' | 'done' | Record<string, string>;
+
+/** Encodes the positions of a sharded list's shards as one cursor, sealed like any other; null once all are done. */
+export function encodeShardCursor(positions: readonly ShardCursorPosition[], cursorKey?: Buffer): string | null {
+  if (positions.every((p) => p === 'done')) return null;
+  return encodeCursor({ shards: positions }, cursorKey);
+}
+
+/**
+ * Decodes a sharded list's cursor: one position per shard, each key one this shard's Query could have returned
+ * (`shapes[i]`). A single partition's cursor, another list's or a forged one is a 400, as decodeCursor answers.
+ */
+export function decodeShardCursor(
+  cursor: string | undefined | null,
+  shapes: readonly CursorShape[],
+  cursorKey?: Buffer,
+): ShardCursorPosition[] | undefined {
+  if (cursor === undefined || cursor === null || cursor === '') return undefined;
+  let parsed: unknown;
+  try {
+    const text = openCursor(cursor, cursorKey);
+    parsed = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const shards = (parsed as { shards?: unknown } | null | undefined)?.shards;
+  const valid =
+    parsed !== null &&
+    typeof parsed === 'object' &&
+    Object.keys(parsed as object).length === 1 &&
+    Array.isArray(shards) &&
+    shards.length === shapes.length &&
+    shards.some((p) => p !== 'done') &&
+    shards.every((position, i) => {
+      if (position === 'start' || position === 'done') return true;
+      const shape = shapes[i];
+      if (!shape || position === null || typeof position !== 'object' || Array.isArray(position)) return false;
+      return (
+        Object.values(position).every((v) => typeof v === 'string') &&
+        matchesShape(position as Record<string, string>, shape)
+      );
+    });
+  if (!valid) throw new ValidationError('cursor is not valid for this list', { field: 'cursor' });
+  return shards as ShardCursorPosition[];
+}

@@ -365,8 +365,8 @@ describe('the stateless stack: functions', () => {
     expect(stateMachineRoles).toHaveLength(2);
     // Each API module, the $default route's function, the authoriser, the eval tasks, the function that closes runs of ended executions, the
     // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
-    // writer, reconciler and full verification, the event publisher and the webhook dispatcher.
-    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2);
+    // writer, reconciler and full verification, the event publisher and the webhook dispatcher, the data migrations.
+    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2 + 1);
     expect(
       others.every(
         (role) =>

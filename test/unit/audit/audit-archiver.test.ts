@@ -1,7 +1,7 @@
 // The archiver's handling of stream records: only audit items, deterministic batch keys per contiguous run, a
 // repeat taken as already archived (412), and failed puts reported per record for Lambda to retry.
 import { describe, expect, it } from 'vitest';
-import { createArchiver } from '../../../functions/audit/archiver.js';
+import { auditEventOfRecord, createArchiver } from '../../../functions/audit/archiver.js';
 import { batchKey } from '../../../functions/audit/layout.js';
 import { MemoryArchive } from '../../../functions/audit/memory-archive.js';
 import type { ArchiveStore } from '../../../functions/audit/ports.js';
@@ -11,6 +11,18 @@ describe('the audit archiver', () => {
   const [a, b] = systemIds(2) as [string, string];
   const events = makeEvents([a, b], 6, 3);
   const records = events.map((e, i) => streamRecord(e, i + 1));
+
+  it('takes an audit event only from an INSERT: a MODIFY is a migration re-keying the item, not a new event', () => {
+    // Prepare: the same audit item, once written and once re-keyed into its index shard
+    const written = streamRecord(events[0] as never, 1);
+    const rekeyed = { ...streamRecord(events[0] as never, 2), eventName: 'MODIFY' as const };
+
+    // Act
+    const found = [written, rekeyed].map((record) => auditEventOfRecord(record)?.seq);
+
+    // Assess
+    expect(found).toEqual([events[0]?.seq, undefined]);
+  });
 
   it('writes one batch per system and contiguous run, ignores other items, and takes a repeat as archived', async () => {
     const archive = new MemoryArchive();

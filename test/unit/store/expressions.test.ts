@@ -250,25 +250,27 @@ describe('buildKeyCondition', () => {
 
   it("queries an index by its own key names and narrows by the list's sort key prefix", () => {
     // Act
-    const built = buildKeyCondition(queries.approvalQueue('pending', 'risk'));
+    const { shards, ...queue } = queries.approvalQueue('pending', 'risk');
+    const built = buildKeyCondition({ ...queue, partition: shards[3] ?? '' });
 
     // Assess
     expect(built).toEqual({
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeNames: { '#pk': 'gsi2pk', '#sk': 'gsi2sk' },
-      ExpressionAttributeValues: { ':pk': 'APRQ#pending', ':prefix': 'risk#' },
+      ExpressionAttributeValues: { ':pk': 'APRQ#pending#3', ':prefix': 'risk#' },
     });
   });
 
   it('bounds the sort key from above for the reporting clocks due by a time', () => {
     // Act
-    const built = buildKeyCondition({ ...queries.openReportingClocks(), upTo: '2025-01-01T00:00:00.000Z#~' });
+    const { index, shards } = queries.openReportingClocks();
+    const built = buildKeyCondition({ index, partition: shards[0] ?? '', upTo: '2025-01-01T00:00:00.000Z#~' });
 
     // Assess
     expect(built).toEqual({
       KeyConditionExpression: '#pk = :pk AND #sk <= :upTo',
       ExpressionAttributeNames: { '#pk': 'gsi2pk', '#sk': 'gsi2sk' },
-      ExpressionAttributeValues: { ':pk': 'INCCLOCK#open', ':upTo': '2025-01-01T00:00:00.000Z#~' },
+      ExpressionAttributeValues: { ':pk': 'INCCLOCK#open#0', ':upTo': '2025-01-01T00:00:00.000Z#~' },
     });
   });
 

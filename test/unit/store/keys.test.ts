@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KEY_ATTRIBUTES, keys, pad, queries, toEntity } from '../../../functions/store/keys.js';
+import { INDEX_SHARDS, KEY_ATTRIBUTES, keys, pad, queries, shardOf, toEntity } from '../../../functions/store/keys.js';
 
 describe('pad', () => {
   it('zero-pads to ten digits by default and to the width asked for', () => {
@@ -54,7 +54,7 @@ describe('keys', () => {
     expect(meta).toEqual({ pk: 'SYS#sys_01', sk: 'META' });
     expect(names[0]).toEqual({ pk: 'SYSNAME#ticket triage', sk: 'UNIQUE' });
     expect(names[1]).toEqual(names[0]);
-    expect(index).toEqual({ gsi1pk: 'SYSTEMS', gsi1sk: 'ticket triage#sys_01' });
+    expect(index).toEqual({ gsi1pk: `SYSTEMS#${shardOf(id)}`, gsi1sk: 'ticket triage#sys_01' });
   });
 
   it('lists versions of a named artefact under the system, in version order, with a global index by id', () => {
@@ -67,10 +67,19 @@ describe('keys', () => {
     const dataset = keys.datasetIndexes('sys_1', 'baseline', 2, 'ds_2');
 
     // Assess
-    expect(prompt[2]).toEqual({ gsi1pk: 'SYS#sys_1#PV', gsi1sk: 'triage#000010', gsi2pk: 'PV', gsi2sk: 'pv_10' });
+    expect(prompt[2]).toEqual({
+      gsi1pk: 'SYS#sys_1#PV',
+      gsi1sk: 'triage#000010',
+      gsi2pk: `PV#${shardOf('pv_10')}`,
+      gsi2sk: 'pv_10',
+    });
     expect(prompt.map((p) => p.gsi1sk).sort()).toEqual(prompt.map((p) => p.gsi1sk));
-    expect(config).toEqual({ gsi1pk: 'SYS#sys_1#MC', gsi1sk: 'primary#000003', gsi2pk: 'MC', gsi2sk: 'mc_3' });
-    expect(dataset).toEqual({ gsi1pk: 'SYS#sys_1#DS', gsi1sk: 'baseline#000002', gsi2pk: 'DS', gsi2sk: 'ds_2' });
+    expect(config).toMatchObject({ gsi1pk: 'SYS#sys_1#MC', gsi1sk: 'primary#000003', gsi2pk: `MC#${shardOf('mc_3')}` });
+    expect(dataset).toMatchObject({
+      gsi1pk: 'SYS#sys_1#DS',
+      gsi1sk: 'baseline#000002',
+      gsi2pk: `DS#${shardOf('ds_2')}`,
+    });
   });
 
   it('gives every entity its own partition with a META item', () => {
@@ -135,7 +144,7 @@ describe('keys', () => {
     // Assess
     expect(event).toEqual({ pk: 'SYS#sys_1#AUDIT', sk: 'SEQ#0000000007' });
     expect(keys.auditPartition('sys_1')).toBe(event.pk);
-    expect(timeline).toEqual({ gsi1pk: 'AUDIT', gsi1sk: `${at}#sys_1#0000000007` });
+    expect(timeline).toEqual({ gsi1pk: `AUDIT#${shardOf('sys_1')}`, gsi1sk: `${at}#sys_1#0000000007` });
     expect(event.pk).not.toBe(keys.system('sys_1').pk);
   });
 
@@ -149,7 +158,8 @@ describe('keys', () => {
     const order = [late, other, early].map((k) => k.gsi2sk).sort();
 
     // Assess
-    expect(early.gsi2pk).toBe('APRQ#pending');
+    expect(early.gsi2pk).toBe(`APRQ#pending#${shardOf('apr_b')}`);
+    expect(early).not.toHaveProperty('gsi1pk');
     expect(order).toEqual([early.gsi2sk, late.gsi2sk, other.gsi2sk]);
     expect(early.gsi2sk.startsWith('product#')).toBe(true);
   });
@@ -163,7 +173,12 @@ describe('keys', () => {
     const order = [low, critical].map((k) => k.gsi2sk).sort();
 
     // Assess
-    expect(critical).toEqual({ gsi1pk: 'SYS#sys_1#INC', gsi1sk: 'inc_z', gsi2pk: 'INC#open', gsi2sk: '1#inc_z' });
+    expect(critical).toEqual({
+      gsi1pk: 'SYS#sys_1#INC',
+      gsi1sk: 'inc_z',
+      gsi2pk: `INC#open#${shardOf('inc_z')}`,
+      gsi2sk: '1#inc_z',
+    });
     expect(order).toEqual([critical.gsi2sk, low.gsi2sk]);
   });
 
@@ -198,6 +213,39 @@ describe('keys', () => {
   });
 });
 
+describe('shardOf', () => {
+  it('puts an id in the same shard on every call and in every release, within the fixed shard count', () => {
+    // Act
+    const shards = ['sys_01', 'apr_b', ''].map(shardOf);
+
+    // Assess: pinned values, since a change would strand every item written before it in the wrong partition
+    expect(INDEX_SHARDS).toBe(8);
+    expect(shards).toEqual([0, 7, 5]);
+  });
+
+  it('spreads ULID-like ids of one system over every shard, none holding more than twice its share', () => {
+    // Prepare: ids minted in one millisecond differ only in their random tail
+    const ids = Array.from({ length: 4000 }, (_, i) => `rc_01JD0000000000${i.toString(36).padStart(6, '0')}`);
+
+    // Act
+    const counts = new Array<number>(INDEX_SHARDS).fill(0);
+    for (const id of ids) counts[shardOf(id)] = (counts[shardOf(id)] ?? 0) + 1;
+
+    // Assess
+    expect(Math.min(...counts)).toBeGreaterThan(ids.length / INDEX_SHARDS / 2);
+    expect(Math.max(...counts)).toBeLessThan((ids.length / INDEX_SHARDS) * 2);
+  });
+
+  it('answers a shard in range for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (id) => {
+        const shard = shardOf(id);
+        return Number.isInteger(shard) && shard >= 0 && shard < INDEX_SHARDS;
+      }),
+    );
+  });
+});
+
 describe('queries', () => {
   it('reads each list from the index partition its items are written to', () => {
     // Prepare: the index keys of one item of each list, as the store writes them
@@ -215,7 +263,6 @@ describe('queries', () => {
       [queries.allOfType('RUN'), keys.evalRunIndexes('rc_1', 'run_1').gsi2pk],
       [queries.unfinishedRuns(), keys.evalRunUnfinishedIndex('run_1').gsi2pk],
       [queries.approvalQueue('pending'), keys.approvalIndexes('pending', 'risk', 't', 'apr_1').gsi2pk],
-      [queries.approvalQueue('closed'), keys.approvalRoundClosedIndex().gsi2pk],
       [queries.incidentsOfSystem('sys_1'), keys.incidentIndexes('sys_1', 'open', 1, 'inc_1').gsi1pk],
       [queries.incidentsByStatus('mitigating'), keys.incidentIndexes('sys_1', 'mitigating', 1, 'inc_1').gsi2pk],
       [queries.openReportingClocks(), keys.incidentClockIndex('2025-01-01T00:00:00.000Z', 'inc_1').gsi2pk],
@@ -223,8 +270,10 @@ describe('queries', () => {
       [queries.webhooks(), keys.webhooksIndex('whk_1').gsi1pk],
     ] as const;
 
-    // Act
-    const mismatches = written.filter(([query, partition]) => query.partition !== partition);
+    // Act: a sharded list reads every shard, among them the one the item was written to
+    const mismatches = written.filter(([query, partition]) =>
+      'shards' in query ? !query.shards.includes(partition) : query.partition !== partition,
+    );
 
     // Assess
     expect(mismatches).toEqual([]);
@@ -241,12 +290,13 @@ describe('queries', () => {
     };
 
     // Assess
+    const shardsOf = (base: string) => Array.from({ length: INDEX_SHARDS }, (_, n) => `${base}#${n}`);
     expect(lists).toEqual({
-      systems: { index: 'gsi1', partition: 'SYSTEMS' },
+      systems: { index: 'gsi1', shards: shardsOf('SYSTEMS') },
       promptsOfSystem: { index: 'gsi1', partition: 'SYS#sys_1#PV' },
-      allRuns: { index: 'gsi2', partition: 'RUN' },
-      approvalQueue: { index: 'gsi2', partition: 'APRQ#pending' },
-      audit: { index: 'gsi1', partition: 'AUDIT' },
+      allRuns: { index: 'gsi2', shards: shardsOf('RUN') },
+      approvalQueue: { index: 'gsi2', shards: shardsOf('APRQ#pending') },
+      audit: { index: 'gsi1', shards: shardsOf('AUDIT') },
     });
   });
 

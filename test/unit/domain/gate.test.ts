@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { authorsOf } from '../../../functions/domain/authorship.js';
 import {
   ActiveReleaseChangedError,
   type BlockReasonCode,
@@ -350,6 +351,31 @@ describe('promotion gate: each reason on its own', () => {
       {
         code: 'SEPARATION_OF_DUTIES',
         message: 'u_author approved product but authored what is approved: created candidate rc_1 as u_author',
+      },
+    ]);
+  });
+
+  it("blocks an approval by the person behind a pipeline's write of the prompt, naming the artefact and the login", () => {
+    // Prepare: the prompt's creating pipeline ran as tessa-gh, the login linked to the technical reviewer u_technical.
+    const base = promotable(['technical', 'product']);
+    const approvals = base.approvals.map((a) =>
+      a.role === 'technical' ? { ...a, reviewerGithubLogin: 'tessa-gh' } : a,
+    );
+    const authors = [
+      ...authorsOf('prompt', {
+        id: 'pv_1',
+        createdBy: 'github:acme/bot',
+        ciAuthors: [{ login: 'tessa-gh', claim: 'actor', step: 'created' }],
+      }),
+      ...authorsOf('candidate', base.candidate),
+    ];
+
+    // Act / Assess
+    expect(blockedReasons({ ...base, approvals, authors })).toEqual([
+      {
+        code: 'SEPARATION_OF_DUTIES',
+        message:
+          "u_technical approved technical but authored what is approved: created prompt version pv_1 as GitHub login tessa-gh (the actor of a pipeline's token)",
       },
     ]);
   });

@@ -61,6 +61,12 @@ export function ciAuthorsOf(actor: Pick<Actor, 'ci'>, step: AuthorStep): CiAutho
   return authors;
 }
 
+/** The CI authors of a write as members of its audit event's `after`: none when the writer's token named nobody. */
+export function ciAuthorsForAudit(actor: Pick<Actor, 'ci'>, step: AuthorStep): { ciAuthors?: CiAuthor[] } {
+  const authors = ciAuthorsOf(actor, step);
+  return authors.length > 0 ? { ciAuthors: authors } : {};
+}
+
 /** Every identity that authored one item: its creator and submitter (by sub) and the CI logins of those writes. */
 export function authorsOf(kind: AuthoredKind, item: Authorship): SnapshotAuthor[] {
   const of = (step: AuthorStep, identity: SnapshotAuthor['identity']): SnapshotAuthor => ({

@@ -130,7 +130,14 @@ export async function decideApproval(
       entityType: 'approval',
       entityId: id,
       before: { status: 'pending' },
-      after: { status: decision, role: approval.role, candidateId: candidate.id, snapshotHash: candidate.snapshotHash },
+      after: {
+        status: decision,
+        role: approval.role,
+        candidateId: candidate.id,
+        snapshotHash: candidate.snapshotHash,
+        // The login separation of duties judged the reviewer by (never their user id's stand-in).
+        ...(reviewerGithubLogin ? { reviewerGithubLogin } : {}),
+      },
       reason: comment,
     });
     let next = candidate;

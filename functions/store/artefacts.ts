@@ -1,7 +1,7 @@
 // Versions of the registered artefact kinds (functions/domain/artefact-kinds.ts: prompt versions and model config
 // versions): versioned, content-hashed, immutable once submitted. ARTEFACT_STORE is the store's one table of kinds.
 import { ARTEFACT_KINDS, type ArtefactKindName } from '../domain/artefact-kinds.js';
-import { authorsOf, ciAuthorsOf, separationOfDuties } from '../domain/authorship.js';
+import { authorsOf, ciAuthorsForAudit, ciAuthorsOf, separationOfDuties } from '../domain/authorship.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
@@ -94,7 +94,7 @@ export async function createArtefact<K extends ArtefactKind>(
       action: `${kind}.created`,
       entityType: kind,
       entityId: id,
-      after: { name: input.name, version, contentHash: hash, status: 'draft' },
+      after: { name: input.name, version, contentHash: hash, status: 'draft', ...ciAuthorsForAudit(actor, 'created') },
     });
     return artefact;
   });
@@ -183,7 +183,11 @@ export async function transitionArtefact<T extends Artefact>(
       entityType: kind,
       entityId: id,
       before: { status: artefact.status },
-      after: { status: to, contentHash: artefact.contentHash },
+      after: {
+        status: to,
+        contentHash: artefact.contentHash,
+        ...(review ? {} : ciAuthorsForAudit(actor, 'submitted')),
+      },
       reason: comment,
     });
     return { ...artefact, ...set } as T;

@@ -203,5 +203,10 @@ describe("the human behind a pipeline's token", () => {
     );
     expect(byTessa.body.detail).not.toContain('model config');
     expect(byTom.status, JSON.stringify(byTom.body)).toBe(200);
+    const timeline = await asAdmin().get<{ items: { action: string; entityId: string; after: unknown }[] }>(
+      `/api/audit-events?systemId=${notes.id}&order=desc&limit=50`,
+    );
+    const created = timeline.body.items.find((e) => e.action === 'prompt.created' && e.entityId === prompt.body.id);
+    expect(created?.after).toMatchObject({ ciAuthors: [{ login: 'tessa-gh', claim: 'actor', step: 'created' }] });
   });
 });

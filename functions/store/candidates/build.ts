@@ -1,6 +1,6 @@
 // Building a release candidate: the snapshot of exact versions, reading it, freezing it (submit), and the
 // optimistic-lock update every later step of its lifecycle uses.
-import { ciAuthorsOf } from '../../domain/authorship.js';
+import { ciAuthorsForAudit, ciAuthorsOf } from '../../domain/authorship.js';
 import type { BlockReason } from '../../domain/errors.js';
 import { ConflictError, GateBlockedError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
@@ -116,7 +116,12 @@ export async function createCandidate(
       action: 'candidate.created',
       entityType: 'candidate',
       entityId: id,
-      after: { status: 'draft', snapshotHash: candidate.snapshotHash, environment: input.environment },
+      after: {
+        status: 'draft',
+        snapshotHash: candidate.snapshotHash,
+        environment: input.environment,
+        ...ciAuthorsForAudit(actor, 'created'),
+      },
     });
     return candidate;
   });
@@ -191,7 +196,7 @@ export async function submitCandidate(ctx: StoreContext, actor: Actor, id: strin
       entityType: 'candidate',
       entityId: id,
       before: { status: candidate.status },
-      after: { status: 'submitted', snapshotHash: candidate.snapshotHash },
+      after: { status: 'submitted', snapshotHash: candidate.snapshotHash, ...ciAuthorsForAudit(actor, 'submitted') },
     });
     return { ...candidate, ...submitted, version: candidate.version + 1 };
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type AuthoredSnapshot,
   authorsOf,
+  ciAuthorsForAudit,
   ciAuthorsOf,
   separationOfDuties,
   snapshotAuthors,
@@ -189,5 +190,12 @@ describe('the CI authors a write records', () => {
   it('records nobody for a person or a pipeline token without those claims', () => {
     expect(ciAuthorsOf({}, 'created')).toEqual([]);
     expect(ciAuthorsOf({ ci: { actor: null, triggeringActor: null } }, 'created')).toEqual([]);
+  });
+
+  it("adds them to the write's audit event only when the token named someone", () => {
+    expect(ciAuthorsForAudit({}, 'created')).toEqual({});
+    expect(ciAuthorsForAudit({ ci: { actor: 'omar-gh', triggeringActor: null } }, 'created')).toEqual({
+      ciAuthors: [{ login: 'omar-gh', claim: 'actor', step: 'created' }],
+    });
   });
 });

@@ -92,14 +92,9 @@ export async function decideApproval(
       .map((d) => entity<EvalDataset>(keys.dataset(d)))
       .filter((d): d is EvalDataset => d !== null);
     const authors = snapshotAuthors({ candidate, prompt, config, datasets });
+    // No condition on the artefacts is needed: a candidate awaiting approval was submitted, which needs its prompt
+    // and model config out of draft, so their creators and submitters are fixed; datasets never change.
     approvalDecisionCheck({ candidate, approval, approvals, reviewer, decision, authors });
-    // A version still in draft gains its submitter later: its authorship as read must hold when this commits.
-    for (const [key, artefact] of [
-      [keys.prompt(candidate.promptVersionId), prompt],
-      [keys.modelConfig(candidate.modelConfigId), config],
-    ] as const) {
-      if (artefact?.status === 'draft') tx.check(key, [{ path: 'status', op: '=', value: 'draft' }]);
-    }
     const reviewerGithubLogin = reviewer.githubLogin ?? null;
     const decided: ApprovalRecord = {
       ...approval,

@@ -41,6 +41,8 @@ export interface MintTokenInput {
   shape?: TokenShape;
   /** The `email` claim of an ID token; default `<userId>@users.invalid` (the user pool requires an email). */
   email?: string;
+  /** The person's linked GitHub login: `custom:github_login` of an ID token (never in an access token). */
+  githubLogin?: string;
 }
 
 /** Cognito's scopes of the dashboard's app client, as an access token of the authorization code flow lists them. */
@@ -110,7 +112,13 @@ export async function mintToken(input: MintTokenInput): Promise<string> {
  */
 function claimsOf(input: MintTokenInput, shape: TokenShape): Record<string, unknown> {
   if (shape === 'development') {
-    return { name: input.name, roles: input.roles, teams: input.teams ?? [], systems: input.systems ?? [] };
+    return {
+      name: input.name,
+      roles: input.roles,
+      teams: input.teams ?? [],
+      systems: input.systems ?? [],
+      ...(input.githubLogin ? { github_login: input.githubLogin } : {}),
+    };
   }
   const groups = input.roles.map(cognitoGroupOf);
   const common = {
@@ -129,7 +137,52 @@ function claimsOf(input: MintTokenInput, shape: TokenShape): Record<string, unkn
     email_verified: true,
     ...customAttribute('custom:teams', input.teams),
     ...customAttribute('custom:systems', input.systems),
+    ...(input.githubLogin ? { 'custom:github_login': input.githubLogin } : {}),
   };
+}
+
+/** The issuer of the local stack's stand-in for GitHub Actions' OIDC tokens (signed with the development key). */
+export const DEV_PIPELINE_ISSUER = 'http://127.0.0.1/local-github-actions';
+/** The repository whose workflow the local CI tokens speak for; the local stack trusts it for the seeded systems. */
+export const DEV_PIPELINE_REPOSITORY = 'acme/governed-ai';
+export const DEV_PIPELINE_REF = 'refs/heads/main';
+
+export interface MintPipelineTokenInput {
+  keys: DevKeys;
+  /** Who started the workflow run (GitHub's `actor` claim). */
+  actor: string;
+  /** Who started this attempt (`triggering_actor`); GitHub sets it to `actor` unless someone re-ran it. */
+  triggeringActor?: string;
+  repository?: string;
+  ref?: string;
+  expiresIn?: string | number;
+}
+
+/**
+ * A token shaped as GitHub Actions' OIDC token ("About security hardening with OpenID Connect": `repository`,
+ * `repository_id`, `ref`, `workflow`, `actor`, `triggering_actor`, `sub` as `repo:<owner>/<name>:ref:<ref>`),
+ * issued by the local stand-in issuer, so the local stack verifies it by the same claim mapping as AWS does.
+ */
+export async function mintPipelineToken(input: MintPipelineTokenInput): Promise<string> {
+  const repository = input.repository ?? DEV_PIPELINE_REPOSITORY;
+  const ref = input.ref ?? DEV_PIPELINE_REF;
+  return new SignJWT({
+    repository,
+    repository_owner: repository.split('/')[0],
+    ref,
+    workflow: 'release',
+    event_name: 'push',
+    actor: input.actor,
+    triggering_actor: input.triggeringActor ?? input.actor,
+  })
+    .setProtectedHeader({ alg: DEV_ALGORITHM, kid: input.keys.kid, typ: 'JWT' })
+    .setIssuer(DEV_PIPELINE_ISSUER)
+    .setSubject(`repo:${repository}:ref:${ref}`)
+    .setAudience(input.keys.audience)
+    .setIssuedAt()
+    .setJti(randomUUID())
+    .setExpirationTime(input.expiresIn ?? '1h')
+    .sign(input.keys.privateKey);
 }
 
 /** A custom attribute is one string: the list joined by commas, so no item may hold a comma. */

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateTableCommand, DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createTokenVerifier } from '../functions/api/auth/verify-token.js';
+import { pipelinePrincipalFromGithubClaims, type TrustedRepository } from '../functions/api/auth/github-oidc.js';
+import { createMultiIssuerVerifier } from '../functions/api/auth/verify-token.js';
 import type { Deps } from '../functions/api/deps.js';
 import { createHttpHandler } from '../functions/api/http.js';
 import { API_MODULES } from '../functions/api/routes.js';
@@ -25,7 +26,13 @@ import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
 import type { DemoSummary } from '../seed/demo.js';
 import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
-import { loadOrCreateDevKeys, mintToken } from './dev-keys.js';
+import {
+  DEV_PIPELINE_ISSUER,
+  DEV_PIPELINE_REF,
+  DEV_PIPELINE_REPOSITORY,
+  loadOrCreateDevKeys,
+  mintToken,
+} from './dev-keys.js';
 import { type DynamoDbLocalHandle, onUnexpectedExit, startDynamoDbLocal } from './dynamodb.js';
 import { type LocalEvents, startLocalEvents } from './event-bus.js';
 import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOptions } from './gate-runner.js';
@@ -194,11 +201,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       log,
     });
     cleanup.push(() => events.stop());
-    const verifyToken = createTokenVerifier({
-      issuer: keys.issuer,
-      audience: keys.audience,
-      jwks: { keys: [keys.publicJwk] },
-    });
+    // People's tokens of the development issuer, and pipelines' tokens of the local stand-in for GitHub Actions'
+    // issuer, mapped by the same claim mapping as in AWS (github-oidc.ts); the trust list is filled below, once the
+    // systems are known, as a deployment's trust list names system ids.
+    const pipelineTrust: TrustedRepository[] = [];
+    const verifyToken = createMultiIssuerVerifier([
+      { issuer: keys.issuer, audience: keys.audience, jwks: { keys: [keys.publicJwk] } },
+      {
+        issuer: DEV_PIPELINE_ISSUER,
+        audience: keys.audience,
+        jwks: { keys: [keys.publicJwk] },
+        toPrincipal: (claims) => pipelinePrincipalFromGithubClaims(claims, pipelineTrust),
+      },
+    ]);
     // Eval runs execute statemachines/eval-run.asl.json in the local interpreter, as Step Functions does in AWS.
     const evalRunner = createSfnEvalRunner(store, {
       ...options.evalRunnerOptions,
@@ -277,6 +292,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const systems = await store.systems.listSystems({ limit: 100 });
     const identities = demoIdentities(systems.items.map((s) => s.id));
+    pipelineTrust.push({
+      repository: DEV_PIPELINE_REPOSITORY,
+      refs: [DEV_PIPELINE_REF],
+      systems: systems.items.map((s) => s.id),
+    });
     const mint = (principal: Principal) =>
       mintToken({
         keys,
@@ -285,6 +305,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         roles: principal.roles,
         teams: principal.teams,
         systems: principal.systems,
+        ...(principal.githubLogin ? { githubLogin: principal.githubLogin } : {}),
       });
     for (const principal of identities) tokens[principal.userId] = { principal, token: await mint(principal) };
 

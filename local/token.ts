@@ -1,8 +1,9 @@
 // `npm run token -- --role ROLE --user NAME [--team T]... [--system S]... [--access] [--data-dir DIR]`
 // Prints a development token, signed with the local stack's key, as the last line of stdout: shaped as the Cognito
 // ID token that the hosted dashboard sends (`token_use: id`, `aud`, `cognito:groups`, `custom:teams`,
-// `custom:systems`, `cognito:username`, `email`), or with `--access` as a Cognito access token (`token_use: access`,
-// `client_id`, `cognito:groups`, `scope`, `username`, no custom attributes: roles only, no owner or pipeline scope).
+// `custom:systems`, `custom:github_login`, `cognito:username`, `email`), or with `--access` as a Cognito access token
+// (`token_use: access`, `client_id`, `cognito:groups`, `scope`, `username`, no custom attributes: roles only, no
+// owner or pipeline scope).
 
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,24 +19,28 @@ export function devKeysDir(dataDir: string): string {
   return join(dataDir, 'keys');
 }
 
-/** One demo user per role (and a second technical reviewer); the pipeline may act on `systemIds`. */
+/**
+ * One demo user per role (and a second technical reviewer); the pipeline may act on `systemIds`. Each person's
+ * linked GitHub login differs from their user id on purpose, so separation of duties through the CI link is proved
+ * by the mapping, never by a coincidence of strings.
+ */
 export function demoIdentities(systemIds: string[]): Principal[] {
-  const person = (userId: string, name: string, role: PrincipalRole, teams: string[] = []): Principal => ({
-    userId,
-    name,
-    roles: [role],
-    teams,
-    systems: [],
-  });
+  const person = (
+    userId: string,
+    name: string,
+    role: PrincipalRole,
+    githubLogin: string,
+    teams: string[] = [],
+  ): Principal => ({ userId, name, roles: [role], teams, systems: [], githubLogin });
   return [
-    person('ada.admin', 'Ada Admin', 'admin'),
-    person('omar.owner', 'Omar Owner', 'model_owner', ['support-ai', 'claims-ai', 'risk-ai', 'docs-ai']),
-    person('tessa.technical', 'Tessa Technical', 'reviewer:technical'),
-    person('tom.technical', 'Tom Technical', 'reviewer:technical'),
-    person('priya.product', 'Priya Product', 'reviewer:product'),
-    person('rahul.risk', 'Rahul Risk', 'reviewer:risk'),
-    person('greta.governance', 'Greta Governance', 'reviewer:governance'),
-    person('aud.auditor', 'Aud Auditor', 'auditor'),
+    person('ada.admin', 'Ada Admin', 'admin', 'ada-gh'),
+    person('omar.owner', 'Omar Owner', 'model_owner', 'omar-gh', ['support-ai', 'claims-ai', 'risk-ai', 'docs-ai']),
+    person('tessa.technical', 'Tessa Technical', 'reviewer:technical', 'tessa-gh'),
+    person('tom.technical', 'Tom Technical', 'reviewer:technical', 'tom-gh'),
+    person('priya.product', 'Priya Product', 'reviewer:product', 'priya-gh'),
+    person('rahul.risk', 'Rahul Risk', 'reviewer:risk', 'rahul-gh'),
+    person('greta.governance', 'Greta Governance', 'reviewer:governance', 'greta-gh'),
+    person('aud.auditor', 'Aud Auditor', 'auditor', 'aud-gh'),
     { userId: 'ci.pipeline', name: 'CI Pipeline', roles: ['pipeline'], teams: [], systems: [...systemIds] },
   ];
 }
@@ -50,11 +55,12 @@ export interface CliIo {
 }
 
 const USAGE = `usage: npm run token -- --role ROLE [--role ROLE]... [--user NAME] [--name "Display Name"]
-                      [--team TEAM]... [--system SYSTEM_ID]... [--email ADDRESS] [--access]
-                      [--expires-in 12h] [--data-dir .data]
+                      [--team TEAM]... [--system SYSTEM_ID]... [--email ADDRESS] [--github-login LOGIN]
+                      [--access] [--expires-in 12h] [--data-dir .data]
 roles: ${PRINCIPAL_ROLES.join(', ')}
-Without --user, the demo user of the (first) role is used. The token is shaped as Cognito's ID token; --access
-shapes it as Cognito's access token, which carries groups but no teams or systems.`;
+Without --user, the demo user of the (first) role is used, with their linked GitHub login. The token is shaped as
+Cognito's ID token; --access shapes it as Cognito's access token, which carries groups but no teams, systems or
+GitHub login.`;
 
 /** Runs the token CLI; resolves with the process exit code (2 for a usage error). */
 export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
@@ -92,6 +98,7 @@ export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
   const name = values.name ?? fromDemo?.name ?? userId;
   const teams = values.team ?? fromDemo?.teams ?? [];
   const systems = values.system ?? [];
+  const githubLogin = values['github-login'] ?? fromDemo?.githubLogin;
   const shape = values.access === true ? 'access' : 'id';
 
   const keysDir = devKeysDir(resolve(io.cwd, values['data-dir'] ?? DEFAULT_DATA_DIR));
@@ -107,6 +114,7 @@ export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
       systems,
       shape,
       ...(values.email === undefined ? {} : { email: values.email }),
+      ...(githubLogin === undefined ? {} : { githubLogin }),
       expiresIn: values['expires-in'] ?? '12h',
     });
   } catch (error) {
@@ -116,8 +124,8 @@ export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
   // An access token carries no custom attributes: the teams and systems asked for are not in it, and it says so.
   const scope =
     shape === 'id'
-      ? `teams: ${teams.join(', ') || '-'}; systems: ${systems.join(', ') || '-'}`
-      : 'no teams or systems (an access token carries no custom attributes)';
+      ? `teams: ${teams.join(', ') || '-'}; systems: ${systems.join(', ') || '-'}; GitHub login: ${githubLogin ?? '-'}`
+      : 'no teams, systems or GitHub login (an access token carries no custom attributes)';
   io.stderr(
     `development ${shape === 'id' ? 'ID' : 'access'} token for ${userId} (${name}); roles: ${roles.join(', ')}; ` +
       `${scope}; expires in ${values['expires-in'] ?? '12h'}; keys: ${keysDir}`,
@@ -138,6 +146,7 @@ function parse(argv: string[]) {
       team: { type: 'string', multiple: true },
       system: { type: 'string', multiple: true },
       email: { type: 'string' },
+      'github-login': { type: 'string' },
       access: { type: 'boolean' },
       'data-dir': { type: 'string' },
       'expires-in': { type: 'string' },

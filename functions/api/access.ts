@@ -7,7 +7,7 @@ import {
   canReadSystem,
 } from '../domain/authorization.js';
 import { NotFoundError } from '../domain/errors.js';
-import type { AiSystem, Principal } from '../domain/types.js';
+import type { Actor, AiSystem, Principal } from '../domain/types.js';
 import type { Page } from '../store/index.js';
 import type { Request } from './http.js';
 
@@ -63,4 +63,11 @@ export function seesEverything(p: Principal): boolean {
   return p.roles.some((r) => r === 'admin' || r === 'auditor' || r.startsWith('reviewer:'));
 }
 
-export const actorOf = (p: Principal) => ({ userId: p.userId, name: p.name, roles: p.roles });
+export const actorOf = (p: Principal): Actor => ({
+  userId: p.userId,
+  name: p.name,
+  roles: p.roles,
+  // Not written to the audit log; the store records them as authorship (separation of duties, ADR 0022).
+  ...(p.githubLogin ? { githubLogin: p.githubLogin } : {}),
+  ...(p.ci ? { ci: p.ci } : {}),
+});

@@ -12,6 +12,7 @@ import {
   type AuditEvent,
   CANDIDATE_STATUSES,
   type CaseResult,
+  type CiAuthor,
   DATASET_KINDS,
   ENVIRONMENTS,
   EU_AI_ACT_CATEGORIES,
@@ -115,6 +116,24 @@ export const aiSystemResponse = exact<AiSystem>()(
 /** GET /api/systems repeats each system's id as `systemId` (the per-object read filter keys on it). */
 export const aiSystemListItemResponse = aiSystemResponse.extend({ systemId: z.string() });
 
+const ciAuthorResponse = exact<CiAuthor>()(
+  z
+    .object({
+      login: z.string(),
+      claim: z.enum(['actor', 'triggering_actor']),
+      step: z.enum(['created', 'submitted']),
+    })
+    .describe(
+      'a GitHub login of the pipeline token that created or submitted the item (its `actor` or `triggering_actor` claim)',
+    ),
+);
+
+/** Who authored an item besides `createdBy`: a reviewer whose GitHub login is listed counts as an author. */
+const ciAuthorsField = z
+  .array(ciAuthorResponse)
+  .optional()
+  .describe('the GitHub logins behind pipeline writes of it; absent on items written before they were recorded');
+
 const reviewFields = {
   contentHash: z.string(),
   status: z.enum(ARTEFACT_STATUSES),
@@ -122,6 +141,12 @@ const reviewFields = {
   createdAt: timestamp,
   createdBy: z.string(),
   submittedAt: timestamp.nullable(),
+  submittedBy: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('who submitted it for review; absent on versions submitted before it was recorded'),
+  ciAuthors: ciAuthorsField,
   reviewedBy: z.string().nullable(),
   reviewComment: z.string().nullable(),
 };
@@ -177,6 +202,7 @@ export const evalDatasetResponse = exact<EvalDataset>()(
     contentHash: z.string(),
     createdAt: timestamp,
     createdBy: z.string(),
+    ciAuthors: ciAuthorsField,
   }),
 );
 
@@ -227,6 +253,12 @@ export const releaseCandidateResponse = exact<ReleaseCandidate>()(
     createdAt: timestamp,
     createdBy: z.string(),
     submittedAt: timestamp.nullable(),
+    submittedBy: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('who froze it (submit); absent on candidates submitted before it was recorded'),
+    ciAuthors: ciAuthorsField,
     activatedAt: timestamp.nullable(),
     deactivatedAt: timestamp.nullable(),
     version: z.number().int(),
@@ -346,6 +378,11 @@ export const approvalRecordResponse = exact<ApprovalRecord>()(
     status: z.enum(APPROVAL_STATUSES),
     reviewerId: z.string().nullable(),
     reviewerName: z.string().nullable(),
+    reviewerGithubLogin: z
+      .string()
+      .nullable()
+      .optional()
+      .describe("the reviewer's linked GitHub login when they decided; absent when they had none or on older records"),
     comment: z.string().nullable(),
     requestedAt: timestamp,
     requestedBy: z.string(),
@@ -642,6 +679,7 @@ export const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   EvalRunWithProgress: evalRunWithProgressResponse,
   EvalResultsAccepted: evalResultsAcceptedResponse,
   CaseResult: caseResultResponse,
+  CiAuthor: ciAuthorResponse,
   ExecutionRecord: executionRecordResponse,
   ApprovalRecord: approvalRecordResponse,
   Incident: incidentResponse,

@@ -1,7 +1,7 @@
 // The per-system audit hash chain (rule 6). Each event hashes its own canonical JSON (RFC 8785) including the
 // previous event's hash, so changing, dropping, inserting or reordering any event breaks every link after it.
 import { canonicalJson, sha256Hex } from './hashing.js';
-import type { Actor, AuditEvent } from './types.js';
+import type { AuditActor, AuditEvent } from './types.js';
 
 /** The prevHash of a system's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -38,8 +38,9 @@ export function auditEventHash(event: Omit<AuditEvent, 'hash'>): string {
 
 /** The event that follows `head`: seq head.seq + 1, linked to head.hash and sealed with its own hash. */
 export function buildAuditEvent(head: AuditHead, fields: AuditEventFields): AuditEvent {
-  // The actor is narrowed to the Actor members so that a whole Principal (teams, systems) never lands in the log.
-  const actor: Actor = { userId: fields.actor.userId, name: fields.actor.name, roles: [...fields.actor.roles] };
+  // The actor is narrowed to the Actor members so that a whole Principal (teams, systems, GitHub identities) never
+  // lands in the log.
+  const actor: AuditActor = { userId: fields.actor.userId, name: fields.actor.name, roles: [...fields.actor.roles] };
   const unsealed: Omit<AuditEvent, 'hash'> = {
     systemId: fields.systemId,
     seq: head.seq + 1,

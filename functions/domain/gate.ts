@@ -3,6 +3,14 @@
 // states the same rules as conditions of its promotion transaction, so a verdict that raced a change is refused there.
 import { snapshotMembers } from './artefact-kinds.js';
 import {
+  authorshipConflicts,
+  authorsOf,
+  describeAuthorship,
+  type SnapshotAuthor,
+  separationOfDuties,
+  snapshotAuthors,
+} from './authorship.js';
+import {
   ActiveReleaseChangedError,
   type BlockReason,
   type BlockReasonCode,
@@ -53,6 +61,11 @@ export interface GateInput {
    * still carry the hash the snapshot names. Absent when the caller judges without them (a rule in isolation).
    */
   artefacts?: { prompt: SnapshotArtefact; modelConfig: SnapshotArtefact };
+  /**
+   * Everyone who authored what the candidate's approvals approve (`snapshotAuthors`); absent, the candidate's own
+   * authors (a rule judged in isolation).
+   */
+  authors?: SnapshotAuthor[];
 }
 
 /** What the store reads for one promotion verdict: the system's META, the candidate and the items it names. */
@@ -169,9 +182,19 @@ export function blockedReasons(input: GateInput): BlockReason[] {
   }
 
   const duties: string[] = [];
-  const byAuthor = approved.filter((a) => a.reviewerId === candidate.createdBy);
-  if (byAuthor.length > 0) {
-    duties.push(`the candidate's author ${candidate.createdBy} approved ${list(byAuthor.map((a) => a.role))}`);
+  const authors = input.authors ?? authorsOf('candidate', candidate);
+  const byAuthor = new Map<string, { roles: ReviewerRole[]; what: Set<string> }>();
+  for (const a of approved) {
+    const approver = { userId: a.reviewerId as string, githubLogin: a.reviewerGithubLogin };
+    const conflicts = authorshipConflicts(authors, approver);
+    if (conflicts.length === 0) continue;
+    const entry = byAuthor.get(approver.userId) ?? { roles: [], what: new Set<string>() };
+    entry.roles.push(a.role);
+    for (const c of conflicts) entry.what.add(describeAuthorship(c));
+    byAuthor.set(approver.userId, entry);
+  }
+  for (const [reviewerId, { roles, what }] of byAuthor) {
+    duties.push(`${reviewerId} approved ${list(roles)} but authored what is approved: ${list([...what])}`);
   }
   const rolesByReviewer = new Map<string, Set<ReviewerRole>>();
   for (const a of approved) {
@@ -271,6 +294,7 @@ export function gateInput(
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
     modelCardGaps: modelCardGaps(facts, environment, policy),
     artefacts: { prompt: facts.prompt, modelConfig: facts.config },
+    authors: snapshotAuthors(facts),
   };
 }
 
@@ -308,6 +332,8 @@ export interface ApprovalDecisionInput {
   reviewer: Principal;
   /** The decision about to be recorded; named in the error when the approval is no longer pending. */
   decision?: Exclude<ApprovalStatus, 'pending'>;
+  /** Everyone who authored the snapshot (`snapshotAuthors`); absent, the candidate's own authors. */
+  authors?: SnapshotAuthor[];
 }
 
 /** Throws unless `reviewer` may decide `approval` now: role (403), separation of duties (403), pending (409). */
@@ -324,9 +350,11 @@ export function approvalDecisionCheck(input: ApprovalDecisionInput): void {
       requiredRole: `reviewer:${approval.role}`,
     });
   }
-  if (reviewer.userId === candidate.createdBy) {
-    throw new ForbiddenError('the author of a candidate cannot decide its approvals', {
+  const duties = separationOfDuties(input.authors ?? authorsOf('candidate', candidate), reviewer);
+  if (!duties.allowed) {
+    throw new ForbiddenError(`an author cannot decide the approvals of what they authored: ${duties.message}`, {
       code: 'SEPARATION_OF_DUTIES',
+      authorship: duties.conflicts,
     });
   }
   const otherRole = approvals.find(

@@ -120,6 +120,15 @@ export const PRINCIPAL_ROLES = [
 ] as const;
 export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
+/**
+ * The people behind a pipeline's request: the `actor` (who started the run) and `triggering_actor` (who started
+ * this attempt, a re-run) claims of its GitHub Actions OIDC token; null when the token has none.
+ */
+export interface CiActors {
+  actor: string | null;
+  triggeringActor: string | null;
+}
+
 /** A verified caller: who they are and what they may touch. Never taken from a request body. */
 export interface Principal {
   userId: string;
@@ -129,12 +138,33 @@ export interface Principal {
   teams: string[];
   /** System ids a pipeline may act on. */
   systems: string[];
+  /** A person's GitHub login, linked by an admin (`custom:github_login` of the ID token); absent when unlinked. */
+  githubLogin?: string;
+  /** A pipeline's GitHub identities (its CI token's claims); absent for people and for other pipelines. */
+  ci?: CiActors;
 }
 
-export interface Actor {
+/** Who an audit event names: never more than these three members. */
+export interface AuditActor {
   userId: string;
   name: string;
   roles: PrincipalRole[];
+}
+
+/** Who makes a change: an audit actor, with the identities authorship is judged by (never written to the log). */
+export interface Actor extends AuditActor {
+  githubLogin?: string;
+  ci?: CiActors;
+}
+
+/** What a person did to an artefact that makes them its author. */
+export type AuthorStep = 'created' | 'submitted';
+
+/** A GitHub login recorded from a pipeline's write: the CI token's claim that named it, and the write. */
+export interface CiAuthor {
+  login: string;
+  claim: 'actor' | 'triggering_actor';
+  step: AuthorStep;
 }
 
 export interface AiSystem {
@@ -213,6 +243,10 @@ export interface PromptVersion {
   createdAt: string;
   createdBy: string;
   submittedAt: string | null;
+  /** Who submitted it for review; absent on versions submitted before it was recorded. */
+  submittedBy?: string | null;
+  /** The GitHub logins of the pipeline tokens that created or submitted it; absent on older versions. */
+  ciAuthors?: CiAuthor[];
   reviewedBy: string | null;
   reviewComment: string | null;
 }
@@ -266,6 +300,10 @@ export interface ModelConfigVersion {
   createdAt: string;
   createdBy: string;
   submittedAt: string | null;
+  /** Who submitted it for review; absent on versions submitted before it was recorded. */
+  submittedBy?: string | null;
+  /** The GitHub logins of the pipeline tokens that created or submitted it; absent on older versions. */
+  ciAuthors?: CiAuthor[];
   reviewedBy: string | null;
   reviewComment: string | null;
 }
@@ -289,6 +327,8 @@ export interface EvalDataset {
   contentHash: string;
   createdAt: string;
   createdBy: string;
+  /** The GitHub logins of the pipeline token that registered it; absent on older datasets. */
+  ciAuthors?: CiAuthor[];
 }
 
 export const METRIC_NAMES = [
@@ -360,6 +400,10 @@ export interface ReleaseCandidate {
   createdAt: string;
   createdBy: string;
   submittedAt: string | null;
+  /** Who froze it (submit); absent on candidates submitted before it was recorded. */
+  submittedBy?: string | null;
+  /** The GitHub logins of the pipeline tokens that built or submitted it; absent on older candidates. */
+  ciAuthors?: CiAuthor[];
   activatedAt: string | null;
   deactivatedAt: string | null;
   version: number;
@@ -415,6 +459,8 @@ export interface ApprovalRecord {
   status: ApprovalStatus;
   reviewerId: string | null;
   reviewerName: string | null;
+  /** The reviewer's linked GitHub login when they decided (separation of duties); absent when none or older. */
+  reviewerGithubLogin?: string | null;
   comment: string | null;
   requestedAt: string;
   requestedBy: string;
@@ -488,7 +534,7 @@ export interface AuditEvent {
   action: string;
   entityType: string;
   entityId: string;
-  actor: Actor;
+  actor: AuditActor;
   at: string;
   before: Record<string, unknown> | null;
   after: Record<string, unknown> | null;

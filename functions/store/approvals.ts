@@ -2,6 +2,7 @@
 // writes on them: the callback token of a pending record, the expiry of a round, the gate's own confirmation.
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { snapshotAuthors } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { approvalDecisionCheck } from '../domain/gate.js';
 import type {
@@ -9,7 +10,10 @@ import type {
   ApprovalRecord,
   ApprovalStatus,
   CandidateStatus,
+  EvalDataset,
+  ModelConfigVersion,
   Principal,
+  PromptVersion,
   ReleaseCandidate,
   ReviewerRole,
 } from '../domain/types.js';
@@ -57,7 +61,14 @@ export async function decideApproval(
   if (!item) throw new NotFoundError(`approval ${id} not found`, { id });
   const first = toEntity<ApprovalRecord>(item);
   const siblings = (item.siblingIds as string[] | undefined) ?? [id];
-  const preload = [keys.candidate(first.candidateId), ...siblings.map(keys.approval)];
+  // The snapshot's members are fixed when the candidate is built: read once to know whose authorship to load.
+  const snapshot = await getCandidate(ctx, first.candidateId);
+  const artefactKeys = [
+    keys.prompt(snapshot.promptVersionId),
+    keys.modelConfig(snapshot.modelConfigId),
+    ...snapshot.datasetIds.map(keys.dataset),
+  ];
+  const preload = [keys.candidate(first.candidateId), ...siblings.map(keys.approval), ...artefactKeys];
   const actor = { userId: reviewer.userId, name: reviewer.name, roles: reviewer.roles };
   const { result } = await runUnitOfWork(ctx, first.systemId, actor, preload, (tx) => {
     const candidate = loadCandidate(tx, first.candidateId);
@@ -71,12 +82,26 @@ export async function decideApproval(
     if (!candidate.approvalIds.includes(id) || tx.get(keys.approval(id))?.roundClosed) {
       throw new ConflictError('this approval belongs to an earlier approval round', { code: 'INVALID_STATE' });
     }
-    approvalDecisionCheck({ candidate, approval, approvals, reviewer, decision });
+    const entity = <T>(key: { pk: string; sk: string }) => {
+      const found = tx.get(key);
+      return found ? toEntity<T>(found) : null;
+    };
+    const prompt = entity<PromptVersion>(keys.prompt(candidate.promptVersionId));
+    const config = entity<ModelConfigVersion>(keys.modelConfig(candidate.modelConfigId));
+    const datasets = candidate.datasetIds
+      .map((d) => entity<EvalDataset>(keys.dataset(d)))
+      .filter((d): d is EvalDataset => d !== null);
+    const authors = snapshotAuthors({ candidate, prompt, config, datasets });
+    // No condition on the artefacts is needed: a candidate awaiting approval was submitted, which needs its prompt
+    // and model config out of draft, so their creators and submitters are fixed; datasets never change.
+    approvalDecisionCheck({ candidate, approval, approvals, reviewer, decision, authors });
+    const reviewerGithubLogin = reviewer.githubLogin ?? null;
     const decided: ApprovalRecord = {
       ...approval,
       status: decision,
       reviewerId: reviewer.userId,
       reviewerName: reviewer.name,
+      reviewerGithubLogin,
       comment,
       decidedAt: tx.now,
     };
@@ -85,6 +110,7 @@ export async function decideApproval(
         status: decision,
         reviewerId: reviewer.userId,
         reviewerName: reviewer.name,
+        reviewerGithubLogin,
         comment,
         decidedAt: tx.now,
         ...keys.approvalIndexes(decision, approval.role, approval.requestedAt, id),
@@ -99,7 +125,14 @@ export async function decideApproval(
       entityType: 'approval',
       entityId: id,
       before: { status: 'pending' },
-      after: { status: decision, role: approval.role, candidateId: candidate.id, snapshotHash: candidate.snapshotHash },
+      after: {
+        status: decision,
+        role: approval.role,
+        candidateId: candidate.id,
+        snapshotHash: candidate.snapshotHash,
+        // The login separation of duties judged the reviewer by (never their user id's stand-in).
+        ...(reviewerGithubLogin ? { reviewerGithubLogin } : {}),
+      },
       reason: comment,
     });
     let next = candidate;

@@ -1,6 +1,7 @@
 // Versions of the registered artefact kinds (functions/domain/artefact-kinds.ts: prompt versions and model config
 // versions): versioned, content-hashed, immutable once submitted. ARTEFACT_STORE is the store's one table of kinds.
 import { ARTEFACT_KINDS, type ArtefactKindName } from '../domain/artefact-kinds.js';
+import { authorsOf, ciAuthorsForAudit, ciAuthorsOf, separationOfDuties } from '../domain/authorship.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
@@ -82,6 +83,8 @@ export async function createArtefact<K extends ArtefactKind>(
       createdAt: tx.now,
       createdBy: actor.userId,
       submittedAt: null,
+      submittedBy: null,
+      ciAuthors: ciAuthorsOf(actor, 'created'),
       reviewedBy: null,
       reviewComment: null,
     } as unknown as T;
@@ -91,7 +94,7 @@ export async function createArtefact<K extends ArtefactKind>(
       action: `${kind}.created`,
       entityType: kind,
       entityId: id,
-      after: { name: input.name, version, contentHash: hash, status: 'draft' },
+      after: { name: input.name, version, contentHash: hash, status: 'draft', ...ciAuthorsForAudit(actor, 'created') },
     });
     return artefact;
   });
@@ -152,12 +155,22 @@ export async function transitionArtefact<T extends Artefact>(
     const artefact = toEntity<T>(item);
     assertTransition(kind, artefact.status, to);
     const review = to !== 'in_review';
-    if (review && artefact.createdBy === actor.userId) {
-      throw new ForbiddenError(`the author of a ${s.label} cannot review it`, { code: 'SEPARATION_OF_DUTIES' });
+    // Whoever created or submitted it, or whose GitHub login a pipeline's write of it named, cannot review it.
+    const duties = review ? separationOfDuties(authorsOf(kind, artefact), actor) : { allowed: true as const };
+    if (!duties.allowed) {
+      throw new ForbiddenError(`the author of a ${s.label} cannot review it: ${duties.message}`, {
+        code: 'SEPARATION_OF_DUTIES',
+        authorship: duties.conflicts,
+      });
     }
     const set: Record<string, unknown> = review
       ? { status: to, reviewedBy: actor.userId, reviewComment: comment }
-      : { status: to, submittedAt: tx.now };
+      : {
+          status: to,
+          submittedAt: tx.now,
+          submittedBy: actor.userId,
+          ciAuthors: [...(artefact.ciAuthors ?? []), ...ciAuthorsOf(actor, 'submitted')],
+        };
     tx.update(s.key(id), {
       set,
       conditions: [
@@ -170,7 +183,11 @@ export async function transitionArtefact<T extends Artefact>(
       entityType: kind,
       entityId: id,
       before: { status: artefact.status },
-      after: { status: to, contentHash: artefact.contentHash },
+      after: {
+        status: to,
+        contentHash: artefact.contentHash,
+        ...(review ? {} : ciAuthorsForAudit(actor, 'submitted')),
+      },
       reason: comment,
     });
     return { ...artefact, ...set } as T;

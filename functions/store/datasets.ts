@@ -1,4 +1,5 @@
 // Eval datasets: named, versioned, immutable sets of cases of one kind.
+import { ciAuthorsForAudit, ciAuthorsOf } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { assertSliceCap, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
 import { contentHash } from '../domain/hashing.js';
@@ -48,6 +49,7 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
       contentHash: hash,
       createdAt: tx.now,
       createdBy: actor.userId,
+      ciAuthors: ciAuthorsOf(actor, 'created'),
     };
     tx.metaSpec.set[`counters.${counterName}`] = version;
     tx.put({
@@ -60,7 +62,14 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
       action: 'dataset.created',
       entityType: 'dataset',
       entityId: id,
-      after: { name: input.name, version, kind: input.kind, caseCount: input.cases.length, contentHash: hash },
+      after: {
+        name: input.name,
+        version,
+        kind: input.kind,
+        caseCount: input.cases.length,
+        contentHash: hash,
+        ...ciAuthorsForAudit(actor, 'created'),
+      },
     });
     return dataset;
   });

@@ -53,6 +53,9 @@ export class Identity extends Construct {
         // Set by administrators only: the app client below cannot write them (no self-granted scope).
         teams: new StringAttribute({ minLen: 0, maxLen: 2048, mutable: true }),
         systems: new StringAttribute({ minLen: 0, maxLen: 2048, mutable: true }),
+        // The person's GitHub login (at most 39 characters): a pipeline write whose CI token names it as `actor`
+        // or `triggering_actor` makes the person an author, who may not approve what it built (ADR 0022).
+        github_login: new StringAttribute({ minLen: 0, maxLen: 39, mutable: true }),
       },
       mfa: Mfa.REQUIRED,
       mfaSecondFactor: { otp: true, sms: false },
@@ -119,9 +122,10 @@ export function addDashboardClient(scope: Construct, id: string, props: Dashboar
     refreshTokenValidity: Duration.hours(12),
     readAttributes: new ClientAttributes()
       .withStandardAttributes({ email: true, emailVerified: true, fullname: true })
-      .withCustomAttributes('teams', 'systems'),
-    // Users may not grant themselves teams or systems through UpdateUserAttributes; the required email stays
-    // writable, as Cognito requires of required attributes, and authorises nothing.
+      .withCustomAttributes('teams', 'systems', 'github_login'),
+    // Users may not grant themselves teams or systems through UpdateUserAttributes, nor change the GitHub login that
+    // separation of duties judges them by; the required email stays writable, as Cognito requires of required
+    // attributes, and authorises nothing.
     writeAttributes: new ClientAttributes().withStandardAttributes({ email: true, fullname: true }),
   });
 }

@@ -8,12 +8,12 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../functions/domain/types.js';
-import { type DevKeys, loadOrCreateDevKeys, mintToken } from '../../local/dev-keys.js';
+import { type DevKeys, loadOrCreateDevKeys, mintPipelineToken, mintToken } from '../../local/dev-keys.js';
 import { devKeysDir } from '../../local/token.js';
-import { apiClient } from '../support/http.js';
+import { apiClient, eventually } from '../support/http.js';
 import { type SeededStack, startSeededStack } from '../support/seeded-stack.js';
 
-type System = { id: string; ownerTeam: string; description?: string };
+type System = { id: string; name: string; ownerTeam: string; description?: string };
 
 let seeded: SeededStack;
 let keys: DevKeys;
@@ -111,5 +111,102 @@ describe("an owner's tokens on the owner's own system", () => {
     );
 
     expect((await auditor.get(`/api/systems/${system.id}`)).status).toBe(200);
+  });
+});
+
+// Separation of duties through the CI link (issue 15, item 5; ADR 0022): a pipeline's writes record its GitHub
+// Actions token's `actor`, and a person whose admin-linked `custom:github_login` is that login counts as an author.
+// The demo's logins differ from the user ids (tessa.technical is tessa-gh), so only the link connects the two.
+describe("the human behind a pipeline's token", () => {
+  it('cannot approve a candidate a pipeline built from the prompt version their push registered', async () => {
+    // Prepare: Tessa's push runs the workflow that registers and submits the prompt; Omar's run builds the rest.
+    const systems = await asAdmin().get<{ items: System[] }>('/api/systems?limit=100');
+    const notes = systems.body.items.find((item) => item.name === 'Support Note Classifier') as System;
+    const tessasRun = client(await mintPipelineToken({ keys, actor: 'tessa-gh' }));
+    const omarsRun = client(await mintPipelineToken({ keys, actor: 'omar-gh' }));
+    const prompt = await tessasRun.post<{ id: string }>('/api/prompts', {
+      systemId: notes.id,
+      name: 'sod-router',
+      template: 'Route: {{ticket}}',
+      variables: ['ticket'],
+      outputContract: { type: 'object', required: ['label'], properties: { label: { type: 'string' } } },
+    });
+    expect(prompt.status, JSON.stringify(prompt.body)).toBe(201);
+    const submitted = await tessasRun.post<{ submittedBy: string; ciAuthors: unknown[] }>(
+      `/api/prompts/${prompt.body.id}/submit`,
+    );
+    const config = await omarsRun.post<{ id: string }>('/api/model-configs', {
+      systemId: notes.id,
+      name: 'sod-primary',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      parameters: { temperature: 0, maxTokens: 64 },
+      timeoutMs: 4000,
+      routingPolicy: { strategy: 'single', routes: [{ target: 'gpt-4o-mini', weight: 1 }] },
+      fallbackPolicy: { enabled: false, fallbackModel: null, maxRetries: 0 },
+      costRates: { inputPer1k: 0.00015, outputPer1k: 0.0006 },
+      lineage: { artifactUri: 's3://models/gpt-4o-mini', trainingDataVersion: 'vendor-2024-07', codeCommit: '4f2c9e1' },
+    });
+    await omarsRun.post(`/api/model-configs/${config.body.id}/submit`);
+    const dataset = await omarsRun.post<{ id: string }>('/api/eval-datasets', {
+      systemId: notes.id,
+      name: 'sod-baseline',
+      kind: 'baseline',
+      cases: [
+        { caseId: 'c1', input: { ticket: 'refund please' }, expectedLabel: 'refund', tags: ['lang:en'] },
+        { caseId: 'c2', input: { ticket: 'login broken' }, expectedLabel: 'other', tags: ['lang:en'] },
+      ],
+    });
+    const candidate = await omarsRun.post<{ id: string }>('/api/release-candidates', {
+      systemId: notes.id,
+      name: 'sod router v1',
+      promptVersionId: prompt.body.id,
+      modelConfigId: config.body.id,
+      datasetIds: [dataset.body.id],
+      thresholds: [{ metric: 'accuracy', direction: 'min', value: 0 }],
+    });
+    expect(candidate.status, JSON.stringify(candidate.body)).toBe(201);
+    await omarsRun.post(`/api/release-candidates/${candidate.body.id}/submit`);
+    const run = await omarsRun.post<{ id: string }>(`/api/release-candidates/${candidate.body.id}/run-evals`, {
+      executor: 'simulated',
+    });
+    await eventually(async () => {
+      const status = (await omarsRun.get<{ status: string }>(`/api/eval-runs/${run.body.id}`)).body.status;
+      return ['passed', 'failed', 'error'].includes(status) ? status : undefined;
+    });
+    const round = await omarsRun.post<{ approvals: { id: string; role: string }[] }>(
+      `/api/release-candidates/${candidate.body.id}/request-approval`,
+    );
+    expect(round.status, JSON.stringify(round.body)).toBe(200);
+    const technical = round.body.approvals.find((a) => a.role === 'technical') as { id: string };
+
+    // Act
+    const byTessa = await client(seeded.stack.tokens['tessa.technical']?.token ?? '').post<{
+      code: string;
+      detail: string;
+    }>(`/api/approvals/${technical.id}/approve`, { comment: 'looks fine to me' });
+    const byTom = await client(seeded.stack.tokens['tom.technical']?.token ?? '').post(
+      `/api/approvals/${technical.id}/approve`,
+      { comment: 'reviewed the eval evidence' },
+    );
+
+    // Assess: the pipeline's writes name the people behind them; Tessa is refused for the prompt, Tom may approve.
+    expect(submitted.body.submittedBy).toBe('github:acme/governed-ai');
+    expect(submitted.body.ciAuthors).toEqual([
+      { login: 'tessa-gh', claim: 'actor', step: 'created' },
+      { login: 'tessa-gh', claim: 'actor', step: 'submitted' },
+    ]);
+    expect(byTessa.status).toBe(403);
+    expect(byTessa.body.code).toBe('SEPARATION_OF_DUTIES');
+    expect(byTessa.body.detail).toContain(
+      `prompt version ${prompt.body.id} as GitHub login tessa-gh (the actor of a pipeline's token)`,
+    );
+    expect(byTessa.body.detail).not.toContain('model config');
+    expect(byTom.status, JSON.stringify(byTom.body)).toBe(200);
+    const timeline = await asAdmin().get<{ items: { action: string; entityId: string; after: unknown }[] }>(
+      `/api/audit-events?systemId=${notes.id}&order=desc&limit=50`,
+    );
+    const created = timeline.body.items.find((e) => e.action === 'prompt.created' && e.entityId === prompt.body.id);
+    expect(created?.after).toMatchObject({ ciAuthors: [{ login: 'tessa-gh', claim: 'actor', step: 'created' }] });
   });
 });

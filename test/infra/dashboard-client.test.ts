@@ -8,7 +8,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { addDashboardClient, Identity } from '../../lib/constructs/identity.js';
 
-function dashboardClient(): Record<string, unknown> {
+let synthesised: Template | undefined;
+
+/** The user pool and the dashboard's client, synthesised once for the file (nothing here changes it). */
+function identityTemplate(): Template {
+  if (synthesised) return synthesised;
   const stack = new Stack(new App(), 'Identity');
   const identity = new Identity(stack, 'People', { prefix: 'governance-test', domainPrefix: 'governance-test' });
   addDashboardClient(stack, 'DashboardClient', {
@@ -16,17 +20,29 @@ function dashboardClient(): Record<string, unknown> {
     prefix: 'governance-test',
     callbackUrls: ['http://localhost:5173/'],
   });
-  const clients = Object.values(Template.fromStack(stack).findResources('AWS::Cognito::UserPoolClient'));
+  synthesised = Template.fromStack(stack);
+  return synthesised;
+}
+
+function dashboardClient(): Record<string, unknown> {
+  const clients = Object.values(identityTemplate().findResources('AWS::Cognito::UserPoolClient'));
   expect(clients).toHaveLength(1);
   return (clients[0] as { Properties: Record<string, unknown> }).Properties;
 }
 
 describe("the dashboard's Cognito app client", () => {
-  it('reads custom:teams, custom:systems, name and email, so the ID token carries them', () => {
+  it('reads custom:teams, custom:systems, custom:github_login, name and email, so the ID token carries them', () => {
     const client = dashboardClient();
 
     expect(client.ReadAttributes).toEqual(
-      expect.arrayContaining(['custom:teams', 'custom:systems', 'email', 'email_verified', 'name']),
+      expect.arrayContaining([
+        'custom:teams',
+        'custom:systems',
+        'custom:github_login',
+        'email',
+        'email_verified',
+        'name',
+      ]),
     );
     expect(client.AllowedOAuthScopes).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
   });
@@ -36,5 +52,25 @@ describe("the dashboard's Cognito app client", () => {
 
     expect(client.WriteAttributes).not.toContain('custom:teams');
     expect(client.WriteAttributes).not.toContain('custom:systems');
+  });
+
+  it('cannot write custom:github_login: only an admin links a person to the CI identity their authorship is judged by', () => {
+    const client = dashboardClient();
+
+    expect(client.WriteAttributes).not.toContain('custom:github_login');
+  });
+});
+
+describe("the user pool's GitHub login attribute", () => {
+  it("is a mutable string of at most 39 characters, GitHub's longest login", () => {
+    const pools = Object.values(identityTemplate().findResources('AWS::Cognito::UserPool'));
+    const schema = (pools[0] as { Properties: { Schema: Record<string, unknown>[] } }).Properties.Schema;
+
+    expect(schema.find((attribute) => attribute.Name === 'github_login')).toEqual({
+      Name: 'github_login',
+      AttributeDataType: 'String',
+      Mutable: true,
+      StringAttributeConstraints: { MinLength: '0', MaxLength: '39' },
+    });
   });
 });

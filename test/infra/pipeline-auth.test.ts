@@ -90,7 +90,22 @@ describe('pipeline tokens', () => {
       roles: ['pipeline'],
       teams: [],
       systems: ['sys-support'],
+      ci: { actor: null, triggeringActor: null },
     });
+  });
+
+  it("carry the people behind the run, GitHub's actor and triggering_actor claims, for authorship", async () => {
+    // GitHub's "OpenID Connect reference" (docs.github.com/en/actions/reference/security/oidc): `actor` is the account
+    // that initiated the workflow run, `triggering_actor` the one that initiated this run attempt (a re-run).
+    const token = await github.sign(
+      githubClaims({ actor: 'omar-gh', triggering_actor: 'tessa-gh' }),
+      PIPELINE_ISSUER,
+      PIPELINE_AUDIENCE,
+    );
+
+    const principal = await verify(`Bearer ${token}`);
+
+    expect(principal.ci).toEqual({ actor: 'omar-gh', triggeringActor: 'tessa-gh' });
   });
 
   it('accept a release tag that matches a trusted prefix', async () => {

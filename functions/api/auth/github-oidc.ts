@@ -45,6 +45,9 @@ export function pipelinePrincipalFromGithubClaims(claims: JWTPayload, trust: rea
     roles: ['pipeline'],
     teams: [],
     systems: [...new Set(trusted.flatMap((entry) => entry.systems))],
+    // The people behind this run: its writes record them, and a person linked to either login counts as an author
+    // of what the pipeline wrote (separation of duties, ADR 0022).
+    ci: { actor: githubLoginOf(claims.actor) ?? null, triggeringActor: githubLoginOf(claims.triggering_actor) ?? null },
   };
 }
 
@@ -71,4 +74,15 @@ export function parsePipelineTrust(json: string | undefined): TrustedRepository[
       systems: systems as string[],
     };
   });
+}
+
+/**
+ * A GitHub login (a person's `custom:github_login`, a CI token's `actor`): GitHub's login syntax (letters, digits,
+ * single hyphens, at most 39; an app's actor ends in `[bot]`), or nothing. A malformed value links nobody rather
+ * than matching by accident.
+ */
+export function githubLoginOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const login = value.trim();
+  return /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(?:\[bot\])?$/.test(login) ? login : undefined;
 }

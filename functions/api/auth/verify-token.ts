@@ -4,16 +4,17 @@
 //
 // Cognito issues two shapes (ADR 0015), and each is read only for the claims that shape really carries:
 // - an ID token (`token_use: id`, `aud` = the app client id) carries `cognito:groups`, the custom attributes the app
-//   client may read (`custom:teams`, `custom:systems`) and the person's `name`/`email`/`cognito:username`: the
-//   dashboard sends it, and owners and pipeline service users keep their scope;
+//   client may read (`custom:teams`, `custom:systems`, `custom:github_login`) and the person's
+//   `name`/`email`/`cognito:username`: the dashboard sends it, and owners and pipeline service users keep their scope;
 // - an access token (`token_use: access`, `client_id` = the app client id, no `aud`) carries `cognito:groups` and an
 //   opaque `username`, never custom attributes: it grants roles only, so it cannot act on an owner's system.
-// A token without `token_use` is a development token of the local issuer (`roles`, `teams`, `systems`).
+// A token without `token_use` is a development token of the local issuer (`roles`, `teams`, `systems`,
+// `github_login`).
 
 import { createLocalJWKSet, createRemoteJWKSet, decodeJwt, errors, type JWK, type JWTPayload, jwtVerify } from 'jose';
 import { UnauthorizedError } from '../../domain/errors.js';
 import { PRINCIPAL_ROLES, type Principal, type PrincipalRole } from '../../domain/types.js';
-import { parsePipelineTrust, pipelinePrincipalFromGithubClaims } from './github-oidc.js';
+import { githubLoginOf, parsePipelineTrust, pipelinePrincipalFromGithubClaims } from './github-oidc.js';
 
 export interface TokenVerifierConfig {
   issuer: string;
@@ -61,7 +62,7 @@ export function createTokenVerifier(config: TokenVerifierConfig): TokenVerifier 
  * set and claim mapping. The unverified `iss` only picks the verifier; that verifier checks the signature and the
  * issuer again, so a forged `iss` gains nothing.
  */
-function createMultiIssuerVerifier(configs: readonly TokenVerifierConfig[]): TokenVerifier {
+export function createMultiIssuerVerifier(configs: readonly TokenVerifierConfig[]): TokenVerifier {
   const byIssuer = new Map(configs.map((config) => [config.issuer, createTokenVerifier(config)] as const));
   if (byIssuer.size !== configs.length) throw new Error('each trusted issuer must be configured once');
   return async (authorizationHeader) => {
@@ -113,20 +114,24 @@ export function principalFromClaims(claims: JWTPayload): Principal {
   // `cognito:username` comes last: with email as the sign-in alias it is an opaque id, not a name.
   const name = firstString(claims.name, claims.email, claims['cognito:username'], claims.username) ?? userId;
   if (shape === 'id') {
+    const githubLogin = githubLoginOf(claims['custom:github_login']);
     return {
       userId,
       name,
       roles,
       teams: stringList(claims['custom:teams']),
       systems: stringList(claims['custom:systems']),
+      ...(githubLogin ? { githubLogin } : {}),
     };
   }
+  const githubLogin = githubLoginOf(claims.github_login ?? claims['custom:github_login']);
   return {
     userId,
     name,
     roles,
     teams: stringList(claims.teams ?? claims['custom:teams']),
     systems: stringList(claims.systems ?? claims['custom:systems']),
+    ...(githubLogin ? { githubLogin } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // Building a release candidate: the snapshot of exact versions, reading it, freezing it (submit), and the
 // optimistic-lock update every later step of its lifecycle uses.
+import { ciAuthorsForAudit, ciAuthorsOf } from '../../domain/authorship.js';
 import type { BlockReason } from '../../domain/errors.js';
 import { ConflictError, GateBlockedError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
@@ -99,6 +100,8 @@ export async function createCandidate(
       createdAt: tx.now,
       createdBy: actor.userId,
       submittedAt: null,
+      submittedBy: null,
+      ciAuthors: ciAuthorsOf(actor, 'created'),
       activatedAt: null,
       deactivatedAt: null,
       version: 1,
@@ -113,7 +116,12 @@ export async function createCandidate(
       action: 'candidate.created',
       entityType: 'candidate',
       entityId: id,
-      after: { status: 'draft', snapshotHash: candidate.snapshotHash, environment: input.environment },
+      after: {
+        status: 'draft',
+        snapshotHash: candidate.snapshotHash,
+        environment: input.environment,
+        ...ciAuthorsForAudit(actor, 'created'),
+      },
     });
     return candidate;
   });
@@ -176,15 +184,21 @@ export async function submitCandidate(ctx: StoreContext, actor: Actor, id: strin
       }
     }
     if (reasons.length) throw new GateBlockedError(reasons);
-    setCandidate(tx, candidate, { status: 'submitted', submittedAt: tx.now });
+    const submitted = {
+      status: 'submitted' as const,
+      submittedAt: tx.now,
+      submittedBy: actor.userId,
+      ciAuthors: [...(candidate.ciAuthors ?? []), ...ciAuthorsOf(actor, 'submitted')],
+    };
+    setCandidate(tx, candidate, submitted);
     tx.audit({
       action: 'candidate.submitted',
       entityType: 'candidate',
       entityId: id,
       before: { status: candidate.status },
-      after: { status: 'submitted', snapshotHash: candidate.snapshotHash },
+      after: { status: 'submitted', snapshotHash: candidate.snapshotHash, ...ciAuthorsForAudit(actor, 'submitted') },
     });
-    return { ...candidate, status: 'submitted' as const, submittedAt: tx.now, version: candidate.version + 1 };
+    return { ...candidate, ...submitted, version: candidate.version + 1 };
   });
   return result;
 }

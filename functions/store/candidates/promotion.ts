@@ -1,6 +1,7 @@
 // Promotion: the candidate becomes the active release of its environment (rules 2 and 3). The domain decides
 // whether it may (`assertPromotable`); `promotionConditions` states the same rules as conditions of the one
 // transaction, so a verdict that raced a change, or a write that skipped it, commits nothing.
+import { snapshotAuthors } from '../../domain/authorship.js';
 import { ConflictError } from '../../domain/errors.js';
 import { activeReleaseChanged, assertPromotable, type GateFacts, gateInput } from '../../domain/gate.js';
 import { newId } from '../../domain/ids.js';
@@ -60,7 +61,11 @@ export function promotionConditions(
     });
   }
   // APPROVALS_INCOMPLETE, APPROVAL_REJECTED, SEPARATION_OF_DUTIES, SNAPSHOT_INELIGIBLE: every record of the round
-  // approved, on this snapshot, by someone other than the author and than the reviewers of the other records.
+  // approved, on this snapshot, by someone other than an author of it (by sub; the GitHub logins the domain judged
+  // are fixed on an approved record) and than the reviewers of the other records.
+  const authorSubs = [
+    ...new Set(snapshotAuthors(facts).flatMap((a) => (a.identity.by === 'sub' ? [a.identity.userId] : []))),
+  ];
   const reviewers = new Map(facts.approvals.map((a) => [a.id, a.reviewerId]));
   for (const approvalId of candidate.approvalIds) {
     const others = [...reviewers].filter(([id, reviewer]) => id !== approvalId && reviewer !== null);
@@ -69,7 +74,7 @@ export function promotionConditions(
       conditions: [
         { path: 'status', op: '=', value: 'approved' },
         { path: 'snapshotHash', op: '=', value: candidate.snapshotHash },
-        { path: 'reviewerId', op: '<>', value: candidate.createdBy },
+        ...authorSubs.map((sub): Condition => ({ path: 'reviewerId', op: '<>', value: sub })),
         ...others.map(([, reviewer]): Condition => ({ path: 'reviewerId', op: '<>', value: reviewer })),
       ],
     });

@@ -9,7 +9,7 @@ import {
   InvalidTransitionError,
   ValidationError,
 } from '../../../functions/domain/errors.js';
-import type { CaseResult, ReleaseCandidate } from '../../../functions/domain/types.js';
+import type { Actor, CaseResult, ReleaseCandidate } from '../../../functions/domain/types.js';
 import { createStore, type GovernanceStore } from '../../../functions/store/index.js';
 import { listCaseEvidence, submitEvalResults } from '../../../functions/workflows/eval-steps.js';
 import { cases, modelConfigInput, promptInput, systemInput } from '../../support/fixtures.js';
@@ -229,6 +229,45 @@ describe('the store enforces the governance rules', () => {
       expect(error).toMatchObject({ status: 403, detail: { code: 'SEPARATION_OF_DUTIES' } });
       expect((await store.approvals.getApproval(technical?.id as string)).status).toBe('pending');
       expect(await systemState(base.system.id)).toEqual(before);
+    });
+
+    it("refuses a reviewer linked to the pipeline run that registered one of the candidate's datasets, naming it", async () => {
+      // Prepare: a run started by tessa-gh registers a second dataset; the technical reviewer is linked to tessa-gh.
+      const pipeline: Actor = {
+        userId: 'github:acme/support-bot',
+        name: 'acme/support-bot release',
+        roles: ['pipeline'],
+        ci: { actor: 'tessa-gh', triggeringActor: 'tessa-gh' },
+      };
+      const dataset = await store.datasets.createDataset(pipeline, {
+        systemId: base.system.id,
+        name: 'regression',
+        kind: 'regression',
+        description: 'cases a pipeline collected',
+        cases: cases(2),
+      });
+      const { approvals } = await candidateAwaitingApproval(store, base, {
+        evaluation: 'recorded',
+        datasetIds: [base.dataset.id, dataset.id],
+      });
+      const technical = approvals.find((a) => a.role === 'technical')?.id as string;
+      const linked = { ...principal('tessa.technical', ['reviewer:technical']), githubLogin: 'tessa-gh' };
+
+      // Act
+      const error = await refusal(store.approvals.decideApproval(linked, technical, 'approved', 'fine'));
+
+      // Assess
+      expect((await store.datasets.getDataset(dataset.id)).ciAuthors).toEqual([
+        { login: 'tessa-gh', claim: 'actor', step: 'created' },
+      ]);
+      expect(error).toMatchObject({
+        status: 403,
+        detail: {
+          code: 'SEPARATION_OF_DUTIES',
+          authorship: [{ kind: 'dataset', artefactId: dataset.id, identity: { by: 'actor', login: 'tessa-gh' } }],
+        },
+      });
+      expect((await store.approvals.getApproval(technical)).status).toBe('pending');
     });
 
     it('refuses one person approving two roles of one candidate', async () => {

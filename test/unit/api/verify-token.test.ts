@@ -263,6 +263,29 @@ describe("Cognito's ID and access token shapes", () => {
     });
   });
 
+  it("reads the admin-linked custom:github_login of an ID token as the person's GitHub login", async () => {
+    const token = await signed({
+      token_use: 'id',
+      'cognito:groups': ['reviewer-technical'],
+      'custom:github_login': 'tessa-gh',
+    });
+
+    const principal = await verify(`Bearer ${token}`);
+
+    expect(principal).toMatchObject({ userId: 'user-1', githubLogin: 'tessa-gh' });
+  });
+
+  it('links nobody when custom:github_login is not a GitHub login, or sits in an access token', async () => {
+    const malformed = await signed({ token_use: 'id', 'custom:github_login': 'tessa gh,omar-gh' });
+    const inAccess = await signed(
+      { token_use: 'access', client_id: DEV_AUDIENCE, 'custom:github_login': 'tessa-gh' },
+      { audience: null },
+    );
+
+    expect(await verify(`Bearer ${malformed}`)).not.toHaveProperty('githubLogin');
+    expect(await verify(`Bearer ${inAccess}`)).not.toHaveProperty('githubLogin');
+  });
+
   it("names the person of an ID token without a name by their email, not by Cognito's opaque user name", async () => {
     const token = await signed({ token_use: 'id', 'cognito:username': '7d1f0c2e-opaque', email: 'rita@example.com' });
 

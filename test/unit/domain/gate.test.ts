@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { authorsOf } from '../../../functions/domain/authorship.js';
 import {
   ActiveReleaseChangedError,
   type BlockReasonCode,
@@ -347,7 +348,35 @@ describe('promotion gate: each reason on its own', () => {
 
     // Act / Assess
     expect(blockedReasons({ ...base, approvals })).toEqual([
-      { code: 'SEPARATION_OF_DUTIES', message: "the candidate's author u_author approved product" },
+      {
+        code: 'SEPARATION_OF_DUTIES',
+        message: 'u_author approved product but authored what is approved: created candidate rc_1 as u_author',
+      },
+    ]);
+  });
+
+  it("blocks an approval by the person behind a pipeline's write of the prompt, naming the artefact and the login", () => {
+    // Prepare: the prompt's creating pipeline ran as tessa-gh, the login linked to the technical reviewer u_technical.
+    const base = promotable(['technical', 'product']);
+    const approvals = base.approvals.map((a) =>
+      a.role === 'technical' ? { ...a, reviewerGithubLogin: 'tessa-gh' } : a,
+    );
+    const authors = [
+      ...authorsOf('prompt', {
+        id: 'pv_1',
+        createdBy: 'github:acme/bot',
+        ciAuthors: [{ login: 'tessa-gh', claim: 'actor', step: 'created' }],
+      }),
+      ...authorsOf('candidate', base.candidate),
+    ];
+
+    // Act / Assess
+    expect(blockedReasons({ ...base, approvals, authors })).toEqual([
+      {
+        code: 'SEPARATION_OF_DUTIES',
+        message:
+          "u_technical approved technical but authored what is approved: created prompt version pv_1 as GitHub login tessa-gh (the actor of a pipeline's token)",
+      },
     ]);
   });
 
@@ -467,7 +496,8 @@ describe('promotion gate: every reason at once', () => {
     // Assess
     expect(reasons.map((r) => r.code)).toEqual(BLOCK_REASON_ORDER.filter((code) => code !== 'EVAL_MISSING'));
     expect(reasons.find((r) => r.code === 'SEPARATION_OF_DUTIES')?.message).toBe(
-      "the candidate's author u_author approved technical, product; u_author approved more than one role: technical, product",
+      'u_author approved technical, product but authored what is approved: created candidate rc_1 as u_author; ' +
+        'u_author approved more than one role: technical, product',
     );
     expect(reasons.find((r) => r.code === 'APPROVALS_INCOMPLETE')?.message).toBe(
       'no approval yet for the required roles: risk',
@@ -686,7 +716,10 @@ describe('checking an approval decision', () => {
 
     // Assess
     expect(error).toBeInstanceOf(ForbiddenError);
-    expect((error as ForbiddenError).detail).toEqual({ code: 'SEPARATION_OF_DUTIES' });
+    expect((error as ForbiddenError).detail).toEqual({
+      code: 'SEPARATION_OF_DUTIES',
+      authorship: [{ kind: 'candidate', artefactId: c.id, step: 'created', identity: { by: 'sub', userId: AUTHOR } }],
+    });
   });
 
   it('refuses a reviewer who already approved another role of the candidate with SEPARATION_OF_DUTIES', () => {
@@ -838,6 +871,7 @@ describe('gateInput', () => {
       expectedActiveCandidateId: 'rc_prev_staging',
       modelCardGaps: [],
       artefacts: { prompt: null, modelConfig: null },
+      authors: [{ kind: 'candidate', artefactId: c.id, step: 'created', identity: { by: 'sub', userId: AUTHOR } }],
     });
     expect(blockedReasons(input).map((r) => r.code)).toEqual(['SNAPSHOT_INELIGIBLE', 'SNAPSHOT_INELIGIBLE']);
   });

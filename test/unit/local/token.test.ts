@@ -86,10 +86,12 @@ describe('the token CLI', () => {
       'cognito:username': 'omar.owner',
       'cognito:groups': ['model_owner'],
       'custom:teams': 'support-ai',
+      'custom:github_login': 'omar-gh',
       name: 'Omar Owner',
       email: 'omar.owner@users.invalid',
     });
     expect(stderr).toContain('development ID token for omar.owner (Omar Owner); roles: model_owner; teams: support-ai');
+    expect(stderr).toContain('GitHub login: omar-gh');
   });
 
   it('prints an access-token-shaped token with --access: groups and scope, no custom attributes', async () => {
@@ -107,8 +109,10 @@ describe('the token CLI', () => {
       'cognito:groups': ['model_owner'],
       scope: 'openid profile email',
     });
-    for (const absent of ['aud', 'custom:teams', 'custom:systems']) expect(claims).not.toHaveProperty(absent);
-    expect(stderr).toContain('no teams or systems (an access token carries no custom attributes)');
+    for (const absent of ['aud', 'custom:teams', 'custom:systems', 'custom:github_login']) {
+      expect(claims).not.toHaveProperty(absent);
+    }
+    expect(stderr).toContain('no teams, systems or GitHub login (an access token carries no custom attributes)');
     const principal = await (await verifierFor(join(cwd, '.data')))(`Bearer ${token}`);
     expect(principal).toEqual({
       userId: 'omar.owner',
@@ -168,5 +172,16 @@ describe('the demo identities', () => {
     expect(identities.find((identity) => identity.roles.includes('pipeline'))?.systems).toEqual(['sys-a', 'sys-b']);
     expect(new Set(identities.map((identity) => identity.userId)).size).toBe(identities.length);
     expect(DEMO_IDENTITIES.find((identity) => identity.userId === 'ci.pipeline')?.systems).toEqual([]);
+  });
+
+  it('link every person to a GitHub login that differs from their user id, and to no one else', () => {
+    const people = DEMO_IDENTITIES.filter((identity) => !identity.roles.includes('pipeline'));
+
+    for (const person of people) {
+      expect(person.githubLogin, person.userId).toMatch(/^[a-z]+-gh$/);
+      expect(person.githubLogin).not.toBe(person.userId);
+    }
+    expect(new Set(people.map((person) => person.githubLogin)).size).toBe(people.length);
+    expect(DEMO_IDENTITIES.find((identity) => identity.userId === 'ci.pipeline')).not.toHaveProperty('githubLogin');
   });
 });

@@ -104,7 +104,7 @@ describe('the sharded index partitions on DynamoDB Local', () => {
     );
     expect(first).toEqual([shardIndexPartitions.id]);
     expect(second).toEqual([]);
-    expect(marker.Items?.map((m) => m.sk)).toEqual([shardIndexPartitions.id]);
+    expect(marker.Items?.filter((m) => m.sk === shardIndexPartitions.id)).toHaveLength(1);
   });
 
   it('pages the audit timeline of every system across its shards newest first, each event once, none skipped', async () => {

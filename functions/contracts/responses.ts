@@ -102,7 +102,14 @@ export const aiSystemResponse = exact<AiSystem>()(
     activeReleases: z
       .object({ staging: z.string().nullable(), production: z.string().nullable() })
       .describe('the active release (candidate id) per environment; null when none'),
-    openBlockingIncidents: z.number().int(),
+    openIncidents: z
+      .object({
+        low: z.number().int(),
+        medium: z.number().int(),
+        high: z.number().int(),
+        critical: z.number().int(),
+      })
+      .describe('unresolved (open or mitigating) incidents per severity; the policy says which severities block'),
     retirementReason: z.string().nullable(),
     replacementSystemId: z.string().nullable(),
     createdAt: timestamp,

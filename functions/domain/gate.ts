@@ -21,7 +21,14 @@ import {
 } from './errors.js';
 import { assertTransition } from './lifecycle.js';
 import { blockingCardGaps, buildModelCard } from './model-card.js';
-import { type ApprovalPolicy, DEFAULT_POLICY, requiredApprovals, requiresModelCard } from './policy.js';
+import {
+  type ApprovalPolicy,
+  blockingSeverities,
+  countOpenIncidents,
+  DEFAULT_POLICY,
+  requiredApprovals,
+  requiresModelCard,
+} from './policy.js';
 import { snapshotHash } from './snapshot.js';
 import type {
   AiSystem,
@@ -35,6 +42,7 @@ import type {
   PromptVersion,
   ReleaseCandidate,
   ReviewerRole,
+  Severity,
 } from './types.js';
 
 /** A versioned artefact of the snapshot as the registry holds it now (null when it no longer exists). */
@@ -61,6 +69,11 @@ export interface GateInput {
    * still carry the hash the snapshot names. Absent when the caller judges without them (a rule in isolation).
    */
   artefacts?: { prompt: SnapshotArtefact; modelConfig: SnapshotArtefact };
+  /**
+   * Incident severities that block this promotion (`blockingSeverities` of the policy for the system's tier and the
+   * environment); absent, the default policy's.
+   */
+  blockingSeverities?: Severity[];
   /**
    * Everyone who authored what the candidate's approvals approve (`snapshotAuthors`); absent, the candidate's own
    * authors (a rule judged in isolation).
@@ -212,8 +225,18 @@ export function blockedReasons(input: GateInput): BlockReason[] {
 
   for (const message of artefactProblems(candidate, input.artefacts)) add('SNAPSHOT_INELIGIBLE', message);
 
-  if (system.openBlockingIncidents > 0) {
-    add('BLOCKING_INCIDENT_OPEN', `${system.openBlockingIncidents} blocking incident(s) open on system ${system.id}`);
+  const blocking = input.blockingSeverities ?? blockingSeverities(system.riskTier, environment);
+  // A META written before the per-severity counters has none until migration 0003 recounts it: blocked, never looser.
+  const counted = (system as Partial<AiSystem>).openIncidents !== undefined;
+  const open = counted ? blocking.filter((severity) => (system.openIncidents[severity] ?? 0) > 0) : [];
+  if (!counted && blocking.length > 0) {
+    add('BLOCKING_INCIDENT_OPEN', `the open incidents of system ${system.id} are not yet counted by severity`);
+  } else if (open.length > 0) {
+    const counts = open.map((severity) => `${system.openIncidents[severity]} ${severity}`);
+    add(
+      'BLOCKING_INCIDENT_OPEN',
+      `${countOpenIncidents(system.openIncidents, open)} blocking incident(s) open on system ${system.id}: ${list(counts)} (${list(blocking)} block the ${environment} promotion of a ${system.riskTier} tier system)`,
+    );
   }
 
   const actual = system.activeReleases[environment];
@@ -294,6 +317,7 @@ export function gateInput(
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
     modelCardGaps: modelCardGaps(facts, environment, policy),
     artefacts: { prompt: facts.prompt, modelConfig: facts.config },
+    blockingSeverities: blockingSeverities(facts.system.riskTier, environment, policy),
     authors: snapshotAuthors(facts),
   };
 }

@@ -1,7 +1,7 @@
 // The model card of a release, generated from the registry (docs/model-cards.md): the system's own fields and
 // narrative, the candidate's exact prompt and model config with lineage, its evaluation data and eval run, the
 // approvals, the risk rating and the release history. Pure: the store gathers the inputs, nothing here reads.
-import { type ApprovalPolicy, DEFAULT_POLICY, requiresModelCard } from './policy.js';
+import { type ApprovalPolicy, DEFAULT_POLICY, openBlockingIncidents, requiresModelCard } from './policy.js';
 import type {
   AiSystem,
   ApprovalRecord,
@@ -339,7 +339,7 @@ export function buildModelCard(inputs: ModelCardInputs): ModelCard {
       riskTier: system.riskTier,
       euAiActCategory: system.euAiActCategory,
       rationale: narrative.riskRationale,
-      openBlockingIncidents: system.openBlockingIncidents,
+      openBlockingIncidents: openBlockingIncidents(system, 'production'),
     },
     releaseHistory: inputs.releaseHistory
       .filter((e) => e.systemId === system.id)

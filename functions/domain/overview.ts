@@ -1,6 +1,6 @@
 // The metrics overview as a pure summary of the registry's current state.
 import { type ReportingClockEntry, reportingStatus } from './incident-clock.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from './policy.js';
+import { type ApprovalPolicy, DEFAULT_POLICY, openBlockingIncidents } from './policy.js';
 import { type ReviewStatus, reviewStatus } from './review.js';
 import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from './types.js';
 
@@ -92,7 +92,7 @@ export function summariseOverview(input: {
   reportingClocks?: readonly ReportingClockEntry[];
   /** The instant review due dates are judged at. */
   now: Date;
-  policy?: Pick<ApprovalPolicy, 'reviewIntervalDays'>;
+  policy?: Pick<ApprovalPolicy, 'reviewIntervalDays' | 'blockingSeverities' | 'incidentBlocking'>;
 }): Overview {
   const open = input.incidents.filter((i) => i.status !== 'resolved');
   const reviews = new Map(
@@ -127,7 +127,7 @@ export function summariseOverview(input: {
         status: s.status,
         activeReleases: s.activeReleases,
         openIncidents: open.filter((i) => i.systemId === s.id).length,
-        openBlockingIncidents: s.openBlockingIncidents,
+        openBlockingIncidents: openBlockingIncidents(s, 'production', input.policy ?? DEFAULT_POLICY),
         candidates: mine.length,
         failedEvals: mine.filter((c) => c.status === 'eval_failed').length,
         awaitingApproval: mine.filter((c) => c.status === 'awaiting_approval').length,

@@ -5,6 +5,7 @@ import {
   type Environment,
   METRIC_NAMES,
   type MetricName,
+  type OpenIncidentCounts,
   REVIEWER_ROLES,
   type ReviewerRole,
   RISK_TIERS,
@@ -21,8 +22,14 @@ export interface ApprovalPolicy {
   tiers: Record<RiskTier, ReviewerRole[]>;
   /** Reviewer roles a staging promotion needs, whatever the tier. */
   stagingRoles: ReviewerRole[];
-  /** Incident severities that block promotion while the incident is not resolved. */
+  /** Incident severities that block promotion while the incident is not resolved, unless `incidentBlocking` says. */
   blockingSeverities: Severity[];
+  /**
+   * Which severities block, per environment: production per risk tier, staging one list. Absent: `blockingSeverities`
+   * for every tier and both environments. The gate reads the system's per-severity counters of open incidents, so a
+   * stricter list, or a higher tier, blocks at once.
+   */
+  incidentBlocking?: IncidentBlockingPolicy;
   /** Post-market monitoring of active releases (docs/architecture/monitoring.md). */
   monitoring: MonitoringPolicy;
   /** Days between governance reviews of a system, per risk tier, counted from its last promotion or registration. */
@@ -51,6 +58,12 @@ export interface MonitoringPolicy {
   incidentSeverity: Record<RiskTier, Severity>;
   /** Whether a monitoring failure also records a rollback request (never an automatic rollback). */
   requestRollback: boolean;
+}
+
+/** Incident severities that block promotion, per environment. */
+export interface IncidentBlockingPolicy {
+  production: Record<RiskTier, Severity[]>;
+  staging: Severity[];
 }
 
 const ROLLBACK_VALIDATION_MODES = ['warn', 'block'] as const;
@@ -132,9 +145,36 @@ export function requiresModelCard(
   return environment === 'production' && policy.modelCardRequired[riskTier];
 }
 
-/** Whether an unresolved incident of `severity` blocks promotion under `policy`. */
-export function isBlockingSeverity(severity: Severity, policy: ApprovalPolicy = DEFAULT_POLICY): boolean {
-  return policy.blockingSeverities.includes(severity);
+/** The part of a policy that says which incidents block. */
+export type IncidentRules = Pick<ApprovalPolicy, 'blockingSeverities' | 'incidentBlocking'>;
+
+/** Severities of unresolved incidents that block promoting a system of `riskTier` to `environment`, in order. */
+export function blockingSeverities(
+  riskTier: RiskTier,
+  environment: Environment,
+  policy: IncidentRules = DEFAULT_POLICY,
+): Severity[] {
+  const byEnvironment = policy.incidentBlocking;
+  const listed = !byEnvironment
+    ? policy.blockingSeverities
+    : environment === 'staging'
+      ? byEnvironment.staging
+      : byEnvironment.production[riskTier];
+  return SEVERITIES.filter((severity) => listed.includes(severity));
+}
+
+/** Open incidents of the severities in `severities`, from a system's per-severity counters. */
+export function countOpenIncidents(counts: Partial<OpenIncidentCounts>, severities: readonly Severity[]): number {
+  return severities.reduce((sum, severity) => sum + (counts[severity] ?? 0), 0);
+}
+
+/** Unresolved incidents of `system` that block its promotion to `environment` under `policy`. */
+export function openBlockingIncidents(
+  system: { riskTier: RiskTier; openIncidents?: Partial<OpenIncidentCounts> },
+  environment: Environment,
+  policy: IncidentRules = DEFAULT_POLICY,
+): number {
+  return countOpenIncidents(system.openIncidents ?? {}, blockingSeverities(system.riskTier, environment, policy));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -173,6 +213,8 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     'rollbackValidation' in doc
       ? checkRollbackValidation(doc.rollbackValidation, problems)
       : { ...DEFAULT_POLICY.rollbackValidation };
+  const incidentBlocking =
+    'incidentBlocking' in doc ? checkIncidentBlocking(doc.incidentBlocking, problems) : undefined;
   const modelCardRequired =
     'modelCardRequired' in doc
       ? checkModelCardRequired(doc.modelCardRequired, problems)
@@ -223,7 +265,57 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     reviewIntervalDays: reviewIntervalDays as Record<RiskTier, number>,
     rollbackValidation: rollbackValidation as Record<RiskTier, RollbackValidationMode>,
     modelCardRequired: modelCardRequired as Record<RiskTier, boolean>,
+    ...(incidentBlocking ? { incidentBlocking } : {}),
   };
+}
+
+/** Lists may be empty here: a tier where no incident blocks is a policy choice, not a typo. */
+function checkSeverities(value: unknown, field: string, problems: string[]): Severity[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.push(`${field} must be a list`);
+    return undefined;
+  }
+  const unknown = value.filter((item) => !SEVERITIES.includes(item as Severity));
+  if (unknown.length > 0) problems.push(`${field} has unknown severities: ${unknown.map(String).join(', ')}`);
+  if (new Set(value).size !== value.length) problems.push(`${field} has duplicates`);
+  return unknown.length === 0 ? [...(value as Severity[])] : undefined;
+}
+
+function checkIncidentBlocking(value: unknown, problems: string[]): IncidentBlockingPolicy | undefined {
+  if (!isRecord(value)) {
+    problems.push('incidentBlocking must be an object with production (per risk tier) and staging');
+    return undefined;
+  }
+  const start = problems.length;
+  const extra = Object.keys(value).filter((key) => key !== 'production' && key !== 'staging');
+  if (extra.length > 0) problems.push(`incidentBlocking has unknown environments: ${extra.join(', ')}`);
+  const staging = checkSeverities(value.staging, 'incidentBlocking.staging', problems);
+  const production: Partial<Record<RiskTier, Severity[]>> = {};
+  if (!isRecord(value.production)) {
+    problems.push('incidentBlocking.production must be an object with one list of severities per risk tier');
+  } else {
+    const tiers = value.production;
+    const unknownTiers = Object.keys(tiers).filter((key) => !RISK_TIERS.includes(key as RiskTier));
+    if (unknownTiers.length > 0)
+      problems.push(`incidentBlocking.production has unknown risk tiers: ${unknownTiers.join(', ')}`);
+    for (const tier of RISK_TIERS) {
+      const listed = checkSeverities(tiers[tier], `incidentBlocking.production.${tier}`, problems);
+      if (listed) production[tier] = listed;
+    }
+    // A higher tier is blocked by every severity that blocks a lower one: a typo must not weaken critical systems.
+    for (let i = 1; i < RISK_TIERS.length; i++) {
+      const lower = production[RISK_TIERS[i - 1] as RiskTier];
+      const higher = production[RISK_TIERS[i] as RiskTier];
+      if (!lower || !higher) continue;
+      const dropped = lower.filter((severity) => !higher.includes(severity));
+      if (dropped.length > 0)
+        problems.push(
+          `incidentBlocking.production.${RISK_TIERS[i]} must include every severity of ${RISK_TIERS[i - 1]}: ${dropped.join(', ')}`,
+        );
+    }
+  }
+  if (problems.length > start || !staging) return undefined;
+  return { production: production as Record<RiskTier, Severity[]>, staging };
 }
 
 function checkModelCardRequired(value: unknown, problems: string[]): Record<RiskTier, boolean> | undefined {

@@ -45,6 +45,8 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
+/** Unresolved incidents of a system per severity, as its META item counts them. */
+export type OpenIncidentCounts = Record<Severity, number>;
 
 /**
  * Serious incidents of the EU AI Act (Regulation (EU) 2024/1689, Art. 3(49) and 3(61)); the category decides the
@@ -182,7 +184,8 @@ export interface AiSystem {
   status: SystemStatus;
   /** Active release (candidate id) per environment; null when none. */
   activeReleases: Record<Environment, string | null>;
-  openBlockingIncidents: number;
+  /** Unresolved (open or mitigating) incidents per severity; which of them block is the policy's to say. */
+  openIncidents: OpenIncidentCounts;
   retirementReason: string | null;
   replacementSystemId: string | null;
   createdAt: string;

@@ -1,7 +1,8 @@
-// Incidents: operational issues linked to a system and the release they happened on. High and critical ones
-// block promotion through the system's openBlockingIncidents counter, kept in the same transaction.
+// Incidents: operational issues linked to a system and the release they happened on. The system's META counts its
+// unresolved incidents per severity (`openIncidents`), kept in the same transaction as each incident's change; the
+// policy says which severities block, per tier and environment, and the promotion conditions on those counters.
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { canonicalJson } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
 import {
@@ -12,7 +13,6 @@ import {
   type SeriousIncidentInput,
 } from '../domain/incident-clock.js';
 import { assertTransition } from '../domain/lifecycle.js';
-import { DEFAULT_POLICY, isBlockingSeverity } from '../domain/policy.js';
 import type { Actor, Incident, IncidentStatus, Severity } from '../domain/types.js';
 import { buildKeyCondition } from './expressions.js';
 import { compareSortKeys } from './fan-out.js';
@@ -39,8 +39,35 @@ export type IncidentPatch = Partial<Pick<Incident, 'title' | 'description' | 'se
   seriousIncident?: SeriousIncidentInput;
 };
 
-const blocks = (i: Pick<Incident, 'severity' | 'status'>) =>
-  i.status !== 'resolved' && isBlockingSeverity(i.severity, DEFAULT_POLICY);
+/**
+ * Counts a change of an incident in the system's per-severity counters of unresolved incidents (`before` null: it is
+ * new). ADD commits with the transaction, so concurrent changes of several incidents all count. A META written before
+ * the counters has none until migration 0003 recounts it; ADD on a member of a missing map is refused by DynamoDB, so
+ * the change is refused as a conflict rather than counted wrongly.
+ */
+export function countIncidentChange(
+  tx: SystemTx,
+  before: Pick<Incident, 'severity' | 'status'> | null,
+  after: Pick<Incident, 'severity' | 'status'>,
+) {
+  const delta = new Map<Severity, number>();
+  if (before && before.status !== 'resolved') delta.set(before.severity, -1);
+  if (after.status !== 'resolved') delta.set(after.severity, (delta.get(after.severity) ?? 0) + 1);
+  const changes = [...delta].filter(([, by]) => by !== 0);
+  if (changes.length === 0) return;
+  if (!isRecord(tx.meta.openIncidents)) {
+    throw new ConflictError(
+      `the open incidents of system ${String(tx.meta.id)} are not yet counted by severity: run the data migrations (0003-open-incidents-by-severity)`,
+    );
+  }
+  for (const [severity, by] of changes) {
+    const path = `openIncidents.${severity}`;
+    tx.metaSpec.add[path] = (tx.metaSpec.add[path] ?? 0) + by;
+  }
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // Items read back from DynamoDB do not keep the key order of nested maps: compare canonical JSON.
 const same = (a: unknown, b: unknown) =>
@@ -117,7 +144,7 @@ export async function openReportingClocks(
   };
 }
 
-/** Opens an incident; a blocking one raises the system's count of open blocking incidents atomically. */
+/** Opens an incident; the system's count of open incidents of its severity rises in the same transaction. */
 export async function openIncident(ctx: StoreContext, actor: Actor, input: IncidentInput): Promise<Incident> {
   const preload = input.candidateId ? [keys.candidate(input.candidateId)] : [];
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, preload, (tx) => {
@@ -142,7 +169,7 @@ export async function openIncident(ctx: StoreContext, actor: Actor, input: Incid
         ? { seriousIncident: applySeriousIncident(undefined, input.seriousIncident, new Date(tx.now)) }
         : {}),
     };
-    if (blocks(incident)) tx.metaSpec.add.openBlockingIncidents = 1;
+    countIncidentChange(tx, null, incident);
     tx.put(incidentItem(incident));
     putReportingClock(tx, incident);
     tx.audit({
@@ -198,8 +225,7 @@ async function changeIncident(
     if (!item) throw new NotFoundError(`incident ${id} not found`, { id });
     const incident = toEntity<Incident>(item);
     const { next, action, reason } = change(incident, tx);
-    const delta = Number(blocks(next)) - Number(blocks(incident));
-    if (delta !== 0) tx.metaSpec.add.openBlockingIncidents = delta;
+    countIncidentChange(tx, incident, next);
     const updated = { ...next, updatedAt: tx.now, version: incident.version + 1 };
     tx.put(incidentItem(updated), [{ path: 'version', op: '=', value: incident.version }]);
     putReportingClock(tx, updated);
@@ -240,7 +266,7 @@ export function updateIncident(ctx: StoreContext, actor: Actor, id: string, patc
   });
 }
 
-/** Resolves an incident with a resolution note; a blocking one stops blocking in the same transaction. */
+/** Resolves an incident with a resolution note; it leaves its severity's count in the same transaction. */
 export function resolveIncident(ctx: StoreContext, actor: Actor, id: string, resolution: string): Promise<Incident> {
   return changeIncident(ctx, actor, id, (incident, tx) => {
     assertTransition('incident', incident.status, 'resolved');

@@ -6,7 +6,6 @@ import { newEvalRun } from '../domain/eval-run.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { type MonitoringVerdict, monitoringIncidentTitle } from '../domain/monitoring.js';
-import { DEFAULT_POLICY, isBlockingSeverity } from '../domain/policy.js';
 import type {
   Actor,
   AiSystem,
@@ -23,7 +22,7 @@ import type {
   SliceMetric,
   ThresholdVerdict,
 } from '../domain/types.js';
-import { incidentItem } from './incidents.js';
+import { countIncidentChange, incidentItem } from './incidents.js';
 import { keys, queries, toEntity } from './keys.js';
 import { getItem, queryAll } from './query.js';
 import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
@@ -254,10 +253,8 @@ export async function recordMonitoringResult(
         { ...key, itemType: 'monitoring_guard', incidentId: incident.id, candidateId, cause },
         guard ? [{ path: 'incidentId', op: '=', value: guard.incidentId }] : [{ path: 'pk', op: 'not_exists' }],
       );
-      // The same rule as incidents.ts, so that resolving the incident lowers the counter it raised.
-      if (isBlockingSeverity(incident.severity, DEFAULT_POLICY)) {
-        tx.metaSpec.add.openBlockingIncidents = (tx.metaSpec.add.openBlockingIncidents ?? 0) + 1;
-      }
+      // The same counters as incidents.ts, so that resolving the incident lowers the counter it raised.
+      countIncidentChange(tx, null, incident);
       tx.audit({
         action: 'incident.opened',
         entityType: 'incident',

@@ -59,7 +59,7 @@ export async function createSystem(
     ...input,
     status: 'draft',
     activeReleases: { staging: null, production: null },
-    openBlockingIncidents: 0,
+    openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
     retirementReason: null,
     replacementSystemId: null,
     createdAt: now,

@@ -257,16 +257,16 @@ const SystemRow = memo(function SystemRow({
       <td>{release(s.activeReleases.staging)}</td>
       <td className="num">
         {o ? o.openIncidents : '…'}
-        {s.openBlockingIncidents > 0 ? (
-          <span className="badge tone-bad" title="open high or critical incidents block promotion">
-            {s.openBlockingIncidents} blocking
+        {o && o.openBlockingIncidents > 0 ? (
+          <span className="badge tone-bad" title="open incidents of a severity the policy blocks on for this tier">
+            {o.openBlockingIncidents} blocking
           </span>
         ) : null}
       </td>
       <td className="num">
         {o ? (
           <span title={`${o.failedEvals} failed evals, ${o.awaitingApproval} awaiting approval`}>
-            {o.failedEvals + o.awaitingApproval + s.openBlockingIncidents}
+            {o.failedEvals + o.awaitingApproval + o.openBlockingIncidents}
           </span>
         ) : (
           '…'

@@ -101,8 +101,11 @@ function SystemView({ system: s }: { system: AiSystem }) {
             <dd>{s.humanOversight}</dd>
             <dt>Description</dt>
             <dd>{s.description || '—'}</dd>
-            <dt>Blocking incidents</dt>
-            <dd>{s.openBlockingIncidents}</dd>
+            <dt>Open incidents</dt>
+            <dd>
+              {s.openIncidents.critical} critical, {s.openIncidents.high} high, {s.openIncidents.medium} medium,{' '}
+              {s.openIncidents.low} low
+            </dd>
             {s.retirementReason ? (
               <>
                 <dt>Retired because</dt>

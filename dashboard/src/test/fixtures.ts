@@ -19,7 +19,7 @@ export function system(over: Partial<AiSystem> = {}): AiSystem {
     humanOversight: 'Agents confirm',
     status: 'active',
     activeReleases: { production: RC_ACTIVE, staging: null },
-    openBlockingIncidents: 0,
+    openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
     retirementReason: null,
     replacementSystemId: null,
     createdAt: '2026-11-01T10:00:00.000Z',

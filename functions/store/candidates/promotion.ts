@@ -5,6 +5,7 @@ import { snapshotAuthors } from '../../domain/authorship.js';
 import { ConflictError } from '../../domain/errors.js';
 import { activeReleaseChanged, assertPromotable, type GateFacts, gateInput } from '../../domain/gate.js';
 import { newId } from '../../domain/ids.js';
+import { blockingSeverities, DEFAULT_POLICY, type IncidentRules } from '../../domain/policy.js';
 import type { Actor, AiSystem, Environment, PromotionEvent, ReleaseCandidate } from '../../domain/types.js';
 import type { Condition } from '../expressions.js';
 import { keys, toEntity } from '../keys.js';
@@ -29,12 +30,16 @@ export function promotionConditions(
   facts: GateFacts,
   environment: Environment,
   expectedActiveCandidateId: string | null,
+  policy: IncidentRules = DEFAULT_POLICY,
 ): PromotionConditions {
   const { candidate } = facts;
   const meta: Condition[] = [
-    // ACTIVE_RELEASE_CHANGED, BLOCKING_INCIDENT_OPEN, SYSTEM_RETIRED
+    // ACTIVE_RELEASE_CHANGED, BLOCKING_INCIDENT_OPEN (the counter of each severity that blocks this tier and
+    // environment; a missing counter, on a META not yet recounted, refuses too), SYSTEM_RETIRED
     { path: `activeReleases.${environment}`, op: '=', value: expectedActiveCandidateId },
-    { path: 'openBlockingIncidents', op: '=', value: 0 },
+    ...blockingSeverities(facts.system.riskTier, environment, policy).map(
+      (severity): Condition => ({ path: `openIncidents.${severity}`, op: '=', value: 0 }),
+    ),
     { path: 'status', op: '<>', value: 'retired' },
   ];
   const onCandidate: Condition[] = [

@@ -143,7 +143,7 @@ const systemItem = (overrides: Record<string, unknown> = {}) => ({
   id: SYSTEM_ID,
   status: 'active',
   activeReleases: { staging: null, production: null },
-  openBlockingIncidents: 0,
+  openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
   retirementReason: null,
   replacementSystemId: null,
   createdAt: '2026-01-01T00:00:00.000Z',
@@ -448,11 +448,13 @@ describe('a request that does not match the contract', () => {
 describe('a blocked promotion', () => {
   it('answers a GateBlockedError with 409 and every reason at once, without writing', async () => {
     ddb.on(GetCommand, { Key: keys.candidate(CANDIDATE_ID) }).resolves({ Item: candidateItem() });
-    ddb.on(GetCommand, { Key: keys.system(SYSTEM_ID) }).resolves({ Item: systemItem({ openBlockingIncidents: 1 }) });
+    ddb
+      .on(GetCommand, { Key: keys.system(SYSTEM_ID) })
+      .resolves({ Item: systemItem({ openIncidents: { low: 0, medium: 0, high: 1, critical: 0 } }) });
     ddb.on(BatchGetCommand).resolves({
       Responses: {
         [TABLE]: [
-          systemItem({ openBlockingIncidents: 1 }),
+          systemItem({ openIncidents: { low: 0, medium: 0, high: 1, critical: 0 } }),
           candidateItem(),
           artefactItem('prompt', PROMPT_ID, 'draft'),
           artefactItem('model_config', CONFIG_ID, 'in_review'),

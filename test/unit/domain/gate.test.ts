@@ -49,7 +49,7 @@ function system(overrides: Partial<AiSystem> = {}): AiSystem {
     humanOversight: 'agents review routing',
     status: 'active',
     activeReleases: { staging: 'rc_prev_staging', production: 'rc_prev' },
-    openBlockingIncidents: 0,
+    openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
     retirementReason: null,
     replacementSystemId: null,
     createdAt: T0,
@@ -441,11 +441,15 @@ describe('promotion gate: each reason on its own', () => {
 
   it('blocks while a blocking incident is open with BLOCKING_INCIDENT_OPEN', () => {
     // Prepare
-    const input = { ...promotable(), system: system({ openBlockingIncidents: 2 }) };
+    const input = { ...promotable(), system: system({ openIncidents: { low: 0, medium: 0, high: 1, critical: 1 } }) };
 
     // Act / Assess
     expect(blockedReasons(input)).toEqual([
-      { code: 'BLOCKING_INCIDENT_OPEN', message: '2 blocking incident(s) open on system sys_1' },
+      {
+        code: 'BLOCKING_INCIDENT_OPEN',
+        message:
+          '2 blocking incident(s) open on system sys_1: 1 high, 1 critical (high, critical block the production promotion of a critical tier system)',
+      },
     ]);
   });
 
@@ -475,7 +479,7 @@ describe('promotion gate: every reason at once', () => {
     const base = promotable(['technical', 'product', 'risk']);
     const c = { ...base.candidate, status: 'eval_failed' as const };
     const input: GateInput = {
-      system: system({ status: 'retired', openBlockingIncidents: 1 }),
+      system: system({ status: 'retired', openIncidents: { low: 0, medium: 0, high: 0, critical: 1 } }),
       candidate: c,
       environment: 'staging',
       latestEvalRun: evalRun(c, { status: 'failed', snapshotHash: 'sha256:old' }),
@@ -586,7 +590,7 @@ describe('promotion gate: every reason at once', () => {
         if (f.snapshot) injected.add('SNAPSHOT_INELIGIBLE');
 
         if (f.incidents > 0) {
-          sys = { ...sys, openBlockingIncidents: f.incidents };
+          sys = { ...sys, openIncidents: { low: 0, medium: 0, high: f.incidents, critical: 0 } };
           injected.add('BLOCKING_INCIDENT_OPEN');
         }
         const actual = sys.activeReleases[environment];
@@ -871,6 +875,7 @@ describe('gateInput', () => {
       expectedActiveCandidateId: 'rc_prev_staging',
       modelCardGaps: [],
       artefacts: { prompt: null, modelConfig: null },
+      blockingSeverities: ['high', 'critical'],
       authors: [{ kind: 'candidate', artefactId: c.id, step: 'created', identity: { by: 'sub', userId: AUTHOR } }],
     });
     expect(blockedReasons(input).map((r) => r.code)).toEqual(['SNAPSHOT_INELIGIBLE', 'SNAPSHOT_INELIGIBLE']);

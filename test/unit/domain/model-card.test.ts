@@ -40,7 +40,7 @@ function inputs(
     ...systemInput({ name: 'Ticket triage', riskTier: 'high', modelCard: modelCardNarrative() }),
     status: 'active',
     activeReleases: { staging: null, production: 'rc_0' },
-    openBlockingIncidents: 0,
+    openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
     retirementReason: null,
     replacementSystemId: null,
     createdAt: T0,
@@ -367,7 +367,10 @@ describe('the MODEL_CARD_INCOMPLETE policy', () => {
     };
 
     // Act
-    const reasons = blockedReasons({ ...input, system: { ...input.system, openBlockingIncidents: 1 } });
+    const reasons = blockedReasons({
+      ...input,
+      system: { ...input.system, openIncidents: { low: 0, medium: 0, high: 1, critical: 0 } },
+    });
 
     // Assess
     expect(reasons).toEqual([
@@ -375,7 +378,11 @@ describe('the MODEL_CARD_INCOMPLETE policy', () => {
         code: 'MODEL_CARD_INCOMPLETE',
         message: 'the model card has empty required sections: considerations.limitations, riskRating.rationale',
       },
-      { code: 'BLOCKING_INCIDENT_OPEN', message: '1 blocking incident(s) open on system sys_1' },
+      {
+        code: 'BLOCKING_INCIDENT_OPEN',
+        message:
+          '1 blocking incident(s) open on system sys_1: 1 high (high, critical block the production promotion of a high tier system)',
+      },
     ]);
     expect(blockedReasons({ ...input, modelCardGaps: [] })).toEqual([]);
     expect(BLOCK_REASON_ORDER.indexOf('MODEL_CARD_INCOMPLETE')).toBe(

@@ -10,7 +10,7 @@ const system = (id: string, riskTier: AiSystem['riskTier'], status: AiSystem['st
     riskTier,
     status,
     activeReleases: { staging: null, production: null },
-    openBlockingIncidents: 0,
+    openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
     createdAt: '2026-01-01T00:00:00.000Z',
   }) as AiSystem;
 

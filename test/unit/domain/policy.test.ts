@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
 import {
   type ApprovalPolicy,
+  blockingSeverities,
   DEFAULT_POLICY,
-  isBlockingSeverity,
   requiredApprovals,
   validatePolicy,
 } from '../../../functions/domain/policy.js';
@@ -47,10 +47,18 @@ describe('risk-tier approval policy', () => {
 
   it('blocks on unresolved high and critical incidents only', () => {
     // Act
-    const blocking = SEVERITIES.filter((severity) => isBlockingSeverity(severity));
+    const blocking = RISK_TIERS.flatMap((tier) => [
+      blockingSeverities(tier, 'production'),
+      blockingSeverities(tier, 'staging'),
+    ]);
 
     // Assess
-    expect(blocking).toEqual(['high', 'critical']);
+    expect(blocking).toEqual(
+      RISK_TIERS.flatMap(() => [
+        ['high', 'critical'],
+        ['high', 'critical'],
+      ]),
+    );
   });
 
   it('is version 1 of the policy document', () => {
@@ -72,8 +80,7 @@ describe('risk-tier approval policy', () => {
     // Act / Assess
     expect(requiredApprovals('low', 'production', policy)).toEqual(['technical', 'product']);
     expect(requiredApprovals('critical', 'staging', policy)).toEqual(['technical', 'risk']);
-    expect(isBlockingSeverity('medium', policy)).toBe(true);
-    expect(isBlockingSeverity('low', policy)).toBe(false);
+    expect(blockingSeverities('low', 'production', policy)).toEqual(['medium', 'high', 'critical']);
   });
 
   it('returns a fresh list that callers may change without touching the policy', () => {

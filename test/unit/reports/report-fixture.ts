@@ -35,7 +35,7 @@ const system: AiSystem = {
   humanOversight: 'Agents re-route any ticket with one click.',
   status: 'active',
   activeReleases: { production: 'rc_1', staging: null },
-  openBlockingIncidents: 0,
+  openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
   retirementReason: null,
   replacementSystemId: null,
   createdAt: '2026-03-01T09:00:00.000Z',

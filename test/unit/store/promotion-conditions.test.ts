@@ -42,7 +42,8 @@ describe('promotionConditions', () => {
     // Assess
     expect(meta).toEqual([
       { path: 'activeReleases.production', op: '=', value: 'rc_prev' },
-      { path: 'openBlockingIncidents', op: '=', value: 0 },
+      { path: 'openIncidents.high', op: '=', value: 0 },
+      { path: 'openIncidents.critical', op: '=', value: 0 },
       { path: 'status', op: '<>', value: 'retired' },
     ]);
   });

@@ -103,7 +103,12 @@ describe('concurrent changes of one system', () => {
     expect(chain).toMatchObject({ ok: true, events: 1 + succeeded, headSeq: 1 + succeeded, brokenAt: null });
     const incidents = await allPages((page) => store.incidents.listIncidents({ systemId: system.id }, page));
     expect(new Set(incidents.map((i) => i.title)).size).toBe(38);
-    expect((await store.systems.getSystem(system.id)).openIncidents).toEqual({ low: 0, medium: 0, high: 0, critical: 0 });
+    expect((await store.systems.getSystem(system.id)).openIncidents).toEqual({
+      low: 0,
+      medium: 0,
+      high: 0,
+      critical: 0,
+    });
   });
 
   it('gives prompt versions created concurrently under one name distinct consecutive version numbers', async () => {

@@ -7,7 +7,7 @@ import {
   requiredApprovals,
   validatePolicy,
 } from '../../../functions/domain/policy.js';
-import { RISK_TIERS, SEVERITIES } from '../../../functions/domain/types.js';
+import { RISK_TIERS } from '../../../functions/domain/types.js';
 
 function validDoc(): Record<string, unknown> {
   return JSON.parse(JSON.stringify(DEFAULT_POLICY)) as Record<string, unknown>;

@@ -61,7 +61,7 @@ export interface MonitoringPolicy {
 }
 
 /** Incident severities that block promotion, per environment. */
-export interface IncidentBlockingPolicy {
+interface IncidentBlockingPolicy {
   production: Record<RiskTier, Severity[]>;
   staging: Severity[];
 }

@@ -324,7 +324,7 @@ export function promotionRoles(
  * how many records the candidate's round opened for the role, so that neither a tier lowered since nor a policy
  * loosened since lets fewer people suffice than the round asked for.
  */
-export function promotionApprovers(
+function promotionApprovers(
   facts: Pick<GateFacts, 'system' | 'approvals'>,
   environment: Environment,
   roles: readonly ReviewerRole[],

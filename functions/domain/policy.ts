@@ -398,7 +398,7 @@ export interface TierPromotionRules {
   evalValidityHours: number | null;
 }
 
-export interface ThresholdFloor {
+interface ThresholdFloor {
   metric: MetricName;
   /** min metrics: the candidate's threshold must be >= floor; max metrics: <= floor (METRIC_DIRECTIONS). */
   floor: number;
@@ -410,7 +410,7 @@ export interface PromotionRules {
 }
 
 /** The direction in which each metric improves: min metrics must stay above a threshold, max metrics below one. */
-export const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
+const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
   accuracy: 'min',
   macroF1: 'min',
   schemaValidRate: 'min',

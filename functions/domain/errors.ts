@@ -61,7 +61,7 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     'a reviewer role that the risk tier requires has fewer distinct approvers of the snapshot than the policy asks',
   APPROVAL_REJECTED: 'a reviewer rejected the snapshot or requested changes',
   SEPARATION_OF_DUTIES:
-    "the reviewer authored what is to be approved (created or submitted its prompt version, model config, a dataset or the candidate, or is linked by `custom:github_login` to a pipeline token's `actor`/`triggering_actor` that did), or already approved another role of it",
+    "the reviewer authored what is to be approved (created or submitted its prompt version, model config, a dataset or the candidate, or is linked by `custom:github_login` to a pipeline token's `actor`/`triggering_actor` that did), or already approved another role of it, or another place of the same role",
   BLOCKING_INCIDENT_OPEN: 'a blocking (high or critical) incident is open on the system',
   INVALID_STATE: 'the lifecycle state of the object does not allow this action',
   SNAPSHOT_INELIGIBLE: 'a version in the snapshot is not approved or no longer matches, or the snapshot hash does not',

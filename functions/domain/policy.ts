@@ -635,5 +635,34 @@ function checkPromotionRules(value: unknown, problems: string[]): PromotionRules
     if (rules) perTierRules[tier] = rules;
   }
   if (!staging || RISK_TIERS.some((tier) => !perTierRules[tier]) || extra.length > 0) return undefined;
-  return { production: perTierRules as Record<RiskTier, TierPromotionRules>, staging };
+  const byTier = perTierRules as Record<RiskTier, TierPromotionRules>;
+  // A higher tier is never judged more loosely than a lower one: this catches a typo that would quietly weaken the
+  // promotion of critical systems.
+  for (let i = 1; i < RISK_TIERS.length; i++) {
+    const lower = RISK_TIERS[i - 1] as RiskTier;
+    const higher = RISK_TIERS[i] as RiskTier;
+    for (const loosening of looserThan(byTier[higher], byTier[lower]))
+      problems.push(
+        `promotionRules.production.${higher}.${loosening} (looser than promotionRules.production.${lower})`,
+      );
+  }
+  return { production: byTier, staging };
+}
+
+/** How `higher` is looser than `lower`, one phrase per rule (empty when it is at least as strict in every rule). */
+function looserThan(higher: TierPromotionRules, lower: TierPromotionRules): string[] {
+  const out: string[] = [];
+  for (const role of REVIEWER_ROLES) {
+    if ((higher.approvers[role] ?? 1) < (lower.approvers[role] ?? 1)) out.push(`approvers.${role} asks for fewer`);
+  }
+  const kinds = lower.requiredDatasetKinds.filter((kind) => !higher.requiredDatasetKinds.includes(kind));
+  if (kinds.length > 0) out.push(`requiredDatasetKinds lacks ${kinds.join(', ')}`);
+  for (const { metric, floor } of lower.thresholdFloors) {
+    const own = higher.thresholdFloors.find((f) => f.metric === metric)?.floor;
+    const looser = own === undefined || (METRIC_DIRECTIONS[metric] === 'min' ? own < floor : own > floor);
+    if (looser) out.push(`thresholdFloors does not hold ${metric} to ${floor}`);
+  }
+  const validity = (rules: TierPromotionRules) => rules.evalValidityHours ?? Number.POSITIVE_INFINITY;
+  if (validity(higher) > validity(lower)) out.push('evalValidityHours keeps an eval valid longer');
+  return out;
 }

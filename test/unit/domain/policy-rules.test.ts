@@ -432,8 +432,13 @@ describe('validatePolicy: promotion rules', () => {
       evalValidityHours: 72,
     };
 
+    const production = { low, medium: low, high: low, critical: low };
+
     // Act / Assess
-    expect(validatePolicy(withLow(low)).promotionRules.production.low).toEqual(low);
+    expect(
+      validatePolicy({ ...DEFAULT_POLICY, promotionRules: { staging: NO_RULES, production } }).promotionRules.production
+        .low,
+    ).toEqual(low);
   });
 
   it('refuses a floor on an unknown metric or outside 0..1 for a rate, naming the field', () => {
@@ -474,6 +479,28 @@ describe('validatePolicy: promotion rules', () => {
       'promotionRules.production.low.approvers.technical must be a whole number from 1 to 5',
       'promotionRules.production.low.requiredDatasetKinds has unknown kinds: golden',
       'promotionRules.production.low.evalValidityHours must be null or a whole number of hours from 1 to 87840',
+    ]);
+  });
+
+  it('refuses a higher tier judged more loosely than the tier below it, naming both', () => {
+    // Prepare
+    const strict: TierPromotionRules = {
+      approvers: { technical: 2 },
+      requiredDatasetKinds: ['adversarial'],
+      thresholdFloors: [{ metric: 'timeoutRate', floor: 0.05 }],
+      evalValidityHours: 24,
+    };
+    const production = { low: NO_RULES, medium: strict, high: NO_RULES, critical: strict };
+
+    // Act
+    const problems = problemsOf({ ...DEFAULT_POLICY, promotionRules: { staging: NO_RULES, production } });
+
+    // Assess
+    expect(problems).toEqual([
+      'promotionRules.production.high.approvers.technical asks for fewer (looser than promotionRules.production.medium)',
+      'promotionRules.production.high.requiredDatasetKinds lacks adversarial (looser than promotionRules.production.medium)',
+      'promotionRules.production.high.thresholdFloors does not hold timeoutRate to 0.05 (looser than promotionRules.production.medium)',
+      'promotionRules.production.high.evalValidityHours keeps an eval valid longer (looser than promotionRules.production.medium)',
     ]);
   });
 

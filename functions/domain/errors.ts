@@ -17,6 +17,9 @@ export const BLOCK_REASON_CODES = [
   'ACTIVE_RELEASE_CHANGED',
   'ROLLBACK_TARGET_INELIGIBLE',
   'MODEL_CARD_INCOMPLETE',
+  'EVAL_EXPIRED',
+  'DATASET_KIND_MISSING',
+  'THRESHOLD_BELOW_FLOOR',
 ] as const;
 
 export type BlockReasonCode = (typeof BLOCK_REASON_CODES)[number];
@@ -54,10 +57,11 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   EVAL_MISSING: 'the candidate has no finished eval run of its own, or nothing to evaluate',
   EVAL_FAILED: 'the latest eval run failed its thresholds or ended in error',
   EVAL_STALE: 'the latest eval run judged another snapshot, or a newer run replaced the one reported',
-  APPROVALS_INCOMPLETE: 'a reviewer role that the risk tier requires has not approved the snapshot yet',
+  APPROVALS_INCOMPLETE:
+    'a reviewer role that the risk tier requires has fewer distinct approvers of the snapshot than the policy asks',
   APPROVAL_REJECTED: 'a reviewer rejected the snapshot or requested changes',
   SEPARATION_OF_DUTIES:
-    "the reviewer authored what is to be approved (created or submitted its prompt version, model config, a dataset or the candidate, or is linked by `custom:github_login` to a pipeline token's `actor`/`triggering_actor` that did), or already approved another role of it",
+    "the reviewer authored what is to be approved (created or submitted its prompt version, model config, a dataset or the candidate, or is linked by `custom:github_login` to a pipeline token's `actor`/`triggering_actor` that did), or already approved another role of it, or another place of the same role",
   BLOCKING_INCIDENT_OPEN:
     'an incident of a severity the policy blocks on (high or critical by default) is open on the system',
   INVALID_STATE: 'the lifecycle state of the object does not allow this action',
@@ -67,6 +71,9 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   ACTIVE_RELEASE_CHANGED: 'the active release is not the one the caller named; read it again, never retry blindly',
   ROLLBACK_TARGET_INELIGIBLE: 'the rollback target was not an approved, previously active release of the environment',
   MODEL_CARD_INCOMPLETE: 'the policy requires a complete model card and required sections are empty',
+  EVAL_EXPIRED: 'the latest eval run passed longer ago than the policy lets an eval stay valid; run the evals again',
+  DATASET_KIND_MISSING: 'the policy requires the candidate to gate on a dataset of a kind it has none of',
+  THRESHOLD_BELOW_FLOOR: 'the policy sets a floor on a metric that the candidate does not gate on at least as strictly',
   ACTIVE_RELEASE_PRESENT: 'the system has an active release: name a replacement system to retire it',
   ROLLBACK_VALIDATION_FAILED: 'the rollback target failed its validation run; `validation` says why',
   IDEMPOTENCY_KEY_REUSED: 'the Idempotency-Key was used before with a different request',

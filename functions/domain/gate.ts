@@ -23,17 +23,25 @@ import { assertTransition } from './lifecycle.js';
 import { blockingCardGaps, buildModelCard } from './model-card.js';
 import {
   type ApprovalPolicy,
+  approvalTally,
   blockingSeverities,
   countOpenIncidents,
   DEFAULT_POLICY,
+  evalValidFrom,
+  floorShortfalls,
+  missingDatasetKinds,
+  promotionRulesFor,
   requiredApprovals,
+  requiredApproverCounts,
   requiresModelCard,
+  type TierPromotionRules,
 } from './policy.js';
 import { snapshotHash } from './snapshot.js';
 import type {
   AiSystem,
   ApprovalRecord,
   ApprovalStatus,
+  DatasetKind,
   Environment,
   EvalDataset,
   EvalRun,
@@ -79,6 +87,14 @@ export interface GateInput {
    * authors (a rule judged in isolation).
    */
   authors?: SnapshotAuthor[];
+  /** Distinct approvers each required role needs (`requiredApproverCounts`); absent, one per role. */
+  requiredApprovers?: Record<string, number>;
+  /** The policy's promotion rules for this tier and environment (`promotionRulesFor`); absent, none apply. */
+  rules?: TierPromotionRules;
+  /** The kinds of the candidate's datasets as the registry holds them; absent, required kinds are not judged. */
+  datasetKinds?: DatasetKind[];
+  /** The instant the verdict is for (ISO 8601); absent, eval validity is not judged. */
+  now?: string;
 }
 
 /** What the store reads for one promotion verdict: the system's META, the candidate and the items it names. */
@@ -104,6 +120,9 @@ export const BLOCK_REASON_ORDER: readonly BlockReasonCode[] = [
   'EVAL_MISSING',
   'EVAL_FAILED',
   'EVAL_STALE',
+  'EVAL_EXPIRED',
+  'DATASET_KIND_MISSING',
+  'THRESHOLD_BELOW_FLOOR',
   'APPROVALS_INCOMPLETE',
   'APPROVAL_REJECTED',
   'SEPARATION_OF_DUTIES',
@@ -179,13 +198,16 @@ export function blockedReasons(input: GateInput): BlockReason[] {
   if (snapshot.length > 0) add('SNAPSHOT_INELIGIBLE', snapshot.join('; '));
 
   reasons.push(...evalReasons(candidate, latestEvalRun));
+  if (input.rules) reasons.push(...policyRuleReasons(input, input.rules));
 
   // Only decisions on the candidate's own snapshot count; a decision without a known reviewer proves nothing.
   const current = ofCandidate.filter((a) => a.snapshotHash === candidate.snapshotHash);
   const approved = current.filter((a) => a.status === 'approved' && a.reviewerId !== null);
-  const missingRoles = requiredRoles.filter((role) => !approved.some((a) => a.role === role));
-  if (missingRoles.length > 0) {
-    add('APPROVALS_INCOMPLETE', `no approval yet for the required roles: ${list(missingRoles)}`);
+  const needed = Object.fromEntries(requiredRoles.map((role) => [role, input.requiredApprovers?.[role] ?? 1]));
+  const short = approvalTally(needed, approved).filter((t) => t.approved < t.needed);
+  if (short.length > 0) {
+    const counts = short.map((t) => `${t.role} ${t.approved} of ${t.needed}`);
+    add('APPROVALS_INCOMPLETE', `too few distinct approvers of the required roles: ${list(counts)}`);
   }
 
   const refusals = current.filter((a) => a.status === 'rejected' || a.status === 'changes_requested');
@@ -250,6 +272,43 @@ export function blockedReasons(input: GateInput): BlockReason[] {
   return reasons.sort((a, b) => BLOCK_REASON_ORDER.indexOf(a.code) - BLOCK_REASON_ORDER.indexOf(b.code));
 }
 
+/** EVAL_EXPIRED, DATASET_KIND_MISSING and THRESHOLD_BELOW_FLOOR: the policy's rules for the tier (policy.ts). */
+function policyRuleReasons(input: GateInput, rules: TierPromotionRules): BlockReason[] {
+  const { candidate, latestEvalRun: run } = input;
+  const reasons: BlockReason[] = [];
+  const validFrom = input.now === undefined ? null : evalValidFrom(rules, input.now);
+  // Only a passing run of this candidate can expire: a failed or missing one is blocked for its own reason.
+  if (validFrom !== null && run && run.candidateId === candidate.id && run.status === 'passed') {
+    if (run.finishedAt === null || run.finishedAt < validFrom) {
+      reasons.push({
+        code: 'EVAL_EXPIRED',
+        message: `the latest eval run ${run.id} finished at ${run.finishedAt ?? 'an unknown time'}; the policy keeps an eval valid for ${rules.evalValidityHours} h (from ${validFrom})`,
+      });
+    }
+  }
+  if (input.datasetKinds) {
+    const missing = missingDatasetKinds(rules, input.datasetKinds);
+    if (missing.length > 0) {
+      reasons.push({
+        code: 'DATASET_KIND_MISSING',
+        message: `the policy requires a dataset of each kind, and the candidate has none of: ${list(missing)}`,
+      });
+    }
+  }
+  const shortfalls = floorShortfalls(rules, candidate.thresholds);
+  if (shortfalls.length > 0) {
+    const named = shortfalls.map(
+      (f) =>
+        `${f.metric} ${f.threshold === null ? `has no ${f.direction} threshold` : `threshold ${f.threshold}`} (floor ${f.direction === 'min' ? '>=' : '<='} ${f.floor})`,
+    );
+    reasons.push({
+      code: 'THRESHOLD_BELOW_FLOOR',
+      message: `thresholds looser than the policy's floors: ${list(named)}`,
+    });
+  }
+  return reasons;
+}
+
 function artefactProblems(candidate: ReleaseCandidate, artefacts: GateInput['artefacts']): string[] {
   if (!artefacts) return [];
   const problems: string[] = [];
@@ -276,6 +335,25 @@ export function promotionRoles(
   policy: ApprovalPolicy = DEFAULT_POLICY,
 ): ReviewerRole[] {
   return [...new Set([...requiredApprovals(system.riskTier, environment, policy), ...candidate.requiredRoles])];
+}
+
+/**
+ * Distinct approvers each of `roles` needs: the larger of what the policy asks for the system's current tier and
+ * how many records the candidate's round opened for the role, so that neither a tier lowered since nor a policy
+ * loosened since lets fewer people suffice than the round asked for.
+ */
+function promotionApprovers(
+  facts: Pick<GateFacts, 'system' | 'approvals'>,
+  environment: Environment,
+  roles: readonly ReviewerRole[],
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): Record<string, number> {
+  const counts = requiredApproverCounts(facts.system.riskTier, environment, roles, policy);
+  for (const role of roles) {
+    const opened = facts.approvals.filter((a) => a.role === role).length;
+    counts[role] = Math.max(counts[role] ?? 1, opened);
+  }
+  return counts;
 }
 
 /**
@@ -306,14 +384,21 @@ export function gateInput(
   environment: Environment,
   expectedActiveCandidateId?: string | null,
   policy: ApprovalPolicy = DEFAULT_POLICY,
+  now?: string,
 ): GateInput {
+  const requiredRoles = promotionRoles(facts.system, facts.candidate, environment, policy);
   return {
     system: facts.system,
     candidate: facts.candidate,
     environment,
     latestEvalRun: facts.run,
     approvals: facts.approvals,
-    requiredRoles: promotionRoles(facts.system, facts.candidate, environment, policy),
+    requiredRoles,
+    requiredApprovers: promotionApprovers(facts, environment, requiredRoles, policy),
+    rules: promotionRulesFor(facts.system.riskTier, environment, policy),
+    // A dataset the candidate names but the registry lacks has no kind: it cannot satisfy a required kind.
+    datasetKinds: facts.datasets.map((d) => d.kind),
+    ...(now !== undefined ? { now } : {}),
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
     modelCardGaps: modelCardGaps(facts, environment, policy),
     artefacts: { prompt: facts.prompt, modelConfig: facts.config },
@@ -381,18 +466,21 @@ export function approvalDecisionCheck(input: ApprovalDecisionInput): void {
       authorship: duties.conflicts,
     });
   }
-  const otherRole = approvals.find(
+  // One person is one approver: not of two roles (as before the policy counted approvers), and not twice of one
+  // role whose policy asks for several distinct people.
+  const already = approvals.find(
     (a) =>
       a.candidateId === candidate.id &&
       a.id !== approval.id &&
-      a.role !== approval.role &&
       a.status === 'approved' &&
       a.reviewerId === reviewer.userId,
   );
-  if (otherRole) {
-    throw new ForbiddenError(`${reviewer.userId} already approved the ${otherRole.role} role of this candidate`, {
-      code: 'SEPARATION_OF_DUTIES',
-    });
+  if (already) {
+    const what =
+      already.role === approval.role
+        ? `already approved the ${already.role} role of this candidate once; it needs distinct approvers`
+        : `already approved the ${already.role} role of this candidate`;
+    throw new ForbiddenError(`${reviewer.userId} ${what}`, { code: 'SEPARATION_OF_DUTIES' });
   }
   if (input.decision !== undefined) assertTransition('approval', approval.status, input.decision);
   else if (approval.status !== 'pending') throw new InvalidTransitionError('approval', approval.status, 'decided');

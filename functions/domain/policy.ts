@@ -2,6 +2,8 @@
 // required roles, and a change of policy is a new version (audited by the caller), never an edit in place.
 import { ValidationError } from './errors.js';
 import {
+  DATASET_KINDS,
+  type DatasetKind,
   type Environment,
   METRIC_NAMES,
   type MetricName,
@@ -38,6 +40,8 @@ export interface ApprovalPolicy {
   rollbackValidation: Record<RiskTier, RollbackValidationMode>;
   /** Whether a production promotion needs a complete model card (MODEL_CARD_INCOMPLETE), per risk tier. */
   modelCardRequired: Record<RiskTier, boolean>;
+  /** Promotion rules per environment and tier: approver counts, dataset kinds, threshold floors, eval validity. */
+  promotionRules: PromotionRules;
 }
 
 /** How far a metric of a monitoring run may degrade against the release's approval-time run. */
@@ -107,6 +111,7 @@ export const DEFAULT_POLICY: ApprovalPolicy = deepFreeze({
   reviewIntervalDays: { low: 365, medium: 180, high: 90, critical: 30 },
   rollbackValidation: { low: 'warn', medium: 'warn', high: 'block', critical: 'block' },
   modelCardRequired: { low: false, medium: false, high: true, critical: true },
+  promotionRules: defaultPromotionRules(),
 });
 
 function inRoleOrder(roles: readonly ReviewerRole[]): ReviewerRole[] {
@@ -219,6 +224,8 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     'modelCardRequired' in doc
       ? checkModelCardRequired(doc.modelCardRequired, problems)
       : { ...DEFAULT_POLICY.modelCardRequired };
+  const promotionRules =
+    'promotionRules' in doc ? checkPromotionRules(doc.promotionRules, problems) : defaultPromotionRules();
 
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     problems.push('version must be a positive integer');
@@ -266,6 +273,7 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     rollbackValidation: rollbackValidation as Record<RiskTier, RollbackValidationMode>,
     modelCardRequired: modelCardRequired as Record<RiskTier, boolean>,
     ...(incidentBlocking ? { incidentBlocking } : {}),
+    promotionRules: promotionRules as PromotionRules,
   };
 }
 
@@ -462,4 +470,291 @@ function checkRollbackValidation(
       problems.push(`rollbackValidation.${higher} must block when rollbackValidation.${lower} does`);
   }
   return modes;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Promotion rules (issue 15, item 2): per environment and risk tier, how many distinct people approve each required
+// role, which dataset kinds a candidate must gate on, floors under its thresholds, and how long a passing eval run
+// stays valid. The defaults are the behaviour before these rules existed: one approver per role, no required kinds,
+// no floors, no validity limit.
+
+/** The rules a promotion of one tier (or of staging) is judged by, besides the required roles. */
+export interface TierPromotionRules {
+  /** Distinct approvers per required role; a required role not named needs one. */
+  approvers: Partial<Record<ReviewerRole, number>>;
+  /** A candidate must gate on at least one dataset of each of these kinds (DATASET_KIND_MISSING). */
+  requiredDatasetKinds: DatasetKind[];
+  /** Metrics every candidate must gate on, at least as strict as the floor (THRESHOLD_BELOW_FLOOR). */
+  thresholdFloors: ThresholdFloor[];
+  /** Hours a passing eval run stays valid from its completion (EVAL_EXPIRED); null: no limit. */
+  evalValidityHours: number | null;
+}
+
+interface ThresholdFloor {
+  metric: MetricName;
+  /** min metrics: the candidate's threshold must be >= floor; max metrics: <= floor (METRIC_DIRECTIONS). */
+  floor: number;
+}
+
+export interface PromotionRules {
+  production: Record<RiskTier, TierPromotionRules>;
+  staging: TierPromotionRules;
+}
+
+/** The direction in which each metric improves: min metrics must stay above a threshold, max metrics below one. */
+const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
+  accuracy: 'min',
+  macroF1: 'min',
+  schemaValidRate: 'min',
+  latencyMeanMs: 'max',
+  latencyP95Ms: 'max',
+  costMeanUsd: 'max',
+  timeoutRate: 'max',
+  fallbackSuccessRate: 'min',
+  sliceAccuracyGap: 'max',
+};
+
+/** Metrics that are fractions (0..1); their floors must be too. Latency (ms) and cost (USD) are not. */
+const RATE_METRICS: readonly MetricName[] = [
+  'accuracy',
+  'macroF1',
+  'schemaValidRate',
+  'timeoutRate',
+  'fallbackSuccessRate',
+  'sliceAccuracyGap',
+];
+
+/** The most approvers a policy may ask of one role: a round is one transaction of records. */
+const MAX_APPROVERS_PER_ROLE = 5;
+
+function defaultTierRules(): TierPromotionRules {
+  return { approvers: {}, requiredDatasetKinds: [], thresholdFloors: [], evalValidityHours: null };
+}
+
+function defaultPromotionRules(): PromotionRules {
+  return {
+    production: {
+      low: defaultTierRules(),
+      medium: defaultTierRules(),
+      high: defaultTierRules(),
+      critical: defaultTierRules(),
+    },
+    staging: defaultTierRules(),
+  };
+}
+
+/** The promotion rules of a system of `riskTier` in `environment`: production per tier, staging one set. */
+export function promotionRulesFor(
+  riskTier: RiskTier,
+  environment: Environment,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): TierPromotionRules {
+  // A stored document of an older version may lack the block: the defaults then apply.
+  const rules = policy.promotionRules ?? DEFAULT_POLICY.promotionRules;
+  return environment === 'staging' ? rules.staging : rules.production[riskTier];
+}
+
+/** How many distinct people must approve each of `roles` for a promotion of `riskTier` to `environment`. */
+export function requiredApproverCounts(
+  riskTier: RiskTier,
+  environment: Environment,
+  roles: readonly ReviewerRole[],
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): Record<string, number> {
+  const { approvers } = promotionRulesFor(riskTier, environment, policy);
+  return Object.fromEntries(roles.map((role) => [role, approvers[role] ?? 1]));
+}
+
+/** The approvals of a round per role: how many distinct reviewers approved, of how many needed. */
+export interface RoleTally {
+  role: ReviewerRole;
+  approved: number;
+  needed: number;
+}
+
+/**
+ * Counts, per required role, the distinct reviewers who approved it. One person counts once per role however many
+ * records they approved; one person approving two roles is separation of duties' business (the gate's
+ * SEPARATION_OF_DUTIES, and the decision refuses it), not counted away here.
+ */
+export function approvalTally(
+  needed: Readonly<Record<string, number>>,
+  approvals: readonly { role: ReviewerRole; status: string; reviewerId: string | null }[],
+): RoleTally[] {
+  return REVIEWER_ROLES.filter((role) => needed[role] !== undefined).map((role) => {
+    const reviewers = new Set(
+      approvals.flatMap((a) => (a.role === role && a.status === 'approved' && a.reviewerId ? [a.reviewerId] : [])),
+    );
+    return { role, approved: reviewers.size, needed: needed[role] ?? 1 };
+  });
+}
+
+/** Whether every role of the tally has as many distinct approvers as it needs. */
+export function tallyComplete(tally: readonly RoleTally[]): boolean {
+  return tally.every((t) => t.approved >= t.needed);
+}
+
+/** The dataset kinds `rules` requires that none of `kinds` (the candidate's datasets) is; empty when none is missing. */
+export function missingDatasetKinds(rules: TierPromotionRules, kinds: readonly DatasetKind[]): DatasetKind[] {
+  return rules.requiredDatasetKinds.filter((kind) => !kinds.includes(kind));
+}
+
+/** A floor the candidate's thresholds do not meet: the metric is absent, of the wrong direction, or looser. */
+export interface FloorShortfall {
+  metric: MetricName;
+  direction: 'min' | 'max';
+  floor: number;
+  /** The candidate's threshold on the metric in the floor's direction, or null when it has none. */
+  threshold: number | null;
+}
+
+/** The floors of `rules` that `thresholds` do not meet (min metrics: threshold >= floor; max: threshold <= floor). */
+export function floorShortfalls(
+  rules: TierPromotionRules,
+  thresholds: readonly { metric: MetricName; direction: 'min' | 'max'; value: number }[],
+): FloorShortfall[] {
+  return rules.thresholdFloors.flatMap(({ metric, floor }) => {
+    const direction = METRIC_DIRECTIONS[metric];
+    const values = thresholds.filter((t) => t.metric === metric && t.direction === direction).map((t) => t.value);
+    // Two thresholds on one metric both apply: the strictest one is what the candidate gates on.
+    const threshold = values.length === 0 ? null : direction === 'min' ? Math.max(...values) : Math.min(...values);
+    const meets = threshold !== null && (direction === 'min' ? threshold >= floor : threshold <= floor);
+    return meets ? [] : [{ metric, direction, floor, threshold }];
+  });
+}
+
+/**
+ * The earliest completion instant of a passing eval run still valid at `now` under `rules`, or null when runs never
+ * expire. A run completed exactly at the cutoff is still valid.
+ */
+export function evalValidFrom(rules: TierPromotionRules, now: string): string | null {
+  if (rules.evalValidityHours === null) return null;
+  return new Date(Date.parse(now) - rules.evalValidityHours * 3_600_000).toISOString();
+}
+
+function checkTierRules(value: unknown, field: string, problems: string[]): TierPromotionRules | undefined {
+  if (!isRecord(value)) {
+    problems.push(`${field} must be an object`);
+    return undefined;
+  }
+  const start = problems.length;
+  const extra = Object.keys(value).filter(
+    (key) => !['approvers', 'requiredDatasetKinds', 'thresholdFloors', 'evalValidityHours'].includes(key),
+  );
+  if (extra.length > 0) problems.push(`${field} has unknown fields: ${extra.join(', ')}`);
+  const { approvers, requiredDatasetKinds, thresholdFloors, evalValidityHours } = value;
+
+  const counts: Partial<Record<ReviewerRole, number>> = {};
+  if (!isRecord(approvers)) problems.push(`${field}.approvers must be an object of counts per reviewer role`);
+  else {
+    for (const [role, count] of Object.entries(approvers)) {
+      if (!REVIEWER_ROLES.includes(role as ReviewerRole)) problems.push(`${field}.approvers.${role} is not a role`);
+      else if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_APPROVERS_PER_ROLE)
+        problems.push(`${field}.approvers.${role} must be a whole number from 1 to ${MAX_APPROVERS_PER_ROLE}`);
+      else counts[role as ReviewerRole] = count;
+    }
+  }
+
+  let kinds: DatasetKind[] = [];
+  if (!Array.isArray(requiredDatasetKinds)) problems.push(`${field}.requiredDatasetKinds must be a list`);
+  else {
+    const unknown = requiredDatasetKinds.filter((k) => !DATASET_KINDS.includes(k as DatasetKind));
+    if (unknown.length > 0)
+      problems.push(`${field}.requiredDatasetKinds has unknown kinds: ${unknown.map(String).join(', ')}`);
+    if (new Set(requiredDatasetKinds).size !== requiredDatasetKinds.length)
+      problems.push(`${field}.requiredDatasetKinds has duplicates`);
+    kinds = requiredDatasetKinds as DatasetKind[];
+  }
+
+  const floors: ThresholdFloor[] = [];
+  if (!Array.isArray(thresholdFloors)) problems.push(`${field}.thresholdFloors must be a list`);
+  else {
+    thresholdFloors.forEach((f: unknown, i) => {
+      const at = `${field}.thresholdFloors[${i}]`;
+      if (!isRecord(f)) {
+        problems.push(`${at} must be an object`);
+        return;
+      }
+      const metric = f.metric as MetricName;
+      if (!METRIC_NAMES.includes(metric)) {
+        problems.push(`${at}.metric is not a known metric: ${String(f.metric)}`);
+        return;
+      }
+      const floor = f.floor;
+      if (typeof floor !== 'number' || !Number.isFinite(floor) || floor < 0)
+        problems.push(`${at}.floor must be a non-negative number`);
+      else if (RATE_METRICS.includes(metric) && floor > 1) problems.push(`${at}.floor must be from 0 to 1 (${metric})`);
+      else floors.push({ metric, floor });
+    });
+    const metrics = floors.map((f) => f.metric);
+    if (new Set(metrics).size !== metrics.length) problems.push(`${field}.thresholdFloors names a metric twice`);
+  }
+
+  if (
+    evalValidityHours !== null &&
+    (typeof evalValidityHours !== 'number' ||
+      !Number.isInteger(evalValidityHours) ||
+      evalValidityHours < 1 ||
+      evalValidityHours > 87_840)
+  )
+    problems.push(`${field}.evalValidityHours must be null or a whole number of hours from 1 to 87840`);
+
+  if (problems.length > start) return undefined;
+  return {
+    approvers: counts,
+    requiredDatasetKinds: [...kinds],
+    thresholdFloors: floors,
+    evalValidityHours: evalValidityHours as number | null,
+  };
+}
+
+function checkPromotionRules(value: unknown, problems: string[]): PromotionRules | undefined {
+  if (!isRecord(value)) {
+    problems.push('promotionRules must be an object with production (per risk tier) and staging');
+    return undefined;
+  }
+  const staging = checkTierRules(value.staging, 'promotionRules.staging', problems);
+  const production = isRecord(value.production) ? value.production : undefined;
+  if (!production) {
+    problems.push('promotionRules.production must be an object with one set of rules per risk tier');
+    return undefined;
+  }
+  const extra = Object.keys(production).filter((key) => !RISK_TIERS.includes(key as RiskTier));
+  if (extra.length > 0) problems.push(`promotionRules.production has unknown risk tiers: ${extra.join(', ')}`);
+  const perTierRules: Partial<Record<RiskTier, TierPromotionRules>> = {};
+  for (const tier of RISK_TIERS) {
+    const rules = checkTierRules(production[tier], `promotionRules.production.${tier}`, problems);
+    if (rules) perTierRules[tier] = rules;
+  }
+  if (!staging || RISK_TIERS.some((tier) => !perTierRules[tier]) || extra.length > 0) return undefined;
+  const byTier = perTierRules as Record<RiskTier, TierPromotionRules>;
+  // A higher tier is never judged more loosely than a lower one: this catches a typo that would quietly weaken the
+  // promotion of critical systems.
+  for (let i = 1; i < RISK_TIERS.length; i++) {
+    const lower = RISK_TIERS[i - 1] as RiskTier;
+    const higher = RISK_TIERS[i] as RiskTier;
+    for (const loosening of looserThan(byTier[higher], byTier[lower]))
+      problems.push(
+        `promotionRules.production.${higher}.${loosening} (looser than promotionRules.production.${lower})`,
+      );
+  }
+  return { production: byTier, staging };
+}
+
+/** How `higher` is looser than `lower`, one phrase per rule (empty when it is at least as strict in every rule). */
+function looserThan(higher: TierPromotionRules, lower: TierPromotionRules): string[] {
+  const out: string[] = [];
+  for (const role of REVIEWER_ROLES) {
+    if ((higher.approvers[role] ?? 1) < (lower.approvers[role] ?? 1)) out.push(`approvers.${role} asks for fewer`);
+  }
+  const kinds = lower.requiredDatasetKinds.filter((kind) => !higher.requiredDatasetKinds.includes(kind));
+  if (kinds.length > 0) out.push(`requiredDatasetKinds lacks ${kinds.join(', ')}`);
+  for (const { metric, floor } of lower.thresholdFloors) {
+    const own = higher.thresholdFloors.find((f) => f.metric === metric)?.floor;
+    const looser = own === undefined || (METRIC_DIRECTIONS[metric] === 'min' ? own < floor : own > floor);
+    if (looser) out.push(`thresholdFloors does not hold ${metric} to ${floor}`);
+  }
+  const validity = (rules: TierPromotionRules) => rules.evalValidityHours ?? Number.POSITIVE_INFINITY;
+  if (validity(higher) > validity(lower)) out.push('evalValidityHours keeps an eval valid longer');
+  return out;
 }

@@ -5,6 +5,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { snapshotAuthors } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { approvalDecisionCheck } from '../domain/gate.js';
+import { approvalTally, tallyComplete } from '../domain/policy.js';
 import type {
   Actor,
   ApprovalRecord,
@@ -138,8 +139,9 @@ export async function decideApproval(
     let next = candidate;
     const allApproved =
       decision === 'approved' &&
-      candidate.requiredRoles.every((role) =>
-        approvals.some((a) => a.role === role && (a.id === id ? true : a.status === 'approved')),
+      roundComplete(
+        candidate,
+        approvals.map((a) => (a.id === id ? decided : a)),
       );
     const to =
       decision === 'approved'
@@ -241,6 +243,18 @@ export async function candidatesWithPendingApprovals(
   return [...seen].map(([candidateId, systemId]) => ({ candidateId, systemId }));
 }
 
+/**
+ * Whether the round is complete: every required role has as many distinct approvers as the round opened records
+ * for it (the policy's count when the round was requested; one by default).
+ */
+function roundComplete(candidate: ReleaseCandidate, approvals: readonly ApprovalRecord[]): boolean {
+  const round = approvals.filter((a) => candidate.approvalIds.includes(a.id));
+  const needed = Object.fromEntries(
+    candidate.requiredRoles.map((role) => [role, Math.max(1, round.filter((a) => a.role === role).length)]),
+  );
+  return tallyComplete(approvalTally(needed, round));
+}
+
 /** The round a release gate watches: the candidate's approval round whose first record id is `roundId`. */
 function isRound(candidate: ReleaseCandidate, roundId: string): boolean {
   return candidate.status === 'awaiting_approval' && candidate.approvalIds[0] === roundId;
@@ -336,9 +350,7 @@ export async function settleApprovalRound(
         .map((id) => tx.get(keys.approval(id)))
         .filter((item) => item !== undefined)
         .map((item) => toEntity<ApprovalRecord>(item as Record<string, unknown>));
-      const allApproved = candidate.requiredRoles.every((role) =>
-        approvals.some((a) => a.role === role && a.status === 'approved'),
-      );
+      const allApproved = roundComplete(candidate, approvals);
       if (!allApproved) throw new RoundOver(candidate.status);
       for (const a of approvals) tx.check(keys.approval(a.id), [{ path: 'status', op: '=', value: 'approved' }]);
       setCandidate(tx, candidate, { status: 'approved' });

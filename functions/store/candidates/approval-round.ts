@@ -1,25 +1,32 @@
 // The approval round of a candidate: one pending approval record per role the risk-tier policy requires.
 import { newId } from '../../domain/ids.js';
 import { assertTransition } from '../../domain/lifecycle.js';
-import { DEFAULT_POLICY, requiredApprovals } from '../../domain/policy.js';
+import { type ApprovalPolicy, DEFAULT_POLICY, requiredApprovals, requiredApproverCounts } from '../../domain/policy.js';
 import type { Actor, AiSystem, ApprovalRecord, ReleaseCandidate } from '../../domain/types.js';
 import { keys, toEntity } from '../keys.js';
 import { runUnitOfWork, type StoreContext } from '../unit-of-work.js';
 import { getCandidate, loadCandidate, setCandidate } from './build.js';
 
-/** Opens the approval round: one pending approval per role the risk-tier policy requires for the environment. */
+/**
+ * Opens the approval round: per role the risk-tier policy requires for the environment, one pending approval record
+ * per distinct approver the policy asks for (one by default). The round completes when every record is approved,
+ * each by another person (`approvalDecisionCheck`).
+ */
 export async function requestApproval(
   ctx: StoreContext,
   actor: Actor,
   id: string,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
 ): Promise<{ candidate: ReleaseCandidate; approvals: ApprovalRecord[] }> {
   const current = await getCandidate(ctx, id);
   const { result } = await runUnitOfWork(ctx, current.systemId, actor, [keys.candidate(id)], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
     const candidate = loadCandidate(tx, id);
     assertTransition('candidate', candidate.status, 'awaiting_approval');
-    const roles = requiredApprovals(system.riskTier, candidate.environment, DEFAULT_POLICY);
-    const approvals: ApprovalRecord[] = roles.map((role) => ({
+    const roles = requiredApprovals(system.riskTier, candidate.environment, policy);
+    const counts = requiredApproverCounts(system.riskTier, candidate.environment, roles, policy);
+    const slots = roles.flatMap((role) => Array.from({ length: counts[role] ?? 1 }, () => role));
+    const approvals: ApprovalRecord[] = slots.map((role) => ({
       id: newId('apr'),
       systemId: system.id,
       candidateId: id,
@@ -47,7 +54,7 @@ export async function requestApproval(
       status: 'awaiting_approval' as const,
       requiredRoles: roles,
       approvalIds: ids,
-      policyVersion: DEFAULT_POLICY.version,
+      policyVersion: policy.version,
     };
     setCandidate(tx, candidate, set);
     tx.audit({
@@ -59,7 +66,8 @@ export async function requestApproval(
         status: 'awaiting_approval',
         requiredRoles: roles,
         approvalIds: ids,
-        policyVersion: DEFAULT_POLICY.version,
+        ...(slots.length > roles.length ? { requiredApprovers: counts } : {}),
+        policyVersion: policy.version,
       },
     });
     return { candidate: { ...candidate, ...set, version: candidate.version + 1 }, approvals };

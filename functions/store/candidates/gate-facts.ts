@@ -4,6 +4,7 @@
 import type { BlockReason } from '../../domain/errors.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { blockedReasons, type GateFacts, gateInput } from '../../domain/gate.js';
+import { type ApprovalPolicy, DEFAULT_POLICY } from '../../domain/policy.js';
 import type {
   AiSystem,
   ApprovalRecord,
@@ -73,10 +74,15 @@ export async function readGateFacts(ctx: StoreContext, id: string): Promise<Gate
 }
 
 /** Every reason that blocks the candidate's promotion now, as the promote transaction would judge it. */
-export async function candidateGate(ctx: StoreContext, id: string, environment?: Environment): Promise<GateView> {
+export async function candidateGate(
+  ctx: StoreContext,
+  id: string,
+  environment?: Environment,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): Promise<GateView> {
   const facts = await readGateFacts(ctx, id);
   const env = environment ?? facts.candidate.environment;
-  const input = gateInput(facts, env);
+  const input = gateInput(facts, env, undefined, policy, ctx.now().toISOString());
   const reasons = blockedReasons(input);
   return {
     candidate: facts.candidate,

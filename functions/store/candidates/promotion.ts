@@ -5,7 +5,13 @@ import { snapshotAuthors } from '../../domain/authorship.js';
 import { ConflictError } from '../../domain/errors.js';
 import { activeReleaseChanged, assertPromotable, type GateFacts, gateInput } from '../../domain/gate.js';
 import { newId } from '../../domain/ids.js';
-import { blockingSeverities, DEFAULT_POLICY, type IncidentRules } from '../../domain/policy.js';
+import {
+  type ApprovalPolicy,
+  blockingSeverities,
+  DEFAULT_POLICY,
+  evalValidFrom,
+  promotionRulesFor,
+} from '../../domain/policy.js';
 import type { Actor, AiSystem, Environment, PromotionEvent, ReleaseCandidate } from '../../domain/types.js';
 import type { Condition } from '../expressions.js';
 import { keys, toEntity } from '../keys.js';
@@ -30,9 +36,13 @@ export function promotionConditions(
   facts: GateFacts,
   environment: Environment,
   expectedActiveCandidateId: string | null,
-  policy: IncidentRules = DEFAULT_POLICY,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+  now?: string,
 ): PromotionConditions {
   const { candidate } = facts;
+  // EVAL_EXPIRED: the run finished no earlier than the policy's validity allows at the transaction's instant.
+  const validFrom =
+    now === undefined ? null : evalValidFrom(promotionRulesFor(facts.system.riskTier, environment, policy), now);
   const meta: Condition[] = [
     // ACTIVE_RELEASE_CHANGED, BLOCKING_INCIDENT_OPEN (the counter of each severity that blocks this tier and
     // environment; a missing counter, on a META not yet recounted, refuses too), SYSTEM_RETIRED
@@ -62,11 +72,12 @@ export function promotionConditions(
         { path: 'candidateId', op: '=', value: candidate.id },
         { path: 'status', op: '=', value: 'passed' },
         { path: 'snapshotHash', op: '=', value: candidate.snapshotHash },
+        ...(validFrom !== null ? [{ path: 'finishedAt', op: '>=', value: validFrom } as Condition] : []),
       ],
     });
   }
   // APPROVALS_INCOMPLETE, APPROVAL_REJECTED, SEPARATION_OF_DUTIES, SNAPSHOT_INELIGIBLE: every record of the round
-  // approved, on this snapshot, by someone other than an author of it (by sub; the GitHub logins the domain judged
+  // (one per distinct approver the policy asked of a role) approved, on this snapshot, by someone other than an author of it (by sub; the GitHub logins the domain judged
   // are fixed on an approved record) and than the reviewers of the other records.
   const authorSubs = [
     ...new Set(snapshotAuthors(facts).flatMap((a) => (a.identity.by === 'sub' ? [a.identity.userId] : []))),
@@ -114,6 +125,7 @@ export async function promoteCandidate(
   actor: Actor,
   id: string,
   input: { environment?: Environment; expectedActiveCandidateId: string | null; reason?: string | null },
+  policy: ApprovalPolicy = DEFAULT_POLICY,
 ): Promise<{ candidate: ReleaseCandidate; promotion: PromotionEvent }> {
   const current = await getCandidate(ctx, id);
   const environment = input.environment ?? current.environment;
@@ -129,8 +141,8 @@ export async function promoteCandidate(
         code: 'INVALID_STATE',
       });
     }
-    assertPromotable(gateInput(facts, environment, expected));
-    return writePromotion(tx, actor, facts, environment, expected, input.reason ?? null);
+    assertPromotable(gateInput(facts, environment, expected, policy, tx.now));
+    return writePromotion(tx, actor, facts, environment, expected, input.reason ?? null, policy);
   });
   return result;
 }
@@ -146,10 +158,11 @@ export function writePromotion(
   environment: Environment,
   expected: string | null,
   reason: string | null,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
 ): { candidate: ReleaseCandidate; promotion: PromotionEvent } {
   const { system, candidate } = facts;
   const id = candidate.id;
-  const conditions = promotionConditions(facts, environment, expected);
+  const conditions = promotionConditions(facts, environment, expected, policy, tx.now);
   const previous = system.activeReleases[environment];
   tx.metaSpec.set[`activeReleases.${environment}`] = id;
   if (system.status === 'draft') tx.metaSpec.set.status = 'active';

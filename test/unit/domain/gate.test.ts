@@ -295,7 +295,10 @@ describe('promotion gate: each reason on its own', () => {
 
     // Act / Assess
     expect(blockedReasons({ ...base, approvals })).toEqual([
-      { code: 'APPROVALS_INCOMPLETE', message: 'no approval yet for the required roles: product, risk' },
+      {
+        code: 'APPROVALS_INCOMPLETE',
+        message: 'too few distinct approvers of the required roles: product 0 of 1, risk 0 of 1',
+      },
     ]);
   });
 
@@ -492,19 +495,30 @@ describe('promotion gate: every reason at once', () => {
       requiredRoles: base.requiredRoles,
       expectedActiveCandidateId: 'rc_someone_else',
       modelCardGaps: ['considerations.limitations'],
+      rules: {
+        approvers: {},
+        requiredDatasetKinds: ['adversarial'],
+        thresholdFloors: [{ metric: 'accuracy', floor: 0.95 }],
+        evalValidityHours: 1,
+      },
+      datasetKinds: ['baseline'],
+      now: '2030-01-01T00:00:00.000Z',
     };
 
     // Act
     const reasons = blockedReasons(input);
 
     // Assess
-    expect(reasons.map((r) => r.code)).toEqual(BLOCK_REASON_ORDER.filter((code) => code !== 'EVAL_MISSING'));
+    // A failed run cannot also be expired: only a passing run expires (policy-rules.test.ts).
+    expect(reasons.map((r) => r.code)).toEqual(
+      BLOCK_REASON_ORDER.filter((code) => code !== 'EVAL_MISSING' && code !== 'EVAL_EXPIRED'),
+    );
     expect(reasons.find((r) => r.code === 'SEPARATION_OF_DUTIES')?.message).toBe(
       'u_author approved technical, product but authored what is approved: created candidate rc_1 as u_author; ' +
         'u_author approved more than one role: technical, product',
     );
     expect(reasons.find((r) => r.code === 'APPROVALS_INCOMPLETE')?.message).toBe(
-      'no approval yet for the required roles: risk',
+      'too few distinct approvers of the required roles: risk 0 of 1',
     );
   });
 
@@ -872,6 +886,9 @@ describe('gateInput', () => {
       latestEvalRun: run,
       approvals: facts.approvals,
       requiredRoles: ['technical'],
+      requiredApprovers: { technical: 1 },
+      rules: { approvers: {}, requiredDatasetKinds: [], thresholdFloors: [], evalValidityHours: null },
+      datasetKinds: [],
       expectedActiveCandidateId: 'rc_prev_staging',
       modelCardGaps: [],
       artefacts: { prompt: null, modelConfig: null },

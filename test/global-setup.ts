@@ -41,14 +41,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   const seededDemoDir = await mkdtemp(join(tmpdir(), 'gov-seeded-demo-'));
   project.provide('seededDemoDir', seededDemoDir);
-  // Seeded before any file starts. (Seeding beside running files made webhooks.test.ts fail every time: its
-  // receiver takes a port it probed free, and the seeding stack's outgoing connections took such ports.) A failure
-  // is written beside the dump, so the e2e files fail with the seed's own error and the integration files still run.
+  // Seeded while the unit and infra tiers start: vitest runs every project's global setup before any file, so
+  // awaiting the seed here left a core idle for its half minute. No file of this tier runs beside the seed: the
+  // tier's setup file (test/support/worker-dynamo.ts) waits until it has ended. (Seeding beside running files made
+  // webhooks.test.ts fail every time: its receiver takes a port it probed free, and the seeding stack's outgoing
+  // connections took such ports.) A failure is written beside the dump, so the e2e files fail with the seed's own
+  // error and the integration files still run.
   const seeding = seedTemplate(dynamo.endpoint, seededDemoDir).catch((error: Error) => {
     process.stderr.write(`\nthe shared demo seed failed: ${error.stack ?? error.message}\n`);
     process.exitCode = 1;
   });
-  await seeding;
   return async () => {
     await seeding;
     await Promise.all(dynamos.map((d) => d.stop()));

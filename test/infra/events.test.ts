@@ -8,6 +8,7 @@ import { EVENT_SOURCE, NOTIFY_EVENT_TYPES } from '../../functions/domain/events.
 import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
 import { GOVERNANCE_EVENT_SOURCE, NOTIFICATION_EVENT_TYPES } from '../../lib/constructs/governance-events.js';
 import { nagPacks } from '../../lib/nag.js';
+import { devGovernanceApp } from '../support/dev-app.js';
 
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
@@ -105,7 +106,8 @@ describe('webhook delivery', () => {
   });
 
   it('allows no webhook host by default', () => {
-    const fresh = Template.fromStack(build().workflows);
+    // The dev stage without overrides is the shared dev app: no second synthesis.
+    const fresh = Template.fromStack(devGovernanceApp().workflows);
     const fn = Object.values(fresh.findResources('AWS::Lambda::Function') as Resources).find(
       (f) => f.Properties.FunctionName === 'governance-dev-webhook-dispatcher',
     );

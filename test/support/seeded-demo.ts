@@ -105,20 +105,27 @@ async function dumpBucket(endpoint: string, bucket: string): Promise<SeededDemoD
   return objects;
 }
 
+/**
+ * Waits (bounded) until this run's seed has ended: true once its dump is written, false if it failed (the failure
+ * is beside the dump, for `seededDemoDump` to report).
+ */
+export async function seedSettled(dir: string, timeoutMs = 240_000): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await exists(dumpFile(dir))) return true;
+    if (await exists(failureFile(dir))) return false;
+    if (Date.now() > until) throw new Error(`the shared demo seed was not ready after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 let cached: Promise<SeededDemoDump> | undefined;
 
 /** The dump of this run's seed; waits (bounded) while the global setup is still seeding. */
 export function seededDemoDump(dir: string, timeoutMs = 240_000): Promise<SeededDemoDump> {
   cached ??= (async () => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      if (await exists(dumpFile(dir))) return JSON.parse(await readFile(dumpFile(dir), 'utf8'), reviver);
-      if (await exists(failureFile(dir))) {
-        throw new Error(`the shared demo seed failed:\n${await readFile(failureFile(dir), 'utf8')}`);
-      }
-      if (Date.now() > until) throw new Error(`the shared demo seed was not ready after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    if (await seedSettled(dir, timeoutMs)) return JSON.parse(await readFile(dumpFile(dir), 'utf8'), reviver);
+    throw new Error(`the shared demo seed failed:\n${await readFile(failureFile(dir), 'utf8')}`);
   })();
   return cached;
 }

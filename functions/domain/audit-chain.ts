@@ -6,6 +6,13 @@ import type { AuditActor, AuditEvent } from './types.js';
 /** The prevHash of a system's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+/**
+ * The id of the organisation-level audit chain (issue 15): governance transitions that belong to no one system
+ * (policy versions, their approvals and activations) are chained here, archived, digested and verified like a
+ * system's chain. No system id can equal it (ids are `sys_` and a ULID), and no API route takes it as a system.
+ */
+export const ORGANISATION_CHAIN_ID = 'org';
+
 /** Where a chain stands: the seq and hash of its last event (seq 0 and GENESIS_HASH before the first). */
 export interface AuditHead {
   seq: number;

@@ -240,12 +240,8 @@ export async function recordMonitoringResult(
   }));
   const plan = input.rollbackPlan ?? null;
   const targetId = plan && 'targetId' in plan ? plan.targetId : null;
-  const preload = [
-    keys.evalRun(input.runId),
-    keys.candidate(candidateId),
-    ...(targetId ? [keys.candidate(targetId)] : []),
-    ...guards.map((g) => g.key),
-  ];
+  // The target is read by selectTarget inside the attempt, with the history it is judged by.
+  const preload = [keys.evalRun(input.runId), keys.candidate(candidateId), ...guards.map((g) => g.key)];
   const { result } = await runUnitOfWork(ctx, systemId, actor, preload, async (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
     const run = toEntity<EvalRun>(tx.get(keys.evalRun(input.runId)) ?? {});

@@ -9,9 +9,23 @@ export const GENESIS_HASH = '0'.repeat(64);
 /**
  * The id of the organisation-level audit chain (issue 15): governance transitions that belong to no one system
  * (policy versions, their approvals and activations) are chained here, archived, digested and verified like a
- * system's chain. No system id can equal it (ids are `sys_` and a ULID), and no API route takes it as a system.
+ * system's chain. No system id can equal it (ids are `sys_` and a ULID), and no API route takes it as a system; the
+ * audit routes take it as a chain (`GET /api/audit-events?systemId=org`, ADR 0024).
  */
 export const ORGANISATION_CHAIN_ID = 'org';
+
+/** Whether a chain id names the organisation chain rather than a system's. */
+export function isOrganisationChain(chainId: string): boolean {
+  return chainId === ORGANISATION_CHAIN_ID;
+}
+
+/**
+ * How reports and messages name a chain: `organisation chain` for the organisation's, `system <id>` for a system's
+ * (a verifier's message then reads "organisation chain seq 3: ..." or "system sys_... seq 3: ...").
+ */
+export function chainLabel(chainId: string): string {
+  return isOrganisationChain(chainId) ? 'organisation chain' : `system ${chainId}`;
+}
 
 /** Where a chain stands: the seq and hash of its last event (seq 0 and GENESIS_HASH before the first). */
 export interface AuditHead {

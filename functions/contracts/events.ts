@@ -2,6 +2,7 @@
 // the store writes. Loose objects: a writer may add members (receivers must ignore unknown ones), never drop the
 // required ones. Published at GET /api/events/schemas and as files under docs/events/schemas/.
 import * as z from 'zod';
+import { ORGANISATION_CHAIN_ID } from '../domain/audit-chain.js';
 import {
   EVENT_CATALOGUE,
   EVENT_SOURCE,
@@ -103,11 +104,19 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
 export const governanceEventEnvelope = z
   .object({
     specVersion: z.literal(EVENT_SPEC_VERSION),
-    id: z.string().regex(new RegExp(`^sys_${ULID_SOURCE}:[1-9]\\d*$`), 'must be <systemId>:<seq>'),
+    id: z
+      .string()
+      .regex(
+        new RegExp(`^(?:sys_${ULID_SOURCE}|${ORGANISATION_CHAIN_ID}):[1-9]\\d*$`),
+        `must be <systemId>:<seq> or ${ORGANISATION_CHAIN_ID}:<seq>`,
+      ),
     type: z.enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]]),
     source: z.literal(EVENT_SOURCE),
     time: z.iso.datetime(),
-    systemId: z.string(),
+    systemId: z
+      .string()
+      .nullable()
+      .describe("the system whose chain holds the event; null for the organisation chain's (policy transitions)"),
     entity: z.object({ type: z.string(), id: z.string() }),
     actor,
     audit: z.object({ seq: z.number().int().min(1), hash }),

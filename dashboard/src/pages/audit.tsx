@@ -7,6 +7,9 @@ import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
 
+/** The organisation chain's id (ORGANISATION_CHAIN_ID in functions/domain/audit-chain.ts). */
+const ORGANISATION_CHAIN = 'org';
+
 interface VerifyAnswer {
   table: {
     systemId: string;
@@ -65,7 +68,11 @@ export default function AuditPage() {
       ),
     [loaded, action, actor, from, to],
   );
-  const names = new Map((systems.data?.items ?? []).map((s) => [s.id, s.name]));
+  // The organisation chain (policy transitions, ADR 0024) is no system: it has a name of its own.
+  const names = new Map([
+    [ORGANISATION_CHAIN, 'Organisation'],
+    ...(systems.data?.items ?? []).map((s): [string, string] => [s.id, s.name]),
+  ]);
   const actions = [...new Set(loaded.map((e) => e.action))].sort();
   const exportJson = () => {
     const blob = new Blob([`${filtered.map((e) => JSON.stringify(e)).join('\n')}\n`], { type: 'application/x-ndjson' });
@@ -88,6 +95,7 @@ export default function AuditPage() {
         <Field label="System">
           <select value={systemId} onChange={(e) => set('systemId', e.target.value)}>
             <option value="">every system</option>
+            {can.seeAllAudit(principal) ? <option value={ORGANISATION_CHAIN}>Organisation (policy)</option> : null}
             {(systems.data?.items ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
@@ -115,7 +123,7 @@ export default function AuditPage() {
       </form>
       <div className="verify" aria-live="polite">
         {systemId === '' ? (
-          <span className="muted">Choose a system to verify its hash chain.</span>
+          <span className="muted">Choose a system (or the organisation) to verify its hash chain.</span>
         ) : verify.isPending ? (
           <span aria-busy="true">Verifying the chain …</span>
         ) : verify.isError ? (

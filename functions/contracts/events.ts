@@ -2,7 +2,6 @@
 // the store writes. Loose objects: a writer may add members (receivers must ignore unknown ones), never drop the
 // required ones. Published at GET /api/events/schemas and as files under docs/events/schemas/.
 import * as z from 'zod';
-import { ORGANISATION_CHAIN_ID } from '../domain/audit-chain.js';
 import {
   EVENT_CATALOGUE,
   EVENT_SOURCE,
@@ -10,7 +9,7 @@ import {
   EVENT_TYPES,
   type GovernanceEventType,
 } from '../domain/events.js';
-import { ULID_SOURCE } from '../domain/id-format.js';
+import { ORGANISATION_CHAIN_ID, ULID_SOURCE } from '../domain/id-format.js';
 
 const record = z.record(z.string(), z.unknown());
 const status = z.string();

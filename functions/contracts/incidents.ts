@@ -1,6 +1,5 @@
 import * as z from 'zod';
-import { ORGANISATION_CHAIN_ID } from '../domain/audit-chain.js';
-import { idPattern } from '../domain/id-format.js';
+import { idPattern, ORGANISATION_CHAIN_ID } from '../domain/id-format.js';
 import { EU_MEMBER_STATES, INCIDENT_STATUSES, SERIOUS_INCIDENT_CATEGORIES, SEVERITIES } from '../domain/types.js';
 import { idOf, pageQuery, requiredText, text } from './common.js';
 

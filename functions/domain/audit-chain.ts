@@ -1,23 +1,15 @@
 // The per-system audit hash chain (rule 6). Each event hashes its own canonical JSON (RFC 8785) including the
 // previous event's hash, so changing, dropping, inserting or reordering any event breaks every link after it.
 import { canonicalJson, sha256Hex } from './hashing.js';
+import { isOrganisationChain } from './id-format.js';
 import type { AuditActor, AuditEvent } from './types.js';
 
 /** The prevHash of a system's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * The id of the organisation-level audit chain (issue 15): governance transitions that belong to no one system
- * (policy versions, their approvals and activations) are chained here, archived, digested and verified like a
- * system's chain. No system id can equal it (ids are `sys_` and a ULID), and no API route takes it as a system; the
- * audit routes take it as a chain (`GET /api/audit-events?systemId=org`, ADR 0024).
- */
-export const ORGANISATION_CHAIN_ID = 'org';
-
-/** Whether a chain id names the organisation chain rather than a system's. */
-export function isOrganisationChain(chainId: string): boolean {
-  return chainId === ORGANISATION_CHAIN_ID;
-}
+// The organisation chain's id and its test live in id-format.ts (pure, import-free: the contracts, the event
+// envelope and the dashboard use them too); they are exported here as well, beside the chain they name.
+export { isOrganisationChain, ORGANISATION_CHAIN_ID } from './id-format.js';
 
 /**
  * How reports and messages name a chain: `organisation chain` for the organisation's, `system <id>` for a system's

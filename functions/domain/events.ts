@@ -3,7 +3,7 @@
 // commit and nothing that committed is missed; the catalogue names every action the store writes (a test fails when
 // the store writes one that is not here).
 import type { ArtefactKindName } from './artefact-kinds.js';
-import { isOrganisationChain } from './audit-chain.js';
+import { isOrganisationChain } from './id-format.js';
 import type { Actor, AuditEvent } from './types.js';
 
 /** The `source` of every governance event (EventBridge's Source, CloudEvents' source). */

@@ -1,14 +1,12 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/id-format';
 import type { AiSystem, AuditEvent } from '../../../functions/domain/types';
 import { api, getAll, type Page } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
-
-/** The organisation chain's id (ORGANISATION_CHAIN_ID in functions/domain/audit-chain.ts). */
-const ORGANISATION_CHAIN = 'org';
 
 interface VerifyAnswer {
   table: {
@@ -70,7 +68,7 @@ export default function AuditPage() {
   );
   // The organisation chain (policy transitions, ADR 0024) is no system: it has a name of its own.
   const names = new Map([
-    [ORGANISATION_CHAIN, 'Organisation'],
+    [ORGANISATION_CHAIN_ID, 'Organisation'],
     ...(systems.data?.items ?? []).map((s): [string, string] => [s.id, s.name]),
   ]);
   const actions = [...new Set(loaded.map((e) => e.action))].sort();
@@ -95,7 +93,7 @@ export default function AuditPage() {
         <Field label="System">
           <select value={systemId} onChange={(e) => set('systemId', e.target.value)}>
             <option value="">every system</option>
-            {can.seeAllAudit(principal) ? <option value={ORGANISATION_CHAIN}>Organisation (policy)</option> : null}
+            {can.seeAllAudit(principal) ? <option value={ORGANISATION_CHAIN_ID}>Organisation (policy)</option> : null}
             {(systems.data?.items ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}

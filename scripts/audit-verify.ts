@@ -1,4 +1,4 @@
-// `npm run audit:verify -- --dir <folder> | --bucket <name> [--endpoint URL] [--system ID ...] [--from N] [--to N]
+// `npm run audit:verify -- --dir <folder> | --bucket <name> [--endpoint URL] [--system ID|org ...] [--from N] [--to N]
 //   [--public-key FILE ...] [--min-digest N] [--workers N] [--strict] [--json]`
 // Verifies the audit archive offline: every event hash and link, seq contiguity, batch membership, Merkle roots, the
 // digest chain and every signature. Prints a summary; exits 1 naming the first broken place, 2 on bad usage.
@@ -14,7 +14,7 @@ import { dirArchive, runningStack, s3Archive } from '../local/audit-cli.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage =
-  'usage: npm run audit:verify -- (--dir <folder> | --bucket <name> [--endpoint URL]) [--system ID] [--from N] [--to N] [--public-key FILE] [--min-digest N] [--workers N] [--strict] [--json]';
+  'usage: npm run audit:verify -- (--dir <folder> | --bucket <name> [--endpoint URL]) [--system ID|org] [--from N] [--to N] [--public-key FILE] [--min-digest N] [--workers N] [--strict] [--json]';
 let values: ReturnType<typeof parse>['values'];
 function parse() {
   return parseArgs({

@@ -18,3 +18,16 @@ export function idPatternSource(prefix: string): string {
 export function idPattern(prefix: string): RegExp {
   return new RegExp(idPatternSource(prefix));
 }
+
+/**
+ * The id of the organisation-level audit chain (issue 15): governance transitions that belong to no one system
+ * (policy versions, their approvals and activations) are chained here, archived, digested and verified like a
+ * system's chain. No system id can equal it (ids are `sys_` and a ULID), and no API route takes it as a system; the
+ * audit routes take it as a chain (`GET /api/audit-events?systemId=org`, ADR 0024).
+ */
+export const ORGANISATION_CHAIN_ID = 'org';
+
+/** Whether a chain id names the organisation chain rather than a system's. */
+export function isOrganisationChain(chainId: string): boolean {
+  return chainId === ORGANISATION_CHAIN_ID;
+}

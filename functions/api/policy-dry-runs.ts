@@ -1,11 +1,7 @@
 // Policy dry runs (issue 15, item 3; ADR 0027): what a policy document would block across the organisation, before
 // anyone approves it. The POST records the job and starts it in the background (202); the GET pages through its
 // result while it runs and after. Admins and governance reviewers only: the job reads every system.
-import {
-  policyDryRunQuery,
-  policyDryRunResponse,
-  startPolicyDryRunRequest,
-} from '../contracts/policy-dry-runs.js';
+import { policyDryRunQuery, policyDryRunResponse, startPolicyDryRunRequest } from '../contracts/policy-dry-runs.js';
 import { newId } from '../domain/ids.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
 import { assertCanDryRunPolicy, dryRunPolicy } from '../domain/policy-dry-run.js';

@@ -2,8 +2,9 @@
 // active releases it would block, by which reason, and which of those reasons the policy in force does not raise.
 // Pure: the job (functions/store/policy-dry-runs.ts) gathers each subject's gate facts and asks here; the verdict
 // is the promotion gate's own (gate.ts), judged once under the draft and once under the policy in force.
-import { ForbiddenError, ValidationError } from './errors.js';
+
 import type { BlockReason, BlockReasonCode } from './errors.js';
+import { ForbiddenError, ValidationError } from './errors.js';
 import { blockedReasons, type GateFacts, gateInput } from './gate.js';
 import { type ApprovalPolicy, validatePolicy } from './policy.js';
 import type { CandidateStatus, Environment, Principal, RiskTier } from './types.js';

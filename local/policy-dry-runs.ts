@@ -1,6 +1,6 @@
 // Policy dry runs on this machine (ADR 0027): where AWS has an EventBridge rule start the job function on each
 // PolicyDryRunRequested event, the local stack hands the same event to the same handler
-// (functions/workflows/policy-dry-run-handler.ts) in this process, in the background; a continuation the job puts
+// (functions/workflows/policy-dry-run-task.ts) in this process, in the background; a continuation the job puts
 // is handed over the same way. `idle()` waits for every job started so far (tests, stop).
 import { randomUUID } from 'node:crypto';
 import type { GovernanceStore } from '../functions/store/index.js';
@@ -10,7 +10,7 @@ import {
   POLICY_DRY_RUN_DETAIL_TYPE,
   POLICY_DRY_RUN_SOURCE,
 } from '../functions/workflows/policy-dry-run.js';
-import { createPolicyDryRunHandler } from '../functions/workflows/policy-dry-run-handler.js';
+import { createPolicyDryRunHandler } from '../functions/workflows/policy-dry-run-task.js';
 
 export interface LocalPolicyDryRuns {
   /** Puts a request event: the handler runs it in the background. */

@@ -25,9 +25,9 @@ export interface DryRunItem {
   newlyBlocked: BlockReasonCode[];
 }
 
-export type DryRunStatus = 'running' | 'succeeded' | 'failed';
+type DryRunStatus = 'running' | 'succeeded' | 'failed';
 
-export interface DryRunSummary {
+interface DryRunSummary {
   candidatesChecked: number;
   releasesChecked: number;
   /** Subjects the draft blocks for at least one reason (each is an item of the result). */
@@ -48,7 +48,7 @@ export interface PolicyDryRun {
 }
 
 /** How long a dry run and its result stay in the table before DynamoDB's TTL removes them. */
-export const DRY_RUN_RETENTION_DAYS = 7;
+const DRY_RUN_RETENTION_DAYS = 7;
 
 /** Candidates still on their way to a release: every status before active and not rejected or retired. */
 export const OPEN_CANDIDATE_STATUSES: readonly CandidateStatus[] = [

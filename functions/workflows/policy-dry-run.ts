@@ -1,5 +1,5 @@
 // The policy dry run as a background job (ADR 0027). POST /api/policy-dry-runs records the job and puts a request
-// event; in AWS an EventBridge rule starts the job function (policy-dry-run-handler.ts) with it, locally the local
+// event; in AWS an EventBridge rule starts the job function (policy-dry-run-task.ts) with it, locally the local
 // stack calls the same handler. One invocation takes steps (a page of systems each, functions/store/policy-dry-runs.ts)
 // while its time lasts, then puts the request again with the position reached; after MAX_INVOCATIONS the job fails
 // and says so rather than run without bound.
@@ -22,7 +22,7 @@ export interface DryRunRequest {
 export const MAX_INVOCATIONS = 50;
 
 /** Time an invocation keeps for one more step and for putting its continuation: it stops stepping below this. */
-export const STEP_RESERVE_MS = 60_000;
+const STEP_RESERVE_MS = 60_000;
 
 /** Puts a request event (EventBridge in AWS; the local stack's runner locally). */
 export type EmitDryRunRequest = (request: DryRunRequest) => Promise<void>;

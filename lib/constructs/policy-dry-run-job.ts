@@ -1,6 +1,6 @@
 // The policy dry run job (ADR 0027): a function that an EventBridge rule on the account's default bus starts on each
 // PolicyDryRunRequested event, put by POST /api/policy-dry-runs or by the job itself to continue where an
-// invocation stopped (functions/workflows/policy-dry-run-handler.ts). It reads the table and writes only its own
+// invocation stopped (functions/workflows/policy-dry-run-task.ts). It reads the table and writes only its own
 // PDR# items; events that failed every retry, and invocations that did, land in one dead-letter queue.
 import { Duration } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,7 +17,7 @@ import { functionErrorsAlarm, messagesVisibleAlarm } from './alarms.js';
 import { GovernedFunction } from './governed-function.js';
 
 /** The request event (functions/workflows/policy-dry-run.ts; lib does not import handlers). */
-export const POLICY_DRY_RUN_REQUEST = { source: 'governance.policy', detailType: 'PolicyDryRunRequested' };
+const POLICY_DRY_RUN_REQUEST = { source: 'governance.policy', detailType: 'PolicyDryRunRequested' };
 
 /** The bus the requests travel on; its name is what the API and the job put to (POLICY_DRY_RUN_BUS). */
 const BUS_NAME = 'default';
@@ -50,7 +50,7 @@ export class PolicyDryRunJob extends Construct {
       },
     ]);
     this.fn = new GovernedFunction(this, 'Function', {
-      entry: 'functions/workflows/policy-dry-run-handler.ts',
+      entry: 'functions/workflows/policy-dry-run-task.ts',
       description: 'Judges every open candidate and active release under a draft policy (a policy dry run)',
       serviceName: 'policy-dry-run',
       functionName: `${props.prefix}-policy-dry-run`,

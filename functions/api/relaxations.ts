@@ -59,7 +59,8 @@ export const routes: Route[] = [
   route({
     method: 'GET',
     path: base,
-    summary: 'Relaxation requests of a system (newest first), or of one status across the organisation (open by default)',
+    summary:
+      'Relaxation requests of a system (newest first), or of one status across the organisation (open by default)',
     query: listRelaxationsQuery,
     response: { status: 200, body: pageOf(relaxationRequestResponse) },
     handle: async (req) => {

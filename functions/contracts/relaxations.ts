@@ -15,7 +15,7 @@ export const relaxationRequestResponse = z.object({
   systemId: z.string(),
   systemName: z.string(),
   subject: z.object({ type: z.enum(['system', 'incident', 'candidate']), id: z.string() }),
-  from: z.string().describe('the value the request is bound to: tier, category, severity, or a waiver\'s snapshot hash'),
+  from: z.string().describe("the value the request is bound to: tier, category, severity, or a waiver's snapshot hash"),
   to: z.string().describe('the value asked for; a waiver: its codes, comma-separated'),
   reason: z.string(),
   requestedBy: person,
@@ -28,7 +28,7 @@ export const relaxationRequestResponse = z.object({
   decisionReason: z.string().nullable(),
   codes: z.array(blockReasonCode).optional().describe('a waiver: the reason codes it waives'),
   snapshotHash: z.string().optional().describe("a waiver: the candidate's snapshot hash it is bound to"),
-  resolution: z.string().optional().describe("an incident resolution: the resolution written when it is approved"),
+  resolution: z.string().optional().describe('an incident resolution: the resolution written when it is approved'),
   version: z.number().int(),
 });
 

@@ -4,6 +4,7 @@
 // (a field added to, dropped from or retyped on either side). Response objects are closed in the document
 // (additionalProperties: false), so an answer with a field the schema does not name fails the e2e test.
 import * as z from 'zod';
+import { RELAXATION_KINDS } from '../domain/relaxation.js';
 import {
   type AiSystem,
   APPROVAL_STATUSES,
@@ -42,7 +43,6 @@ import {
   SYSTEM_STATUSES,
   type Threshold,
 } from '../domain/types.js';
-import { RELAXATION_KINDS } from '../domain/relaxation.js';
 import { blockReasonCode, pageOf } from './common.js';
 import { relaxationRequestResponse } from './relaxations.js';
 
@@ -528,7 +528,9 @@ export const gateResponse = z.object({
         expiresAt: timestamp,
       }),
     )
-    .describe('open relaxation requests of the system (and waivers of this candidate): they relax nothing until approved'),
+    .describe(
+      'open relaxation requests of the system (and waivers of this candidate): they relax nothing until approved',
+    ),
 });
 export type GateAnswer = z.infer<typeof gateResponse>;
 

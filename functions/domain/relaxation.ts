@@ -162,7 +162,10 @@ export function systemPatchRelaxation(
 
 /** Severities that block a promotion of a system of `riskTier` in either environment under `policy`. */
 export function blockingInAnyEnvironment(riskTier: RiskTier, policy: ApprovalPolicy = DEFAULT_POLICY): Severity[] {
-  const all = new Set([...blockingSeverities(riskTier, 'production', policy), ...blockingSeverities(riskTier, 'staging', policy)]);
+  const all = new Set([
+    ...blockingSeverities(riskTier, 'production', policy),
+    ...blockingSeverities(riskTier, 'staging', policy),
+  ]);
   return SEVERITIES.filter((s) => all.has(s));
 }
 

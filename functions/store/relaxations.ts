@@ -313,8 +313,7 @@ export async function decideRelaxation(
     }
     const incidentItem = request.subject.type === 'incident' ? tx.get(keys.incident(request.subject.id)) : undefined;
     const incident = incidentItem ? toEntity<Incident>(incidentItem) : null;
-    const candidateItem =
-      request.subject.type === 'candidate' ? tx.get(keys.candidate(request.subject.id)) : undefined;
+    const candidateItem = request.subject.type === 'candidate' ? tx.get(keys.candidate(request.subject.id)) : undefined;
     const candidate = candidateItem ? toEntity<ReleaseCandidate>(candidateItem) : null;
     const why = supersededBecause(request, { system, incident, candidate });
     if (why) {
@@ -378,7 +377,11 @@ function applyApproved(
       const outcome =
         request.kind === 'incident-resolution'
           ? { ...resolveOutcome(incident, request.resolution ?? request.reason, tx.now), reason: because }
-          : { next: { ...incident, severity: request.to as Incident['severity'] }, action: 'incident.updated', reason: because };
+          : {
+              next: { ...incident, severity: request.to as Incident['severity'] },
+              action: 'incident.updated',
+              reason: because,
+            };
       writeIncidentChange(tx, incident, outcome);
       return;
     }

@@ -144,7 +144,8 @@ export async function updateSystem(ctx: StoreContext, actor: Actor, id: string, 
 /** Writes a system patch into a unit of work (after the caller's rules); the system as it will be. */
 export function applySystemPatch(tx: SystemTx, id: string, patch: SystemPatch): AiSystem {
   const current = toEntity<AiSystem>(tx.meta);
-  if (current.status === 'retired') throw new ConflictError('a retired system cannot change', { code: 'SYSTEM_RETIRED' });
+  if (current.status === 'retired')
+    throw new ConflictError('a retired system cannot change', { code: 'SYSTEM_RETIRED' });
   if (patch.status && patch.status !== current.status) assertTransition('system', current.status, patch.status);
   const { modelCard: cardPatch, ...fields } = patch;
   const changed = Object.entries(fields).filter(

@@ -160,7 +160,11 @@ export async function promoteCandidate(
   const preload = [...gateKeys(current), ...waiverIds.map(keys.relaxation)];
   const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
-    const facts = withWaivers(gateFacts((k) => tx.get(k), system, id), waiverIds, (k) => tx.get(k));
+    const facts = withWaivers(
+      gateFacts((k) => tx.get(k), system, id),
+      waiverIds,
+      (k) => tx.get(k),
+    );
     if (
       facts.candidate.approvalIds.join() !== current.approvalIds.join() ||
       facts.candidate.latestEvalRunId !== current.latestEvalRunId

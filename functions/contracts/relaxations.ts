@@ -2,7 +2,7 @@
 // request as answered. The dashboard builds against this shape (RelaxationRequest).
 import * as z from 'zod';
 import { BLOCK_REASON_CODES } from '../domain/errors.js';
-import { RELAXATION_KINDS, RELAXATION_STATUSES } from '../domain/relaxation.js';
+import { RELAXATION_KINDS, RELAXATION_STATUSES } from '../domain/types.js';
 import { blockReasonCode, idOf, pageQuery, requiredText } from './common.js';
 
 const timestamp = z.string().describe('ISO 8601 instant (UTC)');

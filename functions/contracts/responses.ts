@@ -4,7 +4,6 @@
 // (a field added to, dropped from or retyped on either side). Response objects are closed in the document
 // (additionalProperties: false), so an answer with a field the schema does not name fails the e2e test.
 import * as z from 'zod';
-import { RELAXATION_KINDS } from '../domain/relaxation.js';
 import {
   type AiSystem,
   APPROVAL_STATUSES,
@@ -33,6 +32,7 @@ import {
   PRINCIPAL_ROLES,
   type PromotionEvent,
   type PromptVersion,
+  RELAXATION_KINDS,
   REVIEWER_ROLES,
   type ReleaseCandidate,
   RISK_TIERS,

@@ -12,32 +12,22 @@ import {
   ValidationError,
 } from './errors.js';
 import { type ApprovalPolicy, blockingSeverities, DEFAULT_POLICY } from './policy.js';
+
+export type { RelaxationKind, RelaxationStatus } from './types.js';
+
 import {
   type AiSystem,
   EU_AI_ACT_CATEGORIES,
   type EuAiActCategory,
   type Incident,
   type PrincipalRole,
+  type RelaxationKind,
+  type RelaxationStatus,
   RISK_TIERS,
   type RiskTier,
   SEVERITIES,
   type Severity,
 } from './types.js';
-
-export const RELAXATION_KINDS = [
-  'risk-tier',
-  'eu-ai-act-category',
-  'incident-severity',
-  'incident-resolution',
-  'waiver',
-] as const;
-export type RelaxationKind = (typeof RELAXATION_KINDS)[number];
-
-export const RELAXATION_STATUSES = ['open', 'approved', 'rejected', 'withdrawn', 'expired', 'superseded'] as const;
-export type RelaxationStatus = (typeof RELAXATION_STATUSES)[number];
-
-/** The statuses a request is stored with; `expired` is computed when read (an open request past its expiry). */
-export type StoredRelaxationStatus = Exclude<RelaxationStatus, 'expired'>;
 
 /** The reviewer role that decides a kind of request. */
 export type DeciderRole = 'risk' | 'governance';
@@ -57,7 +47,7 @@ export const NEVER_WAIVABLE: readonly BlockReasonCode[] = [
  * Every other code states a fact about integrity (the snapshot, its eval, the lifecycle, who approved), and a
  * waiver of it is refused like the five above.
  */
-export const WAIVABLE_CODES: readonly BlockReasonCode[] = [
+const WAIVABLE_CODES: readonly BlockReasonCode[] = [
   'EVAL_EXPIRED',
   'DATASET_KIND_MISSING',
   'THRESHOLD_BELOW_FLOOR',
@@ -66,12 +56,12 @@ export const WAIVABLE_CODES: readonly BlockReasonCode[] = [
 ];
 
 /** How long a request waits for its decision: 7 days. */
-export const REQUEST_TTL_HOURS = 7 * 24;
+const REQUEST_TTL_HOURS = 7 * 24;
 /** A waiver's validity when the request names none: 7 days; it may ask for at most 30. */
-export const DEFAULT_WAIVER_HOURS = 7 * 24;
-export const MAX_WAIVER_HOURS = 30 * 24;
+const DEFAULT_WAIVER_HOURS = 7 * 24;
+const MAX_WAIVER_HOURS = 30 * 24;
 
-export interface Person {
+interface Person {
   userId: string;
   name: string;
 }
@@ -124,12 +114,12 @@ export interface RelaxationActor {
 const rank = <T extends string>(order: readonly T[], value: T) => order.indexOf(value);
 
 /** Whether `to` is a lower risk tier than `from`. */
-export function lowersTier(from: RiskTier, to: RiskTier): boolean {
+function lowersTier(from: RiskTier, to: RiskTier): boolean {
   return rank(RISK_TIERS, to) < rank(RISK_TIERS, from);
 }
 
 /** Whether `to` is a lower EU AI Act category than `from` (minimal < limited < high < unacceptable). */
-export function lowersCategory(from: EuAiActCategory, to: EuAiActCategory): boolean {
+function lowersCategory(from: EuAiActCategory, to: EuAiActCategory): boolean {
   return rank(EU_AI_ACT_CATEGORIES, to) < rank(EU_AI_ACT_CATEGORIES, from);
 }
 
@@ -354,7 +344,7 @@ export interface WaivedReason extends BlockReason {
 }
 
 /** Whether an approved waiver applies to a candidate of `snapshotHash` at `now`. */
-export function waiverApplies(
+function waiverApplies(
   waiver: Pick<RelaxationRequest, 'kind' | 'status' | 'snapshotHash' | 'expiresAt'>,
   snapshotHash: string,
   now: string,

@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'PIPELINE_NOT_TRUSTED',
   'ORIGIN_NOT_VERIFIED',
   'TOO_MANY_SLICES',
+  'POLICY_QUORUM_NOT_MET',
+  'POLICY_BASE_CHANGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -93,6 +95,10 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     'the request reached the API without passing through its CloudFront distribution: call the API at its CloudFront URL',
   TOO_MANY_SLICES:
     'the cases carry more distinct slice tags (`key:value`) than a run may aggregate; `field` names where, `limit` says how many',
+  POLICY_QUORUM_NOT_MET:
+    "a policy version has fewer distinct governance approvals (not its author's) than the larger of the active version's and its own activationQuorum",
+  POLICY_BASE_CHANGED:
+    'another policy version was activated since this draft was based on the one then active: draft it again against the version in force',
 };
 
 export interface BlockReason {

@@ -8,6 +8,9 @@ import { canonicalJson, sha256Hex } from './hashing.js';
 import { type ApprovalPolicy, validatePolicy } from './policy.js';
 import type { Principal } from './types.js';
 
+/** Who asks: the rules need only the caller's id and roles. */
+type Who = Pick<Principal, 'userId' | 'roles'>;
+
 export const POLICY_STATUSES = ['draft', 'submitted', 'active', 'superseded', 'withdrawn'] as const;
 export type PolicyStatus = (typeof POLICY_STATUSES)[number];
 
@@ -117,8 +120,8 @@ export interface PolicyRefusal {
   message: string;
 }
 
-const isAdmin = (p: Principal) => p.roles.includes('admin');
-const isGovernance = (p: Principal) => p.roles.includes('reviewer:governance');
+const isAdmin = (p: Who) => p.roles.includes('admin');
+const isGovernance = (p: Who) => p.roles.includes('reviewer:governance');
 const forbidden = (message: string): PolicyRefusal => ({ kind: 'forbidden', message });
 const wrongState = (version: PolicyVersion, action: string): PolicyRefusal => ({
   kind: 'conflict',
@@ -127,26 +130,26 @@ const wrongState = (version: PolicyVersion, action: string): PolicyRefusal => ({
 });
 
 /** Admins and governance reviewers may draft a policy version. */
-export function policyCreateRefusal(principal: Principal): PolicyRefusal | null {
+export function policyCreateRefusal(principal: Who): PolicyRefusal | null {
   return isAdmin(principal) || isGovernance(principal)
     ? null
     : forbidden(`${principal.userId} may not draft policy versions: admins and governance reviewers only`);
 }
 
 /** Only the author edits a draft, and only while it is a draft. */
-export function policyEditRefusal(principal: Principal, version: PolicyVersion): PolicyRefusal | null {
+export function policyEditRefusal(principal: Who, version: PolicyVersion): PolicyRefusal | null {
   if (version.createdBy.userId !== principal.userId) return forbidden('only the author of a draft may change it');
   return version.status === 'draft' ? null : wrongState(version, 'changed');
 }
 
 /** Only the author submits a draft. */
-export function policySubmitRefusal(principal: Principal, version: PolicyVersion): PolicyRefusal | null {
+export function policySubmitRefusal(principal: Who, version: PolicyVersion): PolicyRefusal | null {
   if (version.createdBy.userId !== principal.userId) return forbidden('only the author of a draft may submit it');
   return canTransitionPolicy(version.status, 'submitted') ? null : wrongState(version, 'submitted');
 }
 
 /** A governance reviewer who did not write the version and has not approved it yet approves a submitted version. */
-export function policyApprovalRefusal(principal: Principal, version: PolicyVersion): PolicyRefusal | null {
+export function policyApprovalRefusal(principal: Who, version: PolicyVersion): PolicyRefusal | null {
   if (!isGovernance(principal)) return forbidden('only governance reviewers approve policy versions');
   if (version.createdBy.userId === principal.userId) {
     return {
@@ -172,9 +175,9 @@ export function countedApprovals(version: PolicyVersion): number {
  * the quorum of the larger of the active version's and its own activationQuorum.
  */
 export function policyActivationRefusal(
-  principal: Principal,
+  principal: Who,
   version: PolicyVersion,
-  active: PolicyVersion | null,
+  active: { version: number; document: Pick<PolicyDocument, 'governance'> } | null,
 ): PolicyRefusal | null {
   if (!isAdmin(principal) && !isGovernance(principal)) {
     return forbidden(`${principal.userId} may not activate policy versions: admins and governance reviewers only`);
@@ -200,7 +203,7 @@ export function policyActivationRefusal(
 }
 
 /** The author or an admin withdraws a draft or a submitted version. */
-export function policyWithdrawRefusal(principal: Principal, version: PolicyVersion): PolicyRefusal | null {
+export function policyWithdrawRefusal(principal: Who, version: PolicyVersion): PolicyRefusal | null {
   if (version.createdBy.userId !== principal.userId && !isAdmin(principal)) {
     return forbidden('only the author of a policy version or an admin may withdraw it');
   }

@@ -12,6 +12,7 @@ import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import { cursorKeySource } from './pagination.js';
+import * as policies from './policies.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -44,6 +45,7 @@ const modules = {
   audit,
   idempotency,
   overview,
+  policies,
   monitoring,
   modelCards,
   webhooks,

@@ -221,6 +221,9 @@ export const keys = {
   }),
 
   policy: (version: number) => ({ pk: 'POLICY', sk: `V#${pad(version, 6)}` }),
+  policyVersionPrefix: { pk: 'POLICY', skPrefix: 'V#' },
+  /** The pointer to the policy version in force: `{ version, document }` (functions/store/policies.ts). */
+  policyActive: { pk: 'POLICY', sk: 'ACTIVE' },
 
   webhook: (id: string) => ({ pk: `WHK#${id}`, sk: META }),
   webhooksIndex: (id: string) => ({ gsi1pk: partitions.webhooks, gsi1sk: id }),
@@ -242,6 +245,8 @@ export function toEntity<T>(item: Record<string, unknown>): T {
   delete entity.auditSeq;
   delete entity.auditHash;
   delete entity.counters;
+  // A system's copy of the policy document in force: the gate reads it from the META item (policyOf), no API shows it.
+  delete entity.policy;
   delete entity.siblingIds;
   delete entity.roundClosed;
   // The release gate's callback token of a pending approval: a credential for the gate, never an API field.

@@ -4,7 +4,7 @@
 import type { BlockReason } from '../../domain/errors.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { blockedReasons, type GateFacts, gateInput } from '../../domain/gate.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../../domain/policy.js';
+import type { ApprovalPolicy } from '../../domain/policy.js';
 import type {
   AiSystem,
   ApprovalRecord,
@@ -16,6 +16,7 @@ import type {
   ReleaseCandidate,
 } from '../../domain/types.js';
 import { keys, toEntity } from '../keys.js';
+import { judgingPolicy } from '../policy-in-force.js';
 import { batchGet, type Item, type Key, type StoreContext } from '../unit-of-work.js';
 import { getCandidate } from './build.js';
 
@@ -66,11 +67,20 @@ export function gateFacts(loaded: (key: Key) => Item | undefined, system: AiSyst
 
 /** Reads the gate's facts of candidate `id` now (strongly consistent). */
 export async function readGateFacts(ctx: StoreContext, id: string): Promise<GateFacts> {
+  return (await readGateFactsWithPolicy(ctx, id)).facts;
+}
+
+/** The gate's facts of candidate `id` and the policy its promotion is judged under (ADR 0023). */
+async function readGateFactsWithPolicy(
+  ctx: StoreContext,
+  id: string,
+): Promise<{ facts: GateFacts; policy: ApprovalPolicy }> {
   const candidate = await getCandidate(ctx, id);
   const loaded = await batchGet(ctx, [keys.system(candidate.systemId), ...gateKeys(candidate)]);
   const systemItem = loaded.get(`${keys.system(candidate.systemId).pk}|META`);
   if (!systemItem) throw new NotFoundError(`system ${candidate.systemId} not found`);
-  return gateFacts((k) => loaded.get(`${k.pk}|${k.sk}`), toEntity<AiSystem>(systemItem), id);
+  const facts = gateFacts((k) => loaded.get(`${k.pk}|${k.sk}`), toEntity<AiSystem>(systemItem), id);
+  return { facts, policy: await judgingPolicy(ctx, systemItem, candidate.policyVersion) };
 }
 
 /** Every reason that blocks the candidate's promotion now, as the promote transaction would judge it. */
@@ -78,9 +88,11 @@ export async function candidateGate(
   ctx: StoreContext,
   id: string,
   environment?: Environment,
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  override?: ApprovalPolicy,
 ): Promise<GateView> {
-  const facts = await readGateFacts(ctx, id);
+  const read = await readGateFactsWithPolicy(ctx, id);
+  const facts = read.facts;
+  const policy = override ?? read.policy;
   const env = environment ?? facts.candidate.environment;
   const input = gateInput(facts, env, undefined, policy, ctx.now().toISOString());
   const reasons = blockedReasons(input);

@@ -15,6 +15,7 @@ import {
 import type { Actor, AiSystem, Environment, PromotionEvent, ReleaseCandidate } from '../../domain/types.js';
 import type { Condition } from '../expressions.js';
 import { keys, toEntity } from '../keys.js';
+import { judgingPolicy, samePolicyCopy } from '../policy-in-force.js';
 import { queryAll } from '../query.js';
 import { type Key, runUnitOfWork, type StoreContext, type SystemTx } from '../unit-of-work.js';
 import { getCandidate } from './build.js';
@@ -51,6 +52,8 @@ export function promotionConditions(
       (severity): Condition => ({ path: `openIncidents.${severity}`, op: '=', value: 0 }),
     ),
     { path: 'status', op: '<>', value: 'retired' },
+    // The policy judged under: an activation copied since makes the promotion retry under the newer version
+    samePolicyCopy(facts.system.policyVersion),
   ];
   const onCandidate: Condition[] = [
     { path: 'version', op: '=', value: candidate.version },
@@ -125,13 +128,15 @@ export async function promoteCandidate(
   actor: Actor,
   id: string,
   input: { environment?: Environment; expectedActiveCandidateId: string | null; reason?: string | null },
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  override?: ApprovalPolicy,
 ): Promise<{ candidate: ReleaseCandidate; promotion: PromotionEvent }> {
   const current = await getCandidate(ctx, id);
   const environment = input.environment ?? current.environment;
   const expected = input.expectedActiveCandidateId;
-  const { result } = await runUnitOfWork(ctx, current.systemId, actor, gateKeys(current), (tx) => {
+  const { result } = await runUnitOfWork(ctx, current.systemId, actor, gateKeys(current), async (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
+    // The policy in force for this system (ADR 0023); a test may name one.
+    const policy = override ?? (await judgingPolicy(ctx, tx.meta, current.policyVersion));
     const facts = gateFacts((k) => tx.get(k), system, id);
     if (
       facts.candidate.approvalIds.join() !== current.approvalIds.join() ||

@@ -11,6 +11,7 @@ import * as incidents from './incidents.js';
 import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
+import * as policies from './policies.js';
 import * as prompts from './prompts.js';
 import * as reference from './reference.js';
 import * as reports from './reports.js';
@@ -34,6 +35,8 @@ export const API_MODULES = {
   webhooks,
   reports,
   reference,
+  // Last: routes added later keep the earlier modules' order (the contract probes sample in this order).
+  policies,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

@@ -196,7 +196,6 @@ export async function updatePolicyDraft(
   number: number,
   input: { document: unknown; reason: string },
 ): Promise<PolicyVersion> {
-  const document = validatePolicyDraft(input.document, number);
   const { result } = await runUnitOfWork(
     ctx,
     ORGANISATION_CHAIN_ID,
@@ -205,6 +204,7 @@ export async function updatePolicyDraft(
     (tx) => {
       const { version, revision } = loaded(tx, number);
       assertNoRefusal(policyEditRefusal(actor, version), number);
+      const document = validatePolicyDraft(input.document, number);
       const active = tx.get(keys.policyActive);
       const next: PolicyVersion = {
         ...version,

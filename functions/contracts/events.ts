@@ -97,13 +97,34 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'incident.updated': incidentChange,
   'incident.mitigating': incidentChange,
   'incident.resolved': z.looseObject({ status }),
+  'policy.draft_created': z.looseObject({
+    status,
+    baseVersion: z.number().int().nullable(),
+    documentHash: contentHash,
+    quorum: z.number().int(),
+  }),
+  'policy.draft_updated': z.looseObject({ documentHash: contentHash, quorum: z.number().int() }),
+  'policy.submitted': z.looseObject({ status, documentHash: contentHash }),
+  'policy.approved': z.looseObject({
+    approvals: z.number().int(),
+    quorum: z.number().int(),
+    documentHash: contentHash,
+  }),
+  'policy.withdrawn': statusOnly,
+  'policy.activated': z.looseObject({
+    status,
+    version: z.number().int(),
+    documentHash: contentHash,
+    quorum: z.number().int(),
+  }),
 };
 
 /** The envelope of every governance event; `type` is any catalogued type and `data` is loose. */
 export const governanceEventEnvelope = z
   .object({
     specVersion: z.literal(EVENT_SPEC_VERSION),
-    id: z.string().regex(new RegExp(`^sys_${ULID_SOURCE}:[1-9]\\d*$`), 'must be <systemId>:<seq>'),
+    // The organisation chain's events (policy versions) carry the chain id `org` in place of a system id.
+    id: z.string().regex(new RegExp(`^(sys_${ULID_SOURCE}|org):[1-9]\\d*$`), 'must be <systemId>:<seq>'),
     type: z.enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]]),
     source: z.literal(EVENT_SOURCE),
     time: z.iso.datetime(),

@@ -13,7 +13,7 @@ export const EVENT_SPEC_VERSION = '1';
 
 export interface EventTypeInfo {
   /** The entity whose transition it records (the audit event's entityType). */
-  entity: 'system' | ArtefactKindName | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident';
+  entity: 'system' | ArtefactKindName | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident' | 'policy';
   summary: string;
   /** Sent to the e-mail notification topic in AWS (approval pending, incidents). */
   notify?: boolean;
@@ -78,6 +78,19 @@ export const EVENT_CATALOGUE = {
   },
   'incident.mitigating': { entity: 'incident', summary: 'An incident is being mitigated', notify: true },
   'incident.resolved': { entity: 'incident', summary: 'An incident was resolved', notify: true },
+  // The organisation chain's (systemId 'org'): delivered to subscriptions without a system filter.
+  'policy.draft_created': { entity: 'policy', summary: 'A policy version was drafted' },
+  'policy.draft_updated': { entity: 'policy', summary: 'The document of a policy draft changed' },
+  'policy.submitted': {
+    entity: 'policy',
+    summary: 'A policy version was submitted: governance reviewers have an approval pending',
+  },
+  'policy.approved': { entity: 'policy', summary: 'A governance reviewer approved a policy version' },
+  'policy.withdrawn': { entity: 'policy', summary: 'A policy draft or submitted version was withdrawn' },
+  'policy.activated': {
+    entity: 'policy',
+    summary: 'A policy version was put in force (the previous one is superseded)',
+  },
 } as const satisfies Record<string, EventTypeInfo>;
 
 export type GovernanceEventType = keyof typeof EVENT_CATALOGUE;

@@ -223,3 +223,30 @@ export function assertNoRefusal(refusal: PolicyRefusal | null, version?: number)
 export function laterPolicy<T extends { version: number }>(a: T | null | undefined, b: T): T {
   return a && a.version > b.version ? a : b;
 }
+
+/** One field that differs between two policy documents: its path and both values (undefined where absent). */
+export interface PolicyFieldChange {
+  path: string;
+  from: unknown;
+  to: unknown;
+}
+
+function leaves(value: unknown, path: string, out: Map<string, unknown>): void {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const [key, member] of Object.entries(value)) leaves(member, path ? `${path}.${key}` : key, out);
+  } else out.set(path, value);
+}
+
+/** The per-field differences between two documents (lists compared whole), in path order; version is left out. */
+export function policyDiff(from: PolicyDocument, to: PolicyDocument): PolicyFieldChange[] {
+  const a = new Map<string, unknown>();
+  const b = new Map<string, unknown>();
+  leaves(from, '', a);
+  leaves(to, '', b);
+  const paths = [...new Set([...a.keys(), ...b.keys()])].filter((p) => p !== 'version').sort();
+  return paths.flatMap((path) =>
+    canonicalJson(a.get(path) ?? null) === canonicalJson(b.get(path) ?? null)
+      ? []
+      : [{ path, from: a.get(path), to: b.get(path) }],
+  );
+}

@@ -11,6 +11,7 @@ import {
   policyActivationRefusal,
   policyApprovalRefusal,
   policyCreateRefusal,
+  policyDiff,
   policyDocumentHash,
   policyEditRefusal,
   policySubmitRefusal,
@@ -310,5 +311,22 @@ describe('the policy a promotion is judged under', () => {
 
     // Assess
     expect(picks.map((p) => p.version)).toEqual([2, 2, 1]);
+  });
+});
+
+describe('the diff of two policy documents', () => {
+  it('lists each changed field by path with both values, and nothing for the version number', () => {
+    // Prepare
+    const from = documentWith(2);
+    const to = { ...documentWith(3), version: 7, stagingRoles: ['technical', 'product'] as const };
+
+    // Act
+    const changes = policyDiff(from, { ...to, stagingRoles: [...to.stagingRoles] });
+
+    // Assess
+    expect(changes).toEqual([
+      { path: 'governance.activationQuorum', from: 2, to: 3 },
+      { path: 'stagingRoles', from: ['technical'], to: ['technical', 'product'] },
+    ]);
   });
 });

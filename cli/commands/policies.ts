@@ -1,8 +1,19 @@
 // `govern policy show|diff|propose|approve|activate`: the governance policy document (docs/architecture/policy.md).
 import type { Command } from 'commander';
 import { policyDecisionRequest, policyDraftRequest, policyVersionParams } from '../../functions/contracts/index.js';
-import { type PolicyVersion, policyDiff } from '../../functions/domain/policy-version.js';
+import { policyDiff } from '../../functions/domain/policy-diff.js';
 import type { CommandContext } from '../context.js';
+
+/** What the CLI reads of a policy version (the API's PolicyVersion). */
+interface PolicyVersion {
+  version: number;
+  status: string;
+  baseVersion: number | null;
+  document: Record<string, unknown>;
+  documentHash: string;
+  approvals: unknown[];
+  quorum: number;
+}
 
 type Run = (command: Command, action: (ctx: CommandContext, ...args: never[]) => Promise<void>) => void;
 

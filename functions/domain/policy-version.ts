@@ -11,19 +11,19 @@ import type { Principal } from './types.js';
 /** Who asks: the rules need only the caller's id and roles. */
 type Who = Pick<Principal, 'userId' | 'roles'>;
 
-export const POLICY_STATUSES = ['draft', 'submitted', 'active', 'superseded', 'withdrawn'] as const;
+const POLICY_STATUSES = ['draft', 'submitted', 'active', 'superseded', 'withdrawn'] as const;
 export type PolicyStatus = (typeof POLICY_STATUSES)[number];
 
 /** The policy document of a version: effectiveFrom is the activation instant, absent until the version is active. */
 export type PolicyDocument = Omit<ApprovalPolicy, 'effectiveFrom'> & { effectiveFrom?: string };
 
-export interface PolicyPerson {
+interface PolicyPerson {
   userId: string;
   name: string;
 }
 
 /** One governance reviewer's approval of a submitted version. */
-export interface PolicyApproval {
+interface PolicyApproval {
   reviewerId: string;
   name: string;
   at: string;
@@ -70,7 +70,7 @@ export function assertPolicyTransition(from: PolicyStatus, to: PolicyStatus): vo
 }
 
 /** The activation quorum a document asks for (2 when a stored document predates the governance block). */
-export function documentQuorum(document: Pick<PolicyDocument, 'governance'> | undefined): number {
+function documentQuorum(document: Pick<PolicyDocument, 'governance'> | undefined): number {
   return document?.governance?.activationQuorum ?? 2;
 }
 
@@ -222,31 +222,4 @@ export function assertNoRefusal(refusal: PolicyRefusal | null, version?: number)
 /** The policy a promotion is judged under: the later (higher version) of the approval round's and the system's. */
 export function laterPolicy<T extends { version: number }>(a: T | null | undefined, b: T): T {
   return a && a.version > b.version ? a : b;
-}
-
-/** One field that differs between two policy documents: its path and both values (undefined where absent). */
-export interface PolicyFieldChange {
-  path: string;
-  from: unknown;
-  to: unknown;
-}
-
-function leaves(value: unknown, path: string, out: Map<string, unknown>): void {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    for (const [key, member] of Object.entries(value)) leaves(member, path ? `${path}.${key}` : key, out);
-  } else out.set(path, value);
-}
-
-/** The per-field differences between two documents (lists compared whole), in path order; version is left out. */
-export function policyDiff(from: PolicyDocument, to: PolicyDocument): PolicyFieldChange[] {
-  const a = new Map<string, unknown>();
-  const b = new Map<string, unknown>();
-  leaves(from, '', a);
-  leaves(to, '', b);
-  const paths = [...new Set([...a.keys(), ...b.keys()])].filter((p) => p !== 'version').sort();
-  return paths.flatMap((path) =>
-    canonicalJson(a.get(path) ?? null) === canonicalJson(b.get(path) ?? null)
-      ? []
-      : [{ path, from: a.get(path), to: b.get(path) }],
-  );
 }

@@ -767,7 +767,7 @@ function looserThan(higher: TierPromotionRules, lower: TierPromotionRules): stri
 // Governance of the document itself (issue 15, item 1): how many governance reviewers, none of them its author, must
 // approve the next version before it is activated. A stored document without the block reads as 2.
 
-export interface GovernancePolicy {
+interface GovernancePolicy {
   /** Distinct governance reviewers who must approve a draft; the quorum applied is the larger of active and draft. */
   activationQuorum: number;
 }

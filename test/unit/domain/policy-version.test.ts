@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
 import { DEFAULT_POLICY, validatePolicy } from '../../../functions/domain/policy.js';
+import { policyDiff } from '../../../functions/domain/policy-diff.js';
 import {
   activationQuorum,
   assertPolicyTransition,
@@ -11,7 +12,6 @@ import {
   policyActivationRefusal,
   policyApprovalRefusal,
   policyCreateRefusal,
-  policyDiff,
   policyDocumentHash,
   policyEditRefusal,
   policySubmitRefusal,

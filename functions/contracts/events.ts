@@ -100,21 +100,21 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'policy.draft_created': z.looseObject({
     status,
     baseVersion: z.number().int().nullable(),
-    documentHash: contentHash,
+    documentHash: hash,
     quorum: z.number().int(),
   }),
-  'policy.draft_updated': z.looseObject({ documentHash: contentHash, quorum: z.number().int() }),
-  'policy.submitted': z.looseObject({ status, documentHash: contentHash }),
+  'policy.draft_updated': z.looseObject({ documentHash: hash, quorum: z.number().int() }),
+  'policy.submitted': z.looseObject({ status, documentHash: hash }),
   'policy.approved': z.looseObject({
     approvals: z.number().int(),
     quorum: z.number().int(),
-    documentHash: contentHash,
+    documentHash: hash,
   }),
   'policy.withdrawn': statusOnly,
   'policy.activated': z.looseObject({
     status,
     version: z.number().int(),
-    documentHash: contentHash,
+    documentHash: hash,
     quorum: z.number().int(),
   }),
 };

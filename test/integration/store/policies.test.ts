@@ -2,7 +2,9 @@
 // units of work, activations racing, and the copy of the version in force onto every system's META.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventSchemaOf } from '../../../functions/contracts/events.js';
 import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/audit-chain.js';
+import { isEventType, toGovernanceEvent } from '../../../functions/domain/events.js';
 import { DEFAULT_POLICY } from '../../../functions/domain/policy.js';
 import type { PolicyVersion } from '../../../functions/domain/policy-version.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
@@ -128,6 +130,10 @@ describe('policy versions on DynamoDB Local', () => {
       ['policy.activated', `policy-v${active.version}`],
     ]);
     expect((await store.audit.verifyStoredChain(ORGANISATION_CHAIN_ID)).ok).toBe(true);
+    for (const event of events.items.map(toGovernanceEvent)) {
+      const parsed = isEventType(event.type) ? eventSchemaOf(event.type).safeParse(event) : null;
+      expect(parsed?.success, `${event.type}: ${parsed?.error?.message}`).toBe(true);
+    }
     const listed = await store.policies.listPolicies({});
     expect(listed.active?.version).toBe(active.version);
     expect(listed.items[0]?.version).toBe(active.version);

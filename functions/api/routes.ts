@@ -12,6 +12,7 @@ import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
 import * as policyDryRuns from './policy-dry-runs.js';
+import * as policies from './policies.js';
 import * as prompts from './prompts.js';
 import * as reference from './reference.js';
 import * as relaxations from './relaxations.js';
@@ -38,6 +39,8 @@ export const API_MODULES = {
   'policy-dry-runs': policyDryRuns,
   reference,
   relaxations,
+  // Last: routes added later keep the earlier modules' order (the contract probes sample in this order).
+  policies,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

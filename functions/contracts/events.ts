@@ -103,6 +103,26 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'relaxation.rejected': relaxationChange,
   'relaxation.withdrawn': relaxationChange,
   'relaxation.superseded': relaxationChange,
+  'policy.draft_created': z.looseObject({
+    status,
+    baseVersion: z.number().int().nullable(),
+    documentHash: hash,
+    quorum: z.number().int(),
+  }),
+  'policy.draft_updated': z.looseObject({ documentHash: hash, quorum: z.number().int() }),
+  'policy.submitted': z.looseObject({ status, documentHash: hash }),
+  'policy.approved': z.looseObject({
+    approvals: z.number().int(),
+    quorum: z.number().int(),
+    documentHash: hash,
+  }),
+  'policy.withdrawn': statusOnly,
+  'policy.activated': z.looseObject({
+    status,
+    version: z.number().int(),
+    documentHash: hash,
+    quorum: z.number().int(),
+  }),
 };
 
 /** The envelope of every governance event; `type` is any catalogued type and `data` is loose. */

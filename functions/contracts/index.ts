@@ -5,5 +5,6 @@ export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
 export * from './relaxations.js';
+export * from './policies.js';
 export * from './responses.js';
 export * from './systems.js';

@@ -120,6 +120,11 @@ export const aiSystemResponse = exact<AiSystem>()(
     updatedAt: timestamp,
     version: z.number().int(),
     modelCard: modelCardNarrativeResponse.optional(),
+    policyVersion: z
+      .number()
+      .int()
+      .optional()
+      .describe('the governance policy version its promotions are judged under (GET /api/policies/{version})'),
   }),
 );
 

@@ -211,6 +211,8 @@ export interface AiSystem {
   version: number;
   /** The narrative sections of the system's model card (docs/model-cards.md); absent on systems that have none. */
   modelCard?: ModelCardNarrative;
+  /** The governance policy version its promotions are judged under; absent before the policy genesis. */
+  policyVersion?: number;
 }
 
 /** A named ethical risk and how it is mitigated (Model Card Toolkit `considerations.ethical_considerations`). */

@@ -14,6 +14,7 @@ import * as overview from './overview.js';
 import { cursorKeySource } from './pagination.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as relaxations from './relaxations.js';
+import * as policies from './policies.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -46,6 +47,7 @@ const modules = {
   audit,
   idempotency,
   overview,
+  policies,
   monitoring,
   modelCards,
   webhooks,

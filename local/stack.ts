@@ -233,6 +233,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateCallbacks: gateRunner.callbacks,
       auditArchive: audit.statusReader,
       webhookSecrets,
+      evalAllowedHosts: options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 

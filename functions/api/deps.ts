@@ -35,6 +35,11 @@ export interface Deps {
   ) => Promise<Record<string, unknown> & { status: string }>;
   /** Seals webhook signing secrets: the webhooks function composes KMS, the local stack its key file's cipher. */
   webhookSecrets?: SecretCipher;
+  /**
+   * The egress allow-list (`host`, `host:port`, `host:*`) provider connections are checked against when registered:
+   * the provider-connections function reads EVAL_ALLOWED_HOSTS, the local stack passes its own; absent, none.
+   */
+  evalAllowedHosts?: readonly string[];
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -12,6 +12,7 @@ import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
 import * as prompts from './prompts.js';
+import * as providerConnections from './provider-connections.js';
 import * as reference from './reference.js';
 import * as reports from './reports.js';
 import * as systems from './systems.js';
@@ -34,6 +35,7 @@ export const API_MODULES = {
   webhooks,
   reports,
   reference,
+  'provider-connections': providerConnections,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

@@ -6,3 +6,4 @@ export * from './evaluations.js';
 export * from './incidents.js';
 export * from './responses.js';
 export * from './systems.js';
+export * from './provider-connections.js';

@@ -2,8 +2,8 @@
 // Pure and import-free, so contracts (shared with the CLI and the dashboard), the API and OpenAPI use the same text.
 
 /** Prefix per kind of object: system, prompt version, model config, dataset, candidate, eval run, approval,
- * incident, promotion event, rollback record, webhook subscription. */
-export const ID_PREFIXES = ['sys', 'pv', 'mc', 'ds', 'rc', 'run', 'apr', 'inc', 'prm', 'rb', 'whk'] as const;
+ * incident, promotion event, rollback record, webhook subscription, provider connection. */
+export const ID_PREFIXES = ['sys', 'pv', 'mc', 'ds', 'rc', 'run', 'apr', 'inc', 'prm', 'rb', 'whk', 'pcn'] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 /** The ULID part of an id, as regular-expression source: Crockford base32 (no I, L, O, U), 26 characters. */

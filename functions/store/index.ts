@@ -11,6 +11,7 @@ import * as incidents from './incidents.js';
 import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
+import * as providerConnections from './provider-connections.js';
 import { cursorKeySource } from './pagination.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
@@ -48,6 +49,7 @@ const modules = {
   modelCards,
   webhooks,
   reports,
+  providerConnections,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -233,6 +233,11 @@ export class StatelessStack extends Stack {
     auditArchiver.grantFullVerificationRequest(this.functions.get('audit') as GovernedFunction);
     // The EU AI Act report prints the same archive state in its record-keeping section.
     auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
+    // POST /api/provider-connections refuses an endpoint outside the egress allow-list the eval tasks call under.
+    (this.functions.get('provider-connections') as GovernedFunction).lambda.addEnvironment(
+      'EVAL_ALLOWED_HOSTS',
+      config.evalAllowedHosts.join(','),
+    );
     // POST /api/webhooks seals each new subscription's signing secret with the workflows stack's key (ADR 0018).
     props.workflows.events.grantSealWebhookSecrets(this.functions.get('webhooks') as GovernedFunction);
 

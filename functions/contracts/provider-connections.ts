@@ -6,7 +6,11 @@ import { MAX_CONNECTION_CONCURRENCY, PROVIDER_KINDS } from '../domain/provider-c
 import { idOf, pageOf, pageQuery, requiredText, text } from './common.js';
 
 const connectionFields = {
-  baseUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().default(null),
+  baseUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    .nullable()
+    .default(null),
   region: z.string().max(40).nullable().default(null),
   secretRef: z.string().max(700).nullable().default(null),
   concurrencyLimit: z.number().int().min(1).max(MAX_CONNECTION_CONCURRENCY).default(8),

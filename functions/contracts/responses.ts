@@ -184,7 +184,14 @@ export const modelConfigVersionResponse = exact<ModelConfigVersion>()(
     timeoutMs: z.number().int(),
     routingPolicy: z.object({
       strategy: z.enum(['single', 'weighted', 'fallback_chain']),
-      routes: z.array(z.object({ target: z.string(), weight: z.number() })),
+      routes: z.array(
+        z.object({
+          target: z.string(),
+          weight: z.number(),
+          connection: z.object({ id: z.string(), version: z.number().int() }).optional(),
+          model: z.string().optional(),
+        }),
+      ),
     }),
     fallbackPolicy: z.object({
       enabled: z.boolean(),

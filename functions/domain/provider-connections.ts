@@ -68,7 +68,8 @@ export function connectionProblems(
   if (input.provider === 'bedrock') {
     if (input.region === null) problems.push({ path: 'region', message: 'a Bedrock connection names its region' });
   } else {
-    if (input.baseUrl === null) problems.push({ path: 'baseUrl', message: `an ${input.provider} connection names its base URL` });
+    if (input.baseUrl === null)
+      problems.push({ path: 'baseUrl', message: `an ${input.provider} connection names its base URL` });
     if (input.region !== null) problems.push({ path: 'region', message: 'only a Bedrock connection has a region' });
     if (input.secretRef === null)
       problems.push({ path: 'secretRef', message: `an ${input.provider} connection names the secret of its API key` });

@@ -106,7 +106,7 @@ export type EvalRunPurpose = (typeof EVAL_RUN_PURPOSES)[number];
 export const MONITORING_CAUSES = ['drift', 'threshold'] as const;
 export type MonitoringCause = (typeof MONITORING_CAUSES)[number];
 
-export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted'] as const;
+export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted', 'provider'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 /** Roles a principal can hold; reviewer roles are written `reviewer:<role>`. */
@@ -262,7 +262,19 @@ interface GenerationParameters {
 
 export interface RoutingPolicy {
   strategy: 'single' | 'weighted' | 'fallback_chain';
-  routes: { target: string; weight: number }[];
+  routes: PolicyRoute[];
+}
+
+/**
+ * One route: `target` is the `http` executor's URL, or the route's name when it names a provider connection version
+ * (`connection`) and the model to ask there (`model`, default the config's model) for the `provider` executor. The
+ * optional members are absent from older configs and from their hashed content, so those hashes never change.
+ */
+export interface PolicyRoute {
+  target: string;
+  weight: number;
+  connection?: { id: string; version: number };
+  model?: string;
 }
 
 export interface FallbackPolicy {

@@ -12,11 +12,11 @@ import type {
   ProviderConnectionVersion,
 } from '../domain/provider-connections.js';
 import type { Actor } from '../domain/types.js';
-import { batchGet, type Item, runUnitOfWork, type StoreContext } from './unit-of-work.js';
-import { ensureOrganisationChain } from './organisation-chain.js';
 import { pad } from './keys.js';
+import { ensureOrganisationChain } from './organisation-chain.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
+import { batchGet, type Item, runUnitOfWork, type StoreContext } from './unit-of-work.js';
 
 /** The keys of connection items: pure, beside the store that alone writes them. */
 export const connectionKeys = {

@@ -24,6 +24,8 @@ import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-d
 import { aesGcmSecretCipherFromKeyText } from '../functions/store/webhook-secrets.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
+import { createProviderRuntime } from '../functions/workflows/providers/runtime.js';
+import { localSecretResolver } from '../functions/workflows/providers/secrets.js';
 import type { DemoSummary } from '../seed/demo.js';
 import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
 import {
@@ -215,10 +217,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     ]);
     // Eval runs execute statemachines/eval-run.asl.json in the local interpreter, as Step Functions does in AWS.
+    // Provider connections' secrets: `env:NAME` from this process's environment, `file:NAME` from
+    // <data dir>/provider-secrets/NAME (Secrets Manager in AWS); one client and one limit per connection version.
+    const evalAllowedHosts = options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS;
+    const providers = createProviderRuntime({
+      resolveSecret: localSecretResolver({ dataDir }),
+      allowedHosts: evalAllowedHosts,
+    });
     const evalRunner = createSfnEvalRunner(store, {
       ...options.evalRunnerOptions,
       evidence,
-      allowedHosts: options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS,
+      allowedHosts: evalAllowedHosts,
+      providers,
     });
     // Approval rounds are gated by statemachines/release-gate.asl.json, with a local task-token registry standing
     // in for SendTaskSuccess / SendTaskFailure.
@@ -233,7 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateCallbacks: gateRunner.callbacks,
       auditArchive: audit.statusReader,
       webhookSecrets,
-      evalAllowedHosts: options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS,
+      evalAllowedHosts,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 

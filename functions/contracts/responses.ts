@@ -375,6 +375,25 @@ export const executionRecordResponse = z.object({
   tokensIn: z.number().int(),
   tokensOut: z.number().int(),
   error: z.string().nullable(),
+  /** `provider` runs: the rendered prompt, the parameters, the answer's text and every call. */
+  prompt: z.string().optional(),
+  parameters: z.record(z.string(), z.number()).optional(),
+  outputText: z.string().nullable().optional(),
+  calls: z
+    .array(
+      z.object({
+        route: z.string(),
+        connection: z.string().nullable(),
+        provider: z.string().nullable(),
+        model: z.string(),
+        fallback: z.boolean(),
+        status: z.number().int().nullable(),
+        latencyMs: z.number().int(),
+        retryAfterMs: z.number().int().nullable(),
+        error: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 /** GET /api/eval-runs/{id}/cases: a page of per-case evidence. */

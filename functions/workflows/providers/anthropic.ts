@@ -75,5 +75,7 @@ function anthropicFailure(error: unknown): ProviderCallOutcome {
       };
     return { kind: 'failed', status, error: `answered ${status}` };
   }
-  return { kind: 'transient', status: null, timedOut: false, retryAfterMs: null, error: 'unreadable answer' };
+  // A 200 whose body is not JSON: the model server's fault, not worth another attempt (as the http executor).
+  if (error instanceof SyntaxError) return { kind: 'failed', status: 200, error: 'malformed answer: not JSON' };
+  return { kind: "transient", status: null, timedOut: false, retryAfterMs: null, error: "connection failed" };
 }

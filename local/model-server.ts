@@ -73,12 +73,18 @@ export function deterministicAnswer(prompt: string, contract: unknown): Body {
   const schema = isRecord(contract) ? contract : {};
   const properties = isRecord(schema.properties) ? schema.properties : {};
   const labelSchema = isRecord(properties.label) ? properties.label : {};
-  const labels = Array.isArray(labelSchema.enum) ? labelSchema.enum.filter((l): l is string => typeof l === 'string') : [];
+  const labels = Array.isArray(labelSchema.enum)
+    ? labelSchema.enum.filter((l): l is string => typeof l === 'string')
+    : [];
   const lower = prompt.toLowerCase();
   const named = labels.find((l) => lower.includes(l.toLowerCase()));
   const h = digest(prompt);
   const label = named ?? labels[h.readUInt32BE(0) % Math.max(1, labels.length)] ?? 'general';
-  const answer: Body = { label, confidence: named ? 0.92 : 0.61, rationale: `derived from ${tokenCount(prompt)} tokens` };
+  const answer: Body = {
+    label,
+    confidence: named ? 0.92 : 0.61,
+    rationale: `derived from ${tokenCount(prompt)} tokens`,
+  };
   for (const [name, spec] of Object.entries(properties)) {
     if (name in answer || !isRecord(spec)) continue;
     if (spec.const !== undefined) answer[name] = spec.const;
@@ -90,7 +96,8 @@ export function deterministicAnswer(prompt: string, contract: unknown): Body {
     else if (spec.type === 'array') answer[name] = [];
     else answer[name] = {};
   }
-  if (schema.additionalProperties === false) for (const name of Object.keys(answer)) if (!(name in properties)) delete answer[name];
+  if (schema.additionalProperties === false)
+    for (const name of Object.keys(answer)) if (!(name in properties)) delete answer[name];
   return answer;
 }
 
@@ -113,7 +120,11 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.destroyed || res.writableEnded) return;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+      ...headers,
+    });
     res.end(text);
   };
 
@@ -137,7 +148,8 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       if (h.authorization !== `Bearer ${options.apiKey}`)
         return error(401, 'Incorrect API key provided.', 'invalid_api_key');
       if (body === null) return error(400, 'We could not parse the JSON body of your request.', null);
-      if (typeof body.model !== 'string' || body.model === '') return error(400, 'you must provide a model parameter', null);
+      if (typeof body.model !== 'string' || body.model === '')
+        return error(400, 'you must provide a model parameter', null);
       if (!Array.isArray(body.messages)) return error(400, "Missing required parameter: 'messages'.", null);
       return null;
     }
@@ -216,9 +228,18 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         created: 1_700_000_000,
         model,
         choices: [
-          { index: 0, message: { role: 'assistant', content: text, refusal: null }, finish_reason: 'stop', logprobs: null },
+          {
+            index: 0,
+            message: { role: 'assistant', content: text, refusal: null },
+            finish_reason: 'stop',
+            logprobs: null,
+          },
         ],
-        usage: { prompt_tokens: inputTokens, completion_tokens: outputTokens, total_tokens: inputTokens + outputTokens },
+        usage: {
+          prompt_tokens: inputTokens,
+          completion_tokens: outputTokens,
+          total_tokens: inputTokens + outputTokens,
+        },
       };
     if (format === 'anthropic')
       return {
@@ -227,7 +248,14 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         role: 'assistant',
         model,
         content: structured
-          ? [{ type: 'tool_use', id: `toolu_${digest(text).toString('hex').slice(0, 20)}`, name: 'answer', input: object }]
+          ? [
+              {
+                type: 'tool_use',
+                id: `toolu_${digest(text).toString('hex').slice(0, 20)}`,
+                name: 'answer',
+                input: object,
+              },
+            ]
           : [{ type: 'text', text }],
         stop_reason: structured ? 'tool_use' : 'end_turn',
         stop_sequence: null,
@@ -238,7 +266,15 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         message: {
           role: 'assistant',
           content: structured
-            ? [{ toolUse: { toolUseId: `tooluse_${digest(text).toString('hex').slice(0, 20)}`, name: 'answer', input: object } }]
+            ? [
+                {
+                  toolUse: {
+                    toolUseId: `tooluse_${digest(text).toString('hex').slice(0, 20)}`,
+                    name: 'answer',
+                    input: object,
+                  },
+                },
+              ]
             : [{ text }],
         },
       },
@@ -281,14 +317,18 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
         return;
       }
       if (fault?.kind === 'status') {
-        const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
+        const headers: Record<string, string> =
+          fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
         if (format === 'bedrock')
           headers['x-amzn-errortype'] = fault.status === 429 ? 'ThrottlingException' : 'InternalServerException';
         const errorBody =
           format === 'openai'
             ? { error: { message: `status ${fault.status}`, type: 'server_error', param: null, code: null } }
             : format === 'anthropic'
-              ? { type: 'error', error: { type: fault.status === 429 ? 'rate_limit_error' : 'api_error', message: 'fault' } }
+              ? {
+                  type: 'error',
+                  error: { type: fault.status === 429 ? 'rate_limit_error' : 'api_error', message: 'fault' },
+                }
               : { message: 'fault' };
         return send(res, fault.status, errorBody, headers);
       }

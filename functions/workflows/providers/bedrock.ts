@@ -2,11 +2,7 @@
 // its base URL, the client's `endpoint`: a VPC endpoint, or a local server in tests). Credentials come from the
 // function's IAM role; a connection with a secret reference holds a Bedrock API key (bearer token). Structured output
 // is a tool (toolConfig) whose input schema is the output contract, forced by toolChoice.
-import {
-  BedrockRuntimeClient,
-  BedrockRuntimeServiceException,
-  ConverseCommand,
-} from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, BedrockRuntimeServiceException, ConverseCommand } from '@aws-sdk/client-bedrock-runtime';
 import type { ProviderConnectionVersion } from '../../domain/provider-connections.js';
 import {
   ANSWER_TOOL,

@@ -67,7 +67,10 @@ interface Step {
 export const pinKeyOf = (pin: ConnectionPin) => `${pin.id}#${pin.version}`;
 
 /** The routes a case tries, in order: its primary route, the rest of a fallback chain, the fallback model. */
-export function providerSteps(caseId: string, config: Pick<ProviderModelConfig, 'model' | 'routingPolicy' | 'fallbackPolicy'>): Step[] {
+export function providerSteps(
+  caseId: string,
+  config: Pick<ProviderModelConfig, 'model' | 'routingPolicy' | 'fallbackPolicy'>,
+): Step[] {
   const { routes, strategy } = config.routingPolicy;
   let primary: PolicyRoute | undefined;
   if (strategy === 'weighted') {
@@ -179,7 +182,8 @@ export async function executeProviderCase(input: ProviderCaseInput): Promise<Pro
   const schemaValid = isSchemaValid(prompt.outputContract, output);
   const predictedLabel = predictedLabelOf(output);
   const failures = calls.filter((c) => c.error !== null).map((c) => `${c.route}: ${c.error}`);
-  const error = answered === null ? (failures.join('; ') || 'no route: the routing policy names no target') : answered.error;
+  const error =
+    answered === null ? failures.join('; ') || 'no route: the routing policy names no target' : answered.error;
   const { inputPer1k, outputPer1k } = modelConfig.costRates;
   const cost = (tokensIn * inputPer1k + tokensOut * outputPer1k) / 1000;
   const fallbackUsed = calls.some((c) => c.fallback);

@@ -74,5 +74,5 @@ function openaiFailure(error: unknown): ProviderCallOutcome {
   }
   // A 200 whose body is not JSON: the model server's fault, not worth another attempt (as the http executor).
   if (error instanceof SyntaxError) return { kind: 'failed', status: 200, error: 'malformed answer: not JSON' };
-  return { kind: "transient", status: null, timedOut: false, retryAfterMs: null, error: "connection failed" };
+  return { kind: 'transient', status: null, timedOut: false, retryAfterMs: null, error: 'connection failed' };
 }

@@ -40,6 +40,7 @@ import { type LocalEvents, startLocalEvents } from './event-bus.js';
 import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOptions } from './gate-runner.js';
 import { createLocalServer, listen } from './http-adapter.js';
 import { dashboardHost } from './landing.js';
+import { type ModelServer, startModelServer } from './model-server.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
@@ -60,6 +61,11 @@ export interface LocalStackOptions {
   onDynamoCrash?: (output: string) => void;
   /** Hosts the `http` executor may call (`host`, `host:port`, `host:*`); default 127.0.0.1 and localhost, any port. */
   evalAllowedHosts?: readonly string[];
+  /**
+   * The local model server (local/model-server.ts): its HTTP port (default any free one; `npm start` asks for 4010
+   * so the seeded connection's base URL still answers after a restart), or false for none.
+   */
+  modelServer?: { port?: number } | false;
   /** Options of the local eval-run state machine (tests: batch size, task wrappers). */
   evalRunnerOptions?: Omit<SfnEvalRunnerOptions, 'evidence' | 'allowedHosts'>;
   /** Restart the executions of eval runs left queued or running (default true). */
@@ -247,11 +253,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 
+    // The local model server (OpenAI, Anthropic and Bedrock wire formats on 127.0.0.1), its API key in
+    // <data dir>/provider-secrets/local-model-server, which the seeded connection references (never the value).
+    let modelServer: ModelServer | undefined;
+    if (options.modelServer !== false) {
+      await mkdir(join(dataDir, 'provider-secrets'), { recursive: true });
+      const apiKey = await loadOrCreateSecret(join(dataDir, 'provider-secrets', 'local-model-server'));
+      const started = await startModelServer({ apiKey, port: options.modelServer?.port ?? 0 });
+      modelServer = started;
+      cleanup.push(() => started.stop());
+      log(`model server (OpenAI chat completions) on ${started.baseUrl('openai')}`);
+    }
+
     let seedSummary: DemoSummary | null = null;
     if (options.seed !== false) {
       const { seedIfEmpty } = await import('../seed/load.js');
       const started = Date.now();
-      seedSummary = await seedIfEmpty({ doc, tableName, evidence, log });
+      seedSummary = await seedIfEmpty({
+        doc,
+        tableName,
+        evidence,
+        log,
+        ...(modelServer
+          ? {
+              providerDemo: {
+                baseUrl: modelServer.baseUrl('openai'),
+                secretRef: 'file:local-model-server',
+                providers,
+              },
+            }
+          : {}),
+      });
       const seeded = seedSummary !== null;
       if (seeded) log(`seeded the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }

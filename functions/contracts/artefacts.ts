@@ -60,7 +60,10 @@ export const createModelConfigRequest = exact<ModelConfigRequest>()(
                 .object({
                   target: requiredText(200),
                   weight: z.number().min(0).max(1),
-                  connection: z.object({ id: idOf('pcn'), version: z.number().int().min(1) }).strict().optional(),
+                  connection: z
+                    .object({ id: idOf('pcn'), version: z.number().int().min(1) })
+                    .strict()
+                    .optional(),
                   model: requiredText(200).optional(),
                 })
                 .strict(),

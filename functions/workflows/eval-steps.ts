@@ -21,6 +21,7 @@ import {
   scoreBatch,
   sizeRun,
 } from '../domain/eval/index.js';
+import { connectionEndpoint, type ProviderConnectionVersion } from '../domain/provider-connections.js';
 import type {
   Actor,
   CaseResult,
@@ -30,7 +31,6 @@ import type {
   PromptVersion,
   ReleaseCandidate,
 } from '../domain/types.js';
-import { connectionEndpoint, type ProviderConnectionVersion } from '../domain/provider-connections.js';
 import type { RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -122,7 +122,9 @@ export async function loadRunMaterial(
     }
   }
   const connections =
-    run.executor === 'provider' ? await pinnedConnectionVersions(store, modelConfig) : new Map<string, ProviderConnectionVersion>();
+    run.executor === 'provider'
+      ? await pinnedConnectionVersions(store, modelConfig)
+      : new Map<string, ProviderConnectionVersion>();
   const material = { run, candidate, prompt, modelConfig, spans, labels, connections };
   cache?.set(runId, material);
   return material;
@@ -164,7 +166,8 @@ export async function prepareEvalRun(
     await assertProvidersCallable(store, modelConfig, options);
     caseTimeoutMs = modelConfig.timeoutMs;
     // Each route may be tried 1 + RETRIES_PER_ROUTE times, with waits between; a fallback model adds a route.
-    const routes = modelConfig.routingPolicy.strategy === 'fallback_chain' ? modelConfig.routingPolicy.routes.length : 1;
+    const routes =
+      modelConfig.routingPolicy.strategy === 'fallback_chain' ? modelConfig.routingPolicy.routes.length : 1;
     attemptsPerCase = 3 * (routes + (modelConfig.fallbackPolicy.enabled ? 1 : 0));
   }
   if (run.executor === 'submitted') {

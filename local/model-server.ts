@@ -26,7 +26,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttp2Server } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 
-export type ModelServerFault =
+type ModelServerFault =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'delay'; ms: number }
   | { kind: 'cut' }
@@ -69,7 +69,7 @@ const tokenCount = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /** The answer object for a prompt: the contract's properties filled, `label` derived from the prompt. */
-export function deterministicAnswer(prompt: string, contract: unknown): Body {
+function deterministicAnswer(prompt: string, contract: unknown): Body {
   const schema = isRecord(contract) ? contract : {};
   const properties = isRecord(schema.properties) ? schema.properties : {};
   const labelSchema = isRecord(properties.label) ? properties.label : {};

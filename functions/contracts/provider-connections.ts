@@ -2,7 +2,7 @@
 // names where the credential is (`secretRef`), never the credential: the reference forms are checked by the domain
 // (`connectionProblems`), so a pasted key is refused with a 400 naming `secretRef` and never stored.
 import * as z from 'zod';
-import { MAX_CONNECTION_CONCURRENCY, PROVIDER_KINDS } from '../domain/provider-connections.js';
+import { MAX_CONNECTION_CONCURRENCY, PROVIDER_KINDS } from '../domain/types.js';
 import { idOf, pageOf, pageQuery, requiredText, text } from './common.js';
 
 const connectionFields = {
@@ -30,7 +30,7 @@ export const connectionVersionRequest = z.object(connectionFields).strict();
 
 export const listConnectionsQuery = pageQuery;
 
-export const providerConnectionVersion = z.object({
+const providerConnectionVersion = z.object({
   id: idOf('pcn'),
   name: z.string(),
   version: z.number().int().min(1),

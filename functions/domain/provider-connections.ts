@@ -4,13 +4,9 @@
 // `{id, version}` names exactly one server and one credential reference for as long as the version exists.
 // Pure: the rules the store and the API apply.
 
-/** The providers an executor can call through its official SDK. */
-export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock'] as const;
-export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+import { MAX_CONNECTION_CONCURRENCY, type ProviderKind } from './types.js';
 
-/** Calls of one connection in flight at once in one process, when the admin names no limit. */
-export const DEFAULT_CONNECTION_CONCURRENCY = 8;
-export const MAX_CONNECTION_CONCURRENCY = 256;
+export type { ProviderKind } from './types.js';
 
 /** One version of a provider connection, as stored and answered (it carries no secret). */
 export interface ProviderConnectionVersion {

@@ -107,6 +107,12 @@ export const MONITORING_CAUSES = ['drift', 'threshold'] as const;
 export type MonitoringCause = (typeof MONITORING_CAUSES)[number];
 
 export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted', 'provider'] as const;
+
+/** The providers the `provider` executor calls through their official SDKs (provider connections, ADR 0030). */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+/** The highest concurrency limit a provider connection may name. */
+export const MAX_CONNECTION_CONCURRENCY = 256;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 /** Roles a principal can hold; reviewer roles are written `reviewer:<role>`. */

@@ -26,9 +26,9 @@ import type { ConnectionLimiter } from './limiter.js';
 import type { ProviderCallOutcome, ProviderClient } from './types.js';
 
 /** Retries of one route after a 429, a 5xx or a cut connection. */
-export const RETRIES_PER_ROUTE = 2;
+const RETRIES_PER_ROUTE = 2;
 /** The longest Retry-After honoured; a provider asking for longer sends the case on to its next route. */
-export const MAX_RETRY_AFTER_MS = 10_000;
+const MAX_RETRY_AFTER_MS = 10_000;
 const BACKOFF_BASE_MS = 250;
 const BACKOFF_MAX_MS = 4_000;
 
@@ -64,10 +64,10 @@ interface Step {
   fallback: boolean;
 }
 
-export const pinKeyOf = (pin: ConnectionPin) => `${pin.id}#${pin.version}`;
+const pinKeyOf = (pin: ConnectionPin) => `${pin.id}#${pin.version}`;
 
 /** The routes a case tries, in order: its primary route, the rest of a fallback chain, the fallback model. */
-export function providerSteps(
+function providerSteps(
   caseId: string,
   config: Pick<ProviderModelConfig, 'model' | 'routingPolicy' | 'fallbackPolicy'>,
 ): Step[] {

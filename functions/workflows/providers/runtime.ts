@@ -11,7 +11,7 @@ import type { SecretResolver } from './secrets.js';
 import type { ProviderClient, ProviderClientFactory } from './types.js';
 
 /** The official SDK of each provider. */
-export const PROVIDER_CLIENTS: Readonly<Record<ProviderKind, ProviderClientFactory>> = {
+const PROVIDER_CLIENTS: Readonly<Record<ProviderKind, ProviderClientFactory>> = {
   openai: openaiClient,
   anthropic: anthropicClient,
   bedrock: bedrockClient,

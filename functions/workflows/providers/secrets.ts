@@ -65,10 +65,3 @@ export function localSecretResolver(options: {
     throw missing(c, 'is a Secrets Manager ARN, which the local stack does not read');
   };
 }
-
-/** Replaces every occurrence of the secrets in `text` (a provider's error may echo what it was sent). */
-export function redactSecrets(text: string, secrets: Iterable<string>): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('[redacted]');
-  return out;
-}

@@ -320,6 +320,10 @@ beforeAll(() => {
       return principal;
     },
     evalRunner: { start: () => undefined, idle: async () => undefined },
+    // Composed as the webhooks and provider-connections functions compose them: a sample that passes validation
+    // (which samples do depends on every schema before it) must meet the dependencies a deployment gives it.
+    webhookSecrets: { encrypt: async () => 'sealed', decrypt: async () => 'secret' },
+    evalAllowedHosts: ['example.test'],
   };
   handler = createHttpHandler(ROUTES, () => deps) as typeof handler;
   logged = captureOutput();

@@ -35,11 +35,13 @@ export async function seedIfEmpty(options: SeedIfEmptyOptions): Promise<SeededDe
   log(`seed: seeding the demo into ${options.tableName}, history from ${clock.start.toISOString()}`);
   const summary: SeededDemo = await seedDemo(store, { evidence: options.evidence, log, clock });
   if (options.providerDemo) {
+    const started = Date.now();
     summary.providerDemo = await seedProviderDemo(store, summary, {
       ...options.providerDemo,
       evidence: options.evidence,
       log,
     });
+    log(`seed: the provider story took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } else {
     log('seed: no local model server given; the provider story is left out');
   }

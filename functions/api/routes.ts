@@ -14,6 +14,7 @@ import * as modelConfigs from './model-configs.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as policies from './policies.js';
 import * as prompts from './prompts.js';
+import * as providerConnections from './provider-connections.js';
 import * as reference from './reference.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './reports.js';
@@ -41,6 +42,7 @@ export const API_MODULES = {
   relaxations,
   // Last: routes added later keep the earlier modules' order (the contract probes sample in this order).
   policies,
+  'provider-connections': providerConnections,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

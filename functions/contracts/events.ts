@@ -32,6 +32,13 @@ const evalFinished = z.looseObject({ status, metrics: record.optional() });
 const incidentChange = z.looseObject({});
 const monitoring = z.looseObject({ environment: z.string(), evalRunId: z.string() });
 const relaxationChange = z.looseObject({ status, kind: z.string(), from: z.string(), to: z.string() });
+/** A provider connection's version: where it calls and the reference to its secret (never the value). */
+const providerConnectionChange = z.looseObject({
+  name: z.string(),
+  version: z.number().int(),
+  provider: z.string(),
+  secretRef: z.string().nullable(),
+});
 
 /** The shape of `data.after` of each event type (null where the store writes none). */
 const AFTER: Record<GovernanceEventType, z.ZodType> = {
@@ -123,6 +130,8 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
     documentHash: hash,
     quorum: z.number().int(),
   }),
+  'provider_connection.registered': providerConnectionChange,
+  'provider_connection.versioned': providerConnectionChange,
 };
 
 /** The envelope of every governance event; `type` is any catalogued type and `data` is loose. */

@@ -6,5 +6,6 @@ export * from './evaluations.js';
 export * from './incidents.js';
 export * from './relaxations.js';
 export * from './policies.js';
+export * from './provider-connections.js';
 export * from './responses.js';
 export * from './systems.js';

@@ -23,7 +23,8 @@ export interface EventTypeInfo {
     | 'eval_run'
     | 'incident'
     | 'relaxation'
-    | 'policy';
+    | 'policy'
+    | 'provider_connection';
   summary: string;
   /** Sent to the e-mail notification topic in AWS (approval pending, incidents). */
   notify?: boolean;
@@ -80,6 +81,14 @@ export const EVENT_CATALOGUE = {
   },
   'release.monitoring_clean': { entity: 'candidate', summary: 'A monitoring run found no drift' },
   'release.monitoring_failed': { entity: 'candidate', summary: 'A monitoring run found drift or a threshold breach' },
+  'provider_connection.registered': {
+    entity: 'provider_connection',
+    summary: 'An admin registered a provider connection (version 1; organisation chain)',
+  },
+  'provider_connection.versioned': {
+    entity: 'provider_connection',
+    summary: 'An admin changed a provider connection: a new immutable version (organisation chain)',
+  },
   'incident.opened': { entity: 'incident', summary: 'An incident was opened', notify: true },
   'incident.updated': {
     entity: 'incident',

@@ -15,6 +15,7 @@ import { cursorKeySource } from './pagination.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as relaxations from './relaxations.js';
 import * as policies from './policies.js';
+import * as providerConnections from './provider-connections.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -54,6 +55,7 @@ const modules = {
   reports,
   policyDryRuns,
   relaxations,
+  providerConnections,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

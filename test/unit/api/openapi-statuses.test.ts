@@ -323,6 +323,7 @@ beforeAll(() => {
     evalRunner: { start: () => undefined, idle: async () => undefined },
     // As every composition root provides: without it a subscription whose sampled body passed validation crashed.
     webhookSecrets: createAesGcmSecretCipher(Buffer.alloc(32, 7)),
+    evalAllowedHosts: ['example.test'],
   };
   handler = createHttpHandler(ROUTES, () => deps) as typeof handler;
   logged = captureOutput();

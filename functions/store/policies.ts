@@ -5,7 +5,7 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ORGANISATION_CHAIN_ID } from '../domain/audit-chain.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
+import { type ApprovalPolicy, DEFAULT_POLICY, validatePolicy } from '../domain/policy.js';
 import {
   activationQuorum,
   assertNoRefusal,
@@ -60,6 +60,15 @@ export async function activePolicyPointer(
 ): Promise<{ version: number; document: PolicyDocument } | null> {
   const item = await getItem(ctx, keys.policyActive);
   return item ? { version: item.version as number, document: item.document as PolicyDocument } : null;
+}
+
+/**
+ * The policy in force for the organisation: the ACTIVE pointer's document (which carries its effectiveFrom), or
+ * DEFAULT_POLICY (version 1, equal to the genesis version) before genesis.
+ */
+export async function policyInForce(ctx: StoreContext): Promise<ApprovalPolicy> {
+  const pointer = await activePolicyPointer(ctx);
+  return pointer ? validatePolicy(pointer.document) : DEFAULT_POLICY;
 }
 
 /** One policy version, or a 404. */

@@ -27,6 +27,7 @@ import type { Condition } from './expressions.js';
 import { keys, queries } from './keys.js';
 import { ensureOrganisationChain } from './organisation-chain.js';
 import type { Page } from './pagination.js';
+import { policyOfMeta } from './policy-in-force.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { type Item, meterRead, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
@@ -69,6 +70,13 @@ export async function activePolicyPointer(
 export async function policyInForce(ctx: StoreContext): Promise<ApprovalPolicy> {
   const pointer = await activePolicyPointer(ctx);
   return pointer ? validatePolicy(pointer.document) : DEFAULT_POLICY;
+}
+
+/** The policy a system is judged under: the copy of the version in force on its META (ADR 0023), or a 404. */
+export async function systemPolicy(ctx: StoreContext, systemId: string): Promise<ApprovalPolicy> {
+  const meta = await getItem(ctx, keys.system(systemId));
+  if (!meta) throw new NotFoundError(`system ${systemId} not found`, { systemId });
+  return policyOfMeta(meta);
 }
 
 /** One policy version, or a 404. */

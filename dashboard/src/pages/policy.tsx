@@ -81,7 +81,13 @@ function PolicyView({ list }: { list: PolicyList }) {
             ))}
           </ul>
         )}
-        {can.governPolicy(principal) ? <ProposeForm active={active} /> : null}
+        {can.governPolicy(principal) ? (
+          <DocumentForm
+            mode={{ kind: 'propose' }}
+            start={active.document}
+            startLabel={`version ${active.version}, in force`}
+          />
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="policy-history">
@@ -294,6 +300,14 @@ function DraftCard({
           {notApprove}
         </p>
       ) : null}
+      {isAuthor && draft.status === 'draft' ? (
+        <DocumentForm
+          mode={{ kind: 'edit', version: draft.version }}
+          start={draft.document}
+          startLabel={`draft version ${draft.version}`}
+          initialReason={draft.reason}
+        />
+      ) : null}
       <details>
         <summary>Changes against version {active.version}</summary>
         <DiffView before={active.document} after={draft.document} />
@@ -343,7 +357,9 @@ function DryRunResult({ id }: { id: string }) {
     queryKey: ['policy-dry-run', id, cursor],
     queryFn: () => api.get<PolicyDryRun>(`/api/policy-dry-runs/${id}`, { limit: 25, cursor: cursor ?? undefined }),
     // A running job: poll until it settles.
-    refetchInterval: (q) => (q.state.data?.status === 'running' || q.state.data === undefined ? 1000 : false),
+    refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
+    // The page on screen stays while the next one loads.
+    placeholderData: (previous) => previous,
   });
   const progressId = useId();
   return (
@@ -564,17 +580,31 @@ function DiffView({ before, after, label }: { before: PolicyDocument; after: Pol
   );
 }
 
-/** A JSON editor prefilled with the version in force, and a required reason; the API's 400 shows beside it. */
-function ProposeForm({ active }: { active: PolicyVersion }) {
+/**
+ * A JSON editor of a policy document and a required reason: a new draft prefilled with the version in force, or an
+ * edit of the author's own draft. A document that is not JSON is refused before sending; the API's 400 shows beside.
+ */
+function DocumentForm({
+  mode,
+  start,
+  startLabel,
+  initialReason = '',
+}: {
+  mode: { kind: 'propose' } | { kind: 'edit'; version: number };
+  start: PolicyDocument;
+  startLabel: string;
+  initialReason?: string;
+}) {
   const client = useQueryClient();
-  const [text, setText] = useState(() => policyText(proposalOf(active.document)));
-  const [reason, setReason] = useState('');
+  const initialText = () => policyText(proposalOf(start));
+  const [text, setText] = useState(initialText);
+  const [reason, setReason] = useState(initialReason);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [created, setCreated] = useState<PolicyVersion | null>(null);
+  const [saved, setSaved] = useState<PolicyVersion | null>(null);
   const submit = async () => {
     setError(null);
-    setCreated(null);
+    setSaved(null);
     let document: unknown;
     try {
       document = JSON.parse(text);
@@ -591,8 +621,12 @@ function ProposeForm({ active }: { active: PolicyVersion }) {
     }
     setBusy(true);
     try {
-      const draft = await api.post<PolicyVersion>('/api/policies', { document, reason: reason.trim() });
-      setCreated(draft);
+      const body = { document, reason: reason.trim() };
+      setSaved(
+        mode.kind === 'propose'
+          ? await api.post<PolicyVersion>('/api/policies', body)
+          : await api.patch<PolicyVersion>(`/api/policies/${mode.version}`, body),
+      );
       await client.invalidateQueries({ queryKey: POLICIES_KEY });
     } catch (e) {
       setError(e);
@@ -600,11 +634,12 @@ function ProposeForm({ active }: { active: PolicyVersion }) {
       setBusy(false);
     }
   };
+  const propose = mode.kind === 'propose';
   return (
     <details className="propose">
-      <summary>Propose a change</summary>
+      <summary>{propose ? 'Propose a change' : 'Edit the draft'}</summary>
       <form
-        aria-label="Propose a policy change"
+        aria-label={propose ? 'Propose a policy change' : `Edit draft version ${mode.version}`}
         onSubmit={(e) => {
           e.preventDefault();
           void submit();
@@ -612,7 +647,7 @@ function ProposeForm({ active }: { active: PolicyVersion }) {
       >
         <Field
           label="Policy document (JSON)"
-          hint={`Starts as version ${active.version}, in force; the version number and activation instant are set on activation.`}
+          hint={`Starts as ${startLabel}; the version number and activation instant are set on activation.`}
         >
           <textarea
             className="json-editor"
@@ -627,23 +662,23 @@ function ProposeForm({ active }: { active: PolicyVersion }) {
         </Field>
         <div className="row">
           <button type="submit" className="primary" disabled={busy || reason.trim() === ''} aria-busy={busy}>
-            Create the draft
+            {propose ? 'Create the draft' : 'Save the draft'}
           </button>
           <button
             type="button"
             disabled={busy}
             onClick={() => {
-              setText(policyText(proposalOf(active.document)));
+              setText(initialText());
               setError(null);
             }}
           >
-            Start again from version {active.version}
+            Start again from {startLabel}
           </button>
         </div>
-        {created ? (
+        {saved ? (
           <p role="status">
-            Draft version {created.version} created <Badge value={created.status} />; submit it for approval from its
-            card above.
+            {propose ? 'Draft' : 'Saved draft'} version {saved.version} <Badge value={saved.status} />
+            {propose ? '; submit it for approval from its card above.' : '.'}
           </p>
         ) : null}
         {error ? <ProblemView error={error} /> : null}

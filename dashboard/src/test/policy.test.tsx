@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicyVersion } from '../policy';
 import { approval, candidate, policyDocument, policyVersion, RC, SYS } from './fixtures';
-import { fakeApi, fakeToken, get, page, post, renderAt } from './harness';
+import { fakeApi, fakeToken, get, page, patch, post, renderAt } from './harness';
 
 const GRETA = fakeToken({ sub: 'greta.governance', name: 'Greta Governance', roles: ['reviewer:governance'] });
 const GUS = fakeToken({ sub: 'gus.governance', name: 'Gus Governance', roles: ['reviewer:governance'] });
@@ -296,6 +296,35 @@ describe('policy page', () => {
     await userEvent.click(within(card).getByRole('button', { name: 'Confirm submit' }));
     expect((await within(card).findByRole('status')).textContent).toBe('Submitted for approval.');
     expect(api.calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual(['/api/policies/3/submit']);
+  });
+
+  it('lets the author edit her unsubmitted draft, sending the edited document and reason', async () => {
+    const unsubmitted = draft({ status: 'draft', submittedAt: null });
+    const api = fakeApi(
+      get('/api/policies', listing(unsubmitted, V2, V1)),
+      patch('/api/policies/3', { ...unsubmitted, reason: 'a governance approver for high and critical systems' }),
+    );
+    renderAt('/policy', GRETA);
+    const card = (await screen.findByRole('heading', { name: /^Version 3/ })).closest('li') as HTMLElement;
+    await userEvent.click(within(card).getByText('Edit the draft'));
+    const form = within(card).getByRole('form', { name: 'Edit draft version 3' });
+    const editor = within(form).getByLabelText(/^Policy document \(JSON\)/) as HTMLTextAreaElement;
+    const edited = { ...(JSON.parse(editor.value) as Record<string, unknown>), stagingRoles: ['technical', 'product'] };
+    await userEvent.clear(editor);
+    await userEvent.click(editor);
+    await userEvent.paste(JSON.stringify(edited));
+    const reason = within(form).getByLabelText(/^Reason \(required\)/) as HTMLTextAreaElement;
+    expect(reason.value).toBe('a governance approver for high-risk systems');
+    await userEvent.type(reason, ' and staging');
+    await userEvent.click(within(form).getByRole('button', { name: 'Save the draft' }));
+    expect((await within(form).findByRole('status')).textContent).toMatch(/Saved draft version 3/);
+    expect(api.calls.filter((c) => c.method === 'PATCH')).toEqual([
+      {
+        method: 'PATCH',
+        path: '/api/policies/3',
+        body: { document: edited, reason: 'a governance approver for high-risk systems and staging' },
+      },
+    ]);
   });
 
   it('proposes a change from the version in force with a reason, and shows the 400 problems beside the form', async () => {

@@ -42,8 +42,7 @@ export interface PolicyDocument {
   governance?: { activationQuorum?: number };
 }
 
-export const POLICY_STATUSES = ['draft', 'submitted', 'active', 'superseded', 'withdrawn'] as const;
-export type PolicyStatus = (typeof POLICY_STATUSES)[number];
+type PolicyStatus = 'draft' | 'submitted' | 'active' | 'superseded' | 'withdrawn';
 
 interface PersonRef {
   userId: string;
@@ -86,7 +85,7 @@ export interface PolicyDryRun {
   nextCursor: string | null;
 }
 
-export interface DryRunItem {
+interface DryRunItem {
   systemId: string;
   systemName: string;
   riskTier: RiskTier;

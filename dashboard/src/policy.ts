@@ -68,7 +68,8 @@ export interface PolicyVersion {
 }
 
 export interface PolicyList {
-  active: PolicyVersion;
+  /** Null only before the genesis version exists. */
+  active: PolicyVersion | null;
   items: PolicyVersion[];
   nextCursor: string | null;
 }

@@ -45,17 +45,22 @@ export default function PolicyPage() {
         <span className="muted">The rules every promotion is judged by; a change is a reviewed, audited version.</span>
       </div>
       {/* One layout when the data is in: the parts below would move each other if they arrived one by one. */}
-      <DataState query={policies} label="the policy" minHeight={640}>
-        {(list) => <PolicyView list={list} />}
+      <DataState
+        query={policies}
+        label="the policy"
+        minHeight={640}
+        isEmpty={(list) => list.active === null}
+        empty="No policy version is in force yet: the genesis version is created when the table is migrated."
+      >
+        {(list) => (list.active ? <PolicyView active={list.active} versions={list.items} /> : null)}
       </DataState>
     </section>
   );
 }
 
-function PolicyView({ list }: { list: PolicyList }) {
+function PolicyView({ active, versions }: { active: PolicyVersion; versions: PolicyVersion[] }) {
   const principal = usePrincipal();
-  const { active } = list;
-  const drafts = list.items.filter((v) => v.status === 'draft' || v.status === 'submitted');
+  const drafts = versions.filter((v) => v.status === 'draft' || v.status === 'submitted');
   return (
     <>
       <section className="card" aria-labelledby="policy-active">
@@ -92,12 +97,12 @@ function PolicyView({ list }: { list: PolicyList }) {
 
       <section className="card" aria-labelledby="policy-history">
         <h2 id="policy-history">History</h2>
-        <HistoryTable versions={list.items} />
+        <HistoryTable versions={versions} />
       </section>
 
       <section className="card" aria-labelledby="policy-diff">
         <h2 id="policy-diff">Compare versions</h2>
-        <VersionDiff versions={list.items} active={active} />
+        <VersionDiff versions={versions} active={active} />
       </section>
     </>
   );

@@ -6,7 +6,7 @@ import { Link } from 'react-router';
 import type { Principal } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
 import { usePrincipal } from '../session';
-import { Badge, DataState, Field, ProblemView, Time } from '../ui';
+import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
 
 const RELAXATION_KINDS = {
   'risk-tier': 'Lower the risk tier',
@@ -132,10 +132,18 @@ function RelaxationItem({ request: r }: { request: RelaxationRequest }) {
         {RELAXATION_KINDS[r.kind as keyof typeof RELAXATION_KINDS] ?? r.kind}:{' '}
         <Link to={`/systems/${r.systemId}`}>{r.systemName}</Link> <Badge value={answer?.status ?? r.status} />
       </h3>
-      <p>
-        <span className="muted">from</span> <strong>{shown(r.from)}</strong> <span className="muted">to</span>{' '}
-        <strong>{shown(r.to)}</strong> <SubjectLink request={r} />
-      </p>
+      {r.kind === 'waiver' ? (
+        // A waiver is bound to the candidate's snapshot (from) and names the reason codes it waives (to).
+        <p>
+          <span className="muted">waive</span> <strong>{shown(r.to)}</strong>{' '}
+          <span className="muted">for snapshot</span> <Hash value={shown(r.from)} /> <SubjectLink request={r} />
+        </p>
+      ) : (
+        <p>
+          <span className="muted">from</span> <strong>{shown(r.from)}</strong> <span className="muted">to</span>{' '}
+          <strong>{shown(r.to)}</strong> <SubjectLink request={r} />
+        </p>
+      )}
       <p className="small">
         <span className="muted">
           asked by {r.requestedBy.name} <Time at={r.requestedAt} /> · expires <Time at={r.expiresAt} /> · decided by a{' '}

@@ -488,8 +488,8 @@ describe('relaxation requests in the approval queue', () => {
     id: 'rlx_01JWAIVER',
     kind: 'waiver',
     subject: { type: 'candidate', id: RC },
-    from: 'MODEL_CARD_INCOMPLETE',
-    to: 'waived',
+    from: 'c'.repeat(64),
+    to: 'MODEL_CARD_INCOMPLETE',
     deciderRole: 'governance',
   });
 
@@ -514,7 +514,8 @@ describe('relaxation requests in the approval queue', () => {
     expect(tier.textContent).toContain('asked by Omar Owner');
     expect(tier.textContent).toContain('no longer routes refunds');
     expect(within(tier).getByText('2026-11-27 09:00')).toBeTruthy();
-    // A waiver is a governance reviewer's decision.
+    // A waiver is a governance reviewer's decision, bound to the candidate's snapshot.
+    expect(waived.textContent).toContain('waive MODEL_CARD_INCOMPLETE for snapshot cccccccccccc…');
     expect(within(waived).getByRole('note').textContent).toBe('A governance reviewer decides this request.');
     expect(
       within(waived)

@@ -97,12 +97,15 @@ async function main(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else {
       for (const r of summary.releases) {
-        const incidents = [
+        const notes = [
           ...r.incidentsOpened.map((i) => `opened ${i}`),
           ...r.incidentsExisting.map((i) => `open ${i}`),
+          // What the policy's monitoring.onFailure made the run do besides its incident.
+          ...(r.rollbackId ? [`rolled back to ${r.rolledBackTo} (${r.rollbackId})`] : []),
+          ...(r.rollbackRequested ? [`rollback requested${r.fallbackReason ? `: ${r.fallbackReason}` : ''}`] : []),
         ];
         process.stdout.write(
-          `${r.systemName} ${r.environment} ${r.releaseId}: ${r.status}${incidents.length ? ` (${incidents.join(', ')})` : ''}\n`,
+          `${r.systemName} ${r.environment} ${r.releaseId}: ${r.status}${notes.length ? ` (${notes.join(', ')})` : ''}\n`,
         );
       }
     }

@@ -27,6 +27,7 @@ import {
   type Incident,
   METRIC_NAMES,
   MONITORING_CAUSES,
+  MONITORING_FAILURE_ACTIONS,
   type ModelCardNarrative,
   type ModelConfigVersion,
   PRINCIPAL_ROLES,
@@ -431,6 +432,11 @@ export const incidentResponse = exact<Incident>()(
         evalRunId: z.string(),
         reasons: z.array(z.string()),
         rollbackRequested: z.boolean(),
+        action: z
+          .enum(MONITORING_FAILURE_ACTIONS)
+          .optional()
+          .describe('what the run did (policy monitoring.onFailure); absent on incidents opened before it existed'),
+        rollbackId: z.string().optional().describe('the rollback the run made, when the policy rolled back'),
       })
       .optional()
       .describe('set when monitoring opened the incident'),
@@ -490,6 +496,10 @@ const rollbackRecordResponse = exact<RollbackRecord>()(
     incidentId: z.string().nullable(),
     actor: z.string(),
     at: timestamp,
+    monitoringRunId: z
+      .string()
+      .optional()
+      .describe('set when post-market monitoring rolled back: its failed run (the incident is incidentId)'),
     validation: rollbackValidationResponse.optional(),
   }),
 );

@@ -692,7 +692,10 @@ function incidents(input: ComplianceReportInput, label: (id: string | null) => s
     }
     const rollbacks = input.rollbacks.filter((r) => r.incidentId === i.id);
     for (const r of rollbacks)
-      rows.push(['Rollback', `${when(r.at)}: ${label(r.fromCandidateId)} to ${label(r.toCandidateId)}`]);
+      rows.push([
+        'Rollback',
+        `${when(r.at)}: ${label(r.fromCandidateId)} to ${label(r.toCandidateId)}${r.monitoringRunId ? ` (automatic: the policy's action on monitoring run ${r.monitoringRunId})` : ''}`,
+      ]);
     const serious = i.seriousIncident;
     if (serious) {
       const status = reportingStatus(serious, new Date(input.generatedAt));

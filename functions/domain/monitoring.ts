@@ -2,7 +2,16 @@
 // it (drift) and against the release's own thresholds, and what a failure opens. Pure: the workflow does the I/O.
 import { formatNumber } from './eval/verdict.js';
 import { DEFAULT_POLICY, type DriftThreshold, type MonitoringPolicy } from './policy.js';
-import type { MetricName, Metrics, MonitoringCause, RiskTier, Severity, ThresholdVerdict } from './types.js';
+import type { RollbackValidationOutcome } from './rollback.js';
+import type {
+  MetricName,
+  Metrics,
+  MonitoringCause,
+  MonitoringFailureAction,
+  RiskTier,
+  Severity,
+  ThresholdVerdict,
+} from './types.js';
 
 // The same tolerance for floating-point noise as the eval verdicts: 0.9 - 0.85 must not fail a tolerance of 0.05.
 const EPSILON = 1e-9;
@@ -124,4 +133,59 @@ export function monitoringIncidentTitle(cause: MonitoringCause, releaseName: str
   return cause === 'drift'
     ? `Monitoring: drift against the approval-time run on ${releaseName}`
     : `Monitoring: thresholds failed on ${releaseName}`;
+}
+
+/** What the policy says a failed monitoring run does on a system of `riskTier` (docs/architecture/monitoring.md). */
+export function monitoringFailureAction(
+  riskTier: RiskTier,
+  policy: MonitoringPolicy = DEFAULT_POLICY.monitoring,
+): MonitoringFailureAction {
+  // A policy object built from a stored document of an older version may lack the field: only the incident then.
+  return policy.onFailure?.[riskTier] ?? 'incident';
+}
+
+/**
+ * For the 'rollback' action, prepared before the monitoring run's transaction: the last-known-good release and the
+ * outcome of its rollback validation, or why no rollback is possible (no eligible release, a validation that could
+ * not run).
+ */
+export type MonitoringRollbackPlan =
+  | { targetId: string; validation: RollbackValidationOutcome }
+  | { unavailable: string };
+
+/** What a monitoring run's transaction does besides recording the run and its incidents. */
+export type MonitoringResponse =
+  /** A clean run, or every cause is already covered by an unresolved incident: that incident was acted upon. */
+  | { kind: 'none' }
+  | { kind: 'incident' }
+  /** `fallbackReason`: why the policy's rollback did not happen, when the request stands in for it. */
+  | { kind: 'request-rollback'; fallbackReason: string | null }
+  | { kind: 'rollback'; targetId: string; validation: RollbackValidationOutcome };
+
+/**
+ * Decides what a failed monitoring run does after it has opened its incidents. Only a run that opened an incident
+ * acts: a later run finding the incident still unresolved adds nothing, so a release is requested or rolled back
+ * once per incident. A rollback falls back to a rollback request, saying why, when there is no last-known-good
+ * release, its rollback validation blocks (the same tier rule as a manual rollback), or the history changed between
+ * the plan and the transaction (`blocked`).
+ */
+export function decideMonitoringResponse(input: {
+  action: MonitoringFailureAction;
+  incidentsOpened: number;
+  plan: MonitoringRollbackPlan | null;
+  blocked?: string | null;
+}): MonitoringResponse {
+  if (input.incidentsOpened === 0) return { kind: 'none' };
+  if (input.action === 'incident') return { kind: 'incident' };
+  if (input.action === 'request-rollback') return { kind: 'request-rollback', fallbackReason: null };
+  const plan = input.plan;
+  const fallback = (why: string): MonitoringResponse => ({
+    kind: 'request-rollback',
+    fallbackReason: `no automatic rollback: ${why}`,
+  });
+  if (!plan) return fallback('no rollback target was prepared');
+  if ('unavailable' in plan) return fallback(plan.unavailable);
+  if (plan.validation.decision === 'block') return fallback(plan.validation.message);
+  if (input.blocked) return fallback(input.blocked);
+  return { kind: 'rollback', targetId: plan.targetId, validation: plan.validation };
 }

@@ -7,6 +7,8 @@ import {
   type Environment,
   METRIC_NAMES,
   type MetricName,
+  MONITORING_FAILURE_ACTIONS,
+  type MonitoringFailureAction,
   type OpenIncidentCounts,
   REVIEWER_ROLES,
   type ReviewerRole,
@@ -60,8 +62,12 @@ export interface MonitoringPolicy {
   minCasesForDrift: number;
   /** Severity of the incident a monitoring failure opens, per risk tier of the system. */
   incidentSeverity: Record<RiskTier, Severity>;
-  /** Whether a monitoring failure also records a rollback request (never an automatic rollback). */
-  requestRollback: boolean;
+  /**
+   * What a failed monitoring run does once it has opened its incident, per risk tier of the system: only the
+   * incident; also a rollback request for a person; or an automatic rollback to the last-known-good release, linked
+   * to the incident (falling back to the request when there is none). Replaces the earlier `requestRollback` flag.
+   */
+  onFailure: Record<RiskTier, MonitoringFailureAction>;
 }
 
 /** Incident severities that block promotion, per environment. */
@@ -106,7 +112,7 @@ export const DEFAULT_POLICY: ApprovalPolicy = deepFreeze({
     // A detection is a signal for a person to triage, not confirmed harm: it blocks promotions only for critical
     // systems (high is a blocking severity), where the next release should wait until someone has looked.
     incidentSeverity: { low: 'low', medium: 'medium', high: 'medium', critical: 'high' },
-    requestRollback: false,
+    onFailure: { low: 'incident', medium: 'incident', high: 'incident', critical: 'incident' },
   },
   reviewIntervalDays: { low: 365, medium: 180, high: 90, critical: 30 },
   rollbackValidation: { low: 'warn', medium: 'warn', high: 'block', critical: 'block' },
@@ -351,6 +357,7 @@ function copyMonitoring(): MonitoringPolicy {
     ...m,
     driftThresholds: m.driftThresholds.map((t) => ({ ...t })),
     incidentSeverity: { ...m.incidentSeverity },
+    onFailure: { ...m.onFailure },
   };
 }
 
@@ -387,7 +394,7 @@ function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy |
     return undefined;
   }
   const start = problems.length;
-  const { driftThresholds, minCasesForDrift, incidentSeverity, requestRollback } = value;
+  const { driftThresholds, minCasesForDrift, incidentSeverity } = value;
   const thresholds: DriftThreshold[] = [];
   if (!Array.isArray(driftThresholds)) problems.push('monitoring.driftThresholds must be a list');
   else {
@@ -421,14 +428,60 @@ function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy |
     (v): v is Severity => SEVERITIES.includes(v as Severity),
     `one of ${SEVERITIES.join(', ')}`,
   );
-  if (typeof requestRollback !== 'boolean') problems.push('monitoring.requestRollback must be true or false');
-  if (problems.length > start || !severity) return undefined;
+  const onFailure = checkOnFailure(value, problems);
+  if (problems.length > start || !severity || !onFailure) return undefined;
   return {
     driftThresholds: thresholds,
     minCasesForDrift: minCasesForDrift as number,
     incidentSeverity: severity,
-    requestRollback: requestRollback as boolean,
+    onFailure,
   };
+}
+
+/**
+ * `monitoring.onFailure`, or the older `monitoring.requestRollback` a stored document may still hold (true: request a
+ * rollback on every tier; false: only the incident). Both at once would leave the reader guessing which one rules.
+ */
+function checkOnFailure(
+  monitoring: Record<string, unknown>,
+  problems: string[],
+): Record<RiskTier, MonitoringFailureAction> | undefined {
+  const hasOld = 'requestRollback' in monitoring;
+  const hasNew = 'onFailure' in monitoring;
+  if (hasOld && hasNew) {
+    problems.push('monitoring.requestRollback must not be given with monitoring.onFailure, which replaces it');
+    return undefined;
+  }
+  if (hasOld) {
+    const { requestRollback } = monitoring;
+    if (typeof requestRollback !== 'boolean') {
+      problems.push('monitoring.requestRollback must be true or false');
+      return undefined;
+    }
+    const action: MonitoringFailureAction = requestRollback ? 'request-rollback' : 'incident';
+    return { low: action, medium: action, high: action, critical: action };
+  }
+  if (!hasNew) return { ...DEFAULT_POLICY.monitoring.onFailure };
+  const actions = perTier(
+    monitoring.onFailure,
+    'monitoring.onFailure',
+    problems,
+    (v): v is MonitoringFailureAction => MONITORING_FAILURE_ACTIONS.includes(v as MonitoringFailureAction),
+    'incident, request-rollback or rollback',
+  );
+  if (!actions) return undefined;
+  // Rolling back a low-tier system automatically but only opening an incident for a critical one would be a typo
+  // that weakens critical systems.
+  const rank = (action: MonitoringFailureAction) => MONITORING_FAILURE_ACTIONS.indexOf(action);
+  for (let i = 1; i < RISK_TIERS.length; i++) {
+    const lower = RISK_TIERS[i - 1] as RiskTier;
+    const higher = RISK_TIERS[i] as RiskTier;
+    if (rank(actions[higher]) < rank(actions[lower]))
+      problems.push(
+        `monitoring.onFailure.${higher} must not be looser than monitoring.onFailure.${lower} (${actions[lower]})`,
+      );
+  }
+  return actions;
 }
 
 function checkReviewIntervals(value: unknown, problems: string[]): Record<RiskTier, number> | undefined {

@@ -105,6 +105,9 @@ export type EvalRunPurpose = (typeof EVAL_RUN_PURPOSES)[number];
 /** What a monitoring run found that opens an incident: drift against the approval-time run, or a failed threshold. */
 export const MONITORING_CAUSES = ['drift', 'threshold'] as const;
 export type MonitoringCause = (typeof MONITORING_CAUSES)[number];
+/** What a failed monitoring run does (the policy's `monitoring.onFailure`), from loosest to strictest. */
+export const MONITORING_FAILURE_ACTIONS = ['incident', 'request-rollback', 'rollback'] as const;
+export type MonitoringFailureAction = (typeof MONITORING_FAILURE_ACTIONS)[number];
 
 export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted'] as const;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
@@ -491,6 +494,10 @@ export interface Incident {
     evalRunId: string;
     reasons: string[];
     rollbackRequested: boolean;
+    /** What the run did about it (absent on incidents opened before the policy said): see MonitoringResponse. */
+    action?: MonitoringFailureAction;
+    /** The rollback the run made, when the policy rolled the release back. */
+    rollbackId?: string;
   };
   /** Set when the incident is a serious incident under the EU AI Act: its Art. 73 reporting clock. */
   seriousIncident?: SeriousIncident;
@@ -518,6 +525,8 @@ export interface RollbackRecord {
   incidentId: string | null;
   actor: string;
   at: string;
+  /** Set when post-market monitoring rolled back: the failed monitoring run (the incident is `incidentId`). */
+  monitoringRunId?: string;
   /** The rollback validation run against the target first (absent on rollbacks recorded before validation). */
   validation?: {
     status: 'passed' | 'failed' | 'skipped';

@@ -1,11 +1,17 @@
 // Eval runs that judge a release without moving its lifecycle (monitoring and rollback validation), and what a
 // monitoring run leaves behind: a clean result, or an incident per cause linked to the release, opened at most once
 // while it is unresolved. Every write commits with its audit event in the system's unit of work.
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { ConflictError, GateBlockedError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { newEvalRun } from '../domain/eval-run.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
-import { type MonitoringVerdict, monitoringIncidentTitle } from '../domain/monitoring.js';
+import {
+  decideMonitoringResponse,
+  type MonitoringResponse,
+  type MonitoringRollbackPlan,
+  type MonitoringVerdict,
+  monitoringIncidentTitle,
+} from '../domain/monitoring.js';
 import type {
   Actor,
   AiSystem,
@@ -17,15 +23,18 @@ import type {
   Incident,
   Metrics,
   MonitoringCause,
+  MonitoringFailureAction,
   ReleaseCandidate,
+  RollbackRecord,
   Severity,
   SliceMetric,
   ThresholdVerdict,
 } from '../domain/types.js';
+import { selectTarget, writeRollback } from './candidates/rollback.js';
 import { countIncidentChange, incidentItem } from './incidents.js';
 import { keys, queries, toEntity } from './keys.js';
 import { getItem, queryAll } from './query.js';
-import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
+import { type Key, runUnitOfWork, type StoreContext } from './unit-of-work.js';
 
 /** The newest version of each of a system's datasets of `kind`, ordered by name. */
 export async function latestDatasetsOfKind(
@@ -170,13 +179,41 @@ export interface MonitoringRecord {
   opened: Incident[];
   /** Unresolved incidents of earlier runs that already cover a cause of this one (no duplicate is opened). */
   existing: { cause: MonitoringCause; incidentId: string }[];
+  /** What the run did besides its incidents, by the policy's `monitoring.onFailure` (domain/monitoring.ts). */
+  response: MonitoringResponse;
   rollbackRequested: boolean;
+  /** The rollback this run made (response `rollback`), else null. */
+  rollback: RollbackRecord | null;
+}
+
+/**
+ * Whether every one of `causes` of the release is covered by an unresolved incident of monitoring: then a failing
+ * run opens nothing and acts on nothing, so the caller need not prepare a rollback. A plain read to save work;
+ * the transaction of recordMonitoringResult decides again from a consistent read.
+ */
+export async function causesCovered(
+  ctx: StoreContext,
+  systemId: string,
+  candidateId: string,
+  causes: readonly MonitoringCause[],
+): Promise<boolean> {
+  for (const cause of causes) {
+    const guard = await getItem(ctx, keys.monitoringIncidentGuard(systemId, candidateId, cause));
+    if (!guard) return false;
+    const incident = await getItem(ctx, keys.incident(guard.incidentId as string));
+    if (!incident || incident.status === 'resolved') return false;
+  }
+  return true;
 }
 
 /**
  * Finishes a monitoring run and records what it found, in one transaction: a clean result (audited), or per cause
  * an incident linked to the release, unless an unresolved incident of monitoring for the same release and cause
- * exists (a guard item names it, so the check is a consistent read and a condition, not a GSI lookup).
+ * exists (a guard item names it, so the check is a consistent read and a condition, not a GSI lookup). When it opens
+ * an incident, the same transaction does what the policy says (`action`): nothing more, a rollback request, or the
+ * rollback of the release to the target prepared in `rollbackPlan`, linked to the incident. The rollback is
+ * conditioned on the release still being active, so a second run can never roll it back again; if the history
+ * changed since the plan, the run falls back to the request.
  */
 export async function recordMonitoringResult(
   ctx: StoreContext,
@@ -187,7 +224,9 @@ export async function recordMonitoringResult(
     outcome: CheckRunOutcome;
     verdict: MonitoringVerdict;
     severity: Severity;
-    requestRollback: boolean;
+    action: MonitoringFailureAction;
+    /** For the action `rollback`: the validated last-known-good release, or why there is none. */
+    rollbackPlan?: MonitoringRollbackPlan | null;
     /** The approval-time run the drift was measured against. */
     baselineRunId: string | null;
   },
@@ -199,6 +238,9 @@ export async function recordMonitoringResult(
     cause,
     key: keys.monitoringIncidentGuard(systemId, candidateId, cause),
   }));
+  const plan = input.rollbackPlan ?? null;
+  const targetId = plan && 'targetId' in plan ? plan.targetId : null;
+  // The target is read by selectTarget inside the attempt, with the history it is judged by.
   const preload = [keys.evalRun(input.runId), keys.candidate(candidateId), ...guards.map((g) => g.key)];
   const { result } = await runUnitOfWork(ctx, systemId, actor, preload, async (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
@@ -213,8 +255,8 @@ export async function recordMonitoringResult(
       before: { status: run.status },
       after: { status, purpose: 'monitoring', metrics: input.outcome.metrics },
     });
-    const opened: Incident[] = [];
     const existing: MonitoringRecord['existing'] = [];
+    const toOpen: { cause: MonitoringCause; key: Key; replaces: string | null; id: string }[] = [];
     for (const { cause, key } of guards) {
       const guard = tx.get<{ incidentId: string }>(key);
       if (guard) {
@@ -226,8 +268,40 @@ export async function recordMonitoringResult(
           continue;
         }
       }
+      toOpen.push({ cause, key, replaces: guard?.incidentId ?? null, id: newId('inc') });
+    }
+
+    // The rollback's preconditions, read in this attempt: the release is still the active one, and the prepared
+    // target is still eligible (a rollback or promotion since the plan changes both, and the audit head with them).
+    let blocked: string | null = null;
+    let target: ReleaseCandidate | null = null;
+    const wantsRollback =
+      input.action === 'rollback' && toOpen.length > 0 && targetId !== null && plan !== null && 'targetId' in plan;
+    if (wantsRollback && plan.validation.decision !== 'block') {
+      if (system.activeReleases[input.environment] !== candidateId) {
+        blocked = `${candidateId} is no longer the active ${input.environment} release`;
+      } else {
+        try {
+          target = await selectTarget(ctx, release, targetId);
+        } catch (error) {
+          if (!(error instanceof GateBlockedError)) throw error;
+          blocked = error.reasons.map((r) => r.message).join('; ');
+        }
+      }
+    }
+    const response = decideMonitoringResponse({
+      action: input.action,
+      incidentsOpened: toOpen.length,
+      plan,
+      blocked,
+    });
+    const rollbackId = response.kind === 'rollback' ? newId('rb') : null;
+    const rollbackRequested = response.kind === 'request-rollback';
+
+    const opened: Incident[] = [];
+    for (const { cause, key, replaces, id } of toOpen) {
       const incident: Incident = {
-        id: newId('inc'),
+        id,
         systemId,
         candidateId,
         title: monitoringIncidentTitle(cause, release.name),
@@ -245,13 +319,15 @@ export async function recordMonitoringResult(
           environment: input.environment,
           evalRunId: run.id,
           reasons: input.verdict.reasons[cause],
-          rollbackRequested: input.requestRollback,
+          rollbackRequested,
+          action: response.kind === 'none' ? 'incident' : response.kind,
+          ...(rollbackId ? { rollbackId } : {}),
         },
       };
       tx.put(incidentItem(incident));
       tx.put(
         { ...key, itemType: 'monitoring_guard', incidentId: incident.id, candidateId, cause },
-        guard ? [{ path: 'incidentId', op: '=', value: guard.incidentId }] : [{ path: 'pk', op: 'not_exists' }],
+        replaces ? [{ path: 'incidentId', op: '=', value: replaces }] : [{ path: 'pk', op: 'not_exists' }],
       );
       // The same counters as incidents.ts, so that resolving the incident lowers the counter it raised.
       countIncidentChange(tx, null, incident);
@@ -267,11 +343,13 @@ export async function recordMonitoringResult(
           source: 'monitoring',
           cause,
           evalRunId: run.id,
+          ...(rollbackId ? { rollbackId } : {}),
         },
       });
       opened.push(incident);
     }
     const clean = input.verdict.clean;
+    const fallbackReason = response.kind === 'request-rollback' ? response.fallbackReason : null;
     tx.audit({
       action: clean ? 'release.monitoring_clean' : 'release.monitoring_failed',
       entityType: 'candidate',
@@ -286,20 +364,40 @@ export async function recordMonitoringResult(
         reasons: [...input.verdict.reasons.drift, ...input.verdict.reasons.threshold],
         incidentsOpened: opened.map((i) => i.id),
         incidentsExisting: existing.map((e) => e.incidentId),
+        ...(clean ? {} : { action: response.kind, rollbackId, ...(fallbackReason ? { fallbackReason } : {}) }),
       },
     });
-    const rollbackRequested = input.requestRollback && opened.length > 0;
+    let rollback: RollbackRecord | null = null;
+    const [incident] = opened;
+    if (response.kind === 'rollback' && target && rollbackId && incident) {
+      // The policy's automatic rollback: the same writes, conditions and audit events as a person's rollback, by
+      // the monitor, naming the incident and the run (docs/architecture/rollback.md).
+      rollback = writeRollback(tx, system, release, target, {
+        reason: `post-market monitoring run ${run.id} failed (${input.verdict.causes.join(', ')}); the ${system.riskTier}-tier policy rolls back to the last-known-good release`,
+        incidentId: incident.id,
+        validation: response.validation,
+        monitoringRunId: run.id,
+        rollbackId,
+      }).rollback;
+    }
     if (rollbackRequested) {
-      // A request for a person to act on, never an automatic rollback (docs/architecture/monitoring.md).
+      // A request for a person to act on (docs/architecture/monitoring.md).
       tx.audit({
         action: 'release.rollback_requested',
         entityType: 'candidate',
         entityId: candidateId,
-        after: { environment: input.environment, incidentIds: opened.map((i) => i.id), evalRunId: run.id },
-        reason: 'monitoring failure; the policy asks for a rollback',
+        after: {
+          environment: input.environment,
+          incidentIds: opened.map((i) => i.id),
+          evalRunId: run.id,
+          ...(fallbackReason ? { fallbackReason } : {}),
+        },
+        reason: fallbackReason
+          ? `monitoring failure; the policy rolls back, but ${fallbackReason}`
+          : 'monitoring failure; the policy asks for a rollback',
       });
     }
-    return { run: finished, clean, opened, existing, rollbackRequested };
+    return { run: finished, clean, opened, existing, response, rollbackRequested, rollback };
   });
   return result;
 }

@@ -1,12 +1,27 @@
 // Post-market monitoring, once over every system: each active release (per environment) runs its system's regression
 // datasets, is judged against its approval-time run and its own thresholds, and leaves a clean result or an incident
 // (docs/architecture/monitoring.md). Called by `npm run monitor` locally and by the scheduled Lambda (monitor-task.ts).
-import { judgeMonitoringRun, monitoringSeverity } from '../domain/monitoring.js';
+import { GateBlockedError, GovernanceError } from '../domain/errors.js';
+import {
+  judgeMonitoringRun,
+  type MonitoringRollbackPlan,
+  type MonitoringVerdict,
+  monitoringFailureAction,
+  monitoringSeverity,
+} from '../domain/monitoring.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
-import { type AiSystem, ENVIRONMENTS, type Environment, type Metrics, type MonitoringCause } from '../domain/types.js';
+import {
+  type AiSystem,
+  ENVIRONMENTS,
+  type Environment,
+  type Metrics,
+  type MonitoringCause,
+  type MonitoringFailureAction,
+} from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
 import { allPages } from '../store/pagination.js';
 import { executeCheckRun, MONITOR_ACTOR } from './check-run.js';
+import { validateRollbackTarget } from './rollback-validation.js';
 
 interface ReleaseMonitoring {
   systemId: string;
@@ -23,7 +38,14 @@ interface ReleaseMonitoring {
   reasons: string[];
   incidentsOpened: string[];
   incidentsExisting: string[];
+  /** What the run did besides its incidents (policy `monitoring.onFailure`); `none` when it opened none. */
+  action: MonitoringFailureAction | 'none';
   rollbackRequested: boolean;
+  /** The automatic rollback this run made, and the release it restored. */
+  rollbackId: string | null;
+  rolledBackTo: string | null;
+  /** Why the policy's rollback did not happen and a request stands in for it. */
+  fallbackReason: string | null;
   note: string | null;
 }
 
@@ -110,7 +132,11 @@ function blank(system: AiSystem, environment: Environment, releaseId: string): R
     reasons: [],
     incidentsOpened: [],
     incidentsExisting: [],
+    action: 'none',
     rollbackRequested: false,
+    rollbackId: null,
+    rolledBackTo: null,
+    fallbackReason: null,
     note: null,
   };
 }
@@ -142,15 +168,19 @@ async function monitorRelease(
     baselineMetrics: (baseline?.metrics as Metrics | undefined) ?? null,
     policy: policy.monitoring,
   });
+  const action = monitoringFailureAction(system.riskTier, policy.monitoring);
+  const rollbackPlan = action === 'rollback' ? await planRollback(store, policy, system, releaseId, verdict) : null;
   const record = await store.monitoring.recordMonitoringResult(MONITOR_ACTOR, {
     runId: run.id,
     environment,
     outcome,
     verdict,
     severity: monitoringSeverity(system.riskTier, policy.monitoring),
-    requestRollback: policy.monitoring.requestRollback,
+    action,
+    rollbackPlan,
     baselineRunId: baseline?.id ?? null,
   });
+  const response = record.response;
   let note: string | null = null;
   if (!baseline) note = 'no passed approval-time run to measure drift against';
   else if (!verdict.driftJudged)
@@ -166,9 +196,45 @@ async function monitorRelease(
     reasons: [...verdict.reasons.drift, ...verdict.reasons.threshold],
     incidentsOpened: record.opened.map((i) => i.id),
     incidentsExisting: record.existing.map((e) => e.incidentId),
+    action: response.kind,
     rollbackRequested: record.rollbackRequested,
+    rollbackId: record.rollback?.id ?? null,
+    rolledBackTo: record.rollback?.toCandidateId ?? null,
+    fallbackReason: response.kind === 'request-rollback' ? response.fallbackReason : null,
     note,
   };
+}
+
+/**
+ * For the policy's automatic rollback: the last-known-good release and its rollback validation, run before the
+ * monitoring run's transaction exactly as a person's rollback runs it (a failure warns or blocks by the tier's
+ * `rollbackValidation`). Nothing to prepare when the run is clean or every cause already has an unresolved incident
+ * (that incident was acted upon); the transaction decides again. Refusals become the reason for the fallback.
+ */
+async function planRollback(
+  store: GovernanceStore,
+  policy: ApprovalPolicy,
+  system: AiSystem,
+  releaseId: string,
+  verdict: MonitoringVerdict,
+): Promise<MonitoringRollbackPlan | null> {
+  if (verdict.clean) return null;
+  if (await store.monitoring.causesCovered(system.id, releaseId, verdict.causes)) return null;
+  try {
+    const target = await store.candidates.rollbackTarget(releaseId);
+    const validation = await validateRollbackTarget(store, MONITOR_ACTOR, target, policy);
+    return { targetId: target.id, validation };
+  } catch (error) {
+    // No eligible release (ROLLBACK_TARGET_INELIGIBLE), a release no longer active, a validation that could not
+    // run: the run still records its incident, and the request says why nothing was rolled back.
+    return { unavailable: refusal(error) };
+  }
+}
+
+function refusal(error: unknown): string {
+  if (error instanceof GateBlockedError) return error.reasons.map((r) => r.message).join('; ');
+  if (error instanceof GovernanceError) return error.message;
+  return `the rollback could not be prepared: ${(error as Error)?.message ?? String(error)}`;
 }
 
 function describe(r: ReleaseMonitoring): string {
@@ -178,5 +244,10 @@ function describe(r: ReleaseMonitoring): string {
     ...r.incidentsOpened.map((id) => `opened ${id}`),
     ...r.incidentsExisting.map((id) => `already open ${id}`),
   ].join(', ');
-  return `${head}: ${r.reasons.join('; ')} → ${incidents}${r.rollbackRequested ? '; rollback requested' : ''}`;
+  const acted = r.rollbackId
+    ? `; rolled back to ${r.rolledBackTo} (${r.rollbackId})`
+    : r.rollbackRequested
+      ? `; rollback requested${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`
+      : '';
+  return `${head}: ${r.reasons.join('; ')} → ${incidents}${acted}`;
 }

@@ -27,26 +27,7 @@ export async function rollbackWithValidation(
   policy: ApprovalPolicy = DEFAULT_POLICY,
 ): Promise<ValidatedRollback> {
   const target = await store.candidates.rollbackTarget(id, input.targetCandidateId ?? null);
-  const system = await store.systems.getSystem(target.systemId);
-  const datasets = await store.monitoring.latestDatasetsOfKind(system.id, 'rollback_validation');
-  let validation: RollbackValidationOutcome;
-  if (datasets.length === 0) {
-    validation = rollbackValidationDecision({ riskTier: system.riskTier, evalRunId: null, passed: null, policy });
-  } else {
-    const { run, outcome } = await executeCheckRun(store, actor, {
-      candidateId: target.id,
-      purpose: 'rollback_validation',
-      datasetIds: datasets.map((d) => d.id),
-    });
-    const done = await store.monitoring.completeCheckRun(actor, run.id, outcome);
-    validation = rollbackValidationDecision({
-      riskTier: system.riskTier,
-      evalRunId: done.id,
-      passed: outcome.passed,
-      reasons: outcome.failureReasons,
-      policy,
-    });
-  }
+  const validation = await validateRollbackTarget(store, actor, target, policy);
   if (validation.decision === 'block') {
     throw new ConflictError(validation.message, {
       code: 'ROLLBACK_VALIDATION_FAILED',
@@ -62,4 +43,35 @@ export async function rollbackWithValidation(
     validation,
   });
   return { ...out, validation };
+}
+
+/**
+ * Runs the system's rollback_validation datasets against `target` (the release a rollback would restore) and
+ * decides, by the risk tier's policy, whether a failure warns or blocks. Used by a person's rollback and by the
+ * automatic rollback of post-market monitoring alike.
+ */
+export async function validateRollbackTarget(
+  store: GovernanceStore,
+  actor: Actor,
+  target: ReleaseCandidate,
+  policy: ApprovalPolicy = DEFAULT_POLICY,
+): Promise<RollbackValidationOutcome> {
+  const system = await store.systems.getSystem(target.systemId);
+  const datasets = await store.monitoring.latestDatasetsOfKind(system.id, 'rollback_validation');
+  if (datasets.length === 0) {
+    return rollbackValidationDecision({ riskTier: system.riskTier, evalRunId: null, passed: null, policy });
+  }
+  const { run, outcome } = await executeCheckRun(store, actor, {
+    candidateId: target.id,
+    purpose: 'rollback_validation',
+    datasetIds: datasets.map((d) => d.id),
+  });
+  const done = await store.monitoring.completeCheckRun(actor, run.id, outcome);
+  return rollbackValidationDecision({
+    riskTier: system.riskTier,
+    evalRunId: done.id,
+    passed: outcome.passed,
+    reasons: outcome.failureReasons,
+    policy,
+  });
 }

@@ -14,7 +14,7 @@ import type {
 } from '../../domain/types.js';
 import { keys, toEntity } from '../keys.js';
 import { getItem, queryAll } from '../query.js';
-import { batchGet, runUnitOfWork, type StoreContext } from '../unit-of-work.js';
+import { batchGet, runUnitOfWork, type StoreContext, type SystemTx } from '../unit-of-work.js';
 import { getCandidate, loadCandidate, setCandidate } from './build.js';
 import { promotionHistory } from './promotion.js';
 
@@ -24,8 +24,12 @@ export function rollbackHistory(ctx: StoreContext, systemId: string): Promise<Ro
   return queryAll<RollbackRecord>(ctx, { partition: p.pk, prefix: p.skPrefix });
 }
 
-/** Selects the rollback target from the system's promotion history and the current status of each release in it. */
-async function selectTarget(
+/**
+ * Selects the rollback target from the system's promotion history and the current status of each release in it.
+ * Inside a unit of work, the history and the statuses can only change through a unit of work of the same system,
+ * which would move the audit head and make this one read them again.
+ */
+export async function selectTarget(
   ctx: StoreContext,
   from: ReleaseCandidate,
   requestedTargetId: string | null | undefined,
@@ -97,79 +101,106 @@ export async function rollbackRelease(
       }
     }
     const target = await selectTarget(ctx, from, input.targetCandidateId);
-    const targetId = target.id;
-    assertTransition('candidate', from.status, 'rolled_back');
-    assertTransition('candidate', target.status, 'active');
-    tx.metaSpec.set[`activeReleases.${environment}`] = targetId;
-    tx.metaSpec.conditions.push({ path: `activeReleases.${environment}`, op: '=', value: id });
     tx.metaConflict = (now) => {
       const actual = ((now.activeReleases ?? {}) as Record<string, string | null>)[environment] ?? null;
       return activeReleaseChanged(id, actual);
     };
-    setCandidate(tx, from, { status: 'rolled_back', deactivatedAt: tx.now });
-    setCandidate(tx, target, { status: 'active', activatedAt: tx.now });
-    const promotion: PromotionEvent = {
-      id: newId('prm'),
-      systemId: system.id,
-      environment,
-      kind: 'rollback',
-      candidateId: targetId,
-      previousCandidateId: id,
-      actor: actor.userId,
-      reason: input.reason,
-      at: tx.now,
-    };
-    const rollback: RollbackRecord = {
-      id: newId('rb'),
-      systemId: system.id,
-      environment,
-      fromCandidateId: id,
-      toCandidateId: targetId,
-      reason: input.reason,
-      incidentId: input.incidentId ?? null,
-      actor: actor.userId,
-      at: tx.now,
-      ...(input.validation ? { validation: input.validation } : {}),
-    };
-    tx.put({ ...keys.promotion(system.id, promotion.id), itemType: 'promotion', ...promotion });
-    tx.put({ ...keys.rollback(system.id, rollback.id), itemType: 'rollback', ...rollback });
-    tx.audit({
-      action: 'release.rolled_back',
-      entityType: 'candidate',
-      entityId: id,
-      before: { status: 'active', activeRelease: id },
-      after: {
-        status: 'rolled_back',
-        activeRelease: targetId,
-        environment,
-        rollbackId: rollback.id,
-        incidentId: rollback.incidentId,
-        ...(input.validation
-          ? {
-              validation: {
-                status: input.validation.status,
-                decision: input.validation.decision,
-                evalRunId: input.validation.evalRunId,
-                reasons: input.validation.reasons,
-              },
-            }
-          : {}),
-      },
-      reason: input.reason,
-    });
-    tx.audit({
-      action: 'release.reactivated',
-      entityType: 'candidate',
-      entityId: targetId,
-      before: { status: target.status },
-      after: { status: 'active', environment, rollbackId: rollback.id },
-      reason: input.reason,
-    });
-    return {
-      candidate: { ...from, status: 'rolled_back' as const, deactivatedAt: tx.now, version: from.version + 1 },
-      target: { ...target, status: 'active' as const, activatedAt: tx.now, version: target.version + 1 },
-      rollback,
-    };
+    return writeRollback(tx, system, from, target, input);
   });
   return result;
+}
+
+/**
+ * The writes of a rollback of the active release `from` to `target` in one unit of work (docs/architecture/rollback.md,
+ * the transaction): META's active release under the condition that `from` is still active, both candidates, the
+ * promotion event, the rollback record and the two audit events. Shared by a person's rollback and by post-market
+ * monitoring's, which records its run and its incident in the same transaction.
+ */
+export function writeRollback(
+  tx: SystemTx,
+  system: AiSystem,
+  from: ReleaseCandidate,
+  target: ReleaseCandidate,
+  input: {
+    reason: string;
+    incidentId?: string | null;
+    validation?: RollbackValidationOutcome | null;
+    /** Monitoring names its run and chooses the id first, as its incident links to the rollback. */
+    monitoringRunId?: string;
+    rollbackId?: string;
+  },
+): { candidate: ReleaseCandidate; target: ReleaseCandidate; rollback: RollbackRecord } {
+  const id = from.id;
+  const environment = from.environment;
+  const targetId = target.id;
+  assertTransition('candidate', from.status, 'rolled_back');
+  assertTransition('candidate', target.status, 'active');
+  tx.metaSpec.set[`activeReleases.${environment}`] = targetId;
+  tx.metaSpec.conditions.push({ path: `activeReleases.${environment}`, op: '=', value: id });
+  setCandidate(tx, from, { status: 'rolled_back', deactivatedAt: tx.now });
+  setCandidate(tx, target, { status: 'active', activatedAt: tx.now });
+  const promotion: PromotionEvent = {
+    id: newId('prm'),
+    systemId: system.id,
+    environment,
+    kind: 'rollback',
+    candidateId: targetId,
+    previousCandidateId: id,
+    actor: tx.actor.userId,
+    reason: input.reason,
+    at: tx.now,
+  };
+  const rollback: RollbackRecord = {
+    id: input.rollbackId ?? newId('rb'),
+    systemId: system.id,
+    environment,
+    fromCandidateId: id,
+    toCandidateId: targetId,
+    reason: input.reason,
+    incidentId: input.incidentId ?? null,
+    actor: tx.actor.userId,
+    at: tx.now,
+    ...(input.monitoringRunId ? { monitoringRunId: input.monitoringRunId } : {}),
+    ...(input.validation ? { validation: input.validation } : {}),
+  };
+  tx.put({ ...keys.promotion(system.id, promotion.id), itemType: 'promotion', ...promotion });
+  tx.put({ ...keys.rollback(system.id, rollback.id), itemType: 'rollback', ...rollback });
+  tx.audit({
+    action: 'release.rolled_back',
+    entityType: 'candidate',
+    entityId: id,
+    before: { status: 'active', activeRelease: id },
+    after: {
+      status: 'rolled_back',
+      activeRelease: targetId,
+      environment,
+      rollbackId: rollback.id,
+      incidentId: rollback.incidentId,
+      ...(input.monitoringRunId ? { source: 'monitoring', monitoringRunId: input.monitoringRunId } : {}),
+      ...(input.validation
+        ? {
+            validation: {
+              status: input.validation.status,
+              decision: input.validation.decision,
+              evalRunId: input.validation.evalRunId,
+              reasons: input.validation.reasons,
+            },
+          }
+        : {}),
+    },
+    reason: input.reason,
+  });
+  tx.audit({
+    action: 'release.reactivated',
+    entityType: 'candidate',
+    entityId: targetId,
+    before: { status: target.status },
+    after: { status: 'active', environment, rollbackId: rollback.id },
+    reason: input.reason,
+  });
+  return {
+    candidate: { ...from, status: 'rolled_back' as const, deactivatedAt: tx.now, version: from.version + 1 },
+    target: { ...target, status: 'active' as const, activatedAt: tx.now, version: target.version + 1 },
+    rollback,
+  };
 }

@@ -104,7 +104,14 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
 
     // Act
     const summary = await runMonitoring(store, {
-      policy: costDriftPolicy({ requestRollback: true }),
+      policy: costDriftPolicy({
+        onFailure: {
+          low: 'request-rollback',
+          medium: 'request-rollback',
+          high: 'request-rollback',
+          critical: 'request-rollback',
+        },
+      }),
       systemIds: [base.system.id],
     });
 

@@ -33,7 +33,7 @@ describe('the monitoring, review and rollback-validation fields of the policy', 
     expect(policy.rollbackValidation).toEqual(DEFAULT_POLICY.rollbackValidation);
   });
 
-  it('warns on a failed rollback validation for low and medium tiers and blocks for high and critical by default', () => {
+  it('warns on a failed rollback validation for low and medium tiers, blocks for high and critical, and only opens incidents on a failed monitoring run by default', () => {
     // Assess
     expect(DEFAULT_POLICY.rollbackValidation).toEqual({
       low: 'warn',
@@ -41,7 +41,12 @@ describe('the monitoring, review and rollback-validation fields of the policy', 
       high: 'block',
       critical: 'block',
     });
-    expect(DEFAULT_POLICY.monitoring.requestRollback).toBe(false);
+    expect(DEFAULT_POLICY.monitoring.onFailure).toEqual({
+      low: 'incident',
+      medium: 'incident',
+      high: 'incident',
+      critical: 'incident',
+    });
   });
 
   it('lists every problem of the new fields at once', () => {

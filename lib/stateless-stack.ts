@@ -233,6 +233,8 @@ export class StatelessStack extends Stack {
     auditArchiver.grantFullVerificationRequest(this.functions.get('audit') as GovernedFunction);
     // The EU AI Act report prints the same archive state in its record-keeping section.
     auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
+    // POST /api/policy-dry-runs starts the dry run job with an event on the default bus (ADR 0027).
+    props.workflows.policyDryRuns.grantStart(this.functions.get('policy-dry-runs') as GovernedFunction);
     // POST /api/webhooks seals each new subscription's signing secret with the workflows stack's key (ADR 0018).
     props.workflows.events.grantSealWebhookSecrets(this.functions.get('webhooks') as GovernedFunction);
 

@@ -16,6 +16,7 @@ import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceEvents } from './constructs/governance-events.js';
 import { DataMigrations } from './constructs/migrations.js';
 import { OperatorAlerts } from './constructs/operator-alerts.js';
+import { PolicyDryRunJob } from './constructs/policy-dry-run-job.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { ScheduledFunction } from './constructs/scheduled-function.js';
 
@@ -33,6 +34,7 @@ export class WorkflowsStack extends Stack {
   readonly monitoring: ScheduledFunction;
   readonly auditArchiver: AuditArchiver;
   readonly events: GovernanceEvents;
+  readonly policyDryRuns: PolicyDryRunJob;
 
   constructor(scope: Construct, id: string, props: WorkflowsStackProps) {
     super(scope, id, props);
@@ -108,6 +110,15 @@ export class WorkflowsStack extends Stack {
       logLevel: config.logLevel,
       webhookAllowedHosts: config.webhookAllowedHosts,
       notificationEmails: config.notificationEmails,
+      alarmTopic: this.alarmTopic,
+    });
+
+    // Policy dry runs (ADR 0027): POST /api/policy-dry-runs puts a request on the default bus; this rule starts the job.
+    this.policyDryRuns = new PolicyDryRunJob(this, 'PolicyDryRuns', {
+      prefix: config.prefix,
+      table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
       alarmTopic: this.alarmTopic,
     });
 

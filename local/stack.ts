@@ -38,6 +38,7 @@ import { type LocalEvents, startLocalEvents } from './event-bus.js';
 import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOptions } from './gate-runner.js';
 import { createLocalServer, listen } from './http-adapter.js';
 import { dashboardHost } from './landing.js';
+import { createLocalPolicyDryRuns, type LocalPolicyDryRuns } from './policy-dry-runs.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
@@ -75,6 +76,8 @@ export interface LocalStackOptions {
   /** Webhook retry policy (tests: small intervals) and per-attempt timeout. */
   webhookRetry?: RetryPolicy;
   webhookTimeoutMs?: number;
+  /** Options of the policy dry run job (tests: a few systems per step, so a job takes several). */
+  policyDryRunOptions?: { systemsPerStep?: number };
 }
 
 export interface LocalStack {
@@ -99,6 +102,8 @@ export interface LocalStack {
   gateRunner: LocalGateRunner;
   /** Approval rounds whose release gate was started again at start. */
   resumedGates: number;
+  /** The policy dry run jobs started in this process. */
+  policyDryRuns: LocalPolicyDryRuns;
   seeded: boolean;
   /** What the seed wrote, when this start seeded the demo. */
   seedSummary: DemoSummary | null;
@@ -223,6 +228,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Approval rounds are gated by statemachines/release-gate.asl.json, with a local task-token registry standing
     // in for SendTaskSuccess / SendTaskFailure.
     const gateRunner = createLocalGateRunner(store, { log, ...options.gateRunnerOptions });
+    // Policy dry runs: the job's handler, started in this process as the EventBridge rule starts it in AWS.
+    const policyDryRuns = createLocalPolicyDryRuns(store, { log, ...options.policyDryRunOptions });
     // The local stack's composition root: the dependencies every route gets, chosen here and passed in.
     const deps: Deps = {
       store,
@@ -233,6 +240,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateCallbacks: gateRunner.callbacks,
       auditArchive: audit.statusReader,
       webhookSecrets,
+      startPolicyDryRun: policyDryRuns.start,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 
@@ -330,6 +338,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       resumedEvalRuns,
       gateRunner,
       resumedGates,
+      policyDryRuns,
       seeded: seedSummary !== null,
       seedSummary,
       tokens,
@@ -337,6 +346,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stop: async () => {
         for (const fn of cleanup.reverse()) await fn();
         await gateRunner.stop().catch(() => undefined);
+        await policyDryRuns.idle().catch(() => undefined);
         await evalRunner.idle().catch(() => undefined);
         await s3?.stop();
         await dynamo?.stop();

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { reconcile } from '../functions/audit/reconciler.js';
 import { createTableSource } from '../functions/audit/table-source.js';
+import { isOrganisationChain } from '../functions/domain/audit-chain.js';
 import { createDocumentClient } from '../functions/store/client.js';
 import { runningStack, s3Archive } from '../local/audit-cli.js';
 
@@ -35,7 +36,8 @@ const report = await reconcile({
   dryRun: values['dry-run'],
   log: (line) => console.error(line),
 });
+const organisation = report.perSystem.some((s) => isOrganisationChain(s.systemId));
 console.log(
-  `Reconciled ${report.systems} systems (${values.full ? 'every event' : 'events after the last digest'}): checked ${report.checked}, missing ${report.missing}, back-filled ${report.backFilled}, raw duplicates ${report.rawDuplicates}, conflicts ${report.conflicts}, bad batches ${report.badBatches}`,
+  `Reconciled ${report.systems - (organisation ? 1 : 0)} systems${organisation ? ' and the organisation chain' : ''} (${values.full ? 'every event' : 'events after the last digest'}): checked ${report.checked}, missing ${report.missing}, back-filled ${report.backFilled}, raw duplicates ${report.rawDuplicates}, conflicts ${report.conflicts}, bad batches ${report.badBatches}`,
 );
 process.exit(report.conflicts || report.badBatches ? 1 : 0);

@@ -1,4 +1,4 @@
-// `npm run audit:verify -- --dir <folder> | --bucket <name> [--endpoint URL] [--system ID ...] [--from N] [--to N]
+// `npm run audit:verify -- --dir <folder> | --bucket <name> [--endpoint URL] [--system ID|org ...] [--from N] [--to N]
 //   [--public-key FILE ...] [--min-digest N] [--workers N] [--strict] [--json]`
 // Verifies the audit archive offline: every event hash and link, seq contiguity, batch membership, Merkle roots, the
 // digest chain and every signature. Prints a summary; exits 1 naming the first broken place, 2 on bad usage.
@@ -8,12 +8,13 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { inlineChecker, workerChecker } from '../functions/audit/verify/pool.js';
 import { verifyArchive } from '../functions/audit/verify/verifier.js';
+import { isOrganisationChain } from '../functions/domain/audit-chain.js';
 import { dirArchive, runningStack, s3Archive } from '../local/audit-cli.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const usage =
-  'usage: npm run audit:verify -- (--dir <folder> | --bucket <name> [--endpoint URL]) [--system ID] [--from N] [--to N] [--public-key FILE] [--min-digest N] [--workers N] [--strict] [--json]';
+  'usage: npm run audit:verify -- (--dir <folder> | --bucket <name> [--endpoint URL]) [--system ID|org] [--from N] [--to N] [--public-key FILE] [--min-digest N] [--workers N] [--strict] [--json]';
 let values: ReturnType<typeof parse>['values'];
 function parse() {
   return parseArgs({
@@ -106,9 +107,15 @@ if (values.json) {
   console.log(
     `  digests: ${report.digests}${report.lastDigest ? ` (last: #${report.lastDigest.digestSeq}, interval ending ${report.lastDigest.intervalEnd})` : ''}`,
   );
+  // The organisation chain (policy transitions, ADR 0024) is verified like a system's and named on its own line.
+  const organisation = report.perSystem.find((s) => isOrganisationChain(s.systemId));
   console.log(
-    `  systems: ${report.systems}; batches: ${report.batches} (${report.listedBatches} sealed by digests, ${report.unlistedBatches} not listed)`,
+    `  systems: ${report.systems - (organisation ? 1 : 0)}${organisation ? ' and the organisation chain' : ''}; batches: ${report.batches} (${report.listedBatches} sealed by digests, ${report.unlistedBatches} not listed)`,
   );
+  if (organisation)
+    console.log(
+      `  organisation chain: ${organisation.events} events verified, archived head seq ${organisation.archivedHead}, sealed head seq ${organisation.sealedHead}`,
+    );
   console.log(
     `  events: ${report.events} (${report.sealedEvents} sealed, ${report.pendingEvents} after the last digest); raw duplicates: ${report.rawDuplicateEvents}`,
   );

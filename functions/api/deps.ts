@@ -9,6 +9,7 @@ import { storeFromEnv } from '../store/store-from-env.js';
 import type { SecretCipher } from '../store/webhook-secrets.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
+import type { EmitDryRunRequest } from '../workflows/policy-dry-run.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
 
 export interface Deps {
@@ -35,6 +36,11 @@ export interface Deps {
   ) => Promise<Record<string, unknown> & { status: string }>;
   /** Seals webhook signing secrets: the webhooks function composes KMS, the local stack its key file's cipher. */
   webhookSecrets?: SecretCipher;
+  /**
+   * Starts the job of a policy dry run (ADR 0027): the policy-dry-runs function composes an EventBridge put, the
+   * local stack its in-process runner; absent, a dry run cannot start.
+   */
+  startPolicyDryRun?: EmitDryRunRequest;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -11,6 +11,7 @@ import * as incidents from './incidents.js';
 import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
+import * as policyDryRuns from './policy-dry-runs.js';
 import * as prompts from './prompts.js';
 import * as reference from './reference.js';
 import * as reports from './reports.js';
@@ -33,6 +34,7 @@ export const API_MODULES = {
   events,
   webhooks,
   reports,
+  'policy-dry-runs': policyDryRuns,
   reference,
 } as const;
 

@@ -5,7 +5,7 @@
 // bytes exactly as stored; the Merkle roots in the signed digests are computed over these hashes, so an accepted
 // line is the very line the archiver wrote.
 import { createHash } from 'node:crypto';
-import { auditEventHash } from '../domain/audit-chain.js';
+import { auditEventHash, chainLabel } from '../domain/audit-chain.js';
 import { canonicalJson } from '../domain/hashing.js';
 import type { AuditEvent } from '../domain/types.js';
 import { leafHash, MerkleAccumulator } from './merkle.js';
@@ -101,7 +101,7 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
     ok: false,
     seq,
     reason,
-    message: `system ${expect.systemId} seq ${seq}: ${message}`,
+    message: `${chainLabel(expect.systemId)} seq ${seq}: ${message}`,
   });
 
   while (at < data.length) {
@@ -122,7 +122,8 @@ export function checkBatch(bytes: Uint8Array, expect: BatchExpectation, strict =
         ? broken('seq_out_of_order', `seq ${tail.seq} appears again after the batch's last seq`, tail.seq)
         : broken('beyond_range', `the batch holds more than seqs ${expect.firstSeq}-${expect.lastSeq}`);
     }
-    if (tail.systemId !== expect.systemId) return broken('wrong_system', `the line belongs to system ${tail.systemId}`);
+    if (tail.systemId !== expect.systemId)
+      return broken('wrong_system', `the line belongs to ${chainLabel(tail.systemId)}`);
     if (tail.seq !== seq) {
       return tail.seq > seq
         ? broken('seq_gap', `found seq ${tail.seq} where seq ${seq} belongs: seq ${seq} is missing`)

@@ -3,7 +3,7 @@
 // events' hashes and the batch objects (with their own roots) that hold them; it carries every system's archive head,
 // the previous digest's hash, the interval, the key id and algorithm, and an ECDSA P-256 signature over all of it.
 import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { GENESIS_HASH } from '../domain/audit-chain.js';
+import { chainLabel, GENESIS_HASH } from '../domain/audit-chain.js';
 import { canonicalJson } from '../domain/hashing.js';
 import { checkBatch } from './batch-codec.js';
 import {
@@ -210,7 +210,9 @@ export async function writeDigest(options: DigestRunOptions): Promise<DigestRunR
     }
     if (sealed.stalled) {
       stalled.push({ systemId, ...sealed.stalled });
-      options.log?.(`audit digest: system ${systemId} stops at seq ${sealed.stalled.seq} (${sealed.stalled.reason})`);
+      options.log?.(
+        `audit digest: ${chainLabel(systemId)} stops at seq ${sealed.stalled.seq} (${sealed.stalled.reason})`,
+      );
     }
   }
 

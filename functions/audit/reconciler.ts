@@ -1,7 +1,7 @@
 // The reconciler: compares each system's chain in the table with the archive and back-fills what the stream did
 // not deliver (a record sent to the dead-letter queue, an archiver outage longer than the stream's retention).
 // It checks the unsealed tail: events after the newest digest's head (everything with `full`), by Query per system.
-import { GENESIS_HASH } from '../domain/audit-chain.js';
+import { chainLabel, GENESIS_HASH } from '../domain/audit-chain.js';
 import type { AuditEvent } from '../domain/types.js';
 import { checkBatch, encodeBatch } from './batch-codec.js';
 import { latestDigest } from './digest.js';
@@ -116,7 +116,7 @@ async function reconcileSystem(
   }
   if (report.missing || report.conflicts || report.badBatches) {
     options.log?.(
-      `audit reconcile: ${systemId}: ${report.missing} missing, ${report.backFilled} back-filled, ${report.conflicts} conflicts, ${report.badBatches} bad batches`,
+      `audit reconcile: ${chainLabel(systemId)}: ${report.missing} missing, ${report.backFilled} back-filled, ${report.conflicts} conflicts, ${report.badBatches} bad batches`,
     );
   }
   return report;

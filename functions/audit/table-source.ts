@@ -1,12 +1,14 @@
-// The table's side of the reconciler: systems from the systems GSI's shards (never a Scan), each chain's head from its META
-// item, and a range of a chain by Query on its audit partition.
+// The table's side of the reconciler: the organisation chain (when its head exists) and the systems from the systems
+// GSI's shards (never a Scan), each chain's head from its META item, and a range of a chain by Query on its audit
+// partition. The organisation chain's head has no index keys (it is no system), so it is named here explicitly.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { AUDIT_HASHED_FIELDS } from '../domain/audit-chain.js';
+import { AUDIT_HASHED_FIELDS, ORGANISATION_CHAIN_ID } from '../domain/audit-chain.js';
 import type { AuditEvent } from '../domain/types.js';
 import { keys, queries } from '../store/keys.js';
 
 export interface AuditTableSource {
+  /** Every chain of the table: the organisation chain's id first (once its head exists), then every system's. */
   systemIds(): AsyncIterable<string>;
   head(systemId: string): Promise<{ seq: number; hash: string } | undefined>;
   /** Events fromSeq..toSeq in seq order. */
@@ -18,6 +20,15 @@ const seqKey = (seq: number) => keys.auditEvent('x', seq).sk;
 export function createTableSource(doc: DynamoDBDocumentClient, tableName: string): AuditTableSource {
   return {
     async *systemIds() {
+      const organisation = await doc.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: keys.system(ORGANISATION_CHAIN_ID),
+          ConsistentRead: true,
+          ProjectionExpression: 'pk',
+        }),
+      );
+      if (organisation.Item) yield ORGANISATION_CHAIN_ID;
       // Every shard of the systems index, one after another: the reconciler needs each system once, in no order.
       const { index, shards } = queries.systems();
       for (const partition of shards) {

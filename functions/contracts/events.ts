@@ -9,7 +9,7 @@ import {
   EVENT_TYPES,
   type GovernanceEventType,
 } from '../domain/events.js';
-import { ULID_SOURCE } from '../domain/id-format.js';
+import { ORGANISATION_CHAIN_ID, ULID_SOURCE } from '../domain/id-format.js';
 
 const record = z.record(z.string(), z.unknown());
 const status = z.string();
@@ -103,11 +103,19 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
 export const governanceEventEnvelope = z
   .object({
     specVersion: z.literal(EVENT_SPEC_VERSION),
-    id: z.string().regex(new RegExp(`^sys_${ULID_SOURCE}:[1-9]\\d*$`), 'must be <systemId>:<seq>'),
+    id: z
+      .string()
+      .regex(
+        new RegExp(`^(?:sys_${ULID_SOURCE}|${ORGANISATION_CHAIN_ID}):[1-9]\\d*$`),
+        `must be <systemId>:<seq> or ${ORGANISATION_CHAIN_ID}:<seq>`,
+      ),
     type: z.enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]]),
     source: z.literal(EVENT_SOURCE),
     time: z.iso.datetime(),
-    systemId: z.string(),
+    systemId: z
+      .string()
+      .nullable()
+      .describe("the system whose chain holds the event; null for the organisation chain's (policy transitions)"),
     entity: z.object({ type: z.string(), id: z.string() }),
     actor,
     audit: z.object({ seq: z.number().int().min(1), hash }),

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { idPattern, ORGANISATION_CHAIN_ID } from '../domain/id-format.js';
 import { EU_MEMBER_STATES, INCIDENT_STATUSES, SERIOUS_INCIDENT_CATEGORIES, SEVERITIES } from '../domain/types.js';
 import { idOf, pageQuery, requiredText, text } from './common.js';
 
@@ -53,16 +54,24 @@ export const listIncidentsQuery = pageQuery
   .extend({ systemId: idOf('sys').optional(), status: z.enum(INCIDENT_STATUSES).optional() })
   .strict();
 
+/** An audit chain: a system's (its id) or the organisation's (`org`, ADR 0024). */
+const auditChainId = z
+  .union([
+    z.string().regex(idPattern('sys'), `must be a sys_ id or ${ORGANISATION_CHAIN_ID} (the organisation chain)`),
+    z.literal(ORGANISATION_CHAIN_ID),
+  ])
+  .describe(`a system's id, or ${ORGANISATION_CHAIN_ID} for the organisation chain (policy transitions)`);
+
 export const listAuditQuery = pageQuery
   .extend({
-    systemId: idOf('sys').optional(),
+    systemId: auditChainId.optional(),
     order: z.enum(['asc', 'desc']).optional(),
   })
   .strict();
 
 export const verifyAuditQuery = z
   .object({
-    systemId: idOf('sys'),
+    systemId: auditChainId,
     /** `request` also starts a full verification of the whole archive in the background (admins and auditors). */
     full: z.enum(['request']).optional(),
   })

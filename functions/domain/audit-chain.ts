@@ -1,17 +1,23 @@
 // The per-system audit hash chain (rule 6). Each event hashes its own canonical JSON (RFC 8785) including the
 // previous event's hash, so changing, dropping, inserting or reordering any event breaks every link after it.
 import { canonicalJson, sha256Hex } from './hashing.js';
+import { isOrganisationChain } from './id-format.js';
 import type { AuditActor, AuditEvent } from './types.js';
 
 /** The prevHash of a system's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+// The organisation chain's id and its test live in id-format.ts (pure, import-free: the contracts, the event
+// envelope and the dashboard use them too); they are exported here as well, beside the chain they name.
+export { isOrganisationChain, ORGANISATION_CHAIN_ID } from './id-format.js';
+
 /**
- * The id of the organisation-level audit chain (issue 15): governance transitions that belong to no one system
- * (policy versions, their approvals and activations) are chained here, archived, digested and verified like a
- * system's chain. No system id can equal it (ids are `sys_` and a ULID), and no API route takes it as a system.
+ * How reports and messages name a chain: `organisation chain` for the organisation's, `system <id>` for a system's
+ * (a verifier's message then reads "organisation chain seq 3: ..." or "system sys_... seq 3: ...").
  */
-export const ORGANISATION_CHAIN_ID = 'org';
+export function chainLabel(chainId: string): string {
+  return isOrganisationChain(chainId) ? 'organisation chain' : `system ${chainId}`;
+}
 
 /** Where a chain stands: the seq and hash of its last event (seq 0 and GENESIS_HASH before the first). */
 export interface AuditHead {

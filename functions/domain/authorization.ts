@@ -38,6 +38,20 @@ export function canReadSystem(principal: Principal, system: SystemRef): boolean 
   );
 }
 
+/**
+ * Admins, auditors and reviewers read the organisation's audit chain (policy transitions, ADR 0024), as they read
+ * every system's; owners and pipelines, whose reads are scoped to systems, do not.
+ */
+export function canReadOrganisationChain(principal: Principal): boolean {
+  return has(principal, 'admin') || has(principal, 'auditor') || isReviewer(principal);
+}
+
+/** Throws ForbiddenError unless the principal may read the organisation chain (its existence is no secret). */
+export function assertCanReadOrganisationChain(principal: Principal): void {
+  if (!canReadOrganisationChain(principal))
+    throw new ForbiddenError('only admins, auditors and reviewers read the organisation chain');
+}
+
 /** Admins, owners of the system's team and pipelines scoped to it may register versions, datasets and candidates. */
 export function canWriteSystemArtefacts(principal: Principal, system: SystemRef): boolean {
   return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam) || pipelineFor(principal, system.id);

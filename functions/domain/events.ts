@@ -3,6 +3,7 @@
 // commit and nothing that committed is missed; the catalogue names every action the store writes (a test fails when
 // the store writes one that is not here).
 import type { ArtefactKindName } from './artefact-kinds.js';
+import { isOrganisationChain } from './id-format.js';
 import type { Actor, AuditEvent } from './types.js';
 
 /** The `source` of every governance event (EventBridge's Source, CloudEvents' source). */
@@ -96,16 +97,20 @@ export function isEventType(action: string): action is GovernanceEventType {
 /** One governance event: the envelope every transport carries (EventBridge detail, webhook body). */
 export interface GovernanceEvent {
   specVersion: typeof EVENT_SPEC_VERSION;
-  /** `<systemId>:<seq>`: unique, stable across redeliveries (receivers deduplicate on it). */
+  /**
+   * `<systemId>:<seq>` (`org:<seq>` for the organisation chain): unique, stable across redeliveries (receivers
+   * deduplicate on it).
+   */
   id: string;
   type: string;
   source: typeof EVENT_SOURCE;
   /** When the transition committed (the audit event's `at`). */
   time: string;
-  systemId: string;
+  /** The system whose chain holds the event; null for the organisation chain's (policy transitions, ADR 0024). */
+  systemId: string | null;
   entity: { type: string; id: string };
   actor: Actor;
-  /** The audit event's place in its system's hash chain, for correlation with the audit log and the archive. */
+  /** The audit event's place in its chain, for correlation with the audit log and the archive. */
   audit: { seq: number; hash: string };
   data: { before: Record<string, unknown> | null; after: Record<string, unknown> | null; reason: string | null };
 }
@@ -129,7 +134,7 @@ export function toGovernanceEvent(audit: AuditEvent): GovernanceEvent {
     type: audit.action,
     source: EVENT_SOURCE,
     time: audit.at,
-    systemId: audit.systemId,
+    systemId: isOrganisationChain(audit.systemId) ? null : audit.systemId,
     entity: { type: audit.entityType, id: audit.entityId },
     actor: { userId: audit.actor.userId, name: audit.actor.name, roles: [...audit.actor.roles] },
     audit: { seq: audit.seq, hash: audit.hash },
@@ -141,7 +146,7 @@ export function toGovernanceEvent(audit: AuditEvent): GovernanceEvent {
   };
 }
 
-/** The event id of a system's audit event `seq`. */
+/** The event id of a chain's audit event `seq` (`org:<seq>` for the organisation chain). */
 function eventIdOf(systemId: string, seq: number): string {
   return `${systemId}:${seq}`;
 }

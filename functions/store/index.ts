@@ -12,6 +12,7 @@ import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import { cursorKeySource } from './pagination.js';
+import * as policyDryRuns from './policy-dry-runs.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -48,6 +49,7 @@ const modules = {
   modelCards,
   webhooks,
   reports,
+  policyDryRuns,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

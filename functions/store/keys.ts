@@ -222,6 +222,15 @@ export const keys = {
 
   policy: (version: number) => ({ pk: 'POLICY', sk: `V#${pad(version, 6)}` }),
 
+  /** A policy dry run: its request, progress and summary; its result items share the partition (ITEM#...). */
+  policyDryRun: (id: string) => ({ pk: `PDR#${id}`, sk: META }),
+  /** One result of a dry run, keyed by what it judged, so that a step run twice writes the same item again. */
+  policyDryRunItem: (id: string, systemId: string, environment: string, subject: string, candidateId: string) => ({
+    pk: `PDR#${id}`,
+    sk: `ITEM#${systemId}#${environment}#${subject}#${candidateId}`,
+  }),
+  policyDryRunItems: (id: string): IndexQuery => ({ partition: `PDR#${id}`, prefix: 'ITEM#' }),
+
   webhook: (id: string) => ({ pk: `WHK#${id}`, sk: META }),
   webhooksIndex: (id: string) => ({ gsi1pk: partitions.webhooks, gsi1sk: id }),
   /** One attempt of one delivery; sort keys are ULIDs, so the log reads newest first. */

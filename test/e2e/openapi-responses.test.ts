@@ -9,6 +9,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, OpenApiDocument } from '../../functions/api/openapi.js';
+import { DEFAULT_POLICY } from '../../functions/domain/policy.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { cases, modelConfigInput, OUTPUT_CONTRACT, promptInput, systemInput } from '../support/fixtures.js';
 import { eventually } from '../support/http.js';
@@ -357,6 +358,14 @@ describe('real answers of the local stack against the OpenAPI document', () => {
     expect(
       (await owner('POST', '/api/systems/{id}/retire', { id: spare.body.id }, { body: { reason: 'replaced' } })).status,
     ).toBe(200);
+
+    // A policy dry run: started (202), and read back with its result once the job has run.
+    const { version: _version, effectiveFrom: _from, ...draft } = DEFAULT_POLICY;
+    const dryRun = await admin('POST', '/api/policy-dry-runs', {}, { body: { document: draft } });
+    expect(dryRun.status).toBe(202);
+    await stack.policyDryRuns.idle();
+    const dryRunResult = await admin('GET', '/api/policy-dry-runs/{id}', { id: dryRun.body.id }, { query: 'limit=5' });
+    expect(dryRunResult.body.status).toBe('succeeded');
 
     // Errors are problem+json as documented.
     expect((await owner('GET', '/api/systems/{id}', { id: 'sys_bad' })).status).toBe(400);

@@ -1,6 +1,7 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/id-format';
 import type { AiSystem, AuditEvent } from '../../../functions/domain/types';
 import { api, getAll, type Page } from '../api';
 import { can } from '../auth';
@@ -65,7 +66,11 @@ export default function AuditPage() {
       ),
     [loaded, action, actor, from, to],
   );
-  const names = new Map((systems.data?.items ?? []).map((s) => [s.id, s.name]));
+  // The organisation chain (policy transitions, ADR 0024) is no system: it has a name of its own.
+  const names = new Map([
+    [ORGANISATION_CHAIN_ID, 'Organisation'],
+    ...(systems.data?.items ?? []).map((s): [string, string] => [s.id, s.name]),
+  ]);
   const actions = [...new Set(loaded.map((e) => e.action))].sort();
   const exportJson = () => {
     const blob = new Blob([`${filtered.map((e) => JSON.stringify(e)).join('\n')}\n`], { type: 'application/x-ndjson' });
@@ -88,6 +93,7 @@ export default function AuditPage() {
         <Field label="System">
           <select value={systemId} onChange={(e) => set('systemId', e.target.value)}>
             <option value="">every system</option>
+            {can.seeAllAudit(principal) ? <option value={ORGANISATION_CHAIN_ID}>Organisation (policy)</option> : null}
             {(systems.data?.items ?? []).map((s) => (
               <option key={s.id} value={s.id}>
                 {s.name}
@@ -115,7 +121,7 @@ export default function AuditPage() {
       </form>
       <div className="verify" aria-live="polite">
         {systemId === '' ? (
-          <span className="muted">Choose a system to verify its hash chain.</span>
+          <span className="muted">Choose a system (or the organisation) to verify its hash chain.</span>
         ) : verify.isPending ? (
           <span aria-busy="true">Verifying the chain …</span>
         ) : verify.isError ? (

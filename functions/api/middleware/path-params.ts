@@ -21,6 +21,7 @@ export const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   approvals: 'apr',
   incidents: 'inc',
   webhooks: 'whk',
+  'policy-dry-runs': 'pdr',
 };
 
 /** The names of the `{name}` segments of a route path. */

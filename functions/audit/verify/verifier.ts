@@ -9,7 +9,7 @@
 //    each batch a digest lists present with the listed root, and each digest's events root recomputed over the
 //    events of its range.
 import { createHash } from 'node:crypto';
-import { GENESIS_HASH } from '../../domain/audit-chain.js';
+import { chainLabel, GENESIS_HASH } from '../../domain/audit-chain.js';
 import { canonicalJson } from '../../domain/hashing.js';
 import type { BatchCheck } from '../batch-codec.js';
 import {
@@ -238,21 +238,24 @@ function checkDigest(
     lastSystem = entry.systemId;
     const head = heads[entry.systemId] ?? { seq: 0, hash: GENESIS_HASH };
     if (entry.fromSeq !== head.seq + 1 || entry.fromPrevHash !== head.hash)
-      broken('range_gap', `system ${entry.systemId} resumes at seq ${entry.fromSeq}, its head was seq ${head.seq}`);
+      broken(
+        'range_gap',
+        `${chainLabel(entry.systemId)} resumes at seq ${entry.fromSeq}, its head was seq ${head.seq}`,
+      );
     if (!(entry.toSeq >= entry.fromSeq) || entry.eventCount !== entry.toSeq - entry.fromSeq + 1)
-      broken('malformed', `system ${entry.systemId}'s range is inconsistent`);
+      broken('malformed', `${chainLabel(entry.systemId)}'s range is inconsistent`);
     let covered = entry.fromSeq - 1;
     for (const batch of entry.batches) {
       const ref = parseBatchKey(batch.key);
       if (!ref || ref.systemId !== entry.systemId || ref.firstSeq !== batch.firstSeq || ref.lastSeq !== batch.lastSeq)
-        broken('malformed', `batch ${batch.key} is not a batch of system ${entry.systemId}`);
+        broken('malformed', `batch ${batch.key} is not a batch of ${chainLabel(entry.systemId)}`);
       if (batch.firstSeq > covered + 1 || batch.lastSeq <= covered)
-        broken('malformed', `batch ${batch.key} does not continue system ${entry.systemId} at seq ${covered + 1}`);
+        broken('malformed', `batch ${batch.key} does not continue ${chainLabel(entry.systemId)} at seq ${covered + 1}`);
       covered = batch.lastSeq;
       roots.push(Buffer.from(batch.root, 'hex'));
     }
     if (covered !== entry.toSeq)
-      broken('malformed', `system ${entry.systemId}'s batches do not end at seq ${entry.toSeq}`);
+      broken('malformed', `${chainLabel(entry.systemId)}'s batches do not end at seq ${entry.toSeq}`);
     heads[entry.systemId] = { seq: entry.toSeq, hash: entry.lastHash };
   }
   if (!sameJson(heads, digest.heads)) broken('heads_mismatch', 'its heads are not the previous heads plus its ranges');
@@ -535,7 +538,7 @@ class SystemState {
       systemId: this.systemId,
       seq,
       reason,
-      message: `system ${this.systemId} seq ${seq}: ${message}`,
+      message: `${chainLabel(this.systemId)} seq ${seq}: ${message}`,
     });
   }
 
@@ -547,7 +550,7 @@ class SystemState {
       digestSeq: batch.digestSeq,
       key: batch.key,
       reason: 'missing',
-      message: `system ${this.systemId} seq ${Math.max(batch.firstSeq, this.next)}: batch ${batch.key} listed by digest ${batch.digestSeq} is missing`,
+      message: `${chainLabel(this.systemId)} seq ${Math.max(batch.firstSeq, this.next)}: batch ${batch.key} listed by digest ${batch.digestSeq} is missing`,
     });
   }
 
@@ -582,7 +585,11 @@ class SystemState {
       return;
     }
     if (!result.ok) {
-      this.broken(result.seq, result.reason, result.message.replace(/^system \S+ seq \d+: /, ''));
+      this.broken(
+        result.seq,
+        result.reason,
+        result.message.replace(/^(?:system \S+|organisation chain) seq \d+: /, ''),
+      );
       return;
     }
     if (listed && result.root !== listed.root) {
@@ -593,7 +600,7 @@ class SystemState {
         digestSeq: listed.digestSeq,
         key,
         reason: 'root_mismatch',
-        message: `system ${this.systemId} seq ${ref.firstSeq}: batch ${key} is not the batch digest ${listed.digestSeq} sealed`,
+        message: `${chainLabel(this.systemId)} seq ${ref.firstSeq}: batch ${key} is not the batch digest ${listed.digestSeq} sealed`,
       });
     }
     if (listed) this.report.listedBatches++;
@@ -663,14 +670,14 @@ class SystemState {
         fail({
           ...place,
           reason: 'events_root_mismatch',
-          message: `digest ${range.digestSeq}: the events of system ${this.systemId} seq ${range.entry.fromSeq}-${range.entry.toSeq} do not match its root`,
+          message: `digest ${range.digestSeq}: the events of ${chainLabel(this.systemId)} seq ${range.entry.fromSeq}-${range.entry.toSeq} do not match its root`,
         });
       if (hash !== range.entry.lastHash)
         fail({
           ...place,
           seq,
           reason: 'head_mismatch',
-          message: `digest ${range.digestSeq}: system ${this.systemId} seq ${seq} is not the head it sealed`,
+          message: `digest ${range.digestSeq}: ${chainLabel(this.systemId)} seq ${seq} is not the head it sealed`,
         });
       this.tree = null;
       this.rangeAt++;

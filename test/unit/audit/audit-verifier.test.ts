@@ -1,6 +1,8 @@
 // The verifier on intact archives built by the real archiver and digest writer.
 import { describe, expect, it } from 'vitest';
+import { type BatchRef, parseBatchKey } from '../../../functions/audit/layout.js';
 import { verifyArchive } from '../../../functions/audit/verify/verifier.js';
+import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/audit-chain.js';
 import { buildArchive, makeEvents, systemIds } from './fixture.js';
 
 describe('the archive verifier on an intact archive', () => {
@@ -18,5 +20,33 @@ describe('the archive verifier on an intact archive', () => {
     expect(report.digests).toBe(fixture.digests);
     expect(report.rawDuplicateEvents).toBeGreaterThan(0);
     expect(report.perSystem.map((s) => s.archivedHead)).toEqual([100, 100, 100, 100]);
+  });
+});
+
+describe('the archive verifier on the organisation chain', () => {
+  it('verifies it beside the systems and names it "organisation chain" where an event of it was changed', async () => {
+    // Prepare: the organisation chain (id `org`) archived and sealed like a system's, then one of its lines changed.
+    const [system] = systemIds(1) as [string];
+    const fixture = await buildArchive(makeEvents([system, ORGANISATION_CHAIN_ID], 30), { digestEvery: 20 });
+    const intact = await verifyArchive({ archive: fixture.archive, publicKeys: [fixture.publicKeyPem] });
+    const key = [...fixture.archive.objects.keys()]
+      .sort()
+      .find((k) => parseBatchKey(k)?.systemId === ORGANISATION_CHAIN_ID);
+    const ref = parseBatchKey(key as string) as BatchRef;
+    const bytes = fixture.archive.objects.get(key as string) as Buffer;
+    const at = bytes.indexOf('"entityId":"');
+    fixture.archive.objects.set(
+      ref.key,
+      Buffer.concat([bytes.subarray(0, at), Buffer.from('"entityId":"X'), bytes.subarray(at + 13)]),
+    );
+
+    // Act
+    const tampered = await verifyArchive({ archive: fixture.archive, publicKeys: [fixture.publicKeyPem] });
+
+    // Assess
+    expect(intact.brokenAt).toBeNull();
+    expect(intact.perSystem.find((s) => s.systemId === ORGANISATION_CHAIN_ID)).toMatchObject({ archivedHead: 30 });
+    expect(tampered.brokenAt).toMatchObject({ kind: 'event', systemId: ORGANISATION_CHAIN_ID, seq: ref.firstSeq });
+    expect(tampered.brokenAt?.message).toMatch(new RegExp(`^organisation chain seq ${ref.firstSeq}: `));
   });
 });

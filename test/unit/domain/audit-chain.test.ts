@@ -4,7 +4,10 @@ import {
   type AuditEventFields,
   auditEventHash,
   buildAuditEvent,
+  chainLabel,
   GENESIS_HASH,
+  isOrganisationChain,
+  ORGANISATION_CHAIN_ID,
   verifyChain,
 } from '../../../functions/domain/audit-chain.js';
 import { canonicalJson, sha256Hex } from '../../../functions/domain/hashing.js';
@@ -278,5 +281,15 @@ describe('verifying an audit chain', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('naming a chain', () => {
+  it('calls the organisation chain by its name and a system by its id', () => {
+    // Act / Assess
+    expect(isOrganisationChain(ORGANISATION_CHAIN_ID)).toBe(true);
+    expect(isOrganisationChain('sys_01JABCDEFGHJKMNPQRSTVWXYZ0')).toBe(false);
+    expect(chainLabel(ORGANISATION_CHAIN_ID)).toBe('organisation chain');
+    expect(chainLabel('sys_01JABCDEFGHJKMNPQRSTVWXYZ0')).toBe('system sys_01JABCDEFGHJKMNPQRSTVWXYZ0');
   });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   assertCanPromote,
+  assertCanReadOrganisationChain,
   assertCanReadSystem,
   assertCanRegisterSystem,
   assertCanWriteSystemArtefacts,
   assertReviewerRole,
   canPromote,
+  canReadOrganisationChain,
   canReadSystem,
   canRegisterSystem,
   canWriteSystemArtefacts,
@@ -119,5 +121,32 @@ describe('authorisation matrix', () => {
     expect(REVIEWER_ROLES.filter((role) => hasReviewerRole(admin, role))).toEqual([]);
     expect(() => assertReviewerRole(risk, 'risk')).not.toThrow();
     expect(() => assertReviewerRole(admin, 'risk')).toThrow(ForbiddenError);
+  });
+
+  it('lets admins, auditors and reviewers read the organisation chain, and refuses owners and pipelines with a 403', () => {
+    // Prepare
+    const readers = Object.entries(PRINCIPALS)
+      .filter(([, p]) => canReadOrganisationChain(p))
+      .map(([who]) => who);
+    const owner = PRINCIPALS['owner of the team'] as Principal;
+
+    // Act
+    let error: unknown;
+    try {
+      assertCanReadOrganisationChain(owner);
+    } catch (caught) {
+      error = caught;
+    }
+
+    // Assess
+    expect(readers).toEqual([
+      'admin',
+      'auditor',
+      'technical reviewer',
+      'governance reviewer',
+      'team member without the owner role',
+    ]);
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(() => assertCanReadOrganisationChain(PRINCIPALS.auditor as Principal)).not.toThrow();
   });
 });

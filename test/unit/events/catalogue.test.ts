@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventSchemaOf, governanceEventEnvelope } from '../../../functions/contracts/events.js';
+import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/audit-chain.js';
 import {
   EVENT_TYPES,
   eventFilterProblem,
@@ -87,6 +88,27 @@ describe('toGovernanceEvent', () => {
     });
     expect(governanceEventEnvelope.safeParse(event).success).toBe(true);
     expect(eventSchemaOf('release.monitoring_failed').safeParse(event).success).toBe(true);
+  });
+
+  it('gives an organisation chain event no system and the id org:<seq>, which the envelope accepts', () => {
+    // Prepare: a policy transition, chained on the organisation chain rather than a system's.
+    const audit = auditEvent({
+      systemId: ORGANISATION_CHAIN_ID,
+      seq: 3,
+      action: 'policy.activated',
+      entityType: 'policy',
+      entityId: 'policy-v2',
+      after: { version: 2, status: 'active' },
+    });
+
+    // Act
+    const event = toGovernanceEvent(audit);
+
+    // Assess
+    expect(event).toMatchObject({ id: 'org:3', systemId: null, audit: { seq: 3, hash: HASH } });
+    // The type is left out: the policy types join the catalogue with the policy store (issue 15).
+    expect(governanceEventEnvelope.omit({ type: true }).safeParse(event).success).toBe(true);
+    expect(governanceEventEnvelope.omit({ type: true }).safeParse({ ...event, id: 'orgs:3' }).success).toBe(false);
   });
 
   it('drops members named like credentials, however deep', () => {

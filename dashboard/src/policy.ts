@@ -1,5 +1,7 @@
 // The governance policy as the dashboard reads it (GET /api/policies), and the pure steps that turn a policy document
 // into readable rules and into text to diff. The server validates and decides; nothing here is a rule.
+import type * as z from 'zod';
+import type { policyDryRunResponse } from '../../functions/contracts/policy-dry-runs';
 import {
   type DatasetKind,
   type MetricName,
@@ -74,28 +76,8 @@ export interface PolicyList {
   nextCursor: string | null;
 }
 
-/** A dry run of a policy document over every open candidate and active release. */
-export interface PolicyDryRun {
-  id: string;
-  status: 'running' | 'succeeded' | 'failed';
-  startedAt: string;
-  finishedAt: string | null;
-  progress: { systemsDone: number; systemsTotal: number | null };
-  summary: { candidatesChecked: number; releasesChecked: number; blocked: number } | null;
-  items: DryRunItem[];
-  nextCursor: string | null;
-}
-
-interface DryRunItem {
-  systemId: string;
-  systemName: string;
-  riskTier: RiskTier;
-  subject: 'candidate' | 'active-release';
-  candidateId: string;
-  environment: string;
-  reasons: { code: string; message: string }[];
-  newlyBlocked: string[];
-}
+/** A dry run of a policy document over every open candidate and active release, with one page of what it blocks. */
+export type PolicyDryRun = z.infer<typeof policyDryRunResponse>;
 
 /** The activation quorum a document sets; a document without the block reads as 2 (the contract's default). */
 export function activationQuorum(doc: PolicyDocument): number {

@@ -384,6 +384,7 @@ function DryRunResult({ id }: { id: string }) {
                   : ''}
               </span>
             </p>
+            {r.error ? <p className="bad">{r.error}</p> : null}
             {r.status === 'running' ? (
               <progress
                 aria-labelledby={progressId}

@@ -519,11 +519,23 @@ export async function seedDemo(store: GovernanceStore, options: SeedOptions): Pr
     'Exclusion flag and weighted canary route reviewed.',
   );
   at(13, 16);
-  await store.incidents.resolveIncident(
-    demoActor('omar.owner'),
-    triageIncident.id,
-    'Rolled back to release 1 on day 12; prompt v3 adds explicit dispute guidance and is going through the gate.',
+  // A high incident blocks the triage system's promotions: resolving it loosens the gate, so Omar's resolution is a
+  // relaxation request, and the risk reviewer, who is not on the owning team, decides it.
+  const resolution = await store.relaxations.changeIncidentOrRequest(demoActor('omar.owner'), triageIncident.id, {
+    type: 'resolve',
+    resolution:
+      'Rolled back to release 1 on day 12; prompt v3 adds explicit dispute guidance and is going through the gate.',
+  });
+  check('request' in resolution, 'resolving the blocking triage incident became a relaxation request');
+  if (!('request' in resolution)) throw new Error('the triage incident was resolved without a second person');
+  at(13, 17, 30);
+  await store.relaxations.decideRelaxation(
+    { ...demoActor('rahul.risk'), teams: [] },
+    resolution.request.id,
+    'approve',
+    'Release 1 is back and the misrouting stopped overnight; the fix goes through the gate with its own evals.',
   );
+  log('seed: omar.owner asked to resolve the triage incident; rahul.risk approved it');
 
   // ---- days 14-16: triage release 3 is blocked by its evals; policy release 2 gets changes requested -------------
 

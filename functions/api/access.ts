@@ -7,6 +7,7 @@ import {
   canReadSystem,
 } from '../domain/authorization.js';
 import { NotFoundError } from '../domain/errors.js';
+import type { RelaxationRequest } from '../domain/relaxation.js';
 import type { Actor, AiSystem, Principal } from '../domain/types.js';
 import type { Page } from '../store/index.js';
 import type { Request } from './http.js';
@@ -61,6 +62,24 @@ export async function readable<T extends { systemId: string }>(
 /** True when the principal sees every system without a per-object check. */
 export function seesEverything(p: Principal): boolean {
   return p.roles.some((r) => r === 'admin' || r === 'auditor' || r.startsWith('reviewer:'));
+}
+
+/**
+ * The answer of a change that may have become a relaxation request: 202 with the request (and its location), or 200
+ * with what changed.
+ */
+export function relaxationOr<T extends object>(
+  out: T | { request: RelaxationRequest },
+  changed: (out: T) => unknown,
+): { status: number; body: unknown; headers?: Record<string, string> } {
+  if ('request' in out) {
+    return {
+      status: 202,
+      body: out.request,
+      headers: { location: `/api/relaxation-requests/${out.request.id}` },
+    };
+  }
+  return { status: 200, body: changed(out as T) };
 }
 
 export const actorOf = (p: Principal): Actor => ({

@@ -167,6 +167,8 @@ export const routes: Route[] = [
           requiredRoles: gate.requiredRoles,
           promotable: gate.promotable,
           reasons: gate.reasons,
+          waived: gate.waived,
+          pendingRelaxations: gate.pendingRelaxations,
         },
       };
     },

@@ -4,10 +4,11 @@ import {
   listIncidentsQuery,
   pageOf,
   patchIncidentRequest,
+  relaxationRequestResponse,
   resolveIncidentRequest,
 } from '../contracts/index.js';
 import { ForbiddenError } from '../domain/errors.js';
-import { actorOf, childAccess, readable, systemFor } from './access.js';
+import { actorOf, childAccess, readable, relaxationOr, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Request, type Route, route } from './http.js';
 
@@ -61,35 +62,57 @@ export const routes: Route[] = [
   route({
     method: 'PATCH',
     path: '/api/incidents/{id}',
-    summary: 'Update an incident or move it between open and mitigating',
+    summary:
+      'Update an incident or move it between open and mitigating; lowering the severity of a blocking incident is a relaxation request (202)',
     body: patchIncidentRequest,
-    response: { status: 200, body: incidentResponse },
+    response: {
+      status: 200,
+      body: incidentResponse,
+      alternatives: [
+        {
+          status: 202,
+          description:
+            'The patch lowers the severity of an incident that blocks promotions: nothing changed, a relaxation request waits for a risk reviewer',
+          body: relaxationRequestResponse,
+        },
+      ],
+    },
     handle: async (req) => {
       assertNotReadOnly(req);
       await loadIncident(req);
-      return {
-        status: 200,
-        body: await req.deps.store.incidents.updateIncident(actorOf(req.principal), req.params.id, req.body),
-      };
+      const out = await req.deps.store.relaxations.changeIncidentOrRequest(actorOf(req.principal), req.params.id, {
+        type: 'patch',
+        patch: req.body,
+      });
+      return relaxationOr(out, (changed) => changed.incident);
     },
   }),
   route({
     method: 'POST',
     path: '/api/incidents/{id}/resolve',
-    summary: 'Resolve an incident with its resolution',
+    summary:
+      'Resolve an incident with its resolution; resolving an incident of a severity that blocks promotions is a relaxation request (202)',
     body: resolveIncidentRequest,
-    response: { status: 200, body: incidentResponse },
+    response: {
+      status: 200,
+      body: incidentResponse,
+      alternatives: [
+        {
+          status: 202,
+          description:
+            'The incident blocks promotions: it stays unresolved, a relaxation request waits for a risk reviewer',
+          body: relaxationRequestResponse,
+        },
+      ],
+    },
     handle: async (req) => {
       assertNotReadOnly(req);
       await loadIncident(req);
-      return {
-        status: 200,
-        body: await req.deps.store.incidents.resolveIncident(
-          actorOf(req.principal),
-          req.params.id,
-          req.body.resolution,
-        ),
-      };
+      const out = await req.deps.store.relaxations.changeIncidentOrRequest(actorOf(req.principal), req.params.id, {
+        type: 'resolve',
+        resolution: req.body.resolution,
+      });
+      return relaxationOr(out, (changed) => changed.incident);
     },
   }),
 ];

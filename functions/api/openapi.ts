@@ -237,8 +237,19 @@ function successResponses(route: Route, convert: SchemaConverter): JsonObject {
   let content: JsonObject | undefined;
   if (isJson && spec.body) content = { [contentType]: { schema: convert.convert(spec.body, 'output') } };
   else if (!isJson) content = { [contentType]: { schema: { type: 'string', contentMediaType: contentType } } };
-  return Object.fromEntries(
-    [spec.status, ...(spec.alsoStatuses ?? [])].map((status) => {
+  const alternatives = (spec.alternatives ?? []).map((alt) => {
+    const headers = successHeaders(route, alt.status);
+    return [
+      String(alt.status),
+      {
+        description: alt.description,
+        ...(headers ? { headers } : {}),
+        content: { 'application/json': { schema: convert.convert(alt.body, 'output') } },
+      },
+    ];
+  });
+  return Object.fromEntries([
+    ...[spec.status, ...(spec.alsoStatuses ?? [])].map((status) => {
       const headers = successHeaders(route, status);
       return [
         String(status),
@@ -249,7 +260,8 @@ function successResponses(route: Route, convert: SchemaConverter): JsonObject {
         },
       ];
     }),
-  );
+    ...alternatives,
+  ]);
 }
 
 /** One operation object of a route. */

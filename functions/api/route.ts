@@ -45,6 +45,8 @@ export interface ResponseSpec {
   contentType?: string;
   /** Further success statuses with the same body (202 beside 200, say). */
   alsoStatuses?: number[];
+  /** Further success statuses with a body of their own (a 202 relaxation request beside the 200 of a change). */
+  alternatives?: { status: number; description: string; body: z.ZodType }[];
 }
 
 /** A request of a route with one `{id}` path parameter. */

@@ -14,6 +14,7 @@ import * as modelConfigs from './model-configs.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as prompts from './prompts.js';
 import * as reference from './reference.js';
+import * as relaxations from './relaxations.js';
 import * as reports from './reports.js';
 import * as systems from './systems.js';
 import * as webhooks from './webhooks.js';
@@ -36,6 +37,7 @@ export const API_MODULES = {
   reports,
   'policy-dry-runs': policyDryRuns,
   reference,
+  relaxations,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

@@ -6,13 +6,14 @@ import {
   listSystemsQuery,
   pageOf,
   patchSystemRequest,
+  relaxationRequestResponse,
   retireSystemRequest,
 } from '../contracts/index.js';
 import { assertCanRegisterSystem, canReadSystem } from '../domain/authorization.js';
 import { ForbiddenError } from '../domain/errors.js';
 import type { AiSystem } from '../domain/types.js';
 import type { Page } from '../store/index.js';
-import { actorOf, readable, systemFor } from './access.js';
+import { actorOf, readable, relaxationOr, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
@@ -53,17 +54,27 @@ export const routes: Route[] = [
   route({
     method: 'PATCH',
     path: '/api/systems/{id}',
-    summary: 'Change metadata, risk tier or lifecycle (active, deprecated)',
+    summary:
+      'Change metadata, risk tier or lifecycle (active, deprecated); lowering the risk tier or EU AI Act category is a relaxation request (202)',
     body: patchSystemRequest,
-    response: { status: 200, body: aiSystemResponse },
+    response: {
+      status: 200,
+      body: aiSystemResponse,
+      alternatives: [
+        {
+          status: 202,
+          description:
+            'The patch lowers the risk tier or EU AI Act category: nothing changed, a relaxation request waits for a risk reviewer',
+          body: relaxationRequestResponse,
+        },
+      ],
+    },
     handle: async (req) => {
       await systemFor(req, req.params.id, 'write');
       if (req.principal.roles.every((r) => r === 'pipeline'))
         throw new ForbiddenError('pipelines cannot change system metadata');
-      return {
-        status: 200,
-        body: await req.deps.store.systems.updateSystem(actorOf(req.principal), req.params.id, req.body),
-      };
+      const out = await req.deps.store.relaxations.patchSystem(actorOf(req.principal), req.params.id, req.body);
+      return relaxationOr(out, (changed) => changed.system);
     },
   }),
   route({

@@ -31,6 +31,7 @@ const statusOnly = z.looseObject({ status });
 const evalFinished = z.looseObject({ status, metrics: record.optional() });
 const incidentChange = z.looseObject({});
 const monitoring = z.looseObject({ environment: z.string(), evalRunId: z.string() });
+const relaxationChange = z.looseObject({ status, kind: z.string(), from: z.string(), to: z.string() });
 
 /** The shape of `data.after` of each event type (null where the store writes none). */
 const AFTER: Record<GovernanceEventType, z.ZodType> = {
@@ -97,6 +98,11 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'incident.updated': incidentChange,
   'incident.mitigating': incidentChange,
   'incident.resolved': z.looseObject({ status }),
+  'relaxation.requested': relaxationChange,
+  'relaxation.approved': relaxationChange,
+  'relaxation.rejected': relaxationChange,
+  'relaxation.withdrawn': relaxationChange,
+  'relaxation.superseded': relaxationChange,
 };
 
 /** The envelope of every governance event; `type` is any catalogued type and `data` is loose. */

@@ -44,6 +44,9 @@ export const patchIncidentRequest = z
     severity: z.enum(SEVERITIES),
     status: z.enum(['open', 'mitigating']),
     seriousIncident: seriousIncidentPatch,
+    reason: requiredText(2000).describe(
+      'why: recorded on the relaxation request when the patch lowers the severity of a blocking incident',
+    ),
   })
   .partial()
   .strict();

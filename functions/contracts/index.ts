@@ -4,5 +4,6 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
+export * from './relaxations.js';
 export * from './responses.js';
 export * from './systems.js';

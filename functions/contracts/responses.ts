@@ -33,6 +33,7 @@ import {
   PRINCIPAL_ROLES,
   type PromotionEvent,
   type PromptVersion,
+  RELAXATION_KINDS,
   REVIEWER_ROLES,
   type ReleaseCandidate,
   RISK_TIERS,
@@ -44,6 +45,7 @@ import {
   type Threshold,
 } from '../domain/types.js';
 import { blockReasonCode, pageOf } from './common.js';
+import { relaxationRequestResponse } from './relaxations.js';
 
 /** True when A and B are the same type (optionality and readonly included). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -516,6 +518,29 @@ export const gateResponse = z.object({
   requiredRoles: z.array(z.string()),
   promotable: z.boolean(),
   reasons: z.array(blockReasonResponse),
+  waived: z
+    .array(
+      blockReasonResponse.extend({
+        requestId: z.string(),
+        decidedBy: z.object({ userId: z.string(), name: z.string() }).nullable(),
+        expiresAt: timestamp,
+      }),
+    )
+    .describe('reasons an approved, unexpired waiver of this snapshot removed: who waived them and until when'),
+  pendingRelaxations: z
+    .array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(RELAXATION_KINDS),
+        from: z.string(),
+        to: z.string(),
+        requestedBy: z.object({ userId: z.string(), name: z.string() }),
+        expiresAt: timestamp,
+      }),
+    )
+    .describe(
+      'open relaxation requests of the system (and waivers of this candidate): they relax nothing until approved',
+    ),
 });
 export type GateAnswer = z.infer<typeof gateResponse>;
 
@@ -708,6 +733,7 @@ export const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   RollbackValidation: rollbackValidationResponse,
   BlockReason: blockReasonResponse,
   GateAnswer: gateResponse,
+  RelaxationRequest: relaxationRequestResponse,
   RequestApprovalResult: requestApprovalResponse,
   PromotionResult: promoteResponse,
   RollbackResult: rollbackResponse,

@@ -76,6 +76,9 @@ export const patchSystemRequest = z
     humanOversight: euAiActFields.humanOversight,
     status: z.enum(['active', 'deprecated']),
     modelCard: modelCardNarrativePatch,
+    reason: requiredText(2000).describe(
+      'why: recorded on the relaxation request when the patch lowers the risk tier or EU AI Act category',
+    ),
   })
   .partial()
   .strict();

@@ -48,6 +48,8 @@ export const ERROR_CODES = [
   'PIPELINE_NOT_TRUSTED',
   'ORIGIN_NOT_VERIFIED',
   'TOO_MANY_SLICES',
+  'RELAXATION_EXPIRED',
+  'RELAXATION_SUPERSEDED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -93,6 +95,9 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     'the request reached the API without passing through its CloudFront distribution: call the API at its CloudFront URL',
   TOO_MANY_SLICES:
     'the cases carry more distinct slice tags (`key:value`) than a run may aggregate; `field` names where, `limit` says how many',
+  RELAXATION_EXPIRED: 'the relaxation request was not decided before it expired; ask again',
+  RELAXATION_SUPERSEDED:
+    'the value the relaxation request was bound to (tier, category, severity, snapshot) changed since it was asked; it is recorded as superseded',
 };
 
 export interface BlockReason {

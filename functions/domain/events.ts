@@ -14,7 +14,7 @@ export const EVENT_SPEC_VERSION = '1';
 
 export interface EventTypeInfo {
   /** The entity whose transition it records (the audit event's entityType). */
-  entity: 'system' | ArtefactKindName | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident';
+  entity: 'system' | ArtefactKindName | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident' | 'relaxation';
   summary: string;
   /** Sent to the e-mail notification topic in AWS (approval pending, incidents). */
   notify?: boolean;
@@ -79,6 +79,19 @@ export const EVENT_CATALOGUE = {
   },
   'incident.mitigating': { entity: 'incident', summary: 'An incident is being mitigated', notify: true },
   'incident.resolved': { entity: 'incident', summary: 'An incident was resolved', notify: true },
+  'relaxation.requested': {
+    entity: 'relaxation',
+    summary:
+      'A relaxation (a lower risk tier or EU AI Act category, a downgraded or resolved blocking incident, a waiver) was requested: a reviewer has a decision pending',
+    notify: true,
+  },
+  'relaxation.approved': { entity: 'relaxation', summary: 'A relaxation request was approved and applied' },
+  'relaxation.rejected': { entity: 'relaxation', summary: 'A relaxation request was rejected' },
+  'relaxation.withdrawn': { entity: 'relaxation', summary: 'A relaxation request was withdrawn by its requester' },
+  'relaxation.superseded': {
+    entity: 'relaxation',
+    summary: 'A relaxation request could not be applied: the value it was bound to changed since',
+  },
 } as const satisfies Record<string, EventTypeInfo>;
 
 export type GovernanceEventType = keyof typeof EVENT_CATALOGUE;

@@ -36,6 +36,7 @@ import {
   requiresModelCard,
   type TierPromotionRules,
 } from './policy.js';
+import { applyWaivers, type RelaxationRequest, type WaivedReason } from './relaxation.js';
 import { snapshotHash } from './snapshot.js';
 import type {
   AiSystem,
@@ -93,8 +94,10 @@ export interface GateInput {
   rules?: TierPromotionRules;
   /** The kinds of the candidate's datasets as the registry holds them; absent, required kinds are not judged. */
   datasetKinds?: DatasetKind[];
-  /** The instant the verdict is for (ISO 8601); absent, eval validity is not judged. */
+  /** The instant the verdict is for (ISO 8601); absent, eval validity is not judged and no waiver applies. */
   now?: string;
+  /** The candidate's waivers as the store read them; only approved, unexpired ones of its snapshot count. */
+  waivers?: RelaxationRequest[];
 }
 
 /** What the store reads for one promotion verdict: the system's META, the candidate and the items it names. */
@@ -109,6 +112,8 @@ export interface GateFacts {
   config: ModelConfigVersion | null;
   /** The candidate's datasets (immutable), for its model card. */
   datasets: EvalDataset[];
+  /** The candidate's approved waivers (relaxation requests of kind waiver); absent, none. */
+  waivers?: RelaxationRequest[];
 }
 
 /** The order in which reasons are listed; stable so that clients can diff two answers. */
@@ -272,6 +277,20 @@ export function blockedReasons(input: GateInput): BlockReason[] {
   return reasons.sort((a, b) => BLOCK_REASON_ORDER.indexOf(a.code) - BLOCK_REASON_ORDER.indexOf(b.code));
 }
 
+/** The gate's verdict: what still blocks, what a waiver removed (with who and until when) and the waivers it used. */
+export interface GateVerdict {
+  reasons: BlockReason[];
+  waived: WaivedReason[];
+  used: RelaxationRequest[];
+}
+
+/** Every reason that blocks, after the candidate's approved, unexpired waivers of its snapshot (relaxation.ts). */
+export function gateVerdict(input: GateInput): GateVerdict {
+  const reasons = blockedReasons(input);
+  if (!input.waivers?.length || input.now === undefined) return { reasons, waived: [], used: [] };
+  return applyWaivers(reasons, input.waivers, input.candidate.snapshotHash, input.now);
+}
+
 /** EVAL_EXPIRED, DATASET_KIND_MISSING and THRESHOLD_BELOW_FLOOR: the policy's rules for the tier (policy.ts). */
 function policyRuleReasons(input: GateInput, rules: TierPromotionRules): BlockReason[] {
   const { candidate, latestEvalRun: run } = input;
@@ -404,6 +423,7 @@ export function gateInput(
     artefacts: { prompt: facts.prompt, modelConfig: facts.config },
     blockingSeverities: blockingSeverities(facts.system.riskTier, environment, policy),
     authors: snapshotAuthors(facts),
+    ...(facts.waivers?.length ? { waivers: facts.waivers } : {}),
   };
 }
 
@@ -418,10 +438,14 @@ export function activeReleaseChanged(
   return actual === expected ? undefined : new ActiveReleaseChangedError(expected, actual);
 }
 
-/** Throws GateBlockedError with every reason, or ActiveReleaseChangedError when that is the only reason. */
-export function assertPromotable(input: GateInput): void {
-  const reasons = blockedReasons(input);
-  if (reasons.length === 0) return;
+/**
+ * Throws GateBlockedError with every reason that still blocks after the waivers, or ActiveReleaseChangedError when
+ * that is the only reason; else returns the verdict (the waivers it used become conditions of the promotion).
+ */
+export function assertPromotable(input: GateInput): GateVerdict {
+  const verdict = gateVerdict(input);
+  const { reasons } = verdict;
+  if (reasons.length === 0) return verdict;
   // A lone stale precondition is its own error type: the caller must re-read, and must never retry blindly.
   if (reasons.length === 1 && reasons[0]?.code === 'ACTIVE_RELEASE_CHANGED') {
     throw new ActiveReleaseChangedError(

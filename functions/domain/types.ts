@@ -44,6 +44,20 @@ export const INCIDENT_STATUSES = ['open', 'mitigating', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/** What a relaxation request loosens (functions/domain/relaxation.ts). */
+export const RELAXATION_KINDS = [
+  'risk-tier',
+  'eu-ai-act-category',
+  'incident-severity',
+  'incident-resolution',
+  'waiver',
+] as const;
+export type RelaxationKind = (typeof RELAXATION_KINDS)[number];
+
+/** Where a relaxation request stands; `expired` is computed when read (an open request past its expiry). */
+export const RELAXATION_STATUSES = ['open', 'approved', 'rejected', 'withdrawn', 'expired', 'superseded'] as const;
+export type RelaxationStatus = (typeof RELAXATION_STATUSES)[number];
 export type Severity = (typeof SEVERITIES)[number];
 /** Unresolved incidents of a system per severity, as its META item counts them. */
 export type OpenIncidentCounts = Record<Severity, number>;

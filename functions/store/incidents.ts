@@ -213,67 +213,92 @@ export function listIncidents(
   return queryPage(ctx, { ...queries.incidentsByStatus(filter.status ?? 'open'), ...page });
 }
 
+/** A change of an incident as computed from its current state: the incident after, the audit action and reason. */
+export interface IncidentChangeOutcome {
+  next: Incident;
+  action: string;
+  reason?: string | null;
+}
+
+/**
+ * Writes a change of an incident into a unit of work: its counters, the item (conditioned on its version), its
+ * reporting clock and the audit event naming the fields that changed. The incident as it will be.
+ */
+export function writeIncidentChange(tx: SystemTx, incident: Incident, change: IncidentChangeOutcome): Incident {
+  const { next, action, reason } = change;
+  countIncidentChange(tx, incident, next);
+  const updated = { ...next, updatedAt: tx.now, version: incident.version + 1 };
+  tx.put(incidentItem(updated), [{ path: 'version', op: '=', value: incident.version }]);
+  putReportingClock(tx, updated);
+  const changed = (Object.keys(next) as (keyof Incident)[]).filter((k) => !same(next[k], incident[k]));
+  tx.audit({
+    action,
+    entityType: 'incident',
+    entityId: incident.id,
+    before: Object.fromEntries(changed.map((k) => [k, incident[k]])),
+    after: Object.fromEntries(changed.map((k) => [k, next[k]])),
+    reason: reason ?? null,
+  });
+  return updated;
+}
+
 async function changeIncident(
   ctx: StoreContext,
   actor: Actor,
   id: string,
-  change: (incident: Incident, tx: SystemTx) => { next: Incident; action: string; reason?: string | null },
+  change: (incident: Incident, tx: SystemTx) => IncidentChangeOutcome,
 ): Promise<Incident> {
   const first = await getIncident(ctx, id);
   const { result } = await runUnitOfWork(ctx, first.systemId, actor, [keys.incident(id)], (tx) => {
     const item = tx.get(keys.incident(id));
     if (!item) throw new NotFoundError(`incident ${id} not found`, { id });
     const incident = toEntity<Incident>(item);
-    const { next, action, reason } = change(incident, tx);
-    countIncidentChange(tx, incident, next);
-    const updated = { ...next, updatedAt: tx.now, version: incident.version + 1 };
-    tx.put(incidentItem(updated), [{ path: 'version', op: '=', value: incident.version }]);
-    putReportingClock(tx, updated);
-    const changed = (Object.keys(next) as (keyof Incident)[]).filter((k) => !same(next[k], incident[k]));
-    tx.audit({
-      action,
-      entityType: 'incident',
-      entityId: id,
-      before: Object.fromEntries(changed.map((k) => [k, incident[k]])),
-      after: Object.fromEntries(changed.map((k) => [k, next[k]])),
-      reason: reason ?? null,
-    });
-    return updated;
+    return writeIncidentChange(tx, incident, change(incident, tx));
   });
   return result;
+}
+
+/** The outcome of a patch of `incident` at `now` (validated: a transition it allows, a patch that changes something). */
+export function patchOutcome(incident: Incident, patch: IncidentPatch, now: string): IncidentChangeOutcome {
+  const { seriousIncident, ...fields } = patch;
+  const clockOnly = seriousIncident !== undefined && Object.values(fields).every((v) => v === undefined);
+  if (incident.status === 'resolved' && !clockOnly) assertTransition('incident', 'resolved', patch.status ?? 'open');
+  if (patch.status && patch.status !== incident.status) assertTransition('incident', incident.status, patch.status);
+  const next: Incident = {
+    ...incident,
+    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+    ...(seriousIncident
+      ? { seriousIncident: applySeriousIncident(incident.seriousIncident, seriousIncident, new Date(now)) }
+      : {}),
+  };
+  if (same(next, incident)) throw new ValidationError('the patch changes nothing');
+  return { next, action: patch.status === 'mitigating' ? 'incident.mitigating' : 'incident.updated' };
+}
+
+/** The outcome of resolving `incident` at `now` with `resolution`. */
+export function resolveOutcome(incident: Incident, resolution: string, now: string): IncidentChangeOutcome {
+  assertTransition('incident', incident.status, 'resolved');
+  return {
+    next: { ...incident, status: 'resolved', resolution, resolvedAt: now },
+    action: 'incident.resolved',
+    reason: resolution,
+  };
 }
 
 /**
  * Updates an incident's fields, moves it between open and mitigating, or declares it a serious incident and records
  * its reports. The reporting clock may change on a resolved incident too: resolving the operational issue does not
- * discharge the duty to report it (Art. 73).
+ * discharge the duty to report it (Art. 73). The primitive: the API goes through `changeIncidentOrRequest`
+ * (relaxations.ts), which turns a lowered blocking severity into a request for a second person.
  */
 export function updateIncident(ctx: StoreContext, actor: Actor, id: string, patch: IncidentPatch): Promise<Incident> {
-  return changeIncident(ctx, actor, id, (incident, tx) => {
-    const { seriousIncident, ...fields } = patch;
-    const clockOnly = seriousIncident !== undefined && Object.values(fields).every((v) => v === undefined);
-    if (incident.status === 'resolved' && !clockOnly) assertTransition('incident', 'resolved', patch.status ?? 'open');
-    if (patch.status && patch.status !== incident.status) assertTransition('incident', incident.status, patch.status);
-    const next: Incident = {
-      ...incident,
-      ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
-      ...(seriousIncident
-        ? { seriousIncident: applySeriousIncident(incident.seriousIncident, seriousIncident, new Date(tx.now)) }
-        : {}),
-    };
-    if (same(next, incident)) throw new ValidationError('the patch changes nothing');
-    return { next, action: patch.status === 'mitigating' ? 'incident.mitigating' : 'incident.updated' };
-  });
+  return changeIncident(ctx, actor, id, (incident, tx) => patchOutcome(incident, patch, tx.now));
 }
 
-/** Resolves an incident with a resolution note; it leaves its severity's count in the same transaction. */
+/**
+ * Resolves an incident with a resolution note; it leaves its severity's count in the same transaction. The
+ * primitive: the API goes through `changeIncidentOrRequest`, which makes resolving a blocking incident a request.
+ */
 export function resolveIncident(ctx: StoreContext, actor: Actor, id: string, resolution: string): Promise<Incident> {
-  return changeIncident(ctx, actor, id, (incident, tx) => {
-    assertTransition('incident', incident.status, 'resolved');
-    return {
-      next: { ...incident, status: 'resolved', resolution, resolvedAt: tx.now },
-      action: 'incident.resolved',
-      reason: resolution,
-    };
-  });
+  return changeIncident(ctx, actor, id, (incident, tx) => resolveOutcome(incident, resolution, tx.now));
 }

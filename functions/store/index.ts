@@ -13,6 +13,7 @@ import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import { cursorKeySource } from './pagination.js';
 import * as policyDryRuns from './policy-dry-runs.js';
+import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -50,6 +51,7 @@ const modules = {
   webhooks,
   reports,
   policyDryRuns,
+  relaxations,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

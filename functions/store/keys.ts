@@ -62,13 +62,14 @@ function sharded(base: string) {
  */
 const partitions = {
   systems: sharded('SYSTEMS'),
-  ofSystem: (systemId: string, kind: VersionedTag | 'RC' | 'INC') => `SYS#${systemId}#${kind}`,
+  ofSystem: (systemId: string, kind: VersionedTag | 'RC' | 'INC' | 'RLX') => `SYS#${systemId}#${kind}`,
   ofType: (type: VersionedTag | 'RC' | 'RUN') => sharded(type),
   runsOfCandidate: (candidateId: string) => `RC#${candidateId}#RUN`,
   unfinishedRuns: sharded('RUNQ#unfinished'),
   approvalQueue: (status: string) => sharded(`APRQ#${status}`),
   incidentsByStatus: (status: string) => sharded(`INC#${status}`),
   openReportingClocks: sharded('INCCLOCK#open'),
+  relaxationsByStatus: (status: string) => sharded(`RLXQ#${status}`),
   audit: sharded('AUDIT'),
   webhooks: 'WEBHOOKS',
 } as const;
@@ -117,6 +118,16 @@ export const queries = {
   /** The global audit timeline (every system), by time. */
   auditTimeline: (): ShardedQuery => ({ index: 'gsi1', shards: partitions.audit.all() }),
   webhooks: (): IndexQuery => ({ index: 'gsi1', partition: partitions.webhooks }),
+  /** Relaxation requests of one system, in id (time) order. */
+  relaxationsOfSystem: (systemId: string): IndexQuery => ({
+    index: 'gsi1',
+    partition: partitions.ofSystem(systemId, 'RLX'),
+  }),
+  /** Relaxation requests of one stored status across the organisation, oldest first. */
+  relaxationsByStatus: (status: string): ShardedQuery => ({
+    index: 'gsi2',
+    shards: partitions.relaxationsByStatus(status).all(),
+  }),
 } as const;
 
 export const keys = {
@@ -219,6 +230,17 @@ export const keys = {
     gsi1pk: partitions.audit.of(systemId),
     gsi1sk: `${at}#${systemId}#${pad(seq)}`,
   }),
+
+  relaxation: (id: string) => ({ pk: `RLX#${id}`, sk: META }),
+  relaxationIndexes: (systemId: string, status: string, requestedAt: string, id: string) => ({
+    gsi1pk: partitions.ofSystem(systemId, 'RLX'),
+    gsi1sk: id,
+    gsi2pk: partitions.relaxationsByStatus(status).of(id),
+    gsi2sk: `${requestedAt}#${id}`,
+  }),
+  /** An approved waiver beside its candidate, so that the gate finds the candidate's waivers with one Query. */
+  waiver: (candidateId: string, requestId: string) => ({ pk: `RC#${candidateId}`, sk: `WAIVER#${requestId}` }),
+  waiverPrefix: (candidateId: string) => ({ pk: `RC#${candidateId}`, skPrefix: 'WAIVER#' }),
 
   policy: (version: number) => ({ pk: 'POLICY', sk: `V#${pad(version, 6)}` }),
 

@@ -11,7 +11,7 @@ import { buildCondition } from './expressions.js';
 import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
-import { auditItem, runUnitOfWork, type StoreContext } from './unit-of-work.js';
+import { auditItem, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
 export type SystemInput = Pick<
   AiSystem,
@@ -131,50 +131,57 @@ export async function listSystems(ctx: StoreContext, page: PageRequest): Promise
   return queryPage<AiSystem>(ctx, { ...queries.systems(), ...page });
 }
 
-/** Changes metadata, risk tier or lifecycle (active/deprecated); name and owner team are fixed. */
+/**
+ * Changes metadata, risk tier or lifecycle (active/deprecated); name and owner team are fixed. The primitive that
+ * applies a patch as given: the API goes through `patchSystem` (relaxations.ts), which turns a lowering of the risk
+ * tier or EU AI Act category into a request for a second person instead.
+ */
 export async function updateSystem(ctx: StoreContext, actor: Actor, id: string, patch: SystemPatch): Promise<AiSystem> {
-  const { result } = await runUnitOfWork(ctx, id, actor, [], (tx) => {
-    const current = toEntity<AiSystem>(tx.meta);
-    if (current.status === 'retired')
-      throw new ConflictError('a retired system cannot change', { code: 'SYSTEM_RETIRED' });
-    if (patch.status && patch.status !== current.status) assertTransition('system', current.status, patch.status);
-    const { modelCard: cardPatch, ...fields } = patch;
-    const changed = Object.entries(fields).filter(
-      ([k, v]) =>
-        v !== undefined && JSON.stringify(v) !== JSON.stringify((current as unknown as Record<string, unknown>)[k]),
-    );
-    // The model card is merged member by member; its audit event names only the members that changed.
-    const storedCard: ModelCardNarrative = { ...emptyNarrative(), ...current.modelCard };
-    const cardChanges = Object.entries(cardPatch ?? {}).filter(
-      ([k, v]) => v !== undefined && !sameValue(v, (storedCard as unknown as Record<string, unknown>)[k]),
-    );
-    if (changed.length === 0 && cardChanges.length === 0) throw new ValidationError('the patch changes nothing');
-    const before: Record<string, unknown> = Object.fromEntries(
-      changed.map(([k]) => [k, (current as unknown as Record<string, unknown>)[k]]),
-    );
-    const after: Record<string, unknown> = Object.fromEntries(changed);
-    const set: Record<string, unknown> = { ...after };
-    if (cardChanges.length > 0) {
-      const card = { ...storedCard, ...Object.fromEntries(cardChanges) } as ModelCardNarrative;
-      checkNarrativeSize(card);
-      set.modelCard = card;
-      before.modelCard = Object.fromEntries(
-        cardChanges.map(([k]) => [k, (storedCard as unknown as Record<string, unknown>)[k]]),
-      );
-      after.modelCard = Object.fromEntries(cardChanges);
-    }
-    Object.assign(tx.metaSpec.set, set);
-    const riskChanged = 'riskTier' in after;
-    tx.audit({
-      action: riskChanged ? 'system.risk_tier_changed' : 'system.updated',
-      entityType: 'system',
-      entityId: id,
-      before,
-      after,
-    });
-    return { ...current, ...set, updatedAt: tx.now, version: current.version + 1 } as AiSystem;
-  });
+  const { result } = await runUnitOfWork(ctx, id, actor, [], (tx) => applySystemPatch(tx, id, patch));
   return result;
+}
+
+/** Writes a system patch into a unit of work (after the caller's rules); the system as it will be. */
+export function applySystemPatch(tx: SystemTx, id: string, patch: SystemPatch): AiSystem {
+  const current = toEntity<AiSystem>(tx.meta);
+  if (current.status === 'retired')
+    throw new ConflictError('a retired system cannot change', { code: 'SYSTEM_RETIRED' });
+  if (patch.status && patch.status !== current.status) assertTransition('system', current.status, patch.status);
+  const { modelCard: cardPatch, ...fields } = patch;
+  const changed = Object.entries(fields).filter(
+    ([k, v]) =>
+      v !== undefined && JSON.stringify(v) !== JSON.stringify((current as unknown as Record<string, unknown>)[k]),
+  );
+  // The model card is merged member by member; its audit event names only the members that changed.
+  const storedCard: ModelCardNarrative = { ...emptyNarrative(), ...current.modelCard };
+  const cardChanges = Object.entries(cardPatch ?? {}).filter(
+    ([k, v]) => v !== undefined && !sameValue(v, (storedCard as unknown as Record<string, unknown>)[k]),
+  );
+  if (changed.length === 0 && cardChanges.length === 0) throw new ValidationError('the patch changes nothing');
+  const before: Record<string, unknown> = Object.fromEntries(
+    changed.map(([k]) => [k, (current as unknown as Record<string, unknown>)[k]]),
+  );
+  const after: Record<string, unknown> = Object.fromEntries(changed);
+  const set: Record<string, unknown> = { ...after };
+  if (cardChanges.length > 0) {
+    const card = { ...storedCard, ...Object.fromEntries(cardChanges) } as ModelCardNarrative;
+    checkNarrativeSize(card);
+    set.modelCard = card;
+    before.modelCard = Object.fromEntries(
+      cardChanges.map(([k]) => [k, (storedCard as unknown as Record<string, unknown>)[k]]),
+    );
+    after.modelCard = Object.fromEntries(cardChanges);
+  }
+  Object.assign(tx.metaSpec.set, set);
+  const riskChanged = 'riskTier' in after;
+  tx.audit({
+    action: riskChanged ? 'system.risk_tier_changed' : 'system.updated',
+    entityType: 'system',
+    entityId: id,
+    before,
+    after,
+  });
+  return { ...current, ...set, updatedAt: tx.now, version: current.version + 1 } as AiSystem;
 }
 
 /**

@@ -37,6 +37,7 @@ export const NOTIFICATION_EVENT_TYPES = [
   'incident.updated',
   'incident.mitigating',
   'incident.resolved',
+  'relaxation.requested',
 ] as const;
 
 export interface GovernanceEventsProps {

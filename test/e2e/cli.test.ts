@@ -358,7 +358,11 @@ describe('the bundled CLI as a process', () => {
   });
 
   it('exits 0 on a promotable gate', async () => {
-    const resolved = await as('omar.owner').post(`/api/incidents/${incidentId}/resolve`, { resolution: 'fixed' });
+    const asked = await as('omar.owner').post<Json>(`/api/incidents/${incidentId}/resolve`, { resolution: 'fixed' });
+    expect(asked.status).toBe(202);
+    const resolved = await as('rahul.risk').post(`/api/relaxation-requests/${asked.body.id}/approve`, {
+      reason: 'verified',
+    });
     expect(resolved.status).toBe(200);
     const { rc, evals, promptId, configId } = await evaluatedCandidate('spawned');
     expect(evals.code).toBe(0);

@@ -158,10 +158,17 @@ describe('the governed lifecycle over HTTP', () => {
       'ACTIVE_RELEASE_CHANGED',
       'BLOCKING_INCIDENT_OPEN',
     ]);
-    const resolved = await owner.post<Json>(`/api/incidents/${incident.body.id}/resolve`, {
+    // A high incident blocks: the owner's resolution is a request until a risk reviewer approves it.
+    const asked = await owner.post<Json>(`/api/incidents/${incident.body.id}/resolve`, {
       resolution: 'routing table fixed',
     });
-    expect(resolved.body.status).toBe('resolved');
+    expect(asked.status).toBe(202);
+    expect((await owner.get<Json>(`/api/incidents/${incident.body.id}`)).body.status).toBe('open');
+    const decided = await as('rahul.risk').post<Json>(`/api/relaxation-requests/${asked.body.id}/approve`, {
+      reason: 'fix verified',
+    });
+    expect(decided.body.status).toBe('approved');
+    expect((await owner.get<Json>(`/api/incidents/${incident.body.id}`)).body.status).toBe('resolved');
     const wrongExpectation = await owner.post(`/api/release-candidates/${second}/promote`, {
       expectedActiveCandidateId: null,
     });

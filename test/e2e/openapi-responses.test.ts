@@ -336,13 +336,22 @@ describe('real answers of the local stack against the OpenAPI document', () => {
         .status,
     ).toBe(200);
     expect((await owner('GET', '/api/incidents', {}, { query: `systemId=${systemId}` })).status).toBe(200);
+    // A high incident blocks: resolving it is a relaxation request (202), decided by a risk reviewer.
+    const asked = await owner(
+      'POST',
+      '/api/incidents/{id}/resolve',
+      { id: incident.body.id },
+      { body: { resolution: 'routing table fixed' } },
+    );
+    expect(asked.status).toBe(202);
+    ids['relaxation-requests'] = asked.body.id;
     expect(
       (
-        await owner(
+        await as('rahul.risk')(
           'POST',
-          '/api/incidents/{id}/resolve',
-          { id: incident.body.id },
-          { body: { resolution: 'routing table fixed' } },
+          '/api/relaxation-requests/{id}/approve',
+          { id: asked.body.id },
+          { body: { reason: 'fix verified' } },
         )
       ).status,
     ).toBe(200);

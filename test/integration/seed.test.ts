@@ -136,6 +136,29 @@ describe('the demo seed', () => {
     expect([triage.severity, triage.status]).toEqual(['high', 'resolved']);
   });
 
+  it("turns omar.owner's resolution of the blocking triage incident into a request that rahul.risk approved", async () => {
+    const requests = await store.relaxations.listRelaxations({ systemId: summary.triage.systemId }, { limit: 10 });
+    expect(requests.items).toHaveLength(1);
+    expect(requests.items[0]).toMatchObject({
+      kind: 'incident-resolution',
+      subject: { type: 'incident', id: summary.rollback.incidentId },
+      from: 'high',
+      to: 'resolved',
+      status: 'approved',
+      requestedBy: { userId: 'omar.owner' },
+      decidedBy: { userId: 'rahul.risk' },
+    });
+    const events = await allPages((p) => store.audit.listAuditEvents({ systemId: summary.triage.systemId }, p));
+    const resolved = events.find((e) => e.action === 'incident.resolved');
+    expect(resolved?.actor.userId).toBe('rahul.risk');
+    expect(
+      events
+        .filter((e) => e.action.startsWith('relaxation.'))
+        .map((e) => e.action)
+        .sort(),
+    ).toEqual(['relaxation.approved', 'relaxation.requested']);
+  });
+
   it('declares the evidence incident a serious incident whose Art. 73 report the overview lists as coming due', async () => {
     const evidence = await store.incidents.getIncident(summary.incidents['evidence-currency']);
     const clock = evidence.seriousIncident;

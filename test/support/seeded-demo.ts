@@ -4,7 +4,7 @@
 // stack starts, so the stack sees a seeded table as `npm start` would (tokens for the seeded systems, live gates of
 // waiting rounds, the audit archive filled from the table's stream), in a fraction of a seed's time.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttributeValue, BatchWriteItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -14,6 +14,7 @@ import { createDocumentClient } from '../../functions/store/client.js';
 import { createS3Client } from '../../local/s3-standin.js';
 import { ensureTable, type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import type { DemoSummary } from '../../seed/demo.js';
+import { dumpFile, failureFile, seedSettled } from './seed-settled.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -23,10 +24,6 @@ export interface SeededDemoDump {
   items: Item[];
   evidence: { key: string; body: string; contentType?: string }[];
 }
-
-/** The file the dump is written to when the seed succeeded, and the one written when it failed. */
-const dumpFile = (dir: string) => join(dir, 'seeded-demo.json');
-const failureFile = (dir: string) => join(dir, 'seed-failed.txt');
 
 // Binary attributes survive JSON as base64.
 const replacer = (_key: string, value: unknown) =>
@@ -105,20 +102,6 @@ async function dumpBucket(endpoint: string, bucket: string): Promise<SeededDemoD
   return objects;
 }
 
-/**
- * Waits (bounded) until this run's seed has ended: true once its dump is written, false if it failed (the failure
- * is beside the dump, for `seededDemoDump` to report).
- */
-export async function seedSettled(dir: string, timeoutMs = 240_000): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await exists(dumpFile(dir))) return true;
-    if (await exists(failureFile(dir))) return false;
-    if (Date.now() > until) throw new Error(`the shared demo seed was not ready after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 let cached: Promise<SeededDemoDump> | undefined;
 
 /** The dump of this run's seed; waits (bounded) while the global setup is still seeding. */
@@ -129,12 +112,6 @@ export function seededDemoDump(dir: string, timeoutMs = 240_000): Promise<Seeded
   })();
   return cached;
 }
-
-const exists = (file: string) =>
-  stat(file).then(
-    () => true,
-    () => false,
-  );
 
 /** Writes the seeded items into `tableName` (created from the shared definition if missing), in dump order. */
 export async function restoreSeededItems(

@@ -22,6 +22,7 @@ export const ID_PREFIX_BY_RESOURCE: Record<string, string> = {
   incidents: 'inc',
   webhooks: 'whk',
   'policy-dry-runs': 'pdr',
+  'relaxation-requests': 'rlx',
 };
 
 /** The names of the `{name}` segments of a route path. */

@@ -3,8 +3,14 @@
 
 import type { BlockReason } from '../../domain/errors.js';
 import { NotFoundError } from '../../domain/errors.js';
-import { blockedReasons, type GateFacts, gateInput } from '../../domain/gate.js';
+import { type GateFacts, gateInput, gateVerdict } from '../../domain/gate.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../../domain/policy.js';
+import {
+  type PendingRelaxation,
+  pendingRelaxations,
+  type RelaxationRequest,
+  type WaivedReason,
+} from '../../domain/relaxation.js';
 import type {
   AiSystem,
   ApprovalRecord,
@@ -15,7 +21,8 @@ import type {
   PromptVersion,
   ReleaseCandidate,
 } from '../../domain/types.js';
-import { keys, toEntity } from '../keys.js';
+import { keys, queries, toEntity } from '../keys.js';
+import { queryAll } from '../query.js';
 import { batchGet, type Item, type Key, type StoreContext } from '../unit-of-work.js';
 import { getCandidate } from './build.js';
 
@@ -26,6 +33,30 @@ export interface GateView {
   requiredRoles: string[];
   promotable: boolean;
   reasons: BlockReason[];
+  /** Reasons an approved, unexpired waiver of this snapshot removed: who waived them, until when. */
+  waived: WaivedReason[];
+  /** Open relaxation requests of the system (and waivers of this candidate): they relax nothing until approved. */
+  pendingRelaxations: PendingRelaxation[];
+}
+
+/** The ids of the candidate's approved waivers (the items beside it; read strongly, from the table itself). */
+export async function candidateWaiverIds(ctx: StoreContext, candidateId: string): Promise<string[]> {
+  const p = keys.waiverPrefix(candidateId);
+  const items = await queryAll<{ requestId: string }>(ctx, { partition: p.pk, prefix: p.skPrefix });
+  return items.map((i) => i.requestId);
+}
+
+/** The facts with the waivers read from their request items (the items, not the copies beside the candidate, decide). */
+export function withWaivers(
+  facts: GateFacts,
+  waiverIds: readonly string[],
+  loaded: (key: Key) => Item | undefined,
+): GateFacts {
+  const waivers = waiverIds
+    .map((id) => loaded(keys.relaxation(id)))
+    .filter((item): item is Item => item !== undefined)
+    .map((item) => toEntity<RelaxationRequest>(item));
+  return waivers.length ? { ...facts, waivers } : facts;
 }
 
 /** The keys of every item the gate reads for `candidate`, besides the system's META. */
@@ -67,10 +98,24 @@ export function gateFacts(loaded: (key: Key) => Item | undefined, system: AiSyst
 /** Reads the gate's facts of candidate `id` now (strongly consistent). */
 export async function readGateFacts(ctx: StoreContext, id: string): Promise<GateFacts> {
   const candidate = await getCandidate(ctx, id);
-  const loaded = await batchGet(ctx, [keys.system(candidate.systemId), ...gateKeys(candidate)]);
+  const waiverIds = await candidateWaiverIds(ctx, id);
+  const loaded = await batchGet(ctx, [
+    keys.system(candidate.systemId),
+    ...gateKeys(candidate),
+    ...waiverIds.map(keys.relaxation),
+  ]);
   const systemItem = loaded.get(`${keys.system(candidate.systemId).pk}|META`);
   if (!systemItem) throw new NotFoundError(`system ${candidate.systemId} not found`);
-  return gateFacts((k) => loaded.get(`${k.pk}|${k.sk}`), toEntity<AiSystem>(systemItem), id);
+  const get = (k: Key) => loaded.get(`${k.pk}|${k.sk}`);
+  return withWaivers(gateFacts(get, toEntity<AiSystem>(systemItem), id), waiverIds, get);
+}
+
+/** The system's open relaxation requests (stored open; the expired ones are left out by the domain). */
+async function openRelaxations(ctx: StoreContext, systemId: string): Promise<RelaxationRequest[]> {
+  return queryAll<RelaxationRequest>(ctx, {
+    ...queries.relaxationsOfSystem(systemId),
+    filters: [{ path: 'status', op: '=', value: 'open' }],
+  });
 }
 
 /** Every reason that blocks the candidate's promotion now, as the promote transaction would judge it. */
@@ -82,8 +127,10 @@ export async function candidateGate(
 ): Promise<GateView> {
   const facts = await readGateFacts(ctx, id);
   const env = environment ?? facts.candidate.environment;
-  const input = gateInput(facts, env, undefined, policy, ctx.now().toISOString());
-  const reasons = blockedReasons(input);
+  const now = ctx.now().toISOString();
+  const input = gateInput(facts, env, undefined, policy, now);
+  const { reasons, waived } = gateVerdict(input);
+  const pending = pendingRelaxations(await openRelaxations(ctx, facts.system.id), id, now);
   return {
     candidate: facts.candidate,
     system: facts.system,
@@ -91,5 +138,7 @@ export async function candidateGate(
     requiredRoles: input.requiredRoles,
     promotable: reasons.length === 0,
     reasons,
+    waived,
+    pendingRelaxations: pending,
   };
 }

@@ -2,8 +2,14 @@
 // whether it may (`assertPromotable`); `promotionConditions` states the same rules as conditions of the one
 // transaction, so a verdict that raced a change, or a write that skipped it, commits nothing.
 import { snapshotAuthors } from '../../domain/authorship.js';
-import { ConflictError } from '../../domain/errors.js';
-import { activeReleaseChanged, assertPromotable, type GateFacts, gateInput } from '../../domain/gate.js';
+import { type BlockReasonCode, ConflictError } from '../../domain/errors.js';
+import {
+  activeReleaseChanged,
+  assertPromotable,
+  type GateFacts,
+  type GateVerdict,
+  gateInput,
+} from '../../domain/gate.js';
 import { newId } from '../../domain/ids.js';
 import {
   type ApprovalPolicy,
@@ -18,7 +24,7 @@ import { keys, toEntity } from '../keys.js';
 import { queryAll } from '../query.js';
 import { type Key, runUnitOfWork, type StoreContext, type SystemTx } from '../unit-of-work.js';
 import { getCandidate } from './build.js';
-import { gateFacts, gateKeys } from './gate-facts.js';
+import { candidateWaiverIds, gateFacts, gateKeys, withWaivers } from './gate-facts.js';
 
 /** The promotion's conditions, as data: on the system's META, on the candidate's update and on the items it names. */
 export interface PromotionConditions {
@@ -38,16 +44,22 @@ export function promotionConditions(
   expectedActiveCandidateId: string | null,
   policy: ApprovalPolicy = DEFAULT_POLICY,
   now?: string,
+  verdict?: Pick<GateVerdict, 'waived' | 'used'>,
 ): PromotionConditions {
   const { candidate } = facts;
+  // A waived rule is not a condition of its own: the waiver it used is (below), so that a waiver withdrawn, expired
+  // or never approved cannot carry a promotion that raced it.
+  const waived = new Set<BlockReasonCode>((verdict?.waived ?? []).map((w) => w.code));
   // EVAL_EXPIRED: the run finished no earlier than the policy's validity allows at the transaction's instant.
   const validFrom =
-    now === undefined ? null : evalValidFrom(promotionRulesFor(facts.system.riskTier, environment, policy), now);
+    now === undefined || waived.has('EVAL_EXPIRED')
+      ? null
+      : evalValidFrom(promotionRulesFor(facts.system.riskTier, environment, policy), now);
   const meta: Condition[] = [
     // ACTIVE_RELEASE_CHANGED, BLOCKING_INCIDENT_OPEN (the counter of each severity that blocks this tier and
     // environment; a missing counter, on a META not yet recounted, refuses too), SYSTEM_RETIRED
     { path: `activeReleases.${environment}`, op: '=', value: expectedActiveCandidateId },
-    ...blockingSeverities(facts.system.riskTier, environment, policy).map(
+    ...(waived.has('BLOCKING_INCIDENT_OPEN') ? [] : blockingSeverities(facts.system.riskTier, environment, policy)).map(
       (severity): Condition => ({ path: `openIncidents.${severity}`, op: '=', value: 0 }),
     ),
     { path: 'status', op: '<>', value: 'retired' },
@@ -112,6 +124,18 @@ export function promotionConditions(
       ],
     },
   );
+  // A waived reason: the waiver still approved, of this snapshot, and not expired at the transaction's instant.
+  for (const waiver of verdict?.used ?? []) {
+    checks.push({
+      key: keys.relaxation(waiver.id),
+      conditions: [
+        { path: 'kind', op: '=', value: 'waiver' },
+        { path: 'status', op: '=', value: 'approved' },
+        { path: 'snapshotHash', op: '=', value: candidate.snapshotHash },
+        { path: 'expiresAt', op: '>', value: now ?? new Date(0).toISOString() },
+      ],
+    });
+  }
   return { meta, candidate: onCandidate, checks };
 }
 
@@ -130,9 +154,17 @@ export async function promoteCandidate(
   const current = await getCandidate(ctx, id);
   const environment = input.environment ?? current.environment;
   const expected = input.expectedActiveCandidateId;
-  const { result } = await runUnitOfWork(ctx, current.systemId, actor, gateKeys(current), (tx) => {
+  // The candidate's waivers are found before the unit of work and read again in it (strongly, on every attempt):
+  // a waiver approved in between is simply not used; one withdrawn or expired fails its condition check.
+  const waiverIds = await candidateWaiverIds(ctx, id);
+  const preload = [...gateKeys(current), ...waiverIds.map(keys.relaxation)];
+  const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
-    const facts = gateFacts((k) => tx.get(k), system, id);
+    const facts = withWaivers(
+      gateFacts((k) => tx.get(k), system, id),
+      waiverIds,
+      (k) => tx.get(k),
+    );
     if (
       facts.candidate.approvalIds.join() !== current.approvalIds.join() ||
       facts.candidate.latestEvalRunId !== current.latestEvalRunId
@@ -141,8 +173,8 @@ export async function promoteCandidate(
         code: 'INVALID_STATE',
       });
     }
-    assertPromotable(gateInput(facts, environment, expected, policy, tx.now));
-    return writePromotion(tx, actor, facts, environment, expected, input.reason ?? null, policy);
+    const verdict = assertPromotable(gateInput(facts, environment, expected, policy, tx.now));
+    return writePromotion(tx, actor, facts, environment, expected, input.reason ?? null, policy, verdict);
   });
   return result;
 }
@@ -159,10 +191,11 @@ export function writePromotion(
   expected: string | null,
   reason: string | null,
   policy: ApprovalPolicy = DEFAULT_POLICY,
+  verdict?: Pick<GateVerdict, 'waived' | 'used'>,
 ): { candidate: ReleaseCandidate; promotion: PromotionEvent } {
   const { system, candidate } = facts;
   const id = candidate.id;
-  const conditions = promotionConditions(facts, environment, expected, policy, tx.now);
+  const conditions = promotionConditions(facts, environment, expected, policy, tx.now, verdict);
   const previous = system.activeReleases[environment];
   tx.metaSpec.set[`activeReleases.${environment}`] = id;
   if (system.status === 'draft') tx.metaSpec.set.status = 'active';
@@ -217,6 +250,9 @@ export function writePromotion(
       promotionId: promotion.id,
       snapshotHash: candidate.snapshotHash,
       ...(system.status === 'draft' ? { systemStatus: 'active' } : {}),
+      ...(verdict?.waived.length
+        ? { waived: verdict.waived.map((w) => ({ code: w.code, requestId: w.requestId, expiresAt: w.expiresAt })) }
+        : {}),
     },
     reason,
   });

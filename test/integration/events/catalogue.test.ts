@@ -83,6 +83,25 @@ describe('the event catalogue against a full lifecycle on DynamoDB Local', () =>
     await store.incidents.updateIncident(owner, incident.id, { title: 'drift seen' });
     await store.incidents.updateIncident(owner, incident.id, { status: 'mitigating' });
     await store.incidents.resolveIncident(owner, incident.id, 'rolled back');
+    // Relaxations of a blocking incident: rejected, withdrawn, superseded by a raise, then approved.
+    const risk = { ...actorOf(people.risk), teams: [] as string[] };
+    const blocking = await store.incidents.openIncident(owner, {
+      systemId,
+      title: 'p1',
+      description: '',
+      severity: 'high',
+    });
+    const ask = async (change: Parameters<GovernanceStore['relaxations']['changeIncidentOrRequest']>[2]) => {
+      const out = await store.relaxations.changeIncidentOrRequest(owner, blocking.id, change);
+      if (!('request' in out)) throw new Error('expected a relaxation request');
+      return out.request.id;
+    };
+    await store.relaxations.decideRelaxation(risk, await ask({ type: 'resolve', resolution: 'a' }), 'reject', 'no');
+    await store.relaxations.withdrawRelaxation(owner, await ask({ type: 'resolve', resolution: 'b' }));
+    const stale = await ask({ type: 'patch', patch: { severity: 'low' } });
+    await store.incidents.updateIncident(owner, blocking.id, { severity: 'critical' });
+    await store.relaxations.decideRelaxation(risk, stale, 'approve', 'ok').catch(() => undefined);
+    await store.relaxations.decideRelaxation(risk, await ask({ type: 'resolve', resolution: 'c' }), 'approve', 'ok');
     const other = await governedSystem(store);
     await store.systems.retireSystem(owner, other.system.id, { reason: 'replaced' });
     for (const id of [systemId, other.system.id])

@@ -1,8 +1,10 @@
 // The domain's verdict and the promotion transaction refuse the same cases. For each blocking fact the transaction
 // can check, the fact is set on DynamoDB Local; the domain's blockedReasons must list its code, and a promotion
 // written without the verdict (as one that raced it would be) must be refused by the table with nothing written.
+// The two candidates every case starts from (an approved one, one awaiting approval, each of its own system) are
+// built once; before each case the table is put back to them (test/support/table-snapshot.ts).
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BlockReasonCode } from '../../../functions/domain/errors.js';
 import { blockedReasons, gateInput } from '../../../functions/domain/gate.js';
 import type { AiSystem, ApprovalRecord, Environment, ReleaseCandidate } from '../../../functions/domain/types.js';
@@ -19,6 +21,7 @@ import {
   owner,
 } from '../../support/lifecycle.js';
 import { createTestStore } from '../../support/store.js';
+import { snapshotTable, type TableSnapshot } from '../../support/table-snapshot.js';
 
 interface Setting {
   store: GovernanceStore;
@@ -39,9 +42,16 @@ interface Fault {
 describe('the gate and the promotion transaction refuse the same cases', () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
+  let approved: Setting;
+  let awaiting: Setting;
+  let fixture: TableSnapshot;
   beforeAll(async () => {
     ({ store, drop } = await createTestStore());
+    approved = await setting(false);
+    awaiting = await setting(true);
+    fixture = await snapshotTable(store.ctx.doc, store.ctx.tableName);
   });
+  beforeEach(async () => fixture.restore());
   afterAll(async () => drop());
 
   /** Writes attributes of one item directly, as a change that raced the gate's read would have left it. */
@@ -192,7 +202,7 @@ describe('the gate and the promotion transaction refuse the same cases', () => {
 
   it('commits a promotion written without the verdict when no fact blocks it', async () => {
     // Prepare
-    const s = await setting(false);
+    const s = approved;
     const facts = await readGateFacts(store.ctx, s.candidate.id);
 
     // Act
@@ -209,7 +219,7 @@ describe('the gate and the promotion transaction refuse the same cases', () => {
   for (const fault of faults) {
     it(`lists ${fault.code} and refuses the transaction with nothing written when ${fault.fact}`, async () => {
       // Prepare
-      const s = await setting(fault.awaitingApproval ?? false);
+      const s = fault.awaitingApproval ? awaiting : approved;
       const attempt = (await fault.set(s)) ?? {};
       const environment = attempt.environment ?? 'production';
       const expected = attempt.expected === undefined ? null : attempt.expected;

@@ -30,11 +30,13 @@ import {
   gateResponse,
   type metricsOverviewResponse,
   type promoteResponse,
+  type relaxationRequestResponse,
   type requestApprovalResponse,
   type rollbackResponse,
   type rollbackValidationResponse,
 } from '../../../functions/contracts/index.js';
 import type { Overview } from '../../../functions/domain/overview.js';
+import type { RelaxationRequest } from '../../../functions/domain/relaxation.js';
 import type { RollbackValidationOutcome } from '../../../functions/domain/rollback.js';
 import type { decideApproval } from '../../../functions/store/approvals.js';
 import type { ChainReport } from '../../../functions/store/audit.js';
@@ -315,18 +317,32 @@ describe('the response schemas agree with the domain', () => {
     expectTypeOf<Flat<z.output<typeof caseEvidencePageResponse>>>().toEqualTypeOf<
       Flat<Awaited<ReturnType<typeof listCaseEvidence>>>
     >();
+    expectTypeOf<Flat<z.output<typeof relaxationRequestResponse>>>().toEqualTypeOf<Flat<RelaxationRequest>>();
     // Flat keeps optionality: a field optional on one side only is a difference.
     // @ts-expect-error `b` is on one side only.
     expectTypeOf<Flat<{ a: string }>>().toEqualTypeOf<Flat<{ a: string; b?: number }>>();
     // The gate answer narrows GateView; its reason codes are the domain's BlockReasonCode strings.
-    type GateAnswer = Pick<GateView, 'environment' | 'requiredRoles' | 'promotable' | 'reasons'> & {
+    type GateAnswer = Pick<
+      GateView,
+      'environment' | 'requiredRoles' | 'promotable' | 'reasons' | 'waived' | 'pendingRelaxations'
+    > & {
       candidateId: string;
       status: GateView['candidate']['status'];
       activeCandidateId: string | null;
     };
     expectTypeOf<GateAnswer>().toExtend<z.output<typeof gateResponse>>();
     expect(Object.keys(gateResponse.shape).sort()).toEqual(
-      ['activeCandidateId', 'candidateId', 'environment', 'promotable', 'reasons', 'requiredRoles', 'status'].sort(),
+      [
+        'activeCandidateId',
+        'candidateId',
+        'environment',
+        'pendingRelaxations',
+        'promotable',
+        'reasons',
+        'requiredRoles',
+        'status',
+        'waived',
+      ].sort(),
     );
   });
 });

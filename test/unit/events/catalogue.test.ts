@@ -66,10 +66,15 @@ describe('the event catalogue', () => {
         expect(isEventType(`${kind}.${to}`)).toBe(true);
   });
 
-  it('sends approval requests, rollback requests and incidents to the e-mail topic, nothing else', () => {
+  it('sends approval, rollback and relaxation requests and incidents to the e-mail topic, nothing else', () => {
     expect(NOTIFY_EVENT_TYPES).toContain('candidate.approval_requested');
     expect(NOTIFY_EVENT_TYPES).toContain('incident.opened');
-    expect(NOTIFY_EVENT_TYPES.every((t) => t.startsWith('incident.') || t.endsWith('_requested'))).toBe(true);
+    expect(NOTIFY_EVENT_TYPES).toContain('relaxation.requested');
+    expect(
+      NOTIFY_EVENT_TYPES.every(
+        (t) => t.startsWith('incident.') || t.endsWith('_requested') || t === 'relaxation.requested',
+      ),
+    ).toBe(true);
   });
 });
 

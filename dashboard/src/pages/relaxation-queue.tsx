@@ -3,41 +3,23 @@
 import { type UseQueryResult, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import type { Principal } from '../../../functions/domain/types';
+import type * as z from 'zod';
+import type { relaxationRequestResponse } from '../../../functions/contracts/relaxations';
+import type { Principal, RelaxationKind } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
 
-const RELAXATION_KINDS = {
+const KIND_LABELS: Record<RelaxationKind, string> = {
   'risk-tier': 'Lower the risk tier',
   'eu-ai-act-category': 'Lower the EU AI Act category',
   'incident-severity': 'Downgrade an incident',
   'incident-resolution': 'Resolve a blocking incident',
   waiver: 'Waive a gate rule for one candidate',
-} as const;
+};
 
 /** A relaxation request as `GET /api/relaxation-requests` lists it. */
-interface RelaxationRequest {
-  id: string;
-  kind: keyof typeof RELAXATION_KINDS | (string & {});
-  systemId: string;
-  systemName: string;
-  subject: { type: 'system' | 'incident' | 'candidate'; id: string };
-  from: unknown;
-  to: unknown;
-  reason: string;
-  requestedBy: { userId: string; name: string };
-  requestedAt: string;
-  expiresAt: string | null;
-  status: string;
-  deciderRole: 'risk' | 'governance';
-  decidedBy: { userId: string; name: string } | null;
-  decidedAt: string | null;
-  decisionReason: string | null;
-}
-
-const shown = (value: unknown) =>
-  value === null || value === undefined ? '—' : typeof value === 'string' ? value : JSON.stringify(value);
+type RelaxationRequest = z.infer<typeof relaxationRequestResponse>;
 
 /** Why the signed-in person is not offered the decision, or null when they are (the server still decides). */
 function whyNotDecide(principal: Principal, request: RelaxationRequest): string | null {
@@ -129,19 +111,19 @@ function RelaxationItem({ request: r }: { request: RelaxationRequest }) {
   return (
     <li className="card" aria-labelledby={headingId}>
       <h3 id={headingId}>
-        {RELAXATION_KINDS[r.kind as keyof typeof RELAXATION_KINDS] ?? r.kind}:{' '}
-        <Link to={`/systems/${r.systemId}`}>{r.systemName}</Link> <Badge value={answer?.status ?? r.status} />
+        {KIND_LABELS[r.kind] ?? r.kind}: <Link to={`/systems/${r.systemId}`}>{r.systemName}</Link>{' '}
+        <Badge value={answer?.status ?? r.status} />
       </h3>
       {r.kind === 'waiver' ? (
         // A waiver is bound to the candidate's snapshot (from) and names the reason codes it waives (to).
         <p>
-          <span className="muted">waive</span> <strong>{shown(r.to)}</strong>{' '}
-          <span className="muted">for snapshot</span> <Hash value={shown(r.from)} /> <SubjectLink request={r} />
+          <span className="muted">waive</span> <strong>{r.to}</strong> <span className="muted">for snapshot</span>{' '}
+          <Hash value={r.from} /> <SubjectLink request={r} />
         </p>
       ) : (
         <p>
-          <span className="muted">from</span> <strong>{shown(r.from)}</strong> <span className="muted">to</span>{' '}
-          <strong>{shown(r.to)}</strong> <SubjectLink request={r} />
+          <span className="muted">from</span> <strong>{r.from}</strong> <span className="muted">to</span>{' '}
+          <strong>{r.to}</strong> <SubjectLink request={r} />
         </p>
       )}
       <p className="small">

@@ -141,6 +141,8 @@ module.exports = {
           // Pure data: the artefact kind registry (one command group per kind).
           '^functions/domain/artefact-kinds\\.ts$',
           '^functions/domain/id-format\\.ts$',
+          // Pure and import-free: the per-field diff of two policy documents (`govern policy diff`).
+          '^functions/domain/policy-diff\\.ts$',
         ],
       },
     },

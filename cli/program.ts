@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerArtefactCommands } from './commands/artefacts.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
+import { registerPolicyCommands } from './commands/policies.js';
 import { registerRelaxationCommands } from './commands/relaxations.js';
 import { registerReleaseCommands } from './commands/releases.js';
 import { type CliIo, type CommandContext, createContext } from './context.js';
@@ -59,6 +60,7 @@ function buildProgram(io: CliIo, failure: { error?: unknown }): Command {
   registerReleaseCommands(program, run);
   registerEvidenceCommands(program, run);
   registerRelaxationCommands(program, run);
+  registerPolicyCommands(program, run);
   // Every subcommand reports usage errors through the same override instead of exiting the process.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

@@ -99,6 +99,11 @@ export interface StageConfig {
    * http executor refuses every endpoint, so the control plane cannot be turned against internal addresses.
    */
   evalAllowedHosts: string[];
+  /**
+   * Bedrock model and inference-profile ARNs the provider executor may call (bedrock:InvokeModel, which Converse
+   * needs), granted to every function that evaluates; empty grants none, so a Bedrock route fails with AccessDenied.
+   */
+  bedrockModelArns: string[];
   /** EventBridge Scheduler expression of the monitoring (drift) runs over every active release. */
   monitoringSchedule: string;
   /** EventBridge Scheduler expression of the audit digest interval (a digest is written even when nothing arrived). */
@@ -133,6 +138,7 @@ const DEFAULTS: Record<
     throttle: { rateLimit: 20, burstLimit: 40 },
     logLevel: 'DEBUG',
     evalAllowedHosts: [],
+    bedrockModelArns: [],
     monitoringSchedule: 'rate(1 day)',
     auditDigestSchedule: 'rate(15 minutes)',
     auditReconcileSchedule: 'rate(1 day)',
@@ -152,6 +158,7 @@ const DEFAULTS: Record<
     throttle: { rateLimit: 100, burstLimit: 200 },
     logLevel: 'INFO',
     evalAllowedHosts: [],
+    bedrockModelArns: [],
     monitoringSchedule: 'cron(0 5 * * ? *)',
     auditDigestSchedule: 'rate(15 minutes)',
     auditReconcileSchedule: 'rate(6 hours)',
@@ -283,6 +290,15 @@ function validate(config: StageConfig): void {
   for (const host of config.evalAllowedHosts) {
     if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$/i.test(host)) {
       problems.push(`evalAllowedHosts entry ${JSON.stringify(host)} must be a host name, optionally with :port`);
+    }
+  }
+  for (const arn of config.bedrockModelArns) {
+    if (
+      !/^arn:aws[a-z-]*:bedrock:[a-z0-9-]+:(\d{12})?:(foundation-model|inference-profile|application-inference-profile)\/\S+$/.test(
+        arn,
+      )
+    ) {
+      problems.push(`bedrockModelArns entry ${JSON.stringify(arn)} must be a Bedrock model or inference-profile ARN`);
     }
   }
   for (const host of config.webhookAllowedHosts) {

@@ -235,6 +235,11 @@ export class StatelessStack extends Stack {
     auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
     // POST /api/policy-dry-runs starts the dry run job with an event on the default bus (ADR 0027).
     props.workflows.policyDryRuns.grantStart(this.functions.get('policy-dry-runs') as GovernedFunction);
+    // POST /api/provider-connections refuses an endpoint outside the egress allow-list the eval tasks call under.
+    (this.functions.get('provider-connections') as GovernedFunction).lambda.addEnvironment(
+      'EVAL_ALLOWED_HOSTS',
+      config.evalAllowedHosts.join(','),
+    );
     // POST /api/webhooks seals each new subscription's signing secret with the workflows stack's key (ADR 0018).
     props.workflows.events.grantSealWebhookSecrets(this.functions.get('webhooks') as GovernedFunction);
 

@@ -5,6 +5,7 @@
 // its task tokens and reads its archive (ADR 0019).
 import { Aws, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
@@ -19,6 +20,7 @@ import { OperatorAlerts } from './constructs/operator-alerts.js';
 import { PolicyDryRunJob } from './constructs/policy-dry-run-job.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { ScheduledFunction } from './constructs/scheduled-function.js';
+import { acknowledgeMatching } from './nag.js';
 
 export interface WorkflowsStackProps extends StackProps {
   config: StageConfig;
@@ -59,6 +61,29 @@ export class WorkflowsStack extends Stack {
       evidenceBucket,
       taskEnvironment: { EVAL_ALLOWED_HOSTS: config.evalAllowedHosts.join(',') },
     });
+    // The provider executor (ADR 0030): provider API keys are read at run time from Secrets Manager, only secrets
+    // under `<prefix>/providers/`, and Bedrock only on the stage's allow-list of model and inference-profile ARNs.
+    for (const fn of this.evalRun.tasks.values()) {
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [
+            `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${config.prefix}/providers/*`,
+          ],
+        }),
+      );
+      acknowledgeMatching(
+        fn.role,
+        /^AwsSolutions-IAM5\[Resource::.+:secret:.+\/providers\/\*\]$/,
+        'Provider API keys are named by admins per connection (secretRef), so the grant is the stage prefix ' +
+          '<prefix>/providers/* and read only: no secret outside it can be read by an eval task.',
+      );
+      if (config.bedrockModelArns.length > 0) {
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [...config.bedrockModelArns] }),
+        );
+      }
+    }
 
     // Release gates: statemachines/release-gate.asl.json. request-approval starts one execution per round; the
     // approvals function answers each waiting task with SendTaskSuccess or SendTaskFailure after its decision commits.

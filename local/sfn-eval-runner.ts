@@ -44,6 +44,7 @@ export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunn
     evidence: () => evidence,
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
   });
   const tasks = options.wrapTasks ? options.wrapTasks(base) : base;
   let machine: Promise<LocalStateMachine> | undefined;

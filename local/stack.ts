@@ -24,6 +24,8 @@ import { createTableInput, DEFAULT_TABLE_NAME } from '../functions/store/table-d
 import { aesGcmSecretCipherFromKeyText } from '../functions/store/webhook-secrets.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { LOCAL_ALLOWED_HOSTS } from '../functions/workflows/http-executor.js';
+import { createProviderRuntime } from '../functions/workflows/providers/runtime.js';
+import { localSecretResolver } from '../functions/workflows/providers/secrets.js';
 import type { DemoSummary } from '../seed/demo.js';
 import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
 import {
@@ -38,6 +40,7 @@ import { type LocalEvents, startLocalEvents } from './event-bus.js';
 import { createLocalGateRunner, type LocalGateRunner, type LocalGateRunnerOptions } from './gate-runner.js';
 import { createLocalServer, listen } from './http-adapter.js';
 import { dashboardHost } from './landing.js';
+import { type ModelServer, startModelServer } from './model-server.js';
 import { createLocalPolicyDryRuns, type LocalPolicyDryRuns } from './policy-dry-runs.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
@@ -59,6 +62,11 @@ export interface LocalStackOptions {
   onDynamoCrash?: (output: string) => void;
   /** Hosts the `http` executor may call (`host`, `host:port`, `host:*`); default 127.0.0.1 and localhost, any port. */
   evalAllowedHosts?: readonly string[];
+  /**
+   * The local model server (local/model-server.ts): its HTTP port (default any free one; `npm start` asks for 4010
+   * so the seeded connection's base URL still answers after a restart), or false for none.
+   */
+  modelServer?: { port?: number } | false;
   /** Options of the local eval-run state machine (tests: batch size, task wrappers). */
   evalRunnerOptions?: Omit<SfnEvalRunnerOptions, 'evidence' | 'allowedHosts'>;
   /** Restart the executions of eval runs left queued or running (default true). */
@@ -220,10 +228,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     ]);
     // Eval runs execute statemachines/eval-run.asl.json in the local interpreter, as Step Functions does in AWS.
+    // Provider connections' secrets: `env:NAME` from this process's environment, `file:NAME` from
+    // <data dir>/provider-secrets/NAME (Secrets Manager in AWS); one client and one limit per connection version.
+    const evalAllowedHosts = options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS;
+    const providers = createProviderRuntime({
+      resolveSecret: localSecretResolver({ dataDir }),
+      allowedHosts: evalAllowedHosts,
+    });
     const evalRunner = createSfnEvalRunner(store, {
       ...options.evalRunnerOptions,
       evidence,
-      allowedHosts: options.evalAllowedHosts ?? LOCAL_ALLOWED_HOSTS,
+      allowedHosts: evalAllowedHosts,
+      providers,
     });
     // Approval rounds are gated by statemachines/release-gate.asl.json, with a local task-token registry standing
     // in for SendTaskSuccess / SendTaskFailure.
@@ -241,14 +257,41 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auditArchive: audit.statusReader,
       webhookSecrets,
       startPolicyDryRun: policyDryRuns.start,
+      evalAllowedHosts,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
+
+    // The local model server (OpenAI, Anthropic and Bedrock wire formats on 127.0.0.1), its API key in
+    // <data dir>/provider-secrets/local-model-server, which the seeded connection references (never the value).
+    let modelServer: ModelServer | undefined;
+    if (options.modelServer !== false) {
+      await mkdir(join(dataDir, 'provider-secrets'), { recursive: true });
+      const apiKey = await loadOrCreateSecret(join(dataDir, 'provider-secrets', 'local-model-server'));
+      const started = await startModelServer({ apiKey, port: options.modelServer?.port ?? 0 });
+      modelServer = started;
+      cleanup.push(() => started.stop());
+      log(`model server (OpenAI chat completions) on ${started.baseUrl('openai')}`);
+    }
 
     let seedSummary: DemoSummary | null = null;
     if (options.seed !== false) {
       const { seedIfEmpty } = await import('../seed/load.js');
       const started = Date.now();
-      seedSummary = await seedIfEmpty({ doc, tableName, evidence, log });
+      seedSummary = await seedIfEmpty({
+        doc,
+        tableName,
+        evidence,
+        log,
+        ...(modelServer
+          ? {
+              providerDemo: {
+                baseUrl: modelServer.baseUrl('openai'),
+                secretRef: 'file:local-model-server',
+                providers,
+              },
+            }
+          : {}),
+      });
       const seeded = seedSummary !== null;
       if (seeded) log(`seeded the demo in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     }

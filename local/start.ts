@@ -1,5 +1,5 @@
 // `npm start`: the control plane on 127.0.0.1 with the seeded demo. Flags: --in-memory, --reset, --port N,
-// --data-dir DIR. Ctrl-C stops everything.
+// --data-dir DIR, --model-server-port N (default 4010; 0 for any free port). Ctrl-C stops everything.
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './stack.js';
 
@@ -11,19 +11,26 @@ const { values } = parseArgs({
     'in-memory': { type: 'boolean', default: false },
     reset: { type: 'boolean', default: false },
     port: { type: 'string' },
+    'model-server-port': { type: 'string', default: process.env.MODEL_SERVER_PORT ?? '4010' },
     'data-dir': { type: 'string', default: process.env.DATA_DIR ?? '.data' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help) {
-  console.log('usage: npm start -- [--in-memory] [--reset] [--port N] [--data-dir DIR]');
+  console.log('usage: npm start -- [--in-memory] [--reset] [--port N] [--data-dir DIR] [--model-server-port N]');
   process.exit(0);
 }
 
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`--port must be a port number, not ${values.port ?? process.env.PORT}`);
+  process.exit(2);
+}
+
+const modelServerPort = Number(values['model-server-port']);
+if (!Number.isInteger(modelServerPort) || modelServerPort < 0 || modelServerPort > 65535) {
+  console.error(`--model-server-port must be a port number, not ${values['model-server-port']}`);
   process.exit(2);
 }
 
@@ -36,6 +43,8 @@ try {
     dataDir: values['data-dir'],
     inMemory: values['in-memory'],
     reset: values.reset,
+    // The seeded provider connection names this port, so it must stay the same across restarts.
+    modelServer: { port: modelServerPort },
     log: (line) =>
       line.startsWith('GET ') || line.startsWith('POST ') || line.startsWith('PATCH ') ? log(`  ${line}`) : log(line),
     onDynamoCrash: (output) => {

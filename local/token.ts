@@ -40,6 +40,7 @@ export function demoIdentities(systemIds: string[]): Principal[] {
     person('priya.product', 'Priya Product', 'reviewer:product', 'priya-gh'),
     person('rahul.risk', 'Rahul Risk', 'reviewer:risk', 'rahul-gh'),
     person('greta.governance', 'Greta Governance', 'reviewer:governance', 'greta-gh'),
+    person('gus.governance', 'Gus Governance', 'reviewer:governance', 'gus-gh'),
     person('aud.auditor', 'Aud Auditor', 'auditor', 'aud-gh'),
     { userId: 'ci.pipeline', name: 'CI Pipeline', roles: ['pipeline'], teams: [], systems: [...systemIds] },
   ];

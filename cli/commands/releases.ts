@@ -147,7 +147,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
       .command('run')
       .description('start an eval run of the candidate; with --wait, wait for its verdict (exit 3 when it fails)')
       .argument('<candidateId>')
-      .option('--executor <kind>', 'simulated, http or submitted', 'simulated')
+      .option('--executor <kind>', 'simulated, http, submitted or provider', 'simulated')
       .option('--wait', 'poll the run until it finishes, printing progress to stderr')
       .option('--interval <ms>', 'polling interval in ms', '2000')
       .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1)', '1800'),

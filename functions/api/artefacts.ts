@@ -4,9 +4,16 @@ import { ARTEFACT_CONTRACTS, listArtefactsQuery, pageOf, reviewRequest } from '.
 import { assertReviewerRole } from '../domain/authorization.js';
 import type { ArtefactKind } from '../store/artefacts.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
-import { type IdRequest, type Route, route } from './http.js';
+import { type IdRequest, type Request, type Route, route } from './http.js';
 
-export function artefactRoutes(kind: ArtefactKind, base: `/api/${string}`, label: string, create: z.ZodType): Route[] {
+export function artefactRoutes(
+  kind: ArtefactKind,
+  base: `/api/${string}`,
+  label: string,
+  create: z.ZodType,
+  /** Checks a registration against other stored facts before anything is written (throws a ValidationError). */
+  beforeCreate?: (req: Request<unknown, unknown>, body: unknown) => Promise<void>,
+): Route[] {
   const artefactResponse = ARTEFACT_CONTRACTS[kind].response;
   const load = async (req: IdRequest) => {
     const artefact = await req.deps.store.artefacts.getArtefact(kind, req.params.id);
@@ -44,6 +51,7 @@ export function artefactRoutes(kind: ArtefactKind, base: `/api/${string}`, label
       handle: async (req) => {
         const input = req.body as { systemId: string };
         await systemFor(req, input.systemId, 'write');
+        await beforeCreate?.(req, req.body);
         const out = await req.deps.store.artefacts.createArtefact(
           actorOf(req.principal),
           kind,

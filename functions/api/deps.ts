@@ -41,6 +41,11 @@ export interface Deps {
    * local stack its in-process runner; absent, a dry run cannot start.
    */
   startPolicyDryRun?: EmitDryRunRequest;
+  /**
+   * The egress allow-list (`host`, `host:port`, `host:*`) provider connections are checked against when registered:
+   * the provider-connections function reads EVAL_ALLOWED_HOSTS, the local stack passes its own; absent, none.
+   */
+  evalAllowedHosts?: readonly string[];
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -157,6 +157,12 @@ class SchemaConverter {
 function pathParameter(route: Route, name: string): JsonObject {
   const resource = route.path.split('/')[2] ?? '';
   const prefix = ID_PREFIX_BY_RESOURCE[resource];
+  // A route that declares its own parameters' schema (a policy version number, say) is documented by it.
+  if (route.params) {
+    const json = z.toJSONSchema(route.params, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' });
+    const own = ((json as JsonObject).properties as Record<string, JsonObject> | undefined)?.[name];
+    if (own) return { name, in: 'path', required: true, schema: own };
+  }
   return {
     name,
     in: 'path',

@@ -11,8 +11,10 @@ import * as incidents from './incidents.js';
 import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
+import * as policies from './policies.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as prompts from './prompts.js';
+import * as providerConnections from './provider-connections.js';
 import * as reference from './reference.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './reports.js';
@@ -38,6 +40,9 @@ export const API_MODULES = {
   'policy-dry-runs': policyDryRuns,
   reference,
   relaxations,
+  // Last: routes added later keep the earlier modules' order (the contract probes sample in this order).
+  policies,
+  'provider-connections': providerConnections,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

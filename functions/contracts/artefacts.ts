@@ -55,7 +55,19 @@ export const createModelConfigRequest = exact<ModelConfigRequest>()(
         .object({
           strategy: z.enum(['single', 'weighted', 'fallback_chain']),
           routes: z
-            .array(z.object({ target: requiredText(200), weight: z.number().min(0).max(1) }).strict())
+            .array(
+              z
+                .object({
+                  target: requiredText(200),
+                  weight: z.number().min(0).max(1),
+                  connection: z
+                    .object({ id: idOf('pcn'), version: z.number().int().min(1) })
+                    .strict()
+                    .optional(),
+                  model: requiredText(200).optional(),
+                })
+                .strict(),
+            )
             .min(1)
             .max(10),
         })

@@ -32,6 +32,13 @@ const evalFinished = z.looseObject({ status, metrics: record.optional() });
 const incidentChange = z.looseObject({});
 const monitoring = z.looseObject({ environment: z.string(), evalRunId: z.string() });
 const relaxationChange = z.looseObject({ status, kind: z.string(), from: z.string(), to: z.string() });
+/** A provider connection's version: where it calls and the reference to its secret (never the value). */
+const providerConnectionChange = z.looseObject({
+  name: z.string(),
+  version: z.number().int(),
+  provider: z.string(),
+  secretRef: z.string().nullable(),
+});
 
 /** The shape of `data.after` of each event type (null where the store writes none). */
 const AFTER: Record<GovernanceEventType, z.ZodType> = {
@@ -103,6 +110,28 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'relaxation.rejected': relaxationChange,
   'relaxation.withdrawn': relaxationChange,
   'relaxation.superseded': relaxationChange,
+  'policy.draft_created': z.looseObject({
+    status,
+    baseVersion: z.number().int().nullable(),
+    documentHash: hash,
+    quorum: z.number().int(),
+  }),
+  'policy.draft_updated': z.looseObject({ documentHash: hash, quorum: z.number().int() }),
+  'policy.submitted': z.looseObject({ status, documentHash: hash }),
+  'policy.approved': z.looseObject({
+    approvals: z.number().int(),
+    quorum: z.number().int(),
+    documentHash: hash,
+  }),
+  'policy.withdrawn': statusOnly,
+  'policy.activated': z.looseObject({
+    status,
+    version: z.number().int(),
+    documentHash: hash,
+    quorum: z.number().int(),
+  }),
+  'provider_connection.registered': providerConnectionChange,
+  'provider_connection.versioned': providerConnectionChange,
 };
 
 /** The envelope of every governance event; `type` is any catalogued type and `data` is loose. */

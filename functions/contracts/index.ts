@@ -4,6 +4,8 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
+export * from './policies.js';
+export * from './provider-connections.js';
 export * from './relaxations.js';
 export * from './responses.js';
 export * from './systems.js';

@@ -116,7 +116,16 @@ const modelParameters = z
           routingPolicy: z
             .object({
               strategy: z.enum(['single', 'weighted', 'fallback_chain']),
-              routes: z.array(z.object({ target: z.string(), weight: z.number() }).strict()),
+              routes: z.array(
+                z
+                  .object({
+                    target: z.string(),
+                    weight: z.number(),
+                    connection: z.object({ id: z.string(), version: z.number().int() }).strict().optional(),
+                    model: z.string().optional(),
+                  })
+                  .strict(),
+              ),
             })
             .strict(),
           fallbackPolicy: z

@@ -120,6 +120,11 @@ export const aiSystemResponse = exact<AiSystem>()(
     updatedAt: timestamp,
     version: z.number().int(),
     modelCard: modelCardNarrativeResponse.optional(),
+    policyVersion: z
+      .number()
+      .int()
+      .optional()
+      .describe('the governance policy version its promotions are judged under (GET /api/policies/{version})'),
   }),
 );
 
@@ -187,7 +192,14 @@ export const modelConfigVersionResponse = exact<ModelConfigVersion>()(
     timeoutMs: z.number().int(),
     routingPolicy: z.object({
       strategy: z.enum(['single', 'weighted', 'fallback_chain']),
-      routes: z.array(z.object({ target: z.string(), weight: z.number() })),
+      routes: z.array(
+        z.object({
+          target: z.string(),
+          weight: z.number(),
+          connection: z.object({ id: z.string(), version: z.number().int() }).optional(),
+          model: z.string().optional(),
+        }),
+      ),
     }),
     fallbackPolicy: z.object({
       enabled: z.boolean(),
@@ -371,6 +383,25 @@ export const executionRecordResponse = z.object({
   tokensIn: z.number().int(),
   tokensOut: z.number().int(),
   error: z.string().nullable(),
+  /** `provider` runs: the rendered prompt, the parameters, the answer's text and every call. */
+  prompt: z.string().optional(),
+  parameters: z.record(z.string(), z.number()).optional(),
+  outputText: z.string().nullable().optional(),
+  calls: z
+    .array(
+      z.object({
+        route: z.string(),
+        connection: z.string().nullable(),
+        provider: z.string().nullable(),
+        model: z.string(),
+        fallback: z.boolean(),
+        status: z.number().int().nullable(),
+        latencyMs: z.number().int(),
+        retryAfterMs: z.number().int().nullable(),
+        error: z.string().nullable(),
+      }),
+    )
+    .optional(),
 });
 
 /** GET /api/eval-runs/{id}/cases: a page of per-case evidence. */

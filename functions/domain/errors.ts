@@ -50,6 +50,8 @@ export const ERROR_CODES = [
   'TOO_MANY_SLICES',
   'RELAXATION_EXPIRED',
   'RELAXATION_SUPERSEDED',
+  'POLICY_QUORUM_NOT_MET',
+  'POLICY_BASE_CHANGED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -98,6 +100,10 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   RELAXATION_EXPIRED: 'the relaxation request was not decided before it expired; ask again',
   RELAXATION_SUPERSEDED:
     'the value the relaxation request was bound to (tier, category, severity, snapshot) changed since it was asked; it is recorded as superseded',
+  POLICY_QUORUM_NOT_MET:
+    "a policy version has fewer distinct governance approvals (not its author's) than the larger of the active version's and its own activationQuorum",
+  POLICY_BASE_CHANGED:
+    'another policy version was activated since this draft was based on the one then active: draft it again against the version in force',
 };
 
 export interface BlockReason {

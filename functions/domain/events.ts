@@ -14,7 +14,17 @@ export const EVENT_SPEC_VERSION = '1';
 
 export interface EventTypeInfo {
   /** The entity whose transition it records (the audit event's entityType). */
-  entity: 'system' | ArtefactKindName | 'dataset' | 'candidate' | 'approval' | 'eval_run' | 'incident' | 'relaxation';
+  entity:
+    | 'system'
+    | ArtefactKindName
+    | 'dataset'
+    | 'candidate'
+    | 'approval'
+    | 'eval_run'
+    | 'incident'
+    | 'relaxation'
+    | 'policy'
+    | 'provider_connection';
   summary: string;
   /** Sent to the e-mail notification topic in AWS (approval pending, incidents). */
   notify?: boolean;
@@ -71,6 +81,14 @@ export const EVENT_CATALOGUE = {
   },
   'release.monitoring_clean': { entity: 'candidate', summary: 'A monitoring run found no drift' },
   'release.monitoring_failed': { entity: 'candidate', summary: 'A monitoring run found drift or a threshold breach' },
+  'provider_connection.registered': {
+    entity: 'provider_connection',
+    summary: 'An admin registered a provider connection (version 1; organisation chain)',
+  },
+  'provider_connection.versioned': {
+    entity: 'provider_connection',
+    summary: 'An admin changed a provider connection: a new immutable version (organisation chain)',
+  },
   'incident.opened': { entity: 'incident', summary: 'An incident was opened', notify: true },
   'incident.updated': {
     entity: 'incident',
@@ -91,6 +109,19 @@ export const EVENT_CATALOGUE = {
   'relaxation.superseded': {
     entity: 'relaxation',
     summary: 'A relaxation request could not be applied: the value it was bound to changed since',
+  },
+  // The organisation chain's (systemId 'org'): delivered to subscriptions without a system filter.
+  'policy.draft_created': { entity: 'policy', summary: 'A policy version was drafted' },
+  'policy.draft_updated': { entity: 'policy', summary: 'The document of a policy draft changed' },
+  'policy.submitted': {
+    entity: 'policy',
+    summary: 'A policy version was submitted: governance reviewers have an approval pending',
+  },
+  'policy.approved': { entity: 'policy', summary: 'A governance reviewer approved a policy version' },
+  'policy.withdrawn': { entity: 'policy', summary: 'A policy draft or submitted version was withdrawn' },
+  'policy.activated': {
+    entity: 'policy',
+    summary: 'A policy version was put in force (the previous one is superseded)',
   },
 } as const satisfies Record<string, EventTypeInfo>;
 

@@ -44,6 +44,8 @@ export interface ApprovalPolicy {
   modelCardRequired: Record<RiskTier, boolean>;
   /** Promotion rules per environment and tier: approver counts, dataset kinds, threshold floors, eval validity. */
   promotionRules: PromotionRules;
+  /** Who may change this document: how many governance reviewers must approve the next version (policy-version.ts). */
+  governance: GovernancePolicy;
 }
 
 /** How far a metric of a monitoring run may degrade against the release's approval-time run. */
@@ -118,6 +120,7 @@ export const DEFAULT_POLICY: ApprovalPolicy = deepFreeze({
   rollbackValidation: { low: 'warn', medium: 'warn', high: 'block', critical: 'block' },
   modelCardRequired: { low: false, medium: false, high: true, critical: true },
   promotionRules: defaultPromotionRules(),
+  governance: { activationQuorum: 2 },
 });
 
 function inRoleOrder(roles: readonly ReviewerRole[]): ReviewerRole[] {
@@ -232,6 +235,7 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
       : { ...DEFAULT_POLICY.modelCardRequired };
   const promotionRules =
     'promotionRules' in doc ? checkPromotionRules(doc.promotionRules, problems) : defaultPromotionRules();
+  const governance = 'governance' in doc ? checkGovernance(doc.governance, problems) : { ...DEFAULT_POLICY.governance };
 
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
     problems.push('version must be a positive integer');
@@ -280,6 +284,7 @@ export function validatePolicy(doc: unknown): ApprovalPolicy {
     modelCardRequired: modelCardRequired as Record<RiskTier, boolean>,
     ...(incidentBlocking ? { incidentBlocking } : {}),
     promotionRules: promotionRules as PromotionRules,
+    governance: governance as GovernancePolicy,
   };
 }
 
@@ -810,4 +815,30 @@ function looserThan(higher: TierPromotionRules, lower: TierPromotionRules): stri
   const validity = (rules: TierPromotionRules) => rules.evalValidityHours ?? Number.POSITIVE_INFINITY;
   if (validity(higher) > validity(lower)) out.push('evalValidityHours keeps an eval valid longer');
   return out;
+}
+
+// Governance of the document itself (issue 15, item 1): how many governance reviewers, none of them its author, must
+// approve the next version before it is activated. A stored document without the block reads as 2.
+
+interface GovernancePolicy {
+  /** Distinct governance reviewers who must approve a draft; the quorum applied is the larger of active and draft. */
+  activationQuorum: number;
+}
+
+/** The most approvers a policy activation may ask for: every governance reviewer must be reachable in practice. */
+const MAX_ACTIVATION_QUORUM = 5;
+
+function checkGovernance(value: unknown, problems: string[]): GovernancePolicy | undefined {
+  if (!isRecord(value)) {
+    problems.push('governance must be an object with activationQuorum');
+    return undefined;
+  }
+  const extra = Object.keys(value).filter((key) => key !== 'activationQuorum');
+  if (extra.length > 0) problems.push(`governance has unknown fields: ${extra.join(', ')}`);
+  const quorum = value.activationQuorum ?? DEFAULT_POLICY.governance.activationQuorum;
+  if (typeof quorum !== 'number' || !Number.isInteger(quorum) || quorum < 1 || quorum > MAX_ACTIVATION_QUORUM) {
+    problems.push(`governance.activationQuorum must be a whole number from 1 to ${MAX_ACTIVATION_QUORUM}`);
+    return undefined;
+  }
+  return extra.length > 0 ? undefined : { activationQuorum: quorum };
 }

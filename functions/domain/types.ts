@@ -123,7 +123,13 @@ export type MonitoringCause = (typeof MONITORING_CAUSES)[number];
 export const MONITORING_FAILURE_ACTIONS = ['incident', 'request-rollback', 'rollback'] as const;
 export type MonitoringFailureAction = (typeof MONITORING_FAILURE_ACTIONS)[number];
 
-export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted'] as const;
+export const EXECUTOR_KINDS = ['simulated', 'http', 'submitted', 'provider'] as const;
+
+/** The providers the `provider` executor calls through their official SDKs (provider connections, ADR 0030). */
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'bedrock'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+/** The highest concurrency limit a provider connection may name. */
+export const MAX_CONNECTION_CONCURRENCY = 256;
 export type ExecutorKind = (typeof EXECUTOR_KINDS)[number];
 
 /** Roles a principal can hold; reviewer roles are written `reviewer:<role>`. */
@@ -211,6 +217,8 @@ export interface AiSystem {
   version: number;
   /** The narrative sections of the system's model card (docs/model-cards.md); absent on systems that have none. */
   modelCard?: ModelCardNarrative;
+  /** The governance policy version its promotions are judged under; absent before the policy genesis. */
+  policyVersion?: number;
 }
 
 /** A named ethical risk and how it is mitigated (Model Card Toolkit `considerations.ethical_considerations`). */
@@ -279,7 +287,19 @@ interface GenerationParameters {
 
 export interface RoutingPolicy {
   strategy: 'single' | 'weighted' | 'fallback_chain';
-  routes: { target: string; weight: number }[];
+  routes: PolicyRoute[];
+}
+
+/**
+ * One route: `target` is the `http` executor's URL, or the route's name when it names a provider connection version
+ * (`connection`) and the model to ask there (`model`, default the config's model) for the `provider` executor. The
+ * optional members are absent from older configs and from their hashed content, so those hashes never change.
+ */
+export interface PolicyRoute {
+  target: string;
+  weight: number;
+  connection?: { id: string; version: number };
+  model?: string;
 }
 
 export interface FallbackPolicy {

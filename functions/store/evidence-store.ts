@@ -27,6 +27,32 @@ export interface ExecutionRecord {
   tokensIn: number;
   tokensOut: number;
   error: string | null;
+  /** `provider` runs: the rendered prompt, as sent. */
+  prompt?: string;
+  /** `provider` runs: the generation parameters and the timeout of each call. */
+  parameters?: Record<string, number>;
+  /** `provider` runs: the answering call's text (the message, or the structured tool input as JSON). */
+  outputText?: string | null;
+  /** `provider` runs: every call, in order. */
+  calls?: ProviderCallRecord[];
+}
+
+/** One call of a `provider` run's case: where it went, what came back, how long it took. */
+export interface ProviderCallRecord {
+  /** The route's target (its name). */
+  route: string;
+  /** `<connection id>@<version>`, or null when the route names none. */
+  connection: string | null;
+  provider: string | null;
+  model: string;
+  /** Whether this call was on a fallback route (not the case's primary route). */
+  fallback: boolean;
+  /** HTTP status; null for a timeout or a cut connection; 0 when no request was made. */
+  status: number | null;
+  latencyMs: number;
+  /** What the provider's Retry-After asked for before the next attempt. */
+  retryAfterMs: number | null;
+  error: string | null;
 }
 
 /**

@@ -12,7 +12,9 @@ import * as modelCards from './model-cards.js';
 import * as monitoring from './monitoring.js';
 import * as overview from './overview.js';
 import { cursorKeySource } from './pagination.js';
+import * as policies from './policies.js';
 import * as policyDryRuns from './policy-dry-runs.js';
+import * as providerConnections from './provider-connections.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
@@ -46,12 +48,14 @@ const modules = {
   audit,
   idempotency,
   overview,
+  policies,
   monitoring,
   modelCards,
   webhooks,
   reports,
   policyDryRuns,
   relaxations,
+  providerConnections,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

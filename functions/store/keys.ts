@@ -243,6 +243,9 @@ export const keys = {
   waiverPrefix: (candidateId: string) => ({ pk: `RC#${candidateId}`, skPrefix: 'WAIVER#' }),
 
   policy: (version: number) => ({ pk: 'POLICY', sk: `V#${pad(version, 6)}` }),
+  policyVersionPrefix: { pk: 'POLICY', skPrefix: 'V#' },
+  /** The pointer to the policy version in force: `{ version, document }` (functions/store/policies.ts). */
+  policyActive: { pk: 'POLICY', sk: 'ACTIVE' },
 
   /** A policy dry run: its request, progress and summary; its result items share the partition (ITEM#...). */
   policyDryRun: (id: string) => ({ pk: `PDR#${id}`, sk: META }),
@@ -273,6 +276,8 @@ export function toEntity<T>(item: Record<string, unknown>): T {
   delete entity.auditSeq;
   delete entity.auditHash;
   delete entity.counters;
+  // A system's copy of the policy document in force: the gate reads it from the META item (policyOf), no API shows it.
+  delete entity.policy;
   delete entity.siblingIds;
   delete entity.roundClosed;
   // The release gate's callback token of a pending approval: a credential for the gate, never an API field.

@@ -10,6 +10,7 @@ import type { Actor, AiSystem, AuditEvent, ModelCardNarrative, SystemStatus } fr
 import { buildCondition } from './expressions.js';
 import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
+import { activePolicyPointer, copyToSystem } from './policies.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { auditItem, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
@@ -54,9 +55,12 @@ export async function createSystem(
   const now = ctx.now().toISOString();
   const id = newId('sys');
   if (input.modelCard) checkNarrativeSize(input.modelCard);
+  // The policy in force judges the new system from its first promotion (ADR 0023); none before genesis.
+  const policy = await activePolicyPointer(ctx);
   const system: AiSystem = {
     id,
     ...input,
+    ...(policy ? { policyVersion: policy.version } : {}),
     status: 'draft',
     activeReleases: { staging: null, production: null },
     openIncidents: { low: 0, medium: 0, high: 0, critical: 0 },
@@ -98,6 +102,7 @@ export async function createSystem(
                 auditSeq: event.seq,
                 auditHash: event.hash,
                 counters: {},
+                ...(policy ? { policy: policy.document } : {}),
               },
               ...notExists,
             },
@@ -116,6 +121,13 @@ export async function createSystem(
     throw error;
   }
   if (ctx.meter) ctx.meter.writes++;
+  // An activation that committed while this registration was in flight may have copied its version before this
+  // META existed: the registration then takes it itself, under the same never-older condition as the copy.
+  const inForce = await activePolicyPointer(ctx);
+  if (inForce && inForce.version > (policy?.version ?? 0)) {
+    await copyToSystem(ctx, id, inForce.version, inForce.document);
+    system.policyVersion = inForce.version;
+  }
   return { system, events: [event] };
 }
 

@@ -21,6 +21,7 @@ import {
   scoreBatch,
   sizeRun,
 } from '../domain/eval/index.js';
+import { connectionEndpoint, type ProviderConnectionVersion } from '../domain/provider-connections.js';
 import type {
   Actor,
   CaseResult,
@@ -34,6 +35,7 @@ import type { RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
+import { connectionLabel, executeProviderCase, type ProviderRuntime } from './providers/executor.js';
 
 /** The evaluation service acts under its own identity in the audit trail. */
 export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eval runner', roles: [] };
@@ -49,12 +51,22 @@ export const DEFAULT_BATCH_SIZE = BASE_BATCH_SIZE.simulated;
 const DEFAULT_SIZING_LIMITS: SizingLimits = { maxConcurrency: 4, runTimeoutSeconds: 3600 };
 /** Cases of one batch an `http` run calls at the same time. */
 const HTTP_CASE_CONCURRENCY = 8;
+/**
+ * Cases of one batch a `provider` run has in flight: the connections' own limits (shared by every batch of the
+ * process) set the pace, not the batch.
+ */
+const PROVIDER_CASE_CONCURRENCY = 64;
 
 /** Which hosts the `http` executor may call, and how. */
 export interface EvalStepOptions {
   /** `host`, `host:port` or `host:*` entries; default none, so an `http` run fails until hosts are configured. */
   allowedHosts?: readonly string[];
   fetchImpl?: typeof fetch;
+  /**
+   * The `provider` executor's clients, secrets and shared limits (providers/runtime.ts), built once per process by
+   * the composition root; absent, a `provider` run fails at Prepare.
+   */
+  providers?: ProviderRuntime & { check?: (connections: Iterable<ProviderConnectionVersion>) => Promise<void> };
 }
 
 /**
@@ -77,6 +89,8 @@ export interface RunMaterial {
   spans: RunDatasetSpan[];
   /** The run's label set (the simulated executor predicts among them). */
   labels: string[];
+  /** The connection versions the model config's routes pin, by `<id>#<version>` (`provider` runs). */
+  connections: Map<string, ProviderConnectionVersion>;
 }
 
 /**
@@ -107,7 +121,11 @@ export async function loadRunMaterial(
       labels = labelsOf(cases);
     }
   }
-  const material = { run, candidate, prompt, modelConfig, spans, labels };
+  const connections =
+    run.executor === 'provider'
+      ? await pinnedConnectionVersions(store, modelConfig)
+      : new Map<string, ProviderConnectionVersion>();
+  const material = { run, candidate, prompt, modelConfig, spans, labels, connections };
   cache?.set(runId, material);
   return material;
 }
@@ -142,6 +160,16 @@ export async function prepareEvalRun(
     caseTimeoutMs = modelConfig.timeoutMs;
     attemptsPerCase = 1 + (modelConfig.fallbackPolicy.enabled ? 1 + modelConfig.fallbackPolicy.maxRetries : 0);
   }
+  if (run.executor === 'provider') {
+    const candidate = await store.candidates.getCandidate(run.candidateId);
+    const modelConfig = await store.artefacts.getModelConfig(candidate.modelConfigId);
+    await assertProvidersCallable(store, modelConfig, options);
+    caseTimeoutMs = modelConfig.timeoutMs;
+    // Each route may be tried 1 + RETRIES_PER_ROUTE times, with waits between; a fallback model adds a route.
+    const routes =
+      modelConfig.routingPolicy.strategy === 'fallback_chain' ? modelConfig.routingPolicy.routes.length : 1;
+    attemptsPerCase = 3 * (routes + (modelConfig.fallbackPolicy.enabled ? 1 : 0));
+  }
   if (run.executor === 'submitted') {
     // A submitted run is aggregated once every case is posted (beginAggregation); until then it has nothing to do.
     if (run.status !== 'aggregating')
@@ -169,6 +197,50 @@ export async function prepareEvalRun(
     ...sizing,
     deadline: new Date(now.getTime() + sizing.runTimeoutSeconds * 1000).toISOString(),
   };
+}
+
+/** The connection versions a model config's routes pin, read in one request; a missing one is a 400. */
+async function pinnedConnectionVersions(
+  store: GovernanceStore,
+  modelConfig: ModelConfigVersion,
+): Promise<Map<string, ProviderConnectionVersion>> {
+  const pins = modelConfig.routingPolicy.routes.flatMap((r) => (r.connection ? [r.connection] : []));
+  const { found, missing } = await store.providerConnections.connectionVersions(pins);
+  if (missing.length > 0)
+    throw new ValidationError(
+      `provider executor refused: no provider connection version ${missing.map((m) => `${m.id} v${m.version}`).join(', ')}`,
+      { field: 'routingPolicy' },
+    );
+  return found;
+}
+
+/**
+ * Refuses, before any call, a `provider` run that cannot be executed: a route without a connection version, an
+ * endpoint outside the allow-list, a secret that cannot be read (named by its connection, never shown).
+ */
+async function assertProvidersCallable(
+  store: GovernanceStore,
+  modelConfig: ModelConfigVersion,
+  options: EvalStepOptions,
+): Promise<void> {
+  if (!options.providers) throw new ValidationError('the provider executor is not configured in this deployment');
+  const unpinned = modelConfig.routingPolicy.routes.filter((r) => !r.connection).map((r) => r.target);
+  if (unpinned.length > 0)
+    throw new ValidationError(
+      `provider executor refused: route ${unpinned.join(', ')} names no provider connection version`,
+      { field: 'routingPolicy' },
+    );
+  const connections = await pinnedConnectionVersions(store, modelConfig);
+  const allowedHosts = options.providers.allowedHosts;
+  for (const connection of connections.values()) {
+    const check = checkTarget(connectionEndpoint(connection), allowedHosts);
+    if (!check.ok)
+      throw new ValidationError(
+        `provider executor refused: provider connection ${connectionLabel(connection)}: ${check.reason} (allowed hosts: ${allowedHosts.length ? allowedHosts.join(', ') : 'none configured'})`,
+        { field: 'routingPolicy' },
+      );
+  }
+  await options.providers.check?.(connections.values());
 }
 
 /** Refuses a model config whose policies could call a host outside `allowedHosts`. */
@@ -251,6 +323,19 @@ export async function executeEvalBatch(
         modelConfig: m.modelConfig,
         allowedHosts,
         ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
+      })),
+    }));
+  } else if (m.run.executor === 'provider') {
+    const runtime = options.providers;
+    if (!runtime) throw new ValidationError('the provider executor is not configured in this deployment');
+    records = await mapLimit(cases, PROVIDER_CASE_CONCURRENCY, async (evalCase, i) => ({
+      index: batch.start + i,
+      ...(await executeProviderCase({
+        evalCase,
+        prompt: m.prompt,
+        modelConfig: m.modelConfig,
+        connections: m.connections,
+        runtime,
       })),
     }));
   } else {

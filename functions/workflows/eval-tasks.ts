@@ -25,6 +25,8 @@ import {
   type RunMaterial,
 } from './eval-steps.js';
 import { parseAllowedHosts } from './http-executor.js';
+import { createProviderRuntime } from './providers/runtime.js';
+import { secretsManagerResolver } from './providers/secrets.js';
 
 const { logger, metrics, meter } = createObservability('eval-tasks');
 
@@ -169,9 +171,12 @@ export function createEvalTaskEntry(
   env: Env = process.env,
   taskMeter: GovernanceMeter = meter,
 ) {
+  const allowedHosts = parseAllowedHosts(env.EVAL_ALLOWED_HOSTS);
   const tasks = evalTaskHandlers(deps.store, {
     evidence: deps.evidence,
-    allowedHosts: parseAllowedHosts(env.EVAL_ALLOWED_HOSTS),
+    allowedHosts,
+    // Provider API keys from Secrets Manager only (never the environment), cached per container.
+    providers: createProviderRuntime({ resolveSecret: secretsManagerResolver(), allowedHosts }),
     meter: taskMeter,
   });
   return async (event: never): Promise<unknown> => {

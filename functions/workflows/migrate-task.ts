@@ -5,13 +5,14 @@
 import { createObservability, infoLines, observed } from '../observability/index.js';
 import { shardIndexPartitions } from '../store/migrations/0001-shard-index-partitions.js';
 import { openIncidentsBySeverity } from '../store/migrations/0003-open-incidents-by-severity.js';
+import { policyGenesisMigration } from '../store/migrations/0004-policy-genesis.js';
 import { type Migration, runMigrations } from '../store/migrations/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
 
 const { logger, metrics } = createObservability('migrations');
 
 /** The migrations of all.ts that need nothing but the table, in the same order. */
-const TABLE_MIGRATIONS: readonly Migration[] = [shardIndexPartitions, openIncidentsBySeverity];
+const TABLE_MIGRATIONS: readonly Migration[] = [shardIndexPartitions, openIncidentsBySeverity, policyGenesisMigration];
 
 /** Runs what is pending; answers the ids it ran (none when the table is up to date). */
 export const handler = observed(

@@ -5,7 +5,7 @@
 // would lose its teams as the access token does.
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addDashboardClient, Identity } from '../../lib/constructs/identity.js';
 
 let synthesised: Template | undefined;
@@ -31,6 +31,12 @@ function dashboardClient(): Record<string, unknown> {
 }
 
 describe("the dashboard's Cognito app client", () => {
+  // Synthesised in the hook (its timeout), not in the first case: on a loaded machine the first synth of the file
+  // outlasted a case's 30 s.
+  beforeAll(() => {
+    identityTemplate();
+  });
+
   it('reads custom:teams, custom:systems, custom:github_login, name and email, so the ID token carries them', () => {
     const client = dashboardClient();
 

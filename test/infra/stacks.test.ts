@@ -349,6 +349,15 @@ describe('the stateless stack: functions', () => {
           expect(actions, id).toEqual(['states:DescribeExecution']);
           continue;
         }
+        // Provider connection secrets: a secret's ARN ends in a random suffix, so eval tasks read the secrets under
+        // `<prefix>/providers/` by a prefix wildcard (ADR 0030), read only.
+        if (
+          prefixed.length > 0 &&
+          prefixed.every((resource) => resource.includes(':secret:governance-dev/providers/*'))
+        ) {
+          expect(actions, id).toEqual(['secretsmanager:GetSecretValue']);
+          continue;
+        }
         if (prefixed.length > 0) {
           expect(
             prefixed.every((resource) => resource.endsWith('/runs/*"]]}') || /-audit-.*\/\*"\]\]\}$/.test(resource)),

@@ -16,7 +16,7 @@ export const MAX_SLICES_PER_RUN = 50;
 export const MAX_BATCHES_PER_RUN = 1000;
 
 /** Cases a batch takes by executor, before a large run enlarges them to stay within MAX_BATCHES_PER_RUN. */
-export const BASE_BATCH_SIZE = { simulated: 250, http: 50, submitted: 1000 } as const;
+export const BASE_BATCH_SIZE = { simulated: 250, http: 50, submitted: 1000, provider: 50 } as const;
 
 export type SizedExecutor = keyof typeof BASE_BATCH_SIZE;
 
@@ -56,7 +56,7 @@ export function sizeRun(
   const batchCount = Math.ceil(total / batchSize);
   const maxConcurrency = Math.max(1, Math.min(Math.floor(limits.maxConcurrency), batchCount));
   let work: number;
-  if (run.executor === 'http') {
+  if (run.executor === 'http' || run.executor === 'provider') {
     const perCase = ((run.caseTimeoutMs ?? 30_000) * Math.max(1, run.attemptsPerCase ?? 1)) / 1000;
     work = Math.ceil(batchSize / 8) * perCase;
   } else {

@@ -1,9 +1,10 @@
 // The approval round of a candidate: one pending approval record per role the risk-tier policy requires.
 import { newId } from '../../domain/ids.js';
 import { assertTransition } from '../../domain/lifecycle.js';
-import { type ApprovalPolicy, DEFAULT_POLICY, requiredApprovals, requiredApproverCounts } from '../../domain/policy.js';
+import { type ApprovalPolicy, requiredApprovals, requiredApproverCounts } from '../../domain/policy.js';
 import type { Actor, AiSystem, ApprovalRecord, ReleaseCandidate } from '../../domain/types.js';
 import { keys, toEntity } from '../keys.js';
+import { policyOfMeta } from '../policy-in-force.js';
 import { runUnitOfWork, type StoreContext } from '../unit-of-work.js';
 import { getCandidate, loadCandidate, setCandidate } from './build.js';
 
@@ -16,11 +17,13 @@ export async function requestApproval(
   ctx: StoreContext,
   actor: Actor,
   id: string,
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  override?: ApprovalPolicy,
 ): Promise<{ candidate: ReleaseCandidate; approvals: ApprovalRecord[] }> {
   const current = await getCandidate(ctx, id);
   const { result } = await runUnitOfWork(ctx, current.systemId, actor, [keys.candidate(id)], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
+    // The round is opened under the system's copy of the policy in force and records its version.
+    const policy = override ?? policyOfMeta(tx.meta);
     const candidate = loadCandidate(tx, id);
     assertTransition('candidate', candidate.status, 'awaiting_approval');
     const roles = requiredApprovals(system.riskTier, candidate.environment, policy);

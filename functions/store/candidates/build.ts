@@ -95,7 +95,8 @@ export async function createCandidate(
       latestEvalStatus: null,
       requiredRoles: [],
       approvalIds: [],
-      policyVersion: null,
+      // The version in force when it was built; its approval round records the version that opened it.
+      policyVersion: system.policyVersion ?? null,
       notes: input.notes,
       createdAt: tx.now,
       createdBy: actor.userId,

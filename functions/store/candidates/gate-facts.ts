@@ -4,7 +4,7 @@
 import type { BlockReason } from '../../domain/errors.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { type GateFacts, gateInput, gateVerdict } from '../../domain/gate.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../../domain/policy.js';
+import type { ApprovalPolicy } from '../../domain/policy.js';
 import {
   type PendingRelaxation,
   pendingRelaxations,
@@ -22,6 +22,7 @@ import type {
   ReleaseCandidate,
 } from '../../domain/types.js';
 import { keys, queries, toEntity } from '../keys.js';
+import { judgingPolicy } from '../policy-in-force.js';
 import { queryAll } from '../query.js';
 import { batchGet, type Item, type Key, type StoreContext } from '../unit-of-work.js';
 import { getCandidate } from './build.js';
@@ -97,6 +98,14 @@ export function gateFacts(loaded: (key: Key) => Item | undefined, system: AiSyst
 
 /** Reads the gate's facts of candidate `id` now (strongly consistent). */
 export async function readGateFacts(ctx: StoreContext, id: string): Promise<GateFacts> {
+  return (await readGateFactsWithPolicy(ctx, id)).facts;
+}
+
+/** The gate's facts of candidate `id` and the policy its promotion is judged under (ADR 0023). */
+async function readGateFactsWithPolicy(
+  ctx: StoreContext,
+  id: string,
+): Promise<{ facts: GateFacts; policy: ApprovalPolicy }> {
   const candidate = await getCandidate(ctx, id);
   const waiverIds = await candidateWaiverIds(ctx, id);
   const loaded = await batchGet(ctx, [
@@ -107,7 +116,8 @@ export async function readGateFacts(ctx: StoreContext, id: string): Promise<Gate
   const systemItem = loaded.get(`${keys.system(candidate.systemId).pk}|META`);
   if (!systemItem) throw new NotFoundError(`system ${candidate.systemId} not found`);
   const get = (k: Key) => loaded.get(`${k.pk}|${k.sk}`);
-  return withWaivers(gateFacts(get, toEntity<AiSystem>(systemItem), id), waiverIds, get);
+  const facts = withWaivers(gateFacts(get, toEntity<AiSystem>(systemItem), id), waiverIds, get);
+  return { facts, policy: await judgingPolicy(ctx, systemItem, candidate.policyVersion) };
 }
 
 /** The system's open relaxation requests (stored open; the expired ones are left out by the domain). */
@@ -123,9 +133,11 @@ export async function candidateGate(
   ctx: StoreContext,
   id: string,
   environment?: Environment,
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  override?: ApprovalPolicy,
 ): Promise<GateView> {
-  const facts = await readGateFacts(ctx, id);
+  const read = await readGateFactsWithPolicy(ctx, id);
+  const facts = read.facts;
+  const policy = override ?? read.policy;
   const env = environment ?? facts.candidate.environment;
   const now = ctx.now().toISOString();
   const input = gateInput(facts, env, undefined, policy, now);

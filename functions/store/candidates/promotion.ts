@@ -21,6 +21,7 @@ import {
 import type { Actor, AiSystem, Environment, PromotionEvent, ReleaseCandidate } from '../../domain/types.js';
 import type { Condition } from '../expressions.js';
 import { keys, toEntity } from '../keys.js';
+import { judgingPolicy, samePolicyCopy } from '../policy-in-force.js';
 import { queryAll } from '../query.js';
 import { type Key, runUnitOfWork, type StoreContext, type SystemTx } from '../unit-of-work.js';
 import { getCandidate } from './build.js';
@@ -63,6 +64,8 @@ export function promotionConditions(
       (severity): Condition => ({ path: `openIncidents.${severity}`, op: '=', value: 0 }),
     ),
     { path: 'status', op: '<>', value: 'retired' },
+    // The policy judged under: an activation copied since makes the promotion retry under the newer version
+    samePolicyCopy(facts.system.policyVersion),
   ];
   const onCandidate: Condition[] = [
     { path: 'version', op: '=', value: candidate.version },
@@ -149,7 +152,7 @@ export async function promoteCandidate(
   actor: Actor,
   id: string,
   input: { environment?: Environment; expectedActiveCandidateId: string | null; reason?: string | null },
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  override?: ApprovalPolicy,
 ): Promise<{ candidate: ReleaseCandidate; promotion: PromotionEvent }> {
   const current = await getCandidate(ctx, id);
   const environment = input.environment ?? current.environment;
@@ -158,8 +161,10 @@ export async function promoteCandidate(
   // a waiver approved in between is simply not used; one withdrawn or expired fails its condition check.
   const waiverIds = await candidateWaiverIds(ctx, id);
   const preload = [...gateKeys(current), ...waiverIds.map(keys.relaxation)];
-  const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, (tx) => {
+  const { result } = await runUnitOfWork(ctx, current.systemId, actor, preload, async (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
+    // The policy in force for this system (ADR 0023); a test may name one.
+    const policy = override ?? (await judgingPolicy(ctx, tx.meta, current.policyVersion));
     const facts = withWaivers(
       gateFacts((k) => tx.get(k), system, id),
       waiverIds,

@@ -4,6 +4,7 @@
 // migrations function (functions/workflows/migrate-task.ts) and the webhook one in the dispatcher.
 import { shardIndexPartitions } from './0001-shard-index-partitions.js';
 import { openIncidentsBySeverity } from './0003-open-incidents-by-severity.js';
+import { policyGenesisMigration } from './0004-policy-genesis.js';
 import { encryptWebhookSecrets, type WebhookSecretsMigrationContext } from './encrypt-webhook-secrets.js';
 import type { Migration } from './index.js';
 
@@ -11,4 +12,5 @@ export const MIGRATIONS: readonly Migration<WebhookSecretsMigrationContext>[] = 
   shardIndexPartitions,
   encryptWebhookSecrets,
   openIncidentsBySeverity,
+  policyGenesisMigration,
 ];

@@ -230,6 +230,10 @@ beforeAll(() => {
 
 beforeEach(() => {
   ddb.reset();
+  // DynamoDB answers a GetItem of an absent item with no Item (the policy pointer, a guard) and a Query of an empty
+  // partition (a candidate's waivers) with no items: a test that needs one names it.
+  ddb.on(GetCommand).resolves({});
+  ddb.on(QueryCommand).resolves({ Items: [] });
   principal = admin;
   verifyToken = async (authorization) => {
     if (!authorization) throw new UnauthorizedError('the Authorization header is missing', { code: 'TOKEN_MISSING' });

@@ -164,11 +164,12 @@ describe('the token CLI', () => {
 });
 
 describe('the demo identities', () => {
-  it('give every role a user, two technical reviewers and a pipeline scoped to the given systems', () => {
+  it('give every role a user, two technical and two governance reviewers and a pipeline scoped to the given systems', () => {
     const identities = demoIdentities(['sys-a', 'sys-b']);
 
     for (const role of PRINCIPAL_ROLES) expect(identities.some((identity) => identity.roles.includes(role))).toBe(true);
     expect(identities.filter((identity) => identity.roles.includes('reviewer:technical'))).toHaveLength(2);
+    expect(identities.filter((identity) => identity.roles.includes('reviewer:governance'))).toHaveLength(2);
     expect(identities.find((identity) => identity.roles.includes('pipeline'))?.systems).toEqual(['sys-a', 'sys-b']);
     expect(new Set(identities.map((identity) => identity.userId)).size).toBe(identities.length);
     expect(DEMO_IDENTITIES.find((identity) => identity.userId === 'ci.pipeline')?.systems).toEqual([]);

@@ -1,0 +1,78 @@
+// The OpenAI adapter: chat completions through the official `openai` package, at the connection's base URL (OpenAI,
+// Azure OpenAI's v1 API, or any server speaking the protocol: vLLM, Ollama, LiteLLM). The output contract goes as a
+// JSON schema response format; the answer's text is parsed and checked against it by the scorer.
+import OpenAI from 'openai';
+import type { ProviderConnectionVersion } from '../../domain/provider-connections.js';
+import {
+  type ProviderCallOutcome,
+  type ProviderClient,
+  type ProviderRequest,
+  parseObject,
+  retryAfterMs,
+  tokens,
+} from './types.js';
+
+export function openaiClient(connection: ProviderConnectionVersion, secret: string | null): ProviderClient {
+  const client = new OpenAI({
+    apiKey: secret ?? '',
+    baseURL: connection.baseUrl ?? undefined,
+    // The executor retries, paces and records attempts itself.
+    maxRetries: 0,
+  });
+  return {
+    async call(request: ProviderRequest): Promise<ProviderCallOutcome> {
+      try {
+        const completion = await client.chat.completions.create(
+          {
+            model: request.model,
+            messages: [{ role: 'user', content: request.prompt }],
+            temperature: request.parameters.temperature,
+            top_p: request.parameters.topP,
+            max_tokens: request.parameters.maxTokens,
+            response_format: {
+              type: 'json_schema',
+              json_schema: { name: 'output', schema: request.outputContract, strict: false },
+            },
+          },
+          { timeout: request.timeoutMs, maxRetries: 0 },
+        );
+        const text = completion.choices[0]?.message?.content ?? '';
+        const output = parseObject(text);
+        return {
+          kind: 'answered',
+          text,
+          output,
+          tokensIn: tokens(completion.usage?.prompt_tokens),
+          tokensOut: tokens(completion.usage?.completion_tokens),
+          error: output === null ? 'the answer is not a JSON object' : null,
+        };
+      } catch (error) {
+        return openaiFailure(error);
+      }
+    },
+  };
+}
+
+function openaiFailure(error: unknown): ProviderCallOutcome {
+  if (error instanceof OpenAI.APIConnectionTimeoutError)
+    return { kind: 'transient', status: null, timedOut: true, retryAfterMs: null, error: 'timed out' };
+  if (error instanceof OpenAI.APIConnectionError)
+    return { kind: 'transient', status: null, timedOut: false, retryAfterMs: null, error: 'connection failed' };
+  if (error instanceof OpenAI.APIError && typeof error.status === 'number') {
+    const status = error.status;
+    if (status === 401 || status === 403) return { kind: 'unauthorised', status };
+    // The provider's message is not kept: some echo part of the key they were sent.
+    if (status === 429 || status >= 500)
+      return {
+        kind: 'transient',
+        status,
+        timedOut: false,
+        retryAfterMs: retryAfterMs(error.headers?.get('retry-after')),
+        error: `answered ${status}`,
+      };
+    return { kind: 'failed', status, error: `answered ${status}` };
+  }
+  // A 200 whose body is not JSON: the model server's fault, not worth another attempt (as the http executor).
+  if (error instanceof SyntaxError) return { kind: 'failed', status: 200, error: 'malformed answer: not JSON' };
+  return { kind: 'transient', status: null, timedOut: false, retryAfterMs: null, error: 'connection failed' };
+}

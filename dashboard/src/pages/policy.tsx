@@ -683,7 +683,7 @@ function DocumentForm({
         </div>
         {saved ? (
           <p role="status">
-            {propose ? 'Draft' : 'Saved draft'} version {saved.version} <Badge value={saved.status} />
+            {propose ? 'Created draft' : 'Saved draft'} version {saved.version} <Badge value={saved.status} />
             {propose ? '; submit it for approval from its card above.' : '.'}
           </p>
         ) : null}

@@ -3,8 +3,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerArtefactCommands } from './commands/artefacts.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
-import { registerRelaxationCommands } from './commands/relaxations.js';
 import { registerPolicyCommands } from './commands/policies.js';
+import { registerRelaxationCommands } from './commands/relaxations.js';
 import { registerReleaseCommands } from './commands/releases.js';
 import { type CliIo, type CommandContext, createContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';

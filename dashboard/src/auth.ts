@@ -64,6 +64,8 @@ export const can = {
   reviewArtefacts: (p: Principal) => p.roles.includes('reviewer:technical'),
   /** Open, update and resolve incidents: everyone but a read-only auditor. */
   handleIncidents: (p: Principal) => p.roles.some((r) => r !== 'auditor'),
+  /** Propose, activate and dry-run policy versions (approving one also needs not to be its author). */
+  governPolicy: (p: Principal) => p.roles.includes('admin') || p.roles.includes('reviewer:governance'),
   seeAllAudit: (p: Principal) => p.roles.some((r) => r === 'admin' || r === 'auditor' || r.startsWith('reviewer:')),
 };
 

@@ -21,6 +21,7 @@ const appRoutes: RouteObject[] = [
       { path: 'systems/:id', lazy: page(() => import('./pages/system')) },
       { path: 'candidates/:id', lazy: page(() => import('./pages/candidate')) },
       { path: 'approvals', lazy: page(() => import('./pages/approvals')) },
+      { path: 'policy', lazy: page(() => import('./pages/policy')) },
       { path: 'incidents', lazy: page(() => import('./pages/incidents')) },
       { path: 'audit', lazy: page(() => import('./pages/audit')) },
       { path: 'prompts/:id', lazy: page(() => import('./pages/artefact')) },

@@ -5,6 +5,7 @@ import { useSession } from './session';
 const NAV = [
   ['/', 'Systems'],
   ['/approvals', 'Approvals'],
+  ['/policy', 'Policy'],
   ['/incidents', 'Incidents'],
   ['/evaluations', 'Evaluations'],
   ['/audit', 'Audit'],

@@ -24,6 +24,13 @@ export function ProblemView({ error }: { error: unknown }) {
             ))}
           </ul>
         ) : null}
+        {Array.isArray(p.problems) && p.problems.length > 0 ? (
+          <ul aria-label="Problems">
+            {p.problems.map((problem) => (
+              <li key={String(problem)}>{String(problem)}</li>
+            ))}
+          </ul>
+        ) : null}
         {p.errors && p.errors.length > 0 ? (
           <ul>
             {p.errors.map((e) => (

@@ -2,7 +2,13 @@
 // of a request is checked by the domain (validatePolicyDraft), the one home of its rules, which names every field
 // of a 400; the response describes the document exactly.
 import * as z from 'zod';
-import { DATASET_KINDS, METRIC_NAMES, REVIEWER_ROLES, SEVERITIES } from '../domain/types.js';
+import {
+  DATASET_KINDS,
+  METRIC_NAMES,
+  MONITORING_FAILURE_ACTIONS,
+  REVIEWER_ROLES,
+  SEVERITIES,
+} from '../domain/types.js';
 import { pageOf, pageQuery, requiredText, text } from './common.js';
 
 const timestamp = z.string().describe('ISO 8601 instant (UTC)');
@@ -40,7 +46,7 @@ const policyDocumentResponse = z.object({
     ),
     minCasesForDrift: z.number().int(),
     incidentSeverity: perTier(z.enum(SEVERITIES)),
-    requestRollback: z.boolean(),
+    onFailure: perTier(z.enum(MONITORING_FAILURE_ACTIONS)),
   }),
   reviewIntervalDays: perTier(z.number().int()),
   rollbackValidation: perTier(z.enum(['warn', 'block'])),

@@ -4,7 +4,22 @@
 /** Prefix per kind of object: system, prompt version, model config, dataset, candidate, eval run, approval,
  * incident, promotion event, rollback record, webhook subscription, policy dry run, relaxation request, provider
  * connection. */
-export const ID_PREFIXES = ['sys', 'pv', 'mc', 'ds', 'rc', 'run', 'apr', 'inc', 'prm', 'rb', 'whk', 'pdr', 'rlx', 'pcn'] as const;
+export const ID_PREFIXES = [
+  'sys',
+  'pv',
+  'mc',
+  'ds',
+  'rc',
+  'run',
+  'apr',
+  'inc',
+  'prm',
+  'rb',
+  'whk',
+  'pdr',
+  'rlx',
+  'pcn',
+] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 /** The ULID part of an id, as regular-expression source: Crockford base32 (no I, L, O, U), 26 characters. */

@@ -11,6 +11,7 @@ import { ApiError, api, getAll } from '../api';
 import { can, reviewerRoles } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
+import { RelaxationQueue, useOpenRelaxations } from './relaxation-queue';
 
 export default function ApprovalsPage() {
   const principal = usePrincipal();
@@ -21,6 +22,7 @@ export default function ApprovalsPage() {
     queryKey: ['approvals', 'pending', role],
     queryFn: () => getAll<ApprovalRecord>('/api/approvals', { status: 'pending', role: role || undefined }),
   });
+  const relaxations = useOpenRelaxations();
   const candidateIds = [...new Set((queue.data?.items ?? []).map((a) => a.candidateId))];
   const candidates = useQuery({
     queryKey: ['candidates-of', candidateIds],
@@ -72,6 +74,8 @@ export default function ApprovalsPage() {
           </ul>
         )}
       </DataState>
+      {/* Below the queue once it is laid out, so the queue's arrival does not move it. */}
+      {queue.isPending ? null : <RelaxationQueue requests={relaxations} />}
     </section>
   );
 }

@@ -1,4 +1,5 @@
 import type { AiSystem, ApprovalRecord, ReleaseCandidate } from '../../../functions/domain/types';
+import type { PolicyDocument, PolicyVersion } from '../policy';
 
 export const SYS = 'sys_01JAAAAAAAAAAAAAAAAAAAAAAA';
 export const RC = 'rc_01JBBBBBBBBBBBBBBBBBBBBBBB';
@@ -74,6 +75,58 @@ export function approval(over: Partial<ApprovalRecord> = {}): ApprovalRecord {
     requestedAt: '2026-11-03T10:00:00.000Z',
     requestedBy: 'omar.owner',
     decidedAt: null,
+    ...over,
+  };
+}
+
+/** The genesis policy document as the API answers it (functions/domain/policy.ts DEFAULT_POLICY, with its quorum). */
+export function policyDocument(over: Partial<PolicyDocument> = {}): PolicyDocument {
+  const tier = () => ({ approvers: {}, requiredDatasetKinds: [], thresholdFloors: [], evalValidityHours: null });
+  return {
+    version: 1,
+    effectiveFrom: '2025-01-01T00:00:00.000Z',
+    tiers: {
+      low: ['technical'],
+      medium: ['technical', 'product'],
+      high: ['technical', 'product', 'risk'],
+      critical: ['technical', 'product', 'risk', 'governance'],
+    },
+    stagingRoles: ['technical'],
+    blockingSeverities: ['high', 'critical'],
+    monitoring: {
+      driftThresholds: [{ metric: 'accuracy', direction: 'min', tolerance: 0.1, relative: false }],
+      minCasesForDrift: 20,
+      incidentSeverity: { low: 'low', medium: 'medium', high: 'medium', critical: 'high' },
+      onFailure: { low: 'incident', medium: 'incident', high: 'incident', critical: 'request-rollback' },
+    },
+    reviewIntervalDays: { low: 365, medium: 180, high: 90, critical: 30 },
+    rollbackValidation: { low: 'warn', medium: 'warn', high: 'block', critical: 'block' },
+    modelCardRequired: { low: false, medium: false, high: true, critical: true },
+    promotionRules: {
+      production: { low: tier(), medium: tier(), high: tier(), critical: tier() },
+      staging: tier(),
+    },
+    governance: { activationQuorum: 2 },
+    ...over,
+  };
+}
+
+export function policyVersion(over: Partial<PolicyVersion> = {}): PolicyVersion {
+  return {
+    version: 1,
+    status: 'active',
+    baseVersion: null,
+    document: policyDocument(),
+    documentHash: 'd'.repeat(64),
+    reason: 'genesis: the policy before policy documents',
+    createdBy: { userId: 'system:genesis', name: 'system:genesis' },
+    createdAt: '2026-11-01T09:00:00.000Z',
+    submittedAt: null,
+    approvals: [],
+    quorum: 2,
+    activatedAt: '2026-11-01T09:00:00.000Z',
+    activatedBy: { userId: 'system:genesis', name: 'system:genesis' },
+    supersededAt: null,
     ...over,
   };
 }

@@ -117,12 +117,15 @@ describe('the event catalogue against a full lifecycle on DynamoDB Local', () =>
 
   it('saw the transitions of the lifecycle it ran', () => {
     const seen = new Set(audit.map((e) => e.action));
-    // Monitoring, rollback requests, a submitted run's aggregation and policy versions are other files' lifecycles
-    // (test/integration/monitoring, test/integration/eval-submitted-runs.test.ts, test/integration/store/policies.test.ts).
+    // Monitoring, rollback requests, a submitted run's aggregation, policy versions and provider connections are other
+    // files' lifecycles
+    // (test/integration/monitoring, test/integration/eval-submitted-runs.test.ts, test/integration/store/policies.test.ts,
+    // test/integration/providers/connections.test.ts).
     const exercised = EVENT_TYPES.filter(
       (t) =>
         !t.startsWith('release.monitoring') &&
         !t.startsWith('policy.') &&
+        !t.startsWith('provider_connection.') &&
         t !== 'release.rollback_requested' &&
         t !== 'eval_run.aggregating',
     );

@@ -35,7 +35,7 @@ function facts(overrides: Partial<GateFacts> = {}): GateFacts {
 }
 
 describe('promotionConditions', () => {
-  it('conditions META on the expected active release, no blocking incident and a system that is not retired', () => {
+  it('conditions META on the expected active release, no blocking incident, a system that is not retired and the policy copy judged under', () => {
     // Act
     const { meta } = promotionConditions(facts(), 'production', 'rc_prev');
 
@@ -45,6 +45,8 @@ describe('promotionConditions', () => {
       { path: 'openIncidents.high', op: '=', value: 0 },
       { path: 'openIncidents.critical', op: '=', value: 0 },
       { path: 'status', op: '<>', value: 'retired' },
+      // The facts' META holds no policy copy (a table before the genesis migration): it must still hold none.
+      { path: 'policyVersion', op: 'not_exists' },
     ]);
   });
 

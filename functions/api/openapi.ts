@@ -197,8 +197,11 @@ function fieldsOf(schema: z.ZodType | undefined): string[] {
   return Object.keys((json.properties ?? {}) as JsonObject);
 }
 
-/** True when a field names another object by id (`systemId`, `datasetIds`): the object may not exist, or be hidden. */
-const REFERENCE_FIELD = /[a-z]Ids?$/;
+/**
+ * True when a field names another object by id (`systemId`, `datasetIds`) or by number (`draftVersion`, a stored
+ * policy version): the object may not exist, or be hidden.
+ */
+export const REFERENCE_FIELD = /[a-z]Ids?$|^draftVersion$/;
 
 /**
  * The statuses a route can answer besides its success, from what it takes and whether it authenticates: a 404 when

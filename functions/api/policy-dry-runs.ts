@@ -3,23 +3,16 @@
 // result while it runs and after. Admins and governance reviewers only: the job reads every system.
 import { policyDryRunQuery, policyDryRunResponse, startPolicyDryRunRequest } from '../contracts/policy-dry-runs.js';
 import { newId } from '../domain/ids.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
 import { assertCanDryRunPolicy, dryRunPolicy } from '../domain/policy-dry-run.js';
 import { eventBridgeDryRunEmitter } from '../workflows/policy-dry-run.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
 
-/** The policy in force, which a dry run compares the draft with. Until policy versions are stored: version 1. */
-async function policyInForce(_req: Request<unknown, unknown>): Promise<ApprovalPolicy> {
-  return DEFAULT_POLICY;
-}
-
-/**
- * The policy a dry run judges by: the document of the request's body (its version and effectiveFrom filled when
- * absent). A stored draft named by `draftVersion` resolves here too, once policy versions exist.
- */
-function policyToJudge(req: Request<{ document: Record<string, unknown> }, unknown>, current: ApprovalPolicy) {
-  return dryRunPolicy(req.body.document, current, req.deps.store.ctx.now().toISOString());
+/** The document a dry run judges by: the body's, or that of the stored version it names (a 404 when unknown). */
+async function documentToJudge(req: Request<{ document?: Record<string, unknown>; draftVersion?: number }, unknown>) {
+  const { document, draftVersion } = req.body;
+  if (draftVersion === undefined) return document;
+  return (await req.deps.store.policies.getPolicy(draftVersion)).document;
 }
 
 export const routes: Route[] = [
@@ -27,14 +20,15 @@ export const routes: Route[] = [
     method: 'POST',
     path: '/api/policy-dry-runs',
     summary:
-      'Start a dry run of a policy document: which open candidates and active releases it would block, and by ' +
-      'which reason, judged in the background over every system',
+      'Start a dry run of a policy document or a stored version: which open candidates and active releases it ' +
+      'would block, and by which reason, judged in the background over every system',
     body: startPolicyDryRunRequest,
     response: { status: 202, body: policyDryRunResponse },
     handle: async (req) => {
       assertCanDryRunPolicy(req.principal);
-      const current = await policyInForce(req);
-      const policy = policyToJudge(req, current);
+      // Compared with the version in force for the organisation: the ACTIVE pointer's document.
+      const current = await req.deps.store.policies.policyInForce();
+      const policy = dryRunPolicy(await documentToJudge(req), current, req.deps.store.ctx.now().toISOString());
       const start = req.deps.startPolicyDryRun;
       if (!start) throw new Error('no policy dry run job is configured (startPolicyDryRun)');
       const { store } = req.deps;

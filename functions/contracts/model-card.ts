@@ -278,6 +278,26 @@ const riskRating = z
   .strict()
   .describe('SageMaker intended_uses.risk_rating and explanations_for_risk_rating');
 
+const policyInForce = z
+  .object({
+    version: z.number().int(),
+    activatedAt: dateTime.nullable(),
+    activatedBy: z.object({ userId: z.string(), name: z.string() }).strict().nullable(),
+    documentHash: z.string().nullable().describe('hex SHA-256 of the canonical JSON of the policy document'),
+    supersededAt: dateTime.nullable(),
+  })
+  .strict();
+
+const governancePolicy = z
+  .object({
+    inForce: policyInForce.describe('the version the system is judged under now (GET /api/policies/{version})'),
+    history: z
+      .array(policyInForce)
+      .describe("every version in force at some instant of the system's life, oldest first"),
+  })
+  .strict()
+  .describe('The governance policy (the versioned approval policy) the release is governed by');
+
 const releaseHistory = z
   .array(
     z
@@ -309,6 +329,7 @@ export const modelCardSchema = z
     considerations,
     oversight,
     riskRating,
+    governancePolicy,
     releaseHistory,
     completeness: z
       .object({ complete: z.boolean(), gaps: z.array(z.string()) })

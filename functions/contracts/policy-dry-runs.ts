@@ -5,16 +5,31 @@ import { ENVIRONMENTS, RISK_TIERS } from '../domain/types.js';
 import { blockReasonCode, pageQuery } from './common.js';
 
 /**
- * A policy document to judge by (functions/domain/policy.ts validatePolicy: a 400 names each field under
- * `document.`); version and effectiveFrom may be left out, as a draft has neither until it is activated.
+ * What to judge by: a policy document (functions/domain/policy.ts validatePolicy: a 400 names each field under
+ * `document.`; version and effectiveFrom may be left out, as a draft has neither until it is activated), or the
+ * number of a stored policy version (its document; a 404 when there is none). Exactly one of the two.
  */
 export const startPolicyDryRunRequest = z
   .object({
     document: z
       .record(z.string(), z.unknown())
-      .describe('the policy document: tiers, stagingRoles, blockingSeverities and the optional blocks of a policy'),
+      .optional()
+      .describe(
+        'the policy document: tiers, stagingRoles, blockingSeverities and the optional blocks of a policy; ' +
+          'send this or draftVersion, not both',
+      ),
+    draftVersion: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe('a stored policy version (GET /api/policies/{version}) whose document to judge by; this or document'),
   })
-  .strict();
+  .strict()
+  .refine((body) => (body.document === undefined) !== (body.draftVersion === undefined), {
+    path: ['document'],
+    message: 'send either document or draftVersion, not both and not neither',
+  });
 
 export const policyDryRunQuery = pageQuery;
 

@@ -5,7 +5,8 @@
 import { formatNumber } from './eval/verdict.js';
 import { canonicalJson, contentHash } from './hashing.js';
 import { REPORTING_PERIOD_ARTICLE, REPORTING_PERIOD_DAYS, reportedLate, reportingStatus } from './incident-clock.js';
-import { DEFAULT_POLICY, requiredApprovals } from './policy.js';
+import { type ApprovalPolicy, blockingSeverities, requiredApprovals } from './policy.js';
+import { type PolicyInForceRecord, type PolicyVersion, systemPolicyHistory } from './policy-version.js';
 import { reviewStatus } from './review.js';
 import type {
   AiSystem,
@@ -75,6 +76,10 @@ export interface ComplianceReportInput {
   audit: AuditDigest;
   chain: ChainCheck;
   archive: ArchiveCheck | null;
+  /** The system's policy in force (its META's copy, ADR 0023): the rules the report states are this version's. */
+  policy: ApprovalPolicy;
+  /** Every stored policy version: the report names those in force during the system's life. */
+  policyVersions: readonly PolicyVersion[];
   generatedAt: string;
   generatedBy: string;
 }
@@ -154,6 +159,7 @@ export function buildComplianceReport(input: ComplianceReportInput): ComplianceR
     dataSources(input),
     evaluation(input, label),
     humanOversight(input),
+    governancePolicy(input),
     approvals(input, label),
     incidents(input, label),
     postMarketMonitoring(input, label),
@@ -222,8 +228,8 @@ function providerAndOwners({ system }: ComplianceReportInput): ReportSection {
   };
 }
 
-function riskClassification({ system }: ComplianceReportInput): ReportSection {
-  const roles = (env: Environment) => requiredApprovals(system.riskTier, env).join(', ') || NONE;
+function riskClassification({ system, policy }: ComplianceReportInput): ReportSection {
+  const roles = (env: Environment) => requiredApprovals(system.riskTier, env, policy).join(', ') || NONE;
   return {
     id: 'risk',
     title: 'Risk classification',
@@ -236,11 +242,8 @@ function riskClassification({ system }: ComplianceReportInput): ReportSection {
           ['Internal risk tier', system.riskTier],
           ['Approvals required for production', roles('production')],
           ['Approvals required for staging', roles('staging')],
-          ['Governance review interval', `${DEFAULT_POLICY.reviewIntervalDays[system.riskTier]} days`],
-          [
-            'Production promotion needs a complete model card',
-            yesNo(DEFAULT_POLICY.modelCardRequired[system.riskTier]),
-          ],
+          ['Governance review interval', `${policy.reviewIntervalDays[system.riskTier]} days`],
+          ['Production promotion needs a complete model card', yesNo(policy.modelCardRequired[system.riskTier])],
         ],
       },
     ],
@@ -582,7 +585,8 @@ function evaluation(input: ComplianceReportInput, label: (id: string | null) => 
   };
 }
 
-function humanOversight({ system }: ComplianceReportInput): ReportSection {
+function humanOversight({ system, policy }: ComplianceReportInput): ReportSection {
+  const blocking = blockingSeverities(system.riskTier, 'production', policy);
   return {
     id: 'oversight',
     title: 'Human oversight measures',
@@ -593,11 +597,60 @@ function humanOversight({ system }: ComplianceReportInput): ReportSection {
       {
         kind: 'list',
         items: [
-          `Promotion to production needs the approvals of ${requiredApprovals(system.riskTier, 'production').join(', ')} reviewers, by distinct people, none of them the candidate's author; approvals are bound to the snapshot hash.`,
-          'Promotion is blocked while the latest eval run failed or is missing, or while a high or critical incident is open.',
+          `Promotion to production needs the approvals of ${requiredApprovals(system.riskTier, 'production', policy).join(', ')} reviewers, by distinct people, none of them the candidate's author; approvals are bound to the snapshot hash.`,
+          `Promotion is blocked while the latest eval run failed or is missing${blocking.length ? `, or while an incident of severity ${blocking.join(' or ')} is open` : ''}.`,
           'A release can be rolled back to the last-known-good approved release at any time; the rollback target is validated first.',
           'Every transition is written with a hash-chained audit event in the same transaction.',
         ],
+      },
+    ],
+  };
+}
+
+const byWhom = (p: PolicyInForceRecord) => (p.activatedBy ? `${p.activatedBy.name} (${p.activatedBy.userId})` : NONE);
+
+/** The governance policy version the system is judged under, and every version in force during its life. */
+function governancePolicy({ system, policy, policyVersions }: ComplianceReportInput): ReportSection {
+  const { inForce, history } = systemPolicyHistory(policyVersions, policy.version, system.createdAt);
+  return {
+    id: 'policy',
+    title: 'Governance policy',
+    reference: 'Art. 17(1)(a); Art. 9(1)',
+    blocks: [
+      {
+        kind: 'paragraph',
+        text:
+          'The rules above (required approvals, blocking incidents, review interval, model card, rollback validation) ' +
+          'are those of the governance policy version in force for this system. Each version is approved by ' +
+          'governance reviewers who did not write it and recorded on the organisation audit chain.',
+      },
+      {
+        kind: 'fields',
+        rows: [
+          ['Version in force', `v${inForce.version}`],
+          ['Activated', when(inForce.activatedAt)],
+          ['Activated by', byWhom(inForce)],
+          ['Document hash (SHA-256)', inForce.documentHash ?? NONE],
+        ],
+      },
+      {
+        kind: 'table',
+        title: "Versions in force during the system's life",
+        columns: [
+          { header: 'Version', width: 1 },
+          { header: 'Activated', width: 2 },
+          { header: 'Activated by', width: 2.4 },
+          { header: 'Superseded', width: 2 },
+          { header: 'Document hash', width: 2 },
+        ],
+        rows: history.map((p) => [
+          `v${p.version}`,
+          when(p.activatedAt),
+          byWhom(p),
+          p.supersededAt ? when(p.supersededAt) : 'in force',
+          short(p.documentHash),
+        ]),
+        empty: 'No policy version is recorded.',
       },
     ],
   };
@@ -734,7 +787,7 @@ function postMarketMonitoring(input: ComplianceReportInput, label: (id: string |
   const runs = input.evalRuns
     .filter((r) => purposeOf(r) !== 'gate')
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  const review = reviewStatus(input.system, input.candidates, new Date(input.generatedAt));
+  const review = reviewStatus(input.system, input.candidates, new Date(input.generatedAt), input.policy);
   const opened = input.incidents.filter((i) => i.monitoring);
   return {
     id: 'monitoring',

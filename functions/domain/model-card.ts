@@ -2,6 +2,7 @@
 // narrative, the candidate's exact prompt and model config with lineage, its evaluation data and eval run, the
 // approvals, the risk rating and the release history. Pure: the store gathers the inputs, nothing here reads.
 import { type ApprovalPolicy, DEFAULT_POLICY, openBlockingIncidents, requiresModelCard } from './policy.js';
+import { type PolicyHistory, type PolicyVersion, systemPolicyHistory } from './policy-version.js';
 import type {
   AiSystem,
   ApprovalRecord,
@@ -31,7 +32,7 @@ import type {
 } from './types.js';
 
 /** Version of the card's layout; a change that breaks readers of the JSON Schema is a new major version. */
-const MODEL_CARD_SCHEMA_VERSION = '1.0.0';
+const MODEL_CARD_SCHEMA_VERSION = '1.1.0';
 
 interface ModelCardThreshold {
   metric: MetricName;
@@ -164,6 +165,8 @@ export interface ModelCard {
     rationale: string;
     openBlockingIncidents: number;
   };
+  /** The governance policy version the system is judged under, and every version in force during its life. */
+  governancePolicy: PolicyHistory;
   releaseHistory: {
     kind: 'promote' | 'rollback';
     environment: Environment;
@@ -190,6 +193,10 @@ export interface ModelCardInputs {
   /** The system's promotions and rollbacks, oldest first. */
   releaseHistory: PromotionEvent[];
   generatedAt: string;
+  /** The system's policy in force (its META's copy, ADR 0023); DEFAULT_POLICY (version 1) when absent. */
+  policy?: ApprovalPolicy;
+  /** Every stored policy version (the card lists those in force during the system's life); none when absent. */
+  policyVersions?: readonly PolicyVersion[];
 }
 
 /** The narrative of a system that has none yet: every section empty. */
@@ -212,6 +219,7 @@ export function emptyNarrative(): ModelCardNarrative {
 /** The card of `inputs.candidate`, with its completeness (`modelCardGaps`). */
 export function buildModelCard(inputs: ModelCardInputs): ModelCard {
   const { system, candidate, prompt, modelConfig: config, evalRun } = inputs;
+  const policy = inputs.policy ?? DEFAULT_POLICY;
   const narrative = { ...emptyNarrative(), ...system.modelCard };
   const byId = new Map(inputs.datasets.map((d) => [d.id, d]));
   // A run of another candidate says nothing about this one (the gate calls that EVAL_MISSING).
@@ -339,8 +347,9 @@ export function buildModelCard(inputs: ModelCardInputs): ModelCard {
       riskTier: system.riskTier,
       euAiActCategory: system.euAiActCategory,
       rationale: narrative.riskRationale,
-      openBlockingIncidents: openBlockingIncidents(system, 'production'),
+      openBlockingIncidents: openBlockingIncidents(system, 'production', policy),
     },
+    governancePolicy: systemPolicyHistory(inputs.policyVersions ?? [], policy.version, system.createdAt),
     releaseHistory: inputs.releaseHistory
       .filter((e) => e.systemId === system.id)
       .map((e) => ({

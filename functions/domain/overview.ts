@@ -81,7 +81,13 @@ const count = <T>(items: T[], key: (item: T) => string) =>
     return acc;
   }, {});
 
-/** Summarises systems, candidates, runs and incidents by risk tier, status and system. */
+/** What of a policy the overview applies: review intervals and which incidents block. */
+type OverviewPolicy = Pick<ApprovalPolicy, 'reviewIntervalDays' | 'blockingSeverities' | 'incidentBlocking'>;
+
+/**
+ * Summarises systems, candidates, runs and incidents by risk tier, status and system, each system under its policy
+ * in force.
+ */
 export function summariseOverview(input: {
   systems: AiSystem[];
   candidates: ReleaseCandidate[];
@@ -92,12 +98,17 @@ export function summariseOverview(input: {
   reportingClocks?: readonly ReportingClockEntry[];
   /** The instant review due dates are judged at. */
   now: Date;
-  policy?: Pick<ApprovalPolicy, 'reviewIntervalDays' | 'blockingSeverities' | 'incidentBlocking'>;
+  /** Every system's policy unless `policies` names its version (tests); DEFAULT_POLICY when absent. */
+  policy?: OverviewPolicy;
+  /** The policy versions systems are judged under, by version (a system's `policyVersion`, its META's copy). */
+  policies?: ReadonlyMap<number, OverviewPolicy>;
 }): Overview {
   const open = input.incidents.filter((i) => i.status !== 'resolved');
-  const reviews = new Map(
-    input.systems.map((s) => [s.id, reviewStatus(s, input.candidates, input.now, input.policy ?? DEFAULT_POLICY)]),
-  );
+  const policyOf = (s: AiSystem): OverviewPolicy =>
+    (s.policyVersion === undefined ? undefined : input.policies?.get(s.policyVersion)) ??
+    input.policy ??
+    DEFAULT_POLICY;
+  const reviews = new Map(input.systems.map((s) => [s.id, reviewStatus(s, input.candidates, input.now, policyOf(s))]));
   const overdueReviews = input.systems
     .flatMap((s) => {
       const r = reviews.get(s.id);
@@ -127,7 +138,7 @@ export function summariseOverview(input: {
         status: s.status,
         activeReleases: s.activeReleases,
         openIncidents: open.filter((i) => i.systemId === s.id).length,
-        openBlockingIncidents: openBlockingIncidents(s, 'production', input.policy ?? DEFAULT_POLICY),
+        openBlockingIncidents: openBlockingIncidents(s, 'production', policyOf(s)),
         candidates: mine.length,
         failedEvals: mine.filter((c) => c.status === 'eval_failed').length,
         awaitingApproval: mine.filter((c) => c.status === 'awaiting_approval').length,

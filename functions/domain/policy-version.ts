@@ -223,3 +223,45 @@ export function assertNoRefusal(refusal: PolicyRefusal | null, version?: number)
 export function laterPolicy<T extends { version: number }>(a: T | null | undefined, b: T): T {
   return a && a.version > b.version ? a : b;
 }
+
+/** One version of the policy as it was in force, as the model card and the EU AI Act report name it. */
+export interface PolicyInForceRecord {
+  version: number;
+  /** null for a version the table does not hold (a table the genesis migration has not reached: DEFAULT_POLICY). */
+  activatedAt: string | null;
+  activatedBy: PolicyPerson | null;
+  documentHash: string | null;
+  /** When a later version replaced it; null while it is in force. */
+  supersededAt: string | null;
+}
+
+/** The version a system is judged under now, and every version in force at some instant of its life, oldest first. */
+export interface PolicyHistory {
+  inForce: PolicyInForceRecord;
+  history: PolicyInForceRecord[];
+}
+
+const inForceRecord = (v: PolicyVersion): PolicyInForceRecord => ({
+  version: v.version,
+  activatedAt: v.activatedAt,
+  activatedBy: v.activatedBy ? { userId: v.activatedBy.userId, name: v.activatedBy.name } : null,
+  documentHash: v.documentHash,
+  supersededAt: v.supersededAt,
+});
+
+/**
+ * The policy history of a system registered at `since` and judged now under version `inForce` (its META's copy):
+ * of the stored `versions`, those activated and not superseded before `since` (drafts, submitted and withdrawn
+ * versions were never in force), oldest first.
+ */
+export function systemPolicyHistory(versions: readonly PolicyVersion[], inForce: number, since: string): PolicyHistory {
+  const history = versions
+    .filter((v) => v.activatedAt !== null && (v.supersededAt === null || v.supersededAt > since))
+    .sort((a, b) => a.version - b.version)
+    .map(inForceRecord);
+  const stored = versions.find((v) => v.version === inForce);
+  const current: PolicyInForceRecord = stored
+    ? inForceRecord(stored)
+    : { version: inForce, activatedAt: null, activatedBy: null, documentHash: null, supersededAt: null };
+  return { inForce: current, history: history.length > 0 ? history : [current] };
+}

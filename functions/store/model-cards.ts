@@ -1,6 +1,6 @@
 // Gathers what the model card of a release is generated from (functions/domain/model-card.ts): one consistent
 // BatchGetItem of the candidate, its system, prompt, model config, datasets, eval run and approvals, and the
-// system's release history.
+// system's release history, and the stored policy versions (the card names those in force during its life).
 import { NotFoundError } from '../domain/errors.js';
 import { buildModelCard, type ModelCard, type ModelCardInputs } from '../domain/model-card.js';
 import type {
@@ -14,12 +14,14 @@ import type {
 } from '../domain/types.js';
 import { getCandidate, listCandidates, promotionHistory } from './candidates.js';
 import { keys, toEntity } from './keys.js';
+import { allPolicyVersions } from './policies.js';
+import { policyOfMeta } from './policy-in-force.js';
 import { batchGet, type StoreContext } from './unit-of-work.js';
 
 /** The inputs of the model card of release candidate `candidateId`, or a 404. */
 export async function modelCardInputs(ctx: StoreContext, candidateId: string): Promise<ModelCardInputs> {
   const first = await getCandidate(ctx, candidateId);
-  const [loaded, releaseHistory] = await Promise.all([
+  const [loaded, releaseHistory, policyVersions] = await Promise.all([
     batchGet(ctx, [
       keys.candidate(first.id),
       keys.system(first.systemId),
@@ -30,6 +32,7 @@ export async function modelCardInputs(ctx: StoreContext, candidateId: string): P
       ...first.approvalIds.map(keys.approval),
     ]),
     promotionHistory(ctx, first.systemId),
+    allPolicyVersions(ctx),
   ]);
   const entity = <T>(key: { pk: string; sk: string }): T | null => {
     const item = loaded.get(`${key.pk}|${key.sk}`);
@@ -43,6 +46,7 @@ export async function modelCardInputs(ctx: StoreContext, candidateId: string): P
   // The candidate as read with the rest; its snapshot fields never change, only its status and round.
   const candidate = required<ReleaseCandidate>(keys.candidate(first.id), 'the candidate');
   const run = candidate.latestEvalRunId ? entity<EvalRun>(keys.evalRun(candidate.latestEvalRunId)) : null;
+  const meta = loaded.get(`${keys.system(candidate.systemId).pk}|${keys.system(candidate.systemId).sk}`);
   return {
     system: required<AiSystem>(keys.system(candidate.systemId), 'the system'),
     candidate,
@@ -57,6 +61,9 @@ export async function modelCardInputs(ctx: StoreContext, candidateId: string): P
       .filter((a): a is ApprovalRecord => a !== null),
     releaseHistory,
     generatedAt: ctx.now().toISOString(),
+    // The system's policy in force, from the META's copy (the entity strips it), and the stored versions.
+    ...(meta ? { policy: policyOfMeta(meta) } : {}),
+    policyVersions,
   };
 }
 

@@ -2,6 +2,7 @@ import { type Overview, REPORTING_WINDOW_DAYS, summariseOverview } from '../doma
 import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from '../domain/types.js';
 import { openReportingClocks } from './incidents.js';
 import { queries } from './keys.js';
+import { policiesOfVersions } from './policies.js';
 import { queryAll } from './query.js';
 import type { StoreContext } from './unit-of-work.js';
 
@@ -11,7 +12,8 @@ import type { StoreContext } from './unit-of-work.js';
  * transactions would replace it (noted in docs/architecture/failure-modes.md). Review due dates come from the same
  * Queries: the newest activation among a system's candidates, else its registration (functions/domain/review.ts).
  * Serious-incident reporting deadlines come from one bounded Query of the open clocks due within the window
- * (gsi2 `INCCLOCK#open`, sorted by deadline), not from the incidents.
+ * (gsi2 `INCCLOCK#open`, sorted by deadline), not from the incidents. Each system is judged under its policy in
+ * force: the documents of the versions the systems' METAs name, one read per distinct version (ADR 0023).
  */
 export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: Set<string> } = {}): Promise<Overview> {
   const now = ctx.now();
@@ -24,6 +26,10 @@ export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: S
     queryAll<{ systemId: string }>(ctx, queries.approvalQueue('pending')),
     openReportingClocks(ctx, new Date(now.getTime() + REPORTING_WINDOW_DAYS * 86_400_000)),
   ]);
+  const policies = await policiesOfVersions(
+    ctx,
+    systems.flatMap((s) => (s.policyVersion === undefined ? [] : [s.policyVersion])),
+  );
   const keep = <T extends { systemId?: string; id?: string }>(items: T[], key: (i: T) => string) =>
     filter.systemIds ? items.filter((i) => filter.systemIds?.has(key(i))) : items;
   return summariseOverview({
@@ -34,5 +40,6 @@ export async function metricsOverview(ctx: StoreContext, filter: { systemIds?: S
     pendingApprovals: keep(pending, (a) => a.systemId).length,
     reportingClocks: keep(clocks.items, (c) => c.systemId),
     now,
+    policies,
   });
 }

@@ -5,7 +5,7 @@
 import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ORGANISATION_CHAIN_ID } from '../domain/audit-chain.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
+import { type ApprovalPolicy, DEFAULT_POLICY, validatePolicy } from '../domain/policy.js';
 import {
   activationQuorum,
   assertNoRefusal,
@@ -26,7 +26,8 @@ import type { Actor, AuditEvent } from '../domain/types.js';
 import type { Condition } from './expressions.js';
 import { keys, queries } from './keys.js';
 import { ensureOrganisationChain } from './organisation-chain.js';
-import type { Page } from './pagination.js';
+import { allPages, type Page } from './pagination.js';
+import { policyOfMeta } from './policy-in-force.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { type Item, meterRead, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
@@ -62,6 +63,39 @@ export async function activePolicyPointer(
   return item ? { version: item.version as number, document: item.document as PolicyDocument } : null;
 }
 
+/**
+ * The policy in force for the organisation: the ACTIVE pointer's document (which carries its effectiveFrom), or
+ * DEFAULT_POLICY (version 1, equal to the genesis version) before genesis.
+ */
+export async function policyInForce(ctx: StoreContext): Promise<ApprovalPolicy> {
+  const pointer = await activePolicyPointer(ctx);
+  return pointer ? validatePolicy(pointer.document) : DEFAULT_POLICY;
+}
+
+/** The policy a system is judged under: the copy of the version in force on its META (ADR 0023), or a 404. */
+export async function systemPolicy(ctx: StoreContext, systemId: string): Promise<ApprovalPolicy> {
+  const meta = await getItem(ctx, keys.system(systemId));
+  if (!meta) throw new NotFoundError(`system ${systemId} not found`, { systemId });
+  return policyOfMeta(meta);
+}
+
+/**
+ * The documents of stored versions, by number, each read once: what systems whose METAs name those versions are
+ * judged under (a META's copy is the document of the version it names). A number the table lacks is left out.
+ */
+export async function policiesOfVersions(
+  ctx: StoreContext,
+  versions: readonly number[],
+): Promise<Map<number, ApprovalPolicy>> {
+  const unique = [...new Set(versions)];
+  const items = await Promise.all(unique.map((v) => getItem(ctx, keys.policy(v))));
+  const out = new Map<number, ApprovalPolicy>();
+  for (const item of items) {
+    if (item) out.set(item.version as number, validatePolicy(item.document));
+  }
+  return out;
+}
+
 /** One policy version, or a 404. */
 export async function getPolicy(ctx: StoreContext, version: number): Promise<PolicyVersion> {
   const item = await getItem(ctx, keys.policy(version));
@@ -90,6 +124,18 @@ export async function listPolicies(
     }),
   ]);
   return { active, items: versions.items.map(toPolicyVersion), nextCursor: versions.nextCursor };
+}
+
+/** Every stored version, oldest first: a handful in a table's life, read a page at a time. */
+export function allPolicyVersions(ctx: StoreContext): Promise<PolicyVersion[]> {
+  return allPages(async (page) => {
+    const versions = await queryPage<Item>(ctx, {
+      partition: keys.policyVersionPrefix.pk,
+      prefix: keys.policyVersionPrefix.skPrefix,
+      ...page,
+    });
+    return { items: versions.items.map(toPolicyVersion), nextCursor: versions.nextCursor };
+  });
 }
 
 /** The events of the organisation chain, newest first unless asked otherwise. */

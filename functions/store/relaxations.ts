@@ -5,7 +5,6 @@
 import type { BlockReasonCode } from '../domain/errors.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { DEFAULT_POLICY } from '../domain/policy.js';
 import {
   assertMayDecide,
   assertMayWithdraw,
@@ -30,6 +29,7 @@ import type { Condition } from './expressions.js';
 import { getIncident, type IncidentPatch, patchOutcome, resolveOutcome, writeIncidentChange } from './incidents.js';
 import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
+import { policyOfMeta, samePolicyCopy } from './policy-in-force.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
 import { applySystemPatch, type SystemPatch } from './systems.js';
 import { type Key, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
@@ -146,7 +146,10 @@ export async function changeIncidentOrRequest(
     const { reason, ...patch } = change.type === 'patch' ? change.patch : { reason: undefined };
     const domainChange: IncidentChange =
       change.type === 'patch' ? { type: 'patch', patch } : { type: 'resolve', resolution: change.resolution };
-    const relaxation = incidentChangeRelaxation(system, incident, domainChange, policyOf(tx));
+    // Judged under the system's copy of the policy in force (ADR 0023); an activation copied meanwhile makes the
+    // unit of work retry under the newer version, so a change never commits under the looser of the two.
+    const relaxation = incidentChangeRelaxation(system, incident, domainChange, policyOfMeta(tx.meta));
+    tx.metaSpec.conditions.push(samePolicyCopy(tx.meta.policyVersion as number | undefined));
     if (!relaxation) {
       const outcome =
         change.type === 'patch'
@@ -168,11 +171,6 @@ export async function changeIncidentOrRequest(
     };
   });
   return result;
-}
-
-/** The policy the system is judged under: the copy on its META once policies are documents, else the default. */
-function policyOf(_tx: SystemTx) {
-  return DEFAULT_POLICY;
 }
 
 /** Asks for a waiver of gate reasons for one candidate, bound to its snapshot hash (a 400 for codes never waived). */

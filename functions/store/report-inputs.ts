@@ -1,6 +1,7 @@
 // Everything the EU AI Act report of one system is built from (functions/domain/compliance-report.ts), read page by
 // page with Queries and BatchGets, never a Scan. The audit chain is walked once for the report's digest without
 // keeping its events (a system's chain grows without bound), and once more by the same chain check the audit API uses.
+// The policy is the system's in force (its META's copy), with the stored versions the report names.
 
 import { ARTEFACT_KIND_NAMES, ARTEFACT_KINDS, type SnapshotMembership } from '../domain/artefact-kinds.js';
 import type { ApprovalDecision, AuditDigest, ComplianceReportInput } from '../domain/compliance-report.js';
@@ -20,6 +21,7 @@ import { listEvalRuns } from './eval-runs.js';
 import { listIncidents } from './incidents.js';
 import { keys, toEntity } from './keys.js';
 import { allPages } from './pagination.js';
+import { allPolicyVersions, systemPolicy } from './policies.js';
 import { getSystem } from './systems.js';
 import { batchGet, type Item, type StoreContext } from './unit-of-work.js';
 
@@ -31,15 +33,18 @@ export type ReportStoreInputs = Omit<ComplianceReportInput, 'archive' | 'generat
 /** The registry's records of one system that its compliance report shows. */
 export async function reportInputs(ctx: StoreContext, systemId: string): Promise<ReportStoreInputs> {
   const system = await getSystem(ctx, systemId);
-  const [candidates, promotions, rollbacks, datasets, incidents, audit, chain] = await Promise.all([
-    allPages((page) => listCandidates(ctx, { systemId }, page)),
-    promotionHistory(ctx, systemId),
-    rollbackHistory(ctx, systemId),
-    allPages((page) => listDatasets(ctx, { systemId }, page)),
-    allPages((page) => listIncidents(ctx, { systemId }, page)),
-    auditDigest(ctx, systemId),
-    verifyStoredChain(ctx, systemId),
-  ]);
+  const [candidates, promotions, rollbacks, datasets, incidents, audit, chain, policy, policyVersions] =
+    await Promise.all([
+      allPages((page) => listCandidates(ctx, { systemId }, page)),
+      promotionHistory(ctx, systemId),
+      rollbackHistory(ctx, systemId),
+      allPages((page) => listDatasets(ctx, { systemId }, page)),
+      allPages((page) => listIncidents(ctx, { systemId }, page)),
+      auditDigest(ctx, systemId),
+      verifyStoredChain(ctx, systemId),
+      systemPolicy(ctx, systemId),
+      allPolicyVersions(ctx),
+    ]);
   const runsPerCandidate = await mapLimit(candidates, CONCURRENCY, (c) =>
     allPages((page) => listEvalRuns(ctx, { candidateId: c.id }, page)),
   );
@@ -67,6 +72,8 @@ export async function reportInputs(ctx: StoreContext, systemId: string): Promise
     incidents,
     audit,
     chain: check,
+    policy,
+    policyVersions,
   };
 }
 

@@ -9,7 +9,7 @@ import {
   monitoringFailureAction,
   monitoringSeverity,
 } from '../domain/monitoring.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
+import type { ApprovalPolicy } from '../domain/policy.js';
 import {
   type AiSystem,
   ENVIRONMENTS,
@@ -57,6 +57,7 @@ export interface MonitoringSummary {
 }
 
 export interface MonitorOptions {
+  /** Judge every system under this policy; by default each system's policy in force (its META's copy, ADR 0023). */
   policy?: ApprovalPolicy;
   /** Progress lines, one or two per system. */
   log?: (line: string) => void;
@@ -66,7 +67,6 @@ export interface MonitorOptions {
 
 /** Monitors every active release once; a failure of one release is recorded and the others still run. */
 export async function runMonitoring(store: GovernanceStore, options: MonitorOptions = {}): Promise<MonitoringSummary> {
-  const policy = options.policy ?? DEFAULT_POLICY;
   const log = options.log ?? (() => undefined);
   const startedAt = store.ctx.now().toISOString();
   const only = options.systemIds ? new Set(options.systemIds) : null;
@@ -95,6 +95,7 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
       }
       log(`${prefix} (${environment}): running ${datasets.map((d) => `${d.name} v${d.version}`).join(', ')} …`);
       try {
+        const policy = options.policy ?? (await store.policies.systemPolicy(system.id));
         const result = await monitorRelease(
           store,
           policy,

@@ -2,7 +2,7 @@
 // be restored (an eval run with purpose rollback_validation), and the risk-tier policy decides whether a failure
 // warns or blocks (docs/architecture/rollback.md).
 import { ConflictError } from '../domain/errors.js';
-import { type ApprovalPolicy, DEFAULT_POLICY } from '../domain/policy.js';
+import type { ApprovalPolicy } from '../domain/policy.js';
 import { type RollbackValidationOutcome, rollbackValidationDecision } from '../domain/rollback.js';
 import type { Actor, ReleaseCandidate, RollbackRecord } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -17,14 +17,15 @@ export interface ValidatedRollback {
 
 /**
  * Validates the rollback target, then rolls back unless the policy blocks: a block is a 409 with code
- * ROLLBACK_VALIDATION_FAILED and nothing is rolled back (the validation run stays recorded as evidence).
+ * ROLLBACK_VALIDATION_FAILED and nothing is rolled back (the validation run stays recorded as evidence). The policy
+ * is the system's policy in force (its META's copy) unless a test names one.
  */
 export async function rollbackWithValidation(
   store: GovernanceStore,
   actor: Actor,
   id: string,
   input: { reason: string; incidentId?: string | null; targetCandidateId?: string | null },
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  policy?: ApprovalPolicy,
 ): Promise<ValidatedRollback> {
   const target = await store.candidates.rollbackTarget(id, input.targetCandidateId ?? null);
   const validation = await validateRollbackTarget(store, actor, target, policy);
@@ -47,16 +48,19 @@ export async function rollbackWithValidation(
 
 /**
  * Runs the system's rollback_validation datasets against `target` (the release a rollback would restore) and
- * decides, by the risk tier's policy, whether a failure warns or blocks. Used by a person's rollback and by the
- * automatic rollback of post-market monitoring alike.
+ * decides, by the risk tier's rule in the policy (the system's policy in force when none is named), whether a
+ * failure warns or blocks. Used by a person's rollback and by the automatic rollback of post-market monitoring alike.
  */
 export async function validateRollbackTarget(
   store: GovernanceStore,
   actor: Actor,
   target: ReleaseCandidate,
-  policy: ApprovalPolicy = DEFAULT_POLICY,
+  override?: ApprovalPolicy,
 ): Promise<RollbackValidationOutcome> {
-  const system = await store.systems.getSystem(target.systemId);
+  const [system, policy] = await Promise.all([
+    store.systems.getSystem(target.systemId),
+    override ?? store.policies.systemPolicy(target.systemId),
+  ]);
   const datasets = await store.monitoring.latestDatasetsOfKind(system.id, 'rollback_validation');
   if (datasets.length === 0) {
     return rollbackValidationDecision({ riskTier: system.riskTier, evalRunId: null, passed: null, policy });

@@ -110,6 +110,13 @@ describe('the EU AI Act report of the seeded support-triage assistant', () => {
     expect(text).toContain(`Audit events ${verify.body.table.events}`);
     expect(text).toContain(`Head hash ${verify.body.table.headHash}`);
     expect(text).toContain(res.headers.get('x-report-content-hash') as string);
+    // The governance policy in force (the seed runs under the genesis version) as GET /api/policies serves it
+    const policies = await as('aud.auditor').get<{ active: { version: number; documentHash: string } }>(
+      '/api/policies',
+    );
+    expect(text).toContain('Governance policy');
+    expect(text).toContain(`Version in force v${policies.body.active.version}`);
+    expect(text).toContain(`Document hash (SHA-256) ${policies.body.active.documentHash}`);
   }, 60_000);
 
   it('may be downloaded by an owner of the system, and not by a model owner of another team or a stranger', async () => {

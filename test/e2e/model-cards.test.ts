@@ -52,6 +52,13 @@ describe('model cards over HTTP', () => {
     expect(card.body.quantitativeAnalysis.metrics).toEqual(run.body.metrics);
     expect(card.body.fairness.slices).toEqual(run.body.slices);
     expect(card.body.completeness.complete).toBe(true);
+    // It names the governance policy in force as GET /api/policies serves it (the genesis version, for the seed)
+    const policies = await as('aud.auditor').get<{ active: { version: number; documentHash: string } }>(
+      '/api/policies',
+    );
+    const { version, documentHash } = policies.body.active;
+    expect(card.body.governancePolicy.inForce).toMatchObject({ version, documentHash });
+    expect(card.body.governancePolicy.history.map((p) => p.version)).toContain(policies.body.active.version);
   });
 
   it('answers 401 without a token and 404 for a system with no candidate yet', async () => {

@@ -4,8 +4,10 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../functions/domain/policy.js';
+import type { Actor } from '../../functions/domain/types.js';
 import { apiClient, eventually } from '../support/http.js';
 import { type SeededStack, startSeededStack } from '../support/seeded-stack.js';
+import { actorOf, principal } from '../support/store.js';
 
 interface DryRunBody {
   id: string;
@@ -17,6 +19,9 @@ interface DryRunBody {
 }
 
 let seeded: SeededStack;
+const [greta, gus, gina] = ['greta', 'gus', 'gina'].map((n) =>
+  actorOf(principal(`${n}.governance`, ['reviewer:governance'])),
+) as [Actor, Actor, Actor];
 const as = (user: string) => apiClient(seeded.stack.url, seeded.stack.tokens[user]?.token);
 
 /** The default policy as a draft is written: without version and effectiveFrom, every tier needing `kinds`. */
@@ -41,6 +46,26 @@ async function storedDryRunItems(): Promise<number> {
   );
   return out.Count ?? 0;
 }
+
+/** Starts a dry run as greta and waits for it to finish; answers the finished run with every item of its result. */
+async function dryRunToEnd(body: object): Promise<{ status: number; done: DryRunBody }> {
+  const started = await as('greta.governance').post<DryRunBody>('/api/policy-dry-runs', body);
+  const path = `/api/policy-dry-runs/${started.body.id}`;
+  const done = await eventually(async () => {
+    const res = await as('greta.governance').get<DryRunBody>(`${path}?limit=100`);
+    return res.body.status === 'running' ? undefined : res.body;
+  }, 60_000);
+  const items = [...done.items];
+  for (let cursor = done.nextCursor; cursor !== null; ) {
+    const page = await as('greta.governance').get<DryRunBody>(`${path}?limit=100&cursor=${encodeURIComponent(cursor)}`);
+    items.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  }
+  return { status: started.status, done: { ...done, items } };
+}
+
+const missingKind = (items: DryRunBody['items']) =>
+  items.filter((i) => i.reasons.some((r) => r.code === 'DATASET_KIND_MISSING'));
 
 beforeAll(async () => {
   seeded = await startSeededStack({ name: 'policy-dry-runs', policyDryRunOptions: { systemsPerStep: 1 } });
@@ -115,5 +140,52 @@ describe('policy dry runs over HTTP', () => {
     expect(res.body.field).toBe('document');
     expect(res.body.problems).toContain('document.tiers.low has unknown values: wizard');
     expect(await storedDryRunItems()).toBe(before);
+  });
+  it('dry-runs a stored version named by its number, and answers an unknown number 404 and both at once 400', async () => {
+    // Prepare: a draft stored through the policy store, requiring an adversarial dataset everywhere
+    const draft = await seeded.stack.store.policies.createPolicyDraft(greta, {
+      document: draftRequiring(['adversarial']),
+      reason: 'adversarial sets everywhere',
+    });
+
+    // Act
+    const named = await dryRunToEnd({ draftVersion: draft.version });
+    const unknown = await as('greta.governance').post<{ detail: string }>('/api/policy-dry-runs', {
+      draftVersion: 999,
+    });
+    const both = await as('greta.governance').post<{ errors: { path: string }[] }>('/api/policy-dry-runs', {
+      document: draftRequiring([]),
+      draftVersion: draft.version,
+    });
+
+    // Assess
+    expect(named.status).toBe(202);
+    expect(named.done.status).toBe('succeeded');
+    expect(missingKind(named.done.items).length).toBeGreaterThan(0);
+    for (const item of missingKind(named.done.items)) expect(item.newlyBlocked).toContain('DATASET_KIND_MISSING');
+    expect(unknown.status).toBe(404);
+    expect(both.status).toBe(400);
+    expect(both.body.errors.map((e) => e.path)).toContain('document');
+  });
+
+  it('compares a draft with the version in force rather than the default: a rule already in force is not new', async () => {
+    // Prepare: a version requiring an adversarial dataset everywhere, approved by two reviewers and activated
+    const { store } = seeded.stack;
+    const draft = await store.policies.createPolicyDraft(greta, {
+      document: draftRequiring(['adversarial']),
+      reason: 'adversarial sets everywhere',
+    });
+    await store.policies.submitPolicy(greta, draft.version);
+    await store.policies.approvePolicy(gus, draft.version, null);
+    await store.policies.approvePolicy(gina, draft.version, null);
+    await store.policies.activatePolicy(gus, draft.version, 'in force');
+
+    // Act: the same requirement as a draft (DEFAULT_POLICY lacks it, so under the default it would be new)
+    const { done } = await dryRunToEnd({ document: draftRequiring(['adversarial']) });
+
+    // Assess
+    expect(done.status).toBe('succeeded');
+    expect(missingKind(done.items).length).toBeGreaterThan(0);
+    for (const item of done.items) expect(item.newlyBlocked, item.candidateId).not.toContain('DATASET_KIND_MISSING');
   });
 });

@@ -9,6 +9,7 @@ import { type ApprovalPolicy, DEFAULT_POLICY } from '../../../functions/domain/p
 import type { EvalCase, MonitoringFailureAction, RiskTier, Threshold } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
+import { copyToSystem } from '../../../functions/store/policies.js';
 import { executeCheckRun, MONITOR_ACTOR } from '../../../functions/workflows/check-run.js';
 import { runMonitoring } from '../../../functions/workflows/monitor.js';
 import { cases } from '../../support/fixtures.js';
@@ -119,6 +120,23 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     );
     expect(audit.filter((e) => e.action === 'release.reactivated')).toHaveLength(1);
     expect(audit.filter((e) => e.action === 'release.rollback_requested')).toEqual([]);
+  });
+
+  it('acts under the version in force copied onto the META when no policy is named, not the default', async () => {
+    // Prepare: DEFAULT_POLICY only opens an incident; version 2, copied onto one system's META, rolls back
+    const { base, releases } = await failingSystem('high', 2);
+    const [first] = releases;
+    const underDefault = await failingSystem('high', 2);
+    await copyToSystem(store.ctx, base.system.id, 2, { ...policyWith('rollback'), version: 2 });
+
+    // Act
+    const summary = await runMonitoring(store, { systemIds: [base.system.id, underDefault.base.system.id] });
+
+    // Assess
+    const of = (systemId: string) => summary.releases.find((r) => r.systemId === systemId);
+    expect(of(base.system.id)).toMatchObject({ status: 'failed', action: 'rollback', rolledBackTo: first?.id });
+    expect(of(underDefault.base.system.id)).toMatchObject({ status: 'failed', action: 'incident', rollbackId: null });
+    expect((await store.systems.getSystem(base.system.id)).activeReleases.production).toBe(first?.id);
   });
 
   it('does not roll back twice when two failing runs of the same release race from two processes', async () => {

@@ -3,9 +3,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toProblem } from '../../../functions/api/problem.js';
 import { ConflictError } from '../../../functions/domain/errors.js';
+import { type ApprovalPolicy, DEFAULT_POLICY } from '../../../functions/domain/policy.js';
 import type { EvalCase, RiskTier, Threshold } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
+import { copyToSystem } from '../../../functions/store/policies.js';
 import { rollbackWithValidation } from '../../../functions/workflows/rollback-validation.js';
 import { cases } from '../../support/fixtures.js';
 import { activeCandidate, governedSystem, owner } from '../../support/lifecycle.js';
@@ -91,6 +93,31 @@ describe('rollback validation', { timeout: 90_000 }, () => {
     const audit = await allPages((p) => store.audit.listAuditEvents({ systemId: base.system.id }, p));
     const rolledBack = audit.find((e) => e.action === 'release.rolled_back');
     expect(rolledBack?.after).toMatchObject({ validation: { status: 'failed', decision: 'warn' } });
+  });
+
+  it('blocks the rollback of a medium-tier system when the version in force on its META says block', async () => {
+    // Prepare: DEFAULT_POLICY warns for medium (the test above); version 2, copied onto the META, blocks
+    const { base, first, second } = await twoReleases('medium', longTickets(3));
+    const strict: ApprovalPolicy = {
+      ...DEFAULT_POLICY,
+      version: 2,
+      rollbackValidation: { ...DEFAULT_POLICY.rollbackValidation, medium: 'block' },
+    };
+    await copyToSystem(store.ctx, base.system.id, strict.version, strict);
+
+    // Act
+    const error = await rollbackWithValidation(store, owner, second.id, { reason: 'latency spike' }).catch(
+      (e: unknown) => e,
+    );
+
+    // Assess
+    expect(toProblem(error)).toMatchObject({
+      status: 409,
+      code: 'ROLLBACK_VALIDATION_FAILED',
+      targetCandidateId: first.id,
+      validation: { status: 'failed', decision: 'block', mode: 'block' },
+    });
+    expect((await store.systems.getSystem(base.system.id)).activeReleases.production).toBe(second.id);
   });
 
   it('proceeds when the target passes its validation', async () => {

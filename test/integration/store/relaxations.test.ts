@@ -12,6 +12,7 @@ import { gateFacts, gateKeys, readGateFacts, withWaivers } from '../../../functi
 import { writePromotion } from '../../../functions/store/candidates/promotion.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { keys, toEntity } from '../../../functions/store/keys.js';
+import { copyToSystem } from '../../../functions/store/policies.js';
 import { runUnitOfWork, type StoreContext } from '../../../functions/store/unit-of-work.js';
 import { approvedCandidate, governedSystem, owner, people } from '../../support/lifecycle.js';
 import { actorOf, createTestStore } from '../../support/store.js';
@@ -114,6 +115,31 @@ describe('relaxation requests on DynamoDB Local', () => {
     expect(during.openIncidents.critical).toBe(1);
     expect((await store.incidents.getIncident(incident.id)).status).toBe('resolved');
     expect((await store.systems.getSystem(base.system.id)).openIncidents.critical).toBe(0);
+  });
+
+  it('judges an incident change under the copy of the policy in force on the META, not the default', async () => {
+    // Prepare: two high systems with a medium incident each; version 2 (STRICT, medium blocks high) is copied onto one
+    const underDefault = await governedSystem(store, { system: { riskTier: 'high' } });
+    const underStrict = await governedSystem(store, { system: { riskTier: 'high' } });
+    await copyToSystem(store.ctx, underStrict.system.id, STRICT.version, STRICT);
+    const open = (systemId: string) =>
+      store.incidents.openIncident(owner, { systemId, title: 'drift', description: '', severity: 'medium' });
+    const [loose, strict] = [await open(underDefault.system.id), await open(underStrict.system.id)];
+
+    // Act
+    const resolved = await store.relaxations.changeIncidentOrRequest(owner, loose.id, {
+      type: 'resolve',
+      resolution: 'ok',
+    });
+    const asked = await store.relaxations.changeIncidentOrRequest(owner, strict.id, {
+      type: 'resolve',
+      resolution: 'ok',
+    });
+
+    // Assess: DEFAULT_POLICY lets a medium incident of a high system be resolved at once; version 2 makes it a request
+    expect(resolved).toHaveProperty('incident.status', 'resolved');
+    expect(expectRequest(asked)).toMatchObject({ kind: 'incident-resolution', from: 'medium', to: 'resolved' });
+    expect((await store.incidents.getIncident(strict.id)).status).not.toBe('resolved');
   });
 
   it('lets an approved waiver carry a promotion past an open blocking incident, as a condition of the transaction', async () => {

@@ -27,7 +27,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Deps } from '../../../functions/api/deps.js';
 import { createHttpHandler, DEFAULT_MAX_BODY_BYTES, type Route } from '../../../functions/api/http.js';
-import { buildOpenApiDocument, type JsonObject, pathParamsOf } from '../../../functions/api/openapi.js';
+import {
+  buildOpenApiDocument,
+  type JsonObject,
+  pathParamsOf,
+  REFERENCE_FIELD,
+} from '../../../functions/api/openapi.js';
 import { API_MODULES } from '../../../functions/api/routes.js';
 import { UnauthorizedError } from '../../../functions/domain/errors.js';
 import type { Principal } from '../../../functions/domain/types.js';
@@ -98,7 +103,7 @@ function sampleOf(schemaIn: Schema, root: Schema, options: SampleOptions, depth 
       const required = new Set<string>((schema.required as string[] | undefined) ?? []);
       const out: Record<string, unknown> = {};
       for (const [name, member] of Object.entries((schema.properties ?? {}) as Record<string, Schema>)) {
-        const reference = depth === 0 && options.references && /[a-z]Ids?$/.test(name);
+        const reference = depth === 0 && options.references && REFERENCE_FIELD.test(name);
         if (required.has(name) || reference) out[name] = sampleOf(member, root, options, depth + 1);
       }
       return out;

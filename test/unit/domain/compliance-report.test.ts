@@ -18,6 +18,7 @@ describe('the compliance report model', () => {
       'data',
       'evaluation',
       'oversight',
+      'policy',
       'approvals',
       'incidents',
       'monitoring',
@@ -83,5 +84,39 @@ describe('the compliance report model', () => {
     expect(a.contentHash).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(b.contentHash).toBe(a.contentHash);
     expect(c.contentHash).not.toBe(a.contentHash);
+  });
+
+  it("names the policy version in force and every version in force during the system's life, not the others", () => {
+    const report = buildComplianceReport(reportInput());
+    const section = report.sections.find((s) => s.id === 'policy');
+    const text = JSON.stringify(section);
+
+    expect(section?.title).toBe('Governance policy');
+    expect(text).toContain('["Version in force","v3"]');
+    expect(text).toContain('["Activated","2026-03-10 12:00:00 UTC"]');
+    expect(text).toContain('["Activated by","Gus Governance (gus.governance)"]');
+    expect(text).toContain(`["Document hash (SHA-256)","${'3'.repeat(64)}"]`);
+    const table = section?.blocks.find((b) => b.kind === 'table');
+    expect(table?.kind === 'table' && table.rows.map((r) => [r[0], r[3]])).toEqual([
+      ['v2', '2026-03-10 12:00:00 UTC'],
+      ['v3', 'in force'],
+    ]);
+  });
+
+  it('states the rules of the policy in force rather than the default: roles, review interval, blocking incidents', () => {
+    const input = reportInput();
+    input.policy = {
+      ...input.policy,
+      tiers: { ...input.policy.tiers, high: ['technical', 'product', 'risk', 'governance'] },
+      reviewIntervalDays: { ...input.policy.reviewIntervalDays, high: 45 },
+      blockingSeverities: ['medium', 'high', 'critical'],
+    };
+
+    const text = texts(buildComplianceReport(input));
+
+    expect(text).toContain('["Approvals required for production","technical, product, risk, governance"]');
+    expect(text).toContain('["Governance review interval","45 days"]');
+    expect(text).toContain('["Review interval","45 days (high tier)"]');
+    expect(text).toContain('an incident of severity medium or high or critical is open');
   });
 });

@@ -16,6 +16,7 @@ import {
   modelCardGaps,
 } from '../../../functions/domain/model-card.js';
 import { DEFAULT_POLICY, requiresModelCard, validatePolicy } from '../../../functions/domain/policy.js';
+import type { PolicyVersion } from '../../../functions/domain/policy-version.js';
 import { snapshotHash } from '../../../functions/domain/snapshot.js';
 import {
   type AiSystem,
@@ -24,6 +25,7 @@ import {
   METRIC_NAMES,
   type Metrics,
   type ReleaseCandidate,
+  type Severity,
 } from '../../../functions/domain/types.js';
 import { MODEL_CARD_SCHEMA_FILE, renderModelCardSchema } from '../../../scripts/model-card-schema.js';
 import { modelCardNarrative, modelConfigInput, promptInput, systemInput } from '../../support/fixtures.js';
@@ -388,6 +390,56 @@ describe('the MODEL_CARD_INCOMPLETE policy', () => {
     expect(BLOCK_REASON_ORDER.indexOf('MODEL_CARD_INCOMPLETE')).toBe(
       BLOCK_REASON_ORDER.indexOf('SEPARATION_OF_DUTIES') + 1,
     );
+  });
+});
+
+describe('the model card under the policy in force', () => {
+  it('names the version in force and the versions in force since the system was registered', () => {
+    // Prepare: v1 superseded before the system's registration (T0), v2 since, v3 withdrawn
+    const at = (days: number) => new Date(Date.parse(T0) + days * 86_400_000).toISOString();
+    const stored = (version: number, status: PolicyVersion['status'], from: string | null, until: string | null) =>
+      ({
+        version,
+        status,
+        activatedAt: from,
+        activatedBy: from ? { userId: 'gus.governance', name: 'Gus Governance' } : null,
+        documentHash: hash(`policy ${version}`),
+        supersededAt: until,
+      }) as PolicyVersion;
+    const policyVersions = [
+      stored(1, 'superseded', at(-30), at(-10)),
+      stored(2, 'active', at(-10), null),
+      stored(3, 'withdrawn', null, null),
+    ];
+
+    // Act
+    const card = buildModelCard({ ...inputs(), policy: { ...DEFAULT_POLICY, version: 2 }, policyVersions });
+
+    // Assess
+    expect(card.governancePolicy.inForce).toEqual({
+      version: 2,
+      activatedAt: at(-10),
+      activatedBy: { userId: 'gus.governance', name: 'Gus Governance' },
+      documentHash: hash('policy 2'),
+      supersededAt: null,
+    });
+    expect(card.governancePolicy.history.map((p) => p.version)).toEqual([2]);
+    expect(modelCardSchema.safeParse(card).success).toBe(true);
+  });
+
+  it('counts open blocking incidents by the policy in force rather than the default', () => {
+    // Prepare: a high system with one medium incident; version 2 makes medium block
+    const system = { openIncidents: { low: 0, medium: 1, high: 0, critical: 0 } };
+    const strict = { ...DEFAULT_POLICY, version: 2, blockingSeverities: ['medium', 'high', 'critical'] as Severity[] };
+
+    // Act
+    const underDefault = buildModelCard(inputs({ system }));
+    const underStrict = buildModelCard({ ...inputs({ system }), policy: strict });
+
+    // Assess
+    expect(underDefault.riskRating.openBlockingIncidents).toBe(0);
+    expect(underStrict.riskRating.openBlockingIncidents).toBe(1);
+    expect(underStrict.governancePolicy.inForce).toMatchObject({ version: 2, activatedAt: null });
   });
 });
 

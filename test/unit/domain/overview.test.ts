@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { summariseOverview } from '../../../functions/domain/overview.js';
-import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from '../../../functions/domain/types.js';
+import { DEFAULT_POLICY } from '../../../functions/domain/policy.js';
+import type { AiSystem, EvalRun, Incident, ReleaseCandidate, Severity } from '../../../functions/domain/types.js';
 
 const system = (id: string, riskTier: AiSystem['riskTier'], status: AiSystem['status']) =>
   ({
@@ -77,5 +78,36 @@ describe('the metrics overview', () => {
       dueAt: '2026-02-19T00:00:00.000Z',
     });
     expect(overview.systems.find((s) => s.id === 'retired')?.review).toBeNull();
+  });
+
+  it('judges each system under the policy version its META names, and the others under the default', () => {
+    // Prepare: version 2 blocks on medium incidents and reviews high systems every 10 days
+    const strict = {
+      ...DEFAULT_POLICY,
+      version: 2,
+      blockingSeverities: ['medium', 'high', 'critical'] as Severity[],
+      reviewIntervalDays: { ...DEFAULT_POLICY.reviewIntervalDays, high: 10 },
+    };
+    const open = { low: 0, medium: 1, high: 0, critical: 0 };
+    const systems = [
+      { ...system('v2', 'high', 'active'), openIncidents: open, policyVersion: 2 },
+      { ...system('v1', 'high', 'active'), openIncidents: open, policyVersion: 1 },
+    ];
+
+    // Act
+    const overview = summariseOverview({
+      systems,
+      candidates: [],
+      runs: [],
+      incidents: [],
+      pendingApprovals: 0,
+      now: NOW,
+      policies: new Map([[2, strict]]),
+    });
+
+    // Assess
+    const row = (id: string) => overview.systems.find((s) => s.id === id);
+    expect(row('v2')).toMatchObject({ openBlockingIncidents: 1, review: { intervalDays: 10, overdue: true } });
+    expect(row('v1')).toMatchObject({ openBlockingIncidents: 0, review: { intervalDays: 90, overdue: false } });
   });
 });

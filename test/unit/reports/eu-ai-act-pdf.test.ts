@@ -20,6 +20,9 @@ describe('the EU AI Act PDF', () => {
     expect(text).toContain('Tessa Technical');
     expect(text).toContain('Billing tickets misrouted');
     expect(text).toContain('Table chain verification verified');
+    expect(text).toContain('Governance policy');
+    expect(text).toContain('Version in force v3');
+    expect(text).toContain('Activated by Gus Governance (gus.governance)');
     expect(text).toContain(report.contentHash);
     expect(text).toMatch(new RegExp(`Page 1 of ${parsed.total}`));
     expect(parsed.total).toBeGreaterThan(1);

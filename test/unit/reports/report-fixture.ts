@@ -1,5 +1,7 @@
 // A small but complete set of registry records of one system, for the report model and renderer tests.
 import type { ComplianceReportInput } from '../../../functions/domain/compliance-report.js';
+import { DEFAULT_POLICY } from '../../../functions/domain/policy.js';
+import type { PolicyVersion } from '../../../functions/domain/policy-version.js';
 import type {
   AiSystem,
   EvalRun,
@@ -105,6 +107,49 @@ const run = (candidateId: string, accuracy: number): EvalRun => ({
 });
 
 /** Two releases: rc_1 promoted, replaced by rc_2, restored by a rollback after an incident that is serious. */
+/** A stored policy version: `status` and its activation and replacement instants. */
+function policyVersion(
+  version: number,
+  status: PolicyVersion['status'],
+  activatedAt: string | null,
+  supersededAt: string | null,
+): PolicyVersion {
+  const { effectiveFrom: _e, ...document } = { ...DEFAULT_POLICY, version };
+  return {
+    version,
+    status,
+    baseVersion: version > 1 ? version - 1 : null,
+    document: activatedAt ? { ...document, effectiveFrom: activatedAt } : document,
+    documentHash: String(version).repeat(64),
+    reason: `version ${version}`,
+    createdBy: { userId: 'greta.governance', name: 'Greta Governance' },
+    createdAt: activatedAt ?? '2026-03-20T00:00:00.000Z',
+    submittedAt: null,
+    approvals: [],
+    quorum: 2,
+    activatedAt,
+    activatedBy: activatedAt
+      ? version === 1
+        ? { userId: 'system:genesis', name: 'Genesis' }
+        : { userId: 'gus.governance', name: 'Gus Governance' }
+      : null,
+    supersededAt,
+  };
+}
+
+/**
+ * The organisation's policy versions: v1 superseded before the system was registered (2026-03-01), v2 in force
+ * then, v3 in force now, v4 withdrawn (never in force).
+ */
+export function policyVersions(): PolicyVersion[] {
+  return [
+    policyVersion(4, 'withdrawn', null, null),
+    policyVersion(3, 'active', '2026-03-10T12:00:00.000Z', null),
+    policyVersion(2, 'superseded', '2026-02-01T00:00:00.000Z', '2026-03-10T12:00:00.000Z'),
+    policyVersion(1, 'superseded', '2025-12-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'),
+  ];
+}
+
 export function reportInput(): ComplianceReportInput {
   return {
     system,
@@ -275,6 +320,8 @@ export function reportInput(): ComplianceReportInput {
     },
     chain: { ok: true, events: 12, headSeq: 12, headHash: 'e'.repeat(64), brokenAt: null },
     archive: { status: 'ok', archivedHead: 12, sealedHead: 10, digests: 3 },
+    policy: { ...DEFAULT_POLICY, version: 3 },
+    policyVersions: policyVersions(),
     generatedAt: '2026-04-01T00:00:00.000Z',
     generatedBy: 'Aud Auditor',
   };

@@ -361,6 +361,15 @@ export const evalRunResponse = exact<EvalRun>()(
   }),
 );
 
+/** POST .../run-evals/estimate: what the same start would be estimated to cost, and whether it would be refused. */
+export const runEstimateResponse = z.object({
+  candidateId: z.string(),
+  estimate: costEstimateResponse,
+  maxCost: z.number().nullable(),
+  startable: z.boolean().describe('false when a start with this body would be refused for its cost'),
+  reason: z.string().nullable().describe('why it would be refused'),
+});
+
 const progressResponse = z.object({
   casesDone: z.number().int(),
   totalCases: z.number().int(),

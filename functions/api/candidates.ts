@@ -67,7 +67,7 @@ async function runCostCheck(
 ): Promise<CostEstimate | undefined> {
   if (body.executor === 'submitted') {
     if (body.maxCost !== undefined)
-      throw new ValidationError('maxCost: a submitted run reports the pipeline\'s costs; it takes no ceiling', {
+      throw new ValidationError("maxCost: a submitted run reports the pipeline's costs; it takes no ceiling", {
         field: 'maxCost',
       });
     return undefined;

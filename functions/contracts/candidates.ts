@@ -42,11 +42,11 @@ export const runEvalsRequest = z
     ifEstimateExceeds: z
       .enum(['refuse', 'start'])
       .default('refuse')
-      .describe('what a start does when the estimate exceeds maxCost: refuse (nothing is written) or start, and stop at the ceiling'),
+      .describe(
+        'what a start does when the estimate exceeds maxCost: refuse (nothing is written) or start, and stop at the ceiling',
+      ),
   })
   .strict();
-
-
 
 /** `expectedActiveCandidateId` is the ETag-style precondition: null when the caller expects no active release. */
 export const promoteRequest = z

@@ -3,8 +3,8 @@
 // budget. Two racing reservations cannot both pass the condition on the same item, so no day overspends.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { budgetAllows } from '../domain/eval/index.js';
-import { TTL_ATTRIBUTE } from './table-definition.js';
 import { getItem } from './query.js';
+import { TTL_ATTRIBUTE } from './table-definition.js';
 import type { StoreContext } from './unit-of-work.js';
 
 /** What a day budget counts: monitoring runs today. */
@@ -34,7 +34,8 @@ export async function reserveBudget(
   usd: number,
   dailyBudget: number | undefined,
 ): Promise<Reservation> {
-  if (!budgetAllows(0, usd, dailyBudget)) return { reserved: false, reservedToday: await budgetReserved(ctx, scope, day) };
+  if (!budgetAllows(0, usd, dailyBudget))
+    return { reserved: false, reservedToday: await budgetReserved(ctx, scope, day) };
   if (usd <= 0) return { reserved: true, reservedToday: await budgetReserved(ctx, scope, day) };
   const expires = Math.floor(Date.parse(`${day}T00:00:00.000Z`) / 1000) + KEEP_DAYS * 86_400;
   const within =
@@ -50,9 +51,14 @@ export async function reserveBudget(
       new UpdateCommand({
         TableName: ctx.tableName,
         Key: budgetKey(scope, day),
-        UpdateExpression: 'ADD #reserved :usd, #reservations :one SET itemType = :type, #ttl = if_not_exists(#ttl, :ttl)',
+        UpdateExpression:
+          'ADD #reserved :usd, #reservations :one SET itemType = :type, #ttl = if_not_exists(#ttl, :ttl)',
         ...within,
-        ExpressionAttributeNames: { '#reserved': 'reservedUsd', '#reservations': 'reservations', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeNames: {
+          '#reserved': 'reservedUsd',
+          '#reservations': 'reservations',
+          '#ttl': TTL_ATTRIBUTE,
+        },
         ExpressionAttributeValues: {
           ...within.ExpressionAttributeValues,
           ':usd': usd,

@@ -98,7 +98,12 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
       try {
         const policy = options.policy ?? (await store.policies.systemPolicy(system.id));
         // The policy's daily budget (ADR 0031): the run's estimate is reserved first, or the release waits a day.
-        const overBudget = await reserveMonitoringBudget(store, policy, releaseId, datasets.map((d) => d.id));
+        const overBudget = await reserveMonitoringBudget(
+          store,
+          policy,
+          releaseId,
+          datasets.map((d) => d.id),
+        );
         if (overBudget) {
           releases.push({ ...base, status: 'skipped', note: overBudget });
           log(`${prefix} (${environment}): skipped, ${overBudget}`);

@@ -70,7 +70,7 @@ function billedCallsPerCase(executor: ExecutorKind, config: CostEstimateInput['m
 const usableRate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 /** Rounds a USD amount up to a millionth, so an upper bound stays one. */
-const ceilMicro = (usd: number) => Math.ceil(usd * 1e6 - 1e-6) / 1e6;
+const ceilMicro = (usd: number) => Math.ceil(Math.max(0, usd * 1e6 - 1e-6)) / 1e6;
 
 /** Estimates what a run of these cases may cost before it starts (an upper bound; see the header for the basis). */
 export function estimateRunCost(input: CostEstimateInput): CostEstimate {

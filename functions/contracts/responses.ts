@@ -292,7 +292,7 @@ export const releaseCandidateResponse = exact<ReleaseCandidate>()(
 const metricsResponse = z.record(metricName, z.number().nullable());
 
 /** A run's estimated cost (functions/domain/eval/cost-estimate.ts): an upper bound, with its basis in words. */
-export const costEstimateResponse = exact<CostEstimate>()(
+const costEstimateResponse = exact<CostEstimate>()(
   z.object({
     executor: z.enum(EXECUTOR_KINDS),
     cases: z.number().int(),

@@ -20,9 +20,9 @@ import type { CostEstimate, ExecutorKind, ModelConfigVersion, RoutingPolicy } fr
 export type { CostEstimate };
 
 /** Characters a token stands for in the estimate (and in the simulator and the local model server). */
-export const CHARS_PER_TOKEN = 4;
+const CHARS_PER_TOKEN = 4;
 /** Input tokens a chat call's framing adds (role, separators); the local model server counts 8. */
-export const MESSAGE_OVERHEAD_TOKENS = 16;
+const MESSAGE_OVERHEAD_TOKENS = 16;
 
 /** What the estimate needs of a run's cases: how many, and the characters of their inputs as JSON. */
 export interface CaseSizes {
@@ -46,12 +46,12 @@ export function inputJsonChars(cases: readonly { input: Record<string, unknown> 
 }
 
 /** Placeholders (`{{name}}`) in a template: each takes at most the whole input. */
-export function placeholderCount(template: string): number {
+function placeholderCount(template: string): number {
   return template.match(/\{\{\s*[A-Za-z0-9_.-]+\s*\}\}/g)?.length ?? 0;
 }
 
 /** The share of cases each route answers first: weights for `weighted`, the first route otherwise. */
-export function routeShares(policy: RoutingPolicy): { target: string; share: number }[] {
+function routeShares(policy: RoutingPolicy): { target: string; share: number }[] {
   if (policy.strategy !== 'weighted') return policy.routes.slice(0, 1).map((r) => ({ target: r.target, share: 1 }));
   const weighted = policy.routes.filter((r) => Number.isFinite(r.weight) && r.weight > 0);
   const total = weighted.reduce((sum, r) => sum + r.weight, 0);

@@ -1,4 +1,4 @@
-// The release path: `candidate create|submit`, `evals run --wait`, `gate`, `request-approval`, `promote`,
+// The release path: `candidate create|submit`, `evals run --wait`, `evals estimate`, `gate`, `request-approval`, `promote`,
 // `rollback`.
 import type { Command } from 'commander';
 import type { GateAnswer } from '../../functions/contracts/index.js';
@@ -42,6 +42,10 @@ interface EvalRun {
   totalCases: number;
   failureReasons: string[];
   error: string | null;
+  errorCode?: string;
+  costEstimate?: Estimate;
+  maxCost?: number;
+  spentUsd?: number;
   thresholdVerdicts?: {
     metric: string;
     direction: string;
@@ -49,6 +53,44 @@ interface EvalRun {
     actual?: number | null;
     passed: boolean;
   }[];
+}
+
+/** A run's cost estimate (functions/domain/eval/cost-estimate.ts), as this CLI prints it. */
+interface Estimate {
+  cases: number;
+  inputTokens: number;
+  outputTokens: number;
+  cost: number | null;
+  upperBound: boolean;
+  basis: string;
+}
+
+interface RunEstimate {
+  estimate: Estimate;
+  maxCost: number | null;
+  startable: boolean;
+  reason: string | null;
+}
+
+interface RunCostOptions {
+  maxCost?: string;
+  ifEstimateExceeds?: string;
+}
+
+/** The run-evals body of the options; a --max-cost that is not a number reaches the schema as one and is refused. */
+function runEvalsBody(opts: RunCostOptions & { executor: string }): Record<string, unknown> {
+  return {
+    executor: opts.executor,
+    ...(opts.maxCost !== undefined ? { maxCost: Number(opts.maxCost) } : {}),
+    ...(opts.ifEstimateExceeds !== undefined ? { ifEstimateExceeds: opts.ifEstimateExceeds } : {}),
+  };
+}
+
+function estimateLine(estimate: Estimate, maxCost: number | undefined): string {
+  const cost =
+    estimate.cost === null ? 'not priced' : `${estimate.upperBound ? 'at most ' : 'about '}${estimate.cost} USD`;
+  const ceiling = maxCost === undefined ? '' : `, ceiling ${maxCost} USD`;
+  return `estimate: ${cost} for ${estimate.cases} cases (${estimate.inputTokens} tokens in, ${estimate.outputTokens} out)${ceiling}`;
 }
 
 const candidateId = idOf('rc');
@@ -148,19 +190,22 @@ export function registerReleaseCommands(program: Command, run: Run) {
       .description('start an eval run of the candidate; with --wait, wait for its verdict (exit 3 when it fails)')
       .argument('<candidateId>')
       .option('--executor <kind>', 'simulated, http, submitted or provider', 'simulated')
+      .option('--max-cost <usd>', "the run's cost ceiling: refused when the estimate exceeds it, stopped when spent")
+      .option('--if-estimate-exceeds <action>', 'refuse (default) or start, and stop at the ceiling')
       .option('--wait', 'poll the run until it finishes, printing progress to stderr')
       .option('--interval <ms>', 'polling interval in ms', '2000')
       .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1)', '1800'),
     async (
       ctx: CommandContext,
       id: string,
-      opts: { executor: string; wait?: boolean; interval: string; waitTimeout: string },
+      opts: RunCostOptions & { executor: string; wait?: boolean; interval: string; waitTimeout: string },
     ) => {
       ctx.validate(candidateId, id, 'the candidate id');
-      const body = ctx.validate(runEvalsRequest, { executor: opts.executor }, 'the request');
+      const body = ctx.validate(runEvalsRequest, runEvalsBody(opts), 'the request');
       const started = await ctx.client.post<EvalRun>(`/api/release-candidates/${id}/run-evals`, body);
       let runState = started.body;
       ctx.info(`${started.replayed ? 'replayed: eval run' : 'eval run'} ${runState.id} ${runState.status}`);
+      if (runState.costEstimate) ctx.info(`  ${estimateLine(runState.costEstimate, runState.maxCost)}`);
       if (!opts.wait) {
         ctx.result(runState, runState.id);
         return;
@@ -193,6 +238,34 @@ export function registerReleaseCommands(program: Command, run: Run) {
         runState.status === 'error' ? EXIT.evalError : EXIT.blocked,
         `eval run ${runState.id} ${runState.status}`,
         [...reasons.map((r) => `  ${r}`), ...verdicts],
+      );
+    },
+  );
+
+  run(
+    evals
+      .command('estimate')
+      .description(
+        'what an eval run of the candidate would cost (an upper bound) and whether a start would be refused for it; starts nothing (exit 3 when it would be refused)',
+      )
+      .argument('<candidateId>')
+      .option('--executor <kind>', 'simulated, http, submitted or provider', 'simulated')
+      .option('--max-cost <usd>', 'the ceiling to check the estimate against')
+      .option('--if-estimate-exceeds <action>', 'refuse (default) or start'),
+    async (ctx: CommandContext, id: string, opts: RunCostOptions & { executor: string }) => {
+      ctx.validate(candidateId, id, 'the candidate id');
+      const body = ctx.validate(runEvalsRequest, runEvalsBody(opts), 'the request');
+      const reply = (await ctx.client.post<RunEstimate>(`/api/release-candidates/${id}/run-evals/estimate`, body)).body;
+      const lines = [estimateLine(reply.estimate, reply.maxCost ?? undefined), `  basis: ${reply.estimate.basis}`];
+      if (reply.startable) {
+        ctx.result(reply, lines);
+        return;
+      }
+      if (ctx.options.json) ctx.io.stdout(JSON.stringify(reply, null, 2));
+      throw new CliError(
+        EXIT.blocked,
+        `a start of ${id} would be refused: ${reply.reason ?? 'over its ceiling'}`,
+        lines,
       );
     },
   );

@@ -11,14 +11,19 @@ import {
   requestApprovalResponse,
   rollbackRequest,
   rollbackResponse,
+  runEstimateResponse,
   runEvalsRequest,
 } from '../contracts/index.js';
+import { UnprocessableError, ValidationError } from '../domain/errors.js';
+import { type CostEstimate, estimateOverCeiling } from '../domain/eval/index.js';
+import type { ExecutorKind } from '../domain/types.js';
 import type { Env } from '../store/config.js';
 import { evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
 import { rollbackWithValidation } from '../workflows/rollback-validation.js';
+import { estimateEvalRun } from '../workflows/run-cost.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
@@ -49,6 +54,25 @@ async function gateRunnerFromEnv(env: Env): Promise<GateRunner | undefined> {
   if (!stateMachineArn) return undefined;
   const { createStepFunctionsGateRunner } = await import('../workflows/gate-sfn.js');
   return createStepFunctionsGateRunner({ stateMachineArn });
+}
+
+/**
+ * The estimate a run is queued with (ADR 0031): none for a submitted run, whose costs are the pipeline's, which
+ * therefore takes no ceiling (a 400 on maxCost).
+ */
+async function runCostCheck(
+  store: GovernanceStore,
+  candidateId: string,
+  body: { executor: ExecutorKind; maxCost?: number | undefined },
+): Promise<CostEstimate | undefined> {
+  if (body.executor === 'submitted') {
+    if (body.maxCost !== undefined)
+      throw new ValidationError("maxCost: a submitted run reports the pipeline's costs; it takes no ceiling", {
+        field: 'maxCost',
+      });
+    return undefined;
+  }
+  return estimateEvalRun(store, candidateId, body.executor);
 }
 
 async function loadCandidate(req: IdRequest, access: 'read' | 'write' | 'promote') {
@@ -113,17 +137,48 @@ export const routes: Route[] = [
     response: { status: 202, body: evalRunResponse },
     handle: async (req) => {
       await loadCandidate(req, 'write');
-      const { run } = await req.deps.store.evalRuns.createEvalRun(
-        actorOf(req.principal),
-        req.params.id,
-        req.body.executor,
-      );
+      const { executor, maxCost, ifEstimateExceeds } = req.body;
+      const costEstimate = await runCostCheck(req.deps.store, req.params.id, req.body);
+      if (costEstimate && ifEstimateExceeds === 'refuse') {
+        const refusal = estimateOverCeiling(costEstimate, maxCost);
+        if (refusal)
+          throw new UnprocessableError(refusal, {
+            code: 'COST_ESTIMATE_OVER_CEILING',
+            field: 'maxCost',
+            estimatedCost: costEstimate.cost,
+            maxCost,
+          });
+      }
+      const { run } = await req.deps.store.evalRuns.createEvalRun(actorOf(req.principal), req.params.id, executor, {
+        ...(costEstimate ? { costEstimate } : {}),
+        ...(maxCost !== undefined ? { maxCost } : {}),
+      });
       // simulated and http runs are executed by the control plane; submitted runs wait for the pipeline's outputs.
       if (run.executor !== 'submitted') {
         if (!req.deps.evalRunner) throw new Error('no eval runner was composed for this handler');
         await req.deps.evalRunner.start(run.id);
       }
       return { status: 202, body: run, headers: { location: `/api/eval-runs/${run.id}` } };
+    },
+  }),
+  route({
+    method: 'POST',
+    path: `${base}/{id}/run-evals/estimate`,
+    summary:
+      'What an eval run of the candidate would cost (an upper bound, with its basis) and whether a start with the same body would be refused for it; writes nothing',
+    body: runEvalsRequest,
+    response: { status: 200, body: runEstimateResponse },
+    handle: async (req) => {
+      await loadCandidate(req, 'read');
+      const { executor, maxCost, ifEstimateExceeds } = req.body;
+      const estimate =
+        (await runCostCheck(req.deps.store, req.params.id, req.body)) ??
+        (await estimateEvalRun(req.deps.store, req.params.id, executor));
+      const reason = ifEstimateExceeds === 'refuse' ? estimateOverCeiling(estimate, maxCost) : null;
+      return {
+        status: 200,
+        body: { candidateId: req.params.id, estimate, maxCost: maxCost ?? null, startable: reason === null, reason },
+      };
     },
   }),
   route({

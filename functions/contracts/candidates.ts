@@ -28,7 +28,25 @@ export const listCandidatesQuery = pageQuery
   .extend({ systemId: idOf('sys').optional(), status: z.enum(CANDIDATE_STATUSES).optional() })
   .strict();
 
-export const runEvalsRequest = z.object({ executor: z.enum(EXECUTOR_KINDS).default('simulated') }).strict();
+export const runEvalsRequest = z
+  .object({
+    executor: z.enum(EXECUTOR_KINDS).default('simulated'),
+    maxCost: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe(
+        'the run\'s cost ceiling in USD: a start whose estimate exceeds it is refused (422 COST_ESTIMATE_OVER_CEILING) unless ifEstimateExceeds is "start"; once the calls have spent it the run stops and ends in error with errorCode COST_CEILING_REACHED',
+      ),
+    ifEstimateExceeds: z
+      .enum(['refuse', 'start'])
+      .default('refuse')
+      .describe(
+        'what a start does when the estimate exceeds maxCost: refuse (nothing is written) or start, and stop at the ceiling',
+      ),
+  })
+  .strict();
 
 /** `expectedActiveCandidateId` is the ETag-style precondition: null when the caller expects no active release. */
 export const promoteRequest = z

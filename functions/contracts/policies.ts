@@ -47,6 +47,10 @@ const policyDocumentResponse = z.object({
     minCasesForDrift: z.number().int(),
     incidentSeverity: perTier(z.enum(SEVERITIES)),
     onFailure: perTier(z.enum(MONITORING_FAILURE_ACTIONS)),
+    dailyBudget: z
+      .number()
+      .optional()
+      .describe("USD a UTC day's monitoring runs may reserve (their estimates); absent: unlimited"),
   }),
   reviewIntervalDays: perTier(z.number().int()),
   rollbackValidation: perTier(z.enum(['warn', 'block'])),

@@ -13,10 +13,12 @@ import {
   CANDIDATE_STATUSES,
   type CaseResult,
   type CiAuthor,
+  type CostEstimate,
   DATASET_KINDS,
   ENVIRONMENTS,
   EU_AI_ACT_CATEGORIES,
   EU_MEMBER_STATES,
+  EVAL_RUN_ERROR_CODES,
   EVAL_RUN_PURPOSES,
   EVAL_RUN_STATUSES,
   type EvalCase,
@@ -289,6 +291,22 @@ export const releaseCandidateResponse = exact<ReleaseCandidate>()(
 
 const metricsResponse = z.record(metricName, z.number().nullable());
 
+/** A run's estimated cost (functions/domain/eval/cost-estimate.ts): an upper bound, with its basis in words. */
+const costEstimateResponse = exact<CostEstimate>()(
+  z.object({
+    executor: z.enum(EXECUTOR_KINDS),
+    cases: z.number().int(),
+    callsPerCase: z.number().int().describe('billed calls per case, at most'),
+    inputTokens: z.number().int().describe('estimated: characters / 4 of each rendered prompt'),
+    outputTokens: z.number().int().describe("at most: the model config's maxTokens per case"),
+    cost: z.number().nullable().describe('USD; null when nothing can be priced (submitted, no usable cost rates)'),
+    currency: z.literal('USD'),
+    upperBound: z.boolean().describe('whether cost bounds what the executor bills (false for http and unpriced runs)'),
+    routes: z.array(z.object({ target: z.string(), share: z.number() })),
+    basis: z.string(),
+  }),
+);
+
 export const evalRunResponse = exact<EvalRun>()(
   z.object({
     id: z.string(),
@@ -335,8 +353,22 @@ export const evalRunResponse = exact<EvalRun>()(
     finishedAt: timestamp.nullable(),
     purpose: z.enum(EVAL_RUN_PURPOSES).optional().describe('absent on runs recorded before purposes existed (gate)'),
     datasetIds: z.array(z.string()).optional(),
+    costEstimate: costEstimateResponse.optional().describe('what the run was estimated to cost when it was queued'),
+    maxCost: z.number().optional().describe('the ceiling in USD the run was started with'),
+    spentUsd: z.number().optional().describe('USD the calls of a run with a ceiling billed so far'),
+    casesNotExecuted: z.number().int().optional().describe('cases the ceiling kept from being executed'),
+    errorCode: z.enum(EVAL_RUN_ERROR_CODES).optional().describe('why the run ended in error, when it has a code'),
   }),
 );
+
+/** POST .../run-evals/estimate: what the same start would be estimated to cost, and whether it would be refused. */
+export const runEstimateResponse = z.object({
+  candidateId: z.string(),
+  estimate: costEstimateResponse,
+  maxCost: z.number().nullable(),
+  startable: z.boolean().describe('false when a start with this body would be refused for its cost'),
+  reason: z.string().nullable().describe('why it would be refused'),
+});
 
 const progressResponse = z.object({
   casesDone: z.number().int(),
@@ -383,6 +415,10 @@ export const executionRecordResponse = z.object({
   tokensIn: z.number().int(),
   tokensOut: z.number().int(),
   error: z.string().nullable(),
+  notExecuted: z
+    .boolean()
+    .optional()
+    .describe("true when the run's cost ceiling kept the case from being executed: not a model failure"),
   /** `provider` runs: the rendered prompt, the parameters, the answer's text and every call. */
   prompt: z.string().optional(),
   parameters: z.record(z.string(), z.number()).optional(),

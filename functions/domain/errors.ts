@@ -52,6 +52,7 @@ export const ERROR_CODES = [
   'RELAXATION_SUPERSEDED',
   'POLICY_QUORUM_NOT_MET',
   'POLICY_BASE_CHANGED',
+  'COST_ESTIMATE_OVER_CEILING',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -104,6 +105,8 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     "a policy version has fewer distinct governance approvals (not its author's) than the larger of the active version's and its own activationQuorum",
   POLICY_BASE_CHANGED:
     'another policy version was activated since this draft was based on the one then active: draft it again against the version in force',
+  COST_ESTIMATE_OVER_CEILING:
+    'the eval run\'s estimated cost exceeds its maxCost: raise the ceiling, or start it with ifEstimateExceeds "start" and it stops at the ceiling (nothing was written)',
 };
 
 export interface BlockReason {

@@ -70,6 +70,12 @@ export interface MonitoringPolicy {
    * to the incident (falling back to the request when there is none). Replaces the earlier `requestRollback` flag.
    */
   onFailure: Record<RiskTier, MonitoringFailureAction>;
+  /**
+   * USD a UTC day's monitoring runs may reserve together (their estimates, ADR 0031); absent: unlimited. A release
+   * whose run would exceed it is skipped that day. Raising or removing it loosens the policy, so it takes the same
+   * governance approvals as any other change of the document.
+   */
+  dailyBudget?: number;
 }
 
 /** Incident severities that block promotion, per environment. */
@@ -434,12 +440,19 @@ function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy |
     `one of ${SEVERITIES.join(', ')}`,
   );
   const onFailure = checkOnFailure(value, problems);
+  const { dailyBudget } = value;
+  if (
+    'dailyBudget' in value &&
+    (typeof dailyBudget !== 'number' || !Number.isFinite(dailyBudget) || dailyBudget <= 0 || dailyBudget > 1e9)
+  )
+    problems.push('monitoring.dailyBudget must be a number of USD greater than 0 (absent: unlimited)');
   if (problems.length > start || !severity || !onFailure) return undefined;
   return {
     driftThresholds: thresholds,
     minCasesForDrift: minCasesForDrift as number,
     incidentSeverity: severity,
     onFailure,
+    ...(typeof dailyBudget === 'number' ? { dailyBudget } : {}),
   };
 }
 

@@ -488,6 +488,39 @@ export interface EvalRun {
   purpose?: EvalRunPurpose;
   /** The datasets a monitoring or rollback-validation run judged (a gate run judges its candidate's datasetIds). */
   datasetIds?: string[];
+  /** What the run was estimated to cost when it was queued (functions/domain/eval/cost-estimate.ts); absent on older runs. */
+  costEstimate?: CostEstimate;
+  /** The caller's ceiling in USD: once `spentUsd` reaches it the run calls nothing more and ends in error. */
+  maxCost?: number;
+  /** USD the run's calls billed so far, counted as they finish (runs with a `maxCost`). */
+  spentUsd?: number;
+  /** Cases the ceiling kept from being executed (recorded as such in the evidence, not as model failures). */
+  casesNotExecuted?: number;
+  /** Why a run ended in error, when the reason has a code. */
+  errorCode?: EvalRunErrorCode;
+}
+
+/** Codes of a run's error (`EvalRun.errorCode`). */
+export const EVAL_RUN_ERROR_CODES = ['COST_CEILING_REACHED'] as const;
+export type EvalRunErrorCode = (typeof EVAL_RUN_ERROR_CODES)[number];
+
+/** A run's estimated cost: an upper bound on billed calls and output, an estimate of input tokens (ADR 0031). */
+export interface CostEstimate {
+  executor: ExecutorKind;
+  cases: number;
+  /** Billed calls per case, at most. */
+  callsPerCase: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** USD; null when nothing can be priced (a submitted run, a model config without usable cost rates). */
+  cost: number | null;
+  currency: 'USD';
+  /** True when `cost` bounds what the executor bills (given the token estimate); false for `http` and unpriced runs. */
+  upperBound: boolean;
+  /** The share of cases each route answers first (weights), as the routing policy draws them. */
+  routes: { target: string; share: number }[];
+  /** How the figure was reached, in words. */
+  basis: string;
 }
 
 export interface ApprovalRecord {

@@ -1,7 +1,7 @@
 // Eval datasets: named, versioned, immutable sets of cases of one kind.
 import { ciAuthorsForAudit, ciAuthorsOf } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { assertSliceCap, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
+import { assertSliceCap, inputJsonChars, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
 import { contentHash } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
 import type { Actor, AiSystem, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
@@ -31,7 +31,14 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
   await batchPut(ctx, [
     ...input.cases.map((c, index) => ({ ...keys.datasetCase(id, index), itemType: 'dataset_case', index, ...c })),
     ...input.cases.map((c, index) => ({ ...keys.datasetCaseId(id, c.caseId), itemType: 'dataset_case_id', index })),
-    { ...keys.datasetFacts(id), itemType: 'dataset_facts', labels: labelsOf(input.cases), sliceTags },
+    {
+      ...keys.datasetFacts(id),
+      itemType: 'dataset_facts',
+      labels: labelsOf(input.cases),
+      sliceTags,
+      // What a run's cost estimate needs of the cases (functions/store/run-costs.ts), so it reads no case.
+      inputJsonChars: inputJsonChars(input.cases),
+    },
   ]);
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, [], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);

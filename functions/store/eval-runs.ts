@@ -14,6 +14,7 @@ import type {
   EvalCase,
   EvalDataset,
   EvalRun,
+  EvalRunErrorCode,
   ExecutorKind,
   Metrics,
   ReleaseCandidate,
@@ -35,6 +36,7 @@ export async function createEvalRun(
   actor: Actor,
   candidateId: string,
   executor: ExecutorKind,
+  cost: Pick<EvalRun, 'costEstimate' | 'maxCost'> = {},
 ): Promise<{ run: EvalRun; candidate: ReleaseCandidate }> {
   const current = await getCandidate(ctx, candidateId);
   const preload = [
@@ -55,7 +57,11 @@ export async function createEvalRun(
     const totalCases = datasets.reduce((sum, d) => sum + (d?.caseCount ?? 0), 0);
     if (totalCases === 0)
       throw new ConflictError('the candidate has no cases to evaluate; add datasets', { code: 'EVAL_MISSING' });
-    const run = newEvalRun(candidate, actor, tx.now, { executor, status: 'queued', totalCases, startedAt: null });
+    const run: EvalRun = {
+      ...newEvalRun(candidate, actor, tx.now, { executor, status: 'queued', totalCases, startedAt: null }),
+      ...(cost.costEstimate ? { costEstimate: cost.costEstimate } : {}),
+      ...(cost.maxCost !== undefined ? { maxCost: cost.maxCost, spentUsd: 0 } : {}),
+    };
     tx.put({ ...keys.evalRun(run.id), ...keys.evalRunIndexes(candidateId, run.id), itemType: 'eval_run', ...run });
     tx.put({
       ...keys.evalRunUnfinished(run.id),
@@ -71,7 +77,14 @@ export async function createEvalRun(
       entityType: 'eval_run',
       entityId: run.id,
       before: { candidateStatus: candidate.status },
-      after: { candidateStatus: 'evaluating', executor, totalCases, snapshotHash: candidate.snapshotHash },
+      after: {
+        candidateStatus: 'evaluating',
+        executor,
+        totalCases,
+        snapshotHash: candidate.snapshotHash,
+        ...(cost.costEstimate ? { estimatedCost: cost.costEstimate.cost } : {}),
+        ...(cost.maxCost !== undefined ? { maxCost: cost.maxCost } : {}),
+      },
     });
     return { run, candidate: { ...candidate, ...set, version: candidate.version + 1 } };
   });
@@ -144,7 +157,7 @@ export async function startEvalRun(ctx: StoreContext, actor: Actor, id: string):
 export async function recordBatch(
   ctx: StoreContext,
   runId: string,
-  batch: { batchIndex: number; count: number; aggregate: unknown },
+  batch: { batchIndex: number; count: number; aggregate: unknown; notExecuted?: number },
   options: { advanceProgress?: boolean } = {},
 ): Promise<{ recorded: boolean }> {
   try {
@@ -172,7 +185,10 @@ export async function recordBatch(
     new UpdateCommand({
       TableName: ctx.tableName,
       Key: keys.evalRun(runId),
-      ...updateParams({ add: { casesDone: batch.count } }),
+      // Cases the cost ceiling kept from running are counted apart: the aggregate step ends such a run in error.
+      ...updateParams({
+        add: { casesDone: batch.count, ...(batch.notExecuted ? { casesNotExecuted: batch.notExecuted } : {}) },
+      }),
     }),
   );
   if (ctx.meter) ctx.meter.writes += 1;
@@ -301,11 +317,17 @@ export async function completeEvalRun(
 }
 
 /** Marks a run as error (an executor or infrastructure failure, not a verdict); the candidate can be re-evaluated. */
-export async function failEvalRun(ctx: StoreContext, actor: Actor, id: string, error: string): Promise<EvalRun> {
+export async function failEvalRun(
+  ctx: StoreContext,
+  actor: Actor,
+  id: string,
+  error: string,
+  errorCode?: EvalRunErrorCode,
+): Promise<EvalRun> {
   return changeRun(ctx, actor, id, (tx, run, candidate) => {
     assertTransition('eval_run', run.status, 'error');
     tx.update(keys.evalRun(id), {
-      set: { status: 'error', error, finishedAt: tx.now },
+      set: { status: 'error', error, finishedAt: tx.now, ...(errorCode ? { errorCode } : {}) },
       conditions: [{ path: 'status', op: '=', value: run.status }],
     });
     tx.update(keys.evalRunUnfinished(id), FINISHED_MARKER);
@@ -317,10 +339,10 @@ export async function failEvalRun(ctx: StoreContext, actor: Actor, id: string, e
       entityType: 'eval_run',
       entityId: id,
       before: { status: run.status },
-      after: { status: 'error' },
+      after: { status: 'error', ...(errorCode ? { errorCode } : {}) },
       reason: error,
     });
-    return { ...run, status: 'error' as const, error, finishedAt: tx.now };
+    return { ...run, status: 'error' as const, error, finishedAt: tx.now, ...(errorCode ? { errorCode } : {}) };
   });
 }
 

@@ -27,6 +27,8 @@ export interface ExecutionRecord {
   tokensIn: number;
   tokensOut: number;
   error: string | null;
+  /** True when the run's cost ceiling kept the case from being executed (in full): not a model failure. */
+  notExecuted?: boolean;
   /** `provider` runs: the rendered prompt, as sent. */
   prompt?: string;
   /** `provider` runs: the generation parameters and the timeout of each call. */

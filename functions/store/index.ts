@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as approvals from './approvals.js';
 import * as artefacts from './artefacts.js';
 import * as audit from './audit.js';
+import * as budgets from './budgets.js';
 import * as candidates from './candidates.js';
 import * as datasets from './datasets.js';
 import * as evalRuns from './eval-runs.js';
@@ -17,6 +18,7 @@ import * as policyDryRuns from './policy-dry-runs.js';
 import * as providerConnections from './provider-connections.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
+import * as runCosts from './run-costs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
 import * as webhooks from './webhooks.js';
@@ -56,6 +58,8 @@ const modules = {
   policyDryRuns,
   relaxations,
   providerConnections,
+  runCosts,
+  budgets,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

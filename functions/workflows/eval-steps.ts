@@ -7,6 +7,8 @@ import {
   applyThresholds,
   BASE_BATCH_SIZE,
   type BatchDescriptor,
+  ceilingMessage,
+  ceilingReached,
   compareWithBaseline,
   type EvalAggregate,
   emptyAggregate,
@@ -35,7 +37,8 @@ import type { RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
-import { connectionLabel, executeProviderCase, type ProviderRuntime } from './providers/executor.js';
+import { connectionLabel, executeProviderCase, NOT_EXECUTED, type ProviderRuntime } from './providers/executor.js';
+import { createSpendGuard, type SpendGuard } from './run-cost.js';
 
 /** The evaluation service acts under its own identity in the audit trail. */
 export const EVAL_SERVICE_ACTOR: Actor = { userId: 'svc:eval-runner', name: 'Eval runner', roles: [] };
@@ -91,6 +94,8 @@ export interface RunMaterial {
   labels: string[];
   /** The connection versions the model config's routes pin, by `<id>#<version>` (`provider` runs). */
   connections: Map<string, ProviderConnectionVersion>;
+  /** The run's cost ceiling as this process sees it (runs started with a `maxCost`, ADR 0031). */
+  spend?: SpendGuard;
 }
 
 /**
@@ -125,7 +130,8 @@ export async function loadRunMaterial(
     run.executor === 'provider'
       ? await pinnedConnectionVersions(store, modelConfig)
       : new Map<string, ProviderConnectionVersion>();
-  const material = { run, candidate, prompt, modelConfig, spans, labels, connections };
+  const material: RunMaterial = { run, candidate, prompt, modelConfig, spans, labels, connections };
+  if (run.maxCost !== undefined) material.spend = createSpendGuard(store, run.id, run.maxCost, run.spentUsd ?? 0);
   cache?.set(runId, material);
   return material;
 }
@@ -298,6 +304,9 @@ export async function executeEvalBatch(
     return { ...out, cases: results.length };
   }
   const cases = await store.evalRuns.runCasesInRange(m.spans, batch.start, batch.end);
+  const { spend } = m;
+  // A batch that starts after another process reached the ceiling calls nothing.
+  await spend?.refresh();
   let records: EvidenceRecord[];
   if (m.run.executor === 'simulated') {
     const { results } = scoreBatch({
@@ -308,23 +317,31 @@ export async function executeEvalBatch(
       prompt: m.prompt,
       modelConfig: m.modelConfig,
     });
-    records = results.map((result, i) => ({
-      index: batch.start + i,
-      ...result,
-      execution: simulatedExecution(m, cases[i] as EvalCase, result),
-    }));
+    // Simulated costs are known at once: the batch keeps the cases that fit under the ceiling, one ADD for them all.
+    let billed = 0;
+    records = results.map((result, i) => {
+      const index = batch.start + i;
+      if (spend && ceilingReached(spend.spent() + billed, spend.maxCost))
+        return notExecutedRecord(index, cases[i] as EvalCase);
+      billed += result.costUsd;
+      return { index, ...result, execution: simulatedExecution(m, cases[i] as EvalCase, result) };
+    });
+    await spend?.record(billed);
   } else if (m.run.executor === 'http') {
     const allowedHosts = options.allowedHosts ?? [];
-    records = await mapLimit(cases, HTTP_CASE_CONCURRENCY, async (evalCase, i) => ({
-      index: batch.start + i,
-      ...(await executeHttpCase({
+    records = await mapLimit(cases, HTTP_CASE_CONCURRENCY, async (evalCase, i) => {
+      // An http case's attempts are the endpoint's business: the ceiling is asked per case, its cost added after.
+      if (spend && !spend.mayCall()) return notExecutedRecord(batch.start + i, evalCase);
+      const result = await executeHttpCase({
         evalCase,
         prompt: m.prompt,
         modelConfig: m.modelConfig,
         allowedHosts,
         ...(options.fetchImpl ? { fetchImpl: options.fetchImpl } : {}),
-      })),
-    }));
+      });
+      await spend?.record(result.costUsd);
+      return { index: batch.start + i, ...result };
+    });
   } else if (m.run.executor === 'provider') {
     const runtime = options.providers;
     if (!runtime) throw new ValidationError('the provider executor is not configured in this deployment');
@@ -336,6 +353,7 @@ export async function executeEvalBatch(
         modelConfig: m.modelConfig,
         connections: m.connections,
         runtime,
+        ...(spend ? { spend } : {}),
       })),
     }));
   } else {
@@ -346,8 +364,35 @@ export async function executeEvalBatch(
   if (!put.written) records = (await evidence.readBatch(runId, batch.batchIndex)) ?? records;
   const aggregate = emptyAggregate();
   for (const record of records) addResult(aggregate, record);
-  await store.evalRuns.recordBatch(runId, { batchIndex: batch.batchIndex, count: records.length, aggregate });
+  const notExecuted = records.filter((r) => r.execution.notExecuted === true).length;
+  await store.evalRuns.recordBatch(runId, {
+    batchIndex: batch.batchIndex,
+    count: records.length,
+    aggregate,
+    ...(notExecuted > 0 ? { notExecuted } : {}),
+  });
   return { ...out, cases: records.length };
+}
+
+/** A case the run's cost ceiling kept from being called: recorded as not executed, not as a model failure. */
+function notExecutedRecord(index: number, evalCase: EvalCase): EvidenceRecord {
+  return {
+    index,
+    caseId: evalCase.caseId,
+    tags: evalCase.tags,
+    expectedLabel: evalCase.expectedLabel,
+    predictedLabel: null,
+    output: null,
+    correct: false,
+    schemaValid: false,
+    latencyMs: 0,
+    costUsd: 0,
+    timedOut: false,
+    fallbackUsed: false,
+    fallbackSucceeded: false,
+    error: NOT_EXECUTED,
+    execution: { route: '', attempts: 0, tokensIn: 0, tokensOut: 0, error: NOT_EXECUTED, notExecuted: true },
+  };
 }
 
 /**
@@ -431,6 +476,13 @@ export async function aggregateEvalRun(
   input: { runId: string },
 ): Promise<{ runId: string; status: EvalRun['status']; failureReasons: string[] }> {
   const run = await store.evalRuns.getEvalRun(input.runId);
+  // A run its ceiling stopped has no verdict: its cases were not all executed. It ends in error (the candidate can be
+  // evaluated again with a higher ceiling), not failed, which would judge the model on cases it never saw.
+  if (run.maxCost !== undefined && (run.casesNotExecuted ?? 0) > 0) {
+    const message = ceilingMessage(run.maxCost, run.spentUsd ?? 0, run.casesNotExecuted ?? 0);
+    const done = await store.evalRuns.failEvalRun(EVAL_SERVICE_ACTOR, run.id, message, 'COST_CEILING_REACHED');
+    return { runId: run.id, status: done.status, failureReasons: [] };
+  }
   const candidate = await store.candidates.getCandidate(run.candidateId);
   const aggregate = (await store.evalRuns.batchAggregates(run.id)).reduce<EvalAggregate>(
     (acc, a) => mergeAggregates(acc, a as EvalAggregate),

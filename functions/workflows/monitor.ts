@@ -22,6 +22,7 @@ import type { GovernanceStore } from '../store/index.js';
 import { allPages } from '../store/pagination.js';
 import { executeCheckRun, MONITOR_ACTOR } from './check-run.js';
 import { validateRollbackTarget } from './rollback-validation.js';
+import { reserveMonitoringBudget } from './run-cost.js';
 
 interface ReleaseMonitoring {
   systemId: string;
@@ -96,6 +97,18 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
       log(`${prefix} (${environment}): running ${datasets.map((d) => `${d.name} v${d.version}`).join(', ')} …`);
       try {
         const policy = options.policy ?? (await store.policies.systemPolicy(system.id));
+        // The policy's daily budget (ADR 0031): the run's estimate is reserved first, or the release waits a day.
+        const overBudget = await reserveMonitoringBudget(
+          store,
+          policy,
+          releaseId,
+          datasets.map((d) => d.id),
+        );
+        if (overBudget) {
+          releases.push({ ...base, status: 'skipped', note: overBudget });
+          log(`${prefix} (${environment}): skipped, ${overBudget}`);
+          continue;
+        }
         const result = await monitorRelease(
           store,
           policy,

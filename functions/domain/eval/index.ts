@@ -6,6 +6,20 @@ export {
   scoreBatch,
 } from './batches.js';
 export {
+  budgetAllows,
+  budgetDay,
+  budgetReservation,
+  type CaseSizes,
+  type CostEstimate,
+  ceilingMessage,
+  ceilingReached,
+  estimateOverCeiling,
+  estimateRunCost,
+  formatUsd,
+  inputJsonChars,
+  perCallBound,
+} from './cost-estimate.js';
+export {
   addResult,
   type EvalAggregate,
   emptyAggregate,

@@ -9,7 +9,8 @@
 // a timeout (the model config's timeoutMs) moves on to the next route; another 4xx or an answer that is not a JSON
 // object ends the case. A 401 or 403 fails the run (a ValidationError naming the connection): the credential is
 // wrong for every case. Every call waits for a slot of its connection's concurrency limit.
-// Cost: the usage the provider reports, priced with the model config's costRates; a failed call bills nothing.
+// Cost: the usage the provider reports, priced with the model config's costRates; a failed call bills nothing. A run
+// with a ceiling (ADR 0031) asks before each call, inside the connection's slot, and records each answer's cost there.
 import { createHash } from 'node:crypto';
 import { ValidationError } from '../../domain/errors.js';
 import { isCorrect, predictedLabelOf } from '../../domain/eval/outcome.js';
@@ -24,6 +25,9 @@ import type { ExecutionRecord, ProviderCallRecord } from '../../store/evidence-s
 import { checkTarget, renderTemplate } from '../http-executor.js';
 import type { ConnectionLimiter } from './limiter.js';
 import type { ProviderCallOutcome, ProviderClient } from './types.js';
+
+/** A case's error when the run's cost ceiling kept it from (further) calls. */
+export const NOT_EXECUTED = 'not executed: the run reached its cost ceiling';
 
 /** Retries of one route after a 429, a 5xx or a cut connection. */
 const RETRIES_PER_ROUTE = 2;
@@ -54,6 +58,11 @@ export interface ProviderCaseInput {
   /** The connection versions the routes pin, by `<id>#<version>`. */
   connections: ReadonlyMap<string, ProviderConnectionVersion>;
   runtime: ProviderRuntime;
+  /**
+   * The run's cost ceiling (ADR 0031), asked inside the connection's slot before each call; an answered call's cost
+   * is recorded before the slot is released, so a slot's next call sees the spend of every call that slot made.
+   */
+  spend?: { mayCall: () => boolean; record: (usd: number) => Promise<void> };
 }
 
 export type ProviderCaseResult = CaseResult & { execution: ExecutionRecord };
@@ -104,7 +113,9 @@ export const connectionLabel = (c: ProviderConnectionVersion) => `${c.name} (${c
 
 /** Runs one case through its routes and scores the answer. Throws only when a credential is refused. */
 export async function executeProviderCase(input: ProviderCaseInput): Promise<ProviderCaseResult> {
-  const { evalCase, prompt, modelConfig, connections, runtime } = input;
+  const { evalCase, prompt, modelConfig, connections, runtime, spend } = input;
+  const { inputPer1k, outputPer1k } = modelConfig.costRates;
+  const priced = (tokensIn: number, tokensOut: number) => (tokensIn * inputPer1k + tokensOut * outputPer1k) / 1000;
   const now = runtime.now ?? Date.now;
   const sleep = runtime.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const started = now();
@@ -117,6 +128,8 @@ export async function executeProviderCase(input: ProviderCaseInput): Promise<Pro
   let answeredStep: Step | null = null;
   let lastRoute = '';
   let stopped = false;
+  /** The run's cost ceiling stopped the case before it was answered: recorded as not executed. */
+  let ceilingStopped = false;
 
   const steps = providerSteps(evalCase.caseId, modelConfig);
   for (const step of steps) {
@@ -136,15 +149,23 @@ export async function executeProviderCase(input: ProviderCaseInput): Promise<Pro
     const client = await runtime.clientFor(connection);
     for (let attempt = 0; attempt <= RETRIES_PER_ROUTE; attempt++) {
       const callStarted = now();
-      const outcome = await runtime.limiter.run(pinKeyOf(connection), connection.concurrencyLimit, () =>
-        client.call({
+      const outcome = await runtime.limiter.run(pinKeyOf(connection), connection.concurrencyLimit, async () => {
+        if (spend && !spend.mayCall()) return null;
+        const answer = await client.call({
           model: step.model,
           prompt: rendered,
           parameters: modelConfig.parameters,
           outputContract: prompt.outputContract,
           timeoutMs: modelConfig.timeoutMs,
-        }),
-      );
+        });
+        if (spend && answer.kind === 'answered') await spend.record(priced(answer.tokensIn, answer.tokensOut));
+        return answer;
+      });
+      if (outcome === null) {
+        ceilingStopped = true;
+        stopped = true;
+        break;
+      }
       const latency = Math.max(0, Math.round(now() - callStarted));
       if (outcome.kind === 'unauthorised') {
         throw new ValidationError(
@@ -182,10 +203,10 @@ export async function executeProviderCase(input: ProviderCaseInput): Promise<Pro
   const schemaValid = isSchemaValid(prompt.outputContract, output);
   const predictedLabel = predictedLabelOf(output);
   const failures = calls.filter((c) => c.error !== null).map((c) => `${c.route}: ${c.error}`);
+  if (ceilingStopped) failures.push(NOT_EXECUTED);
   const error =
     answered === null ? failures.join('; ') || 'no route: the routing policy names no target' : answered.error;
-  const { inputPer1k, outputPer1k } = modelConfig.costRates;
-  const cost = (tokensIn * inputPer1k + tokensOut * outputPer1k) / 1000;
+  const cost = priced(tokensIn, tokensOut);
   const fallbackUsed = calls.some((c) => c.fallback);
   return {
     caseId: evalCase.caseId,
@@ -207,6 +228,7 @@ export async function executeProviderCase(input: ProviderCaseInput): Promise<Pro
       tokensIn,
       tokensOut,
       error: failures.length ? failures.join('; ') : null,
+      ...(ceilingStopped ? { notExecuted: true } : {}),
       prompt: rendered,
       parameters: { ...modelConfig.parameters, timeoutMs: modelConfig.timeoutMs },
       outputText: answered?.text ?? null,

@@ -21,6 +21,8 @@ suites.submittedRun = async () => (await import('./submitted-run.js')).benchSubm
 suites.apiLoad = async () => (await import('./api-load.js')).benchApiLoad();
 suites.auditVerifyIncremental = async () =>
   (await import('./audit-verify-incremental.js')).benchAuditVerifyIncremental();
+// `npm run bench -- providerRun` (BENCH_PROVIDER_CASES=1000 for a quick check; promptfoo from BENCH_PROMPTFOO_DIR).
+suites.providerRun = async () => (await import('./provider-run.js')).benchProviderRun();
 
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),

@@ -46,6 +46,12 @@ const PHASES = (process.env.BENCH_PROVIDER_PHASES ?? 'floor,stateMachine,promptf
 /** The state machine run's batch size and Map concurrency when overridden (default: as the product sizes them). */
 const SM_BATCH_SIZE = Number(process.env.BENCH_PROVIDER_BATCH_SIZE ?? '0') || undefined;
 const SM_MAX_CONCURRENCY = Number(process.env.BENCH_PROVIDER_MAX_CONCURRENCY ?? '0') || undefined;
+/** More state machine runs in the same run, `<batch size>x<Map concurrency>` each (e.g. `50x4,100x8`), to compare. */
+const SM_VARIANTS = (process.env.BENCH_PROVIDER_VARIANTS ?? '')
+  .split(',')
+  .map((v) => /^(\d+)x(\d+)$/.exec(v.trim()))
+  .filter((m): m is RegExpExecArray => m !== null)
+  .map((m) => ({ batchSize: Number(m[1]), maxConcurrency: Number(m[2]) }));
 const owner = { userId: 'omar.owner', name: 'Omar', roles: ['model_owner' as const] };
 const reviewer = { userId: 'tessa.technical', name: 'Tessa', roles: ['reviewer:technical' as const] };
 const admin = { userId: 'ada.admin', name: 'Ada', roles: ['admin' as const] };
@@ -332,6 +338,10 @@ async function stateMachinePhase(options: { batchSize?: number; maxConcurrency?:
       resolveSecret: localSecretResolver({ env: { BENCH_MODEL_KEY: API_KEY }, dataDir: '/nonexistent' }),
       allowedHosts: ['127.0.0.1:*'],
     });
+    // The tasks timed: Prepare and Aggregate hold no call in flight; the Map's share of the run is what batches pace.
+    const taskSeconds = { prepare: 0, aggregate: 0, mapStart: 0, mapEnd: 0 };
+    const plan = { batchSize: 0, batchCount: 0, maxConcurrency: 0 };
+    const clock = () => performance.now() / 1000;
     let report: { transitions: number; retries: number; ok: boolean; error?: string } | undefined;
     const runner = createSfnEvalRunner(store, {
       evidence,
@@ -340,6 +350,39 @@ async function stateMachinePhase(options: { batchSize?: number; maxConcurrency?:
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
       onFinished: (r) => (report = r),
+      wrapTasks: (tasks) => ({
+        ...tasks,
+        prepare: async (event) => {
+          const t = clock();
+          try {
+            const planned = await tasks.prepare(event);
+            Object.assign(plan, {
+              batchSize: planned.batchSize,
+              batchCount: planned.batchCount,
+              maxConcurrency: planned.maxConcurrency,
+            });
+            return planned;
+          } finally {
+            taskSeconds.prepare = clock() - t;
+            taskSeconds.mapStart = clock();
+          }
+        },
+        executeBatch: async (event) => {
+          try {
+            return await tasks.executeBatch(event);
+          } finally {
+            taskSeconds.mapEnd = clock();
+          }
+        },
+        aggregate: async (event) => {
+          const t = clock();
+          try {
+            return await tasks.aggregate(event);
+          } finally {
+            taskSeconds.aggregate = clock() - t;
+          }
+        },
+      }),
     });
     await runner.machine();
     const jvm = dynamo.process.pid;
@@ -367,6 +410,13 @@ async function stateMachinePhase(options: { batchSize?: number; maxConcurrency?:
       peakInFlight: stats.peakInFlight,
       meanCallMs: Math.round((callSeconds * 1000) / CASES),
       meanInFlight: round1(callSeconds / seconds),
+      batching: {
+        ...plan,
+        prepareSeconds: round2(taskSeconds.prepare),
+        mapSeconds: round2(taskSeconds.mapEnd - taskSeconds.mapStart),
+        aggregateSeconds: round2(taskSeconds.aggregate),
+        meanInFlightDuringMap: round1(callSeconds / Math.max(0.001, taskSeconds.mapEnd - taskSeconds.mapStart)),
+      },
       cpuSecondsPer1000Calls: { node: cpu[0], dynamoDbLocal: cpu[1], modelServer: cpu[2] },
       limiterPeak: providers.limiter.peak(`${connection.id}#${connection.version}`),
       batchObjects: objects.length,
@@ -490,6 +540,8 @@ export async function benchProviderRun(): Promise<Record<string, unknown>> {
         ...(SM_MAX_CONCURRENCY ? { maxConcurrency: SM_MAX_CONCURRENCY } : {}),
       })
     : null;
+  const variants: Record<string, unknown> = {};
+  for (const v of SM_VARIANTS) variants[`${v.batchSize}x${v.maxConcurrency}`] = await stateMachinePhase(v);
   const promptfoo = PHASES.includes('promptfoo') ? await promptfooPhase() : null;
   const floorAfter = PHASES.includes('floor') ? await floorPhase('after') : null;
   const floor = Math.max(floorBefore?.callsPerSecond ?? 0, floorAfter?.callsPerSecond ?? 0);
@@ -502,6 +554,7 @@ export async function benchProviderRun(): Promise<Record<string, unknown>> {
     loadAverageBefore: loadBefore,
     floor: { before: floorBefore, after: floorAfter },
     stateMachine,
+    ...(SM_VARIANTS.length ? { stateMachineVariants: variants } : {}),
     promptfoo,
     stateMachineToFloor:
       stateMachine && floor > 0

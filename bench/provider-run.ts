@@ -28,12 +28,7 @@ import { localSecretResolver } from '../functions/workflows/providers/secrets.js
 import { startDynamoDbLocal } from '../local/dynamodb.js';
 import { createS3Client, startS3StandIn } from '../local/s3-standin.js';
 import { createSfnEvalRunner } from '../local/sfn-eval-runner.js';
-import {
-  cases as fixtureCases,
-  modelConfigInput,
-  promptInput,
-  systemInput,
-} from '../test/support/fixtures.js';
+import { cases as fixtureCases, modelConfigInput, promptInput, systemInput } from '../test/support/fixtures.js';
 
 const CASES = Number(process.env.BENCH_PROVIDER_CASES ?? '10000');
 const CONCURRENCY = 32;
@@ -224,7 +219,10 @@ async function floorPhase(label: string) {
           temperature: PARAMETERS.temperature,
           top_p: PARAMETERS.topP,
           max_tokens: PARAMETERS.maxTokens,
-          response_format: { type: 'json_schema', json_schema: { name: 'output', schema: outputContract, strict: false } },
+          response_format: {
+            type: 'json_schema',
+            json_schema: { name: 'output', schema: outputContract, strict: false },
+          },
         },
         { timeout: 5000, maxRetries: 0 },
       );
@@ -443,7 +441,9 @@ async function promptfooPhase() {
     .then((text) => (JSON.parse(text) as { version: string }).version)
     .catch(() => null);
   if (version === null)
-    return { skipped: `promptfoo is not installed: npm install --prefix ${PROMPTFOO_DIR} promptfoo@${PROMPTFOO_VERSION}` };
+    return {
+      skipped: `promptfoo is not installed: npm install --prefix ${PROMPTFOO_DIR} promptfoo@${PROMPTFOO_VERSION}`,
+    };
   const server = await startModelServerChild();
   const work = join(PROMPTFOO_DIR, 'bench');
   await mkdir(work, { recursive: true });
@@ -474,7 +474,17 @@ async function promptfooPhase() {
     const started = performance.now();
     const child = spawn(
       process.execPath,
-      [main, 'eval', '-c', 'promptfooconfig.yaml', '--max-concurrency', String(CONCURRENCY), '--no-cache', '--no-progress-bar', '--no-table'],
+      [
+        main,
+        'eval',
+        '-c',
+        'promptfooconfig.yaml',
+        '--max-concurrency',
+        String(CONCURRENCY),
+        '--no-cache',
+        '--no-progress-bar',
+        '--no-table',
+      ],
       {
         cwd: work,
         stdio: ['ignore', 'pipe', 'pipe'],

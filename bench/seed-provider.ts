@@ -59,7 +59,9 @@ export async function benchSeedProvider(): Promise<Record<string, unknown>> {
       const elapsed = (performance.now() - started) / 1000;
       if (summary === null || (withStory && !summary.providerDemo)) throw new Error('bench: the demo was not seeded');
       (withStory ? seconds.with : seconds.without).push(round2(elapsed));
-      process.stderr.write(`bench: seeded ${withStory ? 'with' : 'without'} the provider story in ${elapsed.toFixed(1)} s\n`);
+      process.stderr.write(
+        `bench: seeded ${withStory ? 'with' : 'without'} the provider story in ${elapsed.toFixed(1)} s\n`,
+      );
     };
     // A first seed warms DynamoDB Local and the JIT; it is not counted.
     await seed(false);

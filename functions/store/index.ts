@@ -15,6 +15,7 @@ import { cursorKeySource } from './pagination.js';
 import * as policies from './policies.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as providerConnections from './provider-connections.js';
+import * as refusals from './refusals.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as systems from './systems.js';
@@ -56,6 +57,7 @@ const modules = {
   policyDryRuns,
   relaxations,
   providerConnections,
+  refusals,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

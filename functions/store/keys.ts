@@ -117,6 +117,11 @@ export const queries = {
   openReportingClocks: (): ShardedQuery => ({ index: 'gsi2', shards: partitions.openReportingClocks.all() }),
   /** The global audit timeline (every system), by time. */
   auditTimeline: (): ShardedQuery => ({ index: 'gsi1', shards: partitions.audit.all() }),
+  /** The shard of the audit timeline that holds one chain's events, by time (filtered to the chain by the reader). */
+  auditTimelineOfSystem: (systemId: string): IndexQuery => ({
+    index: 'gsi1',
+    partition: partitions.audit.of(systemId),
+  }),
   webhooks: (): IndexQuery => ({ index: 'gsi1', partition: partitions.webhooks }),
   /** Relaxation requests of one system, in id (time) order. */
   relaxationsOfSystem: (systemId: string): IndexQuery => ({

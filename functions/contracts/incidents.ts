@@ -66,6 +66,9 @@ const auditChainId = z
   ])
   .describe(`a system's id, or ${ORGANISATION_CHAIN_ID} for the organisation chain (policy transitions)`);
 
+/** The actions the audit timeline filters on: every event type of the catalogue (the dashboard's choices). */
+export const AUDIT_ACTIONS: readonly GovernanceEventType[] = EVENT_TYPES;
+
 export const listAuditQuery = pageQuery
   .extend({
     systemId: auditChainId.optional(),

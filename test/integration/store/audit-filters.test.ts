@@ -88,9 +88,12 @@ describe('audit events filtered on the server', () => {
     expect(ofEveryChain.events).toHaveLength(4);
   });
 
-  it('returns nothing, and no cursor, when nothing matches', async () => {
+  it('returns nothing when nothing matches, and may say so only after a page the filter emptied', async () => {
+    // Act: the chain of the second system holds two events; a page of two reads both and keeps none
     const { events, pages } = await all({ systemId: second, action: 'release.promotion_refused' });
+
+    // Assess: an empty page with a cursor, then an empty page without one (the short pages ADR 0037 documents)
     expect(events).toEqual([]);
-    expect(pages).toBe(1);
+    expect(pages).toBeLessThanOrEqual(2);
   });
 });

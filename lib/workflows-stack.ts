@@ -34,6 +34,7 @@ export class WorkflowsStack extends Stack {
   readonly evalRun: EvalStateMachine;
   readonly releaseGate: ReleaseGateStateMachine;
   readonly monitoring: ScheduledFunction;
+  readonly refusalOutbox: ScheduledFunction;
   readonly auditArchiver: AuditArchiver;
   readonly events: GovernanceEvents;
   readonly policyDryRuns: PolicyDryRunJob;
@@ -113,6 +114,23 @@ export class WorkflowsStack extends Stack {
         'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
     });
     this.monitoring.fn.bindTable(props.table, 'readwrite');
+
+    // Refused promotions whose audit record could not be written at the refusal (ADR 0037): the outbox's drain.
+    this.refusalOutbox = new ScheduledFunction(this, 'RefusalOutbox', {
+      prefix: config.prefix,
+      name: 'refusal-outbox',
+      entry: 'functions/workflows/refusal-outbox-task.ts',
+      description: 'Writes refused promotions that wait in the outbox to their audit chains',
+      expression: 'rate(15 minutes)',
+      logRetention,
+      logLevel: config.logLevel,
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+      alarmTopic: this.alarmTopic,
+      errorMeaning:
+        'Refused promotions wait in the outbox: their audit records are not written yet; read the function logs.',
+    });
+    this.refusalOutbox.fn.bindTable(props.table, 'readwrite');
 
     // The audit archive's writers: the stream archiver, the signed digests and the reconciler (issue 5).
     this.auditArchiver = new AuditArchiver(this, 'AuditArchiver', {

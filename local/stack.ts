@@ -244,6 +244,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Approval rounds are gated by statemachines/release-gate.asl.json, with a local task-token registry standing
     // in for SendTaskSuccess / SendTaskFailure.
     const gateRunner = createLocalGateRunner(store, { log, ...options.gateRunnerOptions });
+    // Refused promotions whose audit record waits in the outbox (ADR 0037): drained every minute in this process, as
+    // the refusal-outbox schedule drains it every 15 minutes in AWS.
+    const refusalOutbox = setInterval(() => {
+      store.refusals
+        .drainRefusalOutbox()
+        .then((report) => {
+          if (report.recorded + report.duplicates + report.failed > 0) log(`refusal outbox: ${JSON.stringify(report)}`);
+        })
+        .catch((error: Error) => log(`refusal outbox not drained: ${error.name}`));
+    }, 60_000);
+    refusalOutbox.unref();
+    cleanup.push(async () => clearInterval(refusalOutbox));
     // Policy dry runs: the job's handler, started in this process as the EventBridge rule starts it in AWS.
     const policyDryRuns = createLocalPolicyDryRuns(store, { log, ...options.policyDryRunOptions });
     // The local stack's composition root: the dependencies every route gets, chosen here and passed in.

@@ -28,17 +28,17 @@ export const routes: Route[] = [
     path: '/api/audit-events',
     summary:
       "The audit timeline: one chain by seq (a system's, or the organisation's with systemId=org), or every " +
-      "chain's events by time (newest first)",
+      "chain's events by time (newest first); filtered on the server by action, actor, entityId and from/to. " +
+      'Time is a key condition; action, actor and entityId filter each page DynamoDB read, so a page may hold ' +
+      'fewer events than the limit, even none, with a cursor to go on',
     query: listAuditQuery,
     response: { status: 200, body: pageOf(auditEventResponse) },
     handle: async (req) => {
       if (req.query.systemId) await chainFor(req, req.query.systemId);
       else if (!seesEverything(req.principal))
         throw new ForbiddenError('name a systemId: only admins, auditors and reviewers read every chain');
-      const page = await req.deps.store.audit.listAuditEvents(
-        { systemId: req.query.systemId, order: req.query.order },
-        req.query,
-      );
+      const { limit, cursor, ...filter } = req.query;
+      const page = await req.deps.store.audit.listAuditEvents(filter, { limit, cursor });
       return { status: 200, body: page };
     },
   }),

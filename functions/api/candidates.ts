@@ -28,6 +28,7 @@ import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 import { apiObservability, measuredTransition } from './observability.js';
+import { recordingRefusals } from './refusals.js';
 
 const { logger, meter } = apiObservability;
 
@@ -235,11 +236,15 @@ export const routes: Route[] = [
     body: promoteRequest,
     response: { status: 200, body: promoteResponse },
     handle: async (req) => {
-      await loadCandidate(req, 'promote');
+      const candidate = await loadCandidate(req, 'promote');
+      const environment = req.body.environment ?? candidate.environment;
       const out = await measuredTransition(
         meter,
         'promote',
-        () => req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id, req.body),
+        () =>
+          recordingRefusals(req, { candidate, environment, kind: 'promote' }, () =>
+            req.deps.store.candidates.promoteCandidate(actorOf(req.principal), req.params.id, req.body),
+          ),
         (promoted) => promoted.promotion.environment,
       );
       return { status: 200, body: out };
@@ -253,11 +258,14 @@ export const routes: Route[] = [
     body: rollbackRequest,
     response: { status: 200, body: rollbackResponse },
     handle: async (req) => {
-      await loadCandidate(req, 'promote');
+      const candidate = await loadCandidate(req, 'promote');
       const out = await measuredTransition(
         meter,
         'rollback',
-        () => rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id, req.body),
+        () =>
+          recordingRefusals(req, { candidate, environment: candidate.environment, kind: 'rollback' }, () =>
+            rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id, req.body),
+          ),
         (rolledBack) => rolledBack.rollback.environment,
       );
       return { status: 200, body: out };

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { EVENT_TYPES, type GovernanceEventType } from '../domain/events.js';
 import { idPattern, ORGANISATION_CHAIN_ID } from '../domain/id-format.js';
 import { EU_MEMBER_STATES, INCIDENT_STATUSES, SERIOUS_INCIDENT_CATEGORIES, SEVERITIES } from '../domain/types.js';
 import { idOf, pageQuery, requiredText, text } from './common.js';
@@ -65,12 +66,31 @@ const auditChainId = z
   ])
   .describe(`a system's id, or ${ORGANISATION_CHAIN_ID} for the organisation chain (policy transitions)`);
 
+/** The actions the audit timeline filters on: every event type of the catalogue (the dashboard's choices). */
+export const AUDIT_ACTIONS: readonly GovernanceEventType[] = EVENT_TYPES;
+
 export const listAuditQuery = pageQuery
   .extend({
     systemId: auditChainId.optional(),
     order: z.enum(['asc', 'desc']).optional(),
+    action: z
+      .enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]])
+      .optional()
+      .describe('only events of this action (an event type of the catalogue, docs/events.md)'),
+    actor: z.string().min(1).max(256).optional().describe("only events whose actor's userId is this"),
+    entityId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be an id: 1 to 128 of A-Z a-z 0-9 _ . : -')
+      .optional()
+      .describe('only events about this entity (a candidate, approval, incident ... id)'),
+    from: instant.optional().describe('only events at or after this instant (ISO 8601)'),
+    to: instant.optional().describe('only events at or before this instant (ISO 8601)'),
   })
-  .strict();
+  .strict()
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
+    path: ['to'],
+    message: 'must not be before from',
+  });
 
 export const verifyAuditQuery = z
   .object({

@@ -81,6 +81,11 @@ export const EVENT_CATALOGUE = {
   },
   'release.monitoring_clean': { entity: 'candidate', summary: 'A monitoring run found no drift' },
   'release.monitoring_failed': { entity: 'candidate', summary: 'A monitoring run found drift or a threshold breach' },
+  'release.promotion_refused': {
+    entity: 'candidate',
+    summary:
+      'The gate refused a promotion or rollback of a caller allowed to ask: every reason is recorded (no e-mail)',
+  },
   'provider_connection.registered': {
     entity: 'provider_connection',
     summary: 'An admin registered a provider connection (version 1; organisation chain)',

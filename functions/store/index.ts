@@ -16,6 +16,7 @@ import { cursorKeySource } from './pagination.js';
 import * as policies from './policies.js';
 import * as policyDryRuns from './policy-dry-runs.js';
 import * as providerConnections from './provider-connections.js';
+import * as refusals from './refusals.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as runCosts from './run-costs.js';
@@ -60,6 +61,7 @@ const modules = {
   providerConnections,
   runCosts,
   budgets,
+  refusals,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -117,6 +117,11 @@ export const queries = {
   openReportingClocks: (): ShardedQuery => ({ index: 'gsi2', shards: partitions.openReportingClocks.all() }),
   /** The global audit timeline (every system), by time. */
   auditTimeline: (): ShardedQuery => ({ index: 'gsi1', shards: partitions.audit.all() }),
+  /** The shard of the audit timeline that holds one chain's events, by time (filtered to the chain by the reader). */
+  auditTimelineOfSystem: (systemId: string): IndexQuery => ({
+    index: 'gsi1',
+    partition: partitions.audit.of(systemId),
+  }),
   webhooks: (): IndexQuery => ({ index: 'gsi1', partition: partitions.webhooks }),
   /** Relaxation requests of one system, in id (time) order. */
   relaxationsOfSystem: (systemId: string): IndexQuery => ({
@@ -264,6 +269,22 @@ export const keys = {
   /** Marks an event delivered to a subscription, so a redelivered stream record is not sent twice. */
   webhookSent: (webhookId: string, eventId: string) => ({ pk: `WHK#${webhookId}`, sk: `SENT#${eventId}` }),
   idempotency: (scope: string, key: string) => ({ pk: `IDEMP#${scope}#${key}`, sk: 'IDEMP' }),
+
+  /**
+   * Dedup items of refused promotions (ADR 0037), in the candidate's own partition of them: one per caller and reason
+   * set (`fingerprint`) per hour, and one per caller and Idempotency-Key. Written with the refusal's audit event.
+   */
+  refusalOfHour: (candidateId: string, hour: string, fingerprint: string) => ({
+    pk: `REFUSAL#${candidateId}`,
+    sk: `HOUR#${hour}#${fingerprint}`,
+  }),
+  refusalOfKey: (candidateId: string, fingerprint: string) => ({
+    pk: `REFUSAL#${candidateId}`,
+    sk: `KEY#${fingerprint}`,
+  }),
+  /** A refusal whose record could not be written at once, oldest first, until the outbox drain writes it. */
+  refusalOutbox: (refusedAt: string, id: string) => ({ pk: 'REFUSAL_OUTBOX', sk: `${refusedAt}#${id}` }),
+  refusalOutboxPartition: 'REFUSAL_OUTBOX',
 } as const;
 
 /** Attributes that belong to the table layout, not to the entity. */

@@ -375,8 +375,8 @@ describe('the stateless stack: functions', () => {
     // Each API module, the $default route's function, the authoriser, the eval tasks, the function that closes runs of ended executions, the
     // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
     // writer, reconciler and full verification, the event publisher and the webhook dispatcher, the data migrations,
-    // the policy dry run job.
-    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2 + 1 + 1);
+    // the policy dry run job, the refusal outbox's drain.
+    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2 + 1 + 1 + 1);
     expect(
       others.every(
         (role) =>
@@ -615,8 +615,10 @@ describe('operations', () => {
     expect(metrics).toContain('AWS/ApiGateway/5xx');
     // Every API function, the $default route's function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
     // reconciler, audit full verification), the audit archiver, the event publisher and the webhook dispatcher, the
-    // policy dry run job.
-    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(modules.length + 2 + 5 + 1 + 2 + 1);
+    // policy dry run job, the refusal outbox's drain.
+    expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(
+      modules.length + 2 + 5 + 1 + 2 + 1 + 1,
+    );
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 2);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
   });

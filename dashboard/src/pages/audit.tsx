@@ -1,12 +1,19 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { type FormEvent, useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
+import { AUDIT_ACTIONS } from '../../../functions/contracts/incidents';
 import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/id-format';
 import type { AiSystem, AuditEvent } from '../../../functions/domain/types';
 import { api, getAll, type Page } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
+
+interface BrokenPlace {
+  seq?: number;
+  reason?: string;
+  message?: string;
+}
 
 interface VerifyAnswer {
   table: {
@@ -17,7 +24,12 @@ interface VerifyAnswer {
     headHash: string | null;
     brokenAt: { seq: number; reason: string; message: string } | null;
   };
-  archive: { status: string; detail?: string };
+  archive: {
+    status: string;
+    detail?: string;
+    brokenAt?: BrokenPlace | null;
+    fullVerification?: { status: string; brokenAt?: BrokenPlace | null } | null;
+  };
 }
 
 export default function AuditPage() {
@@ -27,6 +39,7 @@ export default function AuditPage() {
   const systemId = params.get('systemId') ?? '';
   const action = params.get('action') ?? '';
   const actor = params.get('actor') ?? '';
+  const entityId = params.get('entityId') ?? '';
   const from = params.get('from') ?? '';
   const to = params.get('to') ?? '';
   const set = (key: string, value: string) => {
@@ -36,13 +49,22 @@ export default function AuditPage() {
     setParams(next, { replace: true });
   };
   const allowed = systemId !== '' || can.seeAllAudit(principal);
+  // Every filter goes to the server (GET /api/audit-events filters the whole chain or timeline, not what is loaded).
+  const filters = {
+    systemId: systemId || undefined,
+    action: action || undefined,
+    actor: actor || undefined,
+    entityId: entityId || undefined,
+    from: from ? `${from}T00:00:00.000Z` : undefined,
+    to: to ? `${to}T23:59:59.999Z` : undefined,
+  };
   const events = useInfiniteQuery({
-    queryKey: ['audit', systemId || 'all', 'desc'],
+    queryKey: ['audit', filters, 'desc'],
     enabled: allowed,
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
       api.get<Page<AuditEvent>>('/api/audit-events', {
-        systemId: systemId || undefined,
+        ...filters,
         order: 'desc',
         limit: 100,
         cursor: pageParam ?? undefined,
@@ -55,25 +77,25 @@ export default function AuditPage() {
     queryFn: () => api.get<VerifyAnswer>('/api/audit-events/verify', { systemId }),
   });
   const loaded = useMemo(() => events.data?.pages.flatMap((p) => p.items) ?? [], [events.data]);
-  const filtered = useMemo(
-    () =>
-      loaded.filter(
-        (e) =>
-          (!action || e.action.includes(action)) &&
-          (!actor || `${e.actor.userId} ${e.actor.name}`.toLowerCase().includes(actor.toLowerCase())) &&
-          (!from || e.at >= from) &&
-          (!to || e.at.slice(0, 10) <= to),
-      ),
-    [loaded, action, actor, from, to],
-  );
+  // Text filters apply when submitted (Enter or Apply), not at each keystroke: each is a query of the server.
+  const applyText = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const form = new FormData(e.currentTarget);
+    const next = new URLSearchParams(params);
+    for (const key of ['actor', 'entityId']) {
+      const value = String(form.get(key) ?? '').trim();
+      if (value) next.set(key, value);
+      else next.delete(key);
+    }
+    setParams(next, { replace: true });
+  };
   // The organisation chain (policy transitions, ADR 0024) is no system: it has a name of its own.
   const names = new Map([
     [ORGANISATION_CHAIN_ID, 'Organisation'],
     ...(systems.data?.items ?? []).map((s): [string, string] => [s.id, s.name]),
   ]);
-  const actions = [...new Set(loaded.map((e) => e.action))].sort();
   const exportJson = () => {
-    const blob = new Blob([`${filtered.map((e) => JSON.stringify(e)).join('\n')}\n`], { type: 'application/x-ndjson' });
+    const blob = new Blob([`${loaded.map((e) => JSON.stringify(e)).join('\n')}\n`], { type: 'application/x-ndjson' });
     const url = URL.createObjectURL(blob);
     const a = document.createElement('a');
     a.href = url;
@@ -85,11 +107,16 @@ export default function AuditPage() {
     <section>
       <div className="page-head">
         <h1>Audit timeline</h1>
-        <button type="button" onClick={exportJson} disabled={filtered.length === 0}>
-          Export {filtered.length} events (JSONL)
+        <button type="button" onClick={exportJson} disabled={loaded.length === 0}>
+          Export {loaded.length} loaded events (JSONL)
         </button>
       </div>
-      <form className="filters" aria-label="Filter the audit timeline" onSubmit={(e) => e.preventDefault()}>
+      <form
+        className="filters"
+        aria-label="Filter the audit timeline"
+        onSubmit={applyText}
+        key={`${actor}|${entityId}`}
+      >
         <Field label="System">
           <select value={systemId} onChange={(e) => set('systemId', e.target.value)}>
             <option value="">every system</option>
@@ -102,15 +129,20 @@ export default function AuditPage() {
           </select>
         </Field>
         <Field label="Action">
-          <input list="audit-actions" value={action} onChange={(e) => set('action', e.target.value)} />
-          <datalist id="audit-actions">
-            {actions.map((a) => (
-              <option key={a} value={a} />
+          <select value={action} onChange={(e) => set('action', e.target.value)}>
+            <option value="">every action</option>
+            {AUDIT_ACTIONS.map((a) => (
+              <option key={a} value={a}>
+                {a}
+              </option>
             ))}
-          </datalist>
+          </select>
         </Field>
-        <Field label="Actor">
-          <input value={actor} onChange={(e) => set('actor', e.target.value)} />
+        <Field label="Actor (user id)">
+          <input name="actor" defaultValue={actor} />
+        </Field>
+        <Field label="Entity id">
+          <input name="entityId" defaultValue={entityId} />
         </Field>
         <Field label="From">
           <input type="date" value={from} onChange={(e) => set('from', e.target.value)} />
@@ -118,7 +150,11 @@ export default function AuditPage() {
         <Field label="To">
           <input type="date" value={to} onChange={(e) => set('to', e.target.value)} />
         </Field>
+        <button type="submit">Apply</button>
       </form>
+      <p className="muted small">
+        The server filters each page it reads: a page may hold fewer events than asked; load more to go on.
+      </p>
       <div className="verify" aria-live="polite">
         {systemId === '' ? (
           <span className="muted">Choose a system (or the organisation) to verify its hash chain.</span>
@@ -126,25 +162,30 @@ export default function AuditPage() {
           <span aria-busy="true">Verifying the chain …</span>
         ) : verify.isError ? (
           <ProblemView error={verify.error} />
-        ) : verify.data?.table.ok ? (
+        ) : verify.data && !verify.data.table.ok ? (
+          <div className="problem" role="alert">
+            <Badge value="broken" /> The chain is broken at seq {verify.data.table.brokenAt?.seq}:{' '}
+            {verify.data.table.brokenAt?.message}
+          </div>
+        ) : verify.data && archiveBroken(verify.data.archive) ? (
+          <div className="problem" role="alert">
+            <Badge value="broken" /> The chain in the table verifies ({verify.data.table.events} events), but its
+            archive does not: {archiveProblem(verify.data.archive)}
+          </div>
+        ) : verify.data ? (
           <span>
             <Badge value="verified" /> Chain verified: {verify.data.table.events} events, head seq{' '}
             {verify.data.table.headSeq} <Hash value={verify.data.table.headHash} />. Archive:{' '}
             {verify.data.archive.status}
             {verify.data.archive.detail ? ` (${verify.data.archive.detail})` : ''}.
           </span>
-        ) : (
-          <span>
-            <Badge value="broken" /> Chain broken at seq {verify.data?.table.brokenAt?.seq}:{' '}
-            {verify.data?.table.brokenAt?.message}
-          </span>
-        )}
+        ) : null}
       </div>
       {!allowed ? (
         <p className="hint">Your role reads the audit timeline one system at a time: choose a system.</p>
       ) : (
         <DataState
-          query={{ ...events, data: filtered }}
+          query={{ ...events, data: loaded }}
           label="audit events"
           minHeight={360}
           isEmpty={(d) => d.length === 0 && !events.hasNextPage}
@@ -205,6 +246,18 @@ export default function AuditPage() {
       )}
     </section>
   );
+}
+
+/** Whether the archive's verification (incremental, or the last full one) found a break. */
+function archiveBroken(archive: VerifyAnswer['archive']): boolean {
+  return archive.status === 'broken' || archive.fullVerification?.status === 'broken';
+}
+
+/** Where the archive broke, in words. */
+function archiveProblem(archive: VerifyAnswer['archive']): string {
+  const place = archive.brokenAt ?? archive.fullVerification?.brokenAt;
+  if (!place) return 'its verification reported a break without a place; run npm run audit:verify.';
+  return `${place.message ?? place.reason ?? 'broken'}${place.seq !== undefined ? ` (seq ${place.seq})` : ''}.`;
 }
 
 function entityLink(e: AuditEvent) {

@@ -65,7 +65,7 @@ describe('the audit page', () => {
 
     // Act
     renderAt('/audit', AUDITOR);
-    const policyRow = (await screen.findByText('policy.activated')).closest('tr') as HTMLElement;
+    const policyRow = await screen.findByRole('row', { name: /policy\.activated/ });
     const organisationLink = within(policyRow).getByRole('link', { name: 'Organisation' });
     await userEvent.selectOptions(screen.getByLabelText('System'), 'Organisation (policy)');
 
@@ -73,5 +73,51 @@ describe('the audit page', () => {
     expect(organisationLink.getAttribute('href')).toBe('/audit?systemId=org');
     expect(await screen.findByText(/Chain verified: 1 events, head seq/)).toBeTruthy();
     expect(api.calls.map((c) => c.path)).toContain('/api/audit-events/verify?systemId=org');
+  });
+
+  it('sends its filters to the server and shows only what the server answered', async () => {
+    // Prepare
+    const api = fakeApi(get('/api/systems', page([system()])), get('/api/audit-events', page([auditEvent({})])));
+
+    // Act
+    renderAt('/audit?action=release.promotion_refused&actor=omar.owner&from=2026-12-01&to=2026-12-02', AUDITOR);
+    await screen.findByRole('row', { name: /system\.registered/ });
+
+    // Assess: the filters are the query's, not a filter of loaded events
+    const call = api.calls.find((c) => c.path.startsWith('/api/audit-events?')) as { path: string };
+    const query = new URL(call.path, 'http://dashboard').searchParams;
+    expect(query.get('action')).toBe('release.promotion_refused');
+    expect(query.get('actor')).toBe('omar.owner');
+    expect(query.get('from')).toBe('2026-12-01T00:00:00.000Z');
+    expect(query.get('to')).toBe('2026-12-02T23:59:59.999Z');
+  });
+
+  it('shows a broken archive as an error, with no verified badge beside it', async () => {
+    // Prepare
+    fakeApi(
+      get('/api/systems', page([system()])),
+      get('/api/audit-events', page([auditEvent({})])),
+      get('/api/audit-events/verify', {
+        table: { systemId: SYS, ok: true, events: 1, headSeq: 1, headHash: HASH, brokenAt: null },
+        archive: {
+          status: 'broken',
+          brokenAt: {
+            kind: 'event',
+            systemId: SYS,
+            seq: 1,
+            reason: 'hash',
+            message: 'event 1 does not hash to its hash',
+          },
+        },
+      }),
+    );
+
+    // Act
+    renderAt(`/audit?systemId=${SYS}`, AUDITOR);
+    const alert = await screen.findByRole('alert');
+
+    // Assess
+    expect(alert.textContent).toMatch(/archive does not: event 1 does not hash to its hash \(seq 1\)/);
+    expect(screen.queryByText('verified')).toBeNull();
   });
 });

@@ -46,6 +46,16 @@ describe('the event catalogue against a full lifecycle on DynamoDB Local', () =>
     const first = await activeCandidate(store, base, { evaluation: 'recorded' });
     const second = await activeCandidate(store, base, { evaluation: 'recorded' });
     await store.candidates.rollbackRelease(owner, second.id, { reason: 'regression', targetCandidateId: first.id });
+    // A promotion the gate refused, as the candidates API records it (ADR 0037).
+    await store.refusals.recordPromotionRefusal(owner, {
+      systemId,
+      candidateId: second.id,
+      environment: second.environment,
+      kind: 'promote',
+      reasons: [{ code: 'INVALID_STATE', message: 'the candidate is rolled_back' }],
+      refusedAt: new Date().toISOString(),
+      idempotencyKey: 'ci-1',
+    });
     // A failing eval, a rejection, a request for changes, an expired round, a failed gate, an executor error.
     await evaluatedCandidate(store, base, { thresholds: FAILING_THRESHOLDS });
     const rejected = await candidateAwaitingApproval(store, base, { evaluation: 'recorded' });

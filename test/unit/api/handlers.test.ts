@@ -450,7 +450,7 @@ describe('a request that does not match the contract', () => {
 });
 
 describe('a blocked promotion', () => {
-  it('answers a GateBlockedError with 409 and every reason at once, without writing', async () => {
+  it('answers a GateBlockedError with 409 and every reason at once, writing only the refusal record', async () => {
     ddb.on(GetCommand, { Key: keys.candidate(CANDIDATE_ID) }).resolves({ Item: candidateItem() });
     ddb
       .on(GetCommand, { Key: keys.system(SYSTEM_ID) })
@@ -488,7 +488,15 @@ describe('a blocked promotion', () => {
     );
     expect(codes.filter((c) => c === 'SNAPSHOT_INELIGIBLE')).toHaveLength(2);
     for (const reason of answer.body.reasons ?? []) expect(reason.message).toEqual(expect.any(String));
-    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+    // The one transaction is the refusal's record (ADR 0037): the audit head, a dedup item and the audit event, with
+    // the reasons the 409 answered; nothing of the candidate changes.
+    const transactions = ddb.commandCalls(TransactWriteCommand);
+    expect(transactions).toHaveLength(1);
+    const items = transactions[0]?.args[0].input.TransactItems ?? [];
+    expect(items.some((i) => i.Update?.Key?.pk === keys.candidate(CANDIDATE_ID).pk)).toBe(false);
+    const recorded = items.find((i) => i.Put?.Item?.itemType === 'audit')?.Put?.Item;
+    expect(recorded).toMatchObject({ action: 'release.promotion_refused', entityId: CANDIDATE_ID });
+    expect(recorded?.after.reasons).toEqual(answer.body.reasons);
   });
 });
 

@@ -518,7 +518,7 @@ export const rollbackValidationResponse = z.object({
   message: z.string(),
 });
 
-const rollbackRecordResponse = exact<RollbackRecord>()(
+export const rollbackRecordResponse = exact<RollbackRecord>()(
   z.object({
     id: z.string(),
     systemId: z.string(),

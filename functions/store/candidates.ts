@@ -5,3 +5,4 @@ export * from './candidates/build.js';
 export * from './candidates/gate-facts.js';
 export * from './candidates/promotion.js';
 export * from './candidates/rollback.js';
+export * from './candidates/context.js';

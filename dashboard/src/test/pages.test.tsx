@@ -74,7 +74,13 @@ describe('systems registry', () => {
     const api = fakeApi(
       (url) =>
         url.pathname === '/api/systems'
-          ? { body: page(url.searchParams.get('q') === 'evidence' ? [evidence] : [system(), evidence]) }
+          ? {
+              body: page(
+                url.searchParams.get('q') === 'evidence'
+                  ? [evidence]
+                  : [{ ...system(), activeReleaseNames: { production: 'Triage release 1', staging: null } }, evidence],
+              ),
+            }
           : undefined,
       get('/api/metrics/overview', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
     );
@@ -82,12 +88,22 @@ describe('systems registry', () => {
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
     expect(await screen.findByText('Systems 1–2 of 2')).toBeTruthy();
     const row = screen.getByRole('link', { name: 'Consumer Support Triage Assistant' }).closest('tr') as HTMLElement;
-    await waitFor(() => expect(within(row).getByTitle('1 failed evals, 1 awaiting approval').textContent).toBe('2'));
+    await waitFor(() =>
+      expect(within(row).getByTitle('1 failed evals, 1 awaiting approval, 0 blocking incidents').textContent).toBe('2'),
+    );
+    // The active release by name, its id in the title; a release whose name the list lacks shows its id's tail.
+    expect(within(row).getByRole('link', { name: 'Triage release 1' }).getAttribute('href')).toBe(
+      `/candidates/${RC_ACTIVE}`,
+    );
+    const other = screen.getByRole('link', { name: 'Evidence Extractor' }).closest('tr') as HTMLElement;
     expect(
-      within(row)
-        .getByRole('link', { name: /rc_01JCCCC/ })
-        .getAttribute('href'),
-    ).toBe(`/candidates/${RC_ACTIVE}`);
+      within(other)
+        .getByRole('link', { name: /…CCCCCCCC/ })
+        .getAttribute('title'),
+    ).toBe(RC_ACTIVE);
+    expect(screen.getByText(/Blockers/, { selector: 'p *' }).closest('p')?.textContent).toContain(
+      'open incidents of a severity the policy blocks promotion on',
+    );
     await userEvent.type(screen.getByLabelText('Search'), 'evidence');
     expect(await screen.findByText('Systems 1–1 matching the filters')).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeNull();

@@ -149,3 +149,9 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
       : null,
   };
 }
+
+/** The names of candidates `ids` (one batch read), for lists that show releases by name; unknown ids are left out. */
+export async function candidateNames(ctx: StoreContext, ids: readonly string[]): Promise<Map<string, string>> {
+  const loaded = await batchGet(ctx, [...new Set(ids)].map(keys.candidate));
+  return new Map([...loaded.values()].map((item) => [item.id as string, item.name as string]));
+}

@@ -97,6 +97,7 @@ describe('the dashboard in Chromium', () => {
 
     // The owner promotes, after a confirm step that names the release it replaces.
     const owner = await open('omar.owner', `/candidates/${awaiting.id}`);
+    await owner.getByLabel('Promotion reason (required)').fill('every required reviewer approved the dispute fix');
     await owner.getByRole('button', { name: 'Promote', exact: true }).click();
     await owner.getByRole('button', { name: 'Confirm promote' }).click();
     await expect(owner.getByRole('status').filter({ hasText: 'Promoted' }).innerText()).resolves.toMatch(

@@ -8,7 +8,7 @@ import { Badge } from './ui';
 
 export type CandidateContext = CandidateContextAnswer;
 export type ContextSide = CandidateContext['sides'][number];
-export type MetricRow = CandidateContext['metrics'][number];
+type MetricRow = CandidateContext['metrics'][number];
 type BaselineDelta = MetricRow['baselines'][number];
 
 /** The query of a candidate's context (GET .../context): the candidate page and the approval queue share its cache. */
@@ -60,7 +60,7 @@ export function metricValue(value: number | null | undefined): string {
   return Math.abs(value) >= 1 ? value.toFixed(2) : String(Number(value.toPrecision(4)));
 }
 
-export function deltaText(delta: number | null): string {
+function deltaText(delta: number | null): string {
   if (delta === null) return '';
   if (Math.abs(delta) < 1e-9) return '±0';
   return `${delta > 0 ? '+' : '−'}${metricValue(Math.abs(delta))}`;
@@ -84,7 +84,7 @@ const VERDICT_WORDS: Record<BaselineDelta['verdict'], string> = {
   no_data: 'no data',
 };
 
-export function DeltaVerdict({ delta }: { delta: BaselineDelta }) {
+function DeltaVerdict({ delta }: { delta: BaselineDelta }) {
   const title =
     delta.tolerance !== null
       ? `regression tolerance ${metricValue(delta.tolerance)}: the gate's comparison`
@@ -116,7 +116,7 @@ export function modelLabel(side: ContextSide): string {
 }
 
 /** Threshold words: "≥ 0.8 (tolerance 0.02)". */
-export function thresholdText(t: MetricRow['threshold']): string {
+function thresholdText(t: MetricRow['threshold']): string {
   if (!t) return '—';
   return `${t.direction === 'min' ? '≥' : '≤'} ${metricValue(t.value)}${
     t.regressionTolerance !== null ? ` (tolerance ${metricValue(t.regressionTolerance)})` : ''

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoDbLocalHandle, startDynamoDbLocal } from '../../local/dynamodb.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { contextFor, cumulativeLayoutShift, launchChromium, seriousAxeViolations } from './support.js';
 
@@ -21,6 +22,7 @@ const REASON = 'Dispute fix approved by technical, product and risk; accuracy up
 
 describe('a reviewer decides with context, in Chromium', () => {
   let stack: LocalStack;
+  let dynamo: DynamoDbLocalHandle;
   let browser: Browser;
   let dataDir: string;
   let candidates: Candidate[];
@@ -49,17 +51,27 @@ describe('a reviewer decides with context, in Chromium', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gov-reviewer-'));
-    stack = await startLocalStack({ port: 0, dataDir, inMemory: true, seed: true });
+    // DynamoDB Local started here, with time to start on a machine shared with other suites (the stack's own 30 s
+    // are not always enough there).
+    dynamo = await startDynamoDbLocal({ startTimeoutMs: 180_000 });
+    stack = await startLocalStack({
+      port: 0,
+      dataDir,
+      inMemory: true,
+      seed: true,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: `reviewer-${Date.now()}`,
+    });
     browser = await launchChromium();
     const response = await fetch(`${stack.url}/api/release-candidates?limit=100`, {
       headers: { authorization: `Bearer ${token('ada.admin')}` },
     });
     candidates = ((await response.json()) as { items: Candidate[] }).items;
-    // Seeding the demo takes minutes on a machine shared with other suites.
   }, 420_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    await dynamo?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 

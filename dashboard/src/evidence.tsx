@@ -139,7 +139,8 @@ export function MetricComparisonTable({
   const baselines = context.sides.filter((s) => s.role !== 'candidate');
   const rows = only === 'thresholds' ? context.metrics.filter((m) => m.threshold !== null) : context.metrics;
   return (
-    <div className="table-wrap">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a wide table scrolls sideways; the keyboard must reach it.
+    <section className="table-wrap" tabIndex={0} aria-label={caption}>
       <table className="dense comparison">
         <caption className="sr-only">{caption}</caption>
         <thead>
@@ -178,7 +179,7 @@ export function MetricComparisonTable({
       {baselines.length === 0 ? (
         <p className="muted small">No active or last-known-good release to compare with in this environment.</p>
       ) : null}
-    </div>
+    </section>
   );
 }
 
@@ -213,7 +214,8 @@ export function TextDiff({ before, after, label }: { before: string; after: stri
       <figcaption className="muted small">
         {label}: {added} line{added === 1 ? '' : 's'} added, {removed} removed
       </figcaption>
-      <pre className="diff">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long line scrolls sideways; the keyboard must reach it. */}
+      <pre className="diff" tabIndex={0}>
         {folded(lines).map((line, index) =>
           line.kind === 'fold' ? (
             // biome-ignore lint/suspicious/noArrayIndexKey: lines of a diff have no identity but their position.

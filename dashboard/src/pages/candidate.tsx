@@ -369,7 +369,8 @@ function Promote({
 function ComparedReleases({ context }: { context: CandidateContext }) {
   const ours = context.sides[0] as ContextSide;
   return (
-    <div className="table-wrap">
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a wide table scrolls sideways; the keyboard must reach it.
+    <section className="table-wrap" tabIndex={0} aria-label="Releases compared">
       <table className="dense">
         <caption className="sr-only">Releases compared</caption>
         <thead>
@@ -412,7 +413,7 @@ function ComparedReleases({ context }: { context: CandidateContext }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }
 

@@ -11,9 +11,9 @@ export type BaselineRole = 'active' | 'last_known_good';
  * threshold sets a regression tolerance (the gate's rule), else better, worse or same by the metric's own
  * direction; no_data when either side has no value.
  */
-export type DeltaVerdict = 'within_tolerance' | 'regressed' | 'better' | 'worse' | 'same' | 'no_data';
+type DeltaVerdict = 'within_tolerance' | 'regressed' | 'better' | 'worse' | 'same' | 'no_data';
 
-export interface MetricBaselineDelta {
+interface MetricBaselineDelta {
   role: BaselineRole;
   value: number | null;
   /** candidate minus baseline, in the metric's unit; null without both values. */

@@ -144,7 +144,7 @@ const NO_METRICS = {
   sliceAccuracyGap: null,
 };
 
-export function evalRun(over: Partial<EvalRun> = {}): EvalRun {
+function evalRun(over: Partial<EvalRun> = {}): EvalRun {
   return {
     id: 'run_01JHHHHHHHHHHHHHHHHHHHHHHH',
     systemId: SYS,

@@ -17,8 +17,8 @@ import type {
   ReleaseCandidate,
   RollbackRecord,
 } from '../../domain/types.js';
-import { listEvalRuns } from '../eval-runs.js';
-import { keys, toEntity } from '../keys.js';
+import { keys, queries, toEntity } from '../keys.js';
+import { queryPage } from '../query.js';
 import { batchGet, type Key, type StoreContext } from '../unit-of-work.js';
 import { candidateGate, type GateView, readGateFacts } from './gate-facts.js';
 import { promotionHistory } from './promotion.js';
@@ -55,7 +55,12 @@ const RUNS_LOOKED_AT = 25;
 /** The candidate's latest passed gate run (a monitoring or rollback-validation run never counts), else its latest. */
 async function evidenceRun(ctx: StoreContext, candidate: ReleaseCandidate, latest: EvalRun | null) {
   if (latest === null || latest.status === 'passed') return latest;
-  const page = await listEvalRuns(ctx, { candidateId: candidate.id }, { limit: RUNS_LOOKED_AT });
+  // The runs index directly (as listEvalRuns reads it): eval-runs.ts imports this module's barrel.
+  const page = await queryPage<EvalRun>(ctx, {
+    ...queries.runsOfCandidate(candidate.id),
+    newestFirst: true,
+    limit: RUNS_LOOKED_AT,
+  });
   const passed = page.items.find((r) => r.status === 'passed' && (r.purpose ?? 'gate') === 'gate');
   return passed ?? latest;
 }

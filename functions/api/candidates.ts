@@ -1,4 +1,5 @@
 import {
+  candidateContextResponse,
   createCandidateRequest,
   evalRunResponse,
   gateQuery,
@@ -17,6 +18,7 @@ import {
 import { UnprocessableError, ValidationError } from '../domain/errors.js';
 import { type CostEstimate, estimateOverCeiling } from '../domain/eval/index.js';
 import type { ExecutorKind } from '../domain/types.js';
+import type { GateView } from '../store/candidates/gate-facts.js';
 import type { Env } from '../store/config.js';
 import { evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
@@ -74,6 +76,21 @@ async function runCostCheck(
     return undefined;
   }
   return estimateEvalRun(store, candidateId, body.executor);
+}
+
+/** The gate's answer as GET .../gate and GET .../context give it. */
+function gateAnswer(gate: GateView) {
+  return {
+    candidateId: gate.candidate.id,
+    environment: gate.environment,
+    status: gate.candidate.status,
+    activeCandidateId: gate.system.activeReleases[gate.environment],
+    requiredRoles: gate.requiredRoles,
+    promotable: gate.promotable,
+    reasons: gate.reasons,
+    waived: gate.waived,
+    pendingRelaxations: gate.pendingRelaxations,
+  };
 }
 
 async function loadCandidate(req: IdRequest, access: 'read' | 'write' | 'promote') {
@@ -213,18 +230,25 @@ export const routes: Route[] = [
       await loadCandidate(req, 'read');
       const gate = await req.deps.store.candidates.candidateGate(req.params.id, req.query.environment);
       meter.gateDecided(gate.promotable);
+      return { status: 200, body: gateAnswer(gate) };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${base}/{id}/context`,
+    summary:
+      'What a reviewer decides with: the gate, the approvals, and the candidate beside the active and last-known-good releases (metrics with deltas and verdicts, prompts, model configs, datasets), and its rollback',
+    response: { status: 200, body: candidateContextResponse },
+    handle: async (req) => {
+      await loadCandidate(req, 'read');
+      const context = await req.deps.store.candidates.candidateContext(req.params.id);
+      const { system } = context.gate;
       return {
         status: 200,
         body: {
-          candidateId: gate.candidate.id,
-          environment: gate.environment,
-          status: gate.candidate.status,
-          activeCandidateId: gate.system.activeReleases[gate.environment],
-          requiredRoles: gate.requiredRoles,
-          promotable: gate.promotable,
-          reasons: gate.reasons,
-          waived: gate.waived,
-          pendingRelaxations: gate.pendingRelaxations,
+          ...context,
+          system: { id: system.id, name: system.name, ownerTeam: system.ownerTeam, riskTier: system.riskTier },
+          gate: gateAnswer(context.gate),
         },
       };
     },

@@ -38,9 +38,24 @@ export const routes: Route[] = [
     response: { status: 200, body: pageOf(aiSystemListItemResponse) },
     handle: async (req) => {
       const page = await filteredSystems(req.deps.store.systems.listSystems, req.query);
+      const visible = await readable(req, { ...page, items: page.items.map((s) => ({ ...s, systemId: s.id })) });
+      // Releases by name in the registry: one batch read of the page's active candidates.
+      const names = await req.deps.store.candidates.candidateNames(
+        visible.items.flatMap((s) => Object.values(s.activeReleases).filter((id): id is string => id !== null)),
+      );
+      const name = (id: string | null) => (id === null ? null : (names.get(id) ?? null));
       return {
         status: 200,
-        body: await readable(req, { ...page, items: page.items.map((s) => ({ ...s, systemId: s.id })) }),
+        body: {
+          ...visible,
+          items: visible.items.map((s) => ({
+            ...s,
+            activeReleaseNames: {
+              production: name(s.activeReleases.production),
+              staging: name(s.activeReleases.staging),
+            },
+          })),
+        },
       };
     },
   }),

@@ -131,7 +131,12 @@ export const aiSystemResponse = exact<AiSystem>()(
 );
 
 /** GET /api/systems repeats each system's id as `systemId` (the per-object read filter keys on it). */
-export const aiSystemListItemResponse = aiSystemResponse.extend({ systemId: z.string() });
+export const aiSystemListItemResponse = aiSystemResponse.extend({
+  systemId: z.string(),
+  activeReleaseNames: z
+    .object({ production: z.string().nullable(), staging: z.string().nullable() })
+    .describe('the names of the active releases (activeReleases), so a list shows releases by name'),
+});
 
 const ciAuthorResponse = exact<CiAuthor>()(
   z
@@ -554,7 +559,7 @@ export const rollbackValidationResponse = z.object({
   message: z.string(),
 });
 
-const rollbackRecordResponse = exact<RollbackRecord>()(
+export const rollbackRecordResponse = exact<RollbackRecord>()(
   z.object({
     id: z.string(),
     systemId: z.string(),

@@ -573,7 +573,7 @@ export interface PromotionRules {
 }
 
 /** The direction in which each metric improves: min metrics must stay above a threshold, max metrics below one. */
-const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
+export const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
   accuracy: 'min',
   macroF1: 'min',
   schemaValidRate: 'min',

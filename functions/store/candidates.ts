@@ -2,6 +2,7 @@
 // One module per concern under candidates/; this surface is what `store.candidates.*` binds.
 export * from './candidates/approval-round.js';
 export * from './candidates/build.js';
+export * from './candidates/context.js';
 export * from './candidates/gate-facts.js';
 export * from './candidates/promotion.js';
 export * from './candidates/rollback.js';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DynamoDbLocalHandle, startDynamoDbLocal } from '../../local/dynamodb.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { contextFor, cumulativeLayoutShift, launchChromium, seriousAxeViolations } from './support.js';
 
@@ -22,6 +23,7 @@ const SCREENSHOTS = join(import.meta.dirname, '../../docs/screenshots');
 
 describe('the dashboard in Chromium', () => {
   let stack: LocalStack;
+  let dynamo: DynamoDbLocalHandle;
   let browser: Browser;
   let dataDir: string;
   let candidates: Candidate[];
@@ -44,7 +46,16 @@ describe('the dashboard in Chromium', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'gov-browser-'));
-    stack = await startLocalStack({ port: 0, dataDir, inMemory: true, seed: true });
+    // DynamoDB Local with time to start on a machine shared with other suites (the stack's own 30 s may not do).
+    dynamo = await startDynamoDbLocal({ startTimeoutMs: 180_000 });
+    stack = await startLocalStack({
+      port: 0,
+      dataDir,
+      inMemory: true,
+      seed: true,
+      dynamoEndpoint: dynamo.endpoint,
+      tableName: `dashboard-${Date.now()}`,
+    });
     browser = await launchChromium();
     const response = await fetch(`${stack.url}/api/release-candidates?limit=100`, {
       headers: { authorization: `Bearer ${token('ada.admin')}` },
@@ -55,6 +66,7 @@ describe('the dashboard in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    await dynamo?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -97,6 +109,7 @@ describe('the dashboard in Chromium', () => {
 
     // The owner promotes, after a confirm step that names the release it replaces.
     const owner = await open('omar.owner', `/candidates/${awaiting.id}`);
+    await owner.getByLabel('Promotion reason (required)').fill('every required reviewer approved the dispute fix');
     await owner.getByRole('button', { name: 'Promote', exact: true }).click();
     await owner.getByRole('button', { name: 'Confirm promote' }).click();
     await expect(owner.getByRole('status').filter({ hasText: 'Promoted' }).innerText()).resolves.toMatch(

@@ -190,6 +190,34 @@ describe('the governed lifecycle over HTTP', () => {
       production: first,
     });
 
+    // The rolled-back release's context, in one read: its rollback and incident, and itself beside the restored release.
+    const context = await as('aud.auditor').get<{
+      sides: { role: string; candidate: { id: string } }[];
+      metrics: { metric: string; baselines: { role: string; verdict: string }[] }[];
+      rollback: unknown;
+    }>(`/api/release-candidates/${second}/context`);
+    expect(context.status).toBe(200);
+    expect(context.body.sides.map((s) => [s.role, s.candidate.id])).toEqual([
+      ['candidate', second],
+      ['active', first],
+    ]);
+    expect(context.body.metrics).toHaveLength(9);
+    expect(context.body.metrics.every((m) => m.baselines.map((b) => b.role).join() === 'active')).toBe(true);
+    expect(context.body.rollback).toMatchObject({
+      record: { reason: 'latency regression in production', toCandidateId: first },
+      target: { id: first },
+      incident: { id: incident.body.id, status: 'resolved' },
+    });
+    // The registry names the active release.
+    const listed = await admin.get<{ items: { id: string; activeReleaseNames: Record<string, string | null> }[] }>(
+      '/api/systems?limit=100',
+    );
+    const firstName = (await admin.get<Json & { name: string }>(`/api/release-candidates/${first}`)).body.name;
+    expect(listed.body.items.find((s) => s.id === systemId)?.activeReleaseNames).toEqual({
+      production: firstName,
+      staging: null,
+    });
+
     // The auditor sees a verified chain covering all of it.
     const auditor = as('aud.auditor');
     const verify = await auditor.get<{ table: { ok: boolean; events: number } }>(
@@ -222,5 +250,6 @@ describe('the governed lifecycle over HTTP', () => {
     );
     const theirs = await stranger.get<{ totals: { systems: number } }>('/api/metrics/overview');
     expect(theirs.body.totals.systems).toBe(0);
+    expect((await stranger.get(`/api/release-candidates/${second}/context`)).status).toBe(404);
   });
 });

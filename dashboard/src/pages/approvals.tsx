@@ -9,6 +9,15 @@ import {
 } from '../../../functions/domain/types';
 import { ApiError, api, getAll } from '../api';
 import { can, reviewerRoles } from '../auth';
+import {
+  type CandidateContext,
+  contextKey,
+  fetchContext,
+  MetricComparisonTable,
+  modelLabel,
+  promptLabel,
+  REASON_TITLES,
+} from '../evidence';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
 import { RelaxationQueue, useOpenRelaxations } from './relaxation-queue';
@@ -18,24 +27,27 @@ export default function ApprovalsPage() {
   const mine = reviewerRoles(principal);
   const [params, setParams] = useSearchParams();
   const role = params.get('role') ?? (mine.length === 1 ? (mine[0] ?? '') : '');
+  const client = useQueryClient();
+  // The queue and the context of each of its candidates arrive together, so the cards are laid out once.
   const queue = useQuery({
     queryKey: ['approvals', 'pending', role],
-    queryFn: () => getAll<ApprovalRecord>('/api/approvals', { status: 'pending', role: role || undefined }),
+    queryFn: async () => {
+      const records = await getAll<ApprovalRecord>('/api/approvals', { status: 'pending', role: role || undefined });
+      const ids = [...new Set(records.items.map((a) => a.candidateId))];
+      const answers = await Promise.allSettled(
+        ids.map((id) => client.fetchQuery({ queryKey: contextKey(id), queryFn: () => fetchContext(id) })),
+      );
+      const contexts = new Map<string, CandidateContext>();
+      const failures = new Map<string, unknown>();
+      answers.forEach((answer, i) => {
+        const id = ids[i] as string;
+        if (answer.status === 'fulfilled') contexts.set(id, answer.value);
+        else failures.set(id, answer.reason);
+      });
+      return { ...records, contexts, failures };
+    },
   });
   const relaxations = useOpenRelaxations();
-  const candidateIds = [...new Set((queue.data?.items ?? []).map((a) => a.candidateId))];
-  const candidates = useQuery({
-    queryKey: ['candidates-of', candidateIds],
-    enabled: candidateIds.length > 0,
-    queryFn: async () =>
-      new Map(
-        await Promise.all(
-          candidateIds.map(
-            async (id) => [id, await api.get<ReleaseCandidate>(`/api/release-candidates/${id}`)] as const,
-          ),
-        ),
-      ),
-  });
   return (
     <section>
       <div className="page-head">
@@ -69,7 +81,12 @@ export default function ApprovalsPage() {
         {(d) => (
           <ul className="queue">
             {d.items.map((a) => (
-              <ApprovalItem key={a.id} approval={a} candidate={candidates.data?.get(a.candidateId)} />
+              <ApprovalItem
+                key={a.id}
+                approval={a}
+                context={d.contexts.get(a.candidateId)}
+                failure={d.failures.get(a.candidateId)}
+              />
             ))}
           </ul>
         )}
@@ -97,11 +114,14 @@ function whyNotDecide(
 
 function ApprovalItem({
   approval: a,
-  candidate,
+  context,
+  failure,
 }: {
   approval: ApprovalRecord;
-  candidate: ReleaseCandidate | undefined;
+  context: CandidateContext | undefined;
+  failure: unknown;
 }) {
+  const candidate = context?.candidate;
   const principal = usePrincipal();
   const client = useQueryClient();
   const [comment, setComment] = useState('');
@@ -119,6 +139,7 @@ function ApprovalItem({
       );
       setAnswer(out);
       await Promise.all([
+        client.invalidateQueries({ queryKey: contextKey(a.candidateId) }),
         client.invalidateQueries({ queryKey: ['candidate', a.candidateId] }),
         client.invalidateQueries({ queryKey: ['gate', a.candidateId] }),
         client.invalidateQueries({ queryKey: ['approval', a.id] }),
@@ -147,6 +168,8 @@ function ApprovalItem({
           </>
         ) : null}
       </p>
+      {context ? <Evidence context={context} /> : null}
+      {failure ? <ProblemView error={failure} /> : null}
       {answer ? (
         <p role="status">
           Recorded: {answer.approval.role} <Badge value={answer.approval.status as ApprovalStatus} /> by{' '}
@@ -176,5 +199,62 @@ function ApprovalItem({
       )}
       {error ? <ProblemView error={error instanceof ApiError ? error : error} /> : null}
     </li>
+  );
+}
+
+/**
+ * What the reviewer decides with, on the card: the gate's verdict, the metrics the candidate sets thresholds on
+ * beside the active release, links to the diffs and to the whole evidence, and pending relaxation requests.
+ */
+function Evidence({ context }: { context: CandidateContext }) {
+  const ours = context.sides[0];
+  const active = context.sides.find((s) => s.role === 'active');
+  const gate = context.gate;
+  const id = context.candidate.id;
+  // Approvals are what this queue collects: the other reasons are what the reviewer should know about.
+  const others = gate.reasons.filter((r) => r.code !== 'APPROVALS_INCOMPLETE' && r.code !== 'INVALID_STATE');
+  return (
+    <div className="evidence">
+      <p className="small">
+        {context.system.name} ({context.system.riskTier} risk) · prompt {ours ? promptLabel(ours) : '—'} · model{' '}
+        {ours ? modelLabel(ours) : '—'}
+        {active ? ` · replaces ${active.candidate.name}` : ' · no active release to replace'}
+      </p>
+      <p className="small">
+        Gate:{' '}
+        {gate.promotable ? (
+          <Badge value="passed" title="nothing blocks promotion" />
+        ) : others.length === 0 ? (
+          <span>waiting for approvals only</span>
+        ) : (
+          <span className="bad">
+            {others.map((r) => (
+              <span key={r.code + r.message} title={r.message}>
+                <code className="code">{r.code}</code> {REASON_TITLES[r.code] ?? r.message}.{' '}
+              </span>
+            ))}
+          </span>
+        )}{' '}
+        · latest eval {ours?.run ? <Badge value={ours.run.status} /> : 'none'}
+      </p>
+      <MetricComparisonTable context={context} only="thresholds" caption={`Key metrics of ${context.candidate.name}`} />
+      <p className="links small">
+        <Link to={`/candidates/${id}#diffs`}>Prompt and model config diffs</Link>
+        <Link to={`/candidates/${id}#what-changes`}>Every metric beside the active and last-known-good releases</Link>
+      </p>
+      {gate.pendingRelaxations.length > 0 ? (
+        <div className="small">
+          <strong>Pending relaxation requests</strong> (they relax nothing until approved):
+          <ul className="plain">
+            {gate.pendingRelaxations.map((r) => (
+              <li key={r.id}>
+                {r.kind.replace(/[-_]/g, ' ')}: {r.from} → {r.to}, asked by {r.requestedBy.name}, expires{' '}
+                <Time at={r.expiresAt} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+    </div>
   );
 }

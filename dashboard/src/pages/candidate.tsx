@@ -1,68 +1,66 @@
-import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Link, useParams } from 'react-router';
-import type { GateAnswer } from '../../../functions/contracts/responses';
-import type {
-  AiSystem,
-  ApprovalRecord,
-  EvalRun,
-  Incident,
-  PromotionEvent,
-  ReleaseCandidate,
-} from '../../../functions/domain/types';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
+import type { EvalRun, Incident, PromotionEvent, ReleaseCandidate } from '../../../functions/domain/types';
 import { api, type Page } from '../api';
 import { can } from '../auth';
+import {
+  type CandidateContext,
+  type ContextSide,
+  contextKey,
+  fetchContext,
+  METRIC_LABELS,
+  MetricComparisonTable,
+  metricValue,
+  modelConfigText,
+  modelLabel,
+  promptLabel,
+  REASON_TITLES,
+  ReleaseName,
+  SIDE_LABELS,
+  TextDiff,
+} from '../evidence';
 import { usePrincipal } from '../session';
-import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, ThresholdTable, Time } from '../ui';
+import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, Time } from '../ui';
+
+type PromoteAnswer = { candidate: ReleaseCandidate; promotion: PromotionEvent };
 
 export default function CandidatePage() {
   const { id = '' } = useParams();
-  const candidate = useQuery({
-    queryKey: ['candidate', id],
-    queryFn: () => api.get<ReleaseCandidate>(`/api/release-candidates/${id}`),
-  });
+  const context = useQuery({ queryKey: contextKey(id), queryFn: () => fetchContext(id) });
   return (
     <section>
-      <DataState query={candidate} label="the release candidate" minHeight={480}>
-        {(c) => <CandidateView candidate={c} />}
+      <DataState query={context} label="the release candidate" minHeight={480}>
+        {(c) => <CandidateView context={c} />}
       </DataState>
     </section>
   );
 }
 
-function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
+function CandidateView({ context }: { context: CandidateContext }) {
   const principal = usePrincipal();
   const client = useQueryClient();
-  const system = useQuery({
-    queryKey: ['system', c.systemId],
-    queryFn: () => api.get<AiSystem>(`/api/systems/${c.systemId}`),
-  });
-  const gate = useQuery({
-    queryKey: ['gate', c.id],
-    queryFn: () => api.get<GateAnswer>(`/api/release-candidates/${c.id}/gate`),
-  });
-  const run = useQuery({
-    queryKey: ['eval-run', c.latestEvalRunId],
-    enabled: c.latestEvalRunId !== null,
-    queryFn: () => api.get<EvalRun>(`/api/eval-runs/${c.latestEvalRunId}`),
-  });
-  const approvals = useQueries({
-    queries: c.approvalIds.map((aid) => ({
-      queryKey: ['approval', aid],
-      queryFn: () => api.get<ApprovalRecord>(`/api/approvals/${aid}`),
-    })),
-  });
+  const c = context.candidate;
+  const gate = context.gate;
+  const ours = context.sides[0] as ContextSide;
+  const active = context.sides.find((s) => s.role === 'active');
   const refresh = () =>
     Promise.all([
+      client.invalidateQueries({ queryKey: contextKey(c.id) }),
       client.invalidateQueries({ queryKey: ['candidate', c.id] }),
       client.invalidateQueries({ queryKey: ['gate', c.id] }),
       client.invalidateQueries({ queryKey: ['system', c.systemId] }),
-      client.invalidateQueries({ queryKey: ['approval'] }),
     ]);
-  const operate = system.data ? can.operate(principal, system.data) : false;
-  // An action's answer stays on screen after the refresh changes the candidate's status.
-  const [acted, setActed] = useState<'promote' | 'rollback' | null>(null);
-  const byRole = new Map(approvals.flatMap((q) => (q.data ? [[q.data.role, q.data] as const] : [])));
+  const operate = can.operate(principal, context.system);
+  // A promotion's answer stays on screen, in place of the form, after the refresh makes the candidate active.
+  const [promoted, setPromoted] = useState<PromoteAnswer | null>(null);
+  const [rolledBack, setRolledBack] = useState(false);
+  const byRole = new Map(context.approvals.map((a) => [a.role, a] as const));
+  // A link from the approval queue names a section (#diffs, #what-changes): it exists once the context is in.
+  const { hash } = useLocation();
+  useEffect(() => {
+    if (hash) document.getElementById(hash.slice(1))?.scrollIntoView();
+  }, [hash]);
 
   return (
     <>
@@ -71,8 +69,8 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
           {c.name} <Badge value={c.status} />
         </h1>
         <span className="muted">
-          {c.environment} ·{' '}
-          {system.data ? <Link to={`/systems/${c.systemId}`}>{system.data.name}</Link> : <code>{c.systemId}</code>}
+          {c.environment} · <Link to={`/systems/${c.systemId}`}>{context.system.name}</Link> · {context.system.riskTier}{' '}
+          risk
         </span>
         <div className="row downloads">
           <DownloadButton
@@ -82,41 +80,41 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
           />
         </div>
       </div>
+      {context.rollback ? <RollbackContext rollback={context.rollback} /> : null}
       <div className="grid-2">
         <div className="card">
           <h2>Snapshot</h2>
           <dl className="kv">
-            <dt>Candidate</dt>
+            <dt>Prompt</dt>
             <dd>
-              <code>{c.id}</code>
+              <Link to={`/prompts/${c.promptVersionId}`}>{promptLabel(ours)}</Link>{' '}
+              <code className="muted small">{c.promptVersionId}</code> <Hash value={c.promptContentHash} />
+            </dd>
+            <dt>Model</dt>
+            <dd>
+              <Link to={`/model-configs/${c.modelConfigId}`}>{modelLabel(ours)}</Link>{' '}
+              <code className="muted small">{c.modelConfigId}</code> <Hash value={c.modelConfigContentHash} />
+            </dd>
+            <dt>Datasets</dt>
+            <dd>
+              <DatasetList side={ours} />
+            </dd>
+            <dt>Thresholds</dt>
+            <dd>
+              {c.thresholds.map((t) => (
+                <span key={t.metric} className="chip" title={t.metric}>
+                  {METRIC_LABELS[t.metric] ?? t.metric} {t.direction === 'min' ? '≥' : '≤'} {metricValue(t.value)}
+                  {t.regressionTolerance !== null ? ` (±${metricValue(t.regressionTolerance)})` : ''}
+                </span>
+              ))}
             </dd>
             <dt>Snapshot hash</dt>
             <dd>
               <code className="hash wrap">{c.snapshotHash}</code>
             </dd>
-            <dt>Prompt version</dt>
+            <dt>Candidate</dt>
             <dd>
-              <Link to={`/prompts/${c.promptVersionId}`}>{c.promptVersionId}</Link> <Hash value={c.promptContentHash} />
-            </dd>
-            <dt>Model config</dt>
-            <dd>
-              <Link to={`/model-configs/${c.modelConfigId}`}>{c.modelConfigId}</Link>{' '}
-              <Hash value={c.modelConfigContentHash} />
-            </dd>
-            <dt>Datasets</dt>
-            <dd>
-              {c.datasetIds.map((d) => (
-                <code key={d}>{d} </code>
-              ))}
-            </dd>
-            <dt>Thresholds</dt>
-            <dd>
-              {c.thresholds.map((t) => (
-                <span key={t.metric} className="chip">
-                  {t.metric} {t.direction === 'min' ? '≥' : '≤'} {t.value}
-                  {t.regressionTolerance !== null ? ` (±${t.regressionTolerance})` : ''}
-                </span>
-              ))}
+              <code>{c.id}</code>
             </dd>
             <dt>Created</dt>
             <dd>
@@ -135,32 +133,8 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
           </dl>
         </div>
         <div className="card">
-          <h2>Promotion gate ({gate.data?.environment ?? c.environment})</h2>
-          <DataState query={gate} label="the gate" minHeight={120}>
-            {(g) => (
-              <>
-                <p>
-                  {g.promotable ? (
-                    <Badge value="passed" title="nothing blocks promotion" />
-                  ) : (
-                    <strong className="bad">Blocked by {g.reasons.length} reason(s)</strong>
-                  )}{' '}
-                  <span className="muted">
-                    active release: {g.activeCandidateId ? <code>{g.activeCandidateId}</code> : 'none'}
-                  </span>
-                </p>
-                {g.reasons.length > 0 ? (
-                  <ul className="reasons" aria-label="Blocking reasons">
-                    {g.reasons.map((r) => (
-                      <li key={r.code + r.message}>
-                        <code className="code">{r.code}</code> {r.message}
-                      </li>
-                    ))}
-                  </ul>
-                ) : null}
-              </>
-            )}
-          </DataState>
+          <h2>Promotion gate ({gate.environment})</h2>
+          <GateState context={context} promoted={promoted} />
           <h3>Approvals (policy v{c.policyVersion ?? '—'})</h3>
           {c.requiredRoles.length === 0 ? <p className="muted">No approval round opened yet.</p> : null}
           <table className="dense">
@@ -191,7 +165,6 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
               })}
             </tbody>
           </table>
-          {approvals.some((q) => q.isError) ? <ProblemView error={approvals.find((q) => q.isError)?.error} /> : null}
           <div className="actions">
             {operate && ['eval_passed', 'rejected'].includes(c.status) ? (
               <ConfirmAction
@@ -206,65 +179,304 @@ function CandidateView({ candidate: c }: { candidate: ReleaseCandidate }) {
                 {() => 'Approval round opened.'}
               </ConfirmAction>
             ) : null}
-            {operate && gate.data && (c.status !== 'active' || acted === 'promote') ? (
-              <ConfirmAction
-                label="Promote"
-                disabled={!gate.data.promotable}
-                disabledReason={
-                  gate.data.promotable
-                    ? undefined
-                    : `Promotion is blocked: ${gate.data.reasons.map((r) => r.code).join(', ')}`
-                }
-                question={
-                  <p>
-                    Promote <strong>{c.name}</strong> to {gate.data.environment}, replacing{' '}
-                    {gate.data.activeCandidateId ? <code>{gate.data.activeCandidateId}</code> : 'no active release'}?
-                  </p>
-                }
-                onConfirm={async () => {
-                  setActed('promote');
-                  const out = await api.post<{ candidate: ReleaseCandidate; promotion: PromotionEvent }>(
-                    `/api/release-candidates/${c.id}/promote`,
-                    {
-                      environment: gate.data?.environment,
-                      expectedActiveCandidateId: gate.data?.activeCandidateId ?? null,
-                      reason: 'promoted from the dashboard',
-                    },
-                  );
-                  await refresh();
-                  return out;
-                }}
-              >
-                {(r) => {
-                  const out = r as { candidate: ReleaseCandidate; promotion: PromotionEvent };
-                  return (
-                    <>
-                      Promoted: the candidate is <Badge value={out.candidate.status} />; promotion{' '}
-                      <code>{out.promotion.id}</code> at <Time at={out.promotion.at} />.
-                    </>
-                  );
-                }}
-              </ConfirmAction>
+            {promoted ? (
+              <p className="answer" role="status">
+                Promoted: the candidate is <Badge value={promoted.candidate.status} />; promotion{' '}
+                <code>{promoted.promotion.id}</code> at <Time at={promoted.promotion.at} />, reason “
+                {promoted.promotion.reason}”.
+              </p>
+            ) : operate && c.status !== 'active' && !['superseded', 'rolled_back'].includes(c.status) ? (
+              <Promote context={context} active={active} onDone={(out) => setPromoted(out)} refresh={refresh} />
             ) : null}
             {!operate ? (
               <p className="hint">Promotion and rollback are for the system's owners and pipelines.</p>
             ) : null}
           </div>
-          {operate && (c.status === 'active' || acted === 'rollback') ? (
-            <Rollback candidate={c} onStart={() => setActed('rollback')} onDone={refresh} />
+          {operate && (c.status === 'active' || rolledBack) && !promoted ? (
+            <Rollback
+              candidate={c}
+              target={context.sides.find((s) => s.role === 'last_known_good')}
+              onStart={() => setRolledBack(true)}
+              onDone={refresh}
+            />
           ) : null}
         </div>
       </div>
+      <section className="card" aria-labelledby="what-changes">
+        <h2 id="what-changes">What changes if this is approved</h2>
+        <p className="muted small">
+          This candidate's {ours.run?.status === 'passed' ? 'latest passed' : 'latest'} eval run beside the runs the
+          active and the last-known-good releases of {c.environment} were approved on. A verdict with a tolerance is the
+          gate's regression check; without one, better or worse is for information.
+        </p>
+        <MetricComparisonTable context={context} caption="Metrics beside the active and last-known-good releases" />
+        <ComparedReleases context={context} />
+      </section>
+      <section className="card" id="diffs" aria-labelledby="diffs-head">
+        <h2 id="diffs-head">Changes against the active release</h2>
+        {active ? (
+          <>
+            <p className="muted small">
+              Against <ReleaseName side={active} />: prompt {promptLabel(active)} → {promptLabel(ours)}; model{' '}
+              {modelLabel(active)} → {modelLabel(ours)}.
+            </p>
+            <div id="prompt-diff">
+              <TextDiff
+                label="Prompt template"
+                before={active.prompt?.template ?? ''}
+                after={ours.prompt?.template ?? ''}
+              />
+              <TextDiff
+                label="Output contract"
+                before={JSON.stringify(active.prompt?.outputContract ?? {}, null, 2)}
+                after={JSON.stringify(ours.prompt?.outputContract ?? {}, null, 2)}
+              />
+            </div>
+            <div id="model-config-diff">
+              <TextDiff
+                label="Model config"
+                before={modelConfigText(active.modelConfig)}
+                after={modelConfigText(ours.modelConfig)}
+              />
+            </div>
+          </>
+        ) : (
+          <p className="muted">
+            {c.status === 'active'
+              ? 'This is the active release.'
+              : `No release is active in ${c.environment}: nothing to compare with.`}
+          </p>
+        )}
+      </section>
       <div className="card">
         <h2>Eval evidence</h2>
-        {c.latestEvalRunId === null ? <p className="muted">No eval run yet.</p> : null}
-        {c.latestEvalRunId !== null ? (
-          <DataState query={run} label="the latest eval run" minHeight={160}>
-            {(r) => <RunSummary run={r} />}
-          </DataState>
-        ) : null}
+        {ours.run ? <RunSummary run={ours.run} /> : <p className="muted">No eval run yet.</p>}
       </div>
     </>
+  );
+}
+
+/** The gate as it stands: the active release says so; otherwise nothing blocks, or every reason in words. */
+function GateState({ context, promoted }: { context: CandidateContext; promoted: PromoteAnswer | null }) {
+  const c = context.candidate;
+  const gate = context.gate;
+  if (c.status === 'active' || promoted) {
+    return (
+      <p>
+        <Badge value="active" /> The active release of {gate.environment} since{' '}
+        <Time at={promoted?.promotion.at ?? c.activatedAt} />.
+      </p>
+    );
+  }
+  const active = context.sides.find((s) => s.role === 'active');
+  return (
+    <>
+      <p>
+        {gate.promotable ? (
+          <Badge value="passed" title="nothing blocks promotion" />
+        ) : (
+          <strong className="bad">
+            Blocked by {gate.reasons.length} reason{gate.reasons.length === 1 ? '' : 's'}
+          </strong>
+        )}{' '}
+        <span className="muted">
+          active release: {active ? active.candidate.name : gate.activeCandidateId ? gate.activeCandidateId : 'none'}
+        </span>
+      </p>
+      {gate.reasons.length > 0 ? (
+        <ul className="reasons" aria-label="Blocking reasons">
+          {gate.reasons.map((r) => (
+            <li key={r.code + r.message}>
+              <code className="code">{r.code}</code> {r.message}
+              {REASON_TITLES[r.code] ? <div className="muted small">{REASON_TITLES[r.code]}</div> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {gate.pendingRelaxations.length > 0 ? (
+        <p className="hint">
+          {gate.pendingRelaxations.length} relaxation request(s) pending: they relax nothing until approved (
+          <Link to="/approvals">approval queue</Link>).
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/** Promote, with a reason the reviewer types: the audit event and the EU AI Act report carry it. */
+function Promote({
+  context,
+  active,
+  onDone,
+  refresh,
+}: {
+  context: CandidateContext;
+  active: ContextSide | undefined;
+  onDone: (out: PromoteAnswer) => void;
+  refresh: () => Promise<unknown>;
+}) {
+  const c = context.candidate;
+  const gate = context.gate;
+  const [reason, setReason] = useState('');
+  const blocked = !gate.promotable;
+  const noReason = reason.trim() === '';
+  return (
+    <div className="promote">
+      <Field label="Promotion reason (required)" hint="recorded in the audit event">
+        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
+      </Field>
+      <ConfirmAction
+        label="Promote"
+        disabled={blocked || noReason}
+        disabledReason={
+          blocked
+            ? `Promotion is blocked: ${gate.reasons.map((r) => r.code).join(', ')}`
+            : noReason
+              ? 'A promotion needs a reason.'
+              : undefined
+        }
+        question={
+          <p>
+            Promote <strong>{c.name}</strong> to {gate.environment}, replacing{' '}
+            {active ? (
+              <>
+                <strong>{active.candidate.name}</strong> <code className="muted small">{active.candidate.id}</code>
+              </>
+            ) : gate.activeCandidateId ? (
+              <code>{gate.activeCandidateId}</code>
+            ) : (
+              'no active release'
+            )}
+            ? Reason: “{reason.trim()}”
+          </p>
+        }
+        onConfirm={async () => {
+          const out = await api.post<PromoteAnswer>(`/api/release-candidates/${c.id}/promote`, {
+            environment: gate.environment,
+            expectedActiveCandidateId: gate.activeCandidateId ?? null,
+            reason: reason.trim(),
+          });
+          onDone(out);
+          await refresh();
+          return out;
+        }}
+      />
+    </div>
+  );
+}
+
+/** The releases compared: what each is made of, the run it was judged by, and whether the datasets match. */
+function ComparedReleases({ context }: { context: CandidateContext }) {
+  const ours = context.sides[0] as ContextSide;
+  return (
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a wide table scrolls sideways; the keyboard must reach it.
+    <section className="table-wrap" tabIndex={0} aria-label="Releases compared">
+      <table className="dense">
+        <caption className="sr-only">Releases compared</caption>
+        <thead>
+          <tr>
+            <th scope="col">Release</th>
+            <th scope="col">Prompt</th>
+            <th scope="col">Model</th>
+            <th scope="col">Datasets</th>
+            <th scope="col">Eval run</th>
+          </tr>
+        </thead>
+        <tbody>
+          {context.sides.map((s) => (
+            <tr key={s.role}>
+              <th scope="row">
+                {SIDE_LABELS[s.role]}
+                <div>
+                  <ReleaseName side={s} />
+                </div>
+              </th>
+              <td>{promptLabel(s)}</td>
+              <td>{modelLabel(s)}</td>
+              <td>
+                <DatasetList side={s} />
+                <DatasetMismatch side={s} ours={ours} />
+              </td>
+              <td>
+                {s.run ? (
+                  <>
+                    <Link to={`/eval-runs/${s.run.id}`}>{s.run.id}</Link> <Badge value={s.run.status} />
+                    <div className="muted small">
+                      finished <Time at={s.run.finishedAt} />
+                    </div>
+                  </>
+                ) : (
+                  <span className="muted">none</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function DatasetList({ side }: { side: ContextSide }) {
+  if (side.datasets.length === 0) return <span className="muted">—</span>;
+  return (
+    <ul className="plain">
+      {side.datasets.map((d) => (
+        <li key={d.id} title={d.id}>
+          {d.name} v{d.version} <span className="muted small">({d.kind.replace(/_/g, ' ')})</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Marks a baseline judged on other datasets than the candidate: its figures are not like for like. */
+function DatasetMismatch({ side, ours }: { side: ContextSide; ours: ContextSide }) {
+  const diff = side.datasetDifference;
+  if (!diff || (diff.missing.length === 0 && diff.added.length === 0)) return null;
+  const name = (id: string, from: ContextSide) => {
+    const d = from.datasets.find((x) => x.id === id);
+    return d ? `${d.name} v${d.version}` : id;
+  };
+  return (
+    <p className="mismatch" role="note">
+      <span className="badge tone-warn">datasets differ</span>{' '}
+      {diff.missing.length > 0 ? `not in this candidate: ${diff.missing.map((id) => name(id, side)).join(', ')}. ` : ''}
+      {diff.added.length > 0 ? `only in this candidate: ${diff.added.map((id) => name(id, ours)).join(', ')}.` : ''}
+    </p>
+  );
+}
+
+/** When, why, by whom and to what a rolled-back candidate was taken out of service, and its incident. */
+function RollbackContext({ rollback }: { rollback: NonNullable<CandidateContext['rollback']> }) {
+  const r = rollback.record;
+  return (
+    <section className="card rollback-context" aria-labelledby="rolled-back">
+      <h2 id="rolled-back">Rolled back</h2>
+      <p>
+        <Time at={r.at} /> by {r.actor}, to{' '}
+        {rollback.target ? (
+          <Link to={`/candidates/${rollback.target.id}`}>{rollback.target.name}</Link>
+        ) : (
+          <code>{r.toCandidateId}</code>
+        )}
+        . Reason: “{r.reason}”
+      </p>
+      {rollback.incident ? (
+        <p>
+          Incident: <Badge value={rollback.incident.severity} />{' '}
+          <Link to={`/incidents?systemId=${rollback.incident.systemId}`}>{rollback.incident.title}</Link>{' '}
+          <Badge value={rollback.incident.status} />
+        </p>
+      ) : (
+        <p className="muted">No incident was linked.</p>
+      )}
+      {r.validation ? (
+        <p className="muted small">
+          Rollback validation: {r.validation.status} ({r.validation.decision}) — {r.validation.message}
+        </p>
+      ) : null}
+    </section>
   );
 }
 
@@ -276,24 +488,25 @@ function RunSummary({ run: r }: { run: EvalRun }) {
         {r.executor} · snapshot <Hash value={r.snapshotHash} /> · finished <Time at={r.finishedAt} />
       </p>
       {r.failureReasons.length > 0 ? (
-        <ul className="reasons">
+        <ul className="reasons" aria-label="Why the run failed">
           {r.failureReasons.map((f) => (
             <li key={f}>{f}</li>
           ))}
         </ul>
       ) : null}
       {r.error ? <p className="bad">{r.error}</p> : null}
-      <ThresholdTable verdicts={r.thresholdVerdicts} caption="Threshold verdicts" />
     </>
   );
 }
 
 function Rollback({
   candidate: c,
+  target,
   onStart,
   onDone,
 }: {
   candidate: ReleaseCandidate;
+  target: ContextSide | undefined;
   onStart: () => void;
   onDone: () => Promise<unknown>;
 }) {
@@ -307,7 +520,10 @@ function Rollback({
   return (
     <div className="rollback">
       <h3>Roll back</h3>
-      <p className="hint">To the last-known-good release of {c.environment} unless the API picks otherwise.</p>
+      <p className="hint">
+        To the last-known-good release of {c.environment}
+        {target ? `, ${target.candidate.name},` : ''} unless the API picks otherwise.
+      </p>
       <Field label="Reason (required)">
         <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
       </Field>
@@ -321,6 +537,7 @@ function Rollback({
           ))}
         </select>
       </Field>
+      {incidents.isError ? <ProblemView error={incidents.error} /> : null}
       <ConfirmAction
         label="Roll back"
         tone="danger"
@@ -328,13 +545,20 @@ function Rollback({
         disabledReason={reason.trim() === '' ? 'A rollback needs a reason.' : undefined}
         question={
           <p>
-            Roll back <strong>{c.name}</strong> ({c.environment})? Reason: “{reason}”
+            Roll back <strong>{c.name}</strong> ({c.environment})
+            {target ? (
+              <>
+                {' '}
+                to <strong>{target.candidate.name}</strong>
+              </>
+            ) : null}
+            ? Reason: “{reason.trim()}”
           </p>
         }
         onConfirm={async () => {
           onStart();
           const out = await api.post(`/api/release-candidates/${c.id}/rollback`, {
-            reason,
+            reason: reason.trim(),
             incidentId: incidentId || null,
           });
           await onDone();
@@ -342,10 +566,13 @@ function Rollback({
         }}
       >
         {(r) => {
-          const out = r as { rollback?: { toCandidateId: string; id: string } };
+          const out = r as { rollback?: { toCandidateId: string; id: string }; target?: { name: string } };
           return out.rollback ? (
             <>
-              Rolled back to <Link to={`/candidates/${out.rollback.toCandidateId}`}>{out.rollback.toCandidateId}</Link>{' '}
+              Rolled back to{' '}
+              <Link to={`/candidates/${out.rollback.toCandidateId}`}>
+                {out.target?.name ?? out.rollback.toCandidateId}
+              </Link>{' '}
               (rollback <code>{out.rollback.id}</code>).
             </>
           ) : (

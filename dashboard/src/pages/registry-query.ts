@@ -23,8 +23,11 @@ export const REGISTRY_STALE_MS = 30_000;
 export const registryPageKey = (filters: RegistryFilters, cursor: string | null) =>
   ['systems', 'page', filters, cursor] as const;
 
+/** A system as the list answers it: with its active releases' names. */
+export type RegistrySystem = AiSystem & { activeReleaseNames?: Record<'production' | 'staging', string | null> };
+
 export const fetchRegistryPage = (filters: RegistryFilters, cursor: string | null) =>
-  api.get<Page<AiSystem>>('/api/systems', { limit: REGISTRY_PAGE_SIZE, cursor: cursor ?? undefined, ...filters });
+  api.get<Page<RegistrySystem>>('/api/systems', { limit: REGISTRY_PAGE_SIZE, cursor: cursor ?? undefined, ...filters });
 
 /**
  * Starts the registry's first unfiltered page when the app opens on it (`/`, no query string) with a usable token

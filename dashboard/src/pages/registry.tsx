@@ -2,12 +2,12 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import type { Overview } from '../../../functions/domain/overview';
-import { type AiSystem, EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../../../functions/domain/types';
+import { EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../../../functions/domain/types';
 import { api } from '../api';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, ProblemView } from '../ui';
-import { fetchRegistryPage, REGISTRY_STALE_MS, registryPageKey } from './registry-query';
+import { fetchRegistryPage, REGISTRY_STALE_MS, type RegistrySystem, registryPageKey } from './registry-query';
 
 // The form (and the zod contract it checks with) loads when first opened: the first paint needs neither.
 const RegisterForm = lazy(() => import('./register-form'));
@@ -185,7 +185,7 @@ function SystemsTable({
   busy,
   empty,
 }: {
-  systems: AiSystem[];
+  systems: RegistrySystem[];
   overview: Map<string, OverviewRow>;
   overviewError: unknown;
   busy: boolean;
@@ -208,8 +208,8 @@ function SystemsTable({
             <th scope="col" title="open and mitigating incidents">
               Incidents
             </th>
-            <th scope="col" title="failed evals and candidates awaiting approval">
-              Blockers
+            <th scope="col" title={BLOCKERS_MEANING}>
+              Blockers <span aria-hidden="true">ⓘ</span>
             </th>
           </tr>
         </thead>
@@ -226,16 +226,23 @@ function SystemsTable({
           ))}
         </tbody>
       </table>
+      <p className="muted small legend">
+        <strong>Blockers</strong>: {BLOCKERS_MEANING}. <strong>Production</strong> and <strong>Staging</strong>: the
+        active release of each environment, by name.
+      </p>
     </div>
   );
 }
+
+const BLOCKERS_MEANING =
+  'what stands between the system and its next release: candidates whose latest eval failed, candidates awaiting approval, and open incidents of a severity the policy blocks promotion on';
 
 /** One row; memoised, so the counts arriving re-render only the rows whose counts changed. */
 const SystemRow = memo(function SystemRow({
   system: s,
   overview: o,
 }: {
-  system: AiSystem;
+  system: RegistrySystem;
   overview: OverviewRow | undefined;
 }) {
   return (
@@ -253,8 +260,8 @@ const SystemRow = memo(function SystemRow({
       <td>
         <Badge value={s.status} />
       </td>
-      <td>{release(s.activeReleases.production)}</td>
-      <td>{release(s.activeReleases.staging)}</td>
+      <td>{release(s.activeReleases.production, s.activeReleaseNames?.production)}</td>
+      <td>{release(s.activeReleases.staging, s.activeReleaseNames?.staging)}</td>
       <td className="num">
         {o ? o.openIncidents : '…'}
         {o && o.openBlockingIncidents > 0 ? (
@@ -265,7 +272,9 @@ const SystemRow = memo(function SystemRow({
       </td>
       <td className="num">
         {o ? (
-          <span title={`${o.failedEvals} failed evals, ${o.awaitingApproval} awaiting approval`}>
+          <span
+            title={`${o.failedEvals} failed evals, ${o.awaitingApproval} awaiting approval, ${o.openBlockingIncidents} blocking incidents`}
+          >
             {o.failedEvals + o.awaitingApproval + o.openBlockingIncidents}
           </span>
         ) : (
@@ -276,10 +285,11 @@ const SystemRow = memo(function SystemRow({
   );
 });
 
-function release(id: string | null) {
+/** An active release by name (its id in the title); the id's tail when the name is unknown, never its common head. */
+function release(id: string | null, name: string | null | undefined) {
   return id ? (
-    <Link to={`/candidates/${id}`} title={id}>
-      <code>{id.slice(0, 10)}…</code>
+    <Link to={`/candidates/${id}`} title={id} className="release-name">
+      {name ?? <code>…{id.slice(-8)}</code>}
     </Link>
   ) : (
     <span className="muted">none</span>

@@ -1,4 +1,5 @@
-import type { AiSystem, ApprovalRecord, ReleaseCandidate } from '../../../functions/domain/types';
+import type { CandidateContextAnswer } from '../../../functions/contracts/candidate-context';
+import type { AiSystem, ApprovalRecord, EvalRun, ReleaseCandidate } from '../../../functions/domain/types';
 import type { PolicyDocument, PolicyVersion } from '../policy';
 
 export const SYS = 'sys_01JAAAAAAAAAAAAAAAAAAAAAAA';
@@ -128,5 +129,157 @@ export function policyVersion(over: Partial<PolicyVersion> = {}): PolicyVersion 
     activatedBy: { userId: 'system:genesis', name: 'system:genesis' },
     supersededAt: null,
     ...over,
+  };
+}
+
+const NO_METRICS = {
+  accuracy: null,
+  macroF1: null,
+  schemaValidRate: null,
+  latencyMeanMs: null,
+  latencyP95Ms: null,
+  costMeanUsd: null,
+  timeoutRate: null,
+  fallbackSuccessRate: null,
+  sliceAccuracyGap: null,
+};
+
+function evalRun(over: Partial<EvalRun> = {}): EvalRun {
+  return {
+    id: 'run_01JHHHHHHHHHHHHHHHHHHHHHHH',
+    systemId: SYS,
+    candidateId: RC,
+    snapshotHash: 'c'.repeat(64),
+    executor: 'simulated',
+    status: 'passed',
+    totalCases: 40,
+    casesDone: 40,
+    metrics: { ...NO_METRICS, accuracy: 0.91, latencyP95Ms: 640 },
+    slices: [],
+    thresholdVerdicts: [],
+    comparisons: [],
+    failureReasons: [],
+    error: null,
+    createdAt: '2026-11-02T11:00:00.000Z',
+    createdBy: 'omar.owner',
+    startedAt: '2026-11-02T11:00:00.000Z',
+    finishedAt: '2026-11-02T11:05:00.000Z',
+    ...over,
+  };
+}
+
+/** GET /api/release-candidates/{id}/context: the candidate beside the active release (prompt v3 against v2). */
+export function candidateContext(
+  over: { candidate?: Partial<ReleaseCandidate>; gate?: Partial<CandidateContextAnswer['gate']> } = {},
+): CandidateContextAnswer {
+  const ours = candidate(over.candidate);
+  const active = candidate({ id: RC_ACTIVE, name: 'Triage release 1: prompt v1', status: 'active' });
+  const prompt = (version: number, template: string) => ({
+    id: `pv_01JDDDDDDDDDDDDDDDDDDDDDD${version}`,
+    systemId: SYS,
+    name: 'ticket-triage',
+    version,
+    template,
+    variables: ['ticket'],
+    inputContract: {},
+    outputContract: { type: 'object' },
+    contentHash: 'a'.repeat(64),
+    status: 'approved' as const,
+    changeSummary: '',
+    createdAt: '2026-11-01T10:00:00.000Z',
+    createdBy: 'omar.owner',
+    submittedAt: null,
+    reviewedBy: null,
+    reviewComment: null,
+  });
+  const config = (model: string) => ({
+    id: 'mc_01JEEEEEEEEEEEEEEEEEEEEEEE',
+    systemId: SYS,
+    name: 'triage-model',
+    version: 1,
+    provider: 'openai',
+    model,
+    parameters: { temperature: 0, maxTokens: 256, topP: 1 },
+    timeoutMs: 10_000,
+    routingPolicy: { strategy: 'single' as const, routes: [] },
+    fallbackPolicy: { enabled: false, fallbackModel: null, maxRetries: 0 },
+    costRates: { inputPer1k: 0.001, outputPer1k: 0.002 },
+    lineage: { artifactUri: '', trainingDataVersion: '', codeCommit: '' },
+    contentHash: 'b'.repeat(64),
+    status: 'approved' as const,
+    changeSummary: '',
+    createdAt: '2026-11-01T10:00:00.000Z',
+    createdBy: 'omar.owner',
+    submittedAt: null,
+    reviewedBy: null,
+    reviewComment: null,
+  });
+  const dataset = {
+    id: 'ds_01JFFFFFFFFFFFFFFFFFFFFFFF',
+    systemId: SYS,
+    name: 'baseline-tickets',
+    version: 2,
+    kind: 'baseline' as const,
+    description: '',
+    caseCount: 40,
+    contentHash: 'e'.repeat(64),
+    createdAt: '2026-11-01T10:00:00.000Z',
+    createdBy: 'omar.owner',
+  };
+  return {
+    candidate: ours,
+    system: { id: SYS, name: 'Consumer Support Triage Assistant', ownerTeam: 'support-ai', riskTier: 'high' },
+    gate: {
+      candidateId: ours.id,
+      environment: 'production',
+      status: ours.status,
+      activeCandidateId: RC_ACTIVE,
+      requiredRoles: ['technical', 'product', 'risk'],
+      promotable: false,
+      reasons: [],
+      waived: [],
+      pendingRelaxations: [],
+      ...over.gate,
+    },
+    approvals: [],
+    sides: [
+      {
+        role: 'candidate',
+        candidate: ours,
+        prompt: prompt(3, 'Classify the ticket.\nAnswer in JSON.'),
+        modelConfig: config('gpt-4o'),
+        datasets: [dataset],
+        run: evalRun(),
+        datasetDifference: null,
+      },
+      {
+        role: 'active',
+        candidate: active,
+        prompt: prompt(2, 'Classify the ticket.'),
+        modelConfig: config('gpt-4o-mini'),
+        datasets: [{ ...dataset, id: 'ds_01JFFFFFFFFFFFFFFFFFFFFFF1', version: 1 }],
+        run: evalRun({ id: 'run_01JHHHHHHHHHHHHHHHHHHHHHH1', candidateId: RC_ACTIVE }),
+        datasetDifference: { missing: ['ds_01JFFFFFFFFFFFFFFFFFFFFFF1'], added: ['ds_01JFFFFFFFFFFFFFFFFFFFFFFF'] },
+      },
+    ],
+    metrics: [
+      {
+        metric: 'accuracy',
+        improves: 'min',
+        threshold: { metric: 'accuracy', direction: 'min', value: 0.8, regressionTolerance: 0.02 },
+        candidate: 0.91,
+        thresholdPassed: true,
+        baselines: [{ role: 'active', value: 0.95, delta: -0.04, tolerance: 0.02, verdict: 'regressed' }],
+      },
+      {
+        metric: 'latencyP95Ms',
+        improves: 'max',
+        threshold: null,
+        candidate: 640,
+        thresholdPassed: null,
+        baselines: [{ role: 'active', value: 900, delta: -260, tolerance: null, verdict: 'better' }],
+      },
+    ],
+    rollback: null,
   };
 }

@@ -3,7 +3,7 @@ import { cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Incident } from '../../../functions/domain/types';
-import { approval, candidate, RC, RC_ACTIVE, SYS, system } from './fixtures';
+import { approval, candidate, candidateContext, RC, RC_ACTIVE, SYS, system } from './fixtures';
 import { fakeApi, fakeToken, get, incidentsOf, page, patch, post, renderAt } from './harness';
 
 const OWNER = fakeToken({ sub: 'omar.owner', name: 'Omar Owner', roles: ['model_owner'], teams: ['support-ai'] });
@@ -74,7 +74,13 @@ describe('systems registry', () => {
     const api = fakeApi(
       (url) =>
         url.pathname === '/api/systems'
-          ? { body: page(url.searchParams.get('q') === 'evidence' ? [evidence] : [system(), evidence]) }
+          ? {
+              body: page(
+                url.searchParams.get('q') === 'evidence'
+                  ? [evidence]
+                  : [{ ...system(), activeReleaseNames: { production: 'Triage release 1', staging: null } }, evidence],
+              ),
+            }
           : undefined,
       get('/api/metrics/overview', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
     );
@@ -82,12 +88,22 @@ describe('systems registry', () => {
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
     expect(await screen.findByText('Systems 1–2 of 2')).toBeTruthy();
     const row = screen.getByRole('link', { name: 'Consumer Support Triage Assistant' }).closest('tr') as HTMLElement;
-    await waitFor(() => expect(within(row).getByTitle('1 failed evals, 1 awaiting approval').textContent).toBe('2'));
+    await waitFor(() =>
+      expect(within(row).getByTitle('1 failed evals, 1 awaiting approval, 0 blocking incidents').textContent).toBe('2'),
+    );
+    // The active release by name, its id in the title; a release whose name the list lacks shows its id's tail.
+    expect(within(row).getByRole('link', { name: 'Triage release 1' }).getAttribute('href')).toBe(
+      `/candidates/${RC_ACTIVE}`,
+    );
+    const other = screen.getByRole('link', { name: 'Evidence Extractor' }).closest('tr') as HTMLElement;
     expect(
-      within(row)
-        .getByRole('link', { name: /rc_01JCCCC/ })
-        .getAttribute('href'),
-    ).toBe(`/candidates/${RC_ACTIVE}`);
+      within(other)
+        .getByRole('link', { name: /…CCCCCCCC/ })
+        .getAttribute('title'),
+    ).toBe(RC_ACTIVE);
+    expect(screen.getByText(/Blockers/, { selector: 'p *' }).closest('p')?.textContent).toContain(
+      'open incidents of a severity the policy blocks promotion on',
+    );
     await userEvent.type(screen.getByLabelText('Search'), 'evidence');
     expect(await screen.findByText('Systems 1–1 matching the filters')).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeNull();
@@ -158,66 +174,153 @@ describe('systems registry', () => {
 });
 
 describe('release candidate', () => {
-  const gate = (over: Record<string, unknown> = {}) => ({
-    candidateId: RC,
-    environment: 'production',
-    status: 'eval_failed',
-    activeCandidateId: RC_ACTIVE,
-    requiredRoles: ['technical', 'product', 'risk'],
-    promotable: false,
-    reasons: [
-      { code: 'INVALID_STATE', message: 'the candidate is eval_failed' },
-      { code: 'EVAL_FAILED', message: 'the latest eval run failed: schemaValidRate 0.43 < 0.85' },
-      { code: 'APPROVALS_INCOMPLETE', message: 'approvals missing: technical, product, risk' },
-    ],
-    ...over,
-  });
+  const REASONS = [
+    { code: 'INVALID_STATE', message: 'the candidate is eval_failed' },
+    { code: 'EVAL_FAILED', message: 'the latest eval run failed: schemaValidRate 0.43 < 0.85' },
+    { code: 'APPROVALS_INCOMPLETE', message: 'approvals missing: technical, product, risk' },
+  ] as const;
+  const ctxPath = `/api/release-candidates/${RC}/context`;
+  const approved = () =>
+    candidateContext({ candidate: { status: 'approved' }, gate: { status: 'approved', promotable: true } });
 
-  it('shows every blocking reason with its code, the snapshot hash, and no promotion for a reviewer', async () => {
-    fakeApi(
-      get(`/api/release-candidates/${RC}`, candidate()),
-      get(`/api/release-candidates/${RC}/gate`, gate()),
-      get(`/api/systems/${SYS}`, system()),
-    );
+  it('shows every blocking reason with its code and words, the snapshot hash, and no promotion for a reviewer', async () => {
+    fakeApi(get(ctxPath, candidateContext({ gate: { reasons: [...REASONS] } })));
     renderAt(`/candidates/${RC}`, TESSA);
     const reasons = await screen.findByRole('list', { name: 'Blocking reasons' });
     const items = within(reasons)
       .getAllByRole('listitem')
       .map((li) => li.textContent);
     expect(items).toEqual([
-      'INVALID_STATE the candidate is eval_failed',
-      'EVAL_FAILED the latest eval run failed: schemaValidRate 0.43 < 0.85',
-      'APPROVALS_INCOMPLETE approvals missing: technical, product, risk',
+      'INVALID_STATE the candidate is eval_failedThe candidate is not in a promotable state',
+      'EVAL_FAILED the latest eval run failed: schemaValidRate 0.43 < 0.85The latest eval run failed',
+      'APPROVALS_INCOMPLETE approvals missing: technical, product, riskRequired approvals are missing',
     ]);
+    expect(screen.getByText('Blocked by 3 reasons')).toBeTruthy();
     expect(screen.getByText('c'.repeat(64))).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Promote' })).toBeNull();
     expect(screen.getByText(/Promotion and rollback are for the system's owners/)).toBeTruthy();
   });
 
-  it('lets the owner promote after a confirm step, naming the release it replaces, and shows the API answer', async () => {
+  it('names the prompt, the model and the datasets first, and puts every metric beside the active release with its delta and verdict', async () => {
+    fakeApi(get(ctxPath, candidateContext()));
+    renderAt(`/candidates/${RC}`, TESSA);
+    expect((await screen.findByRole('link', { name: 'ticket-triage v3' })).getAttribute('href')).toBe(
+      '/prompts/pv_01JDDDDDDDDDDDDDDDDDDDDDDD',
+    );
+    expect(screen.getAllByText('openai · gpt-4o (triage-model v1)').length).toBeGreaterThan(0);
+    const table = screen.getByRole('table', { name: 'Metrics beside the active and last-known-good releases' });
+    const accuracy = within(table).getByRole('row', { name: /Accuracy/ });
+    expect(accuracy.textContent).toContain('≥ 0.8 (tolerance 0.02)');
+    expect(accuracy.textContent).toContain('0.95 −0.04');
+    expect(accuracy.textContent).toContain('regressed');
+    expect(within(table).getByRole('row', { name: /p95 latency/ }).textContent).toContain('900 −260 better');
+    // The active release was judged on another version of the dataset: marked, by name.
+    expect(screen.getByRole('note').textContent).toMatch(
+      /datasets differ.*not in this candidate: baseline-tickets v1.*only in this candidate: baseline-tickets v2/,
+    );
+    // The prompt and model config diffs against the active release.
+    const diffs = document.getElementById('diffs') as HTMLElement;
+    expect([...diffs.querySelectorAll('.diff-added')].map((l) => l.textContent)).toEqual([
+      '+ Answer in JSON.',
+      '+   "model": "gpt-4o",',
+    ]);
+  });
+
+  it('asks the owner for a reason, names the replaced release in the confirm step, sends the reason, and shows the candidate active afterwards', async () => {
+    let promoted = false;
     const api = fakeApi(
-      get(`/api/release-candidates/${RC}`, candidate({ status: 'approved' })),
-      get(`/api/release-candidates/${RC}/gate`, gate({ status: 'approved', promotable: true, reasons: [] })),
-      get(`/api/systems/${SYS}`, system()),
-      post(`/api/release-candidates/${RC}/promote`, {
-        candidate: candidate({ status: 'active' }),
-        promotion: { id: 'prm_01JHHHHHHHHHHHHHHHHHHHHHHH', at: '2026-11-05T10:00:00.000Z' },
-      }),
+      (url, init) =>
+        (init?.method ?? 'GET') === 'GET' && url.pathname === ctxPath
+          ? {
+              body: promoted
+                ? candidateContext({
+                    candidate: { status: 'active', activatedAt: '2026-11-05T10:00:00.000Z' },
+                    gate: { status: 'active', activeCandidateId: RC, reasons: REASONS.slice(0, 1) },
+                  })
+                : approved(),
+            }
+          : undefined,
+      (url, init) => {
+        if (init?.method !== 'POST' || url.pathname !== `/api/release-candidates/${RC}/promote`) return undefined;
+        promoted = true;
+        return {
+          body: {
+            candidate: candidate({ status: 'active' }),
+            promotion: {
+              id: 'prm_01JHHHHHHHHHHHHHHHHHHHHHHH',
+              at: '2026-11-05T10:00:00.000Z',
+              reason: 'dispute fix approved by all three reviewers',
+            },
+          },
+        };
+      },
     );
     renderAt(`/candidates/${RC}`, OWNER);
-    await userEvent.click(await screen.findByRole('button', { name: 'Promote' }));
-    expect(screen.getByText(/replacing/).textContent).toContain(RC_ACTIVE);
+    const promote = (await screen.findByRole('button', { name: 'Promote' })) as HTMLButtonElement;
+    expect(promote.disabled).toBe(true);
+    expect(screen.getByText('A promotion needs a reason.')).toBeTruthy();
+    await userEvent.type(screen.getByLabelText(/Promotion reason/), 'dispute fix approved by all three reviewers');
+    await userEvent.click(promote);
+    const question = screen.getByText(/replacing/).textContent;
+    expect(question).toContain('Triage release 1: prompt v1');
+    expect(question).toContain('dispute fix approved by all three reviewers');
     await userEvent.click(screen.getByRole('button', { name: 'Confirm promote' }));
     expect((await screen.findByRole('status')).textContent).toContain('prm_01JHHHHHHHHHHHHHHHHHHHHHHH');
-    const promote = api.calls.find((c) => c.method === 'POST');
-    expect(promote?.body).toMatchObject({ environment: 'production', expectedActiveCandidateId: RC_ACTIVE });
+    expect(api.calls.find((c) => c.method === 'POST')?.body).toEqual({
+      environment: 'production',
+      expectedActiveCandidateId: RC_ACTIVE,
+      reason: 'dispute fix approved by all three reviewers',
+    });
+    // After the refresh: active, with neither a blocked gate nor a Promote button above the answer.
+    await waitFor(() => expect(screen.getAllByText(/The active release of production since/).length).toBe(1));
+    expect(screen.queryByText(/Blocked by/)).toBeNull();
+    expect(screen.queryByRole('button', { name: 'Promote' })).toBeNull();
+    expect(screen.getByRole('status').textContent).toContain('dispute fix approved by all three reviewers');
+  });
+
+  it('says when, why and to what a rolled-back candidate was rolled back, and which incident', async () => {
+    const ctx = candidateContext({ candidate: { status: 'rolled_back' } });
+    ctx.rollback = {
+      record: {
+        id: 'rb_01JHHHHHHHHHHHHHHHHHHHHHHH',
+        systemId: SYS,
+        environment: 'production',
+        fromCandidateId: RC,
+        toCandidateId: RC_ACTIVE,
+        reason: 'billing disputes misrouted',
+        incidentId: 'inc_01JDDDDDDDDDDDDDDDDDDDDDDD',
+        actor: 'omar.owner',
+        at: '2026-11-06T09:10:00.000Z',
+      },
+      target: candidate({ id: RC_ACTIVE, name: 'Triage release 1: prompt v1', status: 'active' }),
+      incident: {
+        id: 'inc_01JDDDDDDDDDDDDDDDDDDDDDDD',
+        systemId: SYS,
+        candidateId: RC,
+        title: 'Disputes misrouted',
+        description: '',
+        severity: 'high',
+        status: 'resolved',
+        resolution: 'rolled back',
+        createdAt: '2026-11-06T09:00:00.000Z',
+        createdBy: 'tessa.technical',
+        updatedAt: '2026-11-06T09:30:00.000Z',
+        resolvedAt: '2026-11-06T09:30:00.000Z',
+        version: 2,
+      },
+    };
+    fakeApi(get(ctxPath, ctx));
+    renderAt(`/candidates/${RC}`, TESSA);
+    const section = await screen.findByRole('region', { name: 'Rolled back' });
+    expect(section.textContent).toContain('2026-11-06 09:10');
+    expect(section.textContent).toContain('“billing disputes misrouted”');
+    expect(within(section).getByRole('link', { name: 'Triage release 1: prompt v1' })).toBeTruthy();
+    expect(within(section).getByRole('link', { name: 'Disputes misrouted' })).toBeTruthy();
   });
 
   it('shows a refused promotion as the problem document with its reasons', async () => {
     fakeApi(
-      get(`/api/release-candidates/${RC}`, candidate({ status: 'approved' })),
-      get(`/api/release-candidates/${RC}/gate`, gate({ status: 'approved', promotable: true, reasons: [] })),
-      get(`/api/systems/${SYS}`, system()),
+      get(ctxPath, approved()),
       post(
         `/api/release-candidates/${RC}/promote`,
         {
@@ -231,7 +334,8 @@ describe('release candidate', () => {
       ),
     );
     renderAt(`/candidates/${RC}`, OWNER);
-    await userEvent.click(await screen.findByRole('button', { name: 'Promote' }));
+    await userEvent.type(await screen.findByLabelText(/Promotion reason/), 'ship it');
+    await userEvent.click(screen.getByRole('button', { name: 'Promote' }));
     await userEvent.click(screen.getByRole('button', { name: 'Confirm promote' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('ACTIVE_RELEASE_CHANGED');
@@ -240,9 +344,7 @@ describe('release candidate', () => {
 
   it('shows a refused promotion whose reason code a later API version added, as it shows any other', async () => {
     fakeApi(
-      get(`/api/release-candidates/${RC}`, candidate({ status: 'approved' })),
-      get(`/api/release-candidates/${RC}/gate`, gate({ status: 'approved', promotable: true, reasons: [] })),
-      get(`/api/systems/${SYS}`, system()),
+      get(ctxPath, approved()),
       post(
         `/api/release-candidates/${RC}/promote`,
         {
@@ -256,7 +358,8 @@ describe('release candidate', () => {
       ),
     );
     renderAt(`/candidates/${RC}`, OWNER);
-    await userEvent.click(await screen.findByRole('button', { name: 'Promote' }));
+    await userEvent.type(await screen.findByLabelText(/Promotion reason/), 'ship it');
+    await userEvent.click(screen.getByRole('button', { name: 'Promote' }));
     await userEvent.click(screen.getByRole('button', { name: 'Confirm promote' }));
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toContain('POLICY_WAIVER_EXPIRED');
@@ -266,15 +369,19 @@ describe('release candidate', () => {
 
 describe('approval queue', () => {
   it("says why a reviewer cannot approve their own candidate and offers the decision on others'", async () => {
-    const own = approval({ id: 'apr_01JOWNOWNOWNOWNOWNOWNOWNOW', candidateId: 'rc_01JOWNOWNOWNOWNOWNOWNOWNOW' });
+    const OWN = 'rc_01JOWNOWNOWNOWNOWNOWNOWNOW';
+    const own = approval({ id: 'apr_01JOWNOWNOWNOWNOWNOWNOWNOW', candidateId: OWN });
     const other = approval();
     const api = fakeApi(
       get('/api/approvals', page([own, other])),
       get(
-        '/api/release-candidates/rc_01JOWNOWNOWNOWNOWNOWNOWNOW',
-        candidate({ id: 'rc_01JOWNOWNOWNOWNOWNOWNOWNOW', name: 'Tessa built this', createdBy: 'tessa.technical' }),
+        `/api/release-candidates/${OWN}/context`,
+        candidateContext({ candidate: { id: OWN, name: 'Tessa built this', createdBy: 'tessa.technical' } }),
       ),
-      get(`/api/release-candidates/${RC}`, candidate({ name: 'Owner built this', status: 'awaiting_approval' })),
+      get(
+        `/api/release-candidates/${RC}/context`,
+        candidateContext({ candidate: { name: 'Owner built this', status: 'awaiting_approval' } }),
+      ),
       post(`/api/approvals/${other.id}/approve`, {
         approval: { ...other, status: 'approved', reviewerName: 'Tessa Technical' },
         candidate: candidate({ status: 'awaiting_approval' }),
@@ -293,6 +400,41 @@ describe('approval queue', () => {
     expect(api.calls.filter((c) => c.method === 'POST').map((c) => c.path)).toEqual([
       `/api/approvals/${other.id}/approve`,
     ]);
+  });
+
+  it("carries the evidence on the card: the gate's verdict, key metrics against thresholds and the active release, links to the diffs, pending relaxations", async () => {
+    const ctx = candidateContext({
+      candidate: { status: 'awaiting_approval' },
+      gate: {
+        reasons: [
+          { code: 'APPROVALS_INCOMPLETE', message: 'approvals missing: technical' },
+          { code: 'BLOCKING_INCIDENT_OPEN', message: 'a high incident is open' },
+        ],
+        pendingRelaxations: [
+          {
+            id: 'rlx_01JHHHHHHHHHHHHHHHHHHHHHHH',
+            kind: 'risk-tier',
+            from: 'high',
+            to: 'medium',
+            requestedBy: { userId: 'omar.owner', name: 'Omar Owner' },
+            expiresAt: '2026-11-20T10:00:00.000Z',
+          },
+        ],
+      },
+    });
+    fakeApi(get('/api/approvals', page([approval()])), get(`/api/release-candidates/${RC}/context`, ctx));
+    renderAt('/approvals', TESSA);
+    const card = (await screen.findByRole('link', { name: ctx.candidate.name })).closest('li') as HTMLElement;
+    expect(card.textContent).toContain('BLOCKING_INCIDENT_OPEN A blocking incident is open on the system');
+    expect(card.textContent).toContain('replaces Triage release 1: prompt v1');
+    const metrics = within(card).getByRole('table', { name: /Key metrics/ });
+    // Only the metrics the candidate sets thresholds on.
+    expect(within(metrics).getAllByRole('row').length).toBe(2);
+    expect(within(metrics).getByRole('row', { name: /Accuracy/ }).textContent).toContain('regressed');
+    expect(within(card).getByRole('link', { name: 'Prompt and model config diffs' }).getAttribute('href')).toBe(
+      `/candidates/${RC}#diffs`,
+    );
+    expect(card.textContent).toMatch(/risk tier: high → medium, asked by Omar Owner/);
   });
 });
 

@@ -348,6 +348,42 @@ export interface ModelConfigVersion {
   reviewComment: string | null;
 }
 
+/**
+ * A judge config version (issue 17, ADR 0036): the model config version an llm-rubric assertion's judge calls, the
+ * rubric prompt it renders and the JSON schema it must answer in. Governed like a prompt version: versioned,
+ * content-hashed, submitted and reviewed; a candidate pins the versions its llm-rubric assertions name.
+ */
+export interface JudgeConfigVersion {
+  id: string;
+  systemId: string;
+  name: string;
+  version: number;
+  /** The model config VERSION the judge calls (`mc_…`), of the same system. */
+  modelConfigId: string;
+  /** The prompt sent to the judge: a template of `{{rubric}}`, `{{output}}` and optionally `{{input}}`. */
+  rubricPrompt: string;
+  /** The JSON schema the judge answers in: an object that requires `pass` (boolean) or `score` (0..1) or both. */
+  outputSchema: JsonSchema;
+  /** The score at or above which a case passes; null: the judge's `pass`, else a score of at least 0.5. */
+  passThreshold: number | null;
+  contentHash: string;
+  status: ArtefactStatus;
+  changeSummary: string;
+  createdAt: string;
+  createdBy: string;
+  submittedAt: string | null;
+  submittedBy?: string | null;
+  ciAuthors?: CiAuthor[];
+  reviewedBy: string | null;
+  reviewComment: string | null;
+}
+
+/** One version a snapshot pins by id and content hash (a member of a list-valued snapshot member). */
+export interface PinnedVersion {
+  id: string;
+  contentHash: string;
+}
+
 export interface EvalCase {
   caseId: string;
   input: Record<string, unknown>;
@@ -426,6 +462,11 @@ export interface ReleaseCandidate {
   promptContentHash: string;
   modelConfigId: string;
   modelConfigContentHash: string;
+  /**
+   * The judge config versions its llm-rubric assertions name, sorted by id, each with its content hash; absent (or
+   * empty) on a candidate without judges, whose snapshot hash is then what it was before judges existed.
+   */
+  judgeConfigs?: PinnedVersion[];
   datasetIds: string[];
   thresholds: Threshold[];
   snapshotHash: string;

@@ -384,6 +384,15 @@ export interface PinnedVersion {
   contentHash: string;
 }
 
+/**
+ * A judge config version a candidate pins. `modelConfigId` is bookkeeping copied from the judge (covered by the
+ * judge's content hash, not hashed again): the gate and the approvals load the model config the judge calls, whose
+ * authors count, without reading the judge first.
+ */
+export interface PinnedJudgeConfig extends PinnedVersion {
+  modelConfigId: string;
+}
+
 export interface EvalCase {
   caseId: string;
   input: Record<string, unknown>;
@@ -466,7 +475,7 @@ export interface ReleaseCandidate {
    * The judge config versions its llm-rubric assertions name, sorted by id, each with its content hash; absent (or
    * empty) on a candidate without judges, whose snapshot hash is then what it was before judges existed.
    */
-  judgeConfigs?: PinnedVersion[];
+  judgeConfigs?: PinnedJudgeConfig[];
   datasetIds: string[];
   thresholds: Threshold[];
   snapshotHash: string;

@@ -357,7 +357,8 @@ function artefactProblems(candidate: ReleaseCandidate, artefacts: GateInput['art
     const judge = artefacts.judges?.find((j) => j.id === pinned.id);
     if (!judge || judge.contentHash !== pinned.contentHash)
       problems.push(`the judge config ${pinned.id} no longer matches the snapshot`);
-    else if (judge.status !== 'approved') problems.push(`the judge config ${judge.id} is ${judge.status}, not approved`);
+    else if (judge.status !== 'approved')
+      problems.push(`the judge config ${judge.id} is ${judge.status}, not approved`);
   }
   return problems;
 }

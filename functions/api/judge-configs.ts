@@ -14,8 +14,7 @@ export const routes = artefactRoutes(
   createJudgeConfigRequest,
   async (req, body) => {
     const { systemId, modelConfigId } = body as Pick<JudgeConfigVersion, 'systemId' | 'modelConfigId'>;
-    const refuse = (message: string) =>
-      new ValidationError(message, { errors: [{ path: 'modelConfigId', message }] });
+    const refuse = (message: string) => new ValidationError(message, { errors: [{ path: 'modelConfigId', message }] });
     const config = await req.deps.store.artefacts.getModelConfig(modelConfigId).catch((error: unknown) => {
       if (error instanceof NotFoundError) return null;
       throw error;

@@ -4,12 +4,7 @@ import type { ArtefactKindName } from '../domain/artefact-kinds.js';
 import { DEFAULT_JUDGE_OUTPUT_SCHEMA, judgeConfigProblems } from '../domain/judges.js';
 import type { JudgeConfigVersion, ModelConfigVersion } from '../domain/types.js';
 import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
-import {
-  exact,
-  judgeConfigVersionResponse,
-  modelConfigVersionResponse,
-  promptVersionResponse,
-} from './responses.js';
+import { exact, judgeConfigVersionResponse, modelConfigVersionResponse, promptVersionResponse } from './responses.js';
 
 export const createPromptRequest = z
   .object({

@@ -9,7 +9,6 @@ import { type ApprovalPolicy, blockingSeverities, requiredApprovals } from './po
 import { type PolicyInForceRecord, type PolicyVersion, systemPolicyHistory } from './policy-version.js';
 import { reviewStatus } from './review.js';
 import type {
-  JudgeConfigVersion,
   AiSystem,
   ApprovalRecord,
   ApprovalStatus,
@@ -17,6 +16,7 @@ import type {
   EvalDataset,
   EvalRun,
   Incident,
+  JudgeConfigVersion,
   MetricName,
   ModelConfigVersion,
   PromotionEvent,

@@ -155,13 +155,11 @@ describe('snapshot hashes with judge configs registered', () => {
   it('do not depend on the order the judges are named in, nor on members beside id and hash', () => {
     // Act
     const one = snapshotHash({ ...staging, judgeConfigs: [judge(1), judge(2)] });
-    const other = snapshotHash({
-      ...staging,
-      judgeConfigs: [
-        { ...judge(2), modelConfigId: 'mc_x' },
-        { ...judge(1), modelConfigId: 'mc_y' },
-      ],
-    });
+    const withBookkeeping = [
+      { ...judge(2), modelConfigId: 'mc_x' },
+      { ...judge(1), modelConfigId: 'mc_y' },
+    ];
+    const other = snapshotHash({ ...staging, judgeConfigs: withBookkeeping });
 
     // Assess
     expect(other).toBe(one);

@@ -1,7 +1,7 @@
 // Request schemas of the registered artefact kinds; ARTEFACT_CONTRACTS is the contracts' one table of kinds.
 import * as z from 'zod';
 import type { ArtefactKindName } from '../domain/artefact-kinds.js';
-import { DEFAULT_JUDGE_OUTPUT_SCHEMA, judgeConfigProblems } from '../domain/judges.js';
+import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT, judgeConfigProblems } from '../domain/judges.js';
 import type { JudgeConfigVersion, ModelConfigVersion } from '../domain/types.js';
 import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
 import { exact, judgeConfigVersionResponse, modelConfigVersionResponse, promptVersionResponse } from './responses.js';
@@ -105,9 +105,11 @@ export const createJudgeConfigRequest = exact<JudgeConfigRequest>()(
       systemId: idOf('sys'),
       name: artefactName,
       modelConfigId: idOf('mc').describe('the model config version the judge calls, of the same system'),
-      rubricPrompt: requiredText(50_000).describe(
-        'the prompt sent to the judge; it must name {{rubric}} and {{output}} and may name {{input}}, nothing else',
-      ),
+      rubricPrompt: requiredText(50_000)
+        .describe(
+          'the prompt sent to the judge; it must name {{rubric}} and {{output}} and may name {{input}}, nothing else',
+        )
+        .meta({ examples: [DEFAULT_RUBRIC_PROMPT] }),
       // `any` values as the domain's JsonSchema has them (`exact` compares the types).
       outputSchema: z
         .record(z.string(), z.any())

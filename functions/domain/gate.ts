@@ -441,7 +441,7 @@ export function gateInput(
     ...(now !== undefined ? { now } : {}),
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
     modelCardGaps: modelCardGaps(facts, environment, policy),
-    artefacts: { prompt: facts.prompt, modelConfig: facts.config, judges: facts.judges ?? [] },
+    artefacts: { prompt: facts.prompt, modelConfig: facts.config, ...(facts.judges ? { judges: facts.judges } : {}) },
     blockingSeverities: blockingSeverities(facts.system.riskTier, environment, policy),
     authors: snapshotAuthors(facts),
     ...(facts.waivers?.length ? { waivers: facts.waivers } : {}),

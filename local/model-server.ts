@@ -20,7 +20,7 @@
 // request handler speaks HTTP/2 only; the others are HTTP/1.1 as their fetch-based SDKs send.
 //
 // A judge's prompt (issue 17, ADR 0036) is answered as a judge: when the prompt holds `<rubric>…</rubric>` and
-// `<output>…</output>` (functions/domain/judges.ts DEFAULT_RUBRIC_PROMPT) and the schema asks for `pass` or
+// `<output>…</output>` (DEFAULT_RUBRIC_PROMPT in functions/domain/types.ts) and the schema asks for `pass` or
 // `score`, the output passes iff it contains none of the words the rubric names in double quotes (case-insensitive);
 // score 1 or 0, and a reason naming the word found.
 //

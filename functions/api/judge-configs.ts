@@ -2,6 +2,7 @@
 // version of its own system: one that does not exist there, or was rejected, is the caller's error, named.
 import { createJudgeConfigRequest } from '../contracts/index.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
+import { judgeConfigProblems } from '../domain/judges.js';
 import type { JudgeConfigVersion } from '../domain/types.js';
 import { artefactRoutes } from './artefacts.js';
 import { lambdaDeps } from './deps.js';
@@ -13,7 +14,12 @@ export const routes = artefactRoutes(
   'judge config',
   createJudgeConfigRequest,
   async (req, body) => {
-    const { systemId, modelConfigId } = body as Pick<JudgeConfigVersion, 'systemId' | 'modelConfigId'>;
+    const input = body as JudgeConfigVersion;
+    // The judge's rules (placeholders, what its output schema requires), every problem by field.
+    const problems = judgeConfigProblems(input);
+    if (problems.length > 0)
+      throw new ValidationError('the judge config breaks the rules of a judge', { errors: problems });
+    const { systemId, modelConfigId } = input;
     const refuse = (message: string) => new ValidationError(message, { errors: [{ path: 'modelConfigId', message }] });
     const config = await req.deps.store.artefacts.getModelConfig(modelConfigId).catch((error: unknown) => {
       if (error instanceof NotFoundError) return null;

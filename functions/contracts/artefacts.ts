@@ -1,8 +1,12 @@
 // Request schemas of the registered artefact kinds; ARTEFACT_CONTRACTS is the contracts' one table of kinds.
 import * as z from 'zod';
 import type { ArtefactKindName } from '../domain/artefact-kinds.js';
-import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT, judgeConfigProblems } from '../domain/judges.js';
-import type { JudgeConfigVersion, ModelConfigVersion } from '../domain/types.js';
+import {
+  DEFAULT_JUDGE_OUTPUT_SCHEMA,
+  DEFAULT_RUBRIC_PROMPT,
+  type JudgeConfigVersion,
+  type ModelConfigVersion,
+} from '../domain/types.js';
 import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
 import { exact, judgeConfigVersionResponse, modelConfigVersionResponse, promptVersionResponse } from './responses.js';
 
@@ -93,7 +97,10 @@ export const createModelConfigRequest = exact<ModelConfigRequest>()(
     .strict(),
 );
 
-/** A judge config version as registered (ADR 0036); its rules (placeholders, output schema) are the domain's. */
+/**
+ * A judge config version as registered (ADR 0036). Its rules (placeholders, what the output schema requires) are the
+ * domain's (`functions/domain/judges.ts`), checked by the route before anything is written.
+ */
 type JudgeConfigRequest = Pick<
   JudgeConfigVersion,
   'systemId' | 'name' | 'modelConfigId' | 'rubricPrompt' | 'outputSchema' | 'passThreshold' | 'changeSummary'
@@ -126,12 +133,7 @@ export const createJudgeConfigRequest = exact<JudgeConfigRequest>()(
         .describe("the score a case needs to pass (the schema must require score); null: the judge's pass"),
       changeSummary: text(2000).default(''),
     })
-    .strict()
-    .superRefine((value, ctx) => {
-      for (const problem of judgeConfigProblems(value)) {
-        ctx.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
-      }
-    }),
+    .strict(),
 );
 
 export const reviewRequest = z.object({ comment: text(4000).optional() }).strict();

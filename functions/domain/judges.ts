@@ -11,29 +11,6 @@ export const RUBRIC_PLACEHOLDERS = ['rubric', 'output', 'input'] as const;
 /** The placeholders every rubric prompt must use: a judge that never sees the criterion or the output judges nothing. */
 export const REQUIRED_RUBRIC_PLACEHOLDERS = ['rubric', 'output'] as const;
 
-/** The schema a judge answers in when its config names none: a verdict, a score in [0, 1] and a reason. */
-export const DEFAULT_JUDGE_OUTPUT_SCHEMA: JsonSchema = {
-  type: 'object',
-  properties: {
-    pass: { type: 'boolean' },
-    score: { type: 'number', minimum: 0, maximum: 1 },
-    reason: { type: 'string' },
-  },
-  required: ['pass', 'score', 'reason'],
-  additionalProperties: false,
-};
-
-/**
- * A rubric prompt in the shape the local model server recognises as a judge's (local/model-server.ts): the
- * criterion, the input and the output each in its own tag.
- */
-export const DEFAULT_RUBRIC_PROMPT = [
-  'You are a strict grader. Judge the output against the rubric and answer in the JSON schema given.',
-  '<rubric>{{rubric}}</rubric>',
-  '<input>{{input}}</input>',
-  '<output>{{output}}</output>',
-].join('\n');
-
 /** The verdict of one llm-rubric assertion on one case. */
 export interface RubricVerdict {
   pass: boolean;

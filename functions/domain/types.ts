@@ -348,6 +348,29 @@ export interface ModelConfigVersion {
   reviewComment: string | null;
 }
 
+/** The schema a judge answers in when its config names none: a verdict, a score in [0, 1] and a reason. */
+export const DEFAULT_JUDGE_OUTPUT_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    pass: { type: 'boolean' },
+    score: { type: 'number', minimum: 0, maximum: 1 },
+    reason: { type: 'string' },
+  },
+  required: ['pass', 'score', 'reason'],
+  additionalProperties: false,
+};
+
+/**
+ * A rubric prompt in the shape the local model server recognises as a judge's (local/model-server.ts); the rules are in functions/domain/judges.ts: the
+ * criterion, the input and the output each in its own tag.
+ */
+export const DEFAULT_RUBRIC_PROMPT = [
+  'You are a strict grader. Judge the output against the rubric and answer in the JSON schema given.',
+  '<rubric>{{rubric}}</rubric>',
+  '<input>{{input}}</input>',
+  '<output>{{output}}</output>',
+].join('\n');
+
 /**
  * A judge config version (issue 17, ADR 0036): the model config version an llm-rubric assertion's judge calls, the
  * rubric prompt it renders and the JSON schema it must answer in. Governed like a prompt version: versioned,

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_RUBRIC_PROMPT } from '../../functions/domain/judges.js';
+import { DEFAULT_RUBRIC_PROMPT } from '../../functions/domain/types.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { cases, modelConfigInput, OUTPUT_CONTRACT, promptInput, systemInput } from '../support/fixtures.js';
 import { apiClient } from '../support/http.js';

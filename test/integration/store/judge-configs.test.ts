@@ -3,8 +3,8 @@
 // those of the model configs they call, and a candidate without judges is built exactly as before.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, ValidationError } from '../../../functions/domain/errors.js';
-import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT } from '../../../functions/domain/judges.js';
 import { judgeConfigContentHash, snapshotHash } from '../../../functions/domain/snapshot.js';
+import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT } from '../../../functions/domain/types.js';
 import type { JudgeConfigInput } from '../../../functions/store/artefacts.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { modelConfigInput } from '../../support/fixtures.js';

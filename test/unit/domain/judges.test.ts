@@ -1,13 +1,8 @@
 // The rules of a judge config (ADR 0036), from their definition: what a rubric prompt may name, what an output schema
 // must require, and how an answer becomes the verdict of one llm-rubric assertion.
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_JUDGE_OUTPUT_SCHEMA,
-  DEFAULT_RUBRIC_PROMPT,
-  judgeConfigProblems,
-  placeholdersOf,
-  rubricVerdict,
-} from '../../../functions/domain/judges.js';
+import { judgeConfigProblems, placeholdersOf, rubricVerdict } from '../../../functions/domain/judges.js';
+import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT } from '../../../functions/domain/types.js';
 
 const rules = (fields: Partial<Parameters<typeof judgeConfigProblems>[0]> = {}) => ({
   rubricPrompt: DEFAULT_RUBRIC_PROMPT,

@@ -2,9 +2,13 @@
 // judge's prompt deterministically: pass iff the output contains none of the words the rubric names in double
 // quotes. Every failure of the judge is a failed verdict with its reason, never a thrown error.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT } from '../../../functions/domain/judges.js';
 import type { ProviderConnectionVersion, ProviderKind } from '../../../functions/domain/provider-connections.js';
-import type { JudgeConfigVersion, ModelConfigVersion } from '../../../functions/domain/types.js';
+import {
+  DEFAULT_JUDGE_OUTPUT_SCHEMA,
+  DEFAULT_RUBRIC_PROMPT,
+  type JudgeConfigVersion,
+  type ModelConfigVersion,
+} from '../../../functions/domain/types.js';
 import { createRubricPort, type JudgeSource } from '../../../functions/workflows/judges.js';
 import { createProviderRuntime } from '../../../functions/workflows/providers/runtime.js';
 import { localSecretResolver } from '../../../functions/workflows/providers/secrets.js';

@@ -14,7 +14,7 @@
 import type { IdPrefix } from './id-format.js';
 
 /** The fields a kind contributes to a candidate's snapshot: the pinned version's id and its content hash. */
-export interface SnapshotMembership {
+interface SnapshotMembership {
   readonly idField: string;
   readonly hashField: string;
   /**
@@ -30,7 +30,7 @@ export interface SnapshotMembership {
  * llm-rubric assertions name), held in `listField` as `[{ id, contentHash }]` sorted by id. Never required; an
  * absent or empty list is left out of the snapshot hash, so candidates that pin none keep their hash.
  */
-export interface SnapshotListMembership {
+interface SnapshotListMembership {
   readonly list: true;
   /** The field of the candidate request that names the versions (their ids). */
   readonly idsField: string;

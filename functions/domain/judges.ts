@@ -6,10 +6,10 @@ import { outputValidator } from './eval/schema.js';
 import type { JsonSchema, JudgeConfigVersion } from './types.js';
 
 /** The placeholders a rubric prompt may use: the assertion's criterion, the output judged, the case's input. */
-export const RUBRIC_PLACEHOLDERS = ['rubric', 'output', 'input'] as const;
+const RUBRIC_PLACEHOLDERS = ['rubric', 'output', 'input'] as const;
 
 /** The placeholders every rubric prompt must use: a judge that never sees the criterion or the output judges nothing. */
-export const REQUIRED_RUBRIC_PLACEHOLDERS = ['rubric', 'output'] as const;
+const REQUIRED_RUBRIC_PLACEHOLDERS = ['rubric', 'output'] as const;
 
 /** The verdict of one llm-rubric assertion on one case. */
 export interface RubricVerdict {

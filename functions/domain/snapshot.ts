@@ -24,7 +24,7 @@ export const PROMPT_CONTENT_FIELDS = ARTEFACT_KINDS.prompt.contentFields;
 export const MODEL_CONFIG_CONTENT_FIELDS = ARTEFACT_KINDS.model_config.contentFields;
 
 /** The fields of a judge config version that its content hash covers. */
-export const JUDGE_CONFIG_CONTENT_FIELDS = ARTEFACT_KINDS.judge_config.contentFields;
+const JUDGE_CONFIG_CONTENT_FIELDS = ARTEFACT_KINDS.judge_config.contentFields;
 
 export type PromptContent = Pick<PromptVersion, (typeof PROMPT_CONTENT_FIELDS)[number]>;
 export type ModelConfigContent = Pick<ModelConfigVersion, (typeof MODEL_CONFIG_CONTENT_FIELDS)[number]>;

@@ -25,7 +25,7 @@ export interface JudgeSource {
 }
 
 /** One llm-rubric check: the judge config VERSION, the assertion's criterion, the case's input and the output. */
-export interface RubricRequest {
+interface RubricRequest {
   judge: string;
   rubric: string;
   input: unknown;

@@ -19,6 +19,11 @@
 // Bedrock is served on a second port over cleartext HTTP/2 (prior knowledge), because the Bedrock Runtime client's
 // request handler speaks HTTP/2 only; the others are HTTP/1.1 as their fetch-based SDKs send.
 //
+// A judge's prompt (issue 17, ADR 0036) is answered as a judge: when the prompt holds `<rubric>…</rubric>` and
+// `<output>…</output>` (DEFAULT_RUBRIC_PROMPT in functions/domain/types.ts) and the schema asks for `pass` or
+// `score`, the output passes iff it contains none of the words the rubric names in double quotes (case-insensitive);
+// score 1 or 0, and a reason naming the word found.
+//
 // Tests make it misbehave: `fail({...})` queues faults that the next calls consume (a status with Retry-After, a
 // delay, a cut connection, malformed JSON, an answer that ignores the schema).
 import { createHash } from 'node:crypto';
@@ -68,10 +73,24 @@ const isRecord = (v: unknown): v is Body => typeof v === 'object' && v !== null 
 const tokenCount = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
+/** A judge's verdict on a rubric prompt, or null when the prompt is not a judge's. */
+function judgeAnswer(prompt: string, properties: Body): Body | null {
+  if (!('pass' in properties) && !('score' in properties)) return null;
+  const rubric = /<rubric>([\s\S]*?)<\/rubric>/.exec(prompt)?.[1];
+  const output = /<output>([\s\S]*?)<\/output>/.exec(prompt)?.[1];
+  if (rubric === undefined || output === undefined) return null;
+  const words = [...rubric.matchAll(/"([^"]+)"/g)].map((m) => m[1] ?? '').filter((w) => w !== '');
+  const found = words.find((w) => output.toLowerCase().includes(w.toLowerCase()));
+  return found === undefined
+    ? { pass: true, score: 1, reason: 'the output contains none of the words the rubric names' }
+    : { pass: false, score: 0, reason: `the output contains "${found}"` };
+}
+
 /** The answer object for a prompt: the contract's properties filled, `label` derived from the prompt. */
 function deterministicAnswer(prompt: string, contract: unknown): Body {
   const schema = isRecord(contract) ? contract : {};
   const properties = isRecord(schema.properties) ? schema.properties : {};
+  const judged = judgeAnswer(prompt, properties);
   const labelSchema = isRecord(properties.label) ? properties.label : {};
   const labels = Array.isArray(labelSchema.enum)
     ? labelSchema.enum.filter((l): l is string => typeof l === 'string')
@@ -80,7 +99,7 @@ function deterministicAnswer(prompt: string, contract: unknown): Body {
   const named = labels.find((l) => lower.includes(l.toLowerCase()));
   const h = digest(prompt);
   const label = named ?? labels[h.readUInt32BE(0) % Math.max(1, labels.length)] ?? 'general';
-  const answer: Body = {
+  const answer: Body = judged ?? {
     label,
     confidence: named ? 0.92 : 0.61,
     rationale: `derived from ${tokenCount(prompt)} tokens`,

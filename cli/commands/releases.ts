@@ -124,6 +124,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
       .option('--prompt-version <id>', 'the prompt version (pv_...)')
       .option('--model-config <id>', 'the model config version (mc_...)')
       .option('--dataset <ids>', 'eval dataset ids (ds_...), repeat or separate by commas', collect)
+      .option('--judge-config <ids>', 'approved judge config versions (jc_...) its llm-rubric assertions name', collect)
       .option('--thresholds <file>', 'thresholds as JSON: an array, or a profile with "thresholds"')
       .option('--environment <env>', 'staging or production (default production)')
       .option('--notes <text>', 'notes for the reviewers')
@@ -137,6 +138,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
         promptVersion?: string;
         modelConfig?: string;
         dataset?: string[];
+        judgeConfig?: string[];
         thresholds?: string;
         environment?: string;
         notes?: string;
@@ -153,6 +155,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
         ...(opts.promptVersion ? { promptVersionId: opts.promptVersion } : {}),
         ...(opts.modelConfig ? { modelConfigId: opts.modelConfig } : {}),
         ...(opts.dataset?.length ? { datasetIds: opts.dataset } : {}),
+        ...(opts.judgeConfig?.length ? { judgeConfigIds: opts.judgeConfig } : {}),
         ...(thresholds !== undefined ? { thresholds } : {}),
         ...(opts.environment ? { environment: opts.environment } : {}),
         ...(opts.notes ? { notes: opts.notes } : {}),

@@ -8,6 +8,7 @@ import * as evalRuns from './eval-runs.js';
 import * as events from './events.js';
 import * as health from './health.js';
 import * as incidents from './incidents.js';
+import * as judgeConfigs from './judge-configs.js';
 import * as metrics from './metrics.js';
 import * as modelCards from './model-cards.js';
 import * as modelConfigs from './model-configs.js';
@@ -43,6 +44,7 @@ export const API_MODULES = {
   // Last: routes added later keep the earlier modules' order (the contract probes sample in this order).
   policies,
   'provider-connections': providerConnections,
+  'judge-configs': judgeConfigs,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

@@ -1,9 +1,14 @@
 // Request schemas of the registered artefact kinds; ARTEFACT_CONTRACTS is the contracts' one table of kinds.
 import * as z from 'zod';
 import type { ArtefactKindName } from '../domain/artefact-kinds.js';
-import type { ModelConfigVersion } from '../domain/types.js';
+import {
+  DEFAULT_JUDGE_OUTPUT_SCHEMA,
+  DEFAULT_RUBRIC_PROMPT,
+  type JudgeConfigVersion,
+  type ModelConfigVersion,
+} from '../domain/types.js';
 import { artefactName, idOf, jsonSchemaDocument, pageQuery, requiredText, text } from './common.js';
-import { exact, modelConfigVersionResponse, promptVersionResponse } from './responses.js';
+import { exact, judgeConfigVersionResponse, modelConfigVersionResponse, promptVersionResponse } from './responses.js';
 
 export const createPromptRequest = z
   .object({
@@ -92,6 +97,45 @@ export const createModelConfigRequest = exact<ModelConfigRequest>()(
     .strict(),
 );
 
+/**
+ * A judge config version as registered (ADR 0036). Its rules (placeholders, what the output schema requires) are the
+ * domain's (`functions/domain/judges.ts`), checked by the route before anything is written.
+ */
+type JudgeConfigRequest = Pick<
+  JudgeConfigVersion,
+  'systemId' | 'name' | 'modelConfigId' | 'rubricPrompt' | 'outputSchema' | 'passThreshold' | 'changeSummary'
+>;
+
+export const createJudgeConfigRequest = exact<JudgeConfigRequest>()(
+  z
+    .object({
+      systemId: idOf('sys'),
+      name: artefactName,
+      modelConfigId: idOf('mc').describe('the model config version the judge calls, of the same system'),
+      rubricPrompt: requiredText(50_000)
+        .describe(
+          'the prompt sent to the judge; it must name {{rubric}} and {{output}} and may name {{input}}, nothing else',
+        )
+        .meta({ examples: [DEFAULT_RUBRIC_PROMPT] }),
+      // `any` values as the domain's JsonSchema has them (`exact` compares the types).
+      outputSchema: z
+        .record(z.string(), z.any())
+        .default(() => structuredClone(DEFAULT_JUDGE_OUTPUT_SCHEMA))
+        .describe(
+          'the JSON schema the judge answers in: an object requiring pass (boolean) or score (number) or both; default {pass, score, reason}',
+        ),
+      passThreshold: z
+        .number()
+        .min(0)
+        .max(1)
+        .nullable()
+        .default(null)
+        .describe("the score a case needs to pass (the schema must require score); null: the judge's pass"),
+      changeSummary: text(2000).default(''),
+    })
+    .strict(),
+);
+
 export const reviewRequest = z.object({ comment: text(4000).optional() }).strict();
 
 export const listArtefactsQuery = pageQuery
@@ -102,4 +146,5 @@ export const listArtefactsQuery = pageQuery
 export const ARTEFACT_CONTRACTS = {
   prompt: { create: createPromptRequest, response: promptVersionResponse },
   model_config: { create: createModelConfigRequest, response: modelConfigVersionResponse },
+  judge_config: { create: createJudgeConfigRequest, response: judgeConfigVersionResponse },
 } as const satisfies { readonly [K in ArtefactKindName]: { create: z.ZodType; response: z.ZodType } };

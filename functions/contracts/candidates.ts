@@ -18,6 +18,13 @@ export const createCandidateRequest = z
     environment: z.enum(ENVIRONMENTS).default('production'),
     promptVersionId: idOf('pv'),
     modelConfigId: idOf('mc'),
+    judgeConfigIds: z
+      .array(idOf('jc'))
+      .max(20)
+      .optional()
+      .describe(
+        "the approved judge config versions of this system that the datasets' llm-rubric assertions name (ADR 0036)",
+      ),
     datasetIds: z.array(idOf('ds')).min(1).max(20),
     thresholds: z.array(threshold).min(1).max(20),
     notes: text(4000).default(''),

@@ -54,6 +54,10 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'model_config.submitted': artefactReviewed,
   'model_config.approved': artefactReviewed,
   'model_config.rejected': artefactReviewed,
+  'judge_config.created': artefactCreated,
+  'judge_config.submitted': artefactReviewed,
+  'judge_config.approved': artefactReviewed,
+  'judge_config.rejected': artefactReviewed,
   'dataset.created': z.looseObject({
     name: z.string(),
     version: z.number().int(),

@@ -27,6 +27,7 @@ import {
   EXECUTOR_KINDS,
   INCIDENT_STATUSES,
   type Incident,
+  type JudgeConfigVersion,
   METRIC_NAMES,
   MONITORING_CAUSES,
   MONITORING_FAILURE_ACTIONS,
@@ -219,6 +220,23 @@ export const modelConfigVersionResponse = exact<ModelConfigVersion>()(
   }),
 );
 
+export const judgeConfigVersionResponse = exact<JudgeConfigVersion>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    modelConfigId: z.string().describe('the model config version the judge calls'),
+    rubricPrompt: z.string().describe('the prompt sent to the judge: {{rubric}}, {{output}} and {{input}} filled'),
+    outputSchema: jsonSchemaObject.describe('the JSON schema the judge answers in'),
+    passThreshold: z
+      .number()
+      .nullable()
+      .describe("the score a case needs to pass; null: the judge's pass, else a score of at least 0.5"),
+    ...reviewFields,
+  }),
+);
+
 export const evalDatasetResponse = exact<EvalDataset>()(
   z.object({
     id: z.string(),
@@ -269,6 +287,12 @@ export const releaseCandidateResponse = exact<ReleaseCandidate>()(
     promptContentHash: z.string(),
     modelConfigId: z.string(),
     modelConfigContentHash: z.string(),
+    judgeConfigs: z
+      .array(z.object({ id: z.string(), contentHash: z.string(), modelConfigId: z.string() }))
+      .optional()
+      .describe(
+        'the judge config versions its llm-rubric assertions name, sorted by id, with their content hashes; absent when it pins none',
+      ),
     datasetIds: z.array(z.string()),
     thresholds: z.array(thresholdResponse),
     snapshotHash: z.string(),
@@ -784,6 +808,7 @@ export const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   ModelCardNarrative: modelCardNarrativeResponse,
   PromptVersion: promptVersionResponse,
   ModelConfigVersion: modelConfigVersionResponse,
+  JudgeConfigVersion: judgeConfigVersionResponse,
   EvalDataset: evalDatasetResponse,
   EvalDatasetWithCases: evalDatasetWithCasesResponse,
   EvalCase: evalCaseResponse,

@@ -4,6 +4,9 @@
 // test/unit/domain/artefact-kinds.test.ts fails when one of them lacks a registered kind.
 // docs/architecture/new-artefact-kind.md walks the files a new kind touches.
 //
+// A judge config (`jc_`, ADR 0036) is the first list-valued member: a candidate pins every judge its llm-rubric
+// assertions name (`SnapshotListMembership`).
+//
 // Eval datasets (`ds_`) are versioned too but are not registered here: they have no review lifecycle (immutable
 // from creation, never submitted, approved or rejected), a candidate names a set of them rather than exactly one
 // version, and the snapshot hash covers their ids only (their cases are hashed into the dataset's own content
@@ -11,7 +14,7 @@
 import type { IdPrefix } from './id-format.js';
 
 /** The fields a kind contributes to a candidate's snapshot: the pinned version's id and its content hash. */
-export interface SnapshotMembership {
+interface SnapshotMembership {
   readonly idField: string;
   readonly hashField: string;
   /**
@@ -19,7 +22,24 @@ export interface SnapshotMembership {
    * was taken are required: a new required kind would make every existing candidate `SNAPSHOT_INELIGIBLE`.
    */
   readonly required: boolean;
+  readonly list?: false;
 }
+
+/**
+ * A list-valued member (ADR 0036): a candidate pins any number of versions of the kind (the judge configs its
+ * llm-rubric assertions name), held in `listField` as `[{ id, contentHash }]` sorted by id. Never required; an
+ * absent or empty list is left out of the snapshot hash, so candidates that pin none keep their hash.
+ */
+interface SnapshotListMembership {
+  readonly list: true;
+  /** The field of the candidate request that names the versions (their ids). */
+  readonly idsField: string;
+  /** The candidate's field: the pinned versions, `{ id, contentHash }`, sorted by id. */
+  readonly listField: string;
+  readonly required: false;
+}
+
+export type SnapshotMember = SnapshotMembership | SnapshotListMembership;
 
 export interface ArtefactKindSpec {
   /** The kind's name in stored items (`itemType`), audit actions and entity types. */
@@ -32,7 +52,7 @@ export interface ArtefactKindSpec {
   /** The fields its content hash covers (never bookkeeping: ids, status, timestamps, reviewers). */
   readonly contentFields: readonly string[];
   /** What a candidate pins of it; null when candidates do not pin it. */
-  readonly snapshot: SnapshotMembership | null;
+  readonly snapshot: SnapshotMember | null;
   /** The field of the compliance report inputs that lists the versions candidates pinned. */
   readonly evidence: string;
 }
@@ -66,6 +86,15 @@ export const ARTEFACT_KINDS = {
     snapshot: { idField: 'modelConfigId', hashField: 'modelConfigContentHash', required: true },
     evidence: 'modelConfigs',
   },
+  judge_config: {
+    name: 'judge_config',
+    idPrefix: 'jc',
+    label: 'judge config',
+    resource: 'judge-configs',
+    contentFields: ['modelConfigId', 'rubricPrompt', 'outputSchema', 'passThreshold'],
+    snapshot: { list: true, idsField: 'judgeConfigIds', listField: 'judgeConfigs', required: false },
+    evidence: 'judgeConfigs',
+  },
 } as const satisfies Record<string, ArtefactKindSpec>;
 
 export type ArtefactKindName = keyof typeof ARTEFACT_KINDS;
@@ -82,6 +111,19 @@ export function idPrefixByResource(kinds: ArtefactKindRegistry = ARTEFACT_KINDS)
 }
 
 /** The snapshot memberships of the kinds candidates pin, in registry order. */
-export function snapshotMembers(kinds: ArtefactKindRegistry = ARTEFACT_KINDS): SnapshotMembership[] {
+export function snapshotMembers(kinds: ArtefactKindRegistry = ARTEFACT_KINDS): SnapshotMember[] {
   return Object.values(kinds).flatMap((k) => (k.snapshot ? [k.snapshot] : []));
+}
+
+/** The ids of the versions of one member a candidate pins: none, one, or a list's. */
+export function pinnedIds(member: SnapshotMember, candidate: object): string[] {
+  const fields = candidate as Readonly<Record<string, unknown>>;
+  if (member.list) {
+    const list = fields[member.listField];
+    return Array.isArray(list)
+      ? list.flatMap((p) => (typeof (p as { id?: unknown })?.id === 'string' ? [(p as { id: string }).id] : []))
+      : [];
+  }
+  const id = fields[member.idField];
+  return typeof id === 'string' ? [id] : [];
 }

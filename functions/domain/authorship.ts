@@ -2,20 +2,22 @@
 // submitted the prompt version, the model config version, a dataset the candidate names or the candidate itself is
 // one of its authors, by user id (`sub`) or, for a pipeline's write, by the GitHub logins of the CI token (`actor`,
 // `triggering_actor`). A person whose admin-managed GitHub login matches such a login counts as that author.
-// The author list is computed from the snapshot's artefacts, so a new kind (a judge config) adds its own entries.
+// The author list is computed from the snapshot's artefacts: the judge configs a candidate pins (ADR 0036) add their
+// creators and submitters, and so do the model config versions those judges call.
 import type {
   Actor,
   AuthorStep,
   CiActors,
   CiAuthor,
   EvalDataset,
+  JudgeConfigVersion,
   ModelConfigVersion,
   PromptVersion,
   ReleaseCandidate,
 } from './types.js';
 
 /** The kinds of item whose authors may not approve a candidate that contains them. */
-export type AuthoredKind = 'prompt' | 'model_config' | 'dataset' | 'candidate';
+export type AuthoredKind = 'prompt' | 'model_config' | 'judge_config' | 'dataset' | 'candidate';
 
 /** What an authored item records of its authors; `submittedBy` and `ciAuthors` are absent on older items. */
 export interface Authorship {
@@ -45,6 +47,7 @@ export type DutiesVerdict = { allowed: true } | { allowed: false; conflicts: Sna
 const LABELS: Readonly<Record<AuthoredKind, string>> = {
   prompt: 'prompt version',
   model_config: 'model config',
+  judge_config: 'judge config',
   dataset: 'dataset',
   candidate: 'candidate',
 };
@@ -87,13 +90,26 @@ export interface AuthoredSnapshot {
   prompt: PromptVersion | null;
   config: ModelConfigVersion | null;
   datasets: EvalDataset[];
+  /** The judge config versions the candidate pins that exist; absent, none. */
+  judges?: JudgeConfigVersion[];
+  /** The model config versions those judges call that exist; absent, none. */
+  judgeModelConfigs?: ModelConfigVersion[];
 }
 
-/** Every author of what an approval of `snapshot.candidate` approves: its prompt, model config, datasets and itself. */
+/**
+ * Every author of what an approval of `snapshot.candidate` approves: its prompt, model config, judge configs and
+ * the model configs they call, datasets and itself. A model config that is both the candidate's and a judge's is
+ * listed once.
+ */
 export function snapshotAuthors(snapshot: AuthoredSnapshot): SnapshotAuthor[] {
+  const judgeConfigs = (snapshot.judgeModelConfigs ?? []).filter(
+    (c, i, all) => c.id !== snapshot.config?.id && all.findIndex((o) => o.id === c.id) === i,
+  );
   return [
     ...(snapshot.prompt ? authorsOf('prompt', snapshot.prompt) : []),
     ...(snapshot.config ? authorsOf('model_config', snapshot.config) : []),
+    ...(snapshot.judges ?? []).flatMap((j) => authorsOf('judge_config', j)),
+    ...judgeConfigs.flatMap((c) => authorsOf('model_config', c)),
     ...snapshot.datasets.flatMap((d) => authorsOf('dataset', d)),
     ...authorsOf('candidate', snapshot.candidate),
   ];

@@ -16,6 +16,7 @@ import type {
   EvalDataset,
   EvalRun,
   Incident,
+  JudgeConfigVersion,
   MetricName,
   ModelConfigVersion,
   PromotionEvent,
@@ -72,6 +73,8 @@ export interface ComplianceReportInput {
   datasets: EvalDataset[];
   prompts: PromptVersion[];
   modelConfigs: ModelConfigVersion[];
+  /** The judge config versions the candidates pin (ADR 0036); shown only when a candidate pins one. */
+  judgeConfigs: JudgeConfigVersion[];
   incidents: Incident[];
   audit: AuditDigest;
   chain: ChainCheck;
@@ -387,8 +390,44 @@ function versionHistory(input: ComplianceReportInput, label: (id: string | null)
         }),
         empty: 'No release candidate has been built.',
       },
+      ...judgeTable(input, label),
     ],
   };
+}
+
+/** The judges that graded the releases' llm-rubric assertions (ADR 0036); nothing when no candidate pins one. */
+function judgeTable(input: ComplianceReportInput, label: (id: string | null) => string): Block[] {
+  const judges = new Map(input.judgeConfigs.map((j) => [j.id, j]));
+  const rows = [...input.candidates]
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .flatMap((c) =>
+      (c.judgeConfigs ?? []).map((pinned) => {
+        const j = judges.get(pinned.id);
+        return [
+          label(c.id),
+          j ? `${j.name} v${j.version}` : pinned.id,
+          j ? j.modelConfigId : '',
+          j ? j.status : 'missing',
+          short(pinned.contentHash),
+        ];
+      }),
+    );
+  if (rows.length === 0) return [];
+  return [
+    {
+      kind: 'table',
+      title: 'Judge configs pinned by the releases (llm-rubric assertions)',
+      columns: [
+        { header: 'Release', width: 2.6 },
+        { header: 'Judge config', width: 2 },
+        { header: 'Model config', width: 2.6 },
+        { header: 'Status', width: 1.3 },
+        { header: 'Content hash', width: 2.2 },
+      ],
+      rows,
+      empty: '',
+    },
+  ];
 }
 
 function dataSources(input: ComplianceReportInput): ReportSection {

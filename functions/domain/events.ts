@@ -44,6 +44,13 @@ export const EVENT_CATALOGUE = {
   'model_config.submitted': { entity: 'model_config', summary: 'A model config version was submitted for review' },
   'model_config.approved': { entity: 'model_config', summary: 'A model config version was approved' },
   'model_config.rejected': { entity: 'model_config', summary: 'A model config version was rejected' },
+  'judge_config.created': { entity: 'judge_config', summary: 'A judge config version was created (draft)' },
+  'judge_config.submitted': {
+    entity: 'judge_config',
+    summary: 'A judge config version was submitted for review (now immutable)',
+  },
+  'judge_config.approved': { entity: 'judge_config', summary: 'A judge config version was approved' },
+  'judge_config.rejected': { entity: 'judge_config', summary: 'A judge config version was rejected' },
   'dataset.created': { entity: 'dataset', summary: 'An eval dataset version was registered' },
   'candidate.created': { entity: 'candidate', summary: 'A release candidate was created (draft snapshot)' },
   'candidate.submitted': { entity: 'candidate', summary: 'A release candidate was submitted (frozen)' },

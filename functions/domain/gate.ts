@@ -46,6 +46,7 @@ import type {
   Environment,
   EvalDataset,
   EvalRun,
+  JudgeConfigVersion,
   ModelConfigVersion,
   Principal,
   PromptVersion,
@@ -55,7 +56,10 @@ import type {
 } from './types.js';
 
 /** A versioned artefact of the snapshot as the registry holds it now (null when it no longer exists). */
-export type SnapshotArtefact = Pick<PromptVersion | ModelConfigVersion, 'id' | 'status' | 'contentHash'> | null;
+export type SnapshotArtefact = Pick<
+  PromptVersion | ModelConfigVersion | JudgeConfigVersion,
+  'id' | 'status' | 'contentHash'
+> | null;
 
 export interface GateInput {
   system: AiSystem;
@@ -77,7 +81,12 @@ export interface GateInput {
    * The snapshot's own prompt version and model config as the registry holds them now: each must be approved and
    * still carry the hash the snapshot names. Absent when the caller judges without them (a rule in isolation).
    */
-  artefacts?: { prompt: SnapshotArtefact; modelConfig: SnapshotArtefact };
+  artefacts?: {
+    prompt: SnapshotArtefact;
+    modelConfig: SnapshotArtefact;
+    /** The judge config versions the candidate pins that the registry holds; one it lacks is missing here. */
+    judges?: NonNullable<SnapshotArtefact>[];
+  };
   /**
    * Incident severities that block this promotion (`blockingSeverities` of the policy for the system's tier and the
    * environment); absent, the default policy's.
@@ -110,6 +119,10 @@ export interface GateFacts {
   approvals: ApprovalRecord[];
   prompt: PromptVersion | null;
   config: ModelConfigVersion | null;
+  /** The judge config versions the candidate pins that exist (ADR 0036); absent, none. */
+  judges?: JudgeConfigVersion[];
+  /** The model config versions those judges call that exist; absent, none. */
+  judgeModelConfigs?: ModelConfigVersion[];
   /** The candidate's datasets (immutable), for its model card. */
   datasets: EvalDataset[];
   /** The candidate's approved waivers (relaxation requests of kind waiver); absent, none. */
@@ -339,6 +352,14 @@ function artefactProblems(candidate: ReleaseCandidate, artefacts: GateInput['art
     else if (artefact.status !== 'approved')
       problems.push(`the ${label} ${artefact.id} is ${artefact.status}, not approved`);
   }
+  // Every judge the snapshot pins: approved and still of the pinned hash, so the judge cannot change under a release.
+  for (const pinned of candidate.judgeConfigs ?? []) {
+    const judge = artefacts.judges?.find((j) => j.id === pinned.id);
+    if (!judge || judge.contentHash !== pinned.contentHash)
+      problems.push(`the judge config ${pinned.id} no longer matches the snapshot`);
+    else if (judge.status !== 'approved')
+      problems.push(`the judge config ${judge.id} is ${judge.status}, not approved`);
+  }
   return problems;
 }
 
@@ -420,7 +441,7 @@ export function gateInput(
     ...(now !== undefined ? { now } : {}),
     ...(expectedActiveCandidateId !== undefined ? { expectedActiveCandidateId } : {}),
     modelCardGaps: modelCardGaps(facts, environment, policy),
-    artefacts: { prompt: facts.prompt, modelConfig: facts.config },
+    artefacts: { prompt: facts.prompt, modelConfig: facts.config, ...(facts.judges ? { judges: facts.judges } : {}) },
     blockingSeverities: blockingSeverities(facts.system.riskTier, environment, policy),
     authors: snapshotAuthors(facts),
     ...(facts.waivers?.length ? { waivers: facts.waivers } : {}),

@@ -8,7 +8,14 @@ import {
   snapshotMembers,
 } from './artefact-kinds.js';
 import { canonicalJson, contentHash } from './hashing.js';
-import type { Environment, ModelConfigVersion, PromptVersion, Threshold } from './types.js';
+import type {
+  Environment,
+  JudgeConfigVersion,
+  ModelConfigVersion,
+  PinnedVersion,
+  PromptVersion,
+  Threshold,
+} from './types.js';
 
 /** The fields of a prompt version that its content hash covers. */
 export const PROMPT_CONTENT_FIELDS = ARTEFACT_KINDS.prompt.contentFields;
@@ -16,8 +23,12 @@ export const PROMPT_CONTENT_FIELDS = ARTEFACT_KINDS.prompt.contentFields;
 /** The fields of a model config version that its content hash covers. */
 export const MODEL_CONFIG_CONTENT_FIELDS = ARTEFACT_KINDS.model_config.contentFields;
 
+/** The fields of a judge config version that its content hash covers. */
+const JUDGE_CONFIG_CONTENT_FIELDS = ARTEFACT_KINDS.judge_config.contentFields;
+
 export type PromptContent = Pick<PromptVersion, (typeof PROMPT_CONTENT_FIELDS)[number]>;
 export type ModelConfigContent = Pick<ModelConfigVersion, (typeof MODEL_CONFIG_CONTENT_FIELDS)[number]>;
+export type JudgeConfigContent = Pick<JudgeConfigVersion, (typeof JUDGE_CONFIG_CONTENT_FIELDS)[number]>;
 
 type Membership<K extends ArtefactKindName> = (typeof ARTEFACT_KINDS)[K]['snapshot'];
 type MemberField<Required extends boolean> = {
@@ -27,10 +38,15 @@ type MemberField<Required extends boolean> = {
 }[ArtefactKindName] &
   string;
 
+type ListField = {
+  [K in ArtefactKindName]: Membership<K> extends { list: true; listField: infer L } ? L : never;
+}[ArtefactKindName] &
+  string;
+
 /** The id and content hash of each registered kind a candidate pins; optional kinds may be absent. */
 type SnapshotMemberFields = { [F in MemberField<true>]: string } & {
   [F in MemberField<false>]?: string | null;
-};
+} & { [F in ListField]?: readonly PinnedVersion[] | null };
 
 export type SnapshotInput = SnapshotMemberFields & {
   systemId: string;
@@ -60,6 +76,17 @@ export function modelConfigContentHash(fields: ModelConfigContent): string {
   return artefactContentHash(ARTEFACT_KINDS.model_config, fields);
 }
 
+/** Content hash of a judge config version over JUDGE_CONFIG_CONTENT_FIELDS only; extra members are ignored. */
+export function judgeConfigContentHash(fields: JudgeConfigContent): string {
+  return artefactContentHash(ARTEFACT_KINDS.judge_config, fields);
+}
+
+/** A list member's versions as a snapshot holds them: `{ id, contentHash }` only, once per id, sorted by id. */
+export function pinnedList(versions: readonly PinnedVersion[]): PinnedVersion[] {
+  const byId = new Map(versions.map((v) => [v.id, { id: v.id, contentHash: v.contentHash }]));
+  return [...byId.values()].sort((a, b) => compareText(a.id, b.id));
+}
+
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -67,12 +94,19 @@ function compareText(a: string, b: string): number {
 /**
  * The snapshot members' ids and hashes as the hash input holds them. A required kind's fields are always there (as
  * before the registry); an optional kind a candidate does not pin is left out, so registering a kind never changes
- * the hash of a snapshot taken before it existed.
+ * the hash of a snapshot taken before it existed. A list member (judge configs) is there only when it names at
+ * least one version, as `[{ id, contentHash }]` sorted by id: the order a request named them in does not matter.
  */
 function memberFields(input: SnapshotInput, kinds: ArtefactKindRegistry): Record<string, unknown> {
   const fields = input as unknown as Readonly<Record<string, unknown>>;
   const members: Record<string, unknown> = {};
-  for (const { idField, hashField, required } of snapshotMembers(kinds)) {
+  for (const member of snapshotMembers(kinds)) {
+    if (member.list) {
+      const list = fields[member.listField] as readonly PinnedVersion[] | null | undefined;
+      if (list && list.length > 0) members[member.listField] = pinnedList(list);
+      continue;
+    }
+    const { idField, hashField, required } = member;
     if (!required && fields[idField] == null) continue;
     members[idField] = fields[idField];
     members[hashField] = fields[hashField];

@@ -348,6 +348,74 @@ export interface ModelConfigVersion {
   reviewComment: string | null;
 }
 
+/** The schema a judge answers in when its config names none: a verdict, a score in [0, 1] and a reason. */
+export const DEFAULT_JUDGE_OUTPUT_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: {
+    pass: { type: 'boolean' },
+    score: { type: 'number', minimum: 0, maximum: 1 },
+    reason: { type: 'string' },
+  },
+  required: ['pass', 'score', 'reason'],
+  additionalProperties: false,
+};
+
+/**
+ * A rubric prompt in the shape the local model server recognises as a judge's (local/model-server.ts); the rules are in functions/domain/judges.ts: the
+ * criterion, the input and the output each in its own tag.
+ */
+export const DEFAULT_RUBRIC_PROMPT = [
+  'You are a strict grader. Judge the output against the rubric and answer in the JSON schema given.',
+  '<rubric>{{rubric}}</rubric>',
+  '<input>{{input}}</input>',
+  '<output>{{output}}</output>',
+].join('\n');
+
+/**
+ * A judge config version (issue 17, ADR 0036): the model config version an llm-rubric assertion's judge calls, the
+ * rubric prompt it renders and the JSON schema it must answer in. Governed like a prompt version: versioned,
+ * content-hashed, submitted and reviewed; a candidate pins the versions its llm-rubric assertions name.
+ */
+export interface JudgeConfigVersion {
+  id: string;
+  systemId: string;
+  name: string;
+  version: number;
+  /** The model config VERSION the judge calls (`mc_…`), of the same system. */
+  modelConfigId: string;
+  /** The prompt sent to the judge: a template of `{{rubric}}`, `{{output}}` and optionally `{{input}}`. */
+  rubricPrompt: string;
+  /** The JSON schema the judge answers in: an object that requires `pass` (boolean) or `score` (0..1) or both. */
+  outputSchema: JsonSchema;
+  /** The score at or above which a case passes; null: the judge's `pass`, else a score of at least 0.5. */
+  passThreshold: number | null;
+  contentHash: string;
+  status: ArtefactStatus;
+  changeSummary: string;
+  createdAt: string;
+  createdBy: string;
+  submittedAt: string | null;
+  submittedBy?: string | null;
+  ciAuthors?: CiAuthor[];
+  reviewedBy: string | null;
+  reviewComment: string | null;
+}
+
+/** One version a snapshot pins by id and content hash (a member of a list-valued snapshot member). */
+export interface PinnedVersion {
+  id: string;
+  contentHash: string;
+}
+
+/**
+ * A judge config version a candidate pins. `modelConfigId` is bookkeeping copied from the judge (covered by the
+ * judge's content hash, not hashed again): the gate and the approvals load the model config the judge calls, whose
+ * authors count, without reading the judge first.
+ */
+export interface PinnedJudgeConfig extends PinnedVersion {
+  modelConfigId: string;
+}
+
 export interface EvalCase {
   caseId: string;
   input: Record<string, unknown>;
@@ -426,6 +494,11 @@ export interface ReleaseCandidate {
   promptContentHash: string;
   modelConfigId: string;
   modelConfigContentHash: string;
+  /**
+   * The judge config versions its llm-rubric assertions name, sorted by id, each with its content hash; absent (or
+   * empty) on a candidate without judges, whose snapshot hash is then what it was before judges existed.
+   */
+  judgeConfigs?: PinnedJudgeConfig[];
   datasetIds: string[];
   thresholds: Threshold[];
   snapshotHash: string;

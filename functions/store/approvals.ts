@@ -12,6 +12,7 @@ import type {
   ApprovalStatus,
   CandidateStatus,
   EvalDataset,
+  JudgeConfigVersion,
   ModelConfigVersion,
   Principal,
   PromptVersion,
@@ -64,9 +65,14 @@ export async function decideApproval(
   const siblings = (item.siblingIds as string[] | undefined) ?? [id];
   // The snapshot's members are fixed when the candidate is built: read once to know whose authorship to load.
   const snapshot = await getCandidate(ctx, first.candidateId);
+  const judgeConfigIds = [...new Set((snapshot.judgeConfigs ?? []).map((j) => j.modelConfigId))].filter(
+    (c) => c !== snapshot.modelConfigId,
+  );
   const artefactKeys = [
     keys.prompt(snapshot.promptVersionId),
     keys.modelConfig(snapshot.modelConfigId),
+    ...(snapshot.judgeConfigs ?? []).map((j) => keys.judgeConfig(j.id)),
+    ...judgeConfigIds.map(keys.modelConfig),
     ...snapshot.datasetIds.map(keys.dataset),
   ];
   const preload = [keys.candidate(first.candidateId), ...siblings.map(keys.approval), ...artefactKeys];
@@ -92,7 +98,13 @@ export async function decideApproval(
     const datasets = candidate.datasetIds
       .map((d) => entity<EvalDataset>(keys.dataset(d)))
       .filter((d): d is EvalDataset => d !== null);
-    const authors = snapshotAuthors({ candidate, prompt, config, datasets });
+    const judges = (candidate.judgeConfigs ?? [])
+      .map((j) => entity<JudgeConfigVersion>(keys.judgeConfig(j.id)))
+      .filter((j): j is JudgeConfigVersion => j !== null);
+    const judgeModelConfigs = [...new Set((candidate.judgeConfigs ?? []).map((j) => j.modelConfigId))]
+      .map((c) => entity<ModelConfigVersion>(keys.modelConfig(c)))
+      .filter((c): c is ModelConfigVersion => c !== null);
+    const authors = snapshotAuthors({ candidate, prompt, config, datasets, judges, judgeModelConfigs });
     // No condition on the artefacts is needed: a candidate awaiting approval was submitted, which needs its prompt
     // and model config out of draft, so their creators and submitters are fixed; datasets never change.
     approvalDecisionCheck({ candidate, approval, approvals, reviewer, decision, authors });

@@ -1,12 +1,19 @@
-// Versions of the registered artefact kinds (functions/domain/artefact-kinds.ts: prompt versions and model config
-// versions): versioned, content-hashed, immutable once submitted. ARTEFACT_STORE is the store's one table of kinds.
+// Versions of the registered artefact kinds (functions/domain/artefact-kinds.ts: prompt versions, model config
+// versions and judge config versions): versioned, content-hashed, immutable once submitted. ARTEFACT_STORE is the store's one table of kinds.
 import { ARTEFACT_KINDS, type ArtefactKindName } from '../domain/artefact-kinds.js';
 import { authorsOf, ciAuthorsForAudit, ciAuthorsOf, separationOfDuties } from '../domain/authorship.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import { artefactContentHash } from '../domain/snapshot.js';
-import type { Actor, AiSystem, ArtefactStatus, ModelConfigVersion, PromptVersion } from '../domain/types.js';
+import type {
+  Actor,
+  AiSystem,
+  ArtefactStatus,
+  JudgeConfigVersion,
+  ModelConfigVersion,
+  PromptVersion,
+} from '../domain/types.js';
 import { keys, queries, toEntity, type VersionedTag } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
@@ -32,12 +39,18 @@ export type ModelConfigInput = Pick<
   | 'changeSummary'
 >;
 
+export type JudgeConfigInput = Pick<
+  JudgeConfigVersion,
+  'systemId' | 'name' | 'modelConfigId' | 'rubricPrompt' | 'outputSchema' | 'passThreshold' | 'changeSummary'
+>;
+
 export type ArtefactKind = ArtefactKindName;
 
 /** The stored version and the registration input of each kind. */
 export interface ArtefactTypes {
   prompt: { version: PromptVersion; input: PromptInput };
   model_config: { version: ModelConfigVersion; input: ModelConfigInput };
+  judge_config: { version: JudgeConfigVersion; input: JudgeConfigInput };
 }
 
 interface ArtefactStoreSpec {
@@ -51,6 +64,7 @@ interface ArtefactStoreSpec {
 export const ARTEFACT_STORE: { readonly [K in ArtefactKind]: ArtefactStoreSpec } = {
   prompt: { counter: 'PV', key: keys.prompt, indexes: keys.promptIndexes },
   model_config: { counter: 'MC', key: keys.modelConfig, indexes: keys.modelConfigIndexes },
+  judge_config: { counter: 'JC', key: keys.judgeConfig, indexes: keys.judgeConfigIndexes },
 };
 
 const spec = (kind: ArtefactKind) => ({ ...ARTEFACT_STORE[kind], ...ARTEFACT_KINDS[kind] });
@@ -201,3 +215,7 @@ export const getPrompt = (ctx: StoreContext, id: string) => getArtefact<PromptVe
 /** One model config version, or a 404. */
 export const getModelConfig = (ctx: StoreContext, id: string) =>
   getArtefact<ModelConfigVersion>(ctx, 'model_config', id);
+
+/** One judge config version, or a 404. */
+export const getJudgeConfig = (ctx: StoreContext, id: string) =>
+  getArtefact<JudgeConfigVersion>(ctx, 'judge_config', id);

@@ -14,8 +14,8 @@ export interface IndexQuery {
   prefix?: string;
 }
 
-/** The type tag of a versioned kind's index partitions and per-name version counter (PV, MC, DS; a new kind adds its own). */
-export type VersionedTag = 'PV' | 'MC' | 'DS';
+/** The type tag of a versioned kind's index partitions and per-name version counter (PV, MC, JC, DS; a new kind adds its own). */
+export type VersionedTag = 'PV' | 'MC' | 'JC' | 'DS';
 
 /** A list read from several index partitions (shards), merged in sort key order (functions/store/fan-out.ts). */
 export interface ShardedQuery {
@@ -156,6 +156,14 @@ export const keys = {
     gsi1pk: partitions.ofSystem(systemId, 'MC'),
     gsi1sk: `${name}#${pad(version, 6)}`,
     gsi2pk: partitions.ofType('MC').of(id),
+    gsi2sk: id,
+  }),
+
+  judgeConfig: (id: string) => ({ pk: `JC#${id}`, sk: META }),
+  judgeConfigIndexes: (systemId: string, name: string, version: number, id: string) => ({
+    gsi1pk: partitions.ofSystem(systemId, 'JC'),
+    gsi1sk: `${name}#${pad(version, 6)}`,
+    gsi2pk: partitions.ofType('JC').of(id),
     gsi2sk: id,
   }),
 

@@ -3,7 +3,7 @@
 // keeping its events (a system's chain grows without bound), and once more by the same chain check the audit API uses.
 // The policy is the system's in force (its META's copy), with the stored versions the report names.
 
-import { ARTEFACT_KIND_NAMES, ARTEFACT_KINDS, type SnapshotMembership } from '../domain/artefact-kinds.js';
+import { ARTEFACT_KIND_NAMES, ARTEFACT_KINDS, pinnedIds, type SnapshotMember } from '../domain/artefact-kinds.js';
 import type { ApprovalDecision, AuditDigest, ComplianceReportInput } from '../domain/compliance-report.js';
 import type {
   ApprovalRecord,
@@ -57,7 +57,7 @@ export async function reportInputs(ctx: StoreContext, systemId: string): Promise
   for (const item of referenced.values()) {
     if ((item.pk as string).startsWith('APR#')) approvals.push(toEntity<ApprovalRecord>(item));
   }
-  const { prompts, modelConfigs } = pinnedVersions([...referenced.values()]);
+  const { prompts, modelConfigs, judgeConfigs } = pinnedVersions([...referenced.values()]);
   const { systemId: _id, ...check } = chain;
   return {
     system,
@@ -69,6 +69,7 @@ export async function reportInputs(ctx: StoreContext, systemId: string): Promise
     datasets,
     prompts,
     modelConfigs,
+    judgeConfigs,
     incidents,
     audit,
     chain: check,
@@ -80,10 +81,10 @@ export async function reportInputs(ctx: StoreContext, systemId: string): Promise
 /** The keys of every version the candidates pin, of every registered kind a snapshot holds, each key once. */
 export function pinnedVersionKeys(candidates: readonly ReleaseCandidate[]): { pk: string; sk: string }[] {
   return ARTEFACT_KIND_NAMES.flatMap((kind) => {
-    const member = ARTEFACT_KINDS[kind].snapshot as SnapshotMembership | null;
+    const member = ARTEFACT_KINDS[kind].snapshot as SnapshotMember | null;
     if (!member) return [];
-    const ids = candidates.map((c) => (c as unknown as Record<string, unknown>)[member.idField]);
-    return [...new Set(ids.filter((id): id is string => typeof id === 'string'))].map(ARTEFACT_STORE[kind].key);
+    const ids = candidates.flatMap((c) => pinnedIds(member, c));
+    return [...new Set(ids)].map(ARTEFACT_STORE[kind].key);
   });
 }
 

@@ -59,7 +59,11 @@ export interface GovernedSystem {
 }
 
 /** Submits an artefact for review and has the technical reviewer approve it. */
-export async function approveArtefact(store: GovernanceStore, kind: 'prompt' | 'model_config', id: string) {
+export async function approveArtefact(
+  store: GovernanceStore,
+  kind: 'prompt' | 'model_config' | 'judge_config',
+  id: string,
+) {
   await store.artefacts.transitionArtefact(owner, kind, id, 'in_review', null);
   return store.artefacts.transitionArtefact(actorOf(people.technical), kind, id, 'approved', 'ok');
 }
@@ -96,6 +100,8 @@ export interface CandidateOptions {
   promptVersionId?: string;
   modelConfigId?: string;
   datasetIds?: string[];
+  /** The judge config versions the candidate pins (ADR 0036); absent, none. */
+  judgeConfigIds?: string[];
   /**
    * How the candidate is evaluated: `simulated` runs the in-process eval runner (per-case evidence, real metrics);
    * `recorded` queues, starts and completes the run with a passing verdict directly in the store, in three
@@ -116,6 +122,7 @@ export function draftCandidate(
     environment: options.environment ?? 'production',
     promptVersionId: options.promptVersionId ?? base.prompt.id,
     modelConfigId: options.modelConfigId ?? base.config.id,
+    ...(options.judgeConfigIds ? { judgeConfigIds: options.judgeConfigIds } : {}),
     datasetIds: options.datasetIds ?? [base.dataset.id],
     thresholds: options.thresholds ?? PASSING_THRESHOLDS,
     notes: '',

@@ -5,14 +5,16 @@ import type { BlockReason } from '../../domain/errors.js';
 import { ConflictError, GateBlockedError, NotFoundError, ValidationError } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { assertTransition } from '../../domain/lifecycle.js';
-import { snapshotHash } from '../../domain/snapshot.js';
+import { pinnedList, snapshotHash } from '../../domain/snapshot.js';
 import type {
   Actor,
   AiSystem,
   CandidateStatus,
   Environment,
   EvalDataset,
+  JudgeConfigVersion,
   ModelConfigVersion,
+  PinnedJudgeConfig,
   PromptVersion,
   ReleaseCandidate,
   Threshold,
@@ -29,6 +31,8 @@ export interface CandidateInput {
   environment: Environment;
   promptVersionId: string;
   modelConfigId: string;
+  /** The judge config versions the datasets' llm-rubric assertions name (ADR 0036); absent or empty, none. */
+  judgeConfigIds?: string[];
   datasetIds: string[];
   thresholds: Threshold[];
   notes: string;
@@ -41,9 +45,11 @@ export async function createCandidate(
   input: CandidateInput,
 ): Promise<ReleaseCandidate> {
   const datasetIds = [...new Set(input.datasetIds)].sort();
+  const judgeIds = [...new Set(input.judgeConfigIds ?? [])].sort();
   const preload = [
     keys.prompt(input.promptVersionId),
     keys.modelConfig(input.modelConfigId),
+    ...judgeIds.map(keys.judgeConfig),
     ...datasetIds.map(keys.dataset),
   ];
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, preload, (tx) => {
@@ -57,6 +63,21 @@ export async function createCandidate(
       'modelConfigId',
     );
     for (const id of datasetIds) belonging<EvalDataset>(tx, keys.dataset(id), input.systemId, 'datasetIds');
+    const judges = judgeIds.map((j) =>
+      belonging<JudgeConfigVersion>(tx, keys.judgeConfig(j), input.systemId, 'judgeConfigIds'),
+    );
+    // A judge grades the gate: only an approved version may (unlike a prompt, which may still be in review here).
+    const unapproved = judges.filter((j) => j.status !== 'approved');
+    if (unapproved.length > 0) {
+      throw new ConflictError(
+        `judgeConfigIds names ${unapproved.map((j) => `${j.id} (${j.status})`).join(', ')}: only an approved judge config can grade a release`,
+        { code: 'SNAPSHOT_INELIGIBLE', field: 'judgeConfigIds' },
+      );
+    }
+    const judgeConfigs: PinnedJudgeConfig[] = pinnedList(judges).map((p) => ({
+      ...p,
+      modelConfigId: judges.find((j) => j.id === p.id)?.modelConfigId ?? '',
+    }));
     for (const [field, artefact] of [
       ['promptVersionId', prompt],
       ['modelConfigId', config],
@@ -78,6 +99,8 @@ export async function createCandidate(
       promptContentHash: prompt.contentHash,
       modelConfigId: config.id,
       modelConfigContentHash: config.contentHash,
+      // Absent, not empty, on a candidate without judges: its item and answer are as before judges existed.
+      ...(judgeConfigs.length > 0 ? { judgeConfigs } : {}),
       datasetIds,
       thresholds: input.thresholds,
       snapshotHash: snapshotHash({
@@ -87,6 +110,7 @@ export async function createCandidate(
         promptContentHash: prompt.contentHash,
         modelConfigId: config.id,
         modelConfigContentHash: config.contentHash,
+        judgeConfigs,
         datasetIds,
         thresholds: input.thresholds,
       }),

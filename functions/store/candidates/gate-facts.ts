@@ -17,6 +17,7 @@ import type {
   Environment,
   EvalDataset,
   EvalRun,
+  JudgeConfigVersion,
   ModelConfigVersion,
   PromptVersion,
   ReleaseCandidate,
@@ -60,12 +61,20 @@ export function withWaivers(
   return waivers.length ? { ...facts, waivers } : facts;
 }
 
+/** The model config versions the candidate's judges call, once each, besides the candidate's own (ADR 0036). */
+function judgeModelConfigIds(candidate: ReleaseCandidate): string[] {
+  const ids = (candidate.judgeConfigs ?? []).map((j) => j.modelConfigId);
+  return [...new Set(ids)].filter((id) => id !== candidate.modelConfigId);
+}
+
 /** The keys of every item the gate reads for `candidate`, besides the system's META. */
 export function gateKeys(candidate: ReleaseCandidate): Key[] {
   return [
     keys.candidate(candidate.id),
     keys.prompt(candidate.promptVersionId),
     keys.modelConfig(candidate.modelConfigId),
+    ...(candidate.judgeConfigs ?? []).map((j) => keys.judgeConfig(j.id)),
+    ...judgeModelConfigIds(candidate).map(keys.modelConfig),
     ...(candidate.latestEvalRunId ? [keys.evalRun(candidate.latestEvalRunId)] : []),
     ...candidate.approvalIds.map(keys.approval),
     ...candidate.datasetIds.map(keys.dataset),
@@ -90,9 +99,24 @@ export function gateFacts(loaded: (key: Key) => Item | undefined, system: AiSyst
       .filter((a): a is ApprovalRecord => a !== null),
     prompt: entity<PromptVersion>(keys.prompt(candidate.promptVersionId)),
     config: entity<ModelConfigVersion>(keys.modelConfig(candidate.modelConfigId)),
+    ...judgeFacts(candidate, entity),
     datasets: candidate.datasetIds
       .map((d) => entity<EvalDataset>(keys.dataset(d)))
       .filter((d): d is EvalDataset => d !== null),
+  };
+}
+
+/** The judges a candidate pins and the model configs they call, as loaded; nothing for a candidate without judges. */
+function judgeFacts(
+  candidate: ReleaseCandidate,
+  entity: <T>(key: Key) => T | null,
+): Pick<GateFacts, 'judges' | 'judgeModelConfigs'> {
+  if (!candidate.judgeConfigs?.length) return {};
+  const present = <T>(items: (T | null)[]) => items.filter((i): i is T => i !== null);
+  const configIds = [...new Set(candidate.judgeConfigs.map((j) => j.modelConfigId))];
+  return {
+    judges: present(candidate.judgeConfigs.map((j) => entity<JudgeConfigVersion>(keys.judgeConfig(j.id)))),
+    judgeModelConfigs: present(configIds.map((id) => entity<ModelConfigVersion>(keys.modelConfig(id)))),
   };
 }
 

@@ -110,7 +110,7 @@ export function promotionConditions(
       ],
     });
   }
-  // SNAPSHOT_INELIGIBLE: both artefacts approved and still carrying the snapshot's hashes
+  // SNAPSHOT_INELIGIBLE: both artefacts (and every judge) approved and still carrying the snapshot's hashes
   checks.push(
     {
       key: keys.prompt(candidate.promptVersionId),
@@ -126,6 +126,14 @@ export function promotionConditions(
         { path: 'contentHash', op: '=', value: candidate.modelConfigContentHash },
       ],
     },
+    // Every judge the snapshot pins (ADR 0036): approved and of the pinned hash, so no judge changes under a release.
+    ...(candidate.judgeConfigs ?? []).map((judge) => ({
+      key: keys.judgeConfig(judge.id),
+      conditions: [
+        { path: 'status', op: '=', value: 'approved' },
+        { path: 'contentHash', op: '=', value: judge.contentHash },
+      ] satisfies Condition[],
+    })),
   );
   // A waived reason: the waiver still approved, of this snapshot, and not expired at the transaction's instant.
   for (const waiver of verdict?.used ?? []) {

@@ -73,6 +73,8 @@ function resolveRef(schema: Schema, root: Schema): Schema {
 
 function sampleString(schema: Schema): string {
   serial += 1;
+  // A string the route checks beyond its JSON schema (a judge's rubric prompt and its placeholders) gives an example.
+  if (Array.isArray(schema.examples) && typeof schema.examples[0] === 'string') return schema.examples[0];
   if (typeof schema.pattern === 'string') {
     const [value] = fc.sample(fc.stringMatching(new RegExp(schema.pattern)), { numRuns: 1, seed: serial });
     return value ?? '';

@@ -112,11 +112,17 @@ describe('the artefact kind registry', () => {
     const requestFields = shapeKeys(createCandidateRequest);
 
     for (const [name, spec] of kinds) {
-      if (!spec.snapshot) continue;
+      const member = spec.snapshot;
+      if (!member) continue;
       // Assess
-      expect(candidateFields, name).toEqual(expect.arrayContaining([spec.snapshot.idField, spec.snapshot.hashField]));
-      expect(requestFields, name).toContain(spec.snapshot.idField);
-      if (spec.snapshot.required) expect(FOUNDING_KINDS, name).toContain(name);
+      if (member.list) {
+        expect(candidateFields, name).toContain(member.listField);
+        expect(requestFields, name).toContain(member.idsField);
+      } else {
+        expect(candidateFields, name).toEqual(expect.arrayContaining([member.idField, member.hashField]));
+        expect(requestFields, name).toContain(member.idField);
+      }
+      if (member.required) expect(FOUNDING_KINDS, name).toContain(name);
     }
     expect(snapshotMembers().filter((m) => m.required)).toHaveLength(FOUNDING_KINDS.length);
   });
@@ -126,7 +132,11 @@ describe('the artefact kind registry', () => {
       if (!spec.snapshot) continue;
       // Prepare
       const id = newId(spec.idPrefix);
-      const candidate = { [spec.snapshot.idField]: id } as unknown as ReleaseCandidate;
+      const member = spec.snapshot;
+      const pinned = member.list
+        ? { [member.listField]: [{ id, contentHash: `sha256:${'0'.repeat(64)}` }] }
+        : { [member.idField]: id };
+      const candidate = pinned as unknown as ReleaseCandidate;
       const key = ARTEFACT_STORE[name].key(id);
 
       // Act

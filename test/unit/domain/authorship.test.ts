@@ -12,6 +12,7 @@ import {
 import type {
   CiAuthor,
   EvalDataset,
+  JudgeConfigVersion,
   ModelConfigVersion,
   PromptVersion,
   ReleaseCandidate,
@@ -196,6 +197,68 @@ describe('the CI authors a write records', () => {
     expect(ciAuthorsForAudit({}, 'created')).toEqual({});
     expect(ciAuthorsForAudit({ ci: { actor: 'omar-gh', triggeringActor: null } }, 'created')).toEqual({
       ciAuthors: [{ login: 'omar-gh', claim: 'actor', step: 'created' }],
+    });
+  });
+});
+
+describe('separation of duties over the judges a candidate pins (ADR 0036)', () => {
+  const written = { createdBy: 'u_writer', submittedBy: 'u_writer', ciAuthors: [] as CiAuthor[] };
+  const judge = (fields: Record<string, unknown> = {}) =>
+    item<JudgeConfigVersion>({ id: 'jc_1', modelConfigId: 'mc_judge', ...written, ...fields });
+  const judgeModel = (fields: Record<string, unknown> = {}) =>
+    item<ModelConfigVersion>({ id: 'mc_judge', ...written, ...fields });
+
+  it.each([
+    ['created the judge config', { judges: [judge({ createdBy: 'u_tessa' })] }, 'created judge config jc_1 as u_tessa'],
+    [
+      'submitted the judge config',
+      { judges: [judge({ submittedBy: 'u_tessa' })] },
+      'submitted judge config jc_1 as u_tessa',
+    ],
+    [
+      'created the model config the judge calls',
+      { judges: [judge()], judgeModelConfigs: [judgeModel({ createdBy: 'u_tessa' })] },
+      'created model config mc_judge as u_tessa',
+    ],
+    [
+      "pushed the judge config through a pipeline's token",
+      { judges: [judge({ ciAuthors: [ci('tessa-gh', 'actor')] })] },
+      "created judge config jc_1 as GitHub login tessa-gh (the actor of a pipeline's token)",
+    ],
+  ])('refuses a reviewer who %s', (_, judges, described) => {
+    // Prepare
+    const s: AuthoredSnapshot = { ...snapshot(), ...judges };
+
+    // Act
+    const verdict = separationOfDuties(snapshotAuthors(s), { userId: 'u_tessa', githubLogin: 'tessa-gh' });
+
+    // Assess
+    expect(verdict.allowed).toBe(false);
+    expect(verdict.allowed === false && verdict.message).toContain(described);
+  });
+
+  it('lists a model config that is both the candidate’s and a judge’s once', () => {
+    // Prepare
+    const s: AuthoredSnapshot = {
+      ...snapshot({ config: { createdBy: 'u_tessa' } }),
+      judges: [judge({ modelConfigId: 'mc_1' })],
+      judgeModelConfigs: [item<ModelConfigVersion>({ id: 'mc_1', ...written, createdBy: 'u_tessa' })],
+    };
+
+    // Act
+    const conflicts = snapshotAuthors(s).filter((a) => a.kind === 'model_config' && a.step === 'created');
+
+    // Assess
+    expect(conflicts).toHaveLength(1);
+  });
+
+  it('allows a reviewer who authored no judge nor the model it calls', () => {
+    // Prepare
+    const s: AuthoredSnapshot = { ...snapshot(), judges: [judge()], judgeModelConfigs: [judgeModel()] };
+
+    // Act / Assess
+    expect(separationOfDuties(snapshotAuthors(s), { userId: 'u_tessa', githubLogin: 'tessa-gh' })).toEqual({
+      allowed: true,
     });
   });
 });

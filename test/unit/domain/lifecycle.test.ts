@@ -33,6 +33,10 @@ const ALLOWED: { [E in LifecycleEntity]: { statuses: readonly LifecycleStatuses[
     statuses: ARTEFACT_STATUSES,
     allowed: ['draft>in_review', 'in_review>approved', 'in_review>rejected'],
   },
+  judge_config: {
+    statuses: ARTEFACT_STATUSES,
+    allowed: ['draft>in_review', 'in_review>approved', 'in_review>rejected'],
+  },
   candidate: {
     statuses: CANDIDATE_STATUSES,
     allowed: [

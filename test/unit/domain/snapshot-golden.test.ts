@@ -125,3 +125,43 @@ describe('snapshot hashes after a new artefact kind is registered', () => {
     expect(snapshotHash(other, WITH_JUDGE)).not.toBe(hash);
   });
 });
+
+// Judge configs (ADR 0036) are registered as a list-valued member: the golden hashes above are taken with them
+// registered, and a candidate whose list is absent, null or empty keeps its hash.
+describe('snapshot hashes with judge configs registered', () => {
+  const judge = (n: number, hashDigit = '0') => ({
+    id: `jc_01JBQ6ZC2W000000000000000${n}`,
+    contentHash: `sha256:${hashDigit.repeat(64)}`,
+  });
+
+  for (const golden of GOLDEN) {
+    it(`keep the hash of ${golden.name} when it pins no judge`, () => {
+      // Act / Assess
+      expect(snapshotHash({ ...golden.input, judgeConfigs: [] })).toBe(golden.hash);
+      expect(snapshotHash({ ...golden.input, judgeConfigs: null })).toBe(golden.hash);
+    });
+  }
+
+  it('change when a candidate pins a judge, and again when the judge’s content hash differs', () => {
+    // Act
+    const pinned = snapshotHash({ ...staging, judgeConfigs: [judge(1)] });
+    const edited = snapshotHash({ ...staging, judgeConfigs: [judge(1, '1')] });
+
+    // Assess
+    expect(pinned).not.toBe(GOLDEN[0].hash);
+    expect(edited).not.toBe(pinned);
+  });
+
+  it('do not depend on the order the judges are named in, nor on members beside id and hash', () => {
+    // Act
+    const one = snapshotHash({ ...staging, judgeConfigs: [judge(1), judge(2)] });
+    const withBookkeeping = [
+      { ...judge(2), modelConfigId: 'mc_x' },
+      { ...judge(1), modelConfigId: 'mc_y' },
+    ];
+    const other = snapshotHash({ ...staging, judgeConfigs: withBookkeeping });
+
+    // Assess
+    expect(other).toBe(one);
+  });
+});

@@ -262,6 +262,7 @@ export function reportInput(): ComplianceReportInput {
         lineage: { artifactUri: 's3://models/triage', trainingDataVersion: 'tickets-2024-q4', codeCommit: 'abc1234' },
       } as ModelConfigVersion,
     ],
+    judgeConfigs: [],
     incidents: [
       {
         id: 'inc_1',

@@ -9,6 +9,9 @@ import {
   APPROVAL_STATUSES,
   type ApprovalRecord,
   ARTEFACT_STATUSES,
+  ASSERTION_TYPES,
+  type Assertion,
+  type AssertionResult,
   type AuditEvent,
   CANDIDATE_STATUSES,
   type CaseResult,
@@ -25,7 +28,6 @@ import {
   EXECUTOR_KINDS,
   INCIDENT_STATUSES,
   type Incident,
-  METRIC_NAMES,
   MONITORING_CAUSES,
   MONITORING_FAILURE_ACTIONS,
   type ModelCardNarrative,
@@ -44,7 +46,7 @@ import {
   SYSTEM_STATUSES,
   type Threshold,
 } from '../domain/types.js';
-import { blockReasonCode, pageOf } from './common.js';
+import { blockReasonCode, metricName, pageOf } from './common.js';
 import { relaxationRequestResponse } from './relaxations.js';
 
 /** True when A and B are the same type (optionality and readonly included). */
@@ -212,6 +214,29 @@ export const modelConfigVersionResponse = exact<ModelConfigVersion>()(
   }),
 );
 
+const assertionResponse = exact<Assertion>()(
+  z.object({
+    type: z.enum(ASSERTION_TYPES),
+    value: z.unknown().optional(),
+    threshold: z.number().optional(),
+    name: z.string().optional(),
+    weight: z.number().optional(),
+    judge: z.string().optional(),
+    connection: z.object({ id: z.string(), version: z.number().int() }).optional(),
+    model: z.string().optional(),
+  }),
+);
+
+const assertionResultResponse = exact<AssertionResult>()(
+  z.object({
+    type: z.enum(ASSERTION_TYPES),
+    name: z.string().optional(),
+    pass: z.boolean(),
+    score: z.number(),
+    reason: z.string(),
+  }),
+);
+
 export const evalDatasetResponse = exact<EvalDataset>()(
   z.object({
     id: z.string(),
@@ -225,6 +250,7 @@ export const evalDatasetResponse = exact<EvalDataset>()(
     createdAt: timestamp,
     createdBy: z.string(),
     ciAuthors: ciAuthorsField,
+    defaultAssert: z.array(assertionResponse).optional().describe('assertions applied to every case; absent when none'),
   }),
 );
 
@@ -235,13 +261,12 @@ const evalCaseResponse = exact<EvalCase>()(
     expectedLabel: z.string().nullable(),
     expectedOutput: jsonObject.nullable(),
     tags: z.array(z.string()),
+    assert: z.array(assertionResponse).optional(),
   }),
 );
 
 /** GET /api/eval-datasets/{id}: the dataset with a page of its cases. */
 export const evalDatasetWithCasesResponse = evalDatasetResponse.extend({ cases: pageOf(evalCaseResponse) });
-
-const metricName = z.enum(METRIC_NAMES);
 
 const thresholdResponse = exact<Threshold>()(
   z.object({
@@ -287,7 +312,11 @@ export const releaseCandidateResponse = exact<ReleaseCandidate>()(
   }),
 );
 
-const metricsResponse = z.record(metricName, z.number().nullable());
+const metricsResponse = z
+  .record(metricName, z.number().nullable())
+  .describe(
+    'every core metric, and `assert.<name>` pass rates when the cases carry assertions',
+  ) as unknown as z.ZodType<EvalRun['metrics'] & {}>;
 
 export const evalRunResponse = exact<EvalRun>()(
   z.object({
@@ -373,6 +402,10 @@ const caseResultResponse = exact<CaseResult>()(
     fallbackUsed: z.boolean(),
     fallbackSucceeded: z.boolean(),
     error: z.string().nullable(),
+    assertions: z
+      .array(assertionResultResponse)
+      .optional()
+      .describe("each assertion's verdict on the output (dataset defaults first); absent when none applied"),
   }),
 );
 

@@ -3,7 +3,7 @@ import { ciAuthorsForAudit, ciAuthorsOf } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { type AssertionInput, checkDatasetAssertions } from '../domain/eval/assertions.js';
 import { assertSliceCap, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
-import { contentHash } from '../domain/hashing.js';
+import { datasetContentHash } from '../domain/eval/dataset-hash.js';
 import { newId } from '../domain/ids.js';
 import type { Actor, AiSystem, Assertion, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
@@ -53,7 +53,7 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
   const defaultAssert = input.defaultAssert?.length ? (input.defaultAssert as Assertion[]) : undefined;
   const id = newId('ds');
   // Assertions are hashed only when present: a dataset without any keeps the hash it always had.
-  const hash = contentHash({ name: input.name, kind: input.kind, cases, ...(defaultAssert ? { defaultAssert } : {}) });
+  const hash = datasetContentHash({ name: input.name, kind: input.kind, cases, defaultAssert });
   const assertionNames = assertionNamesOf(cases, defaultAssert);
   // Refused before anything is written: a run over these cases could not hold its slices' aggregate.
   const sliceTags = sliceTagsOf(cases);

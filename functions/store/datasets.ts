@@ -2,8 +2,8 @@
 import { ciAuthorsForAudit, ciAuthorsOf } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { type AssertionInput, checkDatasetAssertions } from '../domain/eval/assertions.js';
-import { assertSliceCap, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
 import { datasetContentHash } from '../domain/eval/dataset-hash.js';
+import { assertSliceCap, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
 import { newId } from '../domain/ids.js';
 import type { Actor, AiSystem, Assertion, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
@@ -70,7 +70,12 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
     },
     // Written with the cases: an entry that outlives a failed create only lets a policy name an assertion that no
     // dataset of the system then has, which gates nothing.
-    ...assertionNames.map((name) => ({ ...assertionNameKey(name, input.systemId), itemType: 'assertion_name', name })),
+    ...assertionNames.map((name) => ({
+      ...assertionNameKey(name, input.systemId),
+      itemType: 'assertion_name',
+      name,
+      systemId: input.systemId,
+    })),
   ]);
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, [], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
@@ -168,6 +173,6 @@ export async function allDatasetCases(ctx: StoreContext, id: string): Promise<Ev
 
 /** The systems that have a dataset defining the assertion `name` (one Query of its registry partition). */
 export async function systemsDefiningAssertion(ctx: StoreContext, name: string): Promise<string[]> {
-  const items = await queryAll<{ sk: string }>(ctx, { partition: assertionNameKey(name, '').pk, prefix: 'SYS#' });
-  return items.map((item) => item.sk.slice('SYS#'.length));
+  const items = await queryAll<{ systemId: string }>(ctx, { partition: assertionNameKey(name, '').pk, prefix: 'SYS#' });
+  return items.map((item) => item.systemId);
 }

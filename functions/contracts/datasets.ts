@@ -7,7 +7,7 @@ import { artefactName, idOf, pageQuery, text } from './common.js';
  * threshold range, judge, connection, a regex that runs in linear time, a valid JSON Schema) is checked by the domain
  * when the dataset is created (functions/domain/eval/assertions.ts), so a 400 can name the case by caseId and index.
  */
-export const assertion = z
+const assertion = z
   .object({
     type: z
       .string()

@@ -574,33 +574,13 @@ const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> = {
 };
 
 /** The direction in which a metric improves: assertion metrics (`assert.*`) are pass rates, so min. */
-export function metricDirection(metric: MetricName): 'min' | 'max' {
+function metricDirection(metric: MetricName): 'min' | 'max' {
   return Object.hasOwn(METRIC_DIRECTIONS, metric) ? METRIC_DIRECTIONS[metric as CoreMetricName] : 'min';
 }
 
 /** Whether a metric is a fraction (0..1): assertion pass rates are. */
 function isRateMetric(metric: MetricName): boolean {
   return metric.startsWith('assert.') || RATE_METRICS.includes(metric);
-}
-
-/** The assertion names a policy's floors and drift thresholds name (`assert.<name>`, pass_rate left out). */
-export function assertionMetricsOf(policy: Pick<ApprovalPolicy, 'promotionRules' | 'monitoring'>): {
-  production: Record<RiskTier, string[]>;
-  staging: string[];
-  drift: string[];
-} {
-  const names = (metrics: readonly MetricName[]) =>
-    [
-      ...new Set(metrics.filter((m) => m.startsWith('assert.') && m !== 'assert.pass_rate').map((m) => m.slice(7))),
-    ].sort();
-  const rules = policy.promotionRules ?? DEFAULT_POLICY.promotionRules;
-  return {
-    production: Object.fromEntries(
-      RISK_TIERS.map((tier) => [tier, names(rules.production[tier].thresholdFloors.map((f) => f.metric))]),
-    ) as Record<RiskTier, string[]>,
-    staging: names(rules.staging.thresholdFloors.map((f) => f.metric)),
-    drift: names((policy.monitoring?.driftThresholds ?? []).map((t) => t.metric)),
-  };
 }
 
 /** Metrics that are fractions (0..1); their floors must be too. Latency (ms) and cost (USD) are not. */

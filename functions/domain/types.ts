@@ -439,7 +439,7 @@ export const METRIC_NAMES = [
 ] as const;
 export type CoreMetricName = (typeof METRIC_NAMES)[number];
 /** A pass-rate metric of assertions: `assert.<assertion name>`, or `assert.pass_rate` over every asserted case. */
-export type AssertionMetricName = `assert.${string}`;
+type AssertionMetricName = `assert.${string}`;
 export type MetricName = CoreMetricName | AssertionMetricName;
 
 /** The metric of a named assertion is `assert.<name>`; this prefix marks it. */
@@ -447,7 +447,7 @@ export const ASSERTION_METRIC_PREFIX = 'assert.';
 /** The share of asserted cases that passed every assertion (named or not); no assertion may take this name. */
 export const ASSERTION_PASS_RATE_METRIC = 'assert.pass_rate';
 /** An assertion metric name: `assert.` and an assertion name (or `pass_rate`). */
-export const ASSERTION_METRIC_PATTERN = /^assert\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const ASSERTION_METRIC_PATTERN = /^assert\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** True when `name` names a metric: a core metric or an assertion metric. */
 export function isMetricName(name: unknown): name is MetricName {

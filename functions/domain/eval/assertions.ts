@@ -38,9 +38,9 @@ export interface AssertionServices {
 export type AssertionInput = Omit<Assertion, 'type'> & { type: string };
 
 /** Most assertions a case, or a dataset's defaults, may carry. */
-export const MAX_ASSERTIONS_PER_CASE = 20;
+const MAX_ASSERTIONS_PER_CASE = 20;
 /** Longest string value (contains, equals, a rubric ...) and longest JSON of an object value (a schema). */
-export const MAX_ASSERTION_VALUE_CHARS = 16_384;
+const MAX_ASSERTION_VALUE_CHARS = 16_384;
 /** Longest reference text of `levenshtein`, and its largest distance. */
 const MAX_LEVENSHTEIN_VALUE_CHARS = 10_000;
 const MAX_LEVENSHTEIN_DISTANCE = 1_000;
@@ -55,7 +55,7 @@ const MAX_JSON_CANDIDATES = 32;
 const MAX_JSON_SCAN_CHARS = 4_194_304;
 
 /** Assertions scored through AssertionServices rather than in the pure scorer. */
-export function isModelGraded(type: AssertionType): boolean {
+function isModelGraded(type: AssertionType): boolean {
   return type === 'similar' || type === 'llm-rubric';
 }
 

@@ -8,7 +8,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** Longest pattern a regex assertion may carry. */
-export const MAX_REGEX_LENGTH = 512;
+const MAX_REGEX_LENGTH = 512;
 /** Longest output a regex assertion matches; a longer one fails the assertion (fail closed) rather than run long. */
 export const MAX_REGEX_INPUT_CHARS = 1_048_576;
 

@@ -23,6 +23,10 @@
 // `<output>…</output>` (DEFAULT_RUBRIC_PROMPT in functions/domain/types.ts) and the schema asks for `pass` or
 // `score`, the output passes iff it contains none of the words the rubric names in double quotes (case-insensitive);
 // score 1 or 0, and a reason naming the word found.
+// Embeddings (POST /v1/embeddings, OpenAI's format, for the `similar` assertion): a deterministic hashed bag of words,
+// each lower-cased word (letters and digits) adds 1 to one of 256 dimensions picked by the first bytes of its
+// sha256, and the vector is normalised; texts that share words are close, texts without common words orthogonal.
+// `encoding_format` `float` answers arrays, `base64` (what the SDK asks by default) little-endian float32 bytes.
 //
 // Tests make it misbehave: `fail({...})` queues faults that the next calls consume (a status with Retry-After, a
 // delay, a cut connection, malformed JSON, an answer that ignores the schema).
@@ -86,6 +90,22 @@ function judgeAnswer(prompt: string, properties: Body): Body | null {
     : { pass: false, score: 0, reason: `the output contains "${found}"` };
 }
 
+/** Dimensions of the local embeddings. */
+const EMBEDDING_DIMENSIONS = 256;
+
+/** The local embedding of a text: a normalised hashed bag of its lower-cased words. */
+export function localEmbedding(text: string): Float32Array {
+  const vector = new Float32Array(EMBEDDING_DIMENSIONS);
+  for (const word of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
+    const dimension = digest(word).readUInt16BE(0) % EMBEDDING_DIMENSIONS;
+    vector[dimension] = (vector[dimension] as number) + 1;
+  }
+  let norm = 0;
+  for (const x of vector) norm += x * x;
+  if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / Math.sqrt(norm);
+  return vector;
+}
+
 /** The answer object for a prompt: the contract's properties filled, `label` derived from the prompt. */
 function deterministicAnswer(prompt: string, contract: unknown): Body {
   const schema = isRecord(contract) ? contract : {};
@@ -147,10 +167,53 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
     res.end(text);
   };
 
+  /** OpenAI's embeddings answer: `input` is a string or a list of strings; `model` is required. */
+  const sendEmbeddings = (res: ServerResponse, body: Body) => {
+    const inputs = typeof body.input === 'string' ? [body.input] : body.input;
+    if (typeof body.model !== 'string' || body.model === '')
+      return send(res, 400, {
+        error: {
+          message: 'you must provide a model parameter',
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      });
+    if (!Array.isArray(inputs) || inputs.length === 0 || !inputs.every((i) => typeof i === 'string'))
+      return send(res, 400, {
+        error: {
+          message: "'input' must be a string or a list of strings",
+          type: 'invalid_request_error',
+          param: 'input',
+          code: null,
+        },
+      });
+    const base64 = body.encoding_format === 'base64';
+    let tokens = 0;
+    const data = inputs.map((text, index) => {
+      tokens += tokenCount(text);
+      const vector = localEmbedding(text);
+      return {
+        object: 'embedding',
+        index,
+        embedding: base64
+          ? Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength).toString('base64')
+          : [...vector],
+      };
+    });
+    return send(res, 200, {
+      object: 'list',
+      data,
+      model: body.model,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  };
+
   const formatOf = (method: string | undefined, path: string): WireFormat | null => {
     if (method !== 'POST') return null;
     if (path === '/v1/chat/completions') return 'openai';
     if (path === '/v1/messages') return 'anthropic';
+    if (path === '/v1/embeddings') return 'openai';
     if (/^\/model\/[^/]+\/converse$/.test(path)) return 'bedrock';
     return null;
   };
@@ -319,7 +382,9 @@ export async function startModelServer(options: ModelServerOptions): Promise<Mod
       body = null;
     }
     const refused = refusal(format, req, body);
-    if (refused) return send(res, refused.status, refused.body, refused.headers);
+    if (refused && !(path === '/v1/embeddings' && refused.status === 400 && body !== null))
+      return send(res, refused.status, refused.body, refused.headers);
+    if (path === '/v1/embeddings') return sendEmbeddings(res, body as Body);
     const request = body as Body;
     const model = format === 'bedrock' ? decodeURIComponent(path.split('/')[2] ?? '') : String(request.model);
     inFlight++;

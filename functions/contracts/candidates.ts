@@ -1,10 +1,10 @@
 import * as z from 'zod';
-import { CANDIDATE_STATUSES, ENVIRONMENTS, EXECUTOR_KINDS, METRIC_NAMES } from '../domain/types.js';
-import { idOf, pageQuery, requiredText, text } from './common.js';
+import { CANDIDATE_STATUSES, ENVIRONMENTS, EXECUTOR_KINDS } from '../domain/types.js';
+import { idOf, metricName, pageQuery, requiredText, text } from './common.js';
 
 export const threshold = z
   .object({
-    metric: z.enum(METRIC_NAMES),
+    metric: metricName,
     direction: z.enum(['min', 'max']),
     value: z.number(),
     regressionTolerance: z.number().min(0).nullable().default(null),

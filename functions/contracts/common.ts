@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import { BLOCK_REASON_CODES, ERROR_CODES } from '../domain/errors.js';
 import { idPattern } from '../domain/id-format.js';
+import { ASSERTION_NAME_PATTERN, METRIC_NAMES } from '../domain/types.js';
+
+/**
+ * A metric name: one of the nine core metrics, or `assert.<name>` (the pass rate of the assertions of that name, or
+ * `assert.pass_rate`, docs/assertions.md). Thresholds, policy floors and drift tolerances take either.
+ */
+export const metricName = z
+  .union([z.enum(METRIC_NAMES), z.templateLiteral(['assert.', z.string().regex(ASSERTION_NAME_PATTERN)])])
+  .describe('a core metric, or `assert.<assertion name>` (docs/assertions.md)');
 
 export const idOf = (prefix: string) => z.string().regex(idPattern(prefix), `must be a ${prefix}_ id`);
 

@@ -8,6 +8,12 @@ const submittedCase = z
   .object({
     caseId: z.string().min(1).max(80),
     output: z.record(z.string(), z.unknown()).nullable(),
+    outputText: z
+      .string()
+      .max(1_048_576)
+      .nullable()
+      .optional()
+      .describe("the model's answer as text, which the case's assertions judge (default: output as JSON); not stored"),
     latencyMs: z.number().min(0).max(3_600_000),
     costUsd: z.number().min(0).optional(),
     timedOut: z.boolean().optional(),

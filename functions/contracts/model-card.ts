@@ -17,6 +17,7 @@ import {
   RISK_TIERS,
   SYSTEM_STATUSES,
 } from '../domain/types.js';
+import { metricName } from './common.js';
 import { exact } from './responses.js';
 
 /** The model config version as the model card shows it (functions/domain/model-card.ts ModelCard). */
@@ -42,7 +43,6 @@ type ModelCardModelConfig = Pick<
 const dateTime = z.iso.datetime({ offset: true });
 const hash = z.string().regex(/^sha256:[0-9a-f]{64}$/);
 const direction = z.enum(['min', 'max']);
-const metricName = z.enum(METRIC_NAMES);
 const jsonObject = z.record(z.string(), z.unknown());
 
 const contact = z

@@ -2,14 +2,8 @@
 // of a request is checked by the domain (validatePolicyDraft), the one home of its rules, which names every field
 // of a 400; the response describes the document exactly.
 import * as z from 'zod';
-import {
-  DATASET_KINDS,
-  METRIC_NAMES,
-  MONITORING_FAILURE_ACTIONS,
-  REVIEWER_ROLES,
-  SEVERITIES,
-} from '../domain/types.js';
-import { pageOf, pageQuery, requiredText, text } from './common.js';
+import { DATASET_KINDS, MONITORING_FAILURE_ACTIONS, REVIEWER_ROLES, SEVERITIES } from '../domain/types.js';
+import { metricName, pageOf, pageQuery, requiredText, text } from './common.js';
 
 const timestamp = z.string().describe('ISO 8601 instant (UTC)');
 const perTier = <T extends z.ZodType>(value: T) =>
@@ -24,7 +18,7 @@ const tierRules = z.object({
     Partial<Record<(typeof REVIEWER_ROLES)[number], number>>
   >,
   requiredDatasetKinds: z.array(z.enum(DATASET_KINDS)),
-  thresholdFloors: z.array(z.object({ metric: z.enum(METRIC_NAMES), floor: z.number() })),
+  thresholdFloors: z.array(z.object({ metric: metricName, floor: z.number() })),
   evalValidityHours: z.number().int().nullable(),
 });
 
@@ -38,7 +32,7 @@ const policyDocumentResponse = z.object({
   monitoring: z.object({
     driftThresholds: z.array(
       z.object({
-        metric: z.enum(METRIC_NAMES),
+        metric: metricName,
         direction: z.enum(['min', 'max']),
         tolerance: z.number(),
         relative: z.boolean(),

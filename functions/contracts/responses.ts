@@ -9,6 +9,9 @@ import {
   APPROVAL_STATUSES,
   type ApprovalRecord,
   ARTEFACT_STATUSES,
+  ASSERTION_TYPES,
+  type Assertion,
+  type AssertionResult,
   type AuditEvent,
   CANDIDATE_STATUSES,
   type CaseResult,
@@ -28,7 +31,6 @@ import {
   INCIDENT_STATUSES,
   type Incident,
   type JudgeConfigVersion,
-  METRIC_NAMES,
   MONITORING_CAUSES,
   MONITORING_FAILURE_ACTIONS,
   type ModelCardNarrative,
@@ -47,7 +49,7 @@ import {
   SYSTEM_STATUSES,
   type Threshold,
 } from '../domain/types.js';
-import { blockReasonCode, pageOf } from './common.js';
+import { blockReasonCode, metricName, pageOf } from './common.js';
 import { relaxationRequestResponse } from './relaxations.js';
 
 /** True when A and B are the same type (optionality and readonly included). */
@@ -237,6 +239,29 @@ export const judgeConfigVersionResponse = exact<JudgeConfigVersion>()(
   }),
 );
 
+const assertionResponse = exact<Assertion>()(
+  z.object({
+    type: z.enum(ASSERTION_TYPES),
+    value: z.unknown().optional(),
+    threshold: z.number().optional(),
+    name: z.string().optional(),
+    weight: z.number().optional(),
+    judge: z.string().optional(),
+    connection: z.object({ id: z.string(), version: z.number().int() }).optional(),
+    model: z.string().optional(),
+  }),
+);
+
+const assertionResultResponse = exact<AssertionResult>()(
+  z.object({
+    type: z.enum(ASSERTION_TYPES),
+    name: z.string().optional(),
+    pass: z.boolean(),
+    score: z.number(),
+    reason: z.string(),
+  }),
+);
+
 export const evalDatasetResponse = exact<EvalDataset>()(
   z.object({
     id: z.string(),
@@ -250,6 +275,7 @@ export const evalDatasetResponse = exact<EvalDataset>()(
     createdAt: timestamp,
     createdBy: z.string(),
     ciAuthors: ciAuthorsField,
+    defaultAssert: z.array(assertionResponse).optional().describe('assertions applied to every case; absent when none'),
   }),
 );
 
@@ -260,13 +286,12 @@ const evalCaseResponse = exact<EvalCase>()(
     expectedLabel: z.string().nullable(),
     expectedOutput: jsonObject.nullable(),
     tags: z.array(z.string()),
+    assert: z.array(assertionResponse).optional(),
   }),
 );
 
 /** GET /api/eval-datasets/{id}: the dataset with a page of its cases. */
 export const evalDatasetWithCasesResponse = evalDatasetResponse.extend({ cases: pageOf(evalCaseResponse) });
-
-const metricName = z.enum(METRIC_NAMES);
 
 const thresholdResponse = exact<Threshold>()(
   z.object({
@@ -318,7 +343,11 @@ export const releaseCandidateResponse = exact<ReleaseCandidate>()(
   }),
 );
 
-const metricsResponse = z.record(metricName, z.number().nullable());
+const metricsResponse = z
+  .record(metricName, z.number().nullable())
+  .describe(
+    'every core metric, and `assert.<name>` pass rates when the cases carry assertions',
+  ) as unknown as z.ZodType<EvalRun['metrics'] & {}>;
 
 /** A run's estimated cost (functions/domain/eval/cost-estimate.ts): an upper bound, with its basis in words. */
 const costEstimateResponse = exact<CostEstimate>()(
@@ -434,6 +463,10 @@ const caseResultResponse = exact<CaseResult>()(
     fallbackUsed: z.boolean(),
     fallbackSucceeded: z.boolean(),
     error: z.string().nullable(),
+    assertions: z
+      .array(assertionResultResponse)
+      .optional()
+      .describe("each assertion's verdict on the output (dataset defaults first); absent when none applied"),
   }),
 );
 

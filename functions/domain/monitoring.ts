@@ -3,14 +3,15 @@
 import { formatNumber } from './eval/verdict.js';
 import { DEFAULT_POLICY, type DriftThreshold, type MonitoringPolicy } from './policy.js';
 import type { RollbackValidationOutcome } from './rollback.js';
-import type {
-  MetricName,
-  Metrics,
-  MonitoringCause,
-  MonitoringFailureAction,
-  RiskTier,
-  Severity,
-  ThresholdVerdict,
+import {
+  type MetricName,
+  type Metrics,
+  type MonitoringCause,
+  type MonitoringFailureAction,
+  metricValue,
+  type RiskTier,
+  type Severity,
+  type ThresholdVerdict,
 } from './types.js';
 
 // The same tolerance for floating-point noise as the eval verdicts: 0.9 - 0.85 must not fail a tolerance of 0.05.
@@ -41,8 +42,8 @@ export function compareDrift(
   thresholds: readonly DriftThreshold[],
 ): DriftFinding[] {
   return thresholds.map(({ metric, direction, tolerance, relative }) => {
-    const before = baseline[metric];
-    const actual = current[metric];
+    const before = metricValue(baseline, metric);
+    const actual = metricValue(current, metric);
     const allowed = relative && before !== null ? tolerance * Math.abs(before) : tolerance;
     if (before === null) {
       return { metric, direction, baseline: null, actual, degradation: null, allowed, relative, passed: true };

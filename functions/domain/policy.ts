@@ -2,10 +2,11 @@
 // required roles, and a change of policy is a new version (audited by the caller), never an edit in place.
 import { ValidationError } from './errors.js';
 import {
+  type CoreMetricName,
   DATASET_KINDS,
   type DatasetKind,
   type Environment,
-  METRIC_NAMES,
+  isMetricName,
   type MetricName,
   MONITORING_FAILURE_ACTIONS,
   type MonitoringFailureAction,
@@ -415,7 +416,7 @@ function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy |
         problems.push(`${at} must be an object`);
         return;
       }
-      if (!METRIC_NAMES.includes(t.metric as MetricName)) problems.push(`${at}.metric is not a known metric`);
+      if (!isMetricName(t.metric)) problems.push(`${at}.metric is not a known metric`);
       if (t.direction !== 'min' && t.direction !== 'max') problems.push(`${at}.direction must be min or max`);
       if (typeof t.tolerance !== 'number' || !Number.isFinite(t.tolerance) || t.tolerance < 0)
         problems.push(`${at}.tolerance must be a non-negative number`);
@@ -573,7 +574,7 @@ export interface PromotionRules {
 }
 
 /** The direction in which each metric improves: min metrics must stay above a threshold, max metrics below one. */
-export const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
+export const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> = {
   accuracy: 'min',
   macroF1: 'min',
   schemaValidRate: 'min',
@@ -584,6 +585,16 @@ export const METRIC_DIRECTIONS: Readonly<Record<MetricName, 'min' | 'max'>> = {
   fallbackSuccessRate: 'min',
   sliceAccuracyGap: 'max',
 };
+
+/** The direction in which a metric improves: assertion metrics (`assert.*`) are pass rates, so min. */
+function metricDirection(metric: MetricName): 'min' | 'max' {
+  return Object.hasOwn(METRIC_DIRECTIONS, metric) ? METRIC_DIRECTIONS[metric as CoreMetricName] : 'min';
+}
+
+/** Whether a metric is a fraction (0..1): assertion pass rates are. */
+function isRateMetric(metric: MetricName): boolean {
+  return metric.startsWith('assert.') || RATE_METRICS.includes(metric);
+}
 
 /** Metrics that are fractions (0..1); their floors must be too. Latency (ms) and cost (USD) are not. */
 const RATE_METRICS: readonly MetricName[] = [
@@ -685,7 +696,7 @@ export function floorShortfalls(
   thresholds: readonly { metric: MetricName; direction: 'min' | 'max'; value: number }[],
 ): FloorShortfall[] {
   return rules.thresholdFloors.flatMap(({ metric, floor }) => {
-    const direction = METRIC_DIRECTIONS[metric];
+    const direction = metricDirection(metric);
     const values = thresholds.filter((t) => t.metric === metric && t.direction === direction).map((t) => t.value);
     // Two thresholds on one metric both apply: the strictest one is what the candidate gates on.
     const threshold = values.length === 0 ? null : direction === 'min' ? Math.max(...values) : Math.min(...values);
@@ -747,14 +758,14 @@ function checkTierRules(value: unknown, field: string, problems: string[]): Tier
         return;
       }
       const metric = f.metric as MetricName;
-      if (!METRIC_NAMES.includes(metric)) {
+      if (!isMetricName(metric)) {
         problems.push(`${at}.metric is not a known metric: ${String(f.metric)}`);
         return;
       }
       const floor = f.floor;
       if (typeof floor !== 'number' || !Number.isFinite(floor) || floor < 0)
         problems.push(`${at}.floor must be a non-negative number`);
-      else if (RATE_METRICS.includes(metric) && floor > 1) problems.push(`${at}.floor must be from 0 to 1 (${metric})`);
+      else if (isRateMetric(metric) && floor > 1) problems.push(`${at}.floor must be from 0 to 1 (${metric})`);
       else floors.push({ metric, floor });
     });
     const metrics = floors.map((f) => f.metric);
@@ -822,7 +833,7 @@ function looserThan(higher: TierPromotionRules, lower: TierPromotionRules): stri
   if (kinds.length > 0) out.push(`requiredDatasetKinds lacks ${kinds.join(', ')}`);
   for (const { metric, floor } of lower.thresholdFloors) {
     const own = higher.thresholdFloors.find((f) => f.metric === metric)?.floor;
-    const looser = own === undefined || (METRIC_DIRECTIONS[metric] === 'min' ? own < floor : own > floor);
+    const looser = own === undefined || (metricDirection(metric) === 'min' ? own < floor : own > floor);
     if (looser) out.push(`thresholdFloors does not hold ${metric} to ${floor}`);
   }
   const validity = (rules: TierPromotionRules) => rules.evalValidityHours ?? Number.POSITIVE_INFINITY;

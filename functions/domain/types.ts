@@ -416,12 +416,64 @@ export interface PinnedJudgeConfig extends PinnedVersion {
   modelConfigId: string;
 }
 
+/**
+ * The assertion vocabulary (promptfoo's names where they fit; docs/assertions.md): what a case's output is judged by
+ * besides its label and the output contract.
+ */
+export const ASSERTION_TYPES = [
+  'equals',
+  'contains',
+  'icontains',
+  'not-contains',
+  'regex',
+  'starts-with',
+  'is-json',
+  'contains-json',
+  'json-schema',
+  'levenshtein',
+  'similar',
+  'llm-rubric',
+  'latency',
+  'cost',
+] as const;
+export type AssertionType = (typeof ASSERTION_TYPES)[number];
+
+/** An assertion name: it becomes the metric `assert.<name>`. */
+export const ASSERTION_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * One assertion on a case's output (docs/assertions.md). `judge` is a judge config version id (llm-rubric only);
+ * `connection` and `model` name the embeddings call of `similar`. Absent members stay absent (hashing).
+ */
+export interface Assertion {
+  type: AssertionType;
+  value?: unknown;
+  threshold?: number;
+  name?: string;
+  weight?: number;
+  judge?: string;
+  connection?: { id: string; version: number };
+  model?: string;
+}
+
+/** One assertion's verdict on one case's output, kept in the case's evidence. */
+export interface AssertionResult {
+  type: AssertionType;
+  name?: string;
+  pass: boolean;
+  /** 0..1: 1 or 0 for pass/fail assertions, the cosine for `similar`, the judge's score for `llm-rubric`. */
+  score: number;
+  reason: string;
+}
+
 export interface EvalCase {
   caseId: string;
   input: Record<string, unknown>;
   expectedLabel: string | null;
   expectedOutput: Record<string, unknown> | null;
   tags: string[];
+  /** The case's own assertions; absent on cases without any (and from their hashed content). */
+  assert?: Assertion[];
 }
 
 export interface EvalDataset {
@@ -437,8 +489,11 @@ export interface EvalDataset {
   createdBy: string;
   /** The GitHub logins of the pipeline token that registered it; absent on older datasets. */
   ciAuthors?: CiAuthor[];
+  /** Assertions applied to every case before its own (promptfoo's `defaultTest.assert`); absent when none. */
+  defaultAssert?: Assertion[];
 }
 
+/** The metrics every run computes; assertion metrics (`assert.<name>`) come on top when cases carry assertions. */
 export const METRIC_NAMES = [
   'accuracy',
   'macroF1',
@@ -450,7 +505,25 @@ export const METRIC_NAMES = [
   'fallbackSuccessRate',
   'sliceAccuracyGap',
 ] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+export type CoreMetricName = (typeof METRIC_NAMES)[number];
+/** A pass-rate metric of assertions: `assert.<assertion name>`, or `assert.pass_rate` over every asserted case. */
+type AssertionMetricName = `assert.${string}`;
+export type MetricName = CoreMetricName | AssertionMetricName;
+
+/** The metric of a named assertion is `assert.<name>`; this prefix marks it. */
+export const ASSERTION_METRIC_PREFIX = 'assert.';
+/** The share of asserted cases that passed every assertion (named or not); no assertion may take this name. */
+export const ASSERTION_PASS_RATE_METRIC = 'assert.pass_rate';
+/** An assertion metric name: `assert.` and an assertion name (or `pass_rate`). */
+const ASSERTION_METRIC_PATTERN = /^assert\.[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** True when `name` names a metric: a core metric or an assertion metric. */
+export function isMetricName(name: unknown): name is MetricName {
+  return (
+    typeof name === 'string' &&
+    ((METRIC_NAMES as readonly string[]).includes(name) || ASSERTION_METRIC_PATTERN.test(name))
+  );
+}
 
 export interface Threshold {
   metric: MetricName;
@@ -461,7 +534,13 @@ export interface Threshold {
   regressionTolerance: number | null;
 }
 
-export type Metrics = Record<MetricName, number | null>;
+/** A run's metrics: every core metric, plus `assert.*` pass rates when its cases carry assertions. */
+export type Metrics = Record<CoreMetricName, number | null> & { [name: AssertionMetricName]: number | null };
+
+/** A metric's value in `metrics`, null when the run has no data for it (or no such assertion). */
+export function metricValue(metrics: Metrics, metric: MetricName): number | null {
+  return Object.hasOwn(metrics, metric) ? (metrics[metric] ?? null) : null;
+}
 
 export interface SliceMetric {
   slice: string;
@@ -536,6 +615,8 @@ export interface CaseResult {
   fallbackUsed: boolean;
   fallbackSucceeded: boolean;
   error: string | null;
+  /** Each assertion's verdict on the output, in the order they apply (defaults first); absent when none apply. */
+  assertions?: AssertionResult[];
 }
 
 export interface EvalRun {

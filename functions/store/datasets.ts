@@ -1,10 +1,11 @@
 // Eval datasets: named, versioned, immutable sets of cases of one kind.
 import { ciAuthorsForAudit, ciAuthorsOf } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
+import { type AssertionInput, checkDatasetAssertions } from '../domain/eval/assertions.js';
+import { datasetContentHash } from '../domain/eval/dataset-hash.js';
 import { assertSliceCap, inputJsonChars, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
-import { contentHash } from '../domain/hashing.js';
 import { newId } from '../domain/ids.js';
-import type { Actor, AiSystem, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
+import type { Actor, AiSystem, Assertion, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
 import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
@@ -16,29 +17,67 @@ export interface DatasetInput {
   name: string;
   kind: DatasetKind;
   description: string;
-  cases: EvalCase[];
+  /** Cases as the request carries them: their assertions are checked (checkDatasetAssertions) before any write. */
+  cases: (Omit<EvalCase, 'assert'> & { assert?: AssertionInput[] })[];
+  defaultAssert?: AssertionInput[];
+}
+
+/**
+ * Which systems have a dataset defining an assertion name (`ASSERTNAME#<name>` / `SYS#<systemId>`): what a policy
+ * floor or drift tolerance on `assert.<name>` is checked against. Kept here, like the provider connections' keys,
+ * so the shared keys.ts is untouched.
+ */
+const assertionNameKey = (name: string, systemId: string) => ({ pk: `ASSERTNAME#${name}`, sk: `SYS#${systemId}` });
+
+/** The distinct assertion names of a dataset's defaults and cases, sorted. */
+function assertionNamesOf(cases: readonly EvalCase[], defaults: readonly Assertion[] | undefined): string[] {
+  const names = new Set<string>();
+  for (const a of defaults ?? []) if (a.name !== undefined) names.add(a.name);
+  for (const c of cases) for (const a of c.assert ?? []) if (a.name !== undefined) names.add(a.name);
+  return [...names].sort();
+}
+
+/** A case as hashed and stored: `assert` only when it has assertions, so cases without any keep their hash. */
+function normalisedCase(c: DatasetInput['cases'][number]): EvalCase {
+  const { assert, ...rest } = c;
+  return assert?.length ? { ...rest, assert: assert as Assertion[] } : rest;
 }
 
 /** Creates the next version of a dataset: its cases first (invisible until the META item commits), then META. */
 export async function createDataset(ctx: StoreContext, actor: Actor, input: DatasetInput): Promise<EvalDataset> {
   const ids = new Set(input.cases.map((c) => c.caseId));
   if (ids.size !== input.cases.length) throw new ConflictError('case ids must be unique within a dataset');
+  // A 400 naming the case and field, before anything is written.
+  checkDatasetAssertions(input);
+  const cases = input.cases.map(normalisedCase);
+  const defaultAssert = input.defaultAssert?.length ? (input.defaultAssert as Assertion[]) : undefined;
   const id = newId('ds');
-  const hash = contentHash({ name: input.name, kind: input.kind, cases: input.cases });
+  // Assertions are hashed only when present: a dataset without any keeps the hash it always had.
+  const hash = datasetContentHash({ name: input.name, kind: input.kind, cases, defaultAssert });
+  const assertionNames = assertionNamesOf(cases, defaultAssert);
   // Refused before anything is written: a run over these cases could not hold its slices' aggregate.
-  const sliceTags = sliceTagsOf(input.cases);
+  const sliceTags = sliceTagsOf(cases);
   assertSliceCap(sliceTags, 'cases');
   await batchPut(ctx, [
-    ...input.cases.map((c, index) => ({ ...keys.datasetCase(id, index), itemType: 'dataset_case', index, ...c })),
-    ...input.cases.map((c, index) => ({ ...keys.datasetCaseId(id, c.caseId), itemType: 'dataset_case_id', index })),
+    ...cases.map((c, index) => ({ ...keys.datasetCase(id, index), itemType: 'dataset_case', index, ...c })),
+    ...cases.map((c, index) => ({ ...keys.datasetCaseId(id, c.caseId), itemType: 'dataset_case_id', index })),
     {
       ...keys.datasetFacts(id),
       itemType: 'dataset_facts',
-      labels: labelsOf(input.cases),
+      labels: labelsOf(cases),
       sliceTags,
       // What a run's cost estimate needs of the cases (functions/store/run-costs.ts), so it reads no case.
-      inputJsonChars: inputJsonChars(input.cases),
+      inputJsonChars: inputJsonChars(cases),
+      ...(assertionNames.length ? { assertionNames } : {}),
     },
+    // Written with the cases: an entry that outlives a failed create only lets a policy name an assertion that no
+    // dataset of the system then has, which gates nothing.
+    ...assertionNames.map((name) => ({
+      ...assertionNameKey(name, input.systemId),
+      itemType: 'assertion_name',
+      name,
+      systemId: input.systemId,
+    })),
   ]);
   const { result } = await runUnitOfWork(ctx, input.systemId, actor, [], (tx) => {
     const system = toEntity<AiSystem>(tx.meta);
@@ -57,6 +96,7 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
       createdAt: tx.now,
       createdBy: actor.userId,
       ciAuthors: ciAuthorsOf(actor, 'created'),
+      ...(defaultAssert ? { defaultAssert } : {}),
     };
     tx.metaSpec.set[`counters.${counterName}`] = version;
     tx.put({
@@ -106,6 +146,7 @@ const stripCase = (c: EvalCase & { index?: number }): EvalCase => ({
   expectedLabel: c.expectedLabel ?? null,
   expectedOutput: c.expectedOutput ?? null,
   tags: c.tags ?? [],
+  ...(c.assert?.length ? { assert: c.assert } : {}),
 });
 
 /** A page of a dataset's cases, in their original order. */
@@ -130,4 +171,10 @@ export async function datasetFacts(ctx: StoreContext, id: string): Promise<Datas
 export async function allDatasetCases(ctx: StoreContext, id: string): Promise<EvalCase[]> {
   const p = keys.datasetCasePrefix(id);
   return (await queryAll<EvalCase>(ctx, { partition: p.pk, prefix: p.skPrefix })).map(stripCase);
+}
+
+/** The systems that have a dataset defining the assertion `name` (one Query of its registry partition). */
+export async function systemsDefiningAssertion(ctx: StoreContext, name: string): Promise<string[]> {
+  const items = await queryAll<{ systemId: string }>(ctx, { partition: assertionNameKey(name, '').pk, prefix: 'SYS#' });
+  return items.map((item) => item.systemId);
 }

@@ -393,6 +393,8 @@ export interface RunDatasetSpan {
   datasetId: string;
   offset: number;
   count: number;
+  /** The dataset's default assertions (applied to each of its cases before their own); absent when none. */
+  defaultAssert?: NonNullable<EvalDataset['defaultAssert']>;
 }
 
 /** The spans of a run's datasets, in the candidate's order (one BatchGetItem of their META items). */
@@ -404,7 +406,8 @@ export async function runDatasetSpans(ctx: StoreContext, datasetIds: readonly st
     const item = found.get(`${keys.dataset(datasetId).pk}|META`);
     if (!item) throw new ConflictError(`dataset ${datasetId} of the run is missing`);
     const count = (item.caseCount as number) ?? 0;
-    spans.push({ datasetId, offset, count });
+    const defaultAssert = item.defaultAssert as EvalDataset['defaultAssert'];
+    spans.push({ datasetId, offset, count, ...(defaultAssert?.length ? { defaultAssert } : {}) });
     offset += count;
   }
   return spans;
@@ -416,6 +419,7 @@ const stripCase = (c: Item): EvalCase => ({
   expectedLabel: (c.expectedLabel as string | null | undefined) ?? null,
   expectedOutput: (c.expectedOutput as EvalCase['expectedOutput'] | undefined) ?? null,
   tags: (c.tags as string[] | undefined) ?? [],
+  ...(Array.isArray(c.assert) && c.assert.length ? { assert: c.assert as NonNullable<EvalCase['assert']> } : {}),
 });
 
 /**

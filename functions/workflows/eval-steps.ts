@@ -3,6 +3,14 @@
 // batch (Map state), aggregate-and-gate, and fail. Inputs and outputs stay small JSON: evidence lives in the store.
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import {
+  type AssertionServices,
+  allDeterministic,
+  assertionsOf,
+  outputTextOf,
+  scoreAssertions,
+  scoreDeterministic,
+} from '../domain/eval/assertions.js';
+import {
   addResult,
   applyThresholds,
   BASE_BATCH_SIZE,
@@ -36,6 +44,7 @@ import type {
 import type { RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
+import { assertionServicesFor } from './assertion-services.js';
 import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
 import { connectionLabel, executeProviderCase, NOT_EXECUTED, type ProviderRuntime } from './providers/executor.js';
 import { createSpendGuard, type SpendGuard } from './run-cost.js';
@@ -70,6 +79,11 @@ export interface EvalStepOptions {
    * the composition root; absent, a `provider` run fails at Prepare.
    */
   providers?: ProviderRuntime & { check?: (connections: Iterable<ProviderConnectionVersion>) => Promise<void> };
+  /**
+   * What `similar` and `llm-rubric` assertions call: `rubric` comes from the judge configs' composition; `similarity`
+   * defaults to the provider runtime's connections (assertion-services.ts). A missing one fails those assertions.
+   */
+  assertionServices?: Partial<AssertionServices>;
 }
 
 /**
@@ -359,6 +373,14 @@ export async function executeEvalBatch(
   } else {
     throw new ConflictError(`eval run ${runId} takes submitted results; it has no batches to execute`);
   }
+  // Assertions are scored before the evidence is written, so the stored object carries their verdicts.
+  await scoreCaseAssertions(
+    records,
+    cases,
+    m.spans,
+    batch.start,
+    assertionServicesFor(store, options.assertionServices, options.providers),
+  );
   const { evidence } = options;
   const put = await evidence.putBatch(runId, batch.batchIndex, records);
   if (!put.written) records = (await evidence.readBatch(runId, batch.batchIndex)) ?? records;
@@ -429,6 +451,62 @@ export function simulatedExecution(
     tokensOut: answered ? Math.max(0, Math.round(outputOf(calls))) : 0,
     error: result.error,
   };
+}
+
+/** Cases of a batch whose model-graded assertions (similar, llm-rubric) are scored at the same time. */
+const ASSERTION_CASE_CONCURRENCY = 8;
+
+/** The default assertions of the dataset that holds the run's case at `index`. */
+function defaultsAt(spans: readonly RunDatasetSpan[], index: number): RunDatasetSpan['defaultAssert'] {
+  for (const span of spans) if (index >= span.offset && index < span.offset + span.count) return span.defaultAssert;
+  return undefined;
+}
+
+/**
+ * Adds each case's assertion verdicts (its dataset's defaults, then its own) to its record, in place. Deterministic
+ * lists are scored synchronously; a list with `similar` or `llm-rubric` goes through the services, a few cases at a
+ * time. A case without assertions is left as it was (no `assertions` member).
+ */
+async function scoreCaseAssertions(
+  records: (CaseResult & { execution?: EvidenceRecord['execution'] })[],
+  cases: readonly EvalCase[],
+  spans: readonly RunDatasetSpan[],
+  start: number,
+  services: Partial<AssertionServices>,
+  texts?: readonly (string | null | undefined)[],
+): Promise<void> {
+  const pending: number[] = [];
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i] as CaseResult & { execution?: EvidenceRecord['execution'] };
+    const evalCase = cases[i] as EvalCase;
+    const list = assertionsOf(defaultsAt(spans, start + i), evalCase);
+    if (list.length === 0) continue;
+    if (!allDeterministic(list)) {
+      pending.push(i);
+      continue;
+    }
+    const subject = {
+      text: outputTextOf(record.output, texts?.[i] ?? record.execution?.outputText),
+      latencyMs: record.latencyMs,
+      costUsd: record.costUsd,
+      input: evalCase.input,
+    };
+    record.assertions = list.map((a) => scoreDeterministic(a, subject));
+  }
+  await mapLimit(pending, ASSERTION_CASE_CONCURRENCY, async (i) => {
+    const record = records[i] as CaseResult & { execution?: EvidenceRecord['execution'] };
+    const evalCase = cases[i] as EvalCase;
+    record.assertions = await scoreAssertions(
+      assertionsOf(defaultsAt(spans, start + i), evalCase),
+      {
+        text: outputTextOf(record.output, texts?.[i] ?? record.execution?.outputText),
+        latencyMs: record.latencyMs,
+        costUsd: record.costUsd,
+        input: evalCase.input,
+      },
+      services,
+    );
+  });
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, results in item order. */
@@ -571,7 +649,11 @@ export async function submitEvalResults(
   actor: Actor,
   runId: string,
   submissions: Submission[],
-  options: { startAggregation?: (runId: string) => void | Promise<void> } = {},
+  options: {
+    startAggregation?: (runId: string) => void | Promise<void>;
+    /** What `similar` and `llm-rubric` assertions of the posted cases call; absent, they fail with the reason. */
+    assertionServices?: Partial<AssertionServices>;
+  } = {},
 ): Promise<SubmittedResults> {
   let run = await store.evalRuns.getEvalRun(runId);
   if (run.executor !== 'submitted')
@@ -604,6 +686,14 @@ export async function submitEvalResults(
     const scored = scoreBatch({ executor: 'submitted', cases: [evalCase], prompt, submissions: [s] });
     return { index, result: scored.results[0] as CaseResult };
   });
+  // Each posted result is judged by its case's assertions (on its text when posted, never stored) before it is kept.
+  for (let i = 0; i < results.length; i++) {
+    const { index, result } = results[i] as { index: number; result: CaseResult };
+    const { evalCase } = posted.get(result.caseId) as { evalCase: EvalCase };
+    await scoreCaseAssertions([result], [evalCase], spans, index, options.assertionServices ?? {}, [
+      submissions[i]?.outputText,
+    ]);
+  }
   results.sort((a, b) => a.index - b.index);
   const { recorded, alreadyPosted } = await store.evalRuns.recordPostedResults(run.id, results);
   run = await store.evalRuns.getEvalRun(run.id);

@@ -1,12 +1,33 @@
 // Metric aggregation. Batches are scored separately (a Step Functions Map) and their aggregates merged, so the
 // aggregate is plain JSON and merging is exact: counts are integers, cost is summed in integer nano-USD, and
 // latency sums are taken over the sorted list at the end, so any split of the cases gives identical metrics.
-import type { CaseResult, Metrics, SliceMetric } from '../types.js';
+import {
+  ASSERTION_METRIC_PREFIX,
+  ASSERTION_PASS_RATE_METRIC,
+  type CaseResult,
+  type Metrics,
+  type SliceMetric,
+} from '../types.js';
 
 interface LabelCounts {
   tp: number;
   fp: number;
   fn: number;
+}
+
+/** Cases that carry an assertion (of a name, or any counted one) and how many of them passed it. */
+interface PassCounts {
+  cases: number;
+  passed: number;
+}
+
+/**
+ * Assertion counts: `all` over cases with at least one assertion, passed when every one passed (promptfoo's test-case
+ * pass); `byName` per assertion name, a case counting once per name.
+ */
+interface AssertionCounts {
+  all: PassCounts;
+  byName: Record<string, PassCounts>;
 }
 
 interface SliceCounts {
@@ -34,6 +55,8 @@ export interface EvalAggregate {
   labels: Record<string, LabelCounts>;
   /** Per slice tag (`key:value`), over labelled cases. */
   slices: Record<string, SliceCounts>;
+  /** Present once a case with assertions was added: absent, a run's metrics are what they were before assertions. */
+  assertions?: AssertionCounts;
 }
 
 export interface FinishedMetrics {
@@ -76,6 +99,7 @@ export function addResult(agg: EvalAggregate, result: CaseResult): EvalAggregate
   }
   agg.costNanoUsd += Math.round(result.costUsd * 1e9);
   agg.latenciesMs.push(result.latencyMs);
+  if (result.assertions?.length) addAssertions(agg, result.assertions);
 
   const expected = result.expectedLabel;
   if (expected === null) return agg;
@@ -95,6 +119,38 @@ export function addResult(agg: EvalAggregate, result: CaseResult): EvalAggregate
     if (result.correct) slice.correct += 1;
   }
   return agg;
+}
+
+/** Counts one case's assertion verdicts. */
+function addAssertions(agg: EvalAggregate, verdicts: NonNullable<CaseResult['assertions']>): void {
+  agg.assertions ??= { all: { cases: 0, passed: 0 }, byName: {} };
+  const counts = agg.assertions;
+  let allPassed = true;
+  // A case counts once per name: passed when every assertion of that name passed. Names are few, so a linear scan
+  // over the verdicts beats allocating a map per case.
+  for (let i = 0; i < verdicts.length; i++) {
+    const v = verdicts[i] as (typeof verdicts)[number];
+    if (!v.pass) allPassed = false;
+    const name = v.name;
+    if (name === undefined) continue;
+    let first = true;
+    let namePassed = true;
+    for (let k = 0; k < verdicts.length; k++) {
+      const other = verdicts[k] as (typeof verdicts)[number];
+      if (other.name !== name) continue;
+      if (k < i) {
+        first = false;
+        break;
+      }
+      if (!other.pass) namePassed = false;
+    }
+    if (!first) continue;
+    const named = own(counts.byName, name) ?? define(counts.byName, name, { cases: 0, passed: 0 });
+    named.cases += 1;
+    if (namePassed) named.passed += 1;
+  }
+  counts.all.cases += 1;
+  if (allPassed) counts.all.passed += 1;
 }
 
 /** A new aggregate holding the results of both; neither input is changed. */
@@ -124,6 +180,17 @@ export function mergeAggregates(a: EvalAggregate, b: EvalAggregate): EvalAggrega
       const target = own(merged.slices, tag) ?? define(merged.slices, tag, { cases: 0, correct: 0 });
       target.cases += counts.cases;
       target.correct += counts.correct;
+    }
+    if (source.assertions) {
+      merged.assertions ??= { all: { cases: 0, passed: 0 }, byName: {} };
+      merged.assertions.all.cases += source.assertions.all.cases;
+      merged.assertions.all.passed += source.assertions.all.passed;
+      for (const [name, counts] of Object.entries(source.assertions.byName)) {
+        const target =
+          own(merged.assertions.byName, name) ?? define(merged.assertions.byName, name, { cases: 0, passed: 0 });
+        target.cases += counts.cases;
+        target.passed += counts.passed;
+      }
     }
   }
   return merged;
@@ -168,6 +235,14 @@ export function finishMetrics(agg: EvalAggregate): FinishedMetrics {
     fallbackSuccessRate: ratio(agg.fallbackSucceeded, agg.fallbackUsed),
     sliceAccuracyGap,
   };
+  if (agg.assertions) {
+    if (agg.assertions.all.cases > 0)
+      metrics[ASSERTION_PASS_RATE_METRIC] = agg.assertions.all.passed / agg.assertions.all.cases;
+    for (const name of Object.keys(agg.assertions.byName).sort()) {
+      const counts = agg.assertions.byName[name] as PassCounts;
+      metrics[`${ASSERTION_METRIC_PREFIX}${name}` as const] = ratio(counts.passed, counts.cases);
+    }
+  }
   return { metrics, slices };
 }
 

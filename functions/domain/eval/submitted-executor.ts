@@ -9,6 +9,8 @@ export interface Submission {
   caseId: string;
   /** The parsed model output; null when the call produced none. */
   output: Record<string, unknown> | null;
+  /** The answer as text, which assertions judge (default: `output` as JSON); scored, never stored. */
+  outputText?: string | null;
   latencyMs: number;
   costUsd?: number;
   timedOut?: boolean;
@@ -57,9 +59,11 @@ export function scoreSubmittedCase({ evalCase, prompt, submission }: ScoreSubmit
 export function parseSubmission(value: unknown): Submission {
   const problems: string[] = [];
   if (!isRecord(value)) throw new ValidationError('a submission must be an object', { problems: ['not an object'] });
-  const { caseId, output, latencyMs, costUsd, timedOut, fallbackUsed, fallbackSucceeded, error } = value;
+  const { caseId, output, outputText, latencyMs, costUsd, timedOut, fallbackUsed, fallbackSucceeded, error } = value;
   if (typeof caseId !== 'string' || caseId.length === 0) problems.push('caseId must be a non-empty string');
   if (output !== null && !isRecord(output)) problems.push('output must be an object or null');
+  if (outputText !== undefined && outputText !== null && typeof outputText !== 'string')
+    problems.push('outputText must be a string');
   if (!isNonNegativeNumber(latencyMs)) problems.push('latencyMs must be a finite number >= 0');
   if (costUsd !== undefined && !isNonNegativeNumber(costUsd)) problems.push('costUsd must be a finite number >= 0');
   for (const [name, flag] of [
@@ -79,6 +83,7 @@ export function parseSubmission(value: unknown): Submission {
     output: output as Record<string, unknown> | null,
     latencyMs: latencyMs as number,
   };
+  if (typeof outputText === 'string') submission.outputText = outputText;
   if (costUsd !== undefined) submission.costUsd = costUsd as number;
   if (timedOut !== undefined) submission.timedOut = timedOut as boolean;
   if (fallbackUsed !== undefined) submission.fallbackUsed = fallbackUsed as boolean;

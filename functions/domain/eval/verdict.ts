@@ -1,5 +1,5 @@
 // Judging metrics: static thresholds, regression against baselines, and the run's overall verdict.
-import type { BaselineComparison, Metrics, Threshold, ThresholdVerdict } from '../types.js';
+import { type BaselineComparison, type Metrics, metricValue, type Threshold, type ThresholdVerdict } from '../types.js';
 
 // Metrics are ratios and means of doubles: 0.9 - 0.85 is 0.05000000000000004, which must not fail a
 // tolerance of 0.05. Differences this small are never meaningful for any metric we compute.
@@ -25,7 +25,7 @@ export interface EvalVerdict {
 /** Checks each threshold: min needs actual >= value, max needs actual <= value; a missing value fails. */
 export function applyThresholds(metrics: Metrics, thresholds: readonly Threshold[]): ThresholdVerdict[] {
   return thresholds.map(({ metric, direction, value }) => {
-    const actual = metrics[metric];
+    const actual = metricValue(metrics, metric);
     const passed = actual !== null && (direction === 'min' ? actual >= value : actual <= value);
     return { metric, direction, threshold: value, actual, passed };
   });
@@ -40,8 +40,8 @@ export function compareWithBaseline(input: CompareWithBaselineInput): BaselineCo
   const deltas: BaselineComparison['deltas'] = [];
   for (const { metric, direction, regressionTolerance } of thresholds) {
     if (regressionTolerance === null) continue;
-    const before = baselineMetrics?.[metric] ?? null;
-    const actual = metrics[metric];
+    const before = baselineMetrics ? metricValue(baselineMetrics, metric) : null;
+    const actual = metricValue(metrics, metric);
     let passed = true;
     if (before !== null) {
       passed = actual !== null && regression(direction, before, actual) <= regressionTolerance + EPSILON;

@@ -4,6 +4,7 @@
 import OpenAI from 'openai';
 import type { ProviderConnectionVersion } from '../../domain/provider-connections.js';
 import {
+  type EmbeddingRequest,
   type ProviderCallOutcome,
   type ProviderClient,
   type ProviderRequest,
@@ -49,6 +50,26 @@ export function openaiClient(connection: ProviderConnectionVersion, secret: stri
       } catch (error) {
         return openaiFailure(error);
       }
+    },
+    async embed(request: EmbeddingRequest): Promise<ArrayLike<number>[]> {
+      let data: { index: number; embedding: ArrayLike<number> }[];
+      try {
+        // The SDK asks for base64 and decodes it to Float32Arrays.
+        const answer = await client.embeddings.create(
+          { model: request.model, input: request.inputs },
+          { timeout: request.timeoutMs, maxRetries: 0 },
+        );
+        data = answer.data;
+      } catch (error) {
+        // The provider's message is not kept (some echo part of the key): the kind of failure is.
+        const outcome = openaiFailure(error);
+        throw new Error(
+          `embeddings call failed: ${outcome.kind === 'unauthorised' ? `credential refused (${outcome.status})` : outcome.kind === 'answered' ? 'bad answer' : outcome.error}`,
+        );
+      }
+      if (data.length !== request.inputs.length)
+        throw new Error('the embeddings answer has the wrong number of vectors');
+      return [...data].sort((x, y) => x.index - y.index).map((d) => d.embedding);
     },
   };
 }

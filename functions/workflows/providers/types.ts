@@ -31,9 +31,18 @@ export type ProviderCallOutcome =
   /** The provider refused the credential (401, 403): the run fails, naming the connection. */
   | { kind: 'unauthorised'; status: number };
 
+/** One embeddings request (the `similar` assertion): each input's vector, in order. */
+export interface EmbeddingRequest {
+  model: string;
+  inputs: string[];
+  timeoutMs: number;
+}
+
 /** A client of one connection version, built once per process with its secret. */
 export interface ProviderClient {
   call(request: ProviderRequest): Promise<ProviderCallOutcome>;
+  /** Embeddings, where the provider's SDK has an endpoint for them (OpenAI); throws on any failure. */
+  embed?(request: EmbeddingRequest): Promise<ArrayLike<number>[]>;
 }
 
 export type ProviderClientFactory = (connection: ProviderConnectionVersion, secret: string | null) => ProviderClient;

@@ -9,7 +9,7 @@ import { DEFAULT_POLICY, type DriftThreshold, type MonitoringPolicy } from '../.
 import { METRIC_NAMES, type Metrics, type ThresholdVerdict } from '../../../functions/domain/types.js';
 
 function metrics(values: Partial<Metrics>): Metrics {
-  return { ...(Object.fromEntries(METRIC_NAMES.map((m) => [m, null])) as Metrics), ...values };
+  return { ...(Object.fromEntries(METRIC_NAMES.map((m) => [m, null])) as Metrics), ...values } as Metrics;
 }
 
 const accuracy: DriftThreshold = { metric: 'accuracy', direction: 'min', tolerance: 0.1, relative: false };

@@ -3,7 +3,7 @@
 
 /** Prefix per kind of object: system, prompt version, model config, dataset, candidate, eval run, approval,
  * incident, promotion event, rollback record, webhook subscription, policy dry run, relaxation request, provider
- * connection. */
+ * connection, rollback request. */
 export const ID_PREFIXES = [
   'sys',
   'pv',
@@ -19,6 +19,7 @@ export const ID_PREFIXES = [
   'pdr',
   'rlx',
   'pcn',
+  'rrq',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -17,6 +17,7 @@ import * as policyDryRuns from './policy-dry-runs.js';
 import * as providerConnections from './provider-connections.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
+import * as rollbackRequests from './rollback-requests.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
 import * as webhooks from './webhooks.js';
@@ -56,6 +57,7 @@ const modules = {
   policyDryRuns,
   relaxations,
   providerConnections,
+  rollbackRequests,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -1,9 +1,11 @@
 // The scheduled monitoring Lambda (EventBridge Scheduler, in CDK): one pass of runMonitoring over the table named
-// by TABLE_NAME. It needs read and write access to that table (transactions, queries on its GSIs) and nothing else.
+// by TABLE_NAME, starting each release's run as an execution of the eval state machine (EVAL_STATE_MACHINE_ARN,
+// states:StartExecution); the runs' continuation judges them (ADR 0032). It does not wait for them.
 import type { ScheduledEvent } from 'aws-lambda';
 import { createObservability, eventBridgeCorrelationId, infoLines, observed } from '../observability/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
 import { type MonitoringSummary, runMonitoring } from './monitor.js';
+import { createStepFunctionsEvalRunner } from './sfn-eval-runner.js';
 
 const { logger, metrics, meter } = createObservability('monitor');
 
@@ -11,9 +13,12 @@ const { logger, metrics, meter } = createObservability('monitor');
 export const handler = observed(
   async (_event: ScheduledEvent | undefined): Promise<MonitoringSummary> => {
     const store = storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
-    const summary = await runMonitoring(store, { log: infoLines(logger) });
+    const stateMachineArn = process.env.EVAL_STATE_MACHINE_ARN;
+    if (!stateMachineArn) throw new Error('EVAL_STATE_MACHINE_ARN is not set');
+    const runner = createStepFunctionsEvalRunner(store, { stateMachineArn });
+    const summary = await runMonitoring(store, { runner, log: infoLines(logger) });
     logger.info('monitoring pass done', { monitoring: summary.counts });
-    // A failed monitoring pass (some release could not be judged) should be visible to alarms on errors.
+    // A failed monitoring pass (some release's run could not start) should be visible to alarms on errors.
     if (summary.counts.error > 0) throw new Error(`monitoring could not judge ${summary.counts.error} release(s)`);
     return summary;
   },

@@ -1,12 +1,23 @@
 // Monitoring passes and rollbacks as tests drive them since ADR 0032: their runs go through the eval-run state
 // machine in the local interpreter, and these helpers wait for the runs and their continuations to end.
+import {
+  applyThresholds,
+  emptyAggregate,
+  evalVerdict,
+  finishMetrics,
+  labelsOf,
+  mergeAggregates,
+  scoreBatch,
+} from '../../functions/domain/eval/index.js';
 import type { ApprovalPolicy } from '../../functions/domain/policy.js';
-import type { Actor, RollbackRequest } from '../../functions/domain/types.js';
+import type { Actor, EvalCase, EvalRun, RollbackRequest } from '../../functions/domain/types.js';
 import type { GovernanceStore } from '../../functions/store/index.js';
 import { keys } from '../../functions/store/keys.js';
+import type { CheckRunOutcome } from '../../functions/store/monitoring.js';
 import { copyToSystem } from '../../functions/store/policies.js';
 import { getItem } from '../../functions/store/query.js';
 import type { OpenedRollback } from '../../functions/store/rollback-requests.js';
+import { MONITOR_ACTOR } from '../../functions/workflows/check-run.js';
 import { type MonitoringSummary, type ReleaseMonitoring, runMonitoring } from '../../functions/workflows/monitor.js';
 import { requestRollback } from '../../functions/workflows/rollback-validation.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from '../../local/sfn-eval-runner.js';
@@ -60,4 +71,44 @@ export async function rollbackAndWait(
   const opened = await requestRollback(store, runner, actor, id, input);
   await runner.idle();
   return { opened, settled: await store.rollbackRequests.getRollbackRequest(opened.request.id) };
+}
+
+/**
+ * A monitoring run recorded running and scored in this process but not yet recorded (what the state machine's
+ * Aggregate step hands its continuation): for tests that drive recordMonitoringResult themselves, as two racing
+ * continuations would.
+ */
+export async function scoredMonitoringRun(
+  store: GovernanceStore,
+  candidateId: string,
+  datasetIds: string[],
+): Promise<{ run: EvalRun; outcome: CheckRunOutcome }> {
+  const run = await store.monitoring.startCheckRun(MONITOR_ACTOR, {
+    candidateId,
+    purpose: 'monitoring',
+    datasetIds,
+    executor: 'simulated',
+  });
+  const candidate = await store.candidates.getCandidate(candidateId);
+  const [prompt, modelConfig] = await Promise.all([
+    store.artefacts.getPrompt(candidate.promptVersionId),
+    store.artefacts.getModelConfig(candidate.modelConfigId),
+  ]);
+  const cases: EvalCase[] = [];
+  for (const id of datasetIds) cases.push(...(await store.datasets.allDatasetCases(id)));
+  const scored = scoreBatch({
+    executor: 'simulated',
+    snapshotHash: run.snapshotHash,
+    cases,
+    labels: labelsOf(cases),
+    prompt,
+    modelConfig,
+  });
+  const { metrics, slices } = finishMetrics(mergeAggregates(emptyAggregate(), scored.aggregate));
+  const thresholdVerdicts = applyThresholds(metrics, candidate.thresholds);
+  const verdict = evalVerdict(thresholdVerdicts, []);
+  return {
+    run,
+    outcome: { passed: verdict.passed, metrics, slices, thresholdVerdicts, failureReasons: verdict.failureReasons },
+  };
 }

@@ -163,7 +163,11 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     expect(summary.counts.error).toBe(0);
     const mine = summary.releases.find((r) => r.releaseId === release.id);
     expect(mine).toMatchObject({ status: 'started', cases: 4 });
-    expect(judged.get(mine?.runId as string)).toMatchObject({ status: 'clean', driftJudged: false, cases: 4 });
+    expect(judged.get(mine?.runId as string), JSON.stringify(judged.get(mine?.runId as string))).toMatchObject({
+      status: 'clean',
+      driftJudged: false,
+      cases: 4,
+    });
     expect(judged.get(mine?.runId as string)?.note).toBe(
       'drift not judged: 4 cases, fewer than the 20 the policy needs',
     );

@@ -5,7 +5,6 @@
 import { checkRunExecutor } from '../domain/eval-run.js';
 import type { Actor, EvalRun, EvalRunPurpose, ReleaseCandidate } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
-import type { CheckRunOutcome } from '../store/monitoring.js';
 
 /** Monitoring and rollback validation act under the monitor's own identity in the audit trail. */
 export const MONITOR_ACTOR: Actor = { userId: 'svc:monitor', name: 'Release monitor', roles: [] };
@@ -51,16 +50,4 @@ export async function startCheckRun(
   const run = await store.monitoring.startCheckRun(actor, { ...input, executor, executorNote: note });
   await runner.start(run.id);
   return run;
-}
-
-/** A finished check run's verdict as the continuation reads it from the run item. */
-export function outcomeOf(run: EvalRun): CheckRunOutcome | null {
-  if (!run.metrics) return null;
-  return {
-    passed: run.status === 'passed',
-    metrics: run.metrics,
-    slices: run.slices,
-    thresholdVerdicts: run.thresholdVerdicts,
-    failureReasons: run.failureReasons,
-  };
 }

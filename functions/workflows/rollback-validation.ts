@@ -66,7 +66,7 @@ export async function settleRollbackValidation(
 }
 
 /** The validation outcome of a finished run under the tier's rule; the executor note, when any, in its message. */
-export async function validationOutcome(
+async function validationOutcome(
   store: GovernanceStore,
   run: EvalRun,
   override?: ApprovalPolicy,

@@ -114,6 +114,18 @@ export class WorkflowsStack extends Stack {
         'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
     });
     this.monitoring.fn.bindTable(props.table, 'readwrite');
+    // Monitoring runs go through the eval state machine (ADR 0032): the pass starts one execution per release.
+    this.monitoring.fn.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
+    this.evalRun.stateMachine.grantStartExecution(this.monitoring.fn.lambda);
+    // A monitoring run's continuation (the Aggregate step) starts the validation run of the rollback it asks for:
+    // an execution of the same state machine, named from its fixed name so the definition does not depend on itself.
+    const evalRunArn = `arn:${Aws.PARTITION}:states:${Aws.REGION}:${Aws.ACCOUNT_ID}:stateMachine:${config.prefix}-eval-run`;
+    for (const fn of this.evalRun.tasks.values()) {
+      fn.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', evalRunArn);
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['states:StartExecution'], resources: [evalRunArn] }),
+      );
+    }
 
     // Refused promotions whose audit record could not be written at the refusal (ADR 0037): the outbox's drain.
     this.refusalOutbox = new ScheduledFunction(this, 'RefusalOutbox', {

@@ -1,13 +1,22 @@
 // `npm run monitor [-- --endpoint URL] [--table NAME] [--data-dir DIR] [--json]`: one monitoring pass over the local
 // stack's table, as the scheduled Lambda does in AWS. Without --endpoint (or DYNAMO_ENDPOINT) it reads the running
-// stack's endpoint from <data-dir>/stack.json, which `npm start` writes. Progress goes to stderr, the summary to stdout.
+// stack's endpoint from <data-dir>/stack.json, which `npm start` writes. The runs go through the eval state machine
+// in the local interpreter of this process, on the executor each release was gated with, and this command waits
+// for them and their continuations (ADR 0032), evidence in the stack's S3 stand-in. Progress goes to stderr, the
+// summary to stdout.
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../functions/store/client.js';
+import { createEvidenceStore } from '../functions/store/evidence-store.js';
 import { createStore } from '../functions/store/index.js';
+import { createMemoryEvidenceStore } from '../functions/store/memory-evidence-store.js';
 import { DEFAULT_TABLE_NAME } from '../functions/store/table-definition.js';
-import { runMonitoring } from '../functions/workflows/monitor.js';
+import { type ReleaseMonitoring, runMonitoring } from '../functions/workflows/monitor.js';
+import { createProviderRuntime } from '../functions/workflows/providers/runtime.js';
+import { localSecretResolver } from '../functions/workflows/providers/secrets.js';
+import { createS3Client } from './s3-standin.js';
+import { createSfnEvalRunner } from './sfn-eval-runner.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -19,6 +28,8 @@ interface StackInfo {
   pid: number;
   dynamoEndpoint: string;
   tableName: string;
+  evidence?: { endpoint: string; bucket: string };
+  evalAllowedHosts?: string[];
 }
 
 function alive(pid: number): boolean {
@@ -72,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
   const dataDir = resolve(values['data-dir'] ?? process.env.DATA_DIR ?? '.data');
   let endpoint = values.endpoint ?? process.env.DYNAMO_ENDPOINT;
   let tableName = values.table;
+  let stackInfo: StackInfo | null = null;
   if (!endpoint) {
     const stack = await runningStack(dataDir);
     if (!stack) {
@@ -82,13 +94,31 @@ async function main(argv: string[]): Promise<number> {
     }
     endpoint = stack.dynamoEndpoint;
     tableName ??= stack.tableName;
+    stackInfo = stack;
   }
   tableName ??= DEFAULT_TABLE_NAME;
   const doc = createDocumentClient({ endpoint });
   const store = createStore({ doc, tableName });
   process.stderr.write(`monitor: DynamoDB at ${endpoint}, table ${tableName}\n`);
+  // Without a running stack's S3 stand-in the runs' per-case evidence is kept in memory only.
+  const evidence = stackInfo?.evidence
+    ? createEvidenceStore({ s3: createS3Client(stackInfo.evidence.endpoint), bucket: stackInfo.evidence.bucket })
+    : createMemoryEvidenceStore();
+  const allowedHosts = stackInfo?.evalAllowedHosts ?? [];
+  const judged = new Map<string, ReleaseMonitoring>();
+  const runner = createSfnEvalRunner(store, {
+    evidence,
+    allowedHosts,
+    providers: createProviderRuntime({ resolveSecret: localSecretResolver({ dataDir }), allowedHosts }),
+    continuation: { onMonitored: (r) => r.runId && judged.set(r.runId, r) },
+  });
   try {
     const summary = await runMonitoring(store, {
+      runner,
+      wait: async () => {
+        await runner.idle();
+        return judged;
+      },
       log: (line) => process.stderr.write(`monitor: ${line}\n`),
       ...(values.system?.length ? { systemIds: values.system } : {}),
     });
@@ -102,6 +132,7 @@ async function main(argv: string[]): Promise<number> {
           ...r.incidentsExisting.map((i) => `open ${i}`),
           // What the policy's monitoring.onFailure made the run do besides its incident.
           ...(r.rollbackId ? [`rolled back to ${r.rolledBackTo} (${r.rollbackId})`] : []),
+          ...(r.rollbackRequestId ? [`rollback request ${r.rollbackRequestId}`] : []),
           ...(r.rollbackRequested ? [`rollback requested${r.fallbackReason ? `: ${r.fallbackReason}` : ''}`] : []),
         ];
         process.stdout.write(

@@ -3,6 +3,7 @@
 
 import type { EvidenceStore } from '../functions/store/evidence-store.js';
 import type { GovernanceStore } from '../functions/store/index.js';
+import type { CheckRunContinuationDeps } from '../functions/workflows/check-run-continuation.js';
 import type { EvalRunner } from '../functions/workflows/eval-runner.js';
 import { type EvalStepOptions, failEvalRunStep } from '../functions/workflows/eval-steps.js';
 import { type EvalTaskHandlers, evalTaskHandlers } from '../functions/workflows/eval-tasks.js';
@@ -28,6 +29,8 @@ export interface SfnEvalRunnerOptions extends EvalStepOptions {
   runTimeoutSeconds?: number;
   /** Wraps the task handlers (tests inject failures). */
   wrapTasks?: (tasks: EvalTaskHandlers) => EvalTaskHandlers;
+  /** What check runs' continuations use besides this runner (which starts the runs they ask for). */
+  continuation?: Omit<CheckRunContinuationDeps, 'startRun'>;
   /** Told of every finished execution. */
   onFinished?: (report: { runId: string; ok: boolean; transitions: number; retries: number; error?: string }) => void;
 }
@@ -39,7 +42,10 @@ export interface SfnEvalRunner extends EvalRunner {
 
 export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunnerOptions): SfnEvalRunner {
   const { evidence } = options;
+  // A continuation that asks for a run (monitoring's rollback validation) starts it on this same runner.
+  const continuation: CheckRunContinuationDeps = { ...options.continuation, startRun: (runId) => runner.start(runId) };
   const base = evalTaskHandlers(() => store, {
+    continuation,
     ...(options.batchSize ? { batchSize: options.batchSize } : {}),
     evidence: () => evidence,
     ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
@@ -85,7 +91,9 @@ export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunn
       if (!execution && (error as Error).name === 'ExecutionAlreadyExists') return;
       const message = (error as Error).message ?? String(error);
       // A Catch has recorded the failure already; an execution timeout or abort has not: the run must not stay running.
-      await failEvalRunStep(store, { runId, error: `eval run execution failed: ${message}` }).catch(() => undefined);
+      await failEvalRunStep(store, { runId, error: `eval run execution failed: ${message}` }, continuation).catch(
+        () => undefined,
+      );
       options.onFinished?.({
         runId,
         ok: false,
@@ -95,7 +103,7 @@ export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunn
       });
     }
   };
-  return {
+  const runner: SfnEvalRunner = {
     machine: build,
     start(runId) {
       const p = execute(runId).finally(() => running.delete(p));
@@ -105,4 +113,5 @@ export function createSfnEvalRunner(store: GovernanceStore, options: SfnEvalRunn
       while (running.size) await Promise.all([...running]);
     },
   };
+  return runner;
 }

@@ -346,6 +346,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           dynamoEndpoint: endpoint,
           tableName,
           audit: { endpoint: audit.endpoint, bucket: audit.bucket, publicKeyFile: audit.publicKeyFile },
+          // npm run monitor runs its check runs in its own process (ADR 0032): evidence here, hosts as the stack's.
+          evidence: { endpoint: s3.endpoint, bucket: LOCAL_EVIDENCE_BUCKET },
+          evalAllowedHosts,
         },
         null,
         2,

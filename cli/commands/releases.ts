@@ -93,6 +93,24 @@ function estimateLine(estimate: Estimate, maxCost: number | undefined): string {
   return `estimate: ${cost} for ${estimate.cases} cases (${estimate.inputTokens} tokens in, ${estimate.outputTokens} out)${ceiling}`;
 }
 
+/** A rollback request as this CLI reads it (GET /api/release-candidates/{id}/rollback). */
+interface RollbackRequestState {
+  id: string;
+  status: 'validating' | 'rolled_back' | 'blocked' | 'refused' | 'error';
+  targetCandidateId: string;
+  validationRunId: string | null;
+  rollbackId: string | null;
+  validation: { message: string } | null;
+  problem: { code: string; message: string } | null;
+}
+
+/** The 202 answer of POST /api/release-candidates/{id}/rollback. */
+interface RollbackAnswer {
+  rollbackRequest: RollbackRequestState;
+  validationRunId: string | null;
+  status: RollbackRequestState['status'];
+}
+
 const candidateId = idOf('rc');
 const collect = (value: string, previous: string[] = []) => [
   ...previous,
@@ -358,12 +376,28 @@ export function registerReleaseCommands(program: Command, run: Run) {
   run(
     program
       .command('rollback')
-      .description('roll this active release back to an earlier approved one (last-known-good by default)')
+      .description(
+        'roll this active release back to an earlier approved one (last-known-good by default); waits for the target’s validation run (exit 3 when blocked)',
+      )
       .argument('<candidateId>', 'the active release to roll back')
       .requiredOption('--reason <text>', 'why')
       .option('--incident <id>', 'the incident behind it (inc_...)')
-      .option('--target <id>', 'the release to restore (rc_...; default: last-known-good)'),
-    async (ctx: CommandContext, id: string, opts: { reason: string; incident?: string; target?: string }) => {
+      .option('--target <id>', 'the release to restore (rc_...; default: last-known-good)')
+      .option('--no-wait', 'print the 202 answer (the request and its validation run) and return at once')
+      .option('--interval <ms>', 'polling interval in ms', '2000')
+      .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1)', '1800'),
+    async (
+      ctx: CommandContext,
+      id: string,
+      opts: {
+        reason: string;
+        incident?: string;
+        target?: string;
+        wait: boolean;
+        interval: string;
+        waitTimeout: string;
+      },
+    ) => {
       ctx.validate(candidateId, id, 'the candidate id');
       const body = ctx.validate(
         rollbackRequest,
@@ -374,12 +408,48 @@ export function registerReleaseCommands(program: Command, run: Run) {
         },
         'the request',
       );
-      const reply = await ctx.client.post<{ candidate: Candidate; target: Candidate }>(
-        `/api/release-candidates/${id}/rollback`,
-        body,
+      const reply = await ctx.client.post<RollbackAnswer>(`/api/release-candidates/${id}/rollback`, body);
+      let request = reply.body.rollbackRequest;
+      ctx.info(
+        `rollback request ${request.id}: ${request.status} (target ${request.targetCandidateId}${request.validationRunId ? `, validation run ${request.validationRunId}` : ''})`,
       );
-      ctx.info(`rolled ${id} back to ${reply.body.target.id}`);
-      ctx.result(reply.body, reply.body.target.id);
+      if (!opts.wait) {
+        ctx.result(reply.body, request.id);
+        return;
+      }
+      const interval = Math.max(50, Number(opts.interval) || 2000);
+      const deadline = Date.now() + Math.max(1, Number(opts.waitTimeout) || 1800) * 1000;
+      let shown = '';
+      while (request.status === 'validating') {
+        if (request.validationRunId) {
+          const runState = (await ctx.client.get<EvalRun>(`/api/eval-runs/${request.validationRunId}`)).body;
+          const line = `validation run ${runState.id}: ${runState.status} ${runState.casesDone}/${runState.totalCases} cases`;
+          if (line !== shown) ctx.info(line);
+          shown = line;
+        }
+        if (Date.now() > deadline) {
+          throw new CliError(
+            EXIT.unexpected,
+            `rollback request ${request.id} is still validating after ${opts.waitTimeout} s`,
+          );
+        }
+        await sleep(interval);
+        request = (await ctx.client.get<RollbackRequestState>(`/api/release-candidates/${id}/rollback`)).body;
+      }
+      const validation = request.validation ? [`  validation: ${request.validation.message}`] : [];
+      if (request.status === 'rolled_back') {
+        ctx.info(`rolled ${id} back to ${request.targetCandidateId} (${request.rollbackId})`);
+        for (const line of validation) ctx.info(line);
+        ctx.result(request, request.targetCandidateId);
+        return;
+      }
+      if (ctx.options.json) ctx.io.stdout(JSON.stringify(request, null, 2));
+      const exit =
+        request.status === 'blocked' ? EXIT.blocked : request.status === 'error' ? EXIT.evalError : EXIT.rejected;
+      throw new CliError(exit, `rollback request ${request.id} ${request.status}`, [
+        ...(request.problem ? [`  ${request.problem.code}: ${request.problem.message}`] : []),
+        ...validation,
+      ]);
     },
   );
 }

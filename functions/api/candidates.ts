@@ -11,6 +11,7 @@ import {
   releaseCandidateResponse,
   requestApprovalResponse,
   rollbackRequest,
+  rollbackRequestResponse,
   rollbackResponse,
   runEstimateResponse,
   runEvalsRequest,
@@ -24,7 +25,7 @@ import { evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { createInProcessEvalRunner, type EvalRunner } from '../workflows/eval-runner.js';
 import type { GateRunner } from '../workflows/gate-runner.js';
-import { rollbackWithValidation } from '../workflows/rollback-validation.js';
+import { requestRollback } from '../workflows/rollback-validation.js';
 import { estimateEvalRun } from '../workflows/run-cost.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
@@ -278,21 +279,47 @@ export const routes: Route[] = [
     method: 'POST',
     path: `${base}/{id}/rollback`,
     summary:
-      'Roll this active release back to an earlier approved release (last-known-good by default), after validating the target on the rollback_validation datasets',
+      'Ask to roll this active release back to an earlier approved release (last-known-good by default); answers 202 while the target’s rollback_validation run runs, and the rollback commits when it passes (ADR 0032)',
     body: rollbackRequest,
-    response: { status: 200, body: rollbackResponse },
+    response: { status: 202, body: rollbackResponse },
     handle: async (req) => {
       const candidate = await loadCandidate(req, 'promote');
-      const out = await measuredTransition(
+      if (!req.deps.evalRunner) throw new Error('no eval runner was composed for this handler');
+      const runner = req.deps.evalRunner;
+      const opened = await measuredTransition(
         meter,
         'rollback',
         () =>
           recordingRefusals(req, { candidate, environment: candidate.environment, kind: 'rollback' }, () =>
-            rollbackWithValidation(req.deps.store, actorOf(req.principal), req.params.id, req.body),
+            requestRollback(req.deps.store, runner, actorOf(req.principal), req.params.id, req.body),
           ),
-        (rolledBack) => rolledBack.rollback.environment,
+        (out) => out.request.environment,
       );
-      return { status: 200, body: out };
+      const { request } = opened;
+      const self = `${base}/${req.params.id}/rollback`;
+      return {
+        status: 202,
+        body: {
+          rollbackRequest: request,
+          validationRunId: request.validationRunId,
+          status: request.status,
+          links: {
+            self,
+            validationRun: request.validationRunId ? `/api/eval-runs/${request.validationRunId}` : null,
+          },
+        },
+        headers: { location: self },
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: `${base}/{id}/rollback`,
+    summary: 'The latest rollback request of this release: validating, or how it settled (poll it after a 202)',
+    response: { status: 200, body: rollbackRequestResponse },
+    handle: async (req) => {
+      await loadCandidate(req, 'read');
+      return { status: 200, body: await req.deps.store.rollbackRequests.latestRollbackRequest(req.params.id) };
     },
   }),
 ];

@@ -103,6 +103,18 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   }),
   'release.reactivated': z.looseObject({ status, environment: z.string(), rollbackId: z.string() }),
   'release.rollback_requested': z.looseObject({ environment: z.string(), incidentIds: z.array(z.string()) }),
+  'release.rollback_started': z.looseObject({
+    environment: z.string(),
+    rollbackRequestId: z.string(),
+    targetCandidateId: z.string(),
+    validationRunId: z.string(),
+  }),
+  'release.rollback_blocked': z.looseObject({
+    environment: z.string(),
+    rollbackRequestId: z.string(),
+    status: z.enum(['blocked', 'refused', 'error']),
+    code: z.string(),
+  }),
   'release.monitoring_clean': monitoring,
   'release.monitoring_failed': monitoring,
   'release.promotion_refused': z.looseObject({

@@ -43,6 +43,7 @@ import {
   type ReleaseCandidate,
   RISK_TIERS,
   type RollbackRecord,
+  type RollbackRequest,
   SERIOUS_INCIDENT_CATEGORIES,
   SEVERITIES,
   type SeriousIncident,
@@ -416,6 +417,11 @@ export const evalRunResponse = exact<EvalRun>()(
     spentUsd: z.number().optional().describe('USD the calls of a run with a ceiling billed so far'),
     casesNotExecuted: z.number().int().optional().describe('cases the ceiling kept from being executed'),
     errorCode: z.enum(EVAL_RUN_ERROR_CODES).optional().describe('why the run ended in error, when it has a code'),
+    executorNote: z
+      .string()
+      .optional()
+      .describe('why a check run uses another executor than the release was gated with (ADR 0032)'),
+    rollbackRequestId: z.string().optional().describe('the rollback request a rollback_validation run validates'),
   }),
 );
 
@@ -568,6 +574,10 @@ export const incidentResponse = exact<Incident>()(
           .optional()
           .describe('what the run did (policy monitoring.onFailure); absent on incidents opened before it existed'),
         rollbackId: z.string().optional().describe('the rollback the run made, when the policy rolled back'),
+        rollbackRequestId: z
+          .string()
+          .optional()
+          .describe('the rollback request the run opened: the policy rolls back once its validation run passes'),
       })
       .optional()
       .describe('set when monitoring opened the incident'),
@@ -682,12 +692,43 @@ export const requestApprovalResponse = z.object({
 /** POST /api/release-candidates/{id}/promote. */
 export const promoteResponse = z.object({ candidate: releaseCandidateResponse, promotion: promotionEventResponse });
 
-/** POST /api/release-candidates/{id}/rollback. */
+/** A rollback request (ADR 0032): POST /api/release-candidates/{id}/rollback answers it, GET .../rollback reads it. */
+export const rollbackRequestResponse = exact<RollbackRequest>()(
+  z.object({
+    id: z.string(),
+    systemId: z.string(),
+    environment: z.enum(ENVIRONMENTS),
+    fromCandidateId: z.string(),
+    targetCandidateId: z.string(),
+    reason: z.string(),
+    incidentId: z.string().nullable(),
+    status: z
+      .enum(['validating', 'rolled_back', 'blocked', 'refused', 'error'])
+      .describe('validating while the validation run runs; then rolled_back, blocked, refused or error'),
+    validationRunId: z.string().nullable().describe('the target’s rollback_validation run; null when none was needed'),
+    validation: rollbackValidationResponse.nullable().describe('the validation outcome once known'),
+    rollbackId: z.string().nullable().describe('the rollback record, once rolled back'),
+    problem: z
+      .object({ code: z.string(), message: z.string() })
+      .nullable()
+      .describe('why it did not roll back: ROLLBACK_VALIDATION_FAILED, ACTIVE_RELEASE_CHANGED, ...'),
+    monitoringRunId: z.string().optional().describe('set when post-market monitoring asked for the rollback'),
+    requestedBy: z.string(),
+    requestedByName: z.string(),
+    requestedAt: timestamp,
+    settledAt: timestamp.nullable(),
+  }),
+);
+
+/** POST /api/release-candidates/{id}/rollback: 202 with the request, its validation run and where to poll. */
 export const rollbackResponse = z.object({
-  candidate: releaseCandidateResponse,
-  target: releaseCandidateResponse,
-  rollback: rollbackRecordResponse,
-  validation: rollbackValidationResponse,
+  rollbackRequest: rollbackRequestResponse,
+  validationRunId: z.string().nullable(),
+  status: rollbackRequestResponse.shape.status,
+  links: z.object({
+    self: z.string().describe('GET: the release’s latest rollback request, to poll'),
+    validationRun: z.string().nullable().describe('GET: the validation run (progress, verdict)'),
+  }),
 });
 
 /** POST /api/approvals/{id}/approve, reject, request-changes. */
@@ -867,6 +908,7 @@ export const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   RequestApprovalResult: requestApprovalResponse,
   PromotionResult: promoteResponse,
   RollbackResult: rollbackResponse,
+  RollbackRequest: rollbackRequestResponse,
   ApprovalDecisionResult: decisionResponse,
   ChainReport: chainReportResponse,
   ArchiveStatus: archiveStatusResponse,

@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   ...BLOCK_REASON_CODES,
   'ACTIVE_RELEASE_PRESENT',
   'ROLLBACK_VALIDATION_FAILED',
+  'ROLLBACK_PENDING',
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_IN_PROGRESS',
   'TOKEN_MISSING',
@@ -81,6 +82,8 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
   THRESHOLD_BELOW_FLOOR: 'the policy sets a floor on a metric that the candidate does not gate on at least as strictly',
   ACTIVE_RELEASE_PRESENT: 'the system has an active release: name a replacement system to retire it',
   ROLLBACK_VALIDATION_FAILED: 'the rollback target failed its validation run; `validation` says why',
+  ROLLBACK_PENDING:
+    'a rollback of this release is already validating; `rollbackRequestId` names it: wait for it (GET .../rollback)',
   IDEMPOTENCY_KEY_REUSED: 'the Idempotency-Key was used before with a different request',
   IDEMPOTENCY_IN_PROGRESS: 'the first request with this Idempotency-Key is still executing; retry later',
   TOKEN_MISSING: 'the Authorization header is missing',

@@ -86,6 +86,14 @@ export const EVENT_CATALOGUE = {
     summary: 'Monitoring asks a person to roll back an active release',
     notify: true,
   },
+  'release.rollback_started': {
+    entity: 'candidate',
+    summary: 'A rollback was asked for; its target runs its rollback validation first (ADR 0032)',
+  },
+  'release.rollback_blocked': {
+    entity: 'candidate',
+    summary: 'A rollback request ended without a rollback: blocked by its validation, refused, or in error',
+  },
   'release.monitoring_clean': { entity: 'candidate', summary: 'A monitoring run found no drift' },
   'release.monitoring_failed': { entity: 'candidate', summary: 'A monitoring run found drift or a threshold breach' },
   'release.promotion_refused': {

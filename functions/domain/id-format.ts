@@ -3,7 +3,7 @@
 
 /** Prefix per kind of object: system, prompt version, model config, dataset, candidate, eval run, approval,
  * incident, promotion event, rollback record, webhook subscription, policy dry run, relaxation request, provider
- * connection, judge config version. */
+ * connection, judge config version, rollback request. */
 export const ID_PREFIXES = [
   'sys',
   'pv',
@@ -20,6 +20,7 @@ export const ID_PREFIXES = [
   'rlx',
   'pcn',
   'jc',
+  'rrq',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

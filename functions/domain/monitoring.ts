@@ -152,6 +152,8 @@ export function monitoringFailureAction(
  */
 export type MonitoringRollbackPlan =
   | { targetId: string; validation: RollbackValidationOutcome }
+  /** The target has rollback_validation datasets: its validation run starts with the run's transaction (ADR 0032). */
+  | { targetId: string; validating: true }
   | { unavailable: string };
 
 /** What a monitoring run's transaction does besides recording the run and its incidents. */
@@ -161,7 +163,9 @@ export type MonitoringResponse =
   | { kind: 'incident' }
   /** `fallbackReason`: why the policy's rollback did not happen, when the request stands in for it. */
   | { kind: 'request-rollback'; fallbackReason: string | null }
-  | { kind: 'rollback'; targetId: string; validation: RollbackValidationOutcome };
+  | { kind: 'rollback'; targetId: string; validation: RollbackValidationOutcome }
+  /** A rollback request whose validation run starts now; its continuation rolls back or falls back to the request. */
+  | { kind: 'rollback-validating'; targetId: string };
 
 /**
  * Decides what a failed monitoring run does after it has opened its incidents. Only a run that opened an incident
@@ -186,6 +190,8 @@ export function decideMonitoringResponse(input: {
   });
   if (!plan) return fallback('no rollback target was prepared');
   if ('unavailable' in plan) return fallback(plan.unavailable);
+  if ('validating' in plan)
+    return input.blocked ? fallback(input.blocked) : { kind: 'rollback-validating', targetId: plan.targetId };
   if (plan.validation.decision === 'block') return fallback(plan.validation.message);
   if (input.blocked) return fallback(input.blocked);
   return { kind: 'rollback', targetId: plan.targetId, validation: plan.validation };

@@ -642,6 +642,13 @@ export interface EvalRun {
   purpose?: EvalRunPurpose;
   /** The datasets a monitoring or rollback-validation run judged (a gate run judges its candidate's datasetIds). */
   datasetIds?: string[];
+  /**
+   * Why a monitoring or rollback-validation run uses another executor than the release's gate run did (a release
+   * gated on `submitted` outputs is re-run on `simulated`, ADR 0032); absent when it uses the same one.
+   */
+  executorNote?: string;
+  /** The rollback request a rollback-validation run validates (its continuation settles that request). */
+  rollbackRequestId?: string;
   /** What the run was estimated to cost when it was queued (functions/domain/eval/cost-estimate.ts); absent on older runs. */
   costEstimate?: CostEstimate;
   /** The caller's ceiling in USD: once `spentUsd` reaches it the run calls nothing more and ends in error. */
@@ -719,6 +726,8 @@ export interface Incident {
     action?: MonitoringFailureAction;
     /** The rollback the run made, when the policy rolled the release back. */
     rollbackId?: string;
+    /** The rollback request the run opened, when the policy rolls back once the target's validation run passes. */
+    rollbackRequestId?: string;
   };
   /** Set when the incident is a serious incident under the EU AI Act: its Art. 73 reporting clock. */
   seriousIncident?: SeriousIncident;
@@ -734,6 +743,35 @@ export interface PromotionEvent {
   actor: string;
   reason: string | null;
   at: string;
+}
+
+/**
+ * A rollback asked for and not necessarily done yet (ADR 0032): the target's validation run goes through the eval
+ * state machine, and its continuation settles the request. `validating` while the run runs; then `rolled_back`, or
+ * `blocked` (the policy blocks on the failed validation), `refused` (the active release or the target changed), or
+ * `error` (the validation run could not complete).
+ */
+export interface RollbackRequest {
+  id: string;
+  systemId: string;
+  environment: Environment;
+  fromCandidateId: string;
+  targetCandidateId: string;
+  reason: string;
+  incidentId: string | null;
+  status: 'validating' | 'rolled_back' | 'blocked' | 'refused' | 'error';
+  validationRunId: string | null;
+  validation: NonNullable<RollbackRecord['validation']> | null;
+  rollbackId: string | null;
+  /** Why a request did not roll back: the typed code and the words (absent while validating or once rolled back). */
+  problem: { code: string; message: string } | null;
+  /** Set when post-market monitoring asked for the rollback: its failed run (the incident is `incidentId`). */
+  monitoringRunId?: string;
+  /** Who asked (a person, a pipeline, or `svc:monitor`): the settlement acts under their identity. */
+  requestedBy: string;
+  requestedByName: string;
+  requestedAt: string;
+  settledAt: string | null;
 }
 
 export interface RollbackRecord {

@@ -19,6 +19,7 @@ import * as providerConnections from './provider-connections.js';
 import * as refusals from './refusals.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
+import * as rollbackRequests from './rollback-requests.js';
 import * as runCosts from './run-costs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -62,6 +63,7 @@ const modules = {
   runCosts,
   budgets,
   refusals,
+  rollbackRequests,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

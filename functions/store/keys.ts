@@ -231,6 +231,13 @@ export const keys = {
   promotionPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'PROMO#' }),
   rollback: (systemId: string, id: string) => ({ pk: `SYS#${systemId}`, sk: `ROLLBACK#${id}` }),
   rollbackPrefix: (systemId: string) => ({ pk: `SYS#${systemId}`, skPrefix: 'ROLLBACK#' }),
+  /** A rollback request (ADR 0032): validating, then settled by its validation run's continuation. */
+  rollbackRequest: (id: string) => ({ pk: `RRQ#${id}`, sk: META }),
+  /**
+   * A release's latest rollback request and whether it is still validating: a second request while one is pending is
+   * refused (ROLLBACK_PENDING), read and written inside the system's unit of work.
+   */
+  rollbackGuard: (candidateId: string) => ({ pk: `RC#${candidateId}`, sk: 'ROLLBACK#LATEST' }),
   /** Names the incident monitoring opened for one release and cause, so a second failing run finds it (idempotency). */
   monitoringIncidentGuard: (systemId: string, candidateId: string, cause: string) => ({
     pk: `SYS#${systemId}`,

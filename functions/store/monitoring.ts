@@ -1,8 +1,7 @@
 // Eval runs that judge a release without moving its lifecycle (monitoring and rollback validation), and what a
 // monitoring run leaves behind: a clean result, or an incident per cause linked to the release, opened at most once
 // while it is unresolved. Every write commits with its audit event in the system's unit of work.
-import { ConflictError, GateBlockedError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { newEvalRun } from '../domain/eval-run.js';
+import { GateBlockedError, NotFoundError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import {
@@ -19,21 +18,23 @@ import type {
   Environment,
   EvalDataset,
   EvalRun,
-  EvalRunPurpose,
   Incident,
   Metrics,
   MonitoringCause,
   MonitoringFailureAction,
   ReleaseCandidate,
   RollbackRecord,
+  RollbackRequest,
   Severity,
   SliceMetric,
   ThresholdVerdict,
 } from '../domain/types.js';
 import { selectTarget, writeRollback } from './candidates/rollback.js';
+import { type CheckRunSpec, writeCheckRun } from './check-runs.js';
 import { countIncidentChange, incidentItem } from './incidents.js';
 import { keys, queries, toEntity } from './keys.js';
 import { getItem, queryAll } from './query.js';
+import { type RequestValidation, writeRollbackRequest } from './rollback-requests.js';
 import { type Key, runUnitOfWork, type StoreContext } from './unit-of-work.js';
 
 /** The newest version of each of a system's datasets of `kind`, ordered by name. */
@@ -53,51 +54,25 @@ export async function latestDatasetsOfKind(
 }
 
 /**
- * Starts a monitoring or rollback-validation run of a release's snapshot over `datasetIds`: recorded as an eval
- * run (status running) of the release, audited, while the release itself does not change.
+ * Starts a monitoring or rollback-validation run of a release's snapshot over `datasetIds` on `executor`: recorded
+ * as an eval run (status running) of the release, audited, while the release itself does not change. The eval state
+ * machine scores it; its continuation judges it (functions/workflows/check-run-continuation.ts).
  */
 export async function startCheckRun(
   ctx: StoreContext,
   actor: Actor,
-  input: { candidateId: string; purpose: Exclude<EvalRunPurpose, 'gate'>; datasetIds: string[] },
+  input: { candidateId: string; datasetIds: string[] } & CheckRunSpec,
 ): Promise<EvalRun> {
   const candidateItem = await getItem(ctx, keys.candidate(input.candidateId));
   if (!candidateItem) throw new NotFoundError(`release candidate ${input.candidateId} not found`);
   const first = toEntity<ReleaseCandidate>(candidateItem);
   const datasetIds = [...new Set(input.datasetIds)];
-  if (datasetIds.length === 0) throw new ValidationError('a check run needs at least one dataset');
   const preload = [keys.candidate(input.candidateId), ...datasetIds.map(keys.dataset)];
+  const { datasetIds: _ids, candidateId: _id, ...spec } = input;
   const { result } = await runUnitOfWork(ctx, first.systemId, actor, preload, (tx) => {
     const candidate = toEntity<ReleaseCandidate>(tx.get(keys.candidate(input.candidateId)) ?? {});
     const datasets = datasetIds.map((id) => tx.get<EvalDataset>(keys.dataset(id)));
-    if (datasets.some((d) => !d || d.systemId !== candidate.systemId))
-      throw new ValidationError('a dataset does not belong to the release’s system', { field: 'datasetIds' });
-    const totalCases = datasets.reduce((n, d) => n + (d?.caseCount ?? 0), 0);
-    if (totalCases === 0) throw new ConflictError('the datasets hold no cases', { code: 'EVAL_MISSING' });
-    const run = newEvalRun(candidate, actor, tx.now, {
-      executor: 'simulated',
-      status: 'running',
-      totalCases,
-      startedAt: tx.now,
-      purpose: input.purpose,
-      datasetIds,
-    });
-    tx.put({ ...keys.evalRun(run.id), ...keys.evalRunIndexes(candidate.id, run.id), itemType: 'eval_run', ...run });
-    tx.audit({
-      action: 'eval_run.started',
-      entityType: 'eval_run',
-      entityId: run.id,
-      after: {
-        status: 'running',
-        purpose: input.purpose,
-        candidateId: candidate.id,
-        candidateStatus: candidate.status,
-        datasetIds,
-        totalCases,
-        snapshotHash: candidate.snapshotHash,
-      },
-    });
-    return run;
+    return writeCheckRun(tx, candidate, datasets, spec);
   });
   return result;
 }
@@ -184,6 +159,8 @@ export interface MonitoringRecord {
   rollbackRequested: boolean;
   /** The rollback this run made (response `rollback`), else null. */
   rollback: RollbackRecord | null;
+  /** The rollback request this run opened (response `rollback-validating`): its validation run is to be started. */
+  rollbackRequest: { request: RollbackRequest; run: EvalRun } | null;
 }
 
 /**
@@ -229,6 +206,8 @@ export async function recordMonitoringResult(
     rollbackPlan?: MonitoringRollbackPlan | null;
     /** The approval-time run the drift was measured against. */
     baselineRunId: string | null;
+    /** For a plan that validates first: the target's rollback_validation datasets and executor (ADR 0032). */
+    rollbackValidation?: RequestValidation | null;
   },
 ): Promise<MonitoringRecord> {
   const first = toEntity<EvalRun>((await getItem(ctx, keys.evalRun(input.runId))) ?? {});
@@ -277,7 +256,7 @@ export async function recordMonitoringResult(
     let target: ReleaseCandidate | null = null;
     const wantsRollback =
       input.action === 'rollback' && toOpen.length > 0 && targetId !== null && plan !== null && 'targetId' in plan;
-    if (wantsRollback && plan.validation.decision !== 'block') {
+    if (wantsRollback && ('validating' in plan || plan.validation.decision !== 'block')) {
       if (system.activeReleases[input.environment] !== candidateId) {
         blocked = `${candidateId} is no longer the active ${input.environment} release`;
       } else {
@@ -296,6 +275,7 @@ export async function recordMonitoringResult(
       blocked,
     });
     const rollbackId = response.kind === 'rollback' ? newId('rb') : null;
+    const rollbackRequestId = response.kind === 'rollback-validating' ? newId('rrq') : null;
     const rollbackRequested = response.kind === 'request-rollback';
 
     const opened: Incident[] = [];
@@ -320,8 +300,14 @@ export async function recordMonitoringResult(
           evalRunId: run.id,
           reasons: input.verdict.reasons[cause],
           rollbackRequested,
-          action: response.kind === 'none' ? 'incident' : response.kind,
+          action:
+            response.kind === 'none'
+              ? 'incident'
+              : response.kind === 'rollback-validating'
+                ? 'rollback'
+                : response.kind,
           ...(rollbackId ? { rollbackId } : {}),
+          ...(rollbackRequestId ? { rollbackRequestId } : {}),
         },
       };
       tx.put(incidentItem(incident));
@@ -344,6 +330,7 @@ export async function recordMonitoringResult(
           cause,
           evalRunId: run.id,
           ...(rollbackId ? { rollbackId } : {}),
+          ...(rollbackRequestId ? { rollbackRequestId } : {}),
         },
       });
       opened.push(incident);
@@ -364,7 +351,14 @@ export async function recordMonitoringResult(
         reasons: [...input.verdict.reasons.drift, ...input.verdict.reasons.threshold],
         incidentsOpened: opened.map((i) => i.id),
         incidentsExisting: existing.map((e) => e.incidentId),
-        ...(clean ? {} : { action: response.kind, rollbackId, ...(fallbackReason ? { fallbackReason } : {}) }),
+        ...(clean
+          ? {}
+          : {
+              action: response.kind,
+              rollbackId,
+              ...(rollbackRequestId ? { rollbackRequestId } : {}),
+              ...(fallbackReason ? { fallbackReason } : {}),
+            }),
       },
     });
     let rollback: RollbackRecord | null = null;
@@ -379,6 +373,24 @@ export async function recordMonitoringResult(
         monitoringRunId: run.id,
         rollbackId,
       }).rollback;
+    }
+    let rollbackRequest: MonitoringRecord['rollbackRequest'] = null;
+    if (
+      response.kind === 'rollback-validating' &&
+      target &&
+      rollbackRequestId &&
+      incident &&
+      input.rollbackValidation
+    ) {
+      // The policy's automatic rollback once the target's validation run passes (ADR 0032): the request and its run
+      // commit with the incident; the run's continuation rolls back, never this run waiting on it.
+      rollbackRequest = writeRollbackRequest(tx, release, target, {
+        id: rollbackRequestId,
+        reason: `post-market monitoring run ${run.id} failed (${input.verdict.causes.join(', ')}); the ${system.riskTier}-tier policy rolls back to the last-known-good release once it passes its rollback validation`,
+        incidentId: incident.id,
+        monitoringRunId: run.id,
+        validation: input.rollbackValidation,
+      });
     }
     if (rollbackRequested) {
       // A request for a person to act on (docs/architecture/monitoring.md).
@@ -397,7 +409,7 @@ export async function recordMonitoringResult(
           : 'monitoring failure; the policy asks for a rollback',
       });
     }
-    return { run: finished, clean, opened, existing, response, rollbackRequested, rollback };
+    return { run: finished, clean, opened, existing, response, rollbackRequested, rollback, rollbackRequest };
   });
   return result;
 }

@@ -1,72 +1,53 @@
-// Runs a release's snapshot over chosen datasets in this process with the simulated executor, through the same
-// pure eval core as a gate run (batches, scoring, aggregation, thresholds): the engine of monitoring runs and
-// rollback validation. Small by design (regression and smoke sets); gate runs of large datasets go through the
-// eval-run state machine instead.
-import {
-  applyThresholds,
-  type EvalAggregate,
-  emptyAggregate,
-  evalVerdict,
-  finishMetrics,
-  labelsOf,
-  mergeAggregates,
-  planBatches,
-  scoreBatch,
-} from '../domain/eval/index.js';
-import type { Actor, EvalCase, EvalRun, EvalRunPurpose } from '../domain/types.js';
+// Check runs (monitoring and rollback validation) go through the eval-run state machine like gate runs, on the
+// executor the release was gated with (ADR 0032): this module chooses the executor, records the run and starts its
+// execution. Their verdict is acted upon by the run's continuation (check-run-continuation.ts), called by the
+// state machine's Aggregate and RecordFailure steps, in AWS as locally.
+import { checkRunExecutor } from '../domain/eval-run.js';
+import type { Actor, EvalRun, EvalRunPurpose, ReleaseCandidate } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
-import type { CheckRunOutcome } from '../store/monitoring.js';
 
 /** Monitoring and rollback validation act under the monitor's own identity in the audit trail. */
 export const MONITOR_ACTOR: Actor = { userId: 'svc:monitor', name: 'Release monitor', roles: [] };
 
-const BATCH_SIZE = 250;
+/** Starts a run's execution (an EvalRunner: StartExecution in AWS, the local interpreter locally). */
+export interface RunStarter {
+  start(runId: string): void | Promise<void>;
+}
 
-export interface CheckRunResult {
-  run: EvalRun;
-  outcome: CheckRunOutcome;
+/** Whether a run is a check run: its continuation judges it, and it never moves its release's lifecycle. */
+export function isCheckRun(run: Pick<EvalRun, 'purpose'>): run is EvalRun & {
+  purpose: Exclude<EvalRunPurpose, 'gate'>;
+} {
+  return run.purpose === 'monitoring' || run.purpose === 'rollback_validation';
 }
 
 /**
- * Starts a check run of `candidateId`'s snapshot over `datasetIds` and scores it; the caller records the finish
- * (monitoring with its incidents, rollback validation with its decision). An executor failure marks the run error.
+ * The executor a check run of `release` uses: its approval-time gate run's (the run that passed it; a released
+ * candidate cannot be re-evaluated, so its latest run is that run), with `submitted` re-run on `simulated`.
  */
-export async function executeCheckRun(
+export async function executorFor(
   store: GovernanceStore,
+  release: Pick<ReleaseCandidate, 'latestEvalRunId'>,
+): Promise<ReturnType<typeof checkRunExecutor>> {
+  const approvalRun = release.latestEvalRunId
+    ? await store.evalRuns.getEvalRun(release.latestEvalRunId).catch(() => null)
+    : null;
+  return checkRunExecutor(approvalRun);
+}
+
+/**
+ * Records a check run of `candidateId` over `datasetIds` on the release's executor and starts its execution. A
+ * start that fails records the run as error (the runner does), so nothing waits on a run that never ran.
+ */
+export async function startCheckRun(
+  store: GovernanceStore,
+  runner: RunStarter,
   actor: Actor,
   input: { candidateId: string; purpose: Exclude<EvalRunPurpose, 'gate'>; datasetIds: string[] },
-): Promise<CheckRunResult> {
-  const run = await store.monitoring.startCheckRun(actor, input);
-  try {
-    const candidate = await store.candidates.getCandidate(input.candidateId);
-    const [prompt, modelConfig] = await Promise.all([
-      store.artefacts.getPrompt(candidate.promptVersionId),
-      store.artefacts.getModelConfig(candidate.modelConfigId),
-    ]);
-    const cases: EvalCase[] = [];
-    for (const id of run.datasetIds ?? []) cases.push(...(await store.datasets.allDatasetCases(id)));
-    const labels = labelsOf(cases);
-    let aggregate: EvalAggregate = emptyAggregate();
-    for (const batch of planBatches(cases.length, BATCH_SIZE)) {
-      const scored = scoreBatch({
-        executor: 'simulated',
-        snapshotHash: run.snapshotHash,
-        cases: cases.slice(batch.start, batch.end),
-        labels,
-        prompt,
-        modelConfig,
-      });
-      aggregate = mergeAggregates(aggregate, scored.aggregate);
-    }
-    const { metrics, slices } = finishMetrics(aggregate);
-    const thresholdVerdicts = applyThresholds(metrics, candidate.thresholds);
-    const verdict = evalVerdict(thresholdVerdicts, []);
-    return {
-      run,
-      outcome: { passed: verdict.passed, metrics, slices, thresholdVerdicts, failureReasons: verdict.failureReasons },
-    };
-  } catch (error) {
-    await store.monitoring.failCheckRun(actor, run.id, String((error as Error).message ?? error).slice(0, 1000));
-    throw error;
-  }
+): Promise<EvalRun> {
+  const release = await store.candidates.getCandidate(input.candidateId);
+  const { executor, note } = await executorFor(store, release);
+  const run = await store.monitoring.startCheckRun(actor, { ...input, executor, executorNote: note });
+  await runner.start(run.id);
+  return run;
 }

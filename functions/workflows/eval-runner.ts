@@ -1,6 +1,7 @@
 // Runs an eval run's steps in this process, in the background of the request that queued it. The Step Functions
 // issue replaces this runner with StartExecution of statemachines/eval-run.asl.json; the steps stay the same.
 import type { GovernanceStore } from '../store/index.js';
+import type { CheckRunContinuationDeps } from './check-run-continuation.js';
 import {
   aggregateEvalRun,
   type EvalStepOptions,
@@ -28,6 +29,8 @@ export function createInProcessEvalRunner(
 ): EvalRunner {
   const { batchSize: _b, concurrency: _c, ...stepOptions } = options;
   const running = new Set<Promise<void>>();
+  // A check run's continuation that asks for a run (monitoring's rollback validation) starts it here too.
+  const continuation: CheckRunContinuationDeps = { startRun: (runId) => runner.start(runId) };
   const execute = async (runId: string) => {
     const cache = new Map<string, RunMaterial>();
     try {
@@ -42,12 +45,14 @@ export function createInProcessEvalRunner(
           await executeEvalBatch(store, { runId, batch, deadline: plan.deadline }, cache, stepOptions);
       };
       await Promise.all(Array.from({ length: options.concurrency ?? Math.min(2, plan.maxConcurrency) }, worker));
-      await aggregateEvalRun(store, { runId });
+      await aggregateEvalRun(store, { runId }, continuation);
     } catch (error) {
-      await failEvalRunStep(store, { runId, error: (error as Error).message ?? String(error) }).catch(() => undefined);
+      await failEvalRunStep(store, { runId, error: (error as Error).message ?? String(error) }, continuation).catch(
+        () => undefined,
+      );
     }
   };
-  return {
+  const runner: EvalRunner = {
     start(runId) {
       const p = execute(runId).finally(() => running.delete(p));
       running.add(p);
@@ -56,4 +61,5 @@ export function createInProcessEvalRunner(
       while (running.size) await Promise.all([...running]);
     },
   };
+  return runner;
 }

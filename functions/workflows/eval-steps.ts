@@ -45,6 +45,12 @@ import type { RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { assertionServicesFor } from './assertion-services.js';
+import { isCheckRun } from './check-run.js';
+import {
+  type CheckRunContinuationDeps,
+  continueFailedCheckRun,
+  continueScoredCheckRun,
+} from './check-run-continuation.js';
 import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
 import { connectionLabel, executeProviderCase, NOT_EXECUTED, type ProviderRuntime } from './providers/executor.js';
 import { createSpendGuard, type SpendGuard } from './run-cost.js';
@@ -125,18 +131,20 @@ export async function loadRunMaterial(
   if (hit) return hit;
   const run = await store.evalRuns.getEvalRun(runId);
   const candidate = await store.candidates.getCandidate(run.candidateId);
+  // A check run (monitoring, rollback validation) judges its own datasets; a gate run its candidate's.
+  const datasetIds = run.datasetIds ?? candidate.datasetIds;
   const [prompt, modelConfig, spans] = await Promise.all([
     store.artefacts.getPrompt(candidate.promptVersionId),
     store.artefacts.getModelConfig(candidate.modelConfigId),
-    store.evalRuns.runDatasetSpans(candidate.datasetIds),
+    store.evalRuns.runDatasetSpans(datasetIds),
   ]);
   let labels: string[] = [];
   if (run.executor === 'simulated') {
-    const facts = await store.evalRuns.runDatasetFacts(candidate.datasetIds);
+    const facts = await store.evalRuns.runDatasetFacts(datasetIds);
     if (facts) labels = facts.labels;
     else {
       const cases: EvalCase[] = [];
-      for (const datasetId of candidate.datasetIds) cases.push(...(await store.datasets.allDatasetCases(datasetId)));
+      for (const datasetId of datasetIds) cases.push(...(await store.datasets.allDatasetCases(datasetId)));
       labels = labelsOf(cases);
     }
   }
@@ -552,8 +560,14 @@ export async function listCaseEvidence(
 export async function aggregateEvalRun(
   store: GovernanceStore,
   input: { runId: string },
+  continuation: CheckRunContinuationDeps = {},
 ): Promise<{ runId: string; status: EvalRun['status']; failureReasons: string[] }> {
   const run = await store.evalRuns.getEvalRun(input.runId);
+  if (isCheckRun(run) && run.status !== 'running') {
+    // A retried step: the verdict is recorded; the continuation is idempotent and finishes what it had not.
+    await continueFailedCheckRun(store, run, continuation);
+    return { runId: run.id, status: run.status, failureReasons: run.failureReasons };
+  }
   // A run its ceiling stopped has no verdict: its cases were not all executed. It ends in error (the candidate can be
   // evaluated again with a higher ceiling), not failed, which would judge the model on cases it never saw.
   if (run.maxCost !== undefined && (run.casesNotExecuted ?? 0) > 0) {
@@ -571,6 +585,20 @@ export async function aggregateEvalRun(
   }
   const { metrics, slices } = finishMetrics(aggregate);
   const thresholdVerdicts = applyThresholds(metrics, candidate.thresholds);
+  if (isCheckRun(run)) {
+    // A check run is judged by the release's own thresholds only (monitoring adds its drift rule); its continuation
+    // records the verdict and acts on it (ADR 0032).
+    const verdict = evalVerdict(thresholdVerdicts, []);
+    const outcome = {
+      passed: verdict.passed,
+      metrics,
+      slices,
+      thresholdVerdicts,
+      failureReasons: verdict.failureReasons,
+    };
+    await continueScoredCheckRun(store, run, outcome, continuation);
+    return { runId: run.id, status: verdict.passed ? 'passed' : 'failed', failureReasons: verdict.failureReasons };
+  }
   const baselines = await store.evalRuns.baselinesFor(candidate.systemId, candidate.environment, candidate.id);
   const comparisons = baselines
     .filter((b) => b.run.metrics)
@@ -600,8 +628,16 @@ export async function aggregateEvalRun(
 export async function failEvalRunStep(
   store: GovernanceStore,
   input: { runId: string; error: string },
+  continuation: CheckRunContinuationDeps = {},
 ): Promise<{ runId: string; status: 'error' }> {
   const run = await store.evalRuns.getEvalRun(input.runId);
+  if (isCheckRun(run)) {
+    // A check run moves no candidate: its own error transition, then its continuation (a rollback settles as error).
+    if (run.status === 'running')
+      await store.monitoring.failCheckRun(EVAL_SERVICE_ACTOR, run.id, input.error.slice(0, 1000));
+    await continueFailedCheckRun(store, await store.evalRuns.getEvalRun(run.id), continuation);
+    return { runId: run.id, status: 'error' };
+  }
   if (run.status === 'queued' || run.status === 'running' || run.status === 'aggregating')
     await store.evalRuns.failEvalRun(EVAL_SERVICE_ACTOR, run.id, input.error.slice(0, 1000));
   return { runId: run.id, status: 'error' };

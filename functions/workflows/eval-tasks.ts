@@ -15,6 +15,7 @@ import { type Env, once } from '../store/config.js';
 import { type EvidenceStore, evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
+import type { CheckRunContinuationDeps } from './check-run-continuation.js';
 import {
   aggregateEvalRun,
   type EvalStepOptions,
@@ -104,9 +105,11 @@ export function evalTaskHandlers(
     evidence: () => EvidenceStore;
     batchSize?: number;
     meter?: Pick<GovernanceMeter, 'evalCasesScored'>;
+    /** What a check run's continuation may use (start the validation run monitoring's rollback asks for). */
+    continuation?: CheckRunContinuationDeps;
   } & EvalStepOptions,
 ): EvalTaskHandlers {
-  const { batchSize: _batchSize, meter, evidence, ...stepOptions } = options;
+  const { batchSize: _batchSize, meter, evidence, continuation, ...stepOptions } = options;
   return {
     prepare: (event) =>
       named(() =>
@@ -149,11 +152,11 @@ export function evalTaskHandlers(
       }),
     aggregate: (event) => {
       forget(event.runId);
-      return named(() => aggregateEvalRun(store(), { runId: event.runId }));
+      return named(() => aggregateEvalRun(store(), { runId: event.runId }, continuation));
     },
     recordFailure: async (event) => {
       forget(event.runId);
-      return failEvalRunStep(store(), { runId: event.runId, error: causeMessage(event.error) });
+      return failEvalRunStep(store(), { runId: event.runId, error: causeMessage(event.error) }, continuation);
     },
   };
 }
@@ -178,6 +181,16 @@ export function createEvalTaskEntry(
     // Provider API keys from Secrets Manager only (never the environment), cached per container.
     providers: createProviderRuntime({ resolveSecret: secretsManagerResolver(), allowedHosts }),
     meter: taskMeter,
+    // Monitoring's automatic rollback starts its validation run from the Aggregate step: an execution of this same
+    // state machine, named by EVAL_STATE_MACHINE_ARN (built from its fixed name in CDK, so no cycle), ADR 0032.
+    continuation: {
+      startRun: async (runId) => {
+        const stateMachineArn = env.EVAL_STATE_MACHINE_ARN;
+        if (!stateMachineArn) throw new Error('EVAL_STATE_MACHINE_ARN is not set: the validation run cannot start');
+        const { createStepFunctionsEvalRunner } = await import('./sfn-eval-runner.js');
+        await createStepFunctionsEvalRunner(deps.store(), { stateMachineArn }).start(runId);
+      },
+    },
   });
   return async (event: never): Promise<unknown> => {
     const task = env.EVAL_TASK as EvalTaskName | undefined;

@@ -1,21 +1,38 @@
 // The scheduled monitoring Lambda (EventBridge Scheduler, in CDK): one pass of runMonitoring over the table named
-// by TABLE_NAME. It needs read and write access to that table (transactions, queries on its GSIs) and nothing else.
+// by TABLE_NAME, starting each release's run as an execution of the eval state machine (EVAL_STATE_MACHINE_ARN,
+// states:StartExecution); the runs' continuation judges them (ADR 0032). It does not wait for them.
 import type { ScheduledEvent } from 'aws-lambda';
 import { createObservability, eventBridgeCorrelationId, infoLines, observed } from '../observability/index.js';
+import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
+import type { RunStarter } from './check-run.js';
 import { type MonitoringSummary, runMonitoring } from './monitor.js';
+import { createStepFunctionsEvalRunner } from './sfn-eval-runner.js';
 
 const { logger, metrics, meter } = createObservability('monitor');
 
-/** Runs monitoring once; the summary is the result (visible in the scheduler's and the function's logs). */
-export const handler = observed(
-  async (_event: ScheduledEvent | undefined): Promise<MonitoringSummary> => {
-    const store = storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
-    const summary = await runMonitoring(store, { log: infoLines(logger) });
-    logger.info('monitoring pass done', { monitoring: summary.counts });
-    // A failed monitoring pass (some release could not be judged) should be visible to alarms on errors.
-    if (summary.counts.error > 0) throw new Error(`monitoring could not judge ${summary.counts.error} release(s)`);
-    return summary;
-  },
-  { logger, metrics, correlationId: eventBridgeCorrelationId },
-);
+/** The runner of the deployed function: executions of the eval state machine EVAL_STATE_MACHINE_ARN names. */
+function stepFunctionsRunner(store: GovernanceStore): RunStarter {
+  const stateMachineArn = process.env.EVAL_STATE_MACHINE_ARN;
+  if (!stateMachineArn) throw new Error('EVAL_STATE_MACHINE_ARN is not set');
+  return createStepFunctionsEvalRunner(store, { stateMachineArn });
+}
+
+/** Runs monitoring once, starting runs on `runnerOf`'s runner (tests pass the local interpreter). */
+export function createMonitorHandler(runnerOf: (store: GovernanceStore) => RunStarter = stepFunctionsRunner) {
+  return observed(
+    async (_event: ScheduledEvent | undefined): Promise<MonitoringSummary> => {
+      const store = storeFromEnv(process.env, { onContentionRetry: meter.contentionRetried });
+      const runner = runnerOf(store);
+      const summary = await runMonitoring(store, { runner, log: infoLines(logger) });
+      logger.info('monitoring pass done', { monitoring: summary.counts });
+      // A failed monitoring pass (some release's run could not start) should be visible to alarms on errors.
+      if (summary.counts.error > 0) throw new Error(`monitoring could not judge ${summary.counts.error} release(s)`);
+      return summary;
+    },
+    { logger, metrics, correlationId: eventBridgeCorrelationId },
+  );
+}
+
+/** Runs monitoring once; the summary (runs started) is the result, visible in the scheduler's and function's logs. */
+export const handler = createMonitorHandler();

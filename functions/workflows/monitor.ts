@@ -1,6 +1,8 @@
 // Post-market monitoring, once over every system: each active release (per environment) runs its system's regression
-// datasets, is judged against its approval-time run and its own thresholds, and leaves a clean result or an incident
-// (docs/architecture/monitoring.md). Called by `npm run monitor` locally and by the scheduled Lambda (monitor-task.ts).
+// datasets through the eval state machine on the executor it was gated with (ADR 0032); when a run ends its
+// continuation judges it against the approval-time run and the release's own thresholds and leaves a clean result
+// or an incident (docs/architecture/monitoring.md). Started by `npm run monitor` locally (which waits for the runs)
+// and by the scheduled Lambda (monitor-task.ts, which does not).
 import { GateBlockedError, GovernanceError } from '../domain/errors.js';
 import {
   judgeMonitoringRun,
@@ -10,27 +12,33 @@ import {
   monitoringSeverity,
 } from '../domain/monitoring.js';
 import type { ApprovalPolicy } from '../domain/policy.js';
+import { rollbackValidationDecision } from '../domain/rollback.js';
 import {
   type AiSystem,
   ENVIRONMENTS,
   type Environment,
+  type EvalRun,
   type Metrics,
   type MonitoringCause,
   type MonitoringFailureAction,
 } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
+import type { CheckRunOutcome, MonitoringRecord } from '../store/monitoring.js';
 import { allPages } from '../store/pagination.js';
-import { executeCheckRun, MONITOR_ACTOR } from './check-run.js';
-import { validateRollbackTarget } from './rollback-validation.js';
+import type { RequestValidation } from '../store/rollback-requests.js';
+import { executorFor, MONITOR_ACTOR, type RunStarter, startCheckRun } from './check-run.js';
 import { reserveMonitoringBudget } from './run-cost.js';
 
-interface ReleaseMonitoring {
+export interface ReleaseMonitoring {
   systemId: string;
   systemName: string;
   environment: Environment;
   releaseId: string;
-  /** clean / failed: a run was judged; skipped: nothing to run; error: the run could not complete. */
-  status: 'clean' | 'failed' | 'skipped' | 'error';
+  /**
+   * clean / failed: a run was judged; skipped: nothing to run; error: the run could not complete; started: the run
+   * was started and its continuation judges it (a pass that does not wait for its runs).
+   */
+  status: 'clean' | 'failed' | 'skipped' | 'error' | 'started';
   runId: string | null;
   baselineRunId: string | null;
   cases: number;
@@ -45,6 +53,8 @@ interface ReleaseMonitoring {
   /** The automatic rollback this run made, and the release it restored. */
   rollbackId: string | null;
   rolledBackTo: string | null;
+  /** The rollback request the run opened: the policy rolls back once the target's validation run passes. */
+  rollbackRequestId: string | null;
   /** Why the policy's rollback did not happen and a request stands in for it. */
   fallbackReason: string | null;
   note: string | null;
@@ -58,8 +68,13 @@ export interface MonitoringSummary {
 }
 
 export interface MonitorOptions {
-  /** Judge every system under this policy; by default each system's policy in force (its META's copy, ADR 0023). */
-  policy?: ApprovalPolicy;
+  /** Starts each run's execution (the eval state machine). */
+  runner: RunStarter;
+  /**
+   * Waits for every run started to end and answers their judged results by run id (the continuation's, reported
+   * through CheckRunContinuationDeps.onMonitored); without it the summary says `started`.
+   */
+  wait?: () => Promise<ReadonlyMap<string, ReleaseMonitoring>>;
   /** Progress lines, one or two per system. */
   log?: (line: string) => void;
   /** Only these systems (default: every system). */
@@ -67,7 +82,7 @@ export interface MonitorOptions {
 }
 
 /** Monitors every active release once; a failure of one release is recorded and the others still run. */
-export async function runMonitoring(store: GovernanceStore, options: MonitorOptions = {}): Promise<MonitoringSummary> {
+export async function runMonitoring(store: GovernanceStore, options: MonitorOptions): Promise<MonitoringSummary> {
   const log = options.log ?? (() => undefined);
   const startedAt = store.ctx.now().toISOString();
   const only = options.systemIds ? new Set(options.systemIds) : null;
@@ -96,29 +111,39 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
       }
       log(`${prefix} (${environment}): running ${datasets.map((d) => `${d.name} v${d.version}`).join(', ')} …`);
       try {
-        const policy = options.policy ?? (await store.policies.systemPolicy(system.id));
-        // The policy's daily budget (ADR 0031): the run's estimate is reserved first, or the release waits a day.
+        const policy = await store.policies.systemPolicy(system.id);
+        // The policy's daily budget (ADR 0031): the run's estimate, on the executor the release's run will use, is
+        // reserved first, or the release waits a day.
+        const release = await store.candidates.getCandidate(releaseId);
+        const { executor } = await executorFor(store, release);
         const overBudget = await reserveMonitoringBudget(
           store,
           policy,
           releaseId,
           datasets.map((d) => d.id),
+          executor,
         );
         if (overBudget) {
           releases.push({ ...base, status: 'skipped', note: overBudget });
           log(`${prefix} (${environment}): skipped, ${overBudget}`);
           continue;
         }
-        const result = await monitorRelease(
-          store,
-          policy,
-          system,
-          environment,
-          releaseId,
-          datasets.map((d) => d.id),
-        );
+        const run = await startCheckRun(store, options.runner, MONITOR_ACTOR, {
+          candidateId: releaseId,
+          purpose: 'monitoring',
+          datasetIds: datasets.map((d) => d.id),
+        });
+        const result = {
+          ...base,
+          status: 'started' as const,
+          runId: run.id,
+          cases: run.totalCases,
+          note: run.executorNote ?? null,
+        };
         releases.push(result);
-        log(`${prefix} (${environment}): ${describe(result)}`);
+        log(
+          `${prefix} (${environment}): started run ${run.id} on the ${run.executor} executor (${run.totalCases} cases)`,
+        );
       } catch (error) {
         const note = (error as Error).message ?? String(error);
         releases.push({ ...base, status: 'error', note });
@@ -126,7 +151,16 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
       }
     }
   }
-  const counts = { clean: 0, failed: 0, skipped: 0, error: 0 };
+  if (options.wait) {
+    const judged = await options.wait();
+    for (const [i, r] of releases.entries()) {
+      if (r.status !== 'started' || !r.runId) continue;
+      const done = judged.get(r.runId) ?? { ...r, status: 'error' as const, note: 'the run ended without a verdict' };
+      releases[i] = done;
+      log(`${r.systemName} (${r.environment}): ${describe(done)}`);
+    }
+  }
+  const counts = { clean: 0, failed: 0, skipped: 0, error: 0, started: 0 };
   for (const r of releases) counts[r.status]++;
   return { startedAt, finishedAt: store.ctx.now().toISOString(), releases, counts };
 }
@@ -150,31 +184,45 @@ function blank(system: AiSystem, environment: Environment, releaseId: string): R
     rollbackRequested: false,
     rollbackId: null,
     rolledBackTo: null,
+    rollbackRequestId: null,
     fallbackReason: null,
     note: null,
   };
 }
 
-async function monitorRelease(
+/** What a monitoring run's continuation may do besides recording: start the validation run of the rollback it asks. */
+export interface MonitoringContinuationDeps {
+  startRun?: (runId: string) => void | Promise<void>;
+}
+
+/**
+ * The continuation of a scored monitoring run: judges it against the release's approval-time run and thresholds
+ * under the policy in force, and records the result in one transaction (monitoring.recordMonitoringResult: the run's
+ * finish, its incidents, and what the policy's `monitoring.onFailure` does). The automatic rollback never waits here:
+ * a target with rollback_validation datasets gets a rollback request whose validation run starts after this
+ * transaction, and that run's own continuation rolls back (ADR 0032). Null when the run was recorded already (a
+ * retried step).
+ */
+export async function recordMonitoringRun(
   store: GovernanceStore,
-  policy: ApprovalPolicy,
-  system: AiSystem,
-  environment: Environment,
-  releaseId: string,
-  datasetIds: string[],
-): Promise<ReleaseMonitoring> {
-  const release = await store.candidates.getCandidate(releaseId);
+  scored: EvalRun,
+  outcome: CheckRunOutcome,
+  deps: MonitoringContinuationDeps = {},
+): Promise<ReleaseMonitoring | null> {
+  const run = await store.evalRuns.getEvalRun(scored.id);
+  if (run.status !== 'running') return null;
+  const [system, release, policy] = await Promise.all([
+    store.systems.getSystem(run.systemId),
+    store.candidates.getCandidate(run.candidateId),
+    store.policies.systemPolicy(run.systemId),
+  ]);
+  const environment = release.environment;
   // The approval-time run: the gate run that passed the release. A released candidate cannot be re-evaluated,
   // so its latest run is that run.
   const approvalRun = release.latestEvalRunId
     ? await store.evalRuns.getEvalRun(release.latestEvalRunId).catch(() => null)
     : null;
   const baseline = approvalRun?.status === 'passed' && approvalRun.metrics ? approvalRun : null;
-  const { run, outcome } = await executeCheckRun(store, MONITOR_ACTOR, {
-    candidateId: releaseId,
-    purpose: 'monitoring',
-    datasetIds,
-  });
   const verdict = judgeMonitoringRun({
     metrics: outcome.metrics,
     cases: run.totalCases,
@@ -183,7 +231,7 @@ async function monitorRelease(
     policy: policy.monitoring,
   });
   const action = monitoringFailureAction(system.riskTier, policy.monitoring);
-  const rollbackPlan = action === 'rollback' ? await planRollback(store, policy, system, releaseId, verdict) : null;
+  const prepared = action === 'rollback' ? await planRollback(store, policy, system, release.id, verdict) : null;
   const record = await store.monitoring.recordMonitoringResult(MONITOR_ACTOR, {
     runId: run.id,
     environment,
@@ -191,16 +239,18 @@ async function monitorRelease(
     verdict,
     severity: monitoringSeverity(system.riskTier, policy.monitoring),
     action,
-    rollbackPlan,
+    rollbackPlan: prepared?.plan ?? null,
+    rollbackValidation: prepared?.validation ?? null,
     baselineRunId: baseline?.id ?? null,
   });
+  await startRequestedValidation(store, record, deps);
   const response = record.response;
-  let note: string | null = null;
+  let note: string | null = run.executorNote ?? null;
   if (!baseline) note = 'no passed approval-time run to measure drift against';
   else if (!verdict.driftJudged)
     note = `drift not judged: ${run.totalCases} cases, fewer than the ${policy.monitoring.minCasesForDrift} the policy needs`;
   return {
-    ...blank(system, environment, releaseId),
+    ...blank(system, environment, release.id),
     status: verdict.clean ? 'clean' : 'failed',
     runId: run.id,
     baselineRunId: baseline?.id ?? null,
@@ -210,20 +260,58 @@ async function monitorRelease(
     reasons: [...verdict.reasons.drift, ...verdict.reasons.threshold],
     incidentsOpened: record.opened.map((i) => i.id),
     incidentsExisting: record.existing.map((e) => e.incidentId),
-    action: response.kind,
+    action: response.kind === 'rollback-validating' ? 'rollback' : response.kind,
     rollbackRequested: record.rollbackRequested,
     rollbackId: record.rollback?.id ?? null,
     rolledBackTo: record.rollback?.toCandidateId ?? null,
+    rollbackRequestId: record.rollbackRequest?.request.id ?? null,
     fallbackReason: response.kind === 'request-rollback' ? response.fallbackReason : null,
     note,
   };
 }
 
+/** A monitoring run that ended in error, as the summary shows it. */
+export async function monitoringRunFailed(store: GovernanceStore, run: EvalRun): Promise<ReleaseMonitoring> {
+  const [system, release] = await Promise.all([
+    store.systems.getSystem(run.systemId),
+    store.candidates.getCandidate(run.candidateId),
+  ]);
+  return {
+    ...blank(system, release.environment, release.id),
+    status: 'error',
+    runId: run.id,
+    cases: run.totalCases,
+    note: run.error ?? 'the monitoring run could not complete',
+  };
+}
+
 /**
- * For the policy's automatic rollback: the last-known-good release and its rollback validation, run before the
- * monitoring run's transaction exactly as a person's rollback runs it (a failure warns or blocks by the tier's
- * `rollbackValidation`). Nothing to prepare when the run is clean or every cause already has an unresolved incident
- * (that incident was acted upon); the transaction decides again. Refusals become the reason for the fallback.
+ * Starts the validation run of the rollback request a monitoring run opened. Without a way to start it (a caller
+ * that composed none), or when the start fails, the request is settled as error so that it does not stay pending.
+ */
+async function startRequestedValidation(
+  store: GovernanceStore,
+  record: MonitoringRecord,
+  deps: MonitoringContinuationDeps,
+): Promise<void> {
+  const opened = record.rollbackRequest;
+  if (!opened) return;
+  try {
+    if (!deps.startRun) throw new Error('no eval runner is composed here to start the validation run');
+    await deps.startRun(opened.run.id);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    await store.monitoring.failCheckRun(MONITOR_ACTOR, opened.run.id, message).catch(() => undefined);
+    await store.rollbackRequests.settleRollbackRequest(opened.request.id, { kind: 'error', message });
+  }
+}
+
+/**
+ * For the policy's automatic rollback: the last-known-good release, and either its validation outcome (`skipped`
+ * when the system has no rollback_validation dataset: the rollback commits with the run) or the datasets and
+ * executor of its validation run (ADR 0032). Nothing to prepare when the run is clean or every cause already has an
+ * unresolved incident (that incident was acted upon); the transaction decides again. Refusals become the reason for
+ * the fallback.
  */
 async function planRollback(
   store: GovernanceStore,
@@ -231,17 +319,30 @@ async function planRollback(
   system: AiSystem,
   releaseId: string,
   verdict: MonitoringVerdict,
-): Promise<MonitoringRollbackPlan | null> {
+): Promise<{ plan: MonitoringRollbackPlan; validation: RequestValidation | null } | null> {
   if (verdict.clean) return null;
   if (await store.monitoring.causesCovered(system.id, releaseId, verdict.causes)) return null;
   try {
     const target = await store.candidates.rollbackTarget(releaseId);
-    const validation = await validateRollbackTarget(store, MONITOR_ACTOR, target, policy);
-    return { targetId: target.id, validation };
+    const datasets = await store.monitoring.latestDatasetsOfKind(system.id, 'rollback_validation');
+    if (datasets.length === 0) {
+      const validation = rollbackValidationDecision({
+        riskTier: system.riskTier,
+        evalRunId: null,
+        passed: null,
+        policy,
+      });
+      return { plan: { targetId: target.id, validation }, validation: null };
+    }
+    const { executor, note } = await executorFor(store, target);
+    return {
+      plan: { targetId: target.id, validating: true },
+      validation: { datasets, executor, executorNote: note },
+    };
   } catch (error) {
-    // No eligible release (ROLLBACK_TARGET_INELIGIBLE), a release no longer active, a validation that could not
-    // run: the run still records its incident, and the request says why nothing was rolled back.
-    return { unavailable: refusal(error) };
+    // No eligible release (ROLLBACK_TARGET_INELIGIBLE), a release no longer active: the run still records its
+    // incident, and the request says why nothing was rolled back.
+    return { plan: { unavailable: refusal(error) }, validation: null };
   }
 }
 
@@ -253,15 +354,17 @@ function refusal(error: unknown): string {
 
 function describe(r: ReleaseMonitoring): string {
   const head = `${r.status} (run ${r.runId}, ${r.cases} cases${r.note ? `; ${r.note}` : ''})`;
-  if (r.status === 'clean') return head;
+  if (r.status === 'clean' || r.status === 'error' || r.status === 'started') return head;
   const incidents = [
     ...r.incidentsOpened.map((id) => `opened ${id}`),
     ...r.incidentsExisting.map((id) => `already open ${id}`),
   ].join(', ');
   const acted = r.rollbackId
     ? `; rolled back to ${r.rolledBackTo} (${r.rollbackId})`
-    : r.rollbackRequested
-      ? `; rollback requested${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`
-      : '';
+    : r.rollbackRequestId
+      ? `; rollback validating (${r.rollbackRequestId})`
+      : r.rollbackRequested
+        ? `; rollback requested${r.fallbackReason ? ` (${r.fallbackReason})` : ''}`
+        : '';
   return `${head}: ${r.reasons.join('; ')} → ${incidents}${acted}`;
 }

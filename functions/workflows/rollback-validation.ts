@@ -1,81 +1,86 @@
-// A rollback that first validates its target: the system's rollback_validation datasets run against the release to
-// be restored (an eval run with purpose rollback_validation), and the risk-tier policy decides whether a failure
-// warns or blocks (docs/architecture/rollback.md).
-import { ConflictError } from '../domain/errors.js';
+// A rollback that first validates its target, asynchronously (ADR 0032): the request is recorded with the target's
+// rollback_validation run, which goes through the eval state machine on the executor the target was gated with;
+// when the run ends its continuation settles the request under the risk tier's rule (warn proceeds, block does
+// not) and the conditions every rollback has (docs/architecture/rollback.md).
 import type { ApprovalPolicy } from '../domain/policy.js';
 import { type RollbackValidationOutcome, rollbackValidationDecision } from '../domain/rollback.js';
-import type { Actor, ReleaseCandidate, RollbackRecord } from '../domain/types.js';
+import type { Actor, EvalRun, RollbackRequest } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
-import { executeCheckRun } from './check-run.js';
-
-export interface ValidatedRollback {
-  candidate: ReleaseCandidate;
-  target: ReleaseCandidate;
-  rollback: RollbackRecord;
-  validation: RollbackValidationOutcome;
-}
+import type { OpenedRollback } from '../store/rollback-requests.js';
+import { executorFor, type RunStarter } from './check-run.js';
 
 /**
- * Validates the rollback target, then rolls back unless the policy blocks: a block is a 409 with code
- * ROLLBACK_VALIDATION_FAILED and nothing is rolled back (the validation run stays recorded as evidence). The policy
- * is the system's policy in force (its META's copy) unless a test names one.
+ * Asks for the rollback of the active release `id`: refuses at once what can be refused now (the release is not
+ * active: ACTIVE_RELEASE_CHANGED; no eligible target: ROLLBACK_TARGET_INELIGIBLE; a request of the release still
+ * validating: ROLLBACK_PENDING; an incident of another system: 400), then records the request and starts the
+ * target's validation run. Without rollback_validation datasets there is nothing to run: the rollback commits in
+ * the same transaction as its request (validation `skipped`), as it always has.
  */
-export async function rollbackWithValidation(
+export async function requestRollback(
   store: GovernanceStore,
+  runner: RunStarter,
   actor: Actor,
   id: string,
   input: { reason: string; incidentId?: string | null; targetCandidateId?: string | null },
-  policy?: ApprovalPolicy,
-): Promise<ValidatedRollback> {
+): Promise<OpenedRollback> {
   const target = await store.candidates.rollbackTarget(id, input.targetCandidateId ?? null);
-  const validation = await validateRollbackTarget(store, actor, target, policy);
-  if (validation.decision === 'block') {
-    throw new ConflictError(validation.message, {
-      code: 'ROLLBACK_VALIDATION_FAILED',
-      targetCandidateId: target.id,
-      validation,
-    });
+  const [system, datasets] = await Promise.all([
+    store.systems.getSystem(target.systemId),
+    store.monitoring.latestDatasetsOfKind(target.systemId, 'rollback_validation'),
+  ]);
+  // Naming the target makes the settlement refuse (ROLLBACK_TARGET_INELIGIBLE) rather than restore another release
+  // should the history change while the validation runs.
+  const common = { ...input, targetCandidateId: target.id };
+  if (datasets.length === 0) {
+    const policy = await store.policies.systemPolicy(system.id);
+    const validation = rollbackValidationDecision({ riskTier: system.riskTier, evalRunId: null, passed: null, policy });
+    return store.rollbackRequests.openRollbackRequest(actor, id, { ...common, validation });
   }
-  // Naming the validated target makes the rollback fail (ROLLBACK_TARGET_INELIGIBLE) rather than restore another
-  // release, should the history change between the validation and the rollback.
-  const out = await store.candidates.rollbackRelease(actor, id, {
-    ...input,
-    targetCandidateId: target.id,
-    validation,
+  const { executor, note } = await executorFor(store, target);
+  const opened = await store.rollbackRequests.openRollbackRequest(actor, id, {
+    ...common,
+    validation: { datasets, executor, executorNote: note },
   });
-  return { ...out, validation };
+  if (opened.run) await runner.start(opened.run.id);
+  return opened;
 }
 
 /**
- * Runs the system's rollback_validation datasets against `target` (the release a rollback would restore) and
- * decides, by the risk tier's rule in the policy (the system's policy in force when none is named), whether a
- * failure warns or blocks. Used by a person's rollback and by the automatic rollback of post-market monitoring alike.
+ * The continuation of a rollback_validation run (its state machine's Aggregate or RecordFailure step): decides by
+ * the tier's rule in the policy in force whether the failure warns or blocks, and settles the request. Nothing to
+ * do for a run that validates no request.
  */
-export async function validateRollbackTarget(
+export async function settleRollbackValidation(
   store: GovernanceStore,
-  actor: Actor,
-  target: ReleaseCandidate,
+  run: EvalRun,
+  override?: ApprovalPolicy,
+): Promise<RollbackRequest | null> {
+  if (!run.rollbackRequestId) return null;
+  if (run.status === 'error' || (run.status !== 'passed' && run.status !== 'failed'))
+    return store.rollbackRequests.settleRollbackRequest(run.rollbackRequestId, {
+      kind: 'error',
+      message: run.error ?? `the validation run is ${run.status}`,
+    });
+  const validation = await validationOutcome(store, run, override);
+  return store.rollbackRequests.settleRollbackRequest(run.rollbackRequestId, { kind: 'validated', validation });
+}
+
+/** The validation outcome of a finished run under the tier's rule; the executor note, when any, in its message. */
+async function validationOutcome(
+  store: GovernanceStore,
+  run: EvalRun,
   override?: ApprovalPolicy,
 ): Promise<RollbackValidationOutcome> {
   const [system, policy] = await Promise.all([
-    store.systems.getSystem(target.systemId),
-    override ?? store.policies.systemPolicy(target.systemId),
+    store.systems.getSystem(run.systemId),
+    override ?? store.policies.systemPolicy(run.systemId),
   ]);
-  const datasets = await store.monitoring.latestDatasetsOfKind(system.id, 'rollback_validation');
-  if (datasets.length === 0) {
-    return rollbackValidationDecision({ riskTier: system.riskTier, evalRunId: null, passed: null, policy });
-  }
-  const { run, outcome } = await executeCheckRun(store, actor, {
-    candidateId: target.id,
-    purpose: 'rollback_validation',
-    datasetIds: datasets.map((d) => d.id),
-  });
-  const done = await store.monitoring.completeCheckRun(actor, run.id, outcome);
-  return rollbackValidationDecision({
+  const outcome = rollbackValidationDecision({
     riskTier: system.riskTier,
-    evalRunId: done.id,
-    passed: outcome.passed,
-    reasons: outcome.failureReasons,
+    evalRunId: run.id,
+    passed: run.status === 'passed',
+    reasons: run.failureReasons,
     policy,
   });
+  return run.executorNote ? { ...outcome, message: `${outcome.message} (${run.executorNote})` } : outcome;
 }

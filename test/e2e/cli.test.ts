@@ -244,9 +244,10 @@ describe('govern against the local stack', () => {
     expect(promoted.code, promoted.stderr).toBe(0);
     second = rc;
 
-    const rolledBack = await govern(['rollback', second, '--reason', 'misrouted tickets']);
+    const rolledBack = await govern(['rollback', second, '--reason', 'misrouted tickets', '--interval', '50']);
     expect(rolledBack.code, rolledBack.stderr).toBe(0);
     expect(rolledBack.stdout.trim()).toBe(first);
+    expect(rolledBack.stderr).toMatch(/rollback request rrq_\w+: /);
     const system = await as('omar.owner').get<{ activeReleases: Record<string, string | null> }>(
       `/api/systems/${systemId}`,
     );

@@ -1,14 +1,15 @@
 // The automatic rollback of a failed monitoring run, seen over HTTP against the local stack: a pass under a policy
 // whose tier action is `rollback` leaves the last-known-good release active, the incident and the rollback naming
-// each other, and the rollback published on the event bus as any rollback is.
+// each other, and the rollback published on the event bus as any rollback is. And a person's rollback over HTTP:
+// 202 with the validation run, settled by the run's continuation in the stack's state machine, read by polling.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../functions/domain/policy.js';
 import type { Threshold } from '../../functions/domain/types.js';
-import { runMonitoring } from '../../functions/workflows/monitor.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { monitorOnce } from '../support/check-runs.js';
 import { cases } from '../support/fixtures.js';
 import { apiClient } from '../support/http.js';
 import { activeCandidate, governedSystem, owner } from '../support/lifecycle.js';
@@ -69,7 +70,7 @@ describe('a failed monitoring run under a rollback policy, over HTTP', { timeout
     };
 
     // Act
-    const summary = await runMonitoring(store, { policy, systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy, systemIds: [base.system.id] });
     await stack.events.settle();
 
     // Assess
@@ -99,5 +100,50 @@ describe('a failed monitoring run under a rollback policy, over HTTP', { timeout
       monitoringRunId: result?.runId,
       source: 'monitoring',
     });
+  });
+});
+
+describe('a rollback over HTTP (ADR 0032)', { timeout: 120_000 }, () => {
+  it('answers 202 with the validation run, and the poll reads it rolled back once the run passed', async () => {
+    // Prepare: two releases and a rollback_validation set the first release passes
+    const store = stack.store;
+    const base = await governedSystem(store, { system: { riskTier: 'high' }, cases: 4 });
+    const first = await activeCandidate(store, base, { name: 'release 1' });
+    const second = await activeCandidate(store, base, { name: 'release 2' });
+    await store.datasets.createDataset(owner, {
+      systemId: base.system.id,
+      name: 'rollback-smoke',
+      kind: 'rollback_validation',
+      description: 'smoke set',
+      cases: cases(3),
+    });
+    const api = as('omar.owner');
+
+    // Act
+    const started = await api.post<Json & { rollbackRequest: Json; validationRunId: string; links: Json }>(
+      `/api/release-candidates/${second.id}/rollback`,
+      { reason: 'latency spike' },
+    );
+    await stack.evalRunner.idle();
+    const polled = await api.get<Json>(`/api/release-candidates/${second.id}/rollback`);
+
+    // Assess
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({
+      status: 'validating',
+      rollbackRequest: { status: 'validating', targetCandidateId: first.id },
+      links: { self: `/api/release-candidates/${second.id}/rollback` },
+    });
+    expect(started.body.links.validationRun).toBe(`/api/eval-runs/${started.body.validationRunId}`);
+    expect(polled.status).toBe(200);
+    expect(polled.body).toMatchObject({
+      id: started.body.rollbackRequest.id,
+      status: 'rolled_back',
+      validation: { status: 'passed', decision: 'proceed' },
+    });
+    const system = await api.get<Json & { activeReleases: Record<string, string | null> }>(
+      `/api/systems/${base.system.id}`,
+    );
+    expect(system.body.activeReleases.production).toBe(first.id);
   });
 });

@@ -12,11 +12,11 @@ import type { GovernanceStore, Page } from '../../functions/store/index.js';
 import { createMemoryEvidenceStore } from '../../functions/store/memory-evidence-store.js';
 import { allPages } from '../../functions/store/pagination.js';
 import { EVAL_SERVICE_ACTOR } from '../../functions/workflows/eval-steps.js';
-import { rollbackWithValidation } from '../../functions/workflows/rollback-validation.js';
 import { SYSTEM_KEYS } from '../../seed/catalog.js';
 import type { DemoSummary } from '../../seed/demo.js';
 import { type SeededDemo, seedIfEmpty } from '../../seed/load.js';
 import { DEMO_USERS, demoActor, demoPrincipal } from '../../seed/users.js';
+import { rollbackAndWait } from '../support/check-runs.js';
 import { restoreSeededItems, seededDemoDump } from '../support/seeded-demo.js';
 import { createTestStore } from '../support/store.js';
 
@@ -280,9 +280,10 @@ describe('the demo seed', () => {
 
   it('validates release 1 on the rollback-smoke set when the walkthrough rolls release 4 back, and lets it proceed', async () => {
     const id = summary.triage.awaitingApprovalCandidateId;
-    const out = await rollbackWithValidation(store, demoActor('omar.owner'), id, { reason: 'walkthrough step 5' });
-    expect(out.target.id).toBe(summary.triage.activeReleaseId);
-    expect(out.validation).toMatchObject({ status: 'passed', decision: 'proceed', mode: 'block' });
+    const { settled } = await rollbackAndWait(store, demoActor('omar.owner'), id, { reason: 'walkthrough step 5' });
+    expect(settled.targetCandidateId).toBe(summary.triage.activeReleaseId);
+    expect(settled).toMatchObject({ status: 'rolled_back' });
+    expect(settled.validation).toMatchObject({ status: 'passed', decision: 'proceed', mode: 'block' });
   });
 
   it('reports the counts it measured in its summary', () => {

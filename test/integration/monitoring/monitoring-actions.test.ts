@@ -10,8 +10,8 @@ import type { EvalCase, MonitoringFailureAction, RiskTier, Threshold } from '../
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
 import { copyToSystem } from '../../../functions/store/policies.js';
-import { executeCheckRun, MONITOR_ACTOR } from '../../../functions/workflows/check-run.js';
-import { runMonitoring } from '../../../functions/workflows/monitor.js';
+import { MONITOR_ACTOR } from '../../../functions/workflows/check-run.js';
+import { monitorOnce, scoredMonitoringRun } from '../../support/check-runs.js';
 import { cases } from '../../support/fixtures.js';
 import { activeCandidate, type GovernedSystem, governedSystem, owner } from '../../support/lifecycle.js';
 import { createTestStore } from '../../support/store.js';
@@ -74,7 +74,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     const [first, second] = releases;
 
     // Act
-    const summary = await runMonitoring(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
 
     // Assess
     const [result] = summary.releases;
@@ -130,7 +130,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     await copyToSystem(store.ctx, base.system.id, 2, { ...policyWith('rollback'), version: 2 });
 
     // Act
-    const summary = await runMonitoring(store, { systemIds: [base.system.id, underDefault.base.system.id] });
+    const summary = await monitorOnce(store, { systemIds: [base.system.id, underDefault.base.system.id] });
 
     // Assess
     const of = (systemId: string) => summary.releases.find((r) => r.systemId === systemId);
@@ -148,11 +148,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     const other = peer();
     const prepared = await Promise.all(
       [store, other].map(async (s) => {
-        const { run, outcome } = await executeCheckRun(s, MONITOR_ACTOR, {
-          candidateId: third?.id as string,
-          purpose: 'monitoring',
-          datasetIds,
-        });
+        const { run, outcome } = await scoredMonitoringRun(s, third?.id as string, datasetIds);
         const verdict = judgeMonitoringRun({
           metrics: outcome.metrics,
           cases: run.totalCases,
@@ -196,11 +192,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     const { base, releases } = await failingSystem('medium', 2);
     const [first, second] = releases;
     const datasetIds = (await store.monitoring.latestDatasetsOfKind(base.system.id, 'regression')).map((d) => d.id);
-    const { run, outcome } = await executeCheckRun(store, MONITOR_ACTOR, {
-      candidateId: second?.id as string,
-      purpose: 'monitoring',
-      datasetIds,
-    });
+    const { run, outcome } = await scoredMonitoringRun(store, second?.id as string, datasetIds);
     const verdict = judgeMonitoringRun({
       metrics: outcome.metrics,
       cases: run.totalCases,
@@ -242,7 +234,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     };
 
     // Act
-    const summary = await runMonitoring(store, { policy, systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy, systemIds: [base.system.id] });
 
     // Assess
     const [result] = summary.releases;
@@ -266,7 +258,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     const { base, releases } = await failingSystem('critical', 1);
 
     // Act
-    const summary = await runMonitoring(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
 
     // Assess
     const [result] = summary.releases;
@@ -292,14 +284,26 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     await dataset(base, 'rollback_validation', longTickets(3));
 
     // Act
-    const summary = await runMonitoring(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
 
-    // Assess
+    // Assess: the run opened a rollback request; its validation run failed and the tier blocks, so the request
+    // settled blocked and fell back to a request for a person, saying why
     const [result] = summary.releases;
-    expect(result?.action).toBe('request-rollback');
-    expect(result?.fallbackReason).toMatch(
-      /^no automatic rollback: the target release failed its rollback validation and the high-tier policy blocks the rollback: costMeanUsd/,
-    );
+    expect(result).toMatchObject({ action: 'rollback', rollbackId: null });
+    const request = await store.rollbackRequests.getRollbackRequest(result?.rollbackRequestId as string);
+    expect(request).toMatchObject({
+      status: 'blocked',
+      monitoringRunId: result?.runId,
+      incidentId: result?.incidentsOpened[0],
+      problem: { code: 'ROLLBACK_VALIDATION_FAILED' },
+      requestedBy: MONITOR_ACTOR.userId,
+    });
+    const audit = await allPages((p) => store.audit.listAuditEvents({ systemId: base.system.id }, p));
+    expect(audit.find((e) => e.action === 'release.rollback_requested')?.after).toMatchObject({
+      fallbackReason: expect.stringMatching(
+        /^no automatic rollback: the target release failed its rollback validation and the high-tier policy blocks the rollback: costMeanUsd/,
+      ),
+    });
     expect((await store.systems.getSystem(base.system.id)).activeReleases.production).toBe(releases[1]?.id);
     const runs = await allPages((p) => store.evalRuns.listEvalRuns({ candidateId: releases[0]?.id as string }, p));
     expect(runs.filter((r) => r.purpose === 'rollback_validation')).toEqual([
@@ -310,10 +314,10 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
   it('acts once per incident: a later failing run that finds the incident unresolved rolls nothing back', async () => {
     // Prepare: a run under the incident-only action opens the incident; then the policy turns to rollback.
     const { base, releases } = await failingSystem('low', 2);
-    await runMonitoring(store, { policy: policyWith('incident'), systemIds: [base.system.id] });
+    await monitorOnce(store, { policy: policyWith('incident'), systemIds: [base.system.id] });
 
     // Act
-    const summary = await runMonitoring(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
 
     // Assess
     const [result] = summary.releases;

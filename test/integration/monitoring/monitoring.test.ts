@@ -5,8 +5,8 @@ import { type ApprovalPolicy, DEFAULT_POLICY } from '../../../functions/domain/p
 import type { EvalCase, ReleaseCandidate } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
-import { runMonitoring } from '../../../functions/workflows/monitor.js';
-import { handler as monitorTask } from '../../../functions/workflows/monitor-task.js';
+import { createMonitorHandler } from '../../../functions/workflows/monitor-task.js';
+import { checkRunner, monitorOnce } from '../../support/check-runs.js';
 import { cases } from '../../support/fixtures.js';
 import { activeCandidate, type GovernedSystem, governedSystem, owner } from '../../support/lifecycle.js';
 import { createTestStore, dynamoEndpoint } from '../../support/store.js';
@@ -56,7 +56,7 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
 
   it('opens an incident linked to the active release when a metric drifts beyond its threshold', async () => {
     // Act
-    const summary = await runMonitoring(store, { policy: costDriftPolicy(), systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy: costDriftPolicy(), systemIds: [base.system.id] });
 
     // Assess
     expect(summary.releases).toHaveLength(1);
@@ -85,7 +85,7 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
 
   it('does not open a second incident for the same release and cause while the first is unresolved', async () => {
     // Act
-    const summary = await runMonitoring(store, { policy: costDriftPolicy(), systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy: costDriftPolicy(), systemIds: [base.system.id] });
 
     // Assess
     const [result] = summary.releases;
@@ -103,7 +103,7 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     await store.incidents.resolveIncident(owner, open?.id as string, 'prompt shortened; watching');
 
     // Act
-    const summary = await runMonitoring(store, {
+    const summary = await monitorOnce(store, {
       policy: costDriftPolicy({
         onFailure: {
           low: 'request-rollback',
@@ -136,7 +136,7 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     await regressionDataset(store, clean, 'usual-tickets', cases(6));
 
     // Act
-    const summary = await runMonitoring(store, { policy: costDriftPolicy(), systemIds: [clean.system.id] });
+    const summary = await monitorOnce(store, { policy: costDriftPolicy(), systemIds: [clean.system.id] });
 
     // Assess
     expect(summary.releases[0]).toMatchObject({ status: 'clean', incidentsOpened: [], releaseId: active.id });
@@ -150,17 +150,27 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     process.env.TABLE_NAME = tableName;
     process.env.DYNAMO_ENDPOINT = dynamoEndpoint();
 
-    // Act
-    const summary = await monitorTask().finally(() => {
+    const { runner, judged } = checkRunner(store);
+
+    // Act: the Lambda starts the runs and returns; their continuations judge them
+    const summary = await createMonitorHandler(() => runner)().finally(() => {
       delete process.env.TABLE_NAME;
       delete process.env.DYNAMO_ENDPOINT;
     });
+    await runner.idle();
 
     // Assess: the default policy needs 20 cases to judge drift, and the release passes its own thresholds.
     expect(summary.counts.error).toBe(0);
     const mine = summary.releases.find((r) => r.releaseId === release.id);
-    expect(mine).toMatchObject({ status: 'clean', driftJudged: false, cases: 4 });
-    expect(mine?.note).toBe('drift not judged: 4 cases, fewer than the 20 the policy needs');
+    expect(mine).toMatchObject({ status: 'started', cases: 4 });
+    expect(judged.get(mine?.runId as string), JSON.stringify(judged.get(mine?.runId as string))).toMatchObject({
+      status: 'clean',
+      driftJudged: false,
+      cases: 4,
+    });
+    expect(judged.get(mine?.runId as string)?.note).toBe(
+      'drift not judged: 4 cases, fewer than the 20 the policy needs',
+    );
   });
 
   it('skips a release whose system has no regression dataset', async () => {
@@ -169,7 +179,7 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     await activeCandidate(store, bare);
 
     // Act
-    const summary = await runMonitoring(store, { systemIds: [bare.system.id] });
+    const summary = await monitorOnce(store, { systemIds: [bare.system.id] });
 
     // Assess
     expect(summary.releases[0]).toMatchObject({ status: 'skipped', note: 'no regression dataset', runId: null });

@@ -9,7 +9,6 @@ import { createEvidenceStore, type EvidenceStore } from '../../../functions/stor
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { getItem } from '../../../functions/store/query.js';
 import { listCaseEvidence } from '../../../functions/workflows/eval-steps.js';
-import { runMonitoring } from '../../../functions/workflows/monitor.js';
 import { NOT_EXECUTED } from '../../../functions/workflows/providers/executor.js';
 import { createProviderRuntime } from '../../../functions/workflows/providers/runtime.js';
 import { localSecretResolver } from '../../../functions/workflows/providers/secrets.js';
@@ -17,6 +16,7 @@ import { estimateEvalRun } from '../../../functions/workflows/run-cost.js';
 import { type ModelServer, startModelServer } from '../../../local/model-server.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from '../../../local/s3-standin.js';
 import { createSfnEvalRunner } from '../../../local/sfn-eval-runner.js';
+import { monitorOnce } from '../../support/check-runs.js';
 import { cases, modelConfigInput } from '../../support/fixtures.js';
 import { activeCandidate, approveArtefact, draftCandidate, governedSystem, owner } from '../../support/lifecycle.js';
 import { actorOf, createTestStore, principal } from '../../support/store.js';
@@ -195,7 +195,7 @@ describe('the monitoring day budget', () => {
     const runsBefore = (await store.evalRuns.listEvalRuns({ candidateId: release.id }, { limit: 100 })).items.length;
 
     // Act
-    const summary = await runMonitoring(store, { policy, systemIds: [base.system.id] });
+    const summary = await monitorOnce(store, { policy, systemIds: [base.system.id] });
 
     // Assess
     expect(estimate.cost).toBeGreaterThan(0);

@@ -43,7 +43,7 @@ import type { ChainReport } from '../../../functions/store/audit.js';
 import type { GateView, promoteCandidate, requestApproval } from '../../../functions/store/candidates.js';
 import type { ExecutionRecord } from '../../../functions/store/evidence-store.js';
 import type { listCaseEvidence } from '../../../functions/workflows/eval-steps.js';
-import type { ValidatedRollback } from '../../../functions/workflows/rollback-validation.js';
+import type { requestRollback } from '../../../functions/workflows/rollback-validation.js';
 import { OPENAPI_JSON_PATH, renderOpenApiJson } from '../../../scripts/api-doc.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -304,7 +304,9 @@ describe('the response schemas agree with the domain', () => {
     expectTypeOf<Flat<z.output<typeof auditVerifyResponse>['table']>>().toEqualTypeOf<Flat<ChainReport>>();
     expectTypeOf<Flat<z.output<typeof executionRecordResponse>>>().toEqualTypeOf<Flat<ExecutionRecord>>();
     expectTypeOf<Flat<z.output<typeof rollbackValidationResponse>>>().toEqualTypeOf<Flat<RollbackValidationOutcome>>();
-    expectTypeOf<Flat<z.output<typeof rollbackResponse>>>().toEqualTypeOf<Flat<ValidatedRollback>>();
+    expectTypeOf<Flat<z.output<typeof rollbackResponse>['rollbackRequest']>>().toEqualTypeOf<
+      Flat<Awaited<ReturnType<typeof requestRollback>>['request']>
+    >();
     expectTypeOf<Flat<z.output<typeof promoteResponse>>>().toEqualTypeOf<
       Flat<Awaited<ReturnType<typeof promoteCandidate>>>
     >();

@@ -5,7 +5,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../functions/domain/policy.js';
 import type { Actor } from '../../functions/domain/types.js';
-import { apiClient, eventually } from '../support/http.js';
+import { apiClient } from '../support/http.js';
 import { type SeededStack, startSeededStack } from '../support/seeded-stack.js';
 import { actorOf, principal } from '../support/store.js';
 
@@ -51,10 +51,9 @@ async function storedDryRunItems(): Promise<number> {
 async function dryRunToEnd(body: object): Promise<{ status: number; done: DryRunBody }> {
   const started = await as('greta.governance').post<DryRunBody>('/api/policy-dry-runs', body);
   const path = `/api/policy-dry-runs/${started.body.id}`;
-  const done = await eventually(async () => {
-    const res = await as('greta.governance').get<DryRunBody>(`${path}?limit=100`);
-    return res.body.status === 'running' ? undefined : res.body;
-  }, 60_000);
+  // The local job runs in the stack's process: once it is idle, the dry run has ended.
+  await seeded.stack.policyDryRuns.idle();
+  const done = (await as('greta.governance').get<DryRunBody>(`${path}?limit=100`)).body;
   const items = [...done.items];
   for (let cursor = done.nextCursor; cursor !== null; ) {
     const page = await as('greta.governance').get<DryRunBody>(`${path}?limit=100&cursor=${encodeURIComponent(cursor)}`);
@@ -79,10 +78,8 @@ describe('policy dry runs over HTTP', () => {
       document: draftRequiring(['adversarial']),
     });
     const path = `/api/policy-dry-runs/${started.body.id}`;
-    const done = await eventually(async () => {
-      const res = await as('greta.governance').get<DryRunBody>(path);
-      return res.body.status === 'running' ? undefined : res.body;
-    }, 60_000);
+    await seeded.stack.policyDryRuns.idle();
+    const done = (await as('greta.governance').get<DryRunBody>(path)).body;
     const items: DryRunBody['items'] = [];
     let pages = 0;
     for (let cursor: string | null = ''; cursor !== null; pages++) {

@@ -17,10 +17,15 @@ afterAll(async () => seeded?.stop());
 /** Runs the script as an operator would, with the token in GOVERN_TOKEN; resolves with its exit code and output. */
 async function smoke(token: string, ...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await run('npx', ['tsx', 'scripts/smoke.ts', '--api', seeded.stack.url, ...args], {
-      env: { ...process.env, GOVERN_TOKEN: token },
-      timeout: 60_000,
-    });
+    // `node --import tsx` is what `npx tsx` ends in, without npm's and tsx's own launcher processes before it.
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/smoke.ts', '--api', seeded.stack.url, ...args],
+      {
+        env: { ...process.env, GOVERN_TOKEN: token },
+        timeout: 60_000,
+      },
+    );
     return { code: 0, out: stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string };

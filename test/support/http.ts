@@ -40,17 +40,23 @@ export function apiClient(baseUrl: string, token?: string) {
   };
 }
 
-/** Polls until `check` returns a value, or fails after `timeoutMs` (generous: a loaded machine is slow, not wrong). */
+/**
+ * Polls until `check` returns a value, or fails after `timeoutMs` (generous: a loaded machine is slow, not wrong).
+ * The first poll follows `everyMs`; later ones back off, doubling up to a quarter second (or `everyMs`, if longer):
+ * a quick condition is still seen at once, and a long wait (an eval run, a dry run) on a loaded machine does not add
+ * dozens of requests a second, each a token verified and a DynamoDB Local read, to the load it waits on.
+ */
 export async function eventually<T>(
   check: () => Promise<T | undefined>,
   timeoutMs = 60_000,
   everyMs = 100,
 ): Promise<T> {
   const until = Date.now() + timeoutMs;
-  for (;;) {
+  const longest = Math.max(everyMs, 250);
+  for (let wait = everyMs; ; wait = Math.min(longest, wait * 2)) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, everyMs));
+    await new Promise((r) => setTimeout(r, wait));
   }
 }

@@ -20,6 +20,7 @@ import {
   SIDE_LABELS,
   TextDiff,
 } from '../evidence';
+import { isRollbackAnswer, RollbackProgress } from '../rollback-progress';
 import { usePrincipal } from '../session';
 import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, Time } from '../ui';
 
@@ -565,20 +566,14 @@ function Rollback({
           return out;
         }}
       >
-        {(r) => {
-          const out = r as { rollback?: { toCandidateId: string; id: string }; target?: { name: string } };
-          return out.rollback ? (
-            <>
-              Rolled back to{' '}
-              <Link to={`/candidates/${out.rollback.toCandidateId}`}>
-                {out.target?.name ?? out.rollback.toCandidateId}
-              </Link>{' '}
-              (rollback <code>{out.rollback.id}</code>).
-            </>
+        {(r) =>
+          // 202: the target's validation run runs, and the rollback commits when it passes (ADR 0032).
+          isRollbackAnswer(r) ? (
+            <RollbackProgress candidateId={c.id} answer={r} />
           ) : (
             <pre>{JSON.stringify(r, null, 2)}</pre>
-          );
-        }}
+          )
+        }
       </ConfirmAction>
     </div>
   );

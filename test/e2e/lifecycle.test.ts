@@ -178,13 +178,33 @@ describe('the governed lifecycle over HTTP', () => {
       (await owner.post(`/api/release-candidates/${second}/promote`, { expectedActiveCandidateId: first })).status,
     ).toBe(200);
 
-    // Roll back to the last-known-good release.
-    const rolledBack = await owner.post<{ target: Json }>(`/api/release-candidates/${second}/rollback`, {
+    // Roll back to the last-known-good release: a request (202); with no rollback_validation datasets it commits at
+    // once (ADR 0032), and the release's latest request reads back settled.
+    const rolledBack = await owner.post<{
+      rollbackRequest: Json;
+      validationRunId: string | null;
+      links: { self: string; validationRun: string | null };
+    }>(`/api/release-candidates/${second}/rollback`, {
       reason: 'latency regression in production',
       incidentId: incident.body.id,
     });
-    expect(rolledBack.status).toBe(200);
-    expect(rolledBack.body.target.id).toBe(first);
+    expect(rolledBack.status).toBe(202);
+    expect(rolledBack.body).toMatchObject({
+      status: 'rolled_back',
+      validationRunId: null,
+      rollbackRequest: {
+        status: 'rolled_back',
+        fromCandidateId: second,
+        targetCandidateId: first,
+        incidentId: incident.body.id,
+        validationRunId: null,
+      },
+      links: { self: `/api/release-candidates/${second}/rollback`, validationRun: null },
+    });
+    expect(rolledBack.body.rollbackRequest.rollbackId).toEqual(expect.any(String));
+    const latest = await owner.get<Json>(rolledBack.body.links.self);
+    expect(latest.status).toBe(200);
+    expect(latest.body).toEqual(rolledBack.body.rollbackRequest);
     expect((await admin.get<Json>(`/api/systems/${systemId}`)).body.activeReleases).toEqual({
       staging: null,
       production: first,

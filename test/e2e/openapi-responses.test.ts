@@ -277,7 +277,17 @@ describe('real answers of the local stack against the OpenAPI document', () => {
       { id: next },
       { body: { reason: 'latency regression' } },
     );
-    expect(rollback.status).toBe(200);
+    // A rollback is a request (ADR 0032): 202, committed at once here (no rollback_validation datasets), and the
+    // release's latest request is read back as documented.
+    expect(rollback.status).toBe(202);
+    expect(rollback.body.status).toBe('rolled_back');
+    const rollbackRequest = await owner('GET', '/api/release-candidates/{id}/rollback', { id: next });
+    expect(rollbackRequest.status).toBe(200);
+    expect(rollbackRequest.body).toMatchObject({
+      status: 'rolled_back',
+      fromCandidateId: next,
+      targetCandidateId: first,
+    });
 
     // A round answered with a request for changes and a rejection; a pipeline's submitted run.
     const third = await newCandidate();
@@ -401,7 +411,8 @@ describe('real answers of the local stack against the OpenAPI document', () => {
     expect(operations.size).toBeGreaterThanOrEqual(45);
     expect([...checked]).toEqual(
       expect.arrayContaining([
-        'POST /api/release-candidates/{id}/rollback 200',
+        'POST /api/release-candidates/{id}/rollback 202',
+        'GET /api/release-candidates/{id}/rollback 200',
         'POST /api/approvals/{id}/request-changes 200',
         'POST /api/eval-runs/{id}/results 202',
         'GET /api/audit-events/verify 200',

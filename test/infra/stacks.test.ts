@@ -241,8 +241,18 @@ describe('the stateless stack: functions', () => {
     expect(envOf(evalRunsFn).EVAL_STATE_MACHINE_ARN).toEqual({ Ref: evalRun });
     expect(envOf(candidatesFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
     expect(envOf(approvalsFn).RELEASE_GATE_STATE_MACHINE_ARN).toEqual({ Ref: gate });
+    // Monitoring starts its runs on the eval machine, and an eval task's continuation (a monitoring run asking for a
+    // rollback) starts the validation run: the machine by its fixed name, so its definition does not name itself
+    // (ADR 0032).
+    const evalTasks = governedFunctions().filter(isEvalTask);
+    expect(evalTasks.length).toBeGreaterThan(0);
+    for (const [id, fn] of evalTasks)
+      expect(JSON.stringify(envOf(fn).EVAL_STATE_MACHINE_ARN), id).toContain(':stateMachine:governance-dev-eval-run');
+    const startsChecks = (fn: Resources[string]) =>
+      isEvalTask(['', fn]) || envOf(fn).POWERTOOLS_SERVICE_NAME === 'monitor';
     for (const [id, fn] of governedFunctions()) {
-      if (fn !== candidatesFn && fn !== evalRunsFn) expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
+      if (fn !== candidatesFn && fn !== evalRunsFn && !startsChecks(fn))
+        expect(envOf(fn).EVAL_STATE_MACHINE_ARN, id).toBeUndefined();
       // The gate-resume schedule names the gate too (test/infra/release-gate-state-machine.test.ts).
       if (fn !== candidatesFn && fn !== approvalsFn && envOf(fn).POWERTOOLS_SERVICE_NAME !== 'gate-resume')
         expect(envOf(fn).RELEASE_GATE_STATE_MACHINE_ARN, id).toBeUndefined();
@@ -257,7 +267,19 @@ describe('the stateless stack: functions', () => {
     // the gate-resume schedule starts gates (test/infra/release-gate-state-machine.test.ts); the two starters of
     // gates read their attempts' statuses (DescribeExecution on the gate's executions: a failed one is restarted);
     // eval-runs starts the eval machine only.
-    expect(statesStatements).toHaveLength(7);
+    const checkStarters = new Set(
+      governedFunctions()
+        .filter(([, fn]) => startsChecks(fn))
+        .map(([, fn]) => roleOf(fn)),
+    );
+    const byCheckStarters = statesStatements.filter((s) =>
+      (s.roles as { Ref: string }[]).every((r) => checkStarters.has(r.Ref)),
+    );
+    for (const { statement } of byCheckStarters) {
+      expect(statement.Action).toBe('states:StartExecution');
+      expect(JSON.stringify(statement.Resource)).toMatch(/eval-run|EvalRun/);
+    }
+    expect(statesStatements.length - byCheckStarters.length).toBe(7);
     expect(statesStatements).toContainEqual({
       roles: [{ Ref: roleOf(evalRunsFn) }],
       statement: { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: evalRun } },

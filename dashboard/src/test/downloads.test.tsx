@@ -3,7 +3,7 @@ import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dispositionName } from '../api';
-import { candidate, RC, SYS, system } from './fixtures';
+import { candidate, candidateContext, RC, SYS, system } from './fixtures';
 import { fakeApi, fakeToken, get, renderAt } from './harness';
 
 const AUDITOR = fakeToken({ sub: 'aud.auditor', name: 'Aud Auditor', roles: ['auditor'] });
@@ -99,6 +99,7 @@ describe('document downloads', () => {
   it("saves a release candidate's model card from the candidate page", async () => {
     fakeApi(
       get(`/api/release-candidates/${RC}`, candidate()),
+      get(`/api/release-candidates/${RC}/context`, candidateContext()),
       get(`/api/systems/${SYS}`, system()),
       get(`/api/release-candidates/${RC}/model-card`, { schemaVersion: '1.0', release: { id: RC } }),
     );

@@ -48,7 +48,14 @@ describe('refused promotions through the candidates API', () => {
     body: unknown,
     headers: Record<string, string> = {},
   ): Promise<Answer> {
-    const deps: Deps = { store: over, verifyToken: async () => callers[caller] as Principal };
+    // No rollback here reaches its validation run (each is refused first): a runner that would say so if one did.
+    const evalRunner = {
+      start: () => {
+        throw new Error('no validation run starts in these tests');
+      },
+      idle: async () => undefined,
+    };
+    const deps: Deps = { store: over, evalRunner, verifyToken: async () => callers[caller] as Principal };
     const handler = createHttpHandler(candidateRoutes, () => deps, {});
     const routeKey = `POST /api/release-candidates/{id}/${action}`;
     const rawPath = `/api/release-candidates/${id}/${action}`;

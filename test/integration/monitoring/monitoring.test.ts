@@ -6,7 +6,7 @@ import type { EvalCase, ReleaseCandidate } from '../../../functions/domain/types
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
 import { createMonitorHandler } from '../../../functions/workflows/monitor-task.js';
-import { checkRunner, monitorOnce } from '../../support/check-runs.js';
+import { checkRunner, monitorOnce, putPolicyInForce } from '../../support/check-runs.js';
 import { cases } from '../../support/fixtures.js';
 import { activeCandidate, type GovernedSystem, governedSystem, owner } from '../../support/lifecycle.js';
 import { createTestStore, dynamoEndpoint } from '../../support/store.js';
@@ -149,6 +149,9 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
     // Prepare
     process.env.TABLE_NAME = tableName;
     process.env.DYNAMO_ENDPOINT = dynamoEndpoint();
+    // Earlier cases put a cost-drift policy in force on this system (the policy is the system's, ADR 0032): the
+    // default is this case's, whatever ran before it.
+    await putPolicyInForce(store, release.systemId, DEFAULT_POLICY);
 
     const { runner, judged } = checkRunner(store);
 

@@ -51,6 +51,7 @@ function countingDeps(): Deps {
         return { items: [], nextCursor: null };
       },
     },
+    candidates: { candidateNames: async () => new Map<string, string>() },
   } as unknown as GovernanceStore;
   return {
     store,

@@ -8,6 +8,7 @@ import { ScanCommand, type ScanCommandOutput } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../functions/domain/ids.js';
+import { keys } from '../../functions/store/keys.js';
 import { type DevKeys, loadOrCreateDevKeys, mintToken } from '../../local/dev-keys.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
 import { devKeysDir } from '../../local/token.js';
@@ -66,9 +67,9 @@ function expectProblem(res: ApiResponse, status: number): ProblemBody {
   return res.body as unknown as ProblemBody;
 }
 
-/** Every item of the table, canonical and sorted: the strongest "nothing changed" there is. */
-async function tableDigest(): Promise<{ items: number; sha256: string }> {
-  const lines: string[] = [];
+/** Every item of the table by its key, with its canonical text. */
+async function tableItems(): Promise<Map<string, { item: Record<string, unknown>; text: string }>> {
+  const items = new Map<string, { item: Record<string, unknown>; text: string }>();
   let start: Record<string, unknown> | undefined;
   do {
     const out: ScanCommandOutput = await stack.doc.send(
@@ -76,10 +77,16 @@ async function tableDigest(): Promise<{ items: number; sha256: string }> {
     );
     // Verification checkpoints (ADR 0013) are advanced by the verify reads this snapshot itself makes whenever the
     // archive has written a new digest meanwhile: bookkeeping of reads, not something a request wrote.
-    for (const item of out.Items ?? []) if (item.pk !== 'AUDIT#VERIFICATION') lines.push(canonical(item));
+    for (const item of out.Items ?? [])
+      if (item.pk !== 'AUDIT#VERIFICATION') items.set(`${item.pk}\u0000${item.sk}`, { item, text: canonical(item) });
     start = out.LastEvaluatedKey;
   } while (start);
-  lines.sort();
+  return items;
+}
+
+/** Every item of the table, canonical and sorted: the strongest "nothing changed" there is. */
+async function tableDigest(): Promise<{ items: number; sha256: string }> {
+  const lines = [...(await tableItems()).values()].map((i) => i.text).sort();
   return { items: lines.length, sha256: createHash('sha256').update(lines.join('\n')).digest('hex') };
 }
 
@@ -124,6 +131,62 @@ async function unchanged<T>(act: () => Promise<T>): Promise<T> {
   expect(after.system).toEqual(before.system);
   expect(after.lists).toEqual(before.lists);
   expect(after.table).toEqual(before.table);
+  return out;
+}
+
+/**
+ * Runs `act`, a promotion the gate refuses, and asserts that it changed nothing but the refusal's record (ADR 0037):
+ * one `release.promotion_refused` of `candidateId` on the system's chain, written in a transaction of its own that
+ * moves the chain's head on the system's item (auditSeq, auditHash, version, updatedAt) and puts the refusal's dedup
+ * item. Every other item, every list but the system's new version, and the system's other fields are as they were.
+ */
+async function unchangedButTheRefusal<T>(candidateId: string, act: () => Promise<T>): Promise<T> {
+  const before = await snapshot();
+  const itemsBefore = await tableItems();
+  const out = await act();
+  const after = await snapshot();
+  const itemsAfter = await tableItems();
+  const seq = before.chain.headSeq + 1;
+  expect(after.chain).toEqual({
+    ...before.chain,
+    events: before.chain.events + 1,
+    headSeq: seq,
+    headHash: expect.any(String),
+  });
+  expect(after.system).toEqual({
+    ...before.system,
+    version: (before.system.version as number) + 1,
+    updatedAt: expect.any(String),
+  });
+  const [systems, ...otherLists] = before.lists as [{ items: { id: string; version: number }[] }, ...unknown[]];
+  const systemsNow = {
+    ...systems,
+    items: systems.items.map((s) =>
+      s.id === ids.system ? { ...s, version: s.version + 1, updatedAt: after.system.updatedAt } : s,
+    ),
+  };
+  expect(after.lists).toEqual([systemsNow, ...otherLists]);
+  const changed = [...new Set([...itemsBefore.keys(), ...itemsAfter.keys()])].filter(
+    (k) => itemsBefore.get(k)?.text !== itemsAfter.get(k)?.text,
+  );
+  const { pk, sk } = keys.system(ids.system);
+  const systemKey = `${pk}\u0000${sk}`;
+  expect(changed.filter((k) => itemsBefore.has(k))).toEqual([systemKey]);
+  const headFields = ['auditSeq', 'auditHash', 'version', 'updatedAt'];
+  const withoutHead = (item: Record<string, unknown> | undefined) =>
+    Object.fromEntries(Object.entries(item ?? {}).filter(([k]) => !headFields.includes(k)));
+  expect(withoutHead(itemsAfter.get(systemKey)?.item)).toEqual(withoutHead(itemsBefore.get(systemKey)?.item));
+  expect(itemsAfter.get(systemKey)?.item).toMatchObject({ auditSeq: seq, auditHash: after.chain.headHash });
+  const added = changed.filter((k) => !itemsBefore.has(k)).map((k) => itemsAfter.get(k)?.item ?? {});
+  expect(added.map((i) => i.itemType).sort()).toEqual(['audit', 'refusal_dedup']);
+  expect(added.find((i) => i.itemType === 'audit')).toMatchObject({
+    systemId: ids.system,
+    seq,
+    action: 'release.promotion_refused',
+    entityType: 'candidate',
+    entityId: candidateId,
+    after: { candidateId, kind: 'promote' },
+  });
   return out;
 }
 
@@ -524,8 +587,8 @@ describe('invalid transitions', () => {
     }
   });
 
-  it('refuses to promote a draft with 409 listing INVALID_STATE among its reasons', async () => {
-    const res = await unchanged(() =>
+  it('refuses to promote a draft with 409 listing INVALID_STATE among its reasons, recording only the refusal', async () => {
+    const res = await unchangedButTheRefusal(ids.draft, () =>
       as('omar.owner').post(`/api/release-candidates/${ids.draft}/promote`, { expectedActiveCandidateId: null }),
     );
     const problem = expectProblem(res, 409);

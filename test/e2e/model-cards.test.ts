@@ -10,6 +10,7 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelCard } from '../../functions/domain/model-card.js';
 import type { AiSystem, ApprovalRecord, EvalRun, ReleaseCandidate } from '../../functions/domain/types.js';
+import { allPages } from '../../functions/store/pagination.js';
 import type { LocalStack } from '../../local/stack.js';
 import { apiClient } from '../support/http.js';
 import { startSeededStack } from '../support/seeded-stack.js';
@@ -103,6 +104,7 @@ describe('model cards over HTTP', () => {
       modelCard: { limitations: [] },
     });
     const before = await as('omar.owner').get<AiSystem>(`/api/systems/${triage.id}`);
+    const chainBefore = await stack.store.audit.verifyStoredChain(triage.id);
 
     // Act
     const gate = await as('omar.owner').get<{ reasons: { code: string; message: string }[] }>(
@@ -125,7 +127,27 @@ describe('model cards over HTTP', () => {
         message: 'the model card has empty required sections: considerations.limitations',
       },
     ]);
-    expect((await as('omar.owner').get<AiSystem>(`/api/systems/${triage.id}`)).body).toEqual(before.body);
+    // The refusal is recorded (ADR 0037): one release.promotion_refused on the system's chain, in a transaction of its
+    // own that moves the chain's head (the system's version and updatedAt) and changes nothing else of the system.
+    expect((await as('omar.owner').get<AiSystem>(`/api/systems/${triage.id}`)).body).toEqual({
+      ...before.body,
+      version: before.body.version + 1,
+      updatedAt: expect.any(String),
+    });
+    const chainAfter = await stack.store.audit.verifyStoredChain(triage.id);
+    expect(chainAfter).toMatchObject({ ok: true, events: chainBefore.events + 1, headSeq: chainBefore.headSeq + 1 });
+    const recorded = await allPages((page) =>
+      stack.store.audit.listAuditEvents({ systemId: triage.id, order: 'asc' }, page),
+    );
+    expect(recorded.filter((e) => e.seq > chainBefore.headSeq)).toEqual([
+      expect.objectContaining({
+        action: 'release.promotion_refused',
+        entityType: 'candidate',
+        entityId: candidate.id,
+        actor: expect.objectContaining({ userId: 'omar.owner' }),
+        after: expect.objectContaining({ candidateId: candidate.id, kind: 'promote', reasons: blocked.body.reasons }),
+      }),
+    ]);
     expect((await as('omar.owner').get<ReleaseCandidate>(`/api/release-candidates/${candidate.id}`)).body.status).toBe(
       'approved',
     );

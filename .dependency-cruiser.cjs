@@ -40,6 +40,8 @@ module.exports = {
           '^functions/domain/id-format\\.ts$',
           '^functions/domain/artefact-kinds\\.ts$',
           '^functions/domain/errors\\.ts$',
+          // Pure and import-free: promptfoo's pinned versions and the export of cases as promptfoo tests.
+          '^functions/domain/promptfoo-tests\\.ts$',
         ],
       },
     },
@@ -143,6 +145,8 @@ module.exports = {
           '^functions/domain/id-format\\.ts$',
           // Pure and import-free: the per-field diff of two policy documents (`govern policy diff`).
           '^functions/domain/policy-diff\\.ts$',
+          // Pure and import-free: cases as promptfoo tests (`govern datasets export --format promptfoo`).
+          '^functions/domain/promptfoo-tests\\.ts$',
         ],
       },
     },

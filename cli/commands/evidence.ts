@@ -1,8 +1,10 @@
-// `govern incident open`, `govern systems list`, `govern datasets list`, `govern model-card`, `govern report eu-ai-act`.
+// `govern incident open`, `govern systems list`, `govern datasets list|export`, `govern model-card`,
+// `govern report eu-ai-act`.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createIncidentRequest, idOf } from '../../functions/contracts/index.js';
-import { DATASET_KINDS } from '../../functions/domain/types.js';
+import { promptfooTestsOf } from '../../functions/domain/promptfoo-tests.js';
+import { type Assertion, DATASET_KINDS, type EvalCase } from '../../functions/domain/types.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
 
@@ -104,6 +106,39 @@ export function registerEvidenceCommands(program: Command, run: Run) {
         chosen,
         chosen.map((d) => d.id),
       );
+    },
+  );
+
+  run(
+    datasets
+      .command('export')
+      .description(
+        "a dataset's cases as promptfoo tests (JSON, for `tests: file://tests.json`): each carries vars.caseId and metadata.caseId and the assertions promptfoo scores the same way",
+      )
+      .argument('<datasetId>', 'the eval dataset (ds_...)')
+      .option('--format <format>', 'promptfoo (the only format)', 'promptfoo')
+      .option('-o, --output <file>', 'write the tests to a file instead of stdout'),
+    async (ctx: CommandContext, id: string, opts: { format: string; output?: string }) => {
+      ctx.validate(idOf('ds'), id, 'the dataset id');
+      if (opts.format !== 'promptfoo') throw new CliError(EXIT.usage, `unknown format ${opts.format}: use promptfoo`);
+      type DatasetPage = { defaultAssert?: Assertion[]; cases: { items: EvalCase[]; nextCursor: string | null } };
+      const cases: EvalCase[] = [];
+      let defaults: Assertion[] | undefined;
+      let cursor: string | undefined;
+      do {
+        const page = await ctx.client.get<DatasetPage>(`/api/eval-datasets/${id}`, { limit: '100', cursor });
+        defaults = page.body.defaultAssert;
+        cases.push(...page.body.cases.items);
+        cursor = page.body.cases.nextCursor ?? undefined;
+      } while (cursor);
+      const { tests, untranslated } = promptfooTestsOf({ ...(defaults ? { defaultAssert: defaults } : {}) }, cases);
+      for (const u of untranslated)
+        ctx.info(`not exported: case ${u.caseId} ${u.type}${u.name ? ` (${u.name})` : ''}: ${u.why}`);
+      const text = `${JSON.stringify(tests, null, 2)}\n`;
+      if (opts.output) {
+        await writeFile(ctx.path(opts.output), text);
+        ctx.info(`wrote ${tests.length} promptfoo tests to ${opts.output}`);
+      } else ctx.io.stdout(text.trimEnd());
     },
   );
 

@@ -28,6 +28,79 @@ function reasonLine(reason: { code: string; message: string }): string {
 
 type Run = (command: Command, action: (ctx: CommandContext, ...args: never[]) => Promise<void>) => void;
 
+/** Polls the run until it has a verdict, printing progress to stderr; exit 3 when it failed, 4 on an error. */
+async function waitForVerdict(
+  ctx: CommandContext,
+  started: EvalRun,
+  opts: { interval: string; waitTimeout: string },
+): Promise<void> {
+  let runState = started;
+  const interval = Math.max(50, Number(opts.interval) || 2000);
+  const deadline = Date.now() + Math.max(1, Number(opts.waitTimeout) || 1800) * 1000;
+  let shown = '';
+  for (;;) {
+    runState = (await ctx.client.get<EvalRun>(`/api/eval-runs/${runState.id}`)).body;
+    const line = `eval run ${runState.id}: ${runState.status} ${runState.casesDone}/${runState.totalCases} cases`;
+    if (line !== shown) ctx.info(line);
+    shown = line;
+    // A submitted run is aggregated after its last post: it has no verdict yet.
+    if (runState.status !== 'queued' && runState.status !== 'running' && runState.status !== 'aggregating') break;
+    if (Date.now() > deadline) {
+      throw new CliError(EXIT.unexpected, `eval run ${runState.id} did not finish in ${opts.waitTimeout} s`);
+    }
+    await sleep(interval);
+  }
+  const verdicts = (runState.thresholdVerdicts ?? []).map(
+    (v) => `  ${v.passed ? 'pass' : 'FAIL'} ${v.metric} ${v.direction} ${v.threshold ?? ''} actual ${v.actual ?? '-'}`,
+  );
+  if (runState.status === 'passed') {
+    ctx.result(runState, [`${runState.id} passed`, ...verdicts]);
+    return;
+  }
+  const reasons = runState.status === 'error' ? [runState.error ?? 'unknown error'] : runState.failureReasons;
+  if (ctx.options.json) ctx.io.stdout(JSON.stringify(runState, null, 2));
+  throw new CliError(
+    runState.status === 'error' ? EXIT.evalError : EXIT.blocked,
+    `eval run ${runState.id} ${runState.status}`,
+    [...reasons.map((r) => `  ${r}`), ...verdicts],
+  );
+}
+
+/** Rows per post, and the most bytes of JSON one post may carry (the route takes 5 MiB). */
+const PROMPTFOO_ROWS_PER_POST = 500;
+const PROMPTFOO_BYTES_PER_POST = 4 * 1024 * 1024;
+
+/**
+ * promptfoo's results file as posts of the same shape, each with some of its rows: the version and eval id go with
+ * every part; what the API does not read (its config, prompts, stats) stays behind.
+ */
+function promptfooParts(file: unknown): Record<string, unknown>[] {
+  const f = file as { evalId?: unknown; metadata?: unknown; results?: { version?: unknown; results?: unknown } };
+  const rows = f?.results?.results;
+  if (!Array.isArray(rows) || rows.length === 0)
+    throw new CliError(EXIT.usage, 'the promptfoo file has no results.results rows: is it `promptfoo eval -o` output?');
+  const envelope = (chunk: unknown[]) => ({
+    ...(f.evalId === undefined ? {} : { evalId: f.evalId }),
+    ...(f.metadata === undefined ? {} : { metadata: f.metadata }),
+    results: { version: f.results?.version, results: chunk },
+  });
+  const parts: Record<string, unknown>[] = [];
+  let chunk: unknown[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = Buffer.byteLength(JSON.stringify(row), 'utf8');
+    if (chunk.length > 0 && (chunk.length >= PROMPTFOO_ROWS_PER_POST || bytes + size > PROMPTFOO_BYTES_PER_POST)) {
+      parts.push(envelope(chunk));
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(row);
+    bytes += size;
+  }
+  parts.push(envelope(chunk));
+  return parts;
+}
+
 interface Candidate {
   id: string;
   status: string;
@@ -37,7 +110,7 @@ interface Candidate {
 
 interface EvalRun {
   id: string;
-  status: 'queued' | 'running' | 'passed' | 'failed' | 'error';
+  status: 'queued' | 'running' | 'aggregating' | 'passed' | 'failed' | 'error';
   casesDone: number;
   totalCases: number;
   failureReasons: string[];
@@ -224,42 +297,50 @@ export function registerReleaseCommands(program: Command, run: Run) {
       ctx.validate(candidateId, id, 'the candidate id');
       const body = ctx.validate(runEvalsRequest, runEvalsBody(opts), 'the request');
       const started = await ctx.client.post<EvalRun>(`/api/release-candidates/${id}/run-evals`, body);
-      let runState = started.body;
+      const runState = started.body;
       ctx.info(`${started.replayed ? 'replayed: eval run' : 'eval run'} ${runState.id} ${runState.status}`);
       if (runState.costEstimate) ctx.info(`  ${estimateLine(runState.costEstimate, runState.maxCost)}`);
       if (!opts.wait) {
         ctx.result(runState, runState.id);
         return;
       }
-      const interval = Math.max(50, Number(opts.interval) || 2000);
-      const deadline = Date.now() + Math.max(1, Number(opts.waitTimeout) || 1800) * 1000;
-      let shown = '';
-      for (;;) {
-        runState = (await ctx.client.get<EvalRun>(`/api/eval-runs/${runState.id}`)).body;
-        const line = `eval run ${runState.id}: ${runState.status} ${runState.casesDone}/${runState.totalCases} cases`;
-        if (line !== shown) ctx.info(line);
-        shown = line;
-        if (runState.status !== 'queued' && runState.status !== 'running') break;
-        if (Date.now() > deadline) {
-          throw new CliError(EXIT.unexpected, `eval run ${runState.id} did not finish in ${opts.waitTimeout} s`);
-        }
-        await sleep(interval);
+      await waitForVerdict(ctx, runState, opts);
+    },
+  );
+
+  run(
+    evals
+      .command('submit')
+      .description(
+        "post promptfoo's results file (`promptfoo eval -o results.json`) to a submitted run, in parts; the run is re-scored with the cases' assertions and gated (with --wait, exit 3 when it fails)",
+      )
+      .argument('<runId>', 'the submitted eval run (er_...), from `govern evals run <candidate> --executor submitted`')
+      .requiredOption('--promptfoo <file>', "promptfoo's results file")
+      .option('--wait', 'poll the run until it finishes, printing progress to stderr')
+      .option('--interval <ms>', 'polling interval in ms', '2000')
+      .option('--wait-timeout <seconds>', 'give up waiting after this long (exit 1)', '1800'),
+    async (
+      ctx: CommandContext,
+      id: string,
+      opts: { promptfoo: string; wait?: boolean; interval: string; waitTimeout: string },
+    ) => {
+      ctx.validate(idOf('er'), id, 'the eval run id');
+      const parts = promptfooParts(await ctx.readJson(opts.promptfoo));
+      let runState: EvalRun | undefined;
+      for (const [i, part] of parts.entries()) {
+        const reply = await ctx.client.post<EvalRun & { recorded?: number }>(
+          `/api/eval-runs/${id}/promptfoo-results`,
+          part,
+        );
+        runState = reply.body;
+        ctx.info(`part ${i + 1}/${parts.length}: ${runState.casesDone}/${runState.totalCases} cases posted`);
       }
-      const verdicts = (runState.thresholdVerdicts ?? []).map(
-        (v) =>
-          `  ${v.passed ? 'pass' : 'FAIL'} ${v.metric} ${v.direction} ${v.threshold ?? ''} actual ${v.actual ?? '-'}`,
-      );
-      if (runState.status === 'passed') {
-        ctx.result(runState, [`${runState.id} passed`, ...verdicts]);
+      const posted = runState as EvalRun;
+      if (!opts.wait) {
+        ctx.result(posted, `${posted.id} ${posted.status}`);
         return;
       }
-      const reasons = runState.status === 'error' ? [runState.error ?? 'unknown error'] : runState.failureReasons;
-      if (ctx.options.json) ctx.io.stdout(JSON.stringify(runState, null, 2));
-      throw new CliError(
-        runState.status === 'error' ? EXIT.evalError : EXIT.blocked,
-        `eval run ${runState.id} ${runState.status}`,
-        [...reasons.map((r) => `  ${r}`), ...verdicts],
-      );
+      await waitForVerdict(ctx, posted, opts);
     },
   );
 

@@ -6,8 +6,10 @@ import {
   listEvalRunsQuery,
   pageOf,
   pageQuery,
+  promptfooResultsRequest,
   submitResultsRequest,
 } from '../contracts/index.js';
+import { type Submission, submissionsFromPromptfoo } from '../domain/eval/index.js';
 import type { EvalRun } from '../domain/types.js';
 import type { Env } from '../store/config.js';
 import { evidenceStoreFromEnv } from '../store/evidence-store.js';
@@ -35,6 +37,22 @@ const progress = (run: { casesDone: number; totalCases: number; status: EvalRun[
         ? ('cases' as const)
         : ('finished' as const),
 });
+
+/** Records a post's submissions on the run (the last one hands the run to the runner), answering its progress. */
+async function acceptSubmissions(req: IdRequest, submissions: Submission[]) {
+  await loadRun(req, 'write');
+  const { evalRunner } = req.deps;
+  // A composition fault, not the caller's: the post that completes a run must hand it to a runner.
+  if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
+  const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, submissions, {
+    startAggregation: (runId) => evalRunner.start(runId),
+  });
+  const { run, accepted, recorded, alreadyPosted } = out;
+  return {
+    body: { ...run, accepted, recorded, alreadyPosted, progress: progress(run) },
+    headers: { location: `/api/eval-runs/${run.id}` },
+  };
+}
 
 export const routes: Route[] = [
   route({
@@ -84,21 +102,17 @@ export const routes: Route[] = [
     body: submitResultsRequest,
     maxBodyBytes: 5 * 1024 * 1024,
     response: { status: 202, body: evalResultsAcceptedResponse },
-    handle: async (req) => {
-      await loadRun(req, 'write');
-      const { evalRunner } = req.deps;
-      // A composition fault, not the caller's: the post that completes a run must hand it to a runner.
-      if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
-      const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, req.body.results, {
-        startAggregation: (runId) => evalRunner.start(runId),
-      });
-      const { run, accepted, recorded, alreadyPosted } = out;
-      return {
-        status: 202,
-        body: { ...run, accepted, recorded, alreadyPosted, progress: progress(run) },
-        headers: { location: `/api/eval-runs/${run.id}` },
-      };
-    },
+    handle: async (req) => ({ status: 202, ...(await acceptSubmissions(req, req.body.results)) }),
+  }),
+  route({
+    method: 'POST',
+    path: '/api/eval-runs/{id}/promptfoo-results',
+    summary:
+      "Post promptfoo's results file (`promptfoo eval -o results.json`, results version 3) for a submitted run: rows are matched to cases by metadata.caseId or vars.caseId, re-scored with the cases' assertions, and promptfoo's own grading is kept beside them; answers 202 as /results does",
+    body: promptfooResultsRequest,
+    maxBodyBytes: 5 * 1024 * 1024,
+    response: { status: 202, body: evalResultsAcceptedResponse },
+    handle: async (req) => ({ status: 202, ...(await acceptSubmissions(req, submissionsFromPromptfoo(req.body))) }),
   }),
 ];
 

@@ -6,6 +6,7 @@ export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
 export * from './policies.js';
+export * from './promptfoo.js';
 export * from './provider-connections.js';
 export * from './relaxations.js';
 export * from './responses.js';

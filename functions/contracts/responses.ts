@@ -37,6 +37,7 @@ import {
   type ModelConfigVersion,
   PRINCIPAL_ROLES,
   type PromotionEvent,
+  type PromptfooGrading,
   type PromptVersion,
   RELAXATION_KINDS,
   REVIEWER_ROLES,
@@ -454,6 +455,16 @@ export const evalResultsAcceptedResponse = evalRunWithProgressResponse.extend({
   alreadyPosted: z.number().int().optional(),
 });
 
+const promptfooGradingResponse = exact<PromptfooGrading>()(
+  z.object({
+    evalId: z.string().optional(),
+    pass: z.boolean(),
+    score: z.number(),
+    reason: z.string(),
+    assertions: z.array(z.object({ type: z.string(), pass: z.boolean(), score: z.number(), reason: z.string() })),
+  }),
+);
+
 const caseResultResponse = exact<CaseResult>()(
   z.object({
     caseId: z.string(),
@@ -473,6 +484,9 @@ const caseResultResponse = exact<CaseResult>()(
       .array(assertionResultResponse)
       .optional()
       .describe("each assertion's verdict on the output (dataset defaults first); absent when none applied"),
+    promptfoo: promptfooGradingResponse
+      .optional()
+      .describe("promptfoo's own grading, when the output came from its results file: evidence, not gated"),
   }),
 );
 

@@ -617,6 +617,20 @@ export interface CaseResult {
   error: string | null;
   /** Each assertion's verdict on the output, in the order they apply (defaults first); absent when none apply. */
   assertions?: AssertionResult[];
+  /** promptfoo's own grading of the output, kept beside ours when the result came from its results file; not gated. */
+  promptfoo?: PromptfooGrading;
+}
+
+/** How promptfoo graded one result (its `gradingResult`): evidence beside this product's assertions, never gated. */
+export interface PromptfooGrading {
+  /** promptfoo's eval id (`evalId`) the result came from, when the file carried one. */
+  evalId?: string;
+  pass: boolean;
+  score: number;
+  /** promptfoo's reason, cut to 500 characters: its words, which may quote the output. */
+  reason: string;
+  /** Each of promptfoo's assertion results (`componentResults`), at most 20. */
+  assertions: { type: string; pass: boolean; score: number; reason: string }[];
 }
 
 export interface EvalRun {

@@ -29,6 +29,11 @@ export {
   nearestRank,
 } from './metrics.js';
 
+export {
+  type PromptfooResultRow,
+  type PromptfooResultsFile,
+  submissionsFromPromptfoo,
+} from './promptfoo-results.js';
 export { isSchemaValid, outputValidator } from './schema.js';
 export {
   expectedSimulation,

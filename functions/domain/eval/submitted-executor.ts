@@ -1,6 +1,6 @@
 // The `submitted` executor: the pipeline ran the model itself and posts what it got; we only score it.
 import { ValidationError } from '../errors.js';
-import type { CaseResult, EvalCase, PromptVersion } from '../types.js';
+import type { CaseResult, EvalCase, PromptfooGrading, PromptVersion } from '../types.js';
 import { isCorrect, predictedLabelOf } from './outcome.js';
 import { isSchemaValid } from './schema.js';
 
@@ -17,6 +17,8 @@ export interface Submission {
   fallbackUsed?: boolean;
   fallbackSucceeded?: boolean;
   error?: string | null;
+  /** promptfoo's grading, when the output came from its results file: kept as evidence, not scored. */
+  promptfoo?: PromptfooGrading;
 }
 
 export interface ScoreSubmittedCaseInput {
@@ -52,6 +54,7 @@ export function scoreSubmittedCase({ evalCase, prompt, submission }: ScoreSubmit
     // A fallback that was never used cannot have succeeded, whatever the payload says.
     fallbackSucceeded: fallbackUsed && (submission.fallbackSucceeded ?? false),
     error: submission.error ?? null,
+    ...(submission.promptfoo ? { promptfoo: submission.promptfoo } : {}),
   };
 }
 

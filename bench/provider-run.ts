@@ -29,6 +29,7 @@ import { startDynamoDbLocal } from '../local/dynamodb.js';
 import { createS3Client, startS3StandIn } from '../local/s3-standin.js';
 import { createSfnEvalRunner } from '../local/sfn-eval-runner.js';
 import { cases as fixtureCases, modelConfigInput, promptInput, systemInput } from '../test/support/fixtures.js';
+import { cpuSeconds, memorySampler, processTree, resetPeak, statusKb } from './process-stats.js';
 
 const CASES = Number(process.env.BENCH_PROVIDER_CASES ?? '10000');
 const CONCURRENCY = 32;
@@ -58,93 +59,6 @@ const mb = (kb: number) => Math.round(kb / 1024);
 /** CPU seconds per 1,000 calls of each process between two readings. */
 const cpuPer1000 = (after: number[], before: number[]) =>
   after.map((a, i) => round2(((a - (before[i] ?? 0)) * 1000) / CASES));
-
-/** A /proc/<pid>/status field in kB (Linux); 0 when the process or the field is gone. */
-async function statusKb(pid: number | 'self', field: 'VmRSS' | 'VmHWM'): Promise<number> {
-  try {
-    const text = await readFile(`/proc/${pid}/status`, 'utf8');
-    const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(text);
-    return match ? Number(match[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat (clock ticks of 1/100 s); 0 when gone. */
-async function cpuSeconds(pid: number | 'self'): Promise<number> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
-
-/** Resets a process's VmHWM (Linux: `5` into clear_refs), so the peak read next is this phase's. */
-async function resetPeak(pid: number | 'self'): Promise<boolean> {
-  try {
-    await writeFile(`/proc/${pid}/clear_refs`, '5');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The process and its descendants, from /proc/<pid>/stat's parent field. */
-async function processTree(root: number): Promise<number[]> {
-  const { readdir } = await import('node:fs/promises');
-  const parents = new Map<number, number>();
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(Number(entry), ppid);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const tree = [root];
-  for (let i = 0; i < tree.length; i++)
-    for (const [pid, ppid] of parents) if (ppid === tree[i] && !tree.includes(pid)) tree.push(pid);
-  return tree;
-}
-
-/** Polls the summed RSS of some processes every 100 ms; `stop` gives the peak of the sum and each one's VmHWM. */
-function memorySampler(pids: () => Promise<number[]> | number[]) {
-  let peakKb = 0;
-  const hwm = new Map<number, number>();
-  const cpu = new Map<number, { first: number; last: number }>();
-  let busy = false;
-  const sample = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      let sum = 0;
-      for (const pid of await pids()) {
-        sum += await statusKb(pid, 'VmRSS');
-        hwm.set(pid, Math.max(hwm.get(pid) ?? 0, await statusKb(pid, 'VmHWM')));
-        const used = await cpuSeconds(pid);
-        const seen = cpu.get(pid);
-        if (!seen) cpu.set(pid, { first: used, last: used });
-        else if (used > 0) seen.last = used;
-      }
-      peakKb = Math.max(peakKb, sum);
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void sample(), 100);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await sample();
-      const cpuSecondsUsed = [...cpu.values()].reduce((sum, c) => sum + c.last - c.first, 0);
-      return { peakSumMb: mb(peakKb), hwmMb: [...hwm.values()].map(mb), cpuSeconds: round2(cpuSecondsUsed) };
-    },
-  };
-}
 
 interface ModelServerChild {
   baseUrl: string;

@@ -314,7 +314,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
       .description(
         "post promptfoo's results file (`promptfoo eval -o results.json`) to a submitted run, in parts; the run is re-scored with the cases' assertions and gated (with --wait, exit 3 when it fails)",
       )
-      .argument('<runId>', 'the submitted eval run (er_...), from `govern evals run <candidate> --executor submitted`')
+      .argument('<runId>', 'the submitted eval run (run_...), from `govern evals run <candidate> --executor submitted`')
       .requiredOption('--promptfoo <file>', "promptfoo's results file")
       .option('--wait', 'poll the run until it finishes, printing progress to stderr')
       .option('--interval <ms>', 'polling interval in ms', '2000')
@@ -324,7 +324,7 @@ export function registerReleaseCommands(program: Command, run: Run) {
       id: string,
       opts: { promptfoo: string; wait?: boolean; interval: string; waitTimeout: string },
     ) => {
-      ctx.validate(idOf('er'), id, 'the eval run id');
+      ctx.validate(idOf('run'), id, 'the eval run id');
       const parts = promptfooParts(await ctx.readJson(opts.promptfoo));
       let runState: EvalRun | undefined;
       for (const [i, part] of parts.entries()) {

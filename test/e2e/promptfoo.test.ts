@@ -1,0 +1,149 @@
+// promptfoo's results as evidence, over HTTP and through the CLI on the local stack (docs/promptfoo.md, ADR 0041):
+// the committed fixture, written by the real promptfoo 0.121.20 from the tests `govern datasets export` writes
+// (test/fixtures/promptfoo/README.md has the command), imports and gates a candidate; another results version and a
+// case id the candidate's datasets do not hold are 400s naming them, with nothing written.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCaptured } from '../../cli/in-process.js';
+import type { DatasetInput } from '../../functions/store/datasets.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { apiClient } from '../support/http.js';
+import { draftCandidate, governedSystem, owner } from '../support/lifecycle.js';
+import { dynamoEndpoint } from '../support/store.js';
+
+vi.setConfig({ testTimeout: 60_000 });
+
+type Json = Record<string, unknown>;
+const FIXTURES = fileURLToPath(new URL('../fixtures/promptfoo/', import.meta.url));
+const readFixture = async (name: string) => JSON.parse(await readFile(join(FIXTURES, name), 'utf8'));
+
+describe("promptfoo's results file as evidence of a submitted run", () => {
+  let stack: LocalStack;
+  let dataDir: string;
+  const ownerApi = () => apiClient(stack.url, stack.tokens['omar.owner']?.token);
+  const govern = (argv: string[]) =>
+    runCaptured(
+      argv,
+      { GOVERN_API_URL: stack.url, GOVERN_TOKEN: stack.tokens['omar.owner']?.token, GOVERN_BACKOFF_MS: '5' },
+      dataDir,
+    );
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'gov-e2e-promptfoo-'));
+    stack = await startLocalStack({
+      port: 0,
+      dataDir,
+      dynamoEndpoint: dynamoEndpoint(),
+      tableName: `e2e-promptfoo-${Date.now()}`,
+      seed: false,
+      evalRunnerOptions: { batchSize: 5, retryIntervalMs: 5 },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  /** A submitted candidate judged by the fixture's dataset, and a queued submitted run of it. */
+  async function submittedRun() {
+    const base = await governedSystem(stack.store);
+    const fixture = (await readFixture('dataset.json')) as Omit<DatasetInput, 'systemId'>;
+    const dataset = await stack.store.datasets.createDataset(owner, { ...fixture, systemId: base.system.id });
+    const draft = await draftCandidate(stack.store, base, {
+      datasetIds: [dataset.id],
+      thresholds: [
+        { metric: 'accuracy', direction: 'min', value: 0.9, regressionTolerance: null },
+        { metric: 'assert.pass_rate', direction: 'min', value: 0.8, regressionTolerance: null },
+        { metric: 'assert.label-named', direction: 'min', value: 1, regressionTolerance: null },
+      ],
+    });
+    const rc = await stack.store.candidates.submitCandidate(owner, draft.id);
+    const queued = await ownerApi().post<Json & { id: string }>(`/api/release-candidates/${rc.id}/run-evals`, {
+      executor: 'submitted',
+    });
+    expect(queued.status).toBe(202);
+    return { rc, dataset, runId: queued.body.id };
+  }
+
+  it('exports the dataset as the tests promptfoo ran, imports its results file and gates the candidate', async () => {
+    // Prepare
+    const { rc, dataset, runId } = await submittedRun();
+
+    // Act
+    const exported = await govern(['datasets', 'export', dataset.id, '--format', 'promptfoo', '-o', 'tests.json']);
+    const submitted = await govern([
+      'evals',
+      'submit',
+      runId,
+      '--promptfoo',
+      join(FIXTURES, 'results.json'),
+      '--wait',
+      '--interval',
+      '100',
+    ]);
+
+    // Assess
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(await readFile(join(dataDir, 'tests.json'), 'utf8'))).toEqual(await readFixture('tests.json'));
+    expect(submitted.code, submitted.stderr).toBe(0);
+    const api = ownerApi();
+    const run = await api.get<Json & { metrics: Json }>(`/api/eval-runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'passed', casesDone: 6, totalCases: 6 });
+    expect(run.body.metrics).toMatchObject({ accuracy: 1, 'assert.label-named': 1, 'assert.json': 1 });
+    // Our levenshtein fails pf-account-2 as promptfoo's did: 5 of 6 cases pass every assertion.
+    expect(run.body.metrics['assert.pass_rate']).toBeCloseTo(5 / 6, 6);
+    const gate = await api.get<{ reasons: { code: string }[] }>(`/api/release-candidates/${rc.id}/gate`);
+    expect(gate.body.reasons.map((r) => r.code)).not.toContain('EVAL_FAILED');
+    expect(gate.body.reasons.map((r) => r.code)).not.toContain('EVAL_MISSING');
+    const evidence = await api.get<{ items: (Json & { caseId: string; promptfoo?: Json; assertions?: Json[] })[] }>(
+      `/api/eval-runs/${runId}/cases`,
+    );
+    const account2 = evidence.body.items.find((c) => c.caseId === 'pf-account-2');
+    expect(account2?.promptfoo).toMatchObject({ pass: false, reason: expect.stringMatching(/Levenshtein distance/) });
+    expect(account2?.assertions?.find((a) => a.type === 'levenshtein')).toMatchObject({ pass: false });
+    expect(evidence.body.items.every((c) => c.promptfoo !== undefined)).toBe(true);
+  });
+
+  it('refuses another results version with a 400 naming it, and records nothing', async () => {
+    // Prepare
+    const { runId } = await submittedRun();
+    const file = await readFixture('results.json');
+    file.results.version = 2;
+
+    // Act
+    const answer = await ownerApi().post<Json & { errors: { path: string; message: string }[] }>(
+      `/api/eval-runs/${runId}/promptfoo-results`,
+      file,
+    );
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([
+      { path: 'results.version', message: expect.stringMatching(/version 2 is not supported.*version 3/) },
+    ]);
+    const run = await ownerApi().get<Json>(`/api/eval-runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'queued', casesDone: 0 });
+  });
+
+  it('refuses outputs for a case the datasets do not hold with a 400 naming it, and records nothing', async () => {
+    // Prepare
+    const { runId } = await submittedRun();
+    const file = await readFixture('results.json');
+    const stray = structuredClone(file.results.results[0]);
+    stray.metadata.caseId = 'pf-nobody';
+    stray.vars.caseId = 'pf-nobody';
+    file.results.results.push(stray);
+
+    // Act
+    const answer = await ownerApi().post<Json & { detail: string }>(`/api/eval-runs/${runId}/promptfoo-results`, file);
+
+    // Assess
+    expect(answer.status).toBe(400);
+    expect(answer.body.detail).toMatch(/pf-nobody/);
+    const run = await ownerApi().get<Json>(`/api/eval-runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'queued', casesDone: 0 });
+  });
+});

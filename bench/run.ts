@@ -23,6 +23,9 @@ suites.auditVerifyIncremental = async () =>
   (await import('./audit-verify-incremental.js')).benchAuditVerifyIncremental();
 // `npm run bench -- providerRun` (BENCH_PROVIDER_CASES=1000 for a quick check; promptfoo from BENCH_PROMPTFOO_DIR).
 suites.providerRun = async () => (await import('./provider-run.js')).benchProviderRun();
+// `npm run bench -- assertions`: 10,000 cases x 5 deterministic assertions in-process beside promptfoo 0.121.20
+// (BENCH_ASSERTION_CASES for a quick check; promptfoo from BENCH_PROMPTFOO_DIR).
+suites.assertions = async () => (await import('./assertions.js')).benchAssertions();
 // `npm run bench -- seedProvider`: seeding time with and without the provider story (BENCH_SEED_ROUNDS, default 2).
 suites.seedProvider = async () => (await import('./seed-provider.js')).benchSeedProvider();
 

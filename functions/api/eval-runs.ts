@@ -38,9 +38,13 @@ const progress = (run: { casesDone: number; totalCases: number; status: EvalRun[
         : ('finished' as const),
 });
 
-/** Records a post's submissions on the run (the last one hands the run to the runner), answering its progress. */
-async function acceptSubmissions(req: IdRequest, submissions: Submission[]) {
+/**
+ * Records a post's submissions on the run (the last one hands the run to the runner), answering its progress. The
+ * submissions are read from the body once the run is found and the caller may write it: a 404 or 403 comes first.
+ */
+async function acceptSubmissions(req: IdRequest, submissionsOf: () => Submission[]) {
   await loadRun(req, 'write');
+  const submissions = submissionsOf();
   const { evalRunner } = req.deps;
   // A composition fault, not the caller's: the post that completes a run must hand it to a runner.
   if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
@@ -102,7 +106,7 @@ export const routes: Route[] = [
     body: submitResultsRequest,
     maxBodyBytes: 5 * 1024 * 1024,
     response: { status: 202, body: evalResultsAcceptedResponse },
-    handle: async (req) => ({ status: 202, ...(await acceptSubmissions(req, req.body.results)) }),
+    handle: async (req) => ({ status: 202, ...(await acceptSubmissions(req, () => req.body.results)) }),
   }),
   route({
     method: 'POST',
@@ -112,7 +116,10 @@ export const routes: Route[] = [
     body: promptfooResultsRequest,
     maxBodyBytes: 5 * 1024 * 1024,
     response: { status: 202, body: evalResultsAcceptedResponse },
-    handle: async (req) => ({ status: 202, ...(await acceptSubmissions(req, submissionsFromPromptfoo(req.body))) }),
+    handle: async (req) => ({
+      status: 202,
+      ...(await acceptSubmissions(req, () => submissionsFromPromptfoo(req.body))),
+    }),
   }),
 ];
 

@@ -10,7 +10,7 @@ export const PROMPTFOO_VERSION = '0.121.20';
 export const PROMPTFOO_RESULTS_VERSION = 3;
 
 /** One assertion as promptfoo's `assert` takes it. */
-export interface PromptfooAssertion {
+interface PromptfooAssertion {
   type: string;
   value?: unknown;
   threshold?: number;
@@ -20,7 +20,7 @@ export interface PromptfooAssertion {
 }
 
 /** One promptfoo test case (an element of `tests:`). */
-export interface PromptfooTest {
+interface PromptfooTest {
   description: string;
   vars: Record<string, unknown>;
   metadata: { caseId: string; tags?: string[] };
@@ -28,7 +28,7 @@ export interface PromptfooTest {
 }
 
 /** An assertion left out of the export, and why. */
-export interface UntranslatedAssertion {
+interface UntranslatedAssertion {
   caseId: string;
   type: string;
   name?: string;
@@ -67,7 +67,7 @@ function translate(a: Assertion): PromptfooAssertion {
 }
 
 /** One case as a promptfoo test: its input as vars, its id in vars and metadata, its translatable assertions. */
-export function promptfooTestOf(
+function promptfooTestOf(
   evalCase: Pick<EvalCase, 'caseId' | 'input' | 'tags' | 'assert'>,
   defaults: readonly Assertion[] = [],
 ): { test: PromptfooTest; untranslated: UntranslatedAssertion[] } {

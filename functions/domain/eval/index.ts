@@ -29,11 +29,7 @@ export {
   nearestRank,
 } from './metrics.js';
 
-export {
-  type PromptfooResultRow,
-  type PromptfooResultsFile,
-  submissionsFromPromptfoo,
-} from './promptfoo-results.js';
+export { submissionsFromPromptfoo } from './promptfoo-results.js';
 export { isSchemaValid, outputValidator } from './schema.js';
 export {
   expectedSimulation,

@@ -141,16 +141,26 @@ async function promptfooSide(cases: readonly EvalCase[]) {
   const seconds = (performance.now() - started) / 1000;
   const memory = await sampler.stop();
   const text = output.join('');
-  const passed = /(\d+) passed/.exec(text)?.[1];
-  const concurrency = /concurrency:\s*(\d+)/.exec(text)?.[1];
+  // The counts and promptfoo's own evaluation time come from the results file it wrote, not its console output.
+  const written = await readFile(join(work, 'results.json'), 'utf8')
+    .then(
+      (t) =>
+        JSON.parse(t) as {
+          results?: { stats?: { successes?: number; errors?: number; durationMs?: number } };
+          runtimeOptions?: { maxConcurrency?: number };
+        },
+    )
+    .catch(() => null);
+  const stats = written?.results?.stats;
   return {
     version,
     exitCode: code,
-    casesPassingEveryAssertion: passed === undefined ? null : Number(passed),
+    casesPassingEveryAssertion: stats?.successes ?? null,
+    errors: stats?.errors ?? null,
     seconds: Number(seconds.toFixed(2)),
     casesPerSecond: Math.round(cases.length / seconds),
-    reportedDuration: /Duration:\s*([^\n(]+)/.exec(text)?.[1]?.trim() ?? null,
-    maxConcurrency: concurrency === undefined ? null : Number(concurrency),
+    evaluationSeconds: stats?.durationMs === undefined ? null : Number((stats.durationMs / 1000).toFixed(1)),
+    maxConcurrency: written?.runtimeOptions?.maxConcurrency ?? null,
     cpuSeconds: memory.cpuSeconds,
     peakRssMb: { processTree: memory.peakSumMb, processes: memory.hwmMb },
     ...(code === 0 || code === 100 ? {} : { outputTail: text.slice(-1500) }),

@@ -48,7 +48,7 @@ export function runBlockedReason(candidate: ReleaseCandidate, operate: boolean):
   if (STARTABLE.has(candidate.status)) return null;
   if (candidate.status === 'draft') return 'Submit the candidate first: a run evaluates a frozen snapshot.';
   if (candidate.status === 'evaluating') return 'A run of this candidate is in progress.';
-  return `A ${candidate.status.replace(/_/g, ' ')} candidate is not evaluated again: runs come before approval.`;
+  return `This candidate is ${candidate.status.replace(/_/g, ' ')}: it is not evaluated again, as runs come before approval.`;
 }
 
 /** A cost in USD as a reviewer reads it: cents for large sums, more digits only when the figure is small. */

@@ -34,7 +34,9 @@ export default function DatasetPage() {
             <DatasetHead dataset={d} />
             <div className="card">
               <h2>
-                Cases {index * CASES_PER_PAGE + 1}–{index * CASES_PER_PAGE + d.cases.items.length} of {d.caseCount}
+                {d.cases.items.length === 0
+                  ? `No more cases (${d.caseCount} in all)`
+                  : `Cases ${index * CASES_PER_PAGE + 1}–${index * CASES_PER_PAGE + d.cases.items.length} of ${d.caseCount}`}
               </h2>
               <nav className="row pager" aria-label="Pages of cases">
                 <button type="button" disabled={index === 0 || dataset.isFetching} onClick={() => setIndex(index - 1)}>
@@ -58,7 +60,7 @@ export default function DatasetPage() {
               {dataset.isError ? <ProblemView error={dataset.error} /> : null}
               <ol className="cases" start={index * CASES_PER_PAGE + 1} aria-label="Cases">
                 {d.cases.items.map((c) => (
-                  <CaseView key={c.caseId} evalCase={c} />
+                  <CaseView key={c.caseId} evalCase={c} defaults={(d.defaultAssert ?? []).length > 0} />
                 ))}
               </ol>
             </div>
@@ -113,7 +115,7 @@ function DatasetHead({ dataset: d }: { dataset: EvalDataset }) {
 
 const json = (value: unknown) => JSON.stringify(value, null, 2);
 
-function CaseView({ evalCase: c }: { evalCase: EvalCase }) {
+function CaseView({ evalCase: c, defaults }: { evalCase: EvalCase; defaults: boolean }) {
   return (
     <li className="case">
       <h3>
@@ -142,7 +144,7 @@ function CaseView({ evalCase: c }: { evalCase: EvalCase }) {
           {c.assert && c.assert.length > 0 ? (
             <AssertionList assertions={c.assert} />
           ) : (
-            <p className="muted">only the dataset's</p>
+            <p className="muted">{defaults ? "only the dataset's, above" : 'none'}</p>
           )}
         </div>
       </div>

@@ -30,7 +30,7 @@ async function namesOfSystem(systemId: string): Promise<Map<string, string>> {
 }
 
 /** The display names a system's audit chain knows (empty while loading, or when the caller may not read it). */
-export function useNames(systemId: string | null | undefined): Map<string, string> {
+function useNames(systemId: string | null | undefined): Map<string, string> {
   const names = useQuery({
     queryKey: ['people', systemId],
     queryFn: () => namesOfSystem(systemId as string),

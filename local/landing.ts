@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Principal } from '../functions/domain/types.js';
+import { LOCAL_TOKEN_PATH, serveTokenRequest, type TokenEndpointOptions } from './token-endpoint.js';
 
 /** What a browser sees at the root until the dashboard is served here: where the API and the docs are. */
 function landingPage(req: IncomingMessage, res: ServerResponse): void {
@@ -31,7 +32,9 @@ export interface DashboardHostOptions {
    * The demo identities and their development tokens, served at GET /local/identities for the dashboard's
    * sign-in. Local server only: this route is never an API Lambda route.
    */
-  identities: () => { principal: Principal; token: string }[];
+  identities: () => { principal: Principal; token: string; refreshToken?: string }[];
+  /** The stand-in for Cognito's token endpoint at POST /local/oauth2/token (refresh_token grant); none without it. */
+  tokenEndpoint?: TokenEndpointOptions;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -52,6 +55,10 @@ export function dashboardHost(options: DashboardHostOptions) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
     const path = decodeURIComponentSafe((req.url ?? '/').split('?')[0] ?? '/');
+    if (path === LOCAL_TOKEN_PATH && method === 'POST' && options.tokenEndpoint) {
+      await serveTokenRequest(options.tokenEndpoint, req, res);
+      return;
+    }
     if (method !== 'GET' && method !== 'HEAD') {
       req.resume();
       res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'application/problem+json' });
@@ -65,7 +72,10 @@ export function dashboardHost(options: DashboardHostOptions) {
     }
     if (path === '/config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-      res.end(JSON.stringify({ auth: { kind: 'local', identitiesUrl: '/local/identities' } }));
+      const refresh = options.tokenEndpoint
+        ? { tokenUrl: LOCAL_TOKEN_PATH, clientId: options.tokenEndpoint.clientId }
+        : {};
+      res.end(JSON.stringify({ auth: { kind: 'local', identitiesUrl: '/local/identities', ...refresh } }));
       return;
     }
     const index = join(root, 'index.html');

@@ -45,6 +45,7 @@ import { createLocalPolicyDryRuns, type LocalPolicyDryRuns } from './policy-dry-
 import { createS3Client, type S3StandInHandle, startS3StandIn } from './s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from './sfn-eval-runner.js';
 import { demoIdentities, devKeysDir } from './token.js';
+import { newRefreshToken } from './token-endpoint.js';
 
 export interface LocalStackOptions {
   port?: number;
@@ -86,6 +87,11 @@ export interface LocalStackOptions {
   webhookTimeoutMs?: number;
   /** Options of the policy dry run job (tests: a few systems per step, so a job takes several). */
   policyDryRunOptions?: { systemsPerStep?: number };
+  /**
+   * How long the ID tokens the local token endpoint issues on a refresh last, in seconds (default 3600, the user
+   * pool's ID token validity in lib/constructs/identity.ts).
+   */
+  refreshedTokenSeconds?: number;
 }
 
 export interface LocalStack {
@@ -116,7 +122,8 @@ export interface LocalStack {
   /** What the seed wrote, when this start seeded the demo. */
   seedSummary: DemoSummary | null;
   /** A signed development token for each demo identity, by user id. */
-  tokens: Record<string, { principal: Principal; token: string }>;
+  /** Each demo identity's ID token, and the refresh token the local token endpoint takes for it. */
+  tokens: Record<string, { principal: Principal; token: string; refreshToken: string }>;
   mint: (principal: Principal) => Promise<string>;
   stop: () => Promise<void>;
 }
@@ -315,9 +322,33 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const routes = apiRoutes.map((r) => ({ method: r.method, path: r.path, handler: api }));
     // Filled in once the tokens are minted below; GET /local/identities serves them to the dashboard's sign-in.
     const tokens: LocalStack['tokens'] = {};
+    const mint = (principal: Principal, seconds?: number, shape?: 'access') =>
+      mintToken({
+        keys,
+        userId: principal.userId,
+        name: principal.name,
+        roles: principal.roles,
+        teams: principal.teams,
+        systems: principal.systems,
+        ...(principal.githubLogin ? { githubLogin: principal.githubLogin } : {}),
+        ...(seconds !== undefined ? { expiresIn: `${seconds}s` } : {}),
+        ...(shape ? { shape } : {}),
+      });
+    // One refresh token per demo identity, held for the stack's life as Cognito holds a session's.
+    const refreshTokens = new Map<string, Principal>();
+    const tokenSeconds = options.refreshedTokenSeconds ?? 3600;
     const fallback = dashboardHost({
       distDir: options.dashboardDir ?? fileURLToPath(new URL('../dashboard/dist/', import.meta.url)),
       identities: () => Object.values(tokens),
+      tokenEndpoint: {
+        clientId: keys.audience,
+        principalOf: (refreshToken) => refreshTokens.get(refreshToken),
+        mint: async (principal) => ({
+          idToken: await mint(principal, tokenSeconds),
+          accessToken: await mint(principal, tokenSeconds, 'access'),
+          expiresIn: tokenSeconds,
+        }),
+      },
     });
     const server: Server = createLocalServer({
       routes,
@@ -363,17 +394,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       refs: [DEV_PIPELINE_REF],
       systems: systems.items.map((s) => s.id),
     });
-    const mint = (principal: Principal) =>
-      mintToken({
-        keys,
-        userId: principal.userId,
-        name: principal.name,
-        roles: principal.roles,
-        teams: principal.teams,
-        systems: principal.systems,
-        ...(principal.githubLogin ? { githubLogin: principal.githubLogin } : {}),
-      });
-    for (const principal of identities) tokens[principal.userId] = { principal, token: await mint(principal) };
+    for (const principal of identities) {
+      const refreshToken = newRefreshToken();
+      refreshTokens.set(refreshToken, principal);
+      tokens[principal.userId] = { principal, token: await mint(principal), refreshToken };
+    }
 
     const resumedEvalRuns = options.resumeEvalRuns === false ? [] : await resumeEvalRuns(store, evalRunner, log);
     // DynamoDB is the source of truth: every round still waiting for decisions gets a live gate again.

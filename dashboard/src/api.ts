@@ -27,6 +27,18 @@ export function setToken(token: string | null): void {
   else sessionStorage.setItem(TOKEN_KEY, token);
 }
 
+// The refresh token lives as long as the tab's session, beside the ID token: neither outlives the tab.
+const REFRESH_KEY = 'gov.refresh';
+
+export function getRefreshToken(): string | null {
+  return sessionStorage.getItem(REFRESH_KEY);
+}
+
+export function setRefreshToken(token: string | null): void {
+  if (token === null) sessionStorage.removeItem(REFRESH_KEY);
+  else sessionStorage.setItem(REFRESH_KEY, token);
+}
+
 /** An API answer other than 2xx, with its problem document (RFC 9457) when the server sent one. */
 export class ApiError extends Error {
   readonly status: number;
@@ -49,10 +61,24 @@ function withQuery(path: string, query: Query = {}): string {
   return qs ? `${path}?${qs}` : path;
 }
 
-let onUnauthorized: (() => void) | undefined;
-/** Called when the API refuses the token (401): the shell signs out. */
-export function setUnauthorizedHandler(fn: (() => void) | undefined): void {
-  onUnauthorized = fn;
+/** What the session does for the client: refresh its token (true when there is a new one) and end it. */
+export interface SessionHooks {
+  refresh: () => Promise<boolean>;
+  ended: () => void;
+}
+
+let hooks: SessionHooks | undefined;
+/** The session's hooks: a 401 refreshes the token once and retries; a second 401 ends the session. */
+export function setSessionHooks(next: SessionHooks | undefined): void {
+  hooks = next;
+}
+
+/** Sends a request; a 401 gets one refresh of the session and one retry with the new token. */
+async function sendOnce(method: string, path: string, accept: string, body?: unknown): Promise<Response> {
+  const response = await send(method, path, accept, body);
+  if (response.status !== 401 || hooks === undefined) return response;
+  if (!(await hooks.refresh())) return response;
+  return send(method, path, accept, body);
 }
 
 /** Sends a request with the session's bearer token; a network failure is an ApiError with status 0. */
@@ -94,12 +120,12 @@ function failure(response: Response, text: string): ApiError {
           status: response.status,
           detail: text.slice(0, 300),
         };
-  if (response.status === 401) onUnauthorized?.();
+  if (response.status === 401) hooks?.ended();
   return new ApiError(response.status, doc);
 }
 
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const response = await send(method, path, 'application/json', body);
+  const response = await sendOnce(method, path, 'application/json', body);
   const text = await response.text();
   if (!response.ok) throw failure(response, text);
   return parseJson(text) as T;
@@ -119,7 +145,7 @@ export function dispositionName(header: string | null): string | null {
  * an object URL, since a plain link cannot carry the bearer token. Returns the file name it saved under.
  */
 export async function download(path: string, fallbackName: string): Promise<string> {
-  const response = await send('GET', path, '*/*');
+  const response = await sendOnce('GET', path, '*/*');
   if (!response.ok) throw failure(response, await response.text());
   const blob = await response.blob();
   const name = dispositionName(response.headers.get('content-disposition')) ?? fallbackName;

@@ -14,7 +14,9 @@ function decodeSegment(segment: string): unknown {
 const list = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
 
 /** The principal as the server would read it (functions/api/auth/verify-token.ts), without verifying anything. */
-export function principalFromToken(token: string): (Principal & { expiresAt: number | null }) | null {
+export function principalFromToken(
+  token: string,
+): (Principal & { expiresAt: number | null; issuedAt: number | null }) | null {
   const payload = token.split('.')[1];
   if (payload === undefined) return null;
   let claims: Record<string, unknown>;
@@ -41,6 +43,7 @@ export function principalFromToken(token: string): (Principal & { expiresAt: num
     teams,
     systems,
     expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : null,
+    issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : null,
   };
 }
 

@@ -105,9 +105,9 @@ describe('the hosted sign-in (authorization code with PKCE)', () => {
     const calls = fakeCognito({ id_token: idToken, access_token: accessToken, token_type: 'Bearer' });
     const search = await callbackSearch();
 
-    const token = await exchangeCode(config, search);
+    const tokens = await exchangeCode(config, search);
 
-    expect(token).toBe(idToken);
+    expect(tokens.idToken).toBe(idToken);
     const exchange = calls.find((call) => call.url.pathname === '/oauth2/token');
     expect(exchange?.method).toBe('POST');
     expect(Object.fromEntries(new URLSearchParams(exchange?.body))).toMatchObject({

@@ -6,6 +6,8 @@
 // access token carries the groups but none of the attributes, so an owner signed in with it would be refused their
 // own systems (404) and audited under an opaque user name.
 
+import type { TokenEndpoint } from './refresh';
+
 export interface CognitoConfig {
   kind: 'cognito';
   /** The user pool's hosted domain, e.g. https://<prefix>.auth.<region>.amazoncognito.com */
@@ -18,6 +20,9 @@ export interface CognitoConfig {
 interface LocalAuthConfig {
   kind: 'local';
   identitiesUrl: string;
+  /** The local stand-in of Cognito's token endpoint (local/token-endpoint.ts) and its app client. */
+  tokenUrl?: string;
+  clientId?: string;
 }
 
 export interface DashboardConfig {
@@ -66,12 +71,23 @@ function scopesOf(config: CognitoConfig): string[] {
   return scopes.includes('openid') ? scopes : ['openid', ...scopes];
 }
 
+/** Where a deployment's sessions are refreshed: Cognito's token endpoint, or the local stack's stand-in; else none. */
+export function tokenEndpointOf(config: DashboardConfig): TokenEndpoint | null {
+  const auth = config.auth;
+  if (auth.kind === 'cognito')
+    return { url: `${auth.domain.replace(/\/$/, '')}/oauth2/token`, clientId: auth.clientId };
+  return auth.tokenUrl && auth.clientId ? { url: auth.tokenUrl, clientId: auth.clientId } : null;
+}
+
 /**
  * Exchanges the callback's code for tokens and resolves with the ID token, the one the API reads for the user's
- * scope; refuses a state that this tab did not issue, and a token response without an ID token (falling back to the
- * access token would sign an owner in without their teams).
+ * scope, and the refresh token that keeps the session alive; refuses a state that this tab did not issue, and a token
+ * response without an ID token (falling back to the access token would sign an owner in without their teams).
  */
-export async function exchangeCode(config: CognitoConfig, search: string): Promise<string> {
+export async function exchangeCode(
+  config: CognitoConfig,
+  search: string,
+): Promise<{ idToken: string; refreshToken: string | null }> {
   const params = new URLSearchParams(search);
   const error = params.get('error');
   if (error) throw new Error(`sign-in refused: ${params.get('error_description') ?? error}`);
@@ -95,14 +111,15 @@ export async function exchangeCode(config: CognitoConfig, search: string): Promi
     }),
   });
   if (!response.ok) throw new Error(`the token endpoint answered ${response.status}`);
-  const tokens = (await response.json()) as { access_token?: unknown; id_token?: unknown };
+  const tokens = (await response.json()) as { access_token?: unknown; id_token?: unknown; refresh_token?: unknown };
   if (typeof tokens.id_token !== 'string' || tokens.id_token === '') {
     throw new Error(
       'the token endpoint returned no ID token: the dashboard needs it for your teams and systems ' +
         "(the app client must allow the 'openid' scope)",
     );
   }
-  return tokens.id_token;
+  const refreshToken = typeof tokens.refresh_token === 'string' && tokens.refresh_token ? tokens.refresh_token : null;
+  return { idToken: tokens.id_token, refreshToken };
 }
 
 export async function loadConfig(): Promise<DashboardConfig> {

@@ -28,6 +28,7 @@ const appRoutes: RouteObject[] = [
       { path: 'model-configs/:id', lazy: page(() => import('./pages/artefact')) },
       { path: 'evaluations', lazy: page(() => import('./pages/evaluations')) },
       { path: 'eval-runs/:id', lazy: page(() => import('./pages/eval-run')) },
+      { path: 'datasets/:id', lazy: page(() => import('./pages/dataset')) },
       { path: 'metrics', lazy: page(() => import('./pages/metrics')) },
       { path: '*', lazy: page(() => import('./pages/not-found')) },
     ],

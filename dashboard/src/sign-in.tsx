@@ -9,10 +9,11 @@ import { ProblemView } from './ui';
 interface LocalIdentity {
   principal: Principal;
   token: string;
+  refreshToken?: string;
 }
 
 export function SignInPage() {
-  const { signIn } = useSession();
+  const { signIn, notice } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
   const next = (location.state as { from?: string } | null)?.from ?? '/';
@@ -31,6 +32,11 @@ export function SignInPage() {
     <main className="signin" id="main">
       <h1>Governance control plane</h1>
       <p className="muted">Sign in to review release candidates, approvals, incidents and the audit trail.</p>
+      {notice ? (
+        <p className="notice" role="alert">
+          {notice}
+        </p>
+      ) : null}
       {config.isPending ? <p aria-busy="true">Loading configuration …</p> : null}
       {config.isError ? <ProblemView error={config.error} /> : null}
       {auth?.kind === 'cognito' ? (
@@ -54,12 +60,12 @@ export function SignInPage() {
           {identities.isPending ? <p aria-busy="true">Loading identities …</p> : null}
           {identities.isError ? <ProblemView error={identities.error} /> : null}
           <ul className="identities">
-            {identities.data?.identities.map(({ principal, token }) => (
+            {identities.data?.identities.map(({ principal, token, refreshToken }) => (
               <li key={principal.userId}>
                 <button
                   type="button"
                   onClick={() => {
-                    signIn(token);
+                    signIn(token, refreshToken ?? null);
                     navigate(next, { replace: true });
                   }}
                 >
@@ -84,7 +90,8 @@ export function AuthCallbackPage() {
       try {
         const config = await loadConfig();
         if (config.auth.kind !== 'cognito') throw new Error('this deployment does not use Cognito sign-in');
-        signIn(await exchangeCode(config.auth, window.location.search));
+        const tokens = await exchangeCode(config.auth, window.location.search);
+        signIn(tokens.idToken, tokens.refreshToken);
         navigate('/', { replace: true });
       } catch (e) {
         setError(e);

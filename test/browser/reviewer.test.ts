@@ -160,7 +160,8 @@ describe('a reviewer decides with context, in Chromium', () => {
     const section = page.getByRole('region', { name: 'Rolled back' });
     await section.waitFor();
     const text = await section.innerText();
-    expect(text).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} by omar\.owner, to Triage release 1/);
+    // Names first (ADR 0045): the person who rolled back by name, their id beside it.
+    expect(text).toMatch(/\d{4}-\d{2}-\d{2} \d{2}:\d{2} by Omar Owner omar\.owner, to Triage release 1/);
     expect(text).toContain('Reason: “');
     expect(text).toMatch(/Incident: /);
     await page.context().close();

@@ -18,6 +18,7 @@ import {
   promptLabel,
   REASON_TITLES,
 } from '../evidence';
+import { Person } from '../people';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
 import { RelaxationQueue, useOpenRelaxations } from './relaxation-queue';
@@ -158,11 +159,13 @@ function ApprovalItem({
         <span className="muted">needs</span> {a.role} <Badge value={answer?.approval.status ?? a.status} />
       </h2>
       <p className="muted small">
-        requested <Time at={a.requestedAt} /> by {a.requestedBy} · snapshot <Hash value={a.snapshotHash} />
+        requested <Time at={a.requestedAt} /> by <Person id={a.requestedBy} systemId={a.systemId} /> · snapshot{' '}
+        <Hash value={a.snapshotHash} />
         {candidate ? (
           <>
             {' '}
-            · built by {candidate.createdBy} · candidate <Badge value={candidate.status} /> · latest eval{' '}
+            · built by <Person id={candidate.createdBy} systemId={a.systemId} /> · candidate{' '}
+            <Badge value={candidate.status} /> · latest eval{' '}
             {candidate.latestEvalStatus ? <Badge value={candidate.latestEvalStatus} /> : 'none'} · requires{' '}
             {candidate.requiredRoles.join(', ')}
           </>

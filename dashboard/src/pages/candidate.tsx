@@ -20,7 +20,9 @@ import {
   SIDE_LABELS,
   TextDiff,
 } from '../evidence';
+import { Person } from '../people';
 import { isRollbackAnswer, RollbackProgress } from '../rollback-progress';
+import { RunEvals } from '../run-evals';
 import { usePrincipal } from '../session';
 import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, Time } from '../ui';
 
@@ -119,7 +121,7 @@ function CandidateView({ context }: { context: CandidateContext }) {
             </dd>
             <dt>Created</dt>
             <dd>
-              <Time at={c.createdAt} /> by {c.createdBy}
+              <Time at={c.createdAt} /> by <Person id={c.createdBy} systemId={c.systemId} />
             </dd>
             <dt>Submitted</dt>
             <dd>
@@ -155,7 +157,11 @@ function CandidateView({ context }: { context: CandidateContext }) {
                     <td>{role}</td>
                     <td>{a ? <Badge value={a.status} /> : <span className="muted">…</span>}</td>
                     <td>
-                      {a?.reviewerName ?? <span className="muted">—</span>}
+                      {a?.reviewerId ? (
+                        <Person id={a.reviewerId} name={a.reviewerName} />
+                      ) : (
+                        <span className="muted">—</span>
+                      )}
                       {a?.comment ? <div className="muted small">“{a.comment}”</div> : null}
                     </td>
                     <td>
@@ -252,6 +258,7 @@ function CandidateView({ context }: { context: CandidateContext }) {
       <div className="card">
         <h2>Eval evidence</h2>
         {ours.run ? <RunSummary run={ours.run} /> : <p className="muted">No eval run yet.</p>}
+        <RunEvals candidate={c} operate={operate} onStarted={refresh} />
       </div>
     </>
   );
@@ -424,7 +431,10 @@ function DatasetList({ side }: { side: ContextSide }) {
     <ul className="plain">
       {side.datasets.map((d) => (
         <li key={d.id} title={d.id}>
-          {d.name} v{d.version} <span className="muted small">({d.kind.replace(/_/g, ' ')})</span>
+          <Link to={`/datasets/${d.id}`}>
+            {d.name} v{d.version}
+          </Link>{' '}
+          <span className="muted small">({d.kind.replace(/_/g, ' ')})</span>
         </li>
       ))}
     </ul>
@@ -455,7 +465,7 @@ function RollbackContext({ rollback }: { rollback: NonNullable<CandidateContext[
     <section className="card rollback-context" aria-labelledby="rolled-back">
       <h2 id="rolled-back">Rolled back</h2>
       <p>
-        <Time at={r.at} /> by {r.actor}, to{' '}
+        <Time at={r.at} /> by <Person id={r.actor} systemId={r.systemId} />, to{' '}
         {rollback.target ? (
           <Link to={`/candidates/${rollback.target.id}`}>{rollback.target.name}</Link>
         ) : (

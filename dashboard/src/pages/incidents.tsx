@@ -11,6 +11,7 @@ import {
 } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
 import { can } from '../auth';
+import { Person } from '../people';
 import { categoryWithPeriod, ReportingClockView } from '../serious-incident';
 import { usePrincipal } from '../session';
 import { Badge, ConfirmAction, DataState, Field, ProblemView, Time } from '../ui';
@@ -88,7 +89,7 @@ function IncidentItem({ incident: i, systemName }: { incident: Incident; systemN
       <p className="muted small">
         <Link to={`/systems/${i.systemId}`}>{systemName ?? i.systemId}</Link> · release{' '}
         {i.candidateId ? <Link to={`/candidates/${i.candidateId}`}>{i.candidateId}</Link> : 'none linked'} · opened{' '}
-        <Time at={i.createdAt} /> by {i.createdBy} · <code>{i.id}</code>
+        <Time at={i.createdAt} /> by <Person id={i.createdBy} systemId={i.systemId} /> · <code>{i.id}</code>
       </p>
       {i.description ? <p>{i.description}</p> : null}
       {i.resolution ? <p>Resolution: {i.resolution}</p> : null}

@@ -10,6 +10,8 @@ import {
   type ReleaseCandidate,
 } from '../../../functions/domain/types';
 import { api, getAll } from '../api';
+import { Person } from '../people';
+import { SystemIncidents } from '../system-incidents';
 import { Badge, DataState, DownloadButton, Hash, Time } from '../ui';
 
 export default function SystemPage() {
@@ -64,7 +66,7 @@ function SystemView({ system: s }: { system: AiSystem }) {
           {s.name} <Badge value={s.status} />
         </h1>
         <span className="muted">
-          <code>{s.id}</code> · {s.ownerTeam} · owner {s.owner}
+          <code>{s.id}</code> · {s.ownerTeam} · owner <Person id={s.owner} systemId={s.id} />
         </span>
         <section className="row downloads" aria-label="Compliance documents">
           <DownloadButton
@@ -114,7 +116,7 @@ function SystemView({ system: s }: { system: AiSystem }) {
             ) : null}
             <dt>Registered</dt>
             <dd>
-              <Time at={s.createdAt} /> by {s.createdBy}
+              <Time at={s.createdAt} /> by <Person id={s.createdBy} systemId={s.id} />
             </dd>
           </dl>
         </div>
@@ -136,7 +138,10 @@ function SystemView({ system: s }: { system: AiSystem }) {
                     {typeof e.after?.environment === 'string' ? (
                       <span className="muted"> · {e.after.environment}</span>
                     ) : null}
-                    <span className="muted"> · {e.actor.name}</span>
+                    <span className="muted">
+                      {' '}
+                      · <Person id={e.actor.userId} name={e.actor.name} />
+                    </span>
                     {e.reason ? <span className="muted"> · “{e.reason}”</span> : null}
                   </li>
                 ))}
@@ -184,6 +189,7 @@ function SystemView({ system: s }: { system: AiSystem }) {
           )}
         </DataState>
       </div>
+      <SystemIncidents systemId={s.id} candidateName={(id) => names.get(id) ?? id} />
       <div className="grid-2">
         <div className="card">
           <h2>Prompt versions {prompts.data ? `(${prompts.data.items.length})` : ''}</h2>
@@ -240,9 +246,9 @@ function SystemView({ system: s }: { system: AiSystem }) {
                             <span className="bad">none</span>
                           ) : (
                             of.map((x) => (
-                              <span key={x.id} className="chip" title={x.id}>
+                              <Link key={x.id} className="chip" title={x.id} to={`/datasets/${x.id}`}>
                                 {x.name} v{x.version}
-                              </span>
+                              </Link>
                             ))
                           )}
                         </td>

@@ -142,6 +142,9 @@ export const PRINCIPAL_ROLES = [
   'reviewer:governance',
   'auditor',
   'pipeline',
+  // An application in production, scoped to exactly one system: it posts samples of its traffic and nothing else
+  // (ADR 0042). A token that names it with another role, or with other than one system, is refused.
+  'application',
 ] as const;
 export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
@@ -161,7 +164,7 @@ export interface Principal {
   roles: PrincipalRole[];
   /** Owner teams a model_owner may act for. */
   teams: string[];
-  /** System ids a pipeline may act on. */
+  /** System ids a pipeline may act on; the one system of an application. */
   systems: string[];
   /** A person's GitHub login, linked by an admin (`custom:github_login` of the ID token); absent when unlinked. */
   githubLogin?: string;
@@ -649,6 +652,11 @@ export interface EvalRun {
   executorNote?: string;
   /** The rollback request a rollback-validation run validates (its continuation settles that request). */
   rollbackRequestId?: string;
+  /**
+   * A monitoring run over production samples instead of datasets (ADR 0042): the window it scored, how many samples,
+   * and the assertions it scored them with (`executor` is `submitted`: the application produced the outputs).
+   */
+  sampleWindow?: { from: string; to: string; samples: number; assertions: string[] };
   /** What the run was estimated to cost when it was queued (functions/domain/eval/cost-estimate.ts); absent on older runs. */
   costEstimate?: CostEstimate;
   /** The caller's ceiling in USD: once `spentUsd` reaches it the run calls nothing more and ends in error. */

@@ -9,4 +9,5 @@ export * from './policies.js';
 export * from './provider-connections.js';
 export * from './relaxations.js';
 export * from './responses.js';
+export * from './samples.js';
 export * from './systems.js';

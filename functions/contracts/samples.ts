@@ -30,7 +30,7 @@ const sampleInput = z
     at: z.iso
       .datetime({ offset: true })
       .optional()
-      .describe("when it was served (ISO 8601); default: when received; not in the future nor beyond the retention"),
+      .describe('when it was served (ISO 8601); default: when received; not in the future nor beyond the retention'),
     metadata: z
       .record(z.string().max(64), z.union([z.string().max(512), z.number(), z.boolean()]))
       .optional()

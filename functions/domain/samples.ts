@@ -2,8 +2,9 @@
 // how it is redacted before anything is written, and how long it is kept. Samples are evidence for post-market
 // monitoring, not governed transitions: they expire (DynamoDB TTL) and never reach the write-once audit archive.
 // Pure: the store writes, the API parses.
-import { regexProblem } from './eval/regex.js';
+
 import { ValidationError } from './errors.js';
+import { regexProblem } from './eval/regex.js';
 
 /** Bounds of one POST: a batch fits one transaction (≤ 100 items, 4 MB) with room to spare. */
 export const SAMPLE_LIMITS = {
@@ -73,7 +74,9 @@ export function checkSampleSettings(settings: SampleSettings): SampleSettings {
   patterns.forEach((p, i) => {
     const field = `redaction.patterns[${i}]`;
     if (!REDACTION_NAME_PATTERN.test(p.name))
-      throw new ValidationError(`${field}.name must be lower-case letters, digits, - and _`, { field: `${field}.name` });
+      throw new ValidationError(`${field}.name must be lower-case letters, digits, - and _`, {
+        field: `${field}.name`,
+      });
     if (names.has(p.name))
       throw new ValidationError(`${field}.name ${p.name} is used twice (or is a built-in rule)`, {
         field: `${field}.name`,

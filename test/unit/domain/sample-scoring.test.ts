@@ -1,9 +1,9 @@
 // Scoring a window of production samples (ADR 0042): which assertions apply to a sample, the pass rates they give,
 // and the drift judgement against the approval-time run's `assert.*` metrics.
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../../functions/domain/errors.js';
 import { judgeMonitoringRun } from '../../../functions/domain/monitoring.js';
 import { DEFAULT_POLICY, validatePolicy } from '../../../functions/domain/policy.js';
-import { ValidationError } from '../../../functions/domain/errors.js';
 import {
   sampleAssertions,
   sampleJudgingPolicy,
@@ -39,7 +39,10 @@ describe('the assertions a sample is scored with', () => {
 
     // Assess
     expect(without.assertions.map((a) => a.name)).toEqual(['no-legal-advice']);
-    expect(without.skipped).toEqual(['exact (equals needs a reference text)', 'polite (no judge service in this pass)']);
+    expect(without.skipped).toEqual([
+      'exact (equals needs a reference text)',
+      'polite (no judge service in this pass)',
+    ]);
     expect(withJudge.assertions.map((a) => a.name)).toEqual(['no-legal-advice', 'polite']);
   });
 });
@@ -47,10 +50,10 @@ describe('the assertions a sample is scored with', () => {
 describe('a window of samples scored', () => {
   it('gives each assertion name its pass rate, the overall pass rate, latency and cost', async () => {
     // Act
-    const score = await scoreSampleWindow(
-      samples(['{"a":1}', 'you should sue them', '{"b":2}', 'plain']),
-      [NO_ADVICE, JSON_OUT],
-    );
+    const score = await scoreSampleWindow(samples(['{"a":1}', 'you should sue them', '{"b":2}', 'plain']), [
+      NO_ADVICE,
+      JSON_OUT,
+    ]);
 
     // Assess
     expect(score.metrics['assert.no-legal-advice']).toBe(0.75);
@@ -82,7 +85,12 @@ describe('a window of samples scored', () => {
 });
 
 describe('the judgement of a scored window', () => {
-  const baseline = { accuracy: 0.9, macroF1: 0.9, 'assert.no-legal-advice': 1, 'assert.json': 0.9 } as unknown as Metrics;
+  const baseline = {
+    accuracy: 0.9,
+    macroF1: 0.9,
+    'assert.no-legal-advice': 1,
+    'assert.json': 0.9,
+  } as unknown as Metrics;
 
   it('finds drift when a pass rate drops beyond the tolerance, and none from the core metrics a window lacks', async () => {
     // Prepare

@@ -52,9 +52,7 @@ describe('the built-in redaction rules', () => {
     const out = redact(text);
 
     // Assess
-    expect(out.text).toBe(
-      'Mail [REDACTED:email] or call [REDACTED:phone]; card [REDACTED:card] expires soon.',
-    );
+    expect(out.text).toBe('Mail [REDACTED:email] or call [REDACTED:phone]; card [REDACTED:card] expires soon.');
     expect(out.counts).toEqual({ email: 1, phone: 1, card: 1 });
   });
 
@@ -120,9 +118,7 @@ describe('a system’s own redaction patterns', () => {
 
   it('keep retention within 1 to 90 days', () => {
     // Act
-    const tooLong = fieldOf(() =>
-      checkSampleSettings({ redaction: { builtIn: [], patterns: [] }, retentionDays: 91 }),
-    );
+    const tooLong = fieldOf(() => checkSampleSettings({ redaction: { builtIn: [], patterns: [] }, retentionDays: 91 }));
     const none = fieldOf(() => checkSampleSettings({ redaction: { builtIn: [], patterns: [] }, retentionDays: 0 }));
 
     // Assess
@@ -168,7 +164,12 @@ describe('a batch of samples prepared for writing', () => {
   it('is refused for an output over its byte bound, a future time or one older than the retention', () => {
     // Act
     const huge = fieldOf(() => prepare([{ input: 'q', output: 'é'.repeat(SAMPLE_LIMITS.maxOutputBytes / 2 + 1) }]));
-    const future = fieldOf(() => prepare([{ input: 'q', output: 'a' }, { input: 'q', output: 'a', at: '2026-12-08T00:00:00Z' }]));
+    const future = fieldOf(() =>
+      prepare([
+        { input: 'q', output: 'a' },
+        { input: 'q', output: 'a', at: '2026-12-08T00:00:00Z' },
+      ]),
+    );
     const old = fieldOf(() => prepare([{ input: 'q', output: 'a', at: '2026-10-01T00:00:00Z' }]));
 
     // Assess

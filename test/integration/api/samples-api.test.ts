@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deps } from '../../../functions/api/deps.js';
 import { createHttpHandler } from '../../../functions/api/http.js';
 import { routes as sampleRoutes } from '../../../functions/api/samples.js';
+import { eventSchemaOf } from '../../../functions/contracts/events.js';
+import { toGovernanceEvent } from '../../../functions/domain/events.js';
 import type { AuditEvent, Principal } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { keys } from '../../../functions/store/keys.js';
@@ -120,6 +122,8 @@ describe('the samples API', () => {
     expect(events.map((e) => e.action)).toEqual(['monitoring.samples_received']);
     expect(events[0]).toMatchObject({ entityId: releaseId, after: { count: 2, sampleIds: answer.body.sampleIds } });
     expect(JSON.stringify(events[0])).not.toMatch(/billing|refunds|REDACTED/);
+    const event = toGovernanceEvent(events[0] as AuditEvent);
+    expect(eventSchemaOf('monitoring.samples_received').safeParse(event).success).toBe(true);
   });
 
   it('refuses a batch over the limit with a 400 naming samples, writing nothing', async () => {
@@ -208,6 +212,9 @@ describe('the samples API', () => {
     expect(saved.status).toBe(200);
     expect(posted.body).toMatchObject({ redactions: { claim: 1 }, retentionDays: 7 });
     const events = await eventsOf(active.system.id);
-    expect(events.filter((e) => e.action === 'system.sample_settings_changed')).toHaveLength(1);
+    const changed = events.filter((e) => e.action === 'system.sample_settings_changed');
+    expect(changed).toHaveLength(1);
+    const event = toGovernanceEvent(changed[0] as AuditEvent);
+    expect(eventSchemaOf('system.sample_settings_changed').safeParse(event).success).toBe(true);
   });
 });

@@ -5,12 +5,12 @@ import * as z from 'zod';
 import { idPattern } from '../domain/id-format.js';
 import {
   BUILT_IN_REDACTIONS,
+  ENVIRONMENTS,
   MAX_REDACTION_PATTERNS,
   REDACTION_NAME_PATTERN,
   SAMPLE_LIMITS,
   SAMPLE_RETENTION,
-} from '../domain/samples.js';
-import { ENVIRONMENTS } from '../domain/types.js';
+} from '../domain/types.js';
 import { pageQuery } from './common.js';
 
 const environment = z.enum(ENVIRONMENTS).describe('whose active release the samples belong to; default production');

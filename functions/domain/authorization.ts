@@ -107,7 +107,7 @@ function applicationFor(principal: Principal, systemId: string): boolean {
 }
 
 /** Admins, owners of the system's team, and the application scoped to it post production samples (ADR 0042). */
-export function canPostSamples(principal: Principal, system: SystemRef): boolean {
+function canPostSamples(principal: Principal, system: SystemRef): boolean {
   return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam) || applicationFor(principal, system.id);
 }
 
@@ -115,7 +115,7 @@ export function canPostSamples(principal: Principal, system: SystemRef): boolean
  * Admins and owners of the system's team read its samples and set their redaction and retention: samples are
  * production traffic, which may hold what redaction missed, so reviewers and auditors read the scores, not the text.
  */
-export function canReadSamples(principal: Principal, system: SystemRef): boolean {
+function canReadSamples(principal: Principal, system: SystemRef): boolean {
   return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam);
 }
 

@@ -17,7 +17,7 @@ import {
  * Assertion types that judge an output on its own: a sample has no expected answer, so `equals`, `levenshtein` and
  * `similar` (which compare with a reference text written for a case) do not apply.
  */
-export const LABEL_FREE_ASSERTION_TYPES: readonly AssertionType[] = [
+const LABEL_FREE_ASSERTION_TYPES: readonly AssertionType[] = [
   'contains',
   'icontains',
   'not-contains',
@@ -43,7 +43,7 @@ export interface SampleMonitoringPolicy {
   maxSamples: number;
 }
 
-export const DEFAULT_SAMPLE_MONITORING: SampleMonitoringPolicy = Object.freeze({
+const DEFAULT_SAMPLE_MONITORING: SampleMonitoringPolicy = Object.freeze({
   windowHours: 24,
   minSamples: 50,
   tolerance: 0.1,

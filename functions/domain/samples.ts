@@ -5,37 +5,22 @@
 
 import { ValidationError } from './errors.js';
 import { regexProblem } from './eval/regex.js';
-
-/** Bounds of one POST: a batch fits one transaction (≤ 100 items, 4 MB) with room to spare. */
-export const SAMPLE_LIMITS = {
-  maxBatch: 25,
-  /** UTF-8 bytes of a sample's input (as JSON when it is an object) and of its output. */
-  maxInputBytes: 32_768,
-  maxOutputBytes: 32_768,
-  /** UTF-8 bytes of a sample's metadata as JSON. */
-  maxMetadataBytes: 2_048,
-  maxMetadataKeys: 16,
-  /** How far in the future a sample's `at` may lie (clock skew of the caller). */
-  maxClockSkewMs: 5 * 60_000,
-} as const;
-
-/** Retention of samples in days: the TTL of each sample item. */
-export const SAMPLE_RETENTION = { defaultDays: 30, minDays: 1, maxDays: 90 } as const;
-
-/** Built-in redaction rules, on by default. */
-export const BUILT_IN_REDACTIONS = ['email', 'phone', 'card'] as const;
-export type BuiltInRedaction = (typeof BUILT_IN_REDACTIONS)[number];
+import {
+  BUILT_IN_REDACTIONS,
+  type BuiltInRedaction,
+  MAX_REDACTION_PATTERNS,
+  REDACTION_NAME_PATTERN,
+  SAMPLE_LIMITS,
+  SAMPLE_RETENTION,
+} from './types.js';
 
 /** A system's own redaction rule: a name (the placeholder says it) and a regular expression. */
-export interface RedactionPattern {
+interface RedactionPattern {
   name: string;
   pattern: string;
   /** Match letters case-insensitively. */
   ignoreCase?: boolean;
 }
-
-export const MAX_REDACTION_PATTERNS = 20;
-export const REDACTION_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** What a system does to the samples it receives: its redaction rules and their retention. */
 export interface SampleSettings {
@@ -147,7 +132,7 @@ export function redactionRules(settings: SampleSettings): Rule[] {
 }
 
 /** The placeholder a redacted match becomes. */
-export function redactionPlaceholder(name: string): string {
+function redactionPlaceholder(name: string): string {
   return `[REDACTED:${name}]`;
 }
 
@@ -166,7 +151,7 @@ export function redactText(text: string, rules: readonly Rule[], counts: Record<
 }
 
 /** Redacts every string in a JSON value (object keys are kept: they are the application's field names). */
-export function redactValue(value: unknown, rules: readonly Rule[], counts: Record<string, number>): unknown {
+function redactValue(value: unknown, rules: readonly Rule[], counts: Record<string, number>): unknown {
   if (typeof value === 'string') return redactText(value, rules, counts);
   if (Array.isArray(value)) return value.map((v) => redactValue(v, rules, counts));
   if (value !== null && typeof value === 'object') {
@@ -263,7 +248,10 @@ export function prepareSamples(input: {
         field: `${at}.output`,
       });
     const metadata = s.metadata ?? {};
-    if (Object.keys(metadata).length > SAMPLE_LIMITS.maxMetadataKeys || bytes(JSON.stringify(metadata)) > 2_048)
+    if (
+      Object.keys(metadata).length > SAMPLE_LIMITS.maxMetadataKeys ||
+      bytes(JSON.stringify(metadata)) > SAMPLE_LIMITS.maxMetadataBytes
+    )
       throw new ValidationError(
         `${at}.metadata holds more than ${SAMPLE_LIMITS.maxMetadataKeys} keys or ${SAMPLE_LIMITS.maxMetadataBytes} bytes`,
         { field: `${at}.metadata` },

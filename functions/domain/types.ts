@@ -822,3 +822,28 @@ export interface AuditEvent {
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON Schema documents are open-ended by definition.
 export type JsonSchema = Record<string, any>;
+
+// Production samples (ADR 0042, functions/domain/samples.ts): their bounds, vocabulary shared with the contracts.
+
+/** Bounds of one POST: a batch fits one transaction (≤ 100 items, 4 MB) with room to spare. */
+export const SAMPLE_LIMITS = {
+  maxBatch: 25,
+  /** UTF-8 bytes of a sample's input (as JSON when it is an object) and of its output. */
+  maxInputBytes: 32_768,
+  maxOutputBytes: 32_768,
+  /** UTF-8 bytes of a sample's metadata as JSON. */
+  maxMetadataBytes: 2_048,
+  maxMetadataKeys: 16,
+  /** How far in the future a sample's `at` may lie (clock skew of the caller). */
+  maxClockSkewMs: 5 * 60_000,
+} as const;
+
+/** Retention of samples in days: the TTL of each sample item. */
+export const SAMPLE_RETENTION = { defaultDays: 30, minDays: 1, maxDays: 90 } as const;
+
+/** Built-in redaction rules, on by default. */
+export const BUILT_IN_REDACTIONS = ['email', 'phone', 'card'] as const;
+export type BuiltInRedaction = (typeof BUILT_IN_REDACTIONS)[number];
+
+export const MAX_REDACTION_PATTERNS = 20;
+export const REDACTION_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;

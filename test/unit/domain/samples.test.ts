@@ -9,9 +9,9 @@ import {
   prepareSamples,
   redactionRules,
   redactText,
-  SAMPLE_LIMITS,
   type SampleSettings,
 } from '../../../functions/domain/samples.js';
+import { SAMPLE_LIMITS } from '../../../functions/domain/types.js';
 
 const NOW = '2026-12-07T12:00:00.000Z';
 

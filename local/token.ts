@@ -3,7 +3,8 @@
 // ID token that the hosted dashboard sends (`token_use: id`, `aud`, `cognito:groups`, `custom:teams`,
 // `custom:systems`, `custom:github_login`, `cognito:username`, `email`), or with `--access` as a Cognito access token
 // (`token_use: access`, `client_id`, `cognito:groups`, `scope`, `username`, no custom attributes: roles only, no
-// owner or pipeline scope).
+// owner or pipeline scope). `--role application --system SYSTEM_ID` mints an application's token (ADR 0042): one
+// system, no other role (the verifier refuses anything else), user `app.service` unless --user names another.
 
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -46,6 +47,9 @@ export function demoIdentities(systemIds: string[]): Principal[] {
   ];
 }
 
+/** The default user of an application token (`--role application`): a service user, not a person. */
+export const APPLICATION_USER = 'app.service';
+
 /** The demo identities with a pipeline that may act on no system until ids are given to `demoIdentities`. */
 export const DEMO_IDENTITIES: readonly Principal[] = demoIdentities([]);
 
@@ -59,7 +63,8 @@ const USAGE = `usage: npm run token -- --role ROLE [--role ROLE]... [--user NAME
                       [--team TEAM]... [--system SYSTEM_ID]... [--email ADDRESS] [--github-login LOGIN]
                       [--access] [--expires-in 12h] [--data-dir .data]
 roles: ${PRINCIPAL_ROLES.join(', ')}
-Without --user, the demo user of the (first) role is used, with their linked GitHub login. The token is shaped as
+Without --user, the demo user of the (first) role is used, with their linked GitHub login.
+An application (--role application) needs exactly one --system and no other role; its default user is app.service. The token is shaped as
 Cognito's ID token; --access shapes it as Cognito's access token, which carries groups but no teams, systems or
 GitHub login.`;
 
@@ -89,8 +94,16 @@ export async function runTokenCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const roles = [...new Set(requested)] as PrincipalRole[];
+  if (roles.includes('application') && (roles.length !== 1 || (values.system ?? []).length !== 1)) {
+    io.stderr(`an application token needs exactly one --system and no other --role\n${USAGE}`);
+    return 2;
+  }
+  if (roles.includes('application') && values.access === true) {
+    io.stderr(`an application token is an ID token: an access token carries no system\n${USAGE}`);
+    return 2;
+  }
   const demo = DEMO_IDENTITIES.find((identity) => identity.roles[0] === roles[0]);
-  const userId = values.user ?? demo?.userId;
+  const userId = values.user ?? demo?.userId ?? (roles[0] === 'application' ? APPLICATION_USER : undefined);
   if (userId === undefined || userId.trim() === '') {
     io.stderr(`--user must name the user\n${USAGE}`);
     return 2;

@@ -19,6 +19,7 @@ import * as providerConnections from './provider-connections.js';
 import * as reference from './reference.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './reports.js';
+import * as samples from './samples.js';
 import * as systems from './systems.js';
 import * as webhooks from './webhooks.js';
 
@@ -45,6 +46,7 @@ export const API_MODULES = {
   policies,
   'provider-connections': providerConnections,
   'judge-configs': judgeConfigs,
+  samples,
 } as const;
 
 export type ApiModuleName = keyof typeof API_MODULES;

@@ -46,6 +46,10 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'system.updated': record,
   'system.risk_tier_changed': record,
   'system.retired': z.looseObject({ status, replacementSystemId: z.string().nullable() }),
+  'system.sample_settings_changed': z.looseObject({
+    redaction: z.looseObject({ builtIn: z.array(z.string()), patterns: z.array(record) }),
+    retentionDays: z.number().int(),
+  }),
   'prompt.created': artefactCreated,
   'prompt.submitted': artefactReviewed,
   'prompt.approved': artefactReviewed,
@@ -117,6 +121,16 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   }),
   'release.monitoring_clean': monitoring,
   'release.monitoring_failed': monitoring,
+  'monitoring.samples_received': z.looseObject({
+    environment: z.string(),
+    count: z.number().int(),
+    sampleIds: z.array(z.string()),
+    from: z.string(),
+    to: z.string(),
+    redactions: z.record(z.string(), z.number().int()),
+    retentionDays: z.number().int(),
+    expiresAt: z.string(),
+  }),
   'release.promotion_refused': z.looseObject({
     candidateId: z.string(),
     environment: z.string(),

@@ -10,4 +10,5 @@ export * from './promptfoo.js';
 export * from './provider-connections.js';
 export * from './relaxations.js';
 export * from './responses.js';
+export * from './samples.js';
 export * from './systems.js';

@@ -45,6 +45,15 @@ const policyDocumentResponse = z.object({
       .number()
       .optional()
       .describe("USD a UTC day's monitoring runs may reserve (their estimates); absent: unlimited"),
+    samples: z
+      .object({
+        windowHours: z.number().int(),
+        minSamples: z.number().int(),
+        tolerance: z.number(),
+        maxSamples: z.number().int(),
+      })
+      .optional()
+      .describe('monitoring of production samples (ADR 0042); absent: 24 h, 50 samples, tolerance 0.1, 2,000 scored'),
   }),
   reviewIntervalDays: perTier(z.number().int()),
   rollbackValidation: perTier(z.enum(['warn', 'block'])),

@@ -423,6 +423,15 @@ export const evalRunResponse = exact<EvalRun>()(
       .optional()
       .describe('why a check run uses another executor than the release was gated with (ADR 0032)'),
     rollbackRequestId: z.string().optional().describe('the rollback request a rollback_validation run validates'),
+    sampleWindow: z
+      .object({
+        from: z.string(),
+        to: z.string(),
+        samples: z.number().int(),
+        assertions: z.array(z.string()),
+      })
+      .optional()
+      .describe('a monitoring run over production samples (ADR 0042): the window, samples and assertions it scored'),
   }),
 );
 

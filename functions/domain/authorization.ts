@@ -101,3 +101,35 @@ export function assertReviewerRole(principal: Principal, role: ReviewerRole): vo
     throw new ForbiddenError(`this decision needs the reviewer:${role} role`, { requiredRole: `reviewer:${role}` });
   }
 }
+
+function applicationFor(principal: Principal, systemId: string): boolean {
+  return has(principal, 'application') && principal.systems.length === 1 && principal.systems[0] === systemId;
+}
+
+/** Admins, owners of the system's team, and the application scoped to it post production samples (ADR 0042). */
+function canPostSamples(principal: Principal, system: SystemRef): boolean {
+  return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam) || applicationFor(principal, system.id);
+}
+
+/**
+ * Admins and owners of the system's team read its samples and set their redaction and retention: samples are
+ * production traffic, which may hold what redaction missed, so reviewers and auditors read the scores, not the text.
+ */
+function canReadSamples(principal: Principal, system: SystemRef): boolean {
+  return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam);
+}
+
+/** Throws NotFoundError when the system is invisible to the principal, ForbiddenError when it may not post samples. */
+export function assertCanPostSamples(principal: Principal, system: SystemRef): void {
+  if (canPostSamples(principal, system)) return;
+  assertCanReadSystem(principal, system);
+  throw new ForbiddenError(`${principal.userId} may not post samples for system ${system.id}`, { id: system.id });
+}
+
+/** Throws NotFoundError when the system is invisible to the principal, ForbiddenError when it may not read samples. */
+export function assertCanReadSamples(principal: Principal, system: SystemRef): void {
+  assertCanReadSystem(principal, system);
+  if (!canReadSamples(principal, system)) {
+    throw new ForbiddenError(`only admins and the system's owners read its samples`, { id: system.id });
+  }
+}

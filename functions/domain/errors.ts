@@ -54,6 +54,7 @@ export const ERROR_CODES = [
   'POLICY_QUORUM_NOT_MET',
   'POLICY_BASE_CHANGED',
   'COST_ESTIMATE_OVER_CEILING',
+  'NO_ACTIVE_RELEASE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -110,6 +111,8 @@ export const ERROR_CODE_MEANINGS: Readonly<Record<ErrorCode, string>> = {
     'another policy version was activated since this draft was based on the one then active: draft it again against the version in force',
   COST_ESTIMATE_OVER_CEILING:
     'the eval run\'s estimated cost exceeds its maxCost: raise the ceiling, or start it with ifEstimateExceeds "start" and it stops at the ceiling (nothing was written)',
+  NO_ACTIVE_RELEASE:
+    'the system has no active release in the environment named: production samples belong to an active release',
 };
 
 export interface BlockReason {

@@ -9,7 +9,7 @@ export function newEvalRun(
   actor: Actor,
   now: string,
   fields: Pick<EvalRun, 'executor' | 'status' | 'totalCases' | 'startedAt'> &
-    Partial<Pick<EvalRun, 'purpose' | 'datasetIds' | 'executorNote' | 'rollbackRequestId'>>,
+    Partial<Pick<EvalRun, 'purpose' | 'datasetIds' | 'executorNote' | 'rollbackRequestId' | 'sampleWindow'>>,
 ): EvalRun {
   return {
     id: newId('run'),

@@ -36,6 +36,10 @@ export const EVENT_CATALOGUE = {
   'system.updated': { entity: 'system', summary: "A system's description, owners or status changed" },
   'system.risk_tier_changed': { entity: 'system', summary: "A system's risk tier or EU AI Act category changed" },
   'system.retired': { entity: 'system', summary: 'A system was retired' },
+  'system.sample_settings_changed': {
+    entity: 'system',
+    summary: "A system's redaction rules or retention of production samples changed",
+  },
   'prompt.created': { entity: 'prompt', summary: 'A prompt version was created (draft)' },
   'prompt.submitted': { entity: 'prompt', summary: 'A prompt version was submitted for review (now immutable)' },
   'prompt.approved': { entity: 'prompt', summary: 'A prompt version was approved' },
@@ -96,6 +100,10 @@ export const EVENT_CATALOGUE = {
   },
   'release.monitoring_clean': { entity: 'candidate', summary: 'A monitoring run found no drift' },
   'release.monitoring_failed': { entity: 'candidate', summary: 'A monitoring run found drift or a threshold breach' },
+  'monitoring.samples_received': {
+    entity: 'candidate',
+    summary: 'A batch of production samples of the active release was accepted (counts and ids, never the text)',
+  },
   'release.promotion_refused': {
     entity: 'candidate',
     summary:

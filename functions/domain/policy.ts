@@ -77,6 +77,12 @@ export interface MonitoringPolicy {
    * governance approvals as any other change of the document.
    */
   dailyBudget?: number;
+  /**
+   * Monitoring of production samples (ADR 0042): the window a pass scores, the fewest samples it judges, how far an
+   * assertion's pass rate may drop below the approval-time run's, and how many samples it scores at most. Absent:
+   * the defaults of functions/domain/sample-scoring.ts (24 h, 50 samples, 0.1, 2,000).
+   */
+  samples?: { windowHours: number; minSamples: number; tolerance: number; maxSamples: number };
 }
 
 /** Incident severities that block promotion, per environment. */
@@ -447,6 +453,7 @@ function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy |
     (typeof dailyBudget !== 'number' || !Number.isFinite(dailyBudget) || dailyBudget <= 0 || dailyBudget > 1e9)
   )
     problems.push('monitoring.dailyBudget must be a number of USD greater than 0 (absent: unlimited)');
+  const samples = 'samples' in value ? checkSampleMonitoring(value.samples, problems) : undefined;
   if (problems.length > start || !severity || !onFailure) return undefined;
   return {
     driftThresholds: thresholds,
@@ -454,7 +461,39 @@ function checkMonitoring(value: unknown, problems: string[]): MonitoringPolicy |
     incidentSeverity: severity,
     onFailure,
     ...(typeof dailyBudget === 'number' ? { dailyBudget } : {}),
+    ...(samples ? { samples } : {}),
   };
+}
+
+/** `monitoring.samples`: every member optional in the document, defaults filled in (ADR 0042). */
+function checkSampleMonitoring(value: unknown, problems: string[]): MonitoringPolicy['samples'] {
+  if (!isRecord(value)) {
+    problems.push('monitoring.samples must be an object');
+    return undefined;
+  }
+  const defaults = { windowHours: 24, minSamples: 50, tolerance: 0.1, maxSamples: 2_000 };
+  const extra = Object.keys(value).filter((k) => !(k in defaults));
+  if (extra.length > 0) problems.push(`monitoring.samples has unknown members: ${extra.join(', ')}`);
+  const out = { ...defaults };
+  const whole = (name: 'windowHours' | 'minSamples' | 'maxSamples', max: number) => {
+    const v = value[name];
+    if (v === undefined) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
+      problems.push(`monitoring.samples.${name} must be a whole number from 1 to ${max}`);
+    else out[name] = v;
+  };
+  whole('windowHours', 2_160);
+  whole('minSamples', 10_000);
+  whole('maxSamples', 10_000);
+  const { tolerance } = value;
+  if (tolerance !== undefined) {
+    if (typeof tolerance !== 'number' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1)
+      problems.push('monitoring.samples.tolerance must be a number from 0 to 1');
+    else out.tolerance = tolerance;
+  }
+  if (out.minSamples > out.maxSamples)
+    problems.push('monitoring.samples.minSamples must not exceed monitoring.samples.maxSamples');
+  return out;
 }
 
 /**

@@ -142,6 +142,9 @@ export const PRINCIPAL_ROLES = [
   'reviewer:governance',
   'auditor',
   'pipeline',
+  // An application in production, scoped to exactly one system: it posts samples of its traffic and nothing else
+  // (ADR 0042). A token that names it with another role, or with other than one system, is refused.
+  'application',
 ] as const;
 export type PrincipalRole = (typeof PRINCIPAL_ROLES)[number];
 
@@ -161,7 +164,7 @@ export interface Principal {
   roles: PrincipalRole[];
   /** Owner teams a model_owner may act for. */
   teams: string[];
-  /** System ids a pipeline may act on. */
+  /** System ids a pipeline may act on; the one system of an application. */
   systems: string[];
   /** A person's GitHub login, linked by an admin (`custom:github_login` of the ID token); absent when unlinked. */
   githubLogin?: string;
@@ -663,6 +666,11 @@ export interface EvalRun {
   executorNote?: string;
   /** The rollback request a rollback-validation run validates (its continuation settles that request). */
   rollbackRequestId?: string;
+  /**
+   * A monitoring run over production samples instead of datasets (ADR 0042): the window it scored, how many samples,
+   * and the assertions it scored them with (`executor` is `submitted`: the application produced the outputs).
+   */
+  sampleWindow?: { from: string; to: string; samples: number; assertions: string[] };
   /** What the run was estimated to cost when it was queued (functions/domain/eval/cost-estimate.ts); absent on older runs. */
   costEstimate?: CostEstimate;
   /** The caller's ceiling in USD: once `spentUsd` reaches it the run calls nothing more and ends in error. */
@@ -828,3 +836,28 @@ export interface AuditEvent {
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON Schema documents are open-ended by definition.
 export type JsonSchema = Record<string, any>;
+
+// Production samples (ADR 0042, functions/domain/samples.ts): their bounds, vocabulary shared with the contracts.
+
+/** Bounds of one POST: a batch fits one transaction (≤ 100 items, 4 MB) with room to spare. */
+export const SAMPLE_LIMITS = {
+  maxBatch: 25,
+  /** UTF-8 bytes of a sample's input (as JSON when it is an object) and of its output. */
+  maxInputBytes: 32_768,
+  maxOutputBytes: 32_768,
+  /** UTF-8 bytes of a sample's metadata as JSON. */
+  maxMetadataBytes: 2_048,
+  maxMetadataKeys: 16,
+  /** How far in the future a sample's `at` may lie (clock skew of the caller). */
+  maxClockSkewMs: 5 * 60_000,
+} as const;
+
+/** Retention of samples in days: the TTL of each sample item. */
+export const SAMPLE_RETENTION = { defaultDays: 30, minDays: 1, maxDays: 90 } as const;
+
+/** Built-in redaction rules, on by default. */
+export const BUILT_IN_REDACTIONS = ['email', 'phone', 'card'] as const;
+export type BuiltInRedaction = (typeof BUILT_IN_REDACTIONS)[number];
+
+export const MAX_REDACTION_PATTERNS = 20;
+export const REDACTION_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,31}$/;

@@ -21,6 +21,7 @@ import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as rollbackRequests from './rollback-requests.js';
 import * as runCosts from './run-costs.js';
+import * as samples from './samples.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
 import * as webhooks from './webhooks.js';
@@ -64,6 +65,7 @@ const modules = {
   budgets,
   refusals,
   rollbackRequests,
+  samples,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -244,6 +244,18 @@ export const keys = {
     sk: `MONITOR#${candidateId}#${cause}`,
   }),
 
+  /**
+   * A production sample (ADR 0042), in its system's sample partition, by release then the time it was served: a
+   * monitoring window of one release is one Query. Expires through the table's TTL attribute; never audited.
+   */
+  sample: (systemId: string, releaseId: string, at: string, id: string) => ({
+    pk: `SYS#${systemId}#SMP`,
+    sk: `${releaseId}#${at}#${id}`,
+  }),
+  samplesPartition: (systemId: string) => `SYS#${systemId}#SMP`,
+  /** A system's redaction rules and retention of samples; absent: the defaults (functions/domain/samples.ts). */
+  sampleSettings: (systemId: string) => ({ pk: `SYS#${systemId}`, sk: 'SAMPLES#SETTINGS' }),
+
   auditEvent: (systemId: string, seq: number) => ({ pk: `SYS#${systemId}#AUDIT`, sk: `SEQ#${pad(seq)}` }),
   auditPartition: (systemId: string) => `SYS#${systemId}#AUDIT`,
   auditIndexes: (at: string, systemId: string, seq: number) => ({

@@ -4,6 +4,7 @@
 // or an incident (docs/architecture/monitoring.md). Started by `npm run monitor` locally (which waits for the runs)
 // and by the scheduled Lambda (monitor-task.ts, which does not).
 import { GateBlockedError, GovernanceError } from '../domain/errors.js';
+import type { AssertionServices } from '../domain/eval/assertions.js';
 import {
   judgeMonitoringRun,
   type MonitoringRollbackPlan,
@@ -11,7 +12,7 @@ import {
   monitoringFailureAction,
   monitoringSeverity,
 } from '../domain/monitoring.js';
-import type { ApprovalPolicy } from '../domain/policy.js';
+import type { ApprovalPolicy, MonitoringPolicy } from '../domain/policy.js';
 import { rollbackValidationDecision } from '../domain/rollback.js';
 import {
   type AiSystem,
@@ -28,6 +29,7 @@ import { allPages } from '../store/pagination.js';
 import type { RequestValidation } from '../store/rollback-requests.js';
 import { executorFor, MONITOR_ACTOR, type RunStarter, startCheckRun } from './check-run.js';
 import { reserveMonitoringBudget } from './run-cost.js';
+import { scoreSampleWindowRun } from './sample-monitoring.js';
 
 export interface ReleaseMonitoring {
   systemId: string;
@@ -58,6 +60,8 @@ export interface ReleaseMonitoring {
   /** Why the policy's rollback did not happen and a request stands in for it. */
   fallbackReason: string | null;
   note: string | null;
+  /** `samples`: the run scored a window of production samples (ADR 0042); absent: the regression datasets. */
+  source?: 'samples';
 }
 
 export interface MonitoringSummary {
@@ -79,6 +83,8 @@ export interface MonitorOptions {
   log?: (line: string) => void;
   /** Only these systems (default: every system). */
   systemIds?: readonly string[];
+  /** What scores llm-rubric on production samples (the pinned judge), when the composition root has it. */
+  assertionServices?: Partial<AssertionServices>;
 }
 
 /** Monitors every active release once; a failure of one release is recorded and the others still run. */
@@ -103,6 +109,12 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
     for (const environment of active) {
       const releaseId = system.activeReleases[environment] as string;
       const base = blank(system, environment, releaseId);
+      // Production samples are judged beside the regression run, in this pass (ADR 0042).
+      const sampled = await monitorSamples(store, base, options);
+      if (sampled) {
+        releases.push(sampled);
+        log(`${prefix} (${environment}, samples): ${describe(sampled)}`);
+      }
       if (datasets.length === 0) {
         const result = { ...base, status: 'skipped' as const, note: 'no regression dataset' };
         releases.push(result);
@@ -165,6 +177,30 @@ export async function runMonitoring(store: GovernanceStore, options: MonitorOpti
   return { startedAt, finishedAt: store.ctx.now().toISOString(), releases, counts };
 }
 
+/**
+ * The release's window of production samples, scored in this pass and judged by the continuation every monitoring
+ * run has, under the sample policy (ADR 0042); null when the release has no sample in the window.
+ */
+async function monitorSamples(
+  store: GovernanceStore,
+  base: ReleaseMonitoring,
+  options: MonitorOptions,
+): Promise<ReleaseMonitoring | null> {
+  const source = 'samples' as const;
+  try {
+    const window = await scoreSampleWindowRun(store, { ...base, services: options.assertionServices ?? {} });
+    if (!window) return null;
+    if (window.status === 'skipped') return { ...base, source, cases: window.samples, note: window.note };
+    const judged = await recordMonitoringRun(store, window.run, window.outcome, {
+      startRun: (id) => options.runner.start(id),
+      judgePolicy: window.judgePolicy,
+    });
+    return judged && { ...judged, source, note: [window.note, judged.note].filter(Boolean).join('; ') };
+  } catch (error) {
+    return { ...base, source, status: 'error', note: (error as Error).message ?? String(error) };
+  }
+}
+
 function blank(system: AiSystem, environment: Environment, releaseId: string): ReleaseMonitoring {
   return {
     systemId: system.id,
@@ -193,6 +229,8 @@ function blank(system: AiSystem, environment: Environment, releaseId: string): R
 /** What a monitoring run's continuation may do besides recording: start the validation run of the rollback it asks. */
 export interface MonitoringContinuationDeps {
   startRun?: (runId: string) => void | Promise<void>;
+  /** The policy a run is judged under, from the one in force (a window of samples: sample-monitoring.ts). */
+  judgePolicy?: (policy: MonitoringPolicy) => MonitoringPolicy;
 }
 
 /**
@@ -228,7 +266,7 @@ export async function recordMonitoringRun(
     cases: run.totalCases,
     thresholdVerdicts: outcome.thresholdVerdicts,
     baselineMetrics: (baseline?.metrics as Metrics | undefined) ?? null,
-    policy: policy.monitoring,
+    policy: deps.judgePolicy?.(policy.monitoring) ?? policy.monitoring,
   });
   const action = monitoringFailureAction(system.riskTier, policy.monitoring);
   const prepared = action === 'rollback' ? await planRollback(store, policy, system, release.id, verdict) : null;

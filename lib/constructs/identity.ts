@@ -29,6 +29,10 @@ export const ROLE_GROUPS = [
   { name: 'reviewer-governance', description: 'Governance review of critical candidates' },
   { name: 'auditor', description: 'Reads every audit chain and the archive' },
   { name: 'pipeline', description: 'Service users acting for the systems in custom:systems' },
+  {
+    name: 'application',
+    description: 'Production applications posting samples for the one system in custom:systems',
+  },
 ] as const;
 
 export interface IdentityProps {

@@ -156,8 +156,11 @@ describe('the stateful stack', () => {
     );
 
     expect(groups.sort()).toEqual(ROLE_GROUPS.map((group) => group.name).sort());
-    const principal = principalFromClaims({ sub: 'u', 'cognito:groups': groups });
-    expect([...principal.roles].sort()).toEqual([...PRINCIPAL_ROLES].sort());
+    // One group per token: an application's token may hold no other role (ADR 0042), and names its one system.
+    const roles = groups.flatMap(
+      (group) => principalFromClaims({ sub: 'u', 'cognito:groups': [group], systems: ['sys_1'] }).roles,
+    );
+    expect([...roles].sort()).toEqual([...PRINCIPAL_ROLES].sort());
   });
 });
 

@@ -109,30 +109,48 @@ export function principalFromClaims(claims: JWTPayload): Principal {
   const roles = [...new Set(roleNames.map(toRole).filter((role): role is PrincipalRole => role !== undefined))];
   if (shape === 'access') {
     // `username` is the user pool's user name: with email sign-in an opaque id, the best an access token offers.
-    return { userId, name: firstString(claims.username) ?? userId, roles, teams: [], systems: [] };
+    return applicationChecked({ userId, name: firstString(claims.username) ?? userId, roles, teams: [], systems: [] });
   }
   // `cognito:username` comes last: with email as the sign-in alias it is an opaque id, not a name.
   const name = firstString(claims.name, claims.email, claims['cognito:username'], claims.username) ?? userId;
   if (shape === 'id') {
     const githubLogin = githubLoginOf(claims['custom:github_login']);
-    return {
+    return applicationChecked({
       userId,
       name,
       roles,
       teams: stringList(claims['custom:teams']),
       systems: stringList(claims['custom:systems']),
       ...(githubLogin ? { githubLogin } : {}),
-    };
+    });
   }
   const githubLogin = githubLoginOf(claims.github_login ?? claims['custom:github_login']);
-  return {
+  return applicationChecked({
     userId,
     name,
     roles,
     teams: stringList(claims.teams ?? claims['custom:teams']),
     systems: stringList(claims.systems ?? claims['custom:systems']),
     ...(githubLogin ? { githubLogin } : {}),
-  };
+  });
+}
+
+/**
+ * An application (ADR 0042) is scoped to exactly one system, read from the same claim as a pipeline's systems
+ * (`custom:systems` of an ID token, `systems` of a development token), and holds no other role: a token that says
+ * `application` without one system (a Cognito access token carries none), or beside another role, is refused.
+ */
+function applicationChecked(principal: Principal): Principal {
+  if (!principal.roles.includes('application')) return principal;
+  if (principal.roles.length !== 1) {
+    throw new UnauthorizedError('an application token holds no other role', { code: 'TOKEN_CLAIMS' });
+  }
+  if (principal.systems.length !== 1) {
+    throw new UnauthorizedError('an application token must name exactly one system (custom:systems)', {
+      code: 'TOKEN_CLAIMS',
+    });
+  }
+  return { ...principal, teams: [] };
 }
 
 const verifiers = new Map<string, TokenVerifier>();

@@ -472,3 +472,63 @@ describe('the verifier configured from the environment', () => {
     );
   });
 });
+
+describe('an application’s token (ADR 0042)', () => {
+  it('verifies as an application scoped to the one system its ID token names', async () => {
+    // Prepare
+    const token = await mintToken({
+      keys,
+      userId: 'app.service',
+      name: 'Claims app',
+      roles: ['application'],
+      systems: ['sys_1'],
+    });
+
+    // Act
+    const principal = await verify(`Bearer ${token}`);
+
+    // Assess
+    expect(principal).toMatchObject({ userId: 'app.service', roles: ['application'], systems: ['sys_1'], teams: [] });
+  });
+
+  it('is refused without exactly one system, as an access token (which carries none), or beside another role', async () => {
+    // Prepare
+    const none = await mintToken({ keys, userId: 'app', name: 'app', roles: ['application'] });
+    const two = await mintToken({
+      keys,
+      userId: 'app',
+      name: 'app',
+      roles: ['application'],
+      systems: ['sys_1', 'sys_2'],
+    });
+    const access = await mintToken({
+      keys,
+      userId: 'app',
+      name: 'app',
+      roles: ['application'],
+      systems: ['sys_1'],
+      shape: 'access',
+    });
+    const admin = await mintToken({
+      keys,
+      userId: 'app',
+      name: 'app',
+      roles: ['application', 'admin'],
+      systems: ['sys_1'],
+    });
+
+    // Act
+    const refusals = await Promise.all([none, two, access, admin].map((t) => rejection(verify(`Bearer ${t}`))));
+
+    // Assess
+    expect(refusals.map((e) => e.detail.code)).toEqual([
+      'TOKEN_CLAIMS',
+      'TOKEN_CLAIMS',
+      'TOKEN_CLAIMS',
+      'TOKEN_CLAIMS',
+    ]);
+    expect(() => principalFromClaims({ sub: 'u', 'cognito:groups': ['application'], token_use: 'id' })).toThrow(
+      /exactly one system/,
+    );
+  });
+});

@@ -167,7 +167,9 @@ describe('the demo identities', () => {
   it('give every role a user, two technical and two governance reviewers and a pipeline scoped to the given systems', () => {
     const identities = demoIdentities(['sys-a', 'sys-b']);
 
-    for (const role of PRINCIPAL_ROLES) expect(identities.some((identity) => identity.roles.includes(role))).toBe(true);
+    // An application is scoped to one system and minted for it (`--role application --system ...`): no demo user.
+    for (const role of PRINCIPAL_ROLES.filter((r) => r !== 'application'))
+      expect(identities.some((identity) => identity.roles.includes(role))).toBe(true);
     expect(identities.filter((identity) => identity.roles.includes('reviewer:technical'))).toHaveLength(2);
     expect(identities.filter((identity) => identity.roles.includes('reviewer:governance'))).toHaveLength(2);
     expect(identities.find((identity) => identity.roles.includes('pipeline'))?.systems).toEqual(['sys-a', 'sys-b']);
@@ -184,5 +186,32 @@ describe('the demo identities', () => {
     }
     expect(new Set(people.map((person) => person.githubLogin)).size).toBe(people.length);
     expect(DEMO_IDENTITIES.find((identity) => identity.userId === 'ci.pipeline')).not.toHaveProperty('githubLogin');
+  });
+});
+
+describe('an application token from the token script (ADR 0042)', () => {
+  it('is minted for exactly one system as app.service, and refused with two systems or another role', async () => {
+    // Prepare
+    const cwd = await mkdtemp(join(tmpdir(), 'token-app-'));
+    const run = async (argv: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runTokenCli(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), cwd });
+      return { code, out, err: err.join('\n') };
+    };
+
+    // Act
+    const minted = await run(['--role', 'application', '--system', 'sys_1']);
+    const twoSystems = await run(['--role', 'application', '--system', 'sys_1', '--system', 'sys_2']);
+    const withAdmin = await run(['--role', 'application', '--role', 'admin', '--system', 'sys_1']);
+
+    // Assess
+    expect(minted.code).toBe(0);
+    const principal = await (await verifierFor(join(cwd, '.data')))(`Bearer ${minted.out.at(-1)}`);
+    expect(principal).toMatchObject({ userId: 'app.service', roles: ['application'], systems: ['sys_1'] });
+    expect(twoSystems.code).toBe(2);
+    expect(withAdmin.code).toBe(2);
+    expect(twoSystems.err).toContain('exactly one --system');
+    await rm(cwd, { recursive: true, force: true });
   });
 });

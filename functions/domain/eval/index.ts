@@ -29,7 +29,7 @@ export {
   nearestRank,
 } from './metrics.js';
 
-export { isSchemaValid, outputValidator } from './schema.js';
+export { isSchemaValid, outputValidator, schemaViolation } from './schema.js';
 export {
   expectedSimulation,
   modelProfile,

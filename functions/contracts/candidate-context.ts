@@ -7,6 +7,7 @@ import {
   evalRunResponse,
   gateResponse,
   incidentResponse,
+  judgeConfigVersionResponse,
   modelConfigVersionResponse,
   promptVersionResponse,
   releaseCandidateResponse,
@@ -21,6 +22,12 @@ const contextSide = z.object({
   candidate: releaseCandidateResponse,
   prompt: promptVersionResponse.nullable(),
   modelConfig: modelConfigVersionResponse.nullable(),
+  judgeConfigs: z
+    .array(judgeConfigVersionResponse)
+    .describe("the judge config versions the release pins (its llm-rubric assertions' judges); empty without judges"),
+  judgeModelConfigs: z
+    .array(modelConfigVersionResponse)
+    .describe('the model config versions those judges call, once each'),
   datasets: z.array(evalDatasetResponse),
   run: evalRunResponse
     .nullable()

@@ -228,7 +228,8 @@ function ArtefactView({ artefact: a, base, label }: { artefact: Artefact; base: 
       </div>
       <div className="card">
         <h2>{previous ? `Diff against v${previous.version}` : 'Content (no previous version)'}</h2>
-        <pre className="diff">
+        {/* Long lines (a rubric, a template) wrap: a region that scrolled sideways would need keyboard access. */}
+        <pre className="diff wrap-lines">
           {(previous
             ? diffLines(bodyOf({ ...previous, kind: a.kind } as Artefact), bodyOf(a))
             : bodyOf(a)

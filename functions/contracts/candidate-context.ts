@@ -1,6 +1,6 @@
 // GET /api/release-candidates/{id}/context: what a reviewer needs to decide on a candidate, in one answer.
 import * as z from 'zod';
-import { METRIC_NAMES } from '../domain/types.js';
+import { metricName } from './common.js';
 import {
   approvalRecordResponse,
   evalDatasetResponse,
@@ -41,11 +41,11 @@ const contextSide = z.object({
 });
 
 const metricComparison = z.object({
-  metric: z.enum(METRIC_NAMES),
+  metric: metricName,
   improves: z.enum(['min', 'max']).describe('min: higher is better; max: lower is better'),
   threshold: z
     .object({
-      metric: z.enum(METRIC_NAMES),
+      metric: metricName,
       direction: z.enum(['min', 'max']),
       value: z.number(),
       regressionTolerance: z.number().nullable(),

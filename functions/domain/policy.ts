@@ -587,7 +587,7 @@ export const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> 
 };
 
 /** The direction in which a metric improves: assertion metrics (`assert.*`) are pass rates, so min. */
-function metricDirection(metric: MetricName): 'min' | 'max' {
+export function metricDirection(metric: MetricName): 'min' | 'max' {
   return Object.hasOwn(METRIC_DIRECTIONS, metric) ? METRIC_DIRECTIONS[metric as CoreMetricName] : 'min';
 }
 

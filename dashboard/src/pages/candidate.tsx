@@ -20,6 +20,7 @@ import {
   SIDE_LABELS,
   TextDiff,
 } from '../evidence';
+import { metricLabel } from '../metric-format';
 import { isRollbackAnswer, RollbackProgress } from '../rollback-progress';
 import { usePrincipal } from '../session';
 import { Badge, ConfirmAction, DataState, DownloadButton, Field, Hash, ProblemView, Time } from '../ui';
@@ -108,7 +109,8 @@ function CandidateView({ context }: { context: CandidateContext }) {
             <dd>
               {c.thresholds.map((t) => (
                 <span key={t.metric} className="chip" title={t.metric}>
-                  {METRIC_LABELS[t.metric] ?? t.metric} {t.direction === 'min' ? '≥' : '≤'} {metricValue(t.value)}
+                  {METRIC_LABELS[t.metric] ?? metricLabel(t.metric)} {t.direction === 'min' ? '≥' : '≤'}{' '}
+                  {metricValue(t.value)}
                   {t.regressionTolerance !== null ? ` (±${metricValue(t.regressionTolerance)})` : ''}
                 </span>
               ))}

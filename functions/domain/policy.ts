@@ -574,7 +574,7 @@ export interface PromotionRules {
 }
 
 /** The direction in which each metric improves: min metrics must stay above a threshold, max metrics below one. */
-export const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> = {
+const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> = {
   accuracy: 'min',
   macroF1: 'min',
   schemaValidRate: 'min',

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import type { CandidateContextAnswer } from '../../functions/contracts/candidate-context';
 import { api } from './api';
 import { type DiffLine, diffLines } from './diff';
+import { metricLabel } from './metric-format';
 import { Badge } from './ui';
 
 export type CandidateContext = CandidateContextAnswer;
@@ -160,7 +161,7 @@ export function MetricComparisonTable({
           {rows.map((m) => (
             <tr key={m.metric}>
               <th scope="row" title={m.metric}>
-                {METRIC_LABELS[m.metric] ?? m.metric}
+                {METRIC_LABELS[m.metric] ?? metricLabel(m.metric)}
               </th>
               <td className="num">{thresholdText(m.threshold)}</td>
               <td className="num">

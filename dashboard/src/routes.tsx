@@ -26,6 +26,7 @@ const appRoutes: RouteObject[] = [
       { path: 'audit', lazy: page(() => import('./pages/audit')) },
       { path: 'prompts/:id', lazy: page(() => import('./pages/artefact')) },
       { path: 'model-configs/:id', lazy: page(() => import('./pages/artefact')) },
+      { path: 'judge-configs/:id', lazy: page(() => import('./pages/artefact')) },
       { path: 'evaluations', lazy: page(() => import('./pages/evaluations')) },
       { path: 'eval-runs/:id', lazy: page(() => import('./pages/eval-run')) },
       { path: 'datasets/:id', lazy: page(() => import('./pages/dataset')) },

@@ -1,7 +1,6 @@
 // Small shared pieces: data states, problem documents, badges, hashes, times, a confirm step.
 import type { UseQueryResult } from '@tanstack/react-query';
 import { type ReactNode, useId, useState } from 'react';
-import type { ThresholdVerdict } from '../../functions/domain/types';
 import { ApiError, download } from './api';
 
 export function ProblemView({ error }: { error: unknown }) {
@@ -236,37 +235,6 @@ export function Field({ label, children, hint }: { label: string; children: Reac
       {children}
       {hint ? <small className="hint">{hint}</small> : null}
     </label>
-  );
-}
-
-/** A run's threshold verdicts: metric, direction and threshold, the actual value, passed or failed. */
-export function ThresholdTable({ verdicts, caption }: { verdicts: readonly ThresholdVerdict[]; caption?: string }) {
-  return (
-    <table className="dense">
-      {caption ? <caption className="sr-only">{caption}</caption> : null}
-      <thead>
-        <tr>
-          <th scope="col">Metric</th>
-          <th scope="col">Threshold</th>
-          <th scope="col">Actual</th>
-          <th scope="col">Verdict</th>
-        </tr>
-      </thead>
-      <tbody>
-        {verdicts.map((v) => (
-          <tr key={v.metric}>
-            <td>{v.metric}</td>
-            <td className="num">
-              {v.direction === 'min' ? '≥' : '≤'} {fmt(v.threshold)}
-            </td>
-            <td className="num">{fmt(v.actual)}</td>
-            <td>
-              <Badge value={v.passed ? 'passed' : 'failed'} />
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 

@@ -14,8 +14,9 @@ import type { EvalRun } from '../domain/types.js';
 import type { Env } from '../store/config.js';
 import { evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
+import { explainedCaseEvidence } from '../workflows/case-evidence.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
-import { listCaseEvidence, submitEvalResults } from '../workflows/eval-steps.js';
+import { submitEvalResults } from '../workflows/eval-steps.js';
 import { actorOf, childAccess, readable } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
@@ -87,7 +88,7 @@ export const routes: Route[] = [
   route({
     method: 'GET',
     path: '/api/eval-runs/{id}/cases',
-    summary: 'Per-case evidence of a run, page by page',
+    summary: 'Per-case evidence of a run, page by page, with the reason of each output-contract failure',
     query: pageQuery,
     response: { status: 200, body: caseEvidencePageResponse },
     handle: async (req) => {
@@ -95,7 +96,7 @@ export const routes: Route[] = [
       const { evidence } = req.deps;
       // A composition fault, not the caller's: logged and answered as a generic 500 by the error middleware.
       if (!evidence) throw new Error('this function was composed without an evidence store (Deps.evidence)');
-      return { status: 200, body: await listCaseEvidence(req.deps.store, run, req.query, { evidence }) };
+      return { status: 200, body: await explainedCaseEvidence(req.deps.store, run, req.query, { evidence }) };
     },
   }),
   route({

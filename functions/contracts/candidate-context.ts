@@ -1,12 +1,13 @@
 // GET /api/release-candidates/{id}/context: what a reviewer needs to decide on a candidate, in one answer.
 import * as z from 'zod';
-import { METRIC_NAMES } from '../domain/types.js';
+import { metricName } from './common.js';
 import {
   approvalRecordResponse,
   evalDatasetResponse,
   evalRunResponse,
   gateResponse,
   incidentResponse,
+  judgeConfigVersionResponse,
   modelConfigVersionResponse,
   promptVersionResponse,
   releaseCandidateResponse,
@@ -21,6 +22,12 @@ const contextSide = z.object({
   candidate: releaseCandidateResponse,
   prompt: promptVersionResponse.nullable(),
   modelConfig: modelConfigVersionResponse.nullable(),
+  judgeConfigs: z
+    .array(judgeConfigVersionResponse)
+    .describe("the judge config versions the release pins (its llm-rubric assertions' judges); empty without judges"),
+  judgeModelConfigs: z
+    .array(modelConfigVersionResponse)
+    .describe('the model config versions those judges call, once each'),
   datasets: z.array(evalDatasetResponse),
   run: evalRunResponse
     .nullable()
@@ -34,11 +41,11 @@ const contextSide = z.object({
 });
 
 const metricComparison = z.object({
-  metric: z.enum(METRIC_NAMES),
+  metric: metricName,
   improves: z.enum(['min', 'max']).describe('min: higher is better; max: lower is better'),
   threshold: z
     .object({
-      metric: z.enum(METRIC_NAMES),
+      metric: metricName,
       direction: z.enum(['min', 'max']),
       value: z.number(),
       regressionTolerance: z.number().nullable(),

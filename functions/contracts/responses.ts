@@ -533,7 +533,16 @@ export const executionRecordResponse = z.object({
 
 /** GET /api/eval-runs/{id}/cases: a page of per-case evidence. */
 export const caseEvidencePageResponse = pageOf(
-  caseResultResponse.extend({ index: z.number().int(), execution: executionRecordResponse.optional() }),
+  caseResultResponse.extend({
+    index: z.number().int(),
+    execution: executionRecordResponse.optional(),
+    schemaReason: z
+      .string()
+      .optional()
+      .describe(
+        "why the output fails the prompt's output contract (its first violation, or that there is no output); absent when schemaValid",
+      ),
+  }),
 );
 
 export const approvalRecordResponse = exact<ApprovalRecord>()(

@@ -613,7 +613,7 @@ export interface PromotionRules {
 }
 
 /** The direction in which each metric improves: min metrics must stay above a threshold, max metrics below one. */
-export const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> = {
+const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> = {
   accuracy: 'min',
   macroF1: 'min',
   schemaValidRate: 'min',
@@ -626,7 +626,7 @@ export const METRIC_DIRECTIONS: Readonly<Record<CoreMetricName, 'min' | 'max'>> 
 };
 
 /** The direction in which a metric improves: assertion metrics (`assert.*`) are pass rates, so min. */
-function metricDirection(metric: MetricName): 'min' | 'max' {
+export function metricDirection(metric: MetricName): 'min' | 'max' {
   return Object.hasOwn(METRIC_DIRECTIONS, metric) ? METRIC_DIRECTIONS[metric as CoreMetricName] : 'min';
 }
 

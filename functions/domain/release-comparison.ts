@@ -1,7 +1,14 @@
 // What changes if a candidate is approved: its metrics beside the active and the last-known-good release's
 // approval-time metrics, with deltas and verdicts, and whether each side was judged on the same datasets.
-import { METRIC_DIRECTIONS } from './policy.js';
-import { METRIC_NAMES, type MetricName, type Metrics, type Threshold } from './types.js';
+import { metricDirection } from './policy.js';
+import {
+  ASSERTION_METRIC_PREFIX,
+  METRIC_NAMES,
+  type MetricName,
+  type Metrics,
+  metricValue,
+  type Threshold,
+} from './types.js';
 
 /** A release the candidate is compared with. */
 export type BaselineRole = 'active' | 'last_known_good';
@@ -53,17 +60,32 @@ function verdictOf(improves: 'min' | 'max', baseline: number, actual: number, to
   return worseBy > 0 ? 'worse' : 'better';
 }
 
-/** Every metric of the candidate beside each baseline's, in METRIC_NAMES order, with deltas and verdicts. */
+/** The assertion metrics (`assert.*`) any side measured or any threshold names, sorted: compared like the others. */
+function assertionMetrics(
+  candidate: Metrics | null,
+  baselines: readonly ComparedBaseline[],
+  thresholds: readonly Threshold[],
+): MetricName[] {
+  const names = new Set<string>();
+  for (const m of [candidate, ...baselines.map((b) => b.metrics)]) for (const k of Object.keys(m ?? {})) names.add(k);
+  for (const t of thresholds) names.add(t.metric);
+  return [...names].filter((n): n is MetricName => n.startsWith(ASSERTION_METRIC_PREFIX)).sort();
+}
+
+/**
+ * Every metric of the candidate beside each baseline's, with deltas and verdicts: the core metrics in METRIC_NAMES
+ * order, then the assertion pass rates any side measured or any threshold names, by name.
+ */
 export function compareReleaseMetrics(
   candidate: Metrics | null,
   baselines: readonly ComparedBaseline[],
   thresholds: readonly Threshold[],
 ): MetricComparison[] {
-  return METRIC_NAMES.map((metric) => {
+  return [...METRIC_NAMES, ...assertionMetrics(candidate, baselines, thresholds)].map((metric) => {
     const threshold = thresholds.find((t) => t.metric === metric) ?? null;
     // A threshold's direction is the metric's own (policy.ts checks it), so either may say which way is better.
-    const improves = threshold?.direction ?? METRIC_DIRECTIONS[metric];
-    const actual = candidate?.[metric] ?? null;
+    const improves = threshold?.direction ?? metricDirection(metric);
+    const actual = candidate ? metricValue(candidate, metric) : null;
     const thresholdPassed =
       threshold === null
         ? null
@@ -76,7 +98,7 @@ export function compareReleaseMetrics(
       candidate: actual,
       thresholdPassed,
       baselines: baselines.map((b) => {
-        const value = b.metrics?.[metric] ?? null;
+        const value = b.metrics ? metricValue(b.metrics, metric) : null;
         if (value === null || actual === null)
           return { role: b.role, value, delta: null, tolerance, verdict: 'no_data' };
         return {

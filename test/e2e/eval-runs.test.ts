@@ -130,6 +130,32 @@ describe('eval runs over HTTP on the local stack', () => {
     expect(done.metrics).toMatchObject({ accuracy: 1 });
   });
 
+  it('says per case why an output fails the output contract, and nothing for a valid one', async () => {
+    // Prepare: three posted outputs, one valid, one without confidence, one with a mistyped confidence
+    const rc = await submittedCandidate(3);
+    const api = as('omar.owner');
+    const { body: run } = await api.post<RunBody>(`/api/release-candidates/${rc.id}/run-evals`, {
+      executor: 'submitted',
+    });
+    await api.post(`/api/eval-runs/${run.id}/results`, {
+      results: [
+        { caseId: 'case-0', output: { label: 'billing', confidence: 0.9 }, latencyMs: 50 },
+        { caseId: 'case-1', output: { label: 'technical' }, latencyMs: 50 },
+        { caseId: 'case-2', output: { label: 'account', confidence: 'high' }, latencyMs: 50 },
+      ],
+    });
+    // Act
+    const page = await api.get<{ items: (Json & { caseId: string })[] }>(`/api/eval-runs/${run.id}/cases`);
+    // Assess
+    expect(page.status).toBe(200);
+    const reasons = Object.fromEntries(page.body.items.map((c) => [c.caseId, c.schemaReason]));
+    expect(reasons).toEqual({
+      'case-0': undefined,
+      'case-1': "the output must have required property 'confidence'",
+      'case-2': 'confidence must be number',
+    });
+  });
+
   it("pages through a run's per-case evidence in the S3 stand-in with an opaque cursor", async () => {
     const rc = await submittedCandidate(12);
     const api = as('omar.owner');

@@ -93,6 +93,9 @@ describe('judge configs over HTTP', () => {
       datasetIds: [dataset.body.id],
       thresholds: [{ metric: 'accuracy', direction: 'min', value: 0 }],
     });
+    const context = await technical.get<{
+      sides: { role: string; judgeConfigs: Json[]; judgeModelConfigs: Json[] }[];
+    }>(`/api/release-candidates/${candidate.body.id}/context`);
 
     // Assess
     expect(unknownModel.status).toBe(400);
@@ -121,5 +124,11 @@ describe('judge configs over HTTP', () => {
     expect(candidate.body.judgeConfigs).toEqual([
       { id: created.body.id, contentHash: created.body.contentHash, modelConfigId: config.body.id },
     ]);
+    // The reviewer's context names the pinned judge, its version and the model config it calls.
+    const ours = context.body.sides[0];
+    expect(ours?.judgeConfigs.map((j) => [j.id, j.name, j.version, j.status])).toEqual([
+      [created.body.id, 'no-legal-advice', 1, 'approved'],
+    ]);
+    expect(ours?.judgeModelConfigs.map((m) => m.id)).toEqual([config.body.id]);
   });
 });

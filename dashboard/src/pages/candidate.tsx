@@ -21,6 +21,7 @@ import {
   TextDiff,
 } from '../evidence';
 import { Person } from '../people';
+import { metricLabel } from '../metric-format';
 import { isRollbackAnswer, RollbackProgress } from '../rollback-progress';
 import { RunEvals } from '../run-evals';
 import { usePrincipal } from '../session';
@@ -98,6 +99,10 @@ function CandidateView({ context }: { context: CandidateContext }) {
               <Link to={`/model-configs/${c.modelConfigId}`}>{modelLabel(ours)}</Link>{' '}
               <code className="muted small">{c.modelConfigId}</code> <Hash value={c.modelConfigContentHash} />
             </dd>
+            <dt>Judges</dt>
+            <dd>
+              <JudgeList side={ours} />
+            </dd>
             <dt>Datasets</dt>
             <dd>
               <DatasetList side={ours} />
@@ -106,7 +111,8 @@ function CandidateView({ context }: { context: CandidateContext }) {
             <dd>
               {c.thresholds.map((t) => (
                 <span key={t.metric} className="chip" title={t.metric}>
-                  {METRIC_LABELS[t.metric] ?? t.metric} {t.direction === 'min' ? '≥' : '≤'} {metricValue(t.value)}
+                  {METRIC_LABELS[t.metric] ?? metricLabel(t.metric)} {t.direction === 'min' ? '≥' : '≤'}{' '}
+                  {metricValue(t.value)}
                   {t.regressionTolerance !== null ? ` (±${metricValue(t.regressionTolerance)})` : ''}
                 </span>
               ))}
@@ -386,6 +392,7 @@ function ComparedReleases({ context }: { context: CandidateContext }) {
             <th scope="col">Release</th>
             <th scope="col">Prompt</th>
             <th scope="col">Model</th>
+            <th scope="col">Judges</th>
             <th scope="col">Datasets</th>
             <th scope="col">Eval run</th>
           </tr>
@@ -401,6 +408,9 @@ function ComparedReleases({ context }: { context: CandidateContext }) {
               </th>
               <td>{promptLabel(s)}</td>
               <td>{modelLabel(s)}</td>
+              <td>
+                <JudgeList side={s} />
+              </td>
               <td>
                 <DatasetList side={s} />
                 <DatasetMismatch side={s} ours={ours} />
@@ -422,6 +432,30 @@ function ComparedReleases({ context }: { context: CandidateContext }) {
         </tbody>
       </table>
     </section>
+  );
+}
+
+/** The judge configs a release pins (ADR 0036), by name and version, each with the model it calls. */
+function JudgeList({ side }: { side: ContextSide }) {
+  if (side.judgeConfigs.length === 0) return <span className="muted">none</span>;
+  return (
+    <ul className="plain" aria-label="Judges">
+      {side.judgeConfigs.map((j) => {
+        const model = side.judgeModelConfigs.find((m) => m.id === j.modelConfigId);
+        return (
+          <li key={j.id} title={j.id}>
+            <Link to={`/judge-configs/${j.id}`}>
+              {j.name} v{j.version}
+            </Link>{' '}
+            <Badge value={j.status} />{' '}
+            <span className="muted small">
+              judged by{' '}
+              {model ? `${model.provider} · ${model.model} (${model.name} v${model.version})` : j.modelConfigId}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 

@@ -144,7 +144,7 @@ const NO_METRICS = {
   sliceAccuracyGap: null,
 };
 
-function evalRun(over: Partial<EvalRun> = {}): EvalRun {
+export function evalRun(over: Partial<EvalRun> = {}): EvalRun {
   return {
     id: 'run_01JHHHHHHHHHHHHHHHHHHHHHHH',
     systemId: SYS,
@@ -214,6 +214,24 @@ export function candidateContext(
     reviewedBy: null,
     reviewComment: null,
   });
+  const judge = {
+    id: 'jc_01JGGGGGGGGGGGGGGGGGGGGGGG',
+    systemId: SYS,
+    name: 'no-legal-advice',
+    version: 2,
+    modelConfigId: 'mc_01JEEEEEEEEEEEEEEEEEEEEEE2',
+    rubricPrompt: 'Grade {{output}} against {{rubric}}',
+    outputSchema: { type: 'object', required: ['pass'] },
+    passThreshold: null,
+    contentHash: 'f'.repeat(64),
+    status: 'approved' as const,
+    changeSummary: '',
+    createdAt: '2026-11-01T10:00:00.000Z',
+    createdBy: 'omar.owner',
+    submittedAt: null,
+    reviewedBy: null,
+    reviewComment: null,
+  };
   const dataset = {
     id: 'ds_01JFFFFFFFFFFFFFFFFFFFFFFF',
     systemId: SYS,
@@ -248,6 +266,8 @@ export function candidateContext(
         candidate: ours,
         prompt: prompt(3, 'Classify the ticket.\nAnswer in JSON.'),
         modelConfig: config('gpt-4o'),
+        judgeConfigs: [judge],
+        judgeModelConfigs: [{ ...config('gpt-4o-mini'), id: judge.modelConfigId, name: 'judge-model' }],
         datasets: [dataset],
         run: evalRun(),
         datasetDifference: null,
@@ -257,6 +277,8 @@ export function candidateContext(
         candidate: active,
         prompt: prompt(2, 'Classify the ticket.'),
         modelConfig: config('gpt-4o-mini'),
+        judgeConfigs: [],
+        judgeModelConfigs: [],
         datasets: [{ ...dataset, id: 'ds_01JFFFFFFFFFFFFFFFFFFFFFF1', version: 1 }],
         run: evalRun({ id: 'run_01JHHHHHHHHHHHHHHHHHHHHHH1', candidateId: RC_ACTIVE }),
         datasetDifference: { missing: ['ds_01JFFFFFFFFFFFFFFFFFFFFFF1'], added: ['ds_01JFFFFFFFFFFFFFFFFFFFFFFF'] },

@@ -30,7 +30,7 @@ export {
 } from './metrics.js';
 
 export { submissionsFromPromptfoo } from './promptfoo-results.js';
-export { isSchemaValid, outputValidator } from './schema.js';
+export { isSchemaValid, outputValidator, schemaViolation } from './schema.js';
 export {
   expectedSimulation,
   modelProfile,

@@ -1,6 +1,6 @@
 // Output-contract validation with ajv. Compiling a schema costs milliseconds and validating costs nanoseconds,
 // so compiled validators are cached; the cache memoises a pure function and does not change any result.
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ValidationError } from '../errors.js';
@@ -10,11 +10,20 @@ import type { JsonSchema } from '../types.js';
 /** A compiled output contract: true when the value satisfies it. */
 export type OutputValidator = (value: unknown) => boolean;
 
+/** A compiled contract: its verdict, and the first violation in words (null when the value satisfies it). */
+interface CompiledContract {
+  valid: OutputValidator;
+  explain: (value: unknown) => string | null;
+}
+
+// A reason names a property path the model chose: bounded, so evidence pages stay small.
+const MAX_REASON_CHARS = 300;
+
 // Bounded so that a long-lived Lambda scoring many contracts cannot grow without limit.
 const MAX_CACHED_CONTRACTS = 256;
-const byCanonicalJson = new Map<string, OutputValidator>();
+const byCanonicalJson = new Map<string, CompiledContract>();
 // Identity shortcut: a batch passes the same contract object for every case, so it is canonicalised once.
-const byIdentity = new WeakMap<object, OutputValidator>();
+const byIdentity = new WeakMap<object, CompiledContract>();
 
 type Dialect = 'draft-07' | '2019-09' | '2020-12';
 // One ajv per dialect, created on first use: a fresh instance recompiles the meta-schema (~50 ms), a shared one
@@ -39,12 +48,30 @@ function ajvFor(schema: JsonSchema): Ajv {
   return ajv;
 }
 
-function compile(schema: JsonSchema, key: string): OutputValidator {
+/** ajv's first error in words: where in the output (a dotted path, or "the output") and what is wrong. */
+function violationText(error: ErrorObject): string {
+  const where = error.instancePath ? error.instancePath.slice(1).replace(/\//g, '.') : 'the output';
+  const extra =
+    error.keyword === 'additionalProperties' && typeof error.params.additionalProperty === 'string'
+      ? ` (${error.params.additionalProperty})`
+      : '';
+  const text = `${where} ${error.message ?? `fails ${error.keyword}`}${extra}`;
+  return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS - 1)}…` : text;
+}
+
+function compile(schema: JsonSchema, key: string): CompiledContract {
   const ajv = ajvFor(schema);
   const copy = JSON.parse(key) as JsonSchema;
   try {
     const validate = ajv.compile(copy);
-    return (value) => validate(value) === true;
+    return {
+      valid: (value) => validate(value) === true,
+      explain: (value) => {
+        if (validate(value) === true) return null;
+        const first = validate.errors?.[0];
+        return first ? violationText(first) : 'the output does not satisfy the output contract';
+      },
+    };
   } catch (cause) {
     throw new ValidationError('the prompt output contract is not a valid JSON Schema', {
       reason: cause instanceof Error ? cause.message : String(cause),
@@ -56,22 +83,35 @@ function compile(schema: JsonSchema, key: string): OutputValidator {
   }
 }
 
-/** Compiled validator of a JSON Schema output contract, cached by the contract's canonical JSON. */
-export function outputValidator(schema: JsonSchema): OutputValidator {
+function compiled(schema: JsonSchema): CompiledContract {
   const known = byIdentity.get(schema);
   if (known) return known;
   const key = canonicalJson(schema);
-  let validator = byCanonicalJson.get(key);
-  if (!validator) {
-    validator = compile(schema, key);
+  let contract = byCanonicalJson.get(key);
+  if (!contract) {
+    contract = compile(schema, key);
     if (byCanonicalJson.size >= MAX_CACHED_CONTRACTS) {
       const oldest = byCanonicalJson.keys().next().value;
       if (oldest !== undefined) byCanonicalJson.delete(oldest);
     }
-    byCanonicalJson.set(key, validator);
+    byCanonicalJson.set(key, contract);
   }
-  byIdentity.set(schema, validator);
-  return validator;
+  byIdentity.set(schema, contract);
+  return contract;
+}
+
+/** Compiled validator of a JSON Schema output contract, cached by the contract's canonical JSON. */
+export function outputValidator(schema: JsonSchema): OutputValidator {
+  return compiled(schema).valid;
+}
+
+/**
+ * Why an output fails the output contract, in words (the first violation ajv finds, as `isSchemaValid` judges it):
+ * null when it satisfies the contract. A case without output fails for want of one.
+ */
+export function schemaViolation(schema: JsonSchema, output: Record<string, unknown> | null): string | null {
+  if (output === null) return 'no output to validate';
+  return compiled(schema).explain(output);
 }
 
 /** True when the output is present and satisfies the output contract. */

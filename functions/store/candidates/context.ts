@@ -12,6 +12,7 @@ import type {
   EvalDataset,
   EvalRun,
   Incident,
+  JudgeConfigVersion,
   ModelConfigVersion,
   PromptVersion,
   ReleaseCandidate,
@@ -32,6 +33,10 @@ export interface ContextSide {
   candidate: ReleaseCandidate;
   prompt: PromptVersion | null;
   modelConfig: ModelConfigVersion | null;
+  /** The judge config versions it pins (ADR 0036), in its order; empty for a release without judges. */
+  judgeConfigs: JudgeConfigVersion[];
+  /** The model config versions those judges call, once each. */
+  judgeModelConfigs: ModelConfigVersion[];
   datasets: EvalDataset[];
   /** The candidate's latest passed gate run, else its latest run; a baseline's approval-time (latest) run. */
   run: EvalRun | null;
@@ -108,6 +113,7 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
     others.flatMap(({ candidate: c }) => [
       keys.prompt(c.promptVersionId),
       keys.modelConfig(c.modelConfigId),
+      ...(c.judgeConfigs ?? []).flatMap((j) => [keys.judgeConfig(j.id), keys.modelConfig(j.modelConfigId)]),
       ...c.datasetIds.map(keys.dataset),
       ...(c.latestEvalRunId ? [keys.evalRun(c.latestEvalRunId)] : []),
     ]),
@@ -118,6 +124,8 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
     candidate,
     prompt: facts.prompt,
     modelConfig: facts.config,
+    judgeConfigs: facts.judges ?? [],
+    judgeModelConfigs: facts.judgeModelConfigs ?? [],
     datasets: facts.datasets,
     run: await evidenceRun(ctx, candidate, facts.run),
     datasetDifference: null,
@@ -129,6 +137,12 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
       candidate: c,
       prompt: entity<PromptVersion>(second, keys.prompt(c.promptVersionId)),
       modelConfig: entity<ModelConfigVersion>(second, keys.modelConfig(c.modelConfigId)),
+      judgeConfigs: (c.judgeConfigs ?? []).flatMap(
+        (j) => entity<JudgeConfigVersion>(second, keys.judgeConfig(j.id)) ?? [],
+      ),
+      judgeModelConfigs: [...new Set((c.judgeConfigs ?? []).map((j) => j.modelConfigId))].flatMap(
+        (mc) => entity<ModelConfigVersion>(second, keys.modelConfig(mc)) ?? [],
+      ),
       datasets: c.datasetIds.flatMap((d) => entity<EvalDataset>(second, keys.dataset(d)) ?? []),
       run: c.latestEvalRunId ? entity<EvalRun>(second, keys.evalRun(c.latestEvalRunId)) : null,
       datasetDifference: datasetDifference(candidate.datasetIds, c.datasetIds),

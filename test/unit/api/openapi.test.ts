@@ -42,7 +42,7 @@ import type { decideApproval } from '../../../functions/store/approvals.js';
 import type { ChainReport } from '../../../functions/store/audit.js';
 import type { GateView, promoteCandidate, requestApproval } from '../../../functions/store/candidates.js';
 import type { ExecutionRecord } from '../../../functions/store/evidence-store.js';
-import type { listCaseEvidence } from '../../../functions/workflows/eval-steps.js';
+import type { explainedCaseEvidence } from '../../../functions/workflows/case-evidence.js';
 import type { requestRollback } from '../../../functions/workflows/rollback-validation.js';
 import { OPENAPI_JSON_PATH, renderOpenApiJson } from '../../../scripts/api-doc.js';
 
@@ -317,7 +317,7 @@ describe('the response schemas agree with the domain', () => {
       Flat<Awaited<ReturnType<typeof decideApproval>>>
     >();
     expectTypeOf<Flat<z.output<typeof caseEvidencePageResponse>>>().toEqualTypeOf<
-      Flat<Awaited<ReturnType<typeof listCaseEvidence>>>
+      Flat<Awaited<ReturnType<typeof explainedCaseEvidence>>>
     >();
     expectTypeOf<Flat<z.output<typeof relaxationRequestResponse>>>().toEqualTypeOf<Flat<RelaxationRequest>>();
     // Flat keeps optionality: a field optional on one side only is a difference.

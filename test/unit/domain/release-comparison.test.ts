@@ -25,6 +25,31 @@ describe('comparing a candidate with the active and the last-known-good release'
     expect(rows.find((r) => r.metric === 'latencyP95Ms')).toMatchObject({ threshold: null, thresholdPassed: null });
   });
 
+  it('compares assertion pass rates like the other metrics, after them, by name, higher being better', () => {
+    // Prepare
+    const candidate = { ...metrics({ accuracy: 0.9 }), 'assert.no-legal-advice': 0.9, 'assert.pass_rate': 0.8 };
+    const active = { ...metrics({ accuracy: 0.9 }), 'assert.no-legal-advice': 0.95, 'assert.cites-policy': 1 };
+    const floor: Threshold = { metric: 'assert.json', direction: 'min', value: 1, regressionTolerance: null };
+
+    // Act
+    const rows = compareReleaseMetrics(candidate, [{ role: 'active', metrics: active }], [floor]);
+
+    // Assess
+    expect(rows.map((r) => r.metric).slice(METRIC_NAMES.length)).toEqual([
+      'assert.cites-policy',
+      'assert.json',
+      'assert.no-legal-advice',
+      'assert.pass_rate',
+    ]);
+    expect(rows.find((r) => r.metric === 'assert.no-legal-advice')).toMatchObject({
+      improves: 'min',
+      candidate: 0.9,
+      baselines: [{ role: 'active', value: 0.95, verdict: 'worse' }],
+    });
+    expect(rows.find((r) => r.metric === 'assert.json')).toMatchObject({ candidate: null, thresholdPassed: false });
+    expect(rows.find((r) => r.metric === 'assert.cites-policy')?.baselines[0]?.verdict).toBe('no_data');
+  });
+
   it('judges a metric with a regression tolerance as the gate does: a drop within the tolerance passes', () => {
     // Prepare
     const candidate = metrics({ accuracy: 0.88 });

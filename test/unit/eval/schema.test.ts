@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
-import { isSchemaValid, outputValidator } from '../../../functions/domain/eval/index.js';
+import { isSchemaValid, outputValidator, schemaViolation } from '../../../functions/domain/eval/index.js';
 
 const contract = {
   type: 'object',
@@ -22,6 +22,32 @@ describe('output contract validation', () => {
     const valid = outputs.map((o) => isSchemaValid(contract, o));
     // Assess
     expect(valid).toEqual([true, false, false, false, false]);
+  });
+
+  it('says why an output fails the contract, and nothing when it satisfies it', () => {
+    // Prepare
+    const strict = { ...contract, additionalProperties: false };
+    const outputs = [
+      { label: 'a', confidence: 0.4 },
+      { label: 'a' },
+      { label: 'a', confidence: 'high' },
+      { label: 'a', confidence: 1.5 },
+      { label: 'a', confidence: 0.4, ['x'.repeat(1000)]: 1 },
+      null,
+    ];
+    // Act
+    const reasons = outputs.map((o) => schemaViolation(strict, o));
+    // Assess
+    expect(reasons.slice(0, 4)).toEqual([
+      null,
+      "the output must have required property 'confidence'",
+      'confidence must be number',
+      'confidence must be <= 1',
+    ]);
+    expect(reasons[4]).toMatch(/^the output must NOT have additional properties \(x+…$/);
+    expect(reasons[4]?.length).toBe(300);
+    expect(reasons[5]).toBe('no output to validate');
+    expect(outputs.map((o) => isSchemaValid(strict, o))).toEqual(reasons.map((r) => r === null));
   });
 
   it('reuses one compiled validator for equal contracts in different objects', () => {

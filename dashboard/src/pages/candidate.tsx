@@ -20,8 +20,8 @@ import {
   SIDE_LABELS,
   TextDiff,
 } from '../evidence';
-import { Person } from '../people';
 import { metricLabel } from '../metric-format';
+import { Person } from '../people';
 import { isRollbackAnswer, RollbackProgress } from '../rollback-progress';
 import { RunEvals } from '../run-evals';
 import { usePrincipal } from '../session';

@@ -3,7 +3,7 @@
 
 /** Prefix per kind of object: system, prompt version, model config, dataset, candidate, eval run, approval,
  * incident, promotion event, rollback record, webhook subscription, policy dry run, relaxation request, provider
- * connection, judge config version, rollback request. */
+ * connection, judge config version, rollback request, audit export. */
 export const ID_PREFIXES = [
   'sys',
   'pv',
@@ -21,6 +21,7 @@ export const ID_PREFIXES = [
   'pcn',
   'jc',
   'rrq',
+  'aex',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

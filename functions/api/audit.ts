@@ -103,6 +103,8 @@ export const routes: Route[] = [
     response: { status: 202, body: auditExportResponse },
     handle: async (req) => {
       assertCanExportAudit(req.principal);
+      // As the list route: an unknown system is a 404, not an empty export.
+      if (req.body.systemId) await chainFor(req, req.body.systemId);
       const jobs = exportJobs(req);
       const { store } = req.deps;
       const job = await store.auditExports.createAuditExport({

@@ -14,7 +14,7 @@ export interface AuditExportFilter {
   to?: string;
 }
 
-export type AuditExportStatus = 'running' | 'succeeded' | 'failed';
+type AuditExportStatus = 'running' | 'succeeded' | 'failed';
 
 export const AUDIT_EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
@@ -35,7 +35,7 @@ export interface AuditExport {
 }
 
 /** How long a job and its objects are kept: a day to download them, then export again (the bucket's lifecycle). */
-export const AUDIT_EXPORT_RETENTION_DAYS = 1;
+const AUDIT_EXPORT_RETENTION_DAYS = 1;
 
 /** How long a presigned download link is valid, in seconds: long enough to start a download, short if it leaks. */
 export const AUDIT_EXPORT_LINK_SECONDS = 300;

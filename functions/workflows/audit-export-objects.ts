@@ -14,7 +14,7 @@ import {
 import { SignatureV4 } from '@smithy/signature-v4';
 
 /** Bytes buffered per part before it is uploaded: above S3's 5 MiB minimum part, and what bounds the memory. */
-export const EXPORT_PART_BYTES = 8 * 1024 * 1024;
+const EXPORT_PART_BYTES = 8 * 1024 * 1024;
 
 /** A text object written in order; `end` resolves to its size in bytes. */
 export interface ObjectWriter {

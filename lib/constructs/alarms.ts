@@ -69,7 +69,7 @@ export function iteratorAgeAlarm(
 }
 
 /** The governance metric a broken audit chain or archive raises (functions/observability/metrics.ts METRIC). */
-export const AUDIT_RECORD_BROKEN = 'AuditRecordBroken';
+const AUDIT_RECORD_BROKEN = 'AuditRecordBroken';
 
 /**
  * Alarms when any of `services` (the full verification, the reconciler) reports a broken audit record: a chain or

@@ -257,7 +257,7 @@ function archiveProblem(archive: VerifyAnswer['archive']): string {
 }
 
 /** The page an audit event's entity lives on, by its type (names the system for chain-wide entities). */
-export function entityPath(e: Pick<AuditEvent, 'entityType' | 'entityId' | 'systemId' | 'after' | 'before'>) {
+function entityPath(e: Pick<AuditEvent, 'entityType' | 'entityId' | 'systemId' | 'after' | 'before'>) {
   const id = encodeURIComponent(e.entityId);
   const candidateOf = (e.after?.candidateId ?? e.before?.candidateId) as unknown;
   switch (e.entityType) {

@@ -374,3 +374,11 @@ export function auditBucketName(
 ): string {
   return `${config.prefix}-audit-${accountId}-${config.region}${config.retainedNameSuffix}`;
 }
+
+/** The audit export bucket's physical name (ADR 0044), derived for the same reason as the evidence bucket's. */
+export function exportBucketName(
+  config: Pick<StageConfig, 'prefix' | 'region' | 'retainedNameSuffix'>,
+  accountId: string,
+): string {
+  return `${config.prefix}-exports-${accountId}-${config.region}${config.retainedNameSuffix}`;
+}

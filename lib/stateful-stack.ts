@@ -5,7 +5,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
+import { auditBucketName, evidenceBucketName, exportBucketName, type StageConfig } from './config.js';
 import { AuditArchive } from './constructs/audit-archive.js';
 import { GovernanceTable } from './constructs/governance-table.js';
 import { Identity } from './constructs/identity.js';
@@ -79,12 +79,30 @@ export class StatefulStack extends Stack {
     // Its policy (TLS only) stays with it when the stack goes, as the audit archive's does.
     this.evidenceBucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
 
+    // Audit exports (ADR 0044): copies of a filtered range of the audit record for an auditor to download through a
+    // presigned link. Not the Object Lock archive: each object is a convenience kept a day, then expired; the archive
+    // stays the record. Incomplete multipart uploads (a job that died) are aborted after a day too.
+    const exports = new Bucket(this, 'AuditExports', {
+      bucketName: exportBucketName(config, Aws.ACCOUNT_ID),
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'audit-exports/',
+      lifecycleRules: [{ expiration: Duration.days(1), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    exports.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
     this.identity = new Identity(this, 'Identity', { prefix: config.prefix, domainPrefix: config.cognitoDomainPrefix });
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'AuditBucketName', { value: this.auditBucket.bucketName });
     new CfnOutput(this, 'AuditDigestKeyArn', { value: this.auditDigestKey.keyArn });
     new CfnOutput(this, 'EvidenceBucketName', { value: this.evidenceBucket.bucketName });
+    new CfnOutput(this, 'AuditExportBucketName', { value: exports.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'HostedSignInUrl', { value: this.identity.domain.baseUrl() });
   }

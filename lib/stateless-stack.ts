@@ -235,6 +235,8 @@ export class StatelessStack extends Stack {
     auditArchiver.grantArchive(this.functions.get('reports') as GovernedFunction, { read: true });
     // POST /api/policy-dry-runs starts the dry run job with an event on the default bus (ADR 0027).
     props.workflows.policyDryRuns.grantStart(this.functions.get('policy-dry-runs') as GovernedFunction);
+    // POST /api/audit-exports starts the export job; GET /api/audit-exports/{id} signs its download links.
+    props.workflows.auditExports.grantStartAndLinks(this.functions.get('audit') as GovernedFunction);
     // POST /api/provider-connections refuses an endpoint outside the egress allow-list the eval tasks call under.
     (this.functions.get('provider-connections') as GovernedFunction).lambda.addEnvironment(
       'EVAL_ALLOWED_HOSTS',

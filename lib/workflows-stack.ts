@@ -11,8 +11,9 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { auditBucketName, evidenceBucketName, type StageConfig } from './config.js';
+import { auditBucketName, evidenceBucketName, exportBucketName, type StageConfig } from './config.js';
 import { AuditArchiver } from './constructs/audit-archiver.js';
+import { AuditExportJob } from './constructs/audit-export-job.js';
 import { EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceEvents } from './constructs/governance-events.js';
 import { DataMigrations } from './constructs/migrations.js';
@@ -38,6 +39,7 @@ export class WorkflowsStack extends Stack {
   readonly auditArchiver: AuditArchiver;
   readonly events: GovernanceEvents;
   readonly policyDryRuns: PolicyDryRunJob;
+  readonly auditExports: AuditExportJob;
 
   constructor(scope: Construct, id: string, props: WorkflowsStackProps) {
     super(scope, id, props);
@@ -172,6 +174,16 @@ export class WorkflowsStack extends Stack {
     this.policyDryRuns = new PolicyDryRunJob(this, 'PolicyDryRuns', {
       prefix: config.prefix,
       table: props.table,
+      logRetention,
+      logLevel: config.logLevel,
+      alarmTopic: this.alarmTopic,
+    });
+
+    // Audit exports (ADR 0044): POST /api/audit-exports puts a request on the default bus; this rule starts the job.
+    this.auditExports = new AuditExportJob(this, 'AuditExports', {
+      prefix: config.prefix,
+      table: props.table,
+      bucket: Bucket.fromBucketName(this, 'ExportBucket', exportBucketName(config, Aws.ACCOUNT_ID)),
       logRetention,
       logLevel: config.logLevel,
       alarmTopic: this.alarmTopic,

@@ -16,11 +16,15 @@
 // puts that set retention themselves (403 AccessDenied). Which buckets are locked is held in memory: whoever starts
 // the stand-in names them again on each start (the local audit archive does).
 //
+// Presigned requests (SigV4 in the query string, as the audit export's download links are) are checked as S3 checks
+// them (local/s3-presigned.ts): an expired or tampered URL is refused with S3's error; a valid one is passed to
+// s3rver without its authentication parameters.
+//
 // Not enforced locally (AWS enforces it, and the CDK template tests prove the bucket is configured for it):
 // - Retention itself: no retention mode or retain-until date is stored; a locked bucket refuses deletes for ever.
 // - Versioning: an overwrite (a put without If-None-Match) replaces the only copy; no version ids.
 // - Legal holds, bucket policies other than the archive's, encryption settings and signatures (s3rver does not
-//   verify SigV4); CRC32C and CRC64NVME checksums are refused (501) rather than verified.
+//   verify SigV4 of requests signed in their Authorization header); CRC32C and CRC64NVME checksums are refused (501) rather than verified.
 // - `If-Match` and the other conditional headers of PutObject; only `If-None-Match: *` is honoured.
 
 import { randomUUID } from 'node:crypto';
@@ -49,6 +53,7 @@ import {
   type S3Refusal,
   targetOf,
 } from './s3-object-lock.js';
+import { anonymousForm, isPresigned, presignedRefusal } from './s3-presigned.js';
 
 export interface S3StandInOptions {
   /** Folder for the objects; undefined uses a temporary folder that stop() removes. */
@@ -179,6 +184,24 @@ async function handle(
   upstreamPort: number,
   locked: Set<string>,
 ): Promise<void> {
+  if (req.url && isPresigned(req.url)) {
+    const secrets = { [S3_STANDIN_CREDENTIALS.accessKeyId]: S3_STANDIN_CREDENTIALS.secretAccessKey };
+    const refused = presignedRefusal(
+      { method: req.method ?? 'GET', rawUrl: req.url, headers: req.headers },
+      secrets,
+      new Date(),
+    );
+    if (refused) {
+      await drain(req);
+      sendError(res, refused.status, refused.code, refused.message);
+      return;
+    }
+    // Checked here; s3rver serves it as an anonymous request, and the proxy applies its response-* overrides.
+    const anonymous = anonymousForm(req.url);
+    req.url = anonymous.url;
+    await forward(req, res, upstreamPort, undefined, anonymous.responseHeaders);
+    return;
+  }
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const target = targetOf(url);
   const isLocked = target !== undefined && locked.has(target.bucket);
@@ -288,7 +311,13 @@ async function objectExists(path: string, upstreamPort: number): Promise<boolean
 }
 
 /** Forwards the request to s3rver: its body streamed through, or `body` when the proxy has already read it. */
-async function forward(req: IncomingMessage, res: ServerResponse, upstreamPort: number, body?: Buffer): Promise<void> {
+async function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  upstreamPort: number,
+  body?: Buffer,
+  responseHeaders: Record<string, string> = {},
+): Promise<void> {
   const headers = upstreamHeaders(req.headers, upstreamPort);
   if (body) {
     delete headers['transfer-encoding'];
@@ -304,7 +333,9 @@ async function forward(req: IncomingMessage, res: ServerResponse, upstreamPort: 
         headers,
       },
       (response) => {
-        res.writeHead(response.statusCode ?? 502, response.statusMessage, response.headers);
+        const status = response.statusCode ?? 502;
+        const headers = status < 300 ? { ...response.headers, ...responseHeaders } : response.headers;
+        res.writeHead(status, response.statusMessage, headers);
         response.pipe(res);
         response.once('end', () => done());
         response.once('error', fail);

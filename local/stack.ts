@@ -28,6 +28,7 @@ import { createProviderRuntime } from '../functions/workflows/providers/runtime.
 import { localSecretResolver } from '../functions/workflows/providers/secrets.js';
 import type { DemoSummary } from '../seed/demo.js';
 import { type LocalAuditArchive, startLocalAuditArchive } from './audit-archive.js';
+import { createLocalAuditExports, LOCAL_EXPORT_BUCKET, type LocalAuditExports } from './audit-exports.js';
 import {
   DEV_PIPELINE_ISSUER,
   DEV_PIPELINE_REF,
@@ -92,6 +93,8 @@ export interface LocalStackOptions {
    * pool's ID token validity in lib/constructs/identity.ts).
    */
   refreshedTokenSeconds?: number;
+  /** Options of the audit export job (tests: small parts, so an export takes the multipart path). */
+  auditExportOptions?: { partBytes?: number };
 }
 
 export interface LocalStack {
@@ -118,6 +121,8 @@ export interface LocalStack {
   resumedGates: number;
   /** The policy dry run jobs started in this process. */
   policyDryRuns: LocalPolicyDryRuns;
+  /** The audit export jobs started in this process, writing to the S3 stand-in's export bucket. */
+  auditExports: LocalAuditExports;
   seeded: boolean;
   /** What the seed wrote, when this start seeded the demo. */
   seedSummary: DemoSummary | null;
@@ -180,7 +185,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Evidence of eval runs (JSONL batch objects) goes to the S3 stand-in, under the data folder or a temporary one.
     const s3Dir = options.inMemory ? undefined : join(dataDir, 's3');
     log(`starting the S3 stand-in (${s3Dir ? `data in ${s3Dir}` : 'temporary folder'}) …`);
-    s3 = await startS3StandIn({ ...(s3Dir ? { dataDir: s3Dir } : {}), buckets: [LOCAL_EVIDENCE_BUCKET] });
+    s3 = await startS3StandIn({
+      ...(s3Dir ? { dataDir: s3Dir } : {}),
+      buckets: [LOCAL_EVIDENCE_BUCKET, LOCAL_EXPORT_BUCKET],
+    });
     const evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: LOCAL_EVIDENCE_BUCKET });
     const doc = createDocumentClient({ endpoint });
     if (await ensureTable(doc, tableName)) log(`created table ${tableName}`);
@@ -265,6 +273,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanup.push(async () => clearInterval(refusalOutbox));
     // Policy dry runs: the job's handler, started in this process as the EventBridge rule starts it in AWS.
     const policyDryRuns = createLocalPolicyDryRuns(store, { log, ...options.policyDryRunOptions });
+    // Audit exports: the job's handler, started in this process as the EventBridge rule starts it in AWS.
+    const auditExports = createLocalAuditExports(store, createS3Client(s3.endpoint), {
+      log,
+      ...options.auditExportOptions,
+    });
     // The local stack's composition root: the dependencies every route gets, chosen here and passed in.
     const deps: Deps = {
       store,
@@ -276,6 +289,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       auditArchive: audit.statusReader,
       webhookSecrets,
       startPolicyDryRun: policyDryRuns.start,
+      auditExports,
       evalAllowedHosts,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
@@ -422,6 +436,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       gateRunner,
       resumedGates,
       policyDryRuns,
+      auditExports,
       seeded: seedSummary !== null,
       seedSummary,
       tokens,
@@ -430,6 +445,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         for (const fn of cleanup.reverse()) await fn();
         await gateRunner.stop().catch(() => undefined);
         await policyDryRuns.idle().catch(() => undefined);
+        await auditExports.idle().catch(() => undefined);
         await evalRunner.idle().catch(() => undefined);
         await s3?.stop();
         await dynamo?.stop();

@@ -70,6 +70,8 @@ export const can = {
   /** Propose, activate and dry-run policy versions (approving one also needs not to be its author). */
   governPolicy: (p: Principal) => p.roles.includes('admin') || p.roles.includes('reviewer:governance'),
   seeAllAudit: (p: Principal) => p.roles.some((r) => r === 'admin' || r === 'auditor' || r.startsWith('reviewer:')),
+  /** POST /api/audit-exports: admins and auditors (functions/domain/audit-export.ts assertCanExportAudit). */
+  exportAudit: (p: Principal) => p.roles.includes('admin') || p.roles.includes('auditor'),
 };
 
 export function reviewerRoles(p: Principal): ReviewerRole[] {

@@ -1,17 +1,46 @@
+import { S3Client } from '@aws-sdk/client-s3';
 import {
   auditEventResponse,
+  auditExportResponse,
   auditVerifyResponse,
   listAuditQuery,
   pageOf,
+  startAuditExportRequest,
   verifyAuditQuery,
 } from '../contracts/index.js';
 import { isOrganisationChain } from '../domain/audit-chain.js';
+import {
+  AUDIT_EXPORT_FORMATS,
+  AUDIT_EXPORT_LINK_SECONDS,
+  type AuditExport,
+  assertCanExportAudit,
+} from '../domain/audit-export.js';
 import { assertCanReadOrganisationChain } from '../domain/authorization.js';
 import { ForbiddenError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { type AuditExportJobs, eventBridgeAuditExportEmitter, s3AuditExportLinks } from '../workflows/audit-export.js';
 import { seesEverything, systemFor } from './access.js';
 import { ARCHIVE_NOT_CONFIGURED, archiveReader } from './archive-reader.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Request, type Route, route } from './http.js';
+
+function exportJobs(req: Request<unknown, unknown>): AuditExportJobs {
+  const jobs = req.deps.auditExports;
+  if (!jobs) throw new Error('no audit export job is configured (auditExports)');
+  return jobs;
+}
+
+/** The export as the API answers it: once it succeeded, a fresh presigned link per object. */
+async function withDownloads(req: Request<unknown, unknown>, job: AuditExport) {
+  if (job.status !== 'succeeded') return { ...job, downloads: [] };
+  const now = req.deps.store.ctx.now();
+  const expiresAt = new Date(now.getTime() + AUDIT_EXPORT_LINK_SECONDS * 1000).toISOString();
+  const links = exportJobs(req).link;
+  const downloads = await Promise.all(
+    AUDIT_EXPORT_FORMATS.map(async (format) => ({ format, url: await links(job.id, format, now), expiresAt })),
+  );
+  return { ...job, downloads };
+}
 
 /**
  * Asserts read access to one audit chain: a system's as the system's readers, the organisation's (ADR 0024) as
@@ -64,6 +93,65 @@ export const routes: Route[] = [
       return { status: 200, body: { table, archive } };
     },
   }),
+  route({
+    method: 'POST',
+    path: '/api/audit-exports',
+    summary:
+      'Start an export of the whole filtered audit timeline (the filters of GET /api/audit-events; none: every ' +
+      'chain), oldest first, as JSON Lines and CSV objects written in the background; poll the status link',
+    body: startAuditExportRequest,
+    response: { status: 202, body: auditExportResponse },
+    handle: async (req) => {
+      assertCanExportAudit(req.principal);
+      // As the list route: an unknown system is a 404, not an empty export.
+      if (req.body.systemId) await chainFor(req, req.body.systemId);
+      const jobs = exportJobs(req);
+      const { store } = req.deps;
+      const job = await store.auditExports.createAuditExport({
+        id: newId('aex'),
+        filter: req.body,
+        requestedBy: { userId: req.principal.userId, name: req.principal.name },
+      });
+      try {
+        await jobs.start({ exportId: job.id });
+      } catch (error) {
+        // The job never started: the record says so rather than stay running until it expires.
+        await store.auditExports.failAuditExport(job.id, 'the export job could not be started; start it again');
+        throw error;
+      }
+      return {
+        status: 202,
+        body: { ...job, downloads: [] },
+        headers: { location: `/api/audit-exports/${job.id}` },
+      };
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/audit-exports/{id}',
+    summary:
+      "An audit export's status and counts and, once it succeeded, presigned download links of its JSON Lines " +
+      'and CSV objects (valid for 5 minutes; read the status again for fresh ones). Exports are kept for a day',
+    response: { status: 200, body: auditExportResponse },
+    handle: async (req) => {
+      assertCanExportAudit(req.principal);
+      const job = await req.deps.store.auditExports.getAuditExport(req.params.id);
+      return { status: 200, body: await withDownloads(req, job) };
+    },
+  }),
 ];
 
-export const handler = createHttpHandler(routes, lambdaDeps());
+export const handler = createHttpHandler(
+  routes,
+  lambdaDeps(async (base, env) => {
+    const bucket = env.AUDIT_EXPORT_BUCKET;
+    if (!bucket) return base;
+    return {
+      ...base,
+      auditExports: {
+        start: eventBridgeAuditExportEmitter(env.AUDIT_EXPORT_BUS ?? 'default'),
+        link: s3AuditExportLinks(new S3Client({}), bucket),
+      },
+    };
+  }),
+);

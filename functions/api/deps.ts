@@ -7,6 +7,7 @@ import type { EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
 import type { SecretCipher } from '../store/webhook-secrets.js';
+import type { AuditExportJobs } from '../workflows/audit-export.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import type { EmitDryRunRequest } from '../workflows/policy-dry-run.js';
@@ -41,6 +42,12 @@ export interface Deps {
    * local stack its in-process runner; absent, a dry run cannot start.
    */
   startPolicyDryRun?: EmitDryRunRequest;
+  /**
+   * Starts audit export jobs and signs their download links (ADR 0044): the audit function composes an EventBridge
+   * put and the export bucket of AUDIT_EXPORT_BUCKET, the local stack its in-process runner and S3 stand-in; absent,
+   * an export cannot start.
+   */
+  auditExports?: AuditExportJobs;
   /**
    * The egress allow-list (`host`, `host:port`, `host:*`) provider connections are checked against when registered:
    * the provider-connections function reads EVAL_ALLOWED_HOSTS, the local stack passes its own; absent, none.

@@ -1,6 +1,12 @@
 // Lambda entry: the reconciler, on an EventBridge schedule. Env: AUDIT_BUCKET, TABLE_NAME.
 import type { ScheduledEvent } from 'aws-lambda';
-import { createObservability, eventBridgeCorrelationId, observed, warnLines } from '../observability/index.js';
+import {
+  createObservability,
+  eventBridgeCorrelationId,
+  observed,
+  reportAuditRecordBroken,
+  warnLines,
+} from '../observability/index.js';
 import { sharedDocumentClient } from '../store/client.js';
 import { tableNameFromEnv } from '../store/config.js';
 import { archiveFromEnv } from './env.js';
@@ -17,6 +23,8 @@ export const handler = observed(
       log: warnLines(logger),
     });
     const { perSystem: _perSystem, ...totals } = report;
+    // Archived events that differ from the table, and batches that fail their own check, cannot be repaired: alarm.
+    reportAuditRecordBroken(metrics, report.conflicts + report.badBatches);
     logger.info('audit reconciled', { auditReconcile: totals });
     return totals;
   },

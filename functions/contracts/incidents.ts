@@ -69,28 +69,41 @@ const auditChainId = z
 /** The actions the audit timeline filters on: every event type of the catalogue (the dashboard's choices). */
 export const AUDIT_ACTIONS: readonly GovernanceEventType[] = EVENT_TYPES;
 
+/** What the audit timeline narrows to: the list route's filters, and the export's (ADR 0044). */
+const auditFilterFields = {
+  systemId: auditChainId.optional(),
+  action: z
+    .enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]])
+    .optional()
+    .describe('only events of this action (an event type of the catalogue, docs/events.md)'),
+  actor: z.string().min(1).max(256).optional().describe("only events whose actor's userId is this"),
+  entityId: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be an id: 1 to 128 of A-Z a-z 0-9 _ . : -')
+    .optional()
+    .describe('only events about this entity (a candidate, approval, incident ... id)'),
+  from: instant.optional().describe('only events at or after this instant (ISO 8601)'),
+  to: instant.optional().describe('only events at or before this instant (ISO 8601)'),
+};
+
+const fromNotAfterTo: [
+  (q: { from?: string | undefined; to?: string | undefined }) => boolean,
+  { path: string[]; message: string },
+] = [
+  (q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to),
+  { path: ['to'], message: 'must not be before from' },
+];
+
 export const listAuditQuery = pageQuery
-  .extend({
-    systemId: auditChainId.optional(),
-    order: z.enum(['asc', 'desc']).optional(),
-    action: z
-      .enum(EVENT_TYPES as [GovernanceEventType, ...GovernanceEventType[]])
-      .optional()
-      .describe('only events of this action (an event type of the catalogue, docs/events.md)'),
-    actor: z.string().min(1).max(256).optional().describe("only events whose actor's userId is this"),
-    entityId: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be an id: 1 to 128 of A-Z a-z 0-9 _ . : -')
-      .optional()
-      .describe('only events about this entity (a candidate, approval, incident ... id)'),
-    from: instant.optional().describe('only events at or after this instant (ISO 8601)'),
-    to: instant.optional().describe('only events at or before this instant (ISO 8601)'),
-  })
+  .extend({ ...auditFilterFields, order: z.enum(['asc', 'desc']).optional() })
   .strict()
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
-    path: ['to'],
-    message: 'must not be before from',
-  });
+  .refine(...fromNotAfterTo);
+
+/** POST /api/audit-exports: the whole range the filters select (none: every chain), oldest first. */
+export const startAuditExportRequest = z
+  .object(auditFilterFields)
+  .strict()
+  .refine(...fromNotAfterTo);
 
 export const verifyAuditQuery = z
   .object({

@@ -1,4 +1,5 @@
 export * from './artefacts.js';
+export * from './audit-exports.js';
 export * from './candidate-context.js';
 export * from './candidates.js';
 export * from './common.js';

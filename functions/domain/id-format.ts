@@ -3,7 +3,7 @@
 
 /** Prefix per kind of object: system, prompt version, model config, dataset, candidate, eval run, approval,
  * incident, promotion event, rollback record, webhook subscription, policy dry run, relaxation request, provider
- * connection, judge config version, rollback request, production sample. */
+ * connection, judge config version, rollback request, production sample, audit export. */
 export const ID_PREFIXES = [
   'sys',
   'pv',
@@ -22,6 +22,7 @@ export const ID_PREFIXES = [
   'jc',
   'rrq',
   'smp',
+  'aex',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -9,7 +9,7 @@ export {
   workflowCorrelationId,
 } from './correlation.js';
 export { createLogger, infoLines, type Logger, type LogLine, warnLines } from './logger.js';
-export { type GovernanceMeter, METRIC, METRICS_NAMESPACE } from './metrics.js';
+export { type GovernanceMeter, METRIC, METRICS_NAMESPACE, reportAuditRecordBroken } from './metrics.js';
 export { observe, observed } from './middleware.js';
 
 export interface Observability {

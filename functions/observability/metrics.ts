@@ -16,6 +16,8 @@ export const METRIC = {
   contentionRetries: 'ContentionRetries',
   archiveLag: 'ArchiveLag',
   evalCasesScored: 'EvalCasesScored',
+  /** A check of the audit record found it broken (lib/constructs/alarms.ts alarms on it). */
+  auditRecordBroken: 'AuditRecordBroken',
 } as const;
 
 /** What the control plane measures; each call is one data point. */
@@ -68,4 +70,9 @@ export function metricsMeter(metrics: Metrics): GovernanceMeter {
       metrics.addMetric(METRIC.archiveLag, MetricUnit.Milliseconds, Math.max(0, Math.round(milliseconds))),
     evalCasesScored: (cases) => metrics.addMetric(METRIC.evalCasesScored, MetricUnit.Count, cases),
   };
+}
+
+/** Reports how many broken places a check of the audit record found (0 when it holds): the alarm's data point. */
+export function reportAuditRecordBroken(metrics: Metrics, broken: number): void {
+  metrics.addMetric(METRIC.auditRecordBroken, MetricUnit.Count, broken);
 }

@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as approvals from './approvals.js';
 import * as artefacts from './artefacts.js';
 import * as audit from './audit.js';
+import * as auditExports from './audit-exports.js';
 import * as budgets from './budgets.js';
 import * as candidates from './candidates.js';
 import * as datasets from './datasets.js';
@@ -51,6 +52,7 @@ const modules = {
   approvals,
   incidents,
   audit,
+  auditExports,
   idempotency,
   overview,
   policies,

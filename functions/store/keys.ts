@@ -288,6 +288,9 @@ export const keys = {
   }),
   policyDryRunItems: (id: string): IndexQuery => ({ partition: `PDR#${id}`, prefix: 'ITEM#' }),
 
+  /** An audit export job (ADR 0044): its filter, progress and objects; nothing beside it. */
+  auditExport: (id: string) => ({ pk: `AEX#${id}`, sk: META }),
+
   webhook: (id: string) => ({ pk: `WHK#${id}`, sk: META }),
   webhooksIndex: (id: string) => ({ gsi1pk: partitions.webhooks, gsi1sk: id }),
   /** One attempt of one delivery; sort keys are ULIDs, so the log reads newest first. */

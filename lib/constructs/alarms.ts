@@ -2,7 +2,7 @@
 // that holds any message, and a stream consumer that lags. All treat missing data as fine: no invocations and an
 // empty queue are healthy.
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, MathExpression, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -65,5 +65,48 @@ export function iteratorAgeAlarm(
     evaluationPeriods: 3,
     comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
     treatMissingData: TreatMissingData.NOT_BREACHING,
+  });
+}
+
+/** The governance metric a broken audit chain or archive raises (functions/observability/metrics.ts METRIC). */
+const AUDIT_RECORD_BROKEN = 'AuditRecordBroken';
+
+/**
+ * Alarms when any of `services` (the full verification, the reconciler) reports a broken audit record: a chain or
+ * archive that fails its check is an alarm, not a footnote (docs/runbooks/audit-record-broken.md). Hourly sums, as
+ * the checks run at most that often; every run reports 0 or more, and no run is not a break.
+ */
+export function auditRecordBrokenAlarm(
+  scope: Construct,
+  id: string,
+  namespace: string,
+  services: readonly string[],
+  alarmName: string,
+  alarmDescription: string,
+): Alarm {
+  const usingMetrics = Object.fromEntries(
+    services.map((service, i) => [
+      `s${i}`,
+      new Metric({
+        namespace,
+        metricName: AUDIT_RECORD_BROKEN,
+        dimensionsMap: { service },
+        statistic: 'Sum',
+        period: Duration.hours(1),
+      }),
+    ]),
+  );
+  return new Alarm(scope, id, {
+    alarmName,
+    alarmDescription,
+    metric: new MathExpression({
+      expression: Object.keys(usingMetrics)
+        .map((name) => `FILL(${name}, 0)`)
+        .join(' + '),
+      usingMetrics,
+      label: 'broken audit records reported',
+      period: Duration.hours(1),
+    }),
+    ...atLeastOnce,
   });
 }

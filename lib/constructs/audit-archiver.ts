@@ -17,9 +17,9 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledge, acknowledgeMatching } from '../nag.js';
-import { functionErrorsAlarm, iteratorAgeAlarm, messagesVisibleAlarm } from './alarms.js';
+import { auditRecordBrokenAlarm, functionErrorsAlarm, iteratorAgeAlarm, messagesVisibleAlarm } from './alarms.js';
 import { subscribeToAuditStream } from './audit-stream.js';
-import { GovernedFunction } from './governed-function.js';
+import { GovernedFunction, METRICS_NAMESPACE } from './governed-function.js';
 import { ScheduledFunction } from './scheduled-function.js';
 
 export interface AuditArchiverProps {
@@ -177,6 +177,15 @@ export class AuditArchiver extends Construct {
         this.archiver.lambda,
         `${props.prefix}-audit-archiver-iterator-age`,
         'The archive lags the table by more than 5 minutes: records age toward the 1-day limit.',
+      ),
+      auditRecordBrokenAlarm(
+        this,
+        'AuditRecordBroken',
+        METRICS_NAMESPACE,
+        ['audit-full-verify', 'audit-reconcile'],
+        `${props.prefix}-audit-record-broken`,
+        'The full verification found the audit archive broken, or the reconciler found archived events that differ ' +
+          'from the table or batches that fail their check: follow docs/runbooks/audit-record-broken.md.',
       ),
     ];
     if (props.alarmTopic) for (const alarm of alarms) alarm.addAlarmAction(new SnsAction(props.alarmTopic));

@@ -191,6 +191,27 @@ describe('the archiver on the table stream', () => {
     );
   });
 
+  it('alarms on a broken audit record: the sum of what the full verification and the reconciler report', () => {
+    const alarm = Object.values(stateless.findResources('AWS::CloudWatch::Alarm') as Resources).find(
+      (a) => a.Properties.AlarmName === 'governance-dev-audit-record-broken',
+    );
+    const metrics = (alarm?.Properties.Metrics ?? []) as {
+      Expression?: string;
+      MetricStat?: { Metric: { MetricName: string; Dimensions: { Name: string; Value: string }[] } };
+    }[];
+    expect(metrics.find((m) => m.Expression)?.Expression).toBe('FILL(s0, 0) + FILL(s1, 0)');
+    expect(
+      metrics.flatMap((m) =>
+        m.MetricStat ? [[m.MetricStat.Metric.MetricName, m.MetricStat.Metric.Dimensions[0]?.Value]] : [],
+      ),
+    ).toEqual([
+      ['AuditRecordBroken', 'audit-full-verify'],
+      ['AuditRecordBroken', 'audit-reconcile'],
+    ]);
+    expect(alarm?.Properties.Threshold).toBe(1);
+    expect(alarm?.Properties.TreatMissingData).toBe('notBreaching');
+  });
+
   it('runs the full verification daily and on a requested event, and only it may sign and write checkpoints', () => {
     const resources = stateless.toJSON().Resources as Resources;
     const fullVerify = Object.entries(resources).find(

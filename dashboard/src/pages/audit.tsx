@@ -5,6 +5,7 @@ import { AUDIT_ACTIONS } from '../../../functions/contracts/incidents';
 import { ORGANISATION_CHAIN_ID } from '../../../functions/domain/id-format';
 import type { AiSystem, AuditEvent } from '../../../functions/domain/types';
 import { api, getAll, type Page } from '../api';
+import { AuditExport } from '../audit-export';
 import { can } from '../auth';
 import { usePrincipal } from '../session';
 import { Badge, DataState, Field, Hash, ProblemView, Time } from '../ui';
@@ -28,7 +29,7 @@ interface VerifyAnswer {
     status: string;
     detail?: string;
     brokenAt?: BrokenPlace | null;
-    fullVerification?: { status: string; brokenAt?: BrokenPlace | null } | null;
+    fullVerification?: { status: string; reason?: string; brokenAt?: BrokenPlace | null } | null;
   };
 }
 
@@ -94,23 +95,12 @@ export default function AuditPage() {
     [ORGANISATION_CHAIN_ID, 'Organisation'],
     ...(systems.data?.items ?? []).map((s): [string, string] => [s.id, s.name]),
   ]);
-  const exportJson = () => {
-    const blob = new Blob([`${loaded.map((e) => JSON.stringify(e)).join('\n')}\n`], { type: 'application/x-ndjson' });
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `audit-${systemId || 'all'}-${new Date().toISOString().slice(0, 19)}.jsonl`;
-    a.click();
-    URL.revokeObjectURL(url);
-  };
   return (
     <section>
       <div className="page-head">
         <h1>Audit timeline</h1>
-        <button type="button" onClick={exportJson} disabled={loaded.length === 0}>
-          Export {loaded.length} loaded events (JSONL)
-        </button>
       </div>
+      {can.exportAudit(principal) ? <AuditExport filters={filters} /> : null}
       <form
         className="filters"
         aria-label="Filter the audit timeline"
@@ -248,38 +238,57 @@ export default function AuditPage() {
   );
 }
 
-/** Whether the archive's verification (incremental, or the last full one) found a break. */
+/**
+ * Whether the archive's verification (incremental, or the last full one) found a break, or the last full result's
+ * signature does not verify (an untrusted statement proves nothing: it is shown as the error it is).
+ */
 function archiveBroken(archive: VerifyAnswer['archive']): boolean {
-  return archive.status === 'broken' || archive.fullVerification?.status === 'broken';
+  const full = archive.fullVerification?.status;
+  return archive.status === 'broken' || full === 'broken' || full === 'untrusted';
 }
 
 /** Where the archive broke, in words. */
 function archiveProblem(archive: VerifyAnswer['archive']): string {
+  if (archive.fullVerification?.status === 'untrusted')
+    return `the signed result of its last full verification does not verify (${archive.fullVerification.reason ?? 'untrusted'}); run npm run audit:verify.`;
   const place = archive.brokenAt ?? archive.fullVerification?.brokenAt;
   if (!place) return 'its verification reported a break without a place; run npm run audit:verify.';
   return `${place.message ?? place.reason ?? 'broken'}${place.seq !== undefined ? ` (seq ${place.seq})` : ''}.`;
 }
 
+/** The page an audit event's entity lives on, by its type (names the system for chain-wide entities). */
+function entityPath(e: Pick<AuditEvent, 'entityType' | 'entityId' | 'systemId' | 'after' | 'before'>) {
+  const id = encodeURIComponent(e.entityId);
+  const candidateOf = (e.after?.candidateId ?? e.before?.candidateId) as unknown;
+  switch (e.entityType) {
+    case 'candidate':
+      return `/candidates/${id}`;
+    case 'system':
+      return `/systems/${id}`;
+    case 'eval_run':
+      return `/eval-runs/${id}`;
+    case 'approval':
+      return typeof candidateOf === 'string' ? `/candidates/${encodeURIComponent(candidateOf)}` : '/approvals';
+    case 'incident':
+      return '/incidents?status=all';
+    case 'policy':
+      return '/policy';
+    case 'relaxation':
+      return '/approvals';
+    default:
+      // Prompt and model config versions: their type is named by their id's prefix (ADR 0022's artefact kinds).
+      if (e.entityId.startsWith('pv_')) return `/prompts/${id}`;
+      if (e.entityId.startsWith('mc_')) return `/model-configs/${id}`;
+      return null;
+  }
+}
+
 function entityLink(e: AuditEvent) {
-  const id = e.entityId;
-  const to = id.startsWith('rc_')
-    ? `/candidates/${id}`
-    : id.startsWith('sys_')
-      ? `/systems/${id}`
-      : id.startsWith('pv_')
-        ? `/prompts/${id}`
-        : id.startsWith('mc_')
-          ? `/model-configs/${id}`
-          : id.startsWith('run_')
-            ? `/eval-runs/${id}`
-            : null;
-  return to ? (
-    <Link to={to}>
-      {e.entityType} <code>{id.slice(0, 12)}…</code>
-    </Link>
-  ) : (
-    <span>
-      {e.entityType} <code title={id}>{id.slice(0, 12)}…</code>
-    </span>
+  const to = entityPath(e);
+  const label = (
+    <>
+      {e.entityType.replace(/_/g, ' ')} <code title={e.entityId}>{e.entityId.slice(0, 12)}…</code>
+    </>
   );
+  return to ? <Link to={to}>{label}</Link> : <span>{label}</span>;
 }

@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuditEvent } from '../../../functions/domain/types';
 import { SYS, system } from './fixtures';
-import { fakeApi, fakeToken, get, page, renderAt } from './harness';
+import { fakeApi, fakeToken, get, page, post, renderAt } from './harness';
 
 const AUDITOR = fakeToken({ sub: 'aud.auditor', name: 'Aud Auditor', roles: ['auditor'] });
 const HASH = 'c'.repeat(64);
@@ -119,5 +119,122 @@ describe('the audit page', () => {
     // Assess
     expect(alert.textContent).toMatch(/archive does not: event 1 does not hash to its hash \(seq 1\)/);
     expect(screen.queryByText('verified')).toBeNull();
+  });
+
+  it('exports the whole filtered range through the job and shows its download links once it succeeded', async () => {
+    // Prepare: the export runs once (running), then has succeeded
+    const EXPORT = 'aex_01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    let reads = 0;
+    const job = (status: string) => ({
+      id: EXPORT,
+      status,
+      events: status === 'running' ? 0 : 1234,
+      bytes: status === 'running' ? null : { jsonl: 2048, csv: 1024 },
+      error: null,
+      downloads:
+        status === 'running'
+          ? []
+          : [
+              { format: 'jsonl', url: 'http://s3.test/e.jsonl?X-Amz-Signature=a', expiresAt: '2026-12-07T10:05:00Z' },
+              { format: 'csv', url: 'http://s3.test/e.csv?X-Amz-Signature=b', expiresAt: '2026-12-07T10:05:00Z' },
+            ],
+    });
+    const api = fakeApi(
+      get('/api/systems', page([system()])),
+      get('/api/audit-events', page([auditEvent({})])),
+      post('/api/audit-exports', job('running'), 202),
+      (url) =>
+        url.pathname === `/api/audit-exports/${EXPORT}`
+          ? { body: job(reads++ === 0 ? 'running' : 'succeeded') }
+          : undefined,
+    );
+
+    // Act
+    renderAt('/audit?action=system.registered&from=2026-12-01', AUDITOR);
+    await userEvent.click(await screen.findByRole('button', { name: 'Export the filtered range' }));
+    const csv = await screen.findByRole('link', { name: 'Download CSV' }, { timeout: 5000 });
+
+    // Assess
+    const started = api.calls.find((c) => c.method === 'POST') as { path: string; body: unknown };
+    expect(started.path).toBe('/api/audit-exports');
+    expect(started.body).toEqual({ action: 'system.registered', from: '2026-12-01T00:00:00.000Z' });
+    expect(csv.getAttribute('href')).toBe('http://s3.test/e.csv?X-Amz-Signature=b');
+    expect(screen.getByRole('link', { name: 'Download JSON Lines' }).getAttribute('href')).toBe(
+      'http://s3.test/e.jsonl?X-Amz-Signature=a',
+    );
+    expect(screen.getByText(/Exported 1,234 events/)).toBeTruthy();
+  });
+
+  it('offers no export to a reviewer, who may read but not export the record', async () => {
+    // Prepare
+    fakeApi(get('/api/systems', page([system()])), get('/api/audit-events', page([auditEvent({})])));
+    const reviewer = fakeToken({ sub: 'tara.tech', name: 'Tara Tech', roles: ['reviewer:technical'] });
+
+    // Act
+    renderAt('/audit', reviewer);
+    await screen.findByRole('row', { name: /system\.registered/ });
+
+    // Assess
+    expect(screen.queryByRole('button', { name: 'Export the filtered range' })).toBeNull();
+  });
+
+  it("links each event's entity to its page: candidates, systems, eval runs, an approval's candidate, incidents, policy", async () => {
+    // Prepare
+    fakeApi(
+      get('/api/systems', page([system()])),
+      get(
+        '/api/audit-events',
+        page([
+          auditEvent({ seq: 1, entityType: 'system', entityId: SYS }),
+          auditEvent({
+            seq: 2,
+            action: 'candidate.created',
+            entityType: 'candidate',
+            entityId: 'rc_01JAAAAAAAAAAAAAAAAAAAAAAA',
+          }),
+          auditEvent({
+            seq: 3,
+            action: 'eval_run.passed',
+            entityType: 'eval_run',
+            entityId: 'run_01JAAAAAAAAAAAAAAAAAAAAAAA',
+          }),
+          auditEvent({
+            seq: 4,
+            action: 'approval.approved',
+            entityType: 'approval',
+            entityId: 'apr_01JAAAAAAAAAAAAAAAAAAAAAAA',
+            after: { candidateId: 'rc_01JBBBBBBBBBBBBBBBBBBBBBBB' },
+          }),
+          auditEvent({
+            seq: 5,
+            action: 'incident.opened',
+            entityType: 'incident',
+            entityId: 'inc_01JAAAAAAAAAAAAAAAAAAAAAAA',
+          }),
+          auditEvent({
+            seq: 6,
+            action: 'prompt.created',
+            entityType: 'prompt',
+            entityId: 'pv_01JAAAAAAAAAAAAAAAAAAAAAAA',
+          }),
+        ]),
+      ),
+    );
+
+    // Act
+    renderAt(`/audit?systemId=${SYS}`, AUDITOR);
+    const hrefOf = async (action: RegExp) =>
+      within(await screen.findByRole('row', { name: action }))
+        .getAllByRole('link')
+        .map((a) => a.getAttribute('href'))
+        .at(-1);
+
+    // Assess
+    expect(await hrefOf(/system\.registered/)).toBe(`/systems/${SYS}`);
+    expect(await hrefOf(/candidate\.created/)).toBe('/candidates/rc_01JAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(await hrefOf(/eval_run\.passed/)).toBe('/eval-runs/run_01JAAAAAAAAAAAAAAAAAAAAAAA');
+    expect(await hrefOf(/approval\.approved/)).toBe('/candidates/rc_01JBBBBBBBBBBBBBBBBBBBBBBB');
+    expect(await hrefOf(/incident\.opened/)).toBe('/incidents?status=all');
+    expect(await hrefOf(/prompt\.created/)).toBe('/prompts/pv_01JAAAAAAAAAAAAAAAAAAAAAAA');
   });
 });

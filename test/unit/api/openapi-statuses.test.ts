@@ -331,6 +331,8 @@ beforeAll(() => {
     // As every composition root provides: without it a subscription whose sampled body passed validation crashed.
     webhookSecrets: createAesGcmSecretCipher(Buffer.alloc(32, 7)),
     evalAllowedHosts: ['example.test'],
+    // As every composition root that serves the audit module provides (the job and the links of ADR 0044).
+    auditExports: { start: async () => undefined, link: async (id, format) => `https://exports.test/${id}.${format}` },
   };
   handler = createHttpHandler(ROUTES, () => deps) as typeof handler;
   logged = captureOutput();

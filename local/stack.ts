@@ -270,6 +270,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       webhookSecrets,
       startPolicyDryRun: policyDryRuns.start,
       evalAllowedHosts,
+      providers,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 

@@ -91,6 +91,7 @@ export const routes: Route[] = [
       if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
       const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, req.body.results, {
         startAggregation: (runId) => evalRunner.start(runId),
+        ...(req.deps.providers ? { providers: req.deps.providers } : {}),
       });
       const { run, accepted, recorded, alreadyPosted } = out;
       return {

@@ -9,8 +9,8 @@ import { storeFromEnv } from '../store/store-from-env.js';
 import type { SecretCipher } from '../store/webhook-secrets.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
-import type { ProviderRuntime } from '../workflows/providers/executor.js';
 import type { EmitDryRunRequest } from '../workflows/policy-dry-run.js';
+import type { ProviderRuntime } from '../workflows/providers/executor.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
 
 export interface Deps {

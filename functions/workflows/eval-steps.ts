@@ -731,9 +731,7 @@ export async function submitEvalResults(
   for (let i = 0; i < results.length; i++) {
     const { index, result } = results[i] as { index: number; result: CaseResult };
     const { evalCase } = posted.get(result.caseId) as { evalCase: EvalCase };
-    await scoreCaseAssertions([result], [evalCase], spans, index, services, [
-      submissions[i]?.outputText,
-    ]);
+    await scoreCaseAssertions([result], [evalCase], spans, index, services, [submissions[i]?.outputText]);
   }
   results.sort((a, b) => a.index - b.index);
   const { recorded, alreadyPosted } = await store.evalRuns.recordPostedResults(run.id, results);

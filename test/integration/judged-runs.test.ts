@@ -5,6 +5,7 @@
 // approved, does not grade the release that pinned the older one.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../functions/domain/errors.js';
+import { type ApprovalPolicy, DEFAULT_POLICY } from '../../functions/domain/policy.js';
 import {
   type AiSystem,
   type Assertion,
@@ -32,7 +33,7 @@ import {
   people,
   testEvidence,
 } from '../support/lifecycle.js';
-import { actorOf, createTestStore } from '../support/store.js';
+import { actorOf, createTestStore, principal } from '../support/store.js';
 
 const SECRET = 'sk-local-judged-runs-7c1d';
 let store: GovernanceStore;
@@ -292,5 +293,74 @@ describe('eval runs graded by governed judges', () => {
     expect(done.metrics?.['assert.no-legal-advice']).toBe(0.75);
     const failed = results.items.find((r) => r.caseId === 'case-3')?.assertions?.find((a) => a.type === 'llm-rubric');
     expect(failed).toMatchObject({ pass: false, reason: 'the output contains "lawyer"' });
+  });
+});
+
+describe('policy floors and drift tolerances on assertions', () => {
+  /** DEFAULT_POLICY as a draft document, with `change` applied. */
+  function draftDocument(change: (doc: ApprovalPolicy) => void): Record<string, unknown> {
+    const doc = structuredClone(DEFAULT_POLICY);
+    change(doc);
+    const { version: _v, effectiveFrom: _e, ...rest } = doc;
+    return rest as unknown as Record<string, unknown>;
+  }
+  const greta = actorOf(principal('greta.governance', ['reviewer:governance']));
+
+  it('accepts a floor on an assertion a dataset of that tier defines and refuses one no dataset of the tier defines, naming it', async () => {
+    // Prepare: a critical-tier system defines assertion `cites-<n>`, a high-tier one `polite-<n>`
+    const suffix = Date.now().toString(36);
+    for (const [tier, name] of [
+      ['critical', `cites-${suffix}`],
+      ['high', `polite-${suffix}`],
+    ] as const) {
+      const base = await governedSystem(store, { system: { riskTier: tier } });
+      await store.datasets.createDataset(owner, {
+        systemId: base.system.id,
+        name: 'asserted',
+        kind: 'regression',
+        description: '',
+        cases: cases(2).map((c) => ({ ...c, assert: [{ type: 'contains', value: 'ticket', name }] })),
+      });
+    }
+    const floor = (name: string) => (doc: ApprovalPolicy) => {
+      doc.promotionRules.production.critical.thresholdFloors.push({ metric: `assert.${name}`, floor: 0.9 });
+    };
+    const drift = (doc: ApprovalPolicy) => {
+      doc.monitoring.driftThresholds.push({
+        metric: `assert.nowhere-${suffix}`,
+        direction: 'min',
+        tolerance: 0.1,
+        relative: false,
+      });
+    };
+
+    // Act
+    const accepted = await store.policies.createPolicyDraft(greta, {
+      document: draftDocument(floor(`cites-${suffix}`)),
+      reason: 'ok',
+    });
+    const wrongTier = await store.policies
+      .createPolicyDraft(greta, { document: draftDocument(floor(`polite-${suffix}`)), reason: 'low' })
+      .catch((e: unknown) => e);
+    const undefinedDrift = await store.policies
+      .updatePolicyDraft(greta, accepted.version, { document: draftDocument(drift), reason: 'drift' })
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(accepted.status).toBe('draft');
+    expect(wrongTier).toBeInstanceOf(ValidationError);
+    expect(wrongTier).toMatchObject({
+      detail: { field: 'document.promotionRules.production.critical.thresholdFloors[0].metric' },
+    });
+    expect((wrongTier as Error).message).toContain(
+      `assert.polite-${suffix}, which no dataset of a critical-tier system defines`,
+    );
+    expect(undefinedDrift).toBeInstanceOf(ValidationError);
+    expect((undefinedDrift as Error).message).toContain(
+      'assert.nowhere-defined, which no dataset of any system defines',
+    );
+    const drafts = await store.policies.listPolicies({ limit: 50 });
+    expect(drafts.items.filter((p) => p.reason === 'low')).toEqual([]);
+    expect((await store.policies.getPolicy(accepted.version)).reason).toBe('ok');
   });
 });

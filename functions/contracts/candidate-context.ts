@@ -7,6 +7,7 @@ import {
   evalRunResponse,
   gateResponse,
   incidentResponse,
+  judgeConfigVersionResponse,
   modelConfigVersionResponse,
   promptVersionResponse,
   releaseCandidateResponse,
@@ -22,6 +23,11 @@ const contextSide = z.object({
   prompt: promptVersionResponse.nullable(),
   modelConfig: modelConfigVersionResponse.nullable(),
   datasets: z.array(evalDatasetResponse),
+  judgeConfigs: z
+    .array(judgeConfigVersionResponse)
+    .describe(
+      'the judge config versions the release pins (name, version, rubric, schema), which grade its llm-rubric assertions; empty when it pins none',
+    ),
   run: evalRunResponse
     .nullable()
     .describe("the candidate's latest passed gate run, else its latest run; a baseline's approval-time run"),

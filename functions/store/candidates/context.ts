@@ -12,6 +12,7 @@ import type {
   EvalDataset,
   EvalRun,
   Incident,
+  JudgeConfigVersion,
   ModelConfigVersion,
   PromptVersion,
   ReleaseCandidate,
@@ -33,6 +34,8 @@ export interface ContextSide {
   prompt: PromptVersion | null;
   modelConfig: ModelConfigVersion | null;
   datasets: EvalDataset[];
+  /** The judge config versions the release pins (ADR 0036, 0039): name and version for the reviewer; [] when none. */
+  judgeConfigs: JudgeConfigVersion[];
   /** The candidate's latest passed gate run, else its latest run; a baseline's approval-time (latest) run. */
   run: EvalRun | null;
   /** A baseline's datasets the candidate is not judged on, and the candidate's it was not: empty when they match. */
@@ -109,6 +112,7 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
       keys.prompt(c.promptVersionId),
       keys.modelConfig(c.modelConfigId),
       ...c.datasetIds.map(keys.dataset),
+      ...(c.judgeConfigs ?? []).map((j) => keys.judgeConfig(j.id)),
       ...(c.latestEvalRunId ? [keys.evalRun(c.latestEvalRunId)] : []),
     ]),
   );
@@ -119,6 +123,7 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
     prompt: facts.prompt,
     modelConfig: facts.config,
     datasets: facts.datasets,
+    judgeConfigs: facts.judges ?? [],
     run: await evidenceRun(ctx, candidate, facts.run),
     datasetDifference: null,
   };
@@ -130,6 +135,9 @@ export async function candidateContext(ctx: StoreContext, id: string): Promise<C
       prompt: entity<PromptVersion>(second, keys.prompt(c.promptVersionId)),
       modelConfig: entity<ModelConfigVersion>(second, keys.modelConfig(c.modelConfigId)),
       datasets: c.datasetIds.flatMap((d) => entity<EvalDataset>(second, keys.dataset(d)) ?? []),
+      judgeConfigs: (c.judgeConfigs ?? []).flatMap(
+        (j) => entity<JudgeConfigVersion>(second, keys.judgeConfig(j.id)) ?? [],
+      ),
       run: c.latestEvalRunId ? entity<EvalRun>(second, keys.evalRun(c.latestEvalRunId)) : null,
       datasetDifference: datasetDifference(candidate.datasetIds, c.datasetIds),
     })),

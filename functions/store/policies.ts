@@ -272,16 +272,16 @@ export async function updatePolicyDraft(
   number: number,
   input: { document: unknown; reason: string },
 ): Promise<PolicyVersion> {
-  await assertAssertionMetricsDefined(ctx, validatePolicyDraft(input.document, number));
   const { result } = await runUnitOfWork(
     ctx,
     ORGANISATION_CHAIN_ID,
     actor,
     [keys.policy(number), keys.policyActive],
-    (tx) => {
+    async (tx) => {
       const { version, revision } = loaded(tx, number);
       assertNoRefusal(policyEditRefusal(actor, version), number);
       const document = validatePolicyDraft(input.document, number);
+      await assertAssertionMetricsDefined(ctx, document);
       const active = tx.get(keys.policyActive);
       const next: PolicyVersion = {
         ...version,

@@ -33,7 +33,7 @@ export interface ProviderDemoSummary {
   judged: JudgedDemoSummary;
 }
 
-export interface JudgedDemoSummary {
+interface JudgedDemoSummary {
   modelConfigId: string;
   judgeConfigId: string;
   datasetId: string;

@@ -61,7 +61,7 @@ export function similarityThroughConnections(
  * newer version of the judge, or one the snapshot does not name, fails its cases with the reason), the model config
  * it calls and that config's connection versions.
  */
-export function pinnedJudgeSource(
+function pinnedJudgeSource(
   store: Pick<GovernanceStore, 'artefacts' | 'providerConnections'>,
   candidate: Pick<ReleaseCandidate, 'judgeConfigs'>,
 ): JudgeSource {

@@ -357,7 +357,7 @@ describe('policy floors and drift tolerances on assertions', () => {
     );
     expect(undefinedDrift).toBeInstanceOf(ValidationError);
     expect((undefinedDrift as Error).message).toContain(
-      'assert.nowhere-defined, which no dataset of any system defines',
+      `assert.nowhere-${suffix}, which no dataset of any system defines`,
     );
     const drafts = await store.policies.listPolicies({ limit: 50 });
     expect(drafts.items.filter((p) => p.reason === 'low')).toEqual([]);

@@ -291,6 +291,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startPolicyDryRun: policyDryRuns.start,
       auditExports,
       evalAllowedHosts,
+      providers,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 

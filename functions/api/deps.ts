@@ -11,6 +11,7 @@ import type { AuditExportJobs } from '../workflows/audit-export.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import type { EmitDryRunRequest } from '../workflows/policy-dry-run.js';
+import type { ProviderRuntime } from '../workflows/providers/executor.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
 
 export interface Deps {
@@ -53,6 +54,12 @@ export interface Deps {
    * the provider-connections function reads EVAL_ALLOWED_HOSTS, the local stack passes its own; absent, none.
    */
   evalAllowedHosts?: readonly string[];
+  /**
+   * The provider runtime the llm-rubric (and similar) assertions of posted results are graded through, by the judges
+   * the run's candidate pins (ADR 0039): the local stack passes its own; absent (the AWS API functions, which read no
+   * provider secret), those assertions fail with the reason "no judge service in this deployment".
+   */
+  providers?: ProviderRuntime;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -51,6 +51,7 @@ async function acceptSubmissions(req: IdRequest, submissionsOf: () => Submission
   if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
   const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, submissions, {
     startAggregation: (runId) => evalRunner.start(runId),
+    ...(req.deps.providers ? { providers: req.deps.providers } : {}),
   });
   const { run, accepted, recorded, alreadyPosted } = out;
   return {

@@ -6,7 +6,7 @@
 import { ConflictError, ForbiddenError, InvalidTransitionError, ValidationError } from './errors.js';
 import { canonicalJson, sha256Hex } from './hashing.js';
 import { type ApprovalPolicy, validatePolicy } from './policy.js';
-import type { Principal } from './types.js';
+import { type Principal, RISK_TIERS, type RiskTier } from './types.js';
 
 /** Who asks: the rules need only the caller's id and roles. */
 type Who = Pick<Principal, 'userId' | 'roles'>;
@@ -111,6 +111,67 @@ export function validatePolicyDraft(input: unknown, version: number): PolicyDocu
     );
     throw new ValidationError(`invalid policy document: ${problems.join('; ')}`, { problems });
   }
+}
+
+/** Where a policy document names an assertion metric, and the tier of the systems it applies to (null: any). */
+interface AssertionMetricUse {
+  path: string;
+  metric: string;
+  /** The assertion's name (`assert.<name>`). */
+  name: string;
+  tier: RiskTier | null;
+}
+
+/** The overall pass rate of every assertion of a run: defined wherever any assertion is, not by one name. */
+const OVERALL_ASSERTION_METRIC = 'assert.pass_rate';
+
+/**
+ * The floors and drift tolerances of a (validated) document on named assertion metrics (`assert.<name>`, not
+ * `assert.pass_rate`): a production floor applies to its tier's systems, a staging floor and a drift tolerance to
+ * every system. The names are what the store looks up (`systemsDefiningAssertion`).
+ */
+export function assertionMetricUses(document: PolicyDocument): AssertionMetricUse[] {
+  const uses: AssertionMetricUse[] = [];
+  const add = (path: string, metric: string, tier: RiskTier | null) => {
+    if (metric.startsWith('assert.') && metric !== OVERALL_ASSERTION_METRIC)
+      uses.push({ path, metric, name: metric.slice('assert.'.length), tier });
+  };
+  for (const tier of RISK_TIERS)
+    document.promotionRules.production[tier].thresholdFloors.forEach((f, i) => {
+      add(`promotionRules.production.${tier}.thresholdFloors[${i}].metric`, f.metric, tier);
+    });
+  document.promotionRules.staging.thresholdFloors.forEach((f, i) => {
+    add(`promotionRules.staging.thresholdFloors[${i}].metric`, f.metric, null);
+  });
+  document.monitoring.driftThresholds.forEach((t, i) => {
+    add(`monitoring.driftThresholds[${i}].metric`, t.metric, null);
+  });
+  return uses;
+}
+
+/**
+ * A floor or drift tolerance on an assertion no dataset of the systems it applies to defines would judge nothing:
+ * a 400 naming each, under `document.` (issue 17). `tiersDefining` gives, per assertion name, the risk tiers of the
+ * systems that have a dataset defining it.
+ */
+export function assertUndefinedAssertionMetrics(
+  uses: readonly AssertionMetricUse[],
+  tiersDefining: ReadonlyMap<string, readonly RiskTier[]>,
+): void {
+  const undefinedUses = uses.filter((use) => {
+    const tiers = tiersDefining.get(use.name) ?? [];
+    return use.tier === null ? tiers.length === 0 : !tiers.includes(use.tier);
+  });
+  const problems = undefinedUses.map(
+    (use) =>
+      `document.${use.path} names ${use.metric}, which no dataset of ${use.tier === null ? 'any system' : `a ${use.tier}-tier system`} defines`,
+  );
+  const first = undefinedUses[0];
+  if (first)
+    throw new ValidationError(`invalid policy document: ${problems.join('; ')}`, {
+      problems,
+      field: `document.${first.path}`,
+    });
 }
 
 /** Why the principal may not do something to a policy version (null: they may). */

@@ -5,6 +5,7 @@ import { type AssertionInput, checkDatasetAssertions } from '../domain/eval/asse
 import { datasetContentHash } from '../domain/eval/dataset-hash.js';
 import { assertSliceCap, inputJsonChars, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
 import { newId } from '../domain/ids.js';
+import { judgeIdsOfAssertions } from '../domain/judges.js';
 import type { Actor, AiSystem, Assertion, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
 import { keys, queries, toEntity } from './keys.js';
@@ -55,6 +56,8 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
   // Assertions are hashed only when present: a dataset without any keeps the hash it always had.
   const hash = datasetContentHash({ name: input.name, kind: input.kind, cases, defaultAssert });
   const assertionNames = assertionNamesOf(cases, defaultAssert);
+  // The judges its llm-rubric assertions name: a candidate gating on the dataset pins them (ADR 0039).
+  const judgeConfigIds = judgeIdsOfAssertions(cases, defaultAssert);
   // Refused before anything is written: a run over these cases could not hold its slices' aggregate.
   const sliceTags = sliceTagsOf(cases);
   assertSliceCap(sliceTags, 'cases');
@@ -69,6 +72,7 @@ export async function createDataset(ctx: StoreContext, actor: Actor, input: Data
       // What a run's cost estimate needs of the cases (functions/store/run-costs.ts), so it reads no case.
       inputJsonChars: inputJsonChars(cases),
       ...(assertionNames.length ? { assertionNames } : {}),
+      ...(judgeConfigIds.length ? { judgeConfigIds } : {}),
     },
     // Written with the cases: an entry that outlives a failed create only lets a policy name an assertion that no
     // dataset of the system then has, which gates nothing.
@@ -165,6 +169,15 @@ export interface DatasetFacts {
 export async function datasetFacts(ctx: StoreContext, id: string): Promise<DatasetFacts | undefined> {
   const item = await getItem(ctx, keys.datasetFacts(id));
   return item ? { labels: item.labels as string[], sliceTags: item.sliceTags as string[] } : undefined;
+}
+
+/**
+ * The judge config versions the llm-rubric assertions of each dataset name (its facts item, ADR 0039), by dataset
+ * id; a dataset without any (or written before facts were recorded, hence before assertions existed) names none.
+ */
+export async function judgesOfDatasets(ctx: StoreContext, ids: readonly string[]): Promise<Map<string, string[]>> {
+  const facts = await Promise.all(ids.map((id) => getItem(ctx, keys.datasetFacts(id))));
+  return new Map(ids.map((id, i) => [id, (facts[i]?.judgeConfigIds as string[] | undefined) ?? []]));
 }
 
 /** Every case of a dataset (for evaluation). */

@@ -8,8 +8,10 @@ import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { type ApprovalPolicy, DEFAULT_POLICY, validatePolicy } from '../domain/policy.js';
 import {
   activationQuorum,
+  assertionMetricUses,
   assertNoRefusal,
   assertPolicyTransition,
+  assertUndefinedAssertionMetrics,
   countedApprovals,
   type PolicyDocument,
   type PolicyVersion,
@@ -22,7 +24,8 @@ import {
   policyWithdrawRefusal,
   validatePolicyDraft,
 } from '../domain/policy-version.js';
-import type { Actor, AuditEvent } from '../domain/types.js';
+import type { Actor, AuditEvent, RiskTier } from '../domain/types.js';
+import { systemsDefiningAssertion } from './datasets.js';
 import type { Condition } from './expressions.js';
 import { keys, queries } from './keys.js';
 import { ensureOrganisationChain } from './organisation-chain.js';
@@ -185,6 +188,33 @@ function rewrite(tx: SystemTx, next: PolicyVersion, revision: number, extra: Con
 }
 
 /**
+ * Refuses a document whose floor or drift tolerance names an assertion (`assert.<name>`) that no dataset of the
+ * systems it applies to defines: the facts (which systems define each name, and their tiers) gathered here, the
+ * rule the domain's (assertUndefinedAssertionMetrics). A 400 naming each, before anything is written.
+ */
+async function assertAssertionMetricsDefined(ctx: StoreContext, document: PolicyDocument): Promise<void> {
+  const uses = assertionMetricUses(document);
+  if (uses.length === 0) return;
+  const names = [...new Set(uses.map((u) => u.name))];
+  const systemIds = await Promise.all(names.map((name) => systemsDefiningAssertion(ctx, name)));
+  const tierOf = new Map<string, RiskTier>();
+  for (const id of new Set(systemIds.flat())) {
+    const system = await getItem(ctx, keys.system(id));
+    if (system) tierOf.set(id, system.riskTier as RiskTier);
+  }
+  const tiersDefining = new Map(
+    names.map((name, i) => [
+      name,
+      (systemIds[i] ?? []).flatMap((id) => {
+        const tier = tierOf.get(id);
+        return tier ? [tier] : [];
+      }),
+    ]),
+  );
+  assertUndefinedAssertionMetrics(uses, tiersDefining);
+}
+
+/**
  * Drafts a new version from an untrusted document: validated (a 400 naming each field, nothing written), numbered
  * one above the highest (the put's not-exists condition refuses a number taken meanwhile, and the unit of work
  * retries), based on the version in force.
@@ -195,7 +225,7 @@ export async function createPolicyDraft(
   input: { document: unknown; reason: string },
 ): Promise<PolicyVersion> {
   assertNoRefusal(policyCreateRefusal(actor));
-  validatePolicyDraft(input.document, 1);
+  await assertAssertionMetricsDefined(ctx, validatePolicyDraft(input.document, 1));
   const { result } = await runUnitOfWork(ctx, ORGANISATION_CHAIN_ID, actor, [keys.policyActive], async (tx) => {
     const number = (await latestVersionNumber(ctx)) + 1;
     const document = validatePolicyDraft(input.document, number);
@@ -247,10 +277,11 @@ export async function updatePolicyDraft(
     ORGANISATION_CHAIN_ID,
     actor,
     [keys.policy(number), keys.policyActive],
-    (tx) => {
+    async (tx) => {
       const { version, revision } = loaded(tx, number);
       assertNoRefusal(policyEditRefusal(actor, version), number);
       const document = validatePolicyDraft(input.document, number);
+      await assertAssertionMetricsDefined(ctx, document);
       const active = tx.get(keys.policyActive);
       const next: PolicyVersion = {
         ...version,

@@ -1,11 +1,15 @@
 // The services the assertion scorer borrows from the workflow (functions/domain/eval/assertions.ts): `similarity`
 // embeds the output and the reference text through the provider connection version the assertion names, with the
 // provider executor's clients (secrets resolved once), allow-list and concurrency limits, and compares them by
-// cosine. `rubric` is the judge config's (issue 17, item 2): a composition root passes it in.
+// cosine. `rubric` grades through the judge configs the run's candidate pins in its snapshot, and only those, each
+// through the provider runtime of its own model config (judges.ts, ADR 0039).
 import { type AssertionServices, cosineSimilarity } from '../domain/eval/assertions.js';
+import { unpinnedJudgeReason } from '../domain/judges.js';
 import { connectionEndpoint, type ProviderConnectionVersion } from '../domain/provider-connections.js';
+import type { ReleaseCandidate } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
 import { checkTarget } from './http-executor.js';
+import { createRubricPort, type JudgeSource } from './judges.js';
 import { connectionLabel, type ProviderRuntime } from './providers/executor.js';
 
 /** How long one embeddings call may take. */
@@ -53,15 +57,42 @@ export function similarityThroughConnections(
 }
 
 /**
- * The services a batch scores with: those the composition root passed, and `similarity` through the provider runtime
- * when it passed none and the process has one.
+ * What the rubric port reads: a judge config version only when `candidate` pins it with the same content hash (a
+ * newer version of the judge, or one the snapshot does not name, fails its cases with the reason), the model config
+ * it calls and that config's connection versions.
+ */
+function pinnedJudgeSource(
+  store: Pick<GovernanceStore, 'artefacts' | 'providerConnections'>,
+  candidate: Pick<ReleaseCandidate, 'judgeConfigs'>,
+): JudgeSource {
+  return {
+    judgeConfig: async (id) => {
+      const before = unpinnedJudgeReason(candidate.judgeConfigs, { id });
+      if (before) throw new Error(before);
+      const judge = await store.artefacts.getJudgeConfig(id);
+      const after = unpinnedJudgeReason(candidate.judgeConfigs, judge);
+      if (after) throw new Error(after);
+      return judge;
+    },
+    modelConfig: (id) => store.artefacts.getModelConfig(id),
+    connectionVersions: (pins) => store.providerConnections.connectionVersions(pins),
+  };
+}
+
+/**
+ * The services a run scores with: those the composition root passed; else `similarity` through the provider runtime
+ * when the process has one, and `rubric` through the judges `candidate` pins, called on the same runtime. Build it
+ * once per run (a batch of the same run in the same process reuses it), so each judge is read once.
  */
 export function assertionServicesFor(
-  store: Pick<GovernanceStore, 'providerConnections'>,
+  store: Pick<GovernanceStore, 'artefacts' | 'providerConnections'>,
   given: Partial<AssertionServices> | undefined,
   runtime: ProviderRuntime | undefined,
+  candidate?: Pick<ReleaseCandidate, 'judgeConfigs'>,
 ): Partial<AssertionServices> {
   const services: Partial<AssertionServices> = { ...given };
   if (!services.similarity && runtime) services.similarity = similarityThroughConnections(store, runtime);
+  if (!services.rubric && runtime && candidate)
+    services.rubric = createRubricPort(pinnedJudgeSource(store, candidate), runtime);
   return services;
 }

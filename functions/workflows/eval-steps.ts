@@ -116,6 +116,8 @@ export interface RunMaterial {
   connections: Map<string, ProviderConnectionVersion>;
   /** The run's cost ceiling as this process sees it (runs started with a `maxCost`, ADR 0031). */
   spend?: SpendGuard;
+  /** The assertion services of the run in this process: its judges are those its candidate pins, read once. */
+  assertionServices?: Partial<AssertionServices>;
 }
 
 /**
@@ -381,14 +383,10 @@ export async function executeEvalBatch(
   } else {
     throw new ConflictError(`eval run ${runId} takes submitted results; it has no batches to execute`);
   }
-  // Assertions are scored before the evidence is written, so the stored object carries their verdicts.
-  await scoreCaseAssertions(
-    records,
-    cases,
-    m.spans,
-    batch.start,
-    assertionServicesFor(store, options.assertionServices, options.providers),
-  );
+  // Assertions are scored before the evidence is written, so the stored object carries their verdicts. A check run's
+  // candidate is its release: monitoring and rollback validation are graded by the judges the release pinned.
+  m.assertionServices ??= assertionServicesFor(store, options.assertionServices, options.providers, m.candidate);
+  await scoreCaseAssertions(records, cases, m.spans, batch.start, m.assertionServices);
   const { evidence } = options;
   const put = await evidence.putBatch(runId, batch.batchIndex, records);
   if (!put.written) records = (await evidence.readBatch(runId, batch.batchIndex)) ?? records;
@@ -687,8 +685,13 @@ export async function submitEvalResults(
   submissions: Submission[],
   options: {
     startAggregation?: (runId: string) => void | Promise<void>;
-    /** What `similar` and `llm-rubric` assertions of the posted cases call; absent, they fail with the reason. */
+    /**
+     * What `similar` and `llm-rubric` assertions of the posted cases call; absent, `similarity` and the candidate's
+     * pinned judges through `providers` when given, else they fail with the reason.
+     */
     assertionServices?: Partial<AssertionServices>;
+    /** The provider runtime the judges (and embeddings) are called through (the composition root's). */
+    providers?: ProviderRuntime;
   } = {},
 ): Promise<SubmittedResults> {
   let run = await store.evalRuns.getEvalRun(runId);
@@ -722,13 +725,13 @@ export async function submitEvalResults(
     const scored = scoreBatch({ executor: 'submitted', cases: [evalCase], prompt, submissions: [s] });
     return { index, result: scored.results[0] as CaseResult };
   });
-  // Each posted result is judged by its case's assertions (on its text when posted, never stored) before it is kept.
+  // Each posted result is judged by its case's assertions (on its text when posted, never stored) before it is kept;
+  // its llm-rubric assertions by the judges the candidate pins.
+  const services = assertionServicesFor(store, options.assertionServices, options.providers, candidate);
   for (let i = 0; i < results.length; i++) {
     const { index, result } = results[i] as { index: number; result: CaseResult };
     const { evalCase } = posted.get(result.caseId) as { evalCase: EvalCase };
-    await scoreCaseAssertions([result], [evalCase], spans, index, options.assertionServices ?? {}, [
-      submissions[i]?.outputText,
-    ]);
+    await scoreCaseAssertions([result], [evalCase], spans, index, services, [submissions[i]?.outputText]);
   }
   results.sort((a, b) => a.index - b.index);
   const { recorded, alreadyPosted } = await store.evalRuns.recordPostedResults(run.id, results);

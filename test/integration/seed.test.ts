@@ -45,7 +45,15 @@ describe('the demo seed', () => {
     const provider = (dump.summary as SeededDemo).providerDemo;
     const providerCandidate = everyCandidate.find((c) => c.id === provider?.candidateId);
     providerStory = new Set(
-      provider && providerCandidate ? [provider.candidateId, provider.evalRunId, providerCandidate.modelConfigId] : [],
+      provider && providerCandidate
+        ? [
+            provider.candidateId,
+            provider.evalRunId,
+            providerCandidate.modelConfigId,
+            // The Policy Summary Assistant's judged story (ADR 0039): its judge, the judge's model, dataset, run.
+            ...Object.values(provider.judged),
+          ]
+        : [],
     );
     candidates = everyCandidate.filter((c) => !providerStory.has(c.id));
     runs = (
@@ -100,10 +108,11 @@ describe('the demo seed', () => {
     const datasets = (
       await Promise.all(systemIds.map((systemId) => allPages((p) => store.datasets.listDatasets({ systemId }, p))))
     ).flat();
-    expect(datasets).toHaveLength(13);
-    expect(datasets.reduce((n, d) => n + d.caseCount, 0)).toBe(80);
+    const demoDatasets = datasets.filter((d) => !providerStory.has(d.id));
+    expect(demoDatasets).toHaveLength(13);
+    expect(demoDatasets.reduce((n, d) => n + d.caseCount, 0)).toBe(80);
     expect(new Set(datasets.map((d) => d.kind))).toEqual(new Set(DATASET_KINDS));
-    const cases = (await Promise.all(datasets.map((d) => store.datasets.allDatasetCases(d.id)))).flat();
+    const cases = (await Promise.all(demoDatasets.map((d) => store.datasets.allDatasetCases(d.id)))).flat();
     expect(cases).toHaveLength(80);
     expect(cases.some((c) => c.tags.includes('lang:en') && c.tags.includes('segment:enterprise'))).toBe(true);
   });
@@ -310,5 +319,33 @@ describe('the demo seed', () => {
     const late = datasets.find((d) => d.name === 'pasted-thread-regression');
     expect(late).toMatchObject({ kind: 'regression', caseCount: 16 });
     expect(candidates.filter((c) => c.datasetIds.includes(late?.id as string))).toEqual([]);
+  });
+});
+
+describe('the judged story of the demo seed', () => {
+  it('gates a Policy Summary candidate with the approved judge its dataset names, through the local model server', async () => {
+    // Prepare
+    const { store, tableName, drop } = await createTestStore();
+    try {
+      const dump = await seededDemoDump(inject('seededDemoDir'));
+      await restoreSeededItems(store.ctx.doc, tableName, dump);
+      const judged = (dump.summary as SeededDemo).providerDemo?.judged;
+
+      // Act
+      const context = judged ? await store.candidates.candidateContext(judged.candidateId) : null;
+      const run = judged ? await store.evalRuns.getEvalRun(judged.evalRunId) : null;
+
+      // Assess
+      expect(context?.candidate.systemId).toBe(dump.summary.systems['policy-summary']);
+      expect(context?.sides[0]?.judgeConfigs.map((j) => [j.id, j.name, j.version, j.status])).toEqual([
+        [judged?.judgeConfigId, 'policy-answer-judge', 1, 'approved'],
+      ]);
+      expect(run).toMatchObject({
+        status: 'passed',
+        metrics: { 'assert.no-legal-advice': 1, 'assert.no-guarantee': 1 },
+      });
+    } finally {
+      await drop();
+    }
   });
 });

@@ -19,6 +19,7 @@ import type {
   ReleaseCandidate,
   Threshold,
 } from '../../domain/types.js';
+import { judgesOfDatasets } from '../datasets.js';
 import type { Condition } from '../expressions.js';
 import { keys, queries, toEntity } from '../keys.js';
 import type { Page } from '../pagination.js';
@@ -31,21 +32,36 @@ export interface CandidateInput {
   environment: Environment;
   promptVersionId: string;
   modelConfigId: string;
-  /** The judge config versions the datasets' llm-rubric assertions name (ADR 0036); absent or empty, none. */
+  /**
+   * Judge config versions to pin besides those the datasets' llm-rubric assertions name, which are always pinned
+   * (ADR 0036, ADR 0039); absent or empty, only those.
+   */
   judgeConfigIds?: string[];
   datasetIds: string[];
   thresholds: Threshold[];
   notes: string;
 }
 
-/** Creates a draft candidate: a snapshot of exact versions with their hashes, the datasets and the thresholds. */
+/**
+ * Creates a draft candidate: a snapshot of exact versions with their hashes, the datasets and the thresholds. Its
+ * judges are those named in the request and every judge the datasets' llm-rubric assertions name (read from their
+ * immutable facts before the transaction): a judge that does not exist in the system is a 400, one that is not
+ * approved a 409, each naming the judge (and the dataset that names it), with nothing written.
+ */
 export async function createCandidate(
   ctx: StoreContext,
   actor: Actor,
   input: CandidateInput,
 ): Promise<ReleaseCandidate> {
   const datasetIds = [...new Set(input.datasetIds)].sort();
-  const judgeIds = [...new Set(input.judgeConfigIds ?? [])].sort();
+  const namedBy = new Map<string, string>();
+  for (const [datasetId, ids] of await judgesOfDatasets(ctx, datasetIds))
+    for (const id of ids) if (!namedBy.has(id)) namedBy.set(id, datasetId);
+  const judgeIds = [...new Set([...(input.judgeConfigIds ?? []), ...namedBy.keys()])].sort();
+  const origin = (id: string) => {
+    const datasetId = namedBy.get(id);
+    return datasetId ? `${id} (named by an llm-rubric assertion of dataset ${datasetId})` : id;
+  };
   const preload = [
     keys.prompt(input.promptVersionId),
     keys.modelConfig(input.modelConfigId),
@@ -63,15 +79,21 @@ export async function createCandidate(
       'modelConfigId',
     );
     for (const id of datasetIds) belonging<EvalDataset>(tx, keys.dataset(id), input.systemId, 'datasetIds');
-    const judges = judgeIds.map((j) =>
-      belonging<JudgeConfigVersion>(tx, keys.judgeConfig(j), input.systemId, 'judgeConfigIds'),
-    );
+    const judges = judgeIds.map((j) => {
+      const item = tx.get(keys.judgeConfig(j));
+      if (!item || item.systemId !== input.systemId)
+        throw new ValidationError(`judgeConfigIds: ${origin(j)} is not a judge config of this system`, {
+          field: 'judgeConfigIds',
+          judgeConfigId: j,
+        });
+      return toEntity<JudgeConfigVersion>(item);
+    });
     // A judge grades the gate: only an approved version may (unlike a prompt, which may still be in review here).
     const unapproved = judges.filter((j) => j.status !== 'approved');
     if (unapproved.length > 0) {
       throw new ConflictError(
-        `judgeConfigIds names ${unapproved.map((j) => `${j.id} (${j.status})`).join(', ')}: only an approved judge config can grade a release`,
-        { code: 'SNAPSHOT_INELIGIBLE', field: 'judgeConfigIds' },
+        `judgeConfigIds names ${unapproved.map((j) => `${origin(j.id)}, ${j.status}`).join('; ')}: only an approved judge config can grade a release`,
+        { code: 'SNAPSHOT_INELIGIBLE', field: 'judgeConfigIds', judgeConfigIds: unapproved.map((j) => j.id) },
       );
     }
     const judgeConfigs: PinnedJudgeConfig[] = pinnedList(judges).map((p) => ({

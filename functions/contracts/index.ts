@@ -5,6 +5,7 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
+export * from './metrics.js';
 export * from './policies.js';
 export * from './provider-connections.js';
 export * from './relaxations.js';

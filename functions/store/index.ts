@@ -20,6 +20,7 @@ import * as refusals from './refusals.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as rollbackRequests from './rollback-requests.js';
+import * as rollups from './rollups.js';
 import * as runCosts from './run-costs.js';
 import * as systems from './systems.js';
 import type { RequestMeter, StoreContext } from './unit-of-work.js';
@@ -64,6 +65,7 @@ const modules = {
   budgets,
   refusals,
   rollbackRequests,
+  rollups,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

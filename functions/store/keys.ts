@@ -300,6 +300,24 @@ export const keys = {
   /** A refusal whose record could not be written at once, oldest first, until the outbox drain writes it. */
   refusalOutbox: (refusedAt: string, id: string) => ({ pk: 'REFUSAL_OUTBOX', sk: `${refusedAt}#${id}` }),
   refusalOutboxPartition: 'REFUSAL_OUTBOX',
+
+  // Daily metric rollups (functions/store/rollups.ts, ADR 0043): derived from the audit chain after the fact.
+  /** A system's day: its counters and its eval runs' worst p95 and summed mean costs. */
+  rollupSystemDay: (systemId: string, day: string) => ({ pk: `ROLLUP#SYS#${systemId}`, sk: `DAY#${day}` }),
+  rollupSystemPartition: (systemId: string) => `ROLLUP#SYS#${systemId}`,
+  /** One shard of a scope's day (the organisation, a team, a tier, a team and tier): a busy day is 8 items. */
+  rollupScopeDay: (scope: string, shard: number, day: string) => ({ pk: `ROLLUP#${scope}#${shard}`, sk: `DAY#${day}` }),
+  rollupScopePartition: (scope: string, shard: number) => `ROLLUP#${scope}#${shard}`,
+  /** The day index of systems by their worst p95 latency of the day (gsi1, highest last in key order). */
+  rollupLatencyIndex: (day: string, latencyP95Ms: number, systemId: string) => ({
+    gsi1pk: `ROLLUP#P95#${day}`,
+    gsi1sk: `${pad(Math.min(Math.round(latencyP95Ms), 9_999_999_999))}#${systemId}`,
+  }),
+  rollupLatencyPartition: (day: string) => `ROLLUP#P95#${day}`,
+  /** The mark that an audit event's contribution was applied (at most once, whoever applies it). */
+  rollupApplied: (systemId: string, seq: number) => ({ pk: `ROLLUP#APPLIED#${systemId}`, sk: `SEQ#${pad(seq)}` }),
+  /** How far the back-fill has read a system's chain (its last seq applied). */
+  rollupBackfill: (systemId: string) => ({ pk: 'ROLLUP#BACKFILL', sk: `SYS#${systemId}` }),
 } as const;
 
 /** Attributes that belong to the table layout, not to the entity. */

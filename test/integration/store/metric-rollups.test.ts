@@ -41,7 +41,7 @@ describe('daily metric rollups', () => {
       kind: 'promote',
       reasons: [
         { code: 'EVAL_FAILED', message: 'the latest eval run failed' },
-        { code: 'APPROVALS_MISSING', message: 'no approval' },
+        { code: 'APPROVALS_INCOMPLETE', message: 'no approval' },
       ],
       refusedAt: new Date().toISOString(),
     });
@@ -90,7 +90,7 @@ describe('daily metric rollups', () => {
         evalRunsPassed: 1,
         evalRunsFailed: 1,
         refusedPromotions: 1,
-        refusedByReason: { APPROVALS_MISSING: 1, EVAL_FAILED: 1 },
+        refusedByReason: { APPROVALS_INCOMPLETE: 1, EVAL_FAILED: 1 },
         incidentsOpened: 1,
         incidentsBySeverity: { medium: 1 },
       });

@@ -21,6 +21,8 @@ suites.submittedRun = async () => (await import('./submitted-run.js')).benchSubm
 suites.apiLoad = async () => (await import('./api-load.js')).benchApiLoad();
 suites.auditVerifyIncremental = async () =>
   (await import('./audit-verify-incremental.js')).benchAuditVerifyIncremental();
+// `npm run bench -- metricsOverview` (BENCH_ROLLUP_SYSTEMS, BENCH_ROLLUP_DAYS for a quicker check).
+suites.metricsOverview = async () => (await import('./metrics-overview.js')).benchMetricsOverview();
 // `npm run bench -- providerRun` (BENCH_PROVIDER_CASES=1000 for a quick check; promptfoo from BENCH_PROMPTFOO_DIR).
 suites.providerRun = async () => (await import('./provider-run.js')).benchProviderRun();
 // `npm run bench -- seedProvider`: seeding time with and without the provider story (BENCH_SEED_ROUNDS, default 2).

@@ -191,22 +191,6 @@ export function runDay(date: string, stored: StoredRunFigures | undefined): Syst
   };
 }
 
-/** The run figures of a system over a range: the worst day's p95 and the mean cost over every run of the range. */
-export function runRange(stored: readonly StoredRunFigures[]): {
-  latencyP95Ms: number | null;
-  costMeanUsd: number | null;
-} {
-  let worst: number | null = null;
-  let sum = 0;
-  let runs = 0;
-  for (const s of stored) {
-    if (s.latencyP95MaxMs !== undefined && (worst === null || s.latencyP95MaxMs > worst)) worst = s.latencyP95MaxMs;
-    sum += s.costSumUsd ?? 0;
-    runs += s.costRuns ?? 0;
-  }
-  return { latencyP95Ms: worst, costMeanUsd: runs ? roundUsd(sum / runs) : null };
-}
-
 const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 /** The range when none is asked for: the 30 days up to today. */

@@ -308,12 +308,21 @@ export const keys = {
   /** One shard of a scope's day (the organisation, a team, a tier, a team and tier): a busy day is 8 items. */
   rollupScopeDay: (scope: string, shard: number, day: string) => ({ pk: `ROLLUP#${scope}#${shard}`, sk: `DAY#${day}` }),
   rollupScopePartition: (scope: string, shard: number) => `ROLLUP#${scope}#${shard}`,
-  /** The day index of systems by their worst p95 latency of the day (gsi1, highest last in key order). */
-  rollupLatencyIndex: (day: string, latencyP95Ms: number, systemId: string) => ({
-    gsi1pk: `ROLLUP#P95#${day}`,
-    gsi1sk: `${pad(Math.min(Math.round(latencyP95Ms), 9_999_999_999))}#${systemId}`,
-  }),
-  rollupLatencyPartition: (day: string) => `ROLLUP#P95#${day}`,
+  /**
+   * The month indexes of systems' days by their worst p95 latency (highest last in key order): the organisation's
+   * on gsi1, the owner team's on gsi2. A month, not a day, so that a range of up to 92 days is at most 4 Queries.
+   */
+  rollupLatencyIndex: (day: string, latencyP95Ms: number, systemId: string, ownerTeam: string) => {
+    const sk = `${pad(Math.min(Math.round(latencyP95Ms), 9_999_999_999))}#${day}#${systemId}`;
+    return {
+      gsi1pk: `ROLLUP#P95#${day.slice(0, 7)}`,
+      gsi1sk: sk,
+      gsi2pk: `ROLLUP#P95#${ownerTeam}#${day.slice(0, 7)}`,
+      gsi2sk: sk,
+    };
+  },
+  rollupLatencyPartition: (month: string, ownerTeam?: string) =>
+    ownerTeam === undefined ? `ROLLUP#P95#${month}` : `ROLLUP#P95#${ownerTeam}#${month}`,
   /** The mark that an audit event's contribution was applied (at most once, whoever applies it). */
   rollupApplied: (systemId: string, seq: number) => ({ pk: `ROLLUP#APPLIED#${systemId}`, sk: `SEQ#${pad(seq)}` }),
   /** How far the back-fill has read a system's chain (its last seq applied). */

@@ -15,7 +15,6 @@ import {
   emptyDay,
   type RollupSource,
   runDay,
-  runRange,
   type SeriesDay,
   type StoredRunFigures,
   type SystemRunDay,
@@ -118,7 +117,11 @@ export async function applyRollupEvent(
           TableName: ctx.tableName,
           Key: keys.rollupSystemDay(c.systemId, c.day),
           ...updateParams({
-            set: { ...described, latencyP95MaxMs: p95, ...keys.rollupLatencyIndex(c.day, p95, c.systemId) },
+            set: {
+              ...described,
+              latencyP95MaxMs: p95,
+              ...keys.rollupLatencyIndex(c.day, p95, c.systemId, s.ownerTeam),
+            },
             conditions: [
               {
                 anyOf: [
@@ -202,7 +205,7 @@ export interface SystemLatencyRow {
   latencyP95Ms: number;
   /** The day of that worst p95. */
   worstDay: string;
-  /** The mean of its runs' mean cost per case over the range (null: no run reported cost). */
+  /** The mean of its runs' mean cost per case on that day (null: no run reported cost). */
   costMeanUsd: number | null;
 }
 
@@ -217,13 +220,13 @@ export interface RollupOverview {
 /**
  * The rollups of a range: the series of the scope (a system's own days, or the 8 shards of the organisation's,
  * a team's, a tier's, or a team-and-tier's days, summed per day), and the systems with the worst p95 (from the
- * day index, one Query per day of `offset + limit + 1` items: the union of each day's top holds the range's top,
- * since a system's range figure is the maximum of its days').
+ * month indexes: each month of the range read from its highest p95 down until enough distinct systems are seen).
  */
 export async function rollupOverview(ctx: StoreContext, q: RollupQuery): Promise<RollupOverview> {
   const days = daysBetween(q.from, q.to);
   const recorded = new Map<string, DayCounts>();
   let systemRuns: SystemRunDay[] | null = null;
+  const slowest = slowestSystems(ctx, q);
   if (q.systemId) {
     const items = await daysOf(ctx, keys.rollupSystemPartition(q.systemId), q.from, q.to);
     const byDay = new Map(items.map((i) => [String(i.day), i]));
@@ -241,24 +244,28 @@ export async function rollupOverview(ctx: StoreContext, q: RollupQuery): Promise
     }
   }
   const { series, totals } = summariseDays(days, recorded);
-  const slowest = await slowestSystems(ctx, q, days);
-  return { series, totals, systemRuns, slowest };
+  return { series, totals, systemRuns, slowest: await slowest };
 }
+
+/** The months (`YYYY-MM`) a range touches. */
+const monthsOf = (days: readonly string[]) => [...new Set(days.map((d) => d.slice(0, 7)))];
 
 async function slowestSystems(
   ctx: StoreContext,
   q: RollupQuery,
-  days: readonly string[],
 ): Promise<{ items: SystemLatencyRow[]; more: boolean }> {
   const want = q.offset + q.limit + 1;
   const filters: Condition[] = [
+    { path: 'day', op: '>=', value: q.from },
+    { path: 'day', op: '<=', value: q.to },
     ...(q.systemId ? [{ path: 'systemId', op: '=', value: q.systemId } as Condition] : []),
-    ...(q.team ? [{ path: 'ownerTeam', op: '=', value: q.team } as Condition] : []),
     ...(q.tier ? [{ path: 'riskTier', op: '=', value: q.tier } as Condition] : []),
   ];
-  const perDay = await Promise.all(days.map((day) => topOfDay(ctx, day, want, filters)));
+  const perMonth = await Promise.all(
+    monthsOf(daysBetween(q.from, q.to)).map((month) => topOfMonth(ctx, month, q.team, want, filters)),
+  );
   const worst = new Map<string, Record<string, unknown>>();
-  for (const item of perDay.flat()) {
+  for (const item of perMonth.flat()) {
     const seen = worst.get(String(item.systemId));
     if (!seen || Number(item.latencyP95MaxMs) > Number(seen.latencyP95MaxMs)) worst.set(String(item.systemId), item);
   }
@@ -266,53 +273,51 @@ async function slowestSystems(
     (a, b) =>
       Number(b.latencyP95MaxMs) - Number(a.latencyP95MaxMs) || String(a.systemId).localeCompare(String(b.systemId)),
   );
-  const page = ranked.slice(q.offset, q.offset + q.limit);
-  const items = await Promise.all(
-    page.map(async (item): Promise<SystemLatencyRow> => {
-      const systemId = String(item.systemId);
-      const own = await daysOf(ctx, keys.rollupSystemPartition(systemId), q.from, q.to);
-      return {
-        systemId,
-        name: String(item.name ?? systemId),
-        ownerTeam: String(item.ownerTeam ?? 'unknown'),
-        riskTier: String(item.riskTier ?? 'unknown'),
-        latencyP95Ms: Number(item.latencyP95MaxMs),
-        worstDay: String(item.day),
-        costMeanUsd: runRange(own as StoredRunFigures[]).costMeanUsd,
-      };
+  const items = ranked.slice(q.offset, q.offset + q.limit).map(
+    (item): SystemLatencyRow => ({
+      systemId: String(item.systemId),
+      name: String(item.name ?? item.systemId),
+      ownerTeam: String(item.ownerTeam ?? 'unknown'),
+      riskTier: String(item.riskTier ?? 'unknown'),
+      latencyP95Ms: Number(item.latencyP95MaxMs),
+      worstDay: String(item.day),
+      costMeanUsd: runDay(String(item.day), item as StoredRunFigures).costMeanUsd,
     }),
   );
   return { items, more: ranked.length > q.offset + q.limit };
 }
 
-/** The `want` systems with the worst p95 of one day (passing the filters), highest first. */
-async function topOfDay(
+/** Days of one month's index (the team's when given) from the highest p95 down, until `want` distinct systems. */
+async function topOfMonth(
   ctx: StoreContext,
-  day: string,
+  month: string,
+  team: string | undefined,
   want: number,
   filters: Condition[],
 ): Promise<Record<string, unknown>[]> {
+  const index = team === undefined ? 'gsi1' : 'gsi2';
   const out: Record<string, unknown>[] = [];
+  const systems = new Set<string>();
   let start: Record<string, unknown> | undefined;
   do {
     const page = await ctx.doc.send(
       new QueryCommand({
         TableName: ctx.tableName,
-        IndexName: 'gsi1',
-        ...buildKeyCondition({
-          index: 'gsi1',
-          partition: keys.rollupLatencyPartition(day),
-          ...(filters.length ? { filters } : {}),
-        }),
+        IndexName: index,
+        ...buildKeyCondition({ index, partition: keys.rollupLatencyPartition(month, team), filters }),
         ScanIndexForward: false,
-        Limit: filters.length ? 200 : want,
+        // Twice the systems wanted a page: a system slow on many days takes several places, so read on until enough.
+        Limit: Math.min(1000, want * 2),
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    out.push(...((page.Items ?? []) as Record<string, unknown>[]));
+    for (const item of (page.Items ?? []) as Record<string, unknown>[]) {
+      out.push(item);
+      systems.add(String(item.systemId));
+    }
     start = page.LastEvaluatedKey;
-  } while (start && out.length < want);
-  return out.slice(0, want);
+  } while (start && systems.size < want);
+  return out;
 }
 
 /** How far a back-fill got: events applied now, events already applied (by the consumer or an earlier run). */

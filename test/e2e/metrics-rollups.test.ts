@@ -44,15 +44,16 @@ describe('the metrics overview from daily rollups', () => {
 
     // Act
     const refused = await as('omar.owner').post(`/api/release-candidates/${draft.id}/promote`, {
+      expectedActiveCandidateId: null,
       reason: 'try a draft',
-    });
-    const bySystem = await eventually(async () => {
-      const res = await as('omar.owner').get<Overview>(`/api/metrics/overview?systemId=${base.system.id}`);
-      return res.body.totals?.refusedPromotions === 1 ? res : undefined;
     });
 
     // Assess
     expect(refused.status).toBe(409);
+    const bySystem = await eventually(async () => {
+      const res = await as('omar.owner').get<Overview>(`/api/metrics/overview?systemId=${base.system.id}`);
+      return res.body.totals?.refusedPromotions === 1 ? res : undefined;
+    });
     expect(bySystem.status).toBe(200);
     const codes = ((refused.body as { reasons?: { code: string }[] }).reasons ?? []).map((r) => r.code);
     expect(Object.keys(bySystem.body.totals.refusedPromotionsByReason).sort()).toEqual([...new Set(codes)].sort());

@@ -5,8 +5,6 @@
 
 import { ValidationError } from './errors.js';
 
-export { METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS } from './types.js';
-
 /** The counters of one day (of a system, or summed over the systems of a scope). Absent members are zero. */
 export interface DayCounts {
   promotions: number;
@@ -194,7 +192,7 @@ export function runDay(date: string, stored: StoredRunFigures | undefined): Syst
 const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
 /** The range when none is asked for: the 30 days up to today. */
-export const DEFAULT_RANGE_DAYS = 30;
+const DEFAULT_RANGE_DAYS = 30;
 
 /** The range of a request: `to` defaults to today, `from` to 29 days before `to`. */
 export function rangeOf(query: { from?: string; to?: string }, now: Date): { from: string; to: string } {

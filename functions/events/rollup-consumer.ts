@@ -5,7 +5,7 @@ import type { GovernanceEvent } from '../domain/events.js';
 import type { ApplyOutcome, RollupEvent } from '../store/rollups.js';
 
 /** The rollup view of a governance event (null for the organisation chain's, which rollups do not count). */
-export function rollupEventOf(event: GovernanceEvent): RollupEvent | null {
+function rollupEventOf(event: GovernanceEvent): RollupEvent | null {
   if (event.systemId === null) return null;
   return {
     systemId: event.systemId,

@@ -192,7 +192,7 @@ export async function benchDashboard(options: BenchDashboardOptions = {}) {
         firstMeaningfulRenderMsMedian: Math.round(fmr),
         interactiveMsMedian: Math.round(tti),
         pageSize: REGISTRY_PAGE_SIZE,
-        // Until the first page's rows have their counts (from /api/metrics/overview), about when polled.
+        // Until the first page's rows have their counts (from /api/metrics/registry), about when polled.
         firstPageCompleteMsMedian: Math.round(median(samples.map((s) => s.firstPageCompleteMs))),
         // From the key press on "Next page" until the next page's rows are on screen (measured from Node).
         nextPageMsMedian: Math.round(median(samples.map((s) => s.nextPageMs))),

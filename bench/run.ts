@@ -23,6 +23,8 @@ suites.auditVerifyIncremental = async () =>
   (await import('./audit-verify-incremental.js')).benchAuditVerifyIncremental();
 // The audit export job over 100,000 events, memory sampled (BENCH_EXPORT_EVENTS for another size; ADR 0044).
 suites.auditExport = async () => (await import('./audit-export.js')).benchAuditExport();
+// `npm run bench -- metricsOverview` (BENCH_ROLLUP_SYSTEMS, BENCH_ROLLUP_DAYS for a quicker check).
+suites.metricsOverview = async () => (await import('./metrics-overview.js')).benchMetricsOverview();
 // `npm run bench -- providerRun` (BENCH_PROVIDER_CASES=1000 for a quick check; promptfoo from BENCH_PROMPTFOO_DIR).
 suites.providerRun = async () => (await import('./provider-run.js')).benchProviderRun();
 // `npm run bench -- assertions`: 10,000 cases x 5 deterministic assertions in-process beside promptfoo 0.121.20

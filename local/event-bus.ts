@@ -1,11 +1,12 @@
 // Governance events on this machine: a second reader of DynamoDB Local's stream (as the publisher Lambda is a
 // second consumer of the table stream in AWS), filtered to audit items, publishes each committed audit event to an
-// in-process bus; the webhook dispatcher subscribes to it. Deliveries run beside the pump, so a slow receiver
+// in-process bus; the webhook dispatcher and the metric rollup consumer subscribe to it. Deliveries run beside the pump, so a slow receiver
 // never holds the stream back; `idle()` waits for them (tests).
 import { join } from 'node:path';
 import type { GovernanceEvent } from '../functions/domain/events.js';
 import { createWebhookDispatcher, type DispatchOutcome, type RetryPolicy } from '../functions/events/dispatcher.js';
 import { eventsOfRecords } from '../functions/events/publisher.js';
+import { consumeForRollups } from '../functions/events/rollup-consumer.js';
 import type { GovernanceStore } from '../functions/store/index.js';
 import type { SecretCipher } from '../functions/store/webhook-secrets.js';
 import { isAuditRecord } from './audit-archive.js';
@@ -112,6 +113,8 @@ export async function startLocalEvents(options: LocalEventsOptions): Promise<Loc
       if (deliveries.length > 1000) deliveries.shift();
     }
   });
+  // Metric rollups (ADR 0043): each event applied once to its day, as the rollup consumer Lambda does in AWS.
+  bus.subscribe((event) => consumeForRollups((e) => options.store.rollups.applyRollupEvent(e), event));
   const pump = await startStreamPump({
     endpoint: options.dynamoEndpoint,
     tableName: options.tableName,

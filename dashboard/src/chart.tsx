@@ -11,9 +11,11 @@ export interface ChartProps {
   /** x values are epoch seconds (time axis) or category indexes. */
   time?: boolean;
   xLabels?: string[];
+  /** The y axis's label (the unit): read beside the ticks. */
+  yLabel?: string;
 }
 
-export function Chart({ title, data, series, height = 220, time = true, xLabels }: ChartProps) {
+export function Chart({ title, data, series, height = 220, time = true, xLabels, yLabel }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -36,8 +38,10 @@ export function Chart({ title, data, series, height = 220, time = true, xLabels 
               splits: () => xLabels.map((_, i) => i),
             }
           : {},
-        {},
+        yLabel ? { label: yLabel } : {},
       ],
+      // The legend names the series; no live value under the cursor (no "Value: --" before a hover).
+      legend: { live: false },
       series: [
         {},
         ...series.map((s) => ({
@@ -56,6 +60,6 @@ export function Chart({ title, data, series, height = 220, time = true, xLabels 
       resize.disconnect();
       plot.destroy();
     };
-  }, [title, data, series, height, time, xLabels]);
+  }, [title, data, series, height, time, xLabels, yLabel]);
   return <figure className="chart" ref={box} style={{ minHeight: height + 60 }} aria-label={title} />;
 }

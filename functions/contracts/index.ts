@@ -6,6 +6,7 @@ export * from './common.js';
 export * from './datasets.js';
 export * from './evaluations.js';
 export * from './incidents.js';
+export * from './metrics.js';
 export * from './policies.js';
 export * from './promptfoo.js';
 export * from './provider-connections.js';

@@ -837,8 +837,8 @@ const reviewStatusFields = {
   daysOverdue: z.number().int(),
 };
 
-/** GET /api/metrics/overview (domain/overview.ts Overview). */
-export const metricsOverviewResponse = z.object({
+/** GET /api/metrics/registry (domain/overview.ts Overview): the registry's state now. */
+export const registrySummaryResponse = z.object({
   totals: z.object({
     systems: z.number().int(),
     candidates: z.number().int(),
@@ -894,6 +894,68 @@ export const metricsOverviewResponse = z.object({
     .describe('serious-incident reports overdue or due within 7 days, soonest deadline first (at most 50)'),
 });
 
+const dayCounter = z.number().int().nullable();
+/** GET /api/metrics/overview: daily rollups of a range (functions/domain/rollups.ts, ADR 0043). */
+export const metricsOverviewResponse = z.object({
+  from: z.iso.date(),
+  to: z.iso.date(),
+  filter: z.object({
+    systemId: z.string().nullable(),
+    team: z.string().nullable(),
+    tier: z.string().nullable(),
+  }),
+  days: z
+    .array(
+      z.object({
+        date: z.iso.date(),
+        promotions: dayCounter,
+        rollbacks: dayCounter,
+        evalRunsPassed: dayCounter,
+        evalRunsFailed: dayCounter,
+        refusedPromotions: dayCounter,
+        incidentsOpened: dayCounter,
+      }),
+    )
+    .describe('one entry per day of the range; every counter null on a day nothing was recorded (a gap, not a zero)'),
+  totals: z.object({
+    promotions: z.number().int(),
+    rollbacks: z.number().int(),
+    evalRuns: z.object({ passed: z.number().int(), failed: z.number().int() }),
+    refusedPromotions: z.number().int(),
+    refusedPromotionsByReason: counts.describe('refused promotions and rollbacks by reason code (one per reason)'),
+    incidentsOpened: z.number().int(),
+    incidentsBySeverity: counts,
+  }),
+  systemRuns: z
+    .array(
+      z.object({
+        date: z.iso.date(),
+        latencyP95Ms: z.number().nullable().describe("the worst p95 latency of the day's finished eval runs"),
+        costMeanUsd: z.number().nullable().describe("the mean of the day's runs' mean cost per case"),
+      }),
+    )
+    .nullable()
+    .describe(
+      "the filtered system's eval-run figures by day (null without a systemId filter); never averaged across systems",
+    ),
+  slowestSystems: z
+    .object({
+      items: z.array(
+        z.object({
+          systemId: z.string(),
+          name: z.string(),
+          ownerTeam: z.string(),
+          riskTier: z.string(),
+          latencyP95Ms: z.number().describe("the system's worst daily p95 latency in the range"),
+          worstDay: z.iso.date(),
+          costMeanUsd: z.number().nullable().describe("the mean of its runs' mean cost per case in the range"),
+        }),
+      ),
+      nextCursor: z.string().nullable(),
+    })
+    .describe('systems by their worst p95 latency in the range, highest first, a page at a time (limit, cursor)'),
+});
+
 export const healthLiveResponse = z.object({ status: z.literal('ok') });
 export const healthReadyResponse = z.union([
   z.object({ status: z.literal('ready') }),
@@ -946,6 +1008,7 @@ export const RESPONSE_COMPONENTS: Record<string, z.ZodType> = {
   ArchiveStatus: archiveStatusResponse,
   AuditVerifyReport: auditVerifyResponse,
   MetricsOverview: metricsOverviewResponse,
+  RegistrySummary: registrySummaryResponse,
   HealthLive: healthLiveResponse,
   HealthReady: healthReadyResponse,
   HealthDeps: healthDepsResponse,

@@ -62,6 +62,15 @@ export function canRegisterSystem(principal: Principal, ownerTeam: string): bool
   return has(principal, 'admin') || ownsTeam(principal, ownerTeam);
 }
 
+/**
+ * Whose metric rollups a principal may read without naming a system: every scope for admins, auditors and
+ * reviewers; a model owner their own teams'; a pipeline none (it names its system).
+ */
+export function canReadTeamMetrics(principal: Principal, ownerTeam: string | undefined): boolean {
+  if (has(principal, 'admin') || has(principal, 'auditor') || isReviewer(principal)) return true;
+  return ownerTeam !== undefined && ownsTeam(principal, ownerTeam);
+}
+
 /** Admins, owners of the system's team and pipelines scoped to it may promote and roll back. */
 export function canPromote(principal: Principal, system: SystemRef): boolean {
   return has(principal, 'admin') || ownsTeam(principal, system.ownerTeam) || pipelineFor(principal, system.id);

@@ -1,6 +1,8 @@
 // The governance vocabulary: one name per concept, used by the API, store, dashboard and docs.
 
 export const RISK_TIERS = ['low', 'medium', 'high', 'critical'] as const;
+/** The longest range of daily metric rollups one overview reads (days, both ends included; ADR 0043). */
+export const METRICS_MAX_RANGE_DAYS = 92;
 export type RiskTier = (typeof RISK_TIERS)[number];
 
 export const EU_AI_ACT_CATEGORIES = ['minimal', 'limited', 'high', 'unacceptable'] as const;

@@ -21,6 +21,7 @@ import * as refusals from './refusals.js';
 import * as relaxations from './relaxations.js';
 import * as reports from './report-inputs.js';
 import * as rollbackRequests from './rollback-requests.js';
+import * as rollups from './rollups.js';
 import * as runCosts from './run-costs.js';
 import * as samples from './samples.js';
 import * as systems from './systems.js';
@@ -68,6 +69,7 @@ const modules = {
   refusals,
   rollbackRequests,
   samples,
+  rollups,
 };
 type Functions<M> = {
   [K in keyof M as M[K] extends (ctx: StoreContext, ...args: never[]) => unknown ? K : never]: M[K];

@@ -315,6 +315,33 @@ export const keys = {
   /** A refusal whose record could not be written at once, oldest first, until the outbox drain writes it. */
   refusalOutbox: (refusedAt: string, id: string) => ({ pk: 'REFUSAL_OUTBOX', sk: `${refusedAt}#${id}` }),
   refusalOutboxPartition: 'REFUSAL_OUTBOX',
+
+  // Daily metric rollups (functions/store/rollups.ts, ADR 0043): derived from the audit chain after the fact.
+  /** A system's day: its counters and its eval runs' worst p95 and summed mean costs. */
+  rollupSystemDay: (systemId: string, day: string) => ({ pk: `ROLLUP#SYS#${systemId}`, sk: `DAY#${day}` }),
+  rollupSystemPartition: (systemId: string) => `ROLLUP#SYS#${systemId}`,
+  /** One shard of a scope's day (the organisation, a team, a tier, a team and tier): a busy day is 8 items. */
+  rollupScopeDay: (scope: string, shard: number, day: string) => ({ pk: `ROLLUP#${scope}#${shard}`, sk: `DAY#${day}` }),
+  rollupScopePartition: (scope: string, shard: number) => `ROLLUP#${scope}#${shard}`,
+  /**
+   * The month indexes of systems' days by their worst p95 latency (highest last in key order): the organisation's
+   * on gsi1, the owner team's on gsi2. A month, not a day, so that a range of up to 92 days is at most 4 Queries.
+   */
+  rollupLatencyIndex: (day: string, latencyP95Ms: number, systemId: string, ownerTeam: string) => {
+    const sk = `${pad(Math.min(Math.round(latencyP95Ms), 9_999_999_999))}#${day}#${systemId}`;
+    return {
+      gsi1pk: `ROLLUP#P95#${day.slice(0, 7)}`,
+      gsi1sk: sk,
+      gsi2pk: `ROLLUP#P95#${ownerTeam}#${day.slice(0, 7)}`,
+      gsi2sk: sk,
+    };
+  },
+  rollupLatencyPartition: (month: string, ownerTeam?: string) =>
+    ownerTeam === undefined ? `ROLLUP#P95#${month}` : `ROLLUP#P95#${ownerTeam}#${month}`,
+  /** The mark that an audit event's contribution was applied (at most once, whoever applies it). */
+  rollupApplied: (systemId: string, seq: number) => ({ pk: `ROLLUP#APPLIED#${systemId}`, sk: `SEQ#${pad(seq)}` }),
+  /** How far the back-fill has read a system's chain (its last seq applied). */
+  rollupBackfill: (systemId: string) => ({ pk: 'ROLLUP#BACKFILL', sk: `SYS#${systemId}` }),
 } as const;
 
 /** Attributes that belong to the table layout, not to the entity. */

@@ -40,6 +40,16 @@ export const NOTIFICATION_EVENT_TYPES = [
   'relaxation.requested',
 ] as const;
 
+/** Event types the metric rollups count (functions/domain/rollups.ts ROLLUP_ACTIONS; a test compares). */
+export const ROLLUP_EVENT_TYPES = [
+  'release.promoted',
+  'release.rolled_back',
+  'eval_run.passed',
+  'eval_run.failed',
+  'release.promotion_refused',
+  'incident.opened',
+] as const;
+
 export interface GovernanceEventsProps {
   prefix: string;
   table: ITable;
@@ -59,6 +69,8 @@ const UNDER_SUBSCRIPTION_CONTEXT = {
   Null: { 'kms:EncryptionContext:webhookId': 'false' },
 };
 const MAX_RECEIVES = 5;
+/** The rollup consumer's timeout: a batch of 10 events is seconds; a back-fill invocation runs until 60 s before it. */
+const ROLLUP_TIMEOUT = Duration.minutes(15);
 
 export class GovernanceEvents extends Construct {
   readonly bus: EventBus;
@@ -67,6 +79,10 @@ export class GovernanceEvents extends Construct {
   readonly webhookQueue: Queue;
   readonly webhookDeadLetters: Queue;
   readonly dispatcher: GovernedFunction;
+  readonly rollupQueue: Queue;
+  readonly rollupDeadLetters: Queue;
+  /** The metric rollup consumer (ADR 0043); invoked with {"backfill": true}, it back-fills from the audit chains. */
+  readonly rollupConsumer: GovernedFunction;
   readonly notifications: Topic;
   readonly notificationKey: Key;
   readonly webhookSecretsKey: Key;
@@ -160,6 +176,51 @@ export class GovernanceEvents extends Construct {
       { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing supports no resource-level permissions.' },
     ]);
 
+    // Metric rollups (ADR 0043): the counted event types -> queue -> consumer, which applies each event once to its
+    // day's rollups (a mark per chain position); the same function back-fills from the audit chains when invoked
+    // with {"backfill": true}, resumably, never counting an event the queue already brought.
+    this.rollupDeadLetters = this.deadLetterQueue('RollupDeadLetters', 'metric rollups');
+    this.rollupQueue = new Queue(this, 'RollupQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(ROLLUP_TIMEOUT.toSeconds() * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.rollupDeadLetters, maxReceiveCount: MAX_RECEIVES },
+    });
+    new Rule(this, 'RollupRule', {
+      eventBus: this.bus,
+      description:
+        'Promotions, rollbacks, finished eval runs, refused promotions and incidents, for the daily metric rollups',
+      eventPattern: { source: [GOVERNANCE_EVENT_SOURCE], detailType: [...ROLLUP_EVENT_TYPES] },
+      targets: [new SqsQueue(this.rollupQueue, { deadLetterQueue: ruleDeadLetters, retryAttempts: 10 })],
+    });
+    this.rollupConsumer = new GovernedFunction(this, 'RollupConsumer', {
+      entry: 'functions/events/rollup-consumer-handler.ts',
+      description: 'Applies governance events to the daily metric rollups once each; back-fills them on request',
+      serviceName: 'rollup-consumer',
+      functionName: `${props.prefix}-rollup-consumer`,
+      logRetention: props.logRetention,
+      logLevel: props.logLevel,
+      timeout: ROLLUP_TIMEOUT,
+      memorySize: 256,
+    });
+    // Reads system META items and audit chains; puts marks and adds to rollup items.
+    this.rollupConsumer.bindTable(props.table, 'readwrite');
+    this.rollupConsumer.lambda.addEventSource(
+      new SqsEventSource(this.rollupQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
+    acknowledge(this.rollupConsumer.lambda, [
+      {
+        id: 'Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'An SQS event source takes no failure destination: messages that fail every receive move to the ' +
+          "queue's dead-letter queue by its redrive policy (maxReceiveCount), which is alarmed.",
+      },
+    ]);
+    acknowledge(this.rollupConsumer.role, [
+      { id: 'AwsSolutions-IAM5[Resource::*]', reason: 'X-Ray tracing supports no resource-level permissions.' },
+    ]);
+
     this.webhookSecretsKey = this.webhookSecrets();
 
     // Notifications by e-mail: a customer-managed key that EventBridge may use to publish to the topic, for the
@@ -237,6 +298,19 @@ export class GovernanceEvents extends Construct {
         this.publisher.lambda,
         `${props.prefix}-event-publisher-iterator-age`,
         'Governance events lag the table by more than 5 minutes: subscribers hear late, and records age toward the 1-day limit.',
+      ),
+      this.visibleAlarm(
+        'RollupDeadLettersVisible',
+        this.rollupDeadLetters,
+        'rollup-dead-letters',
+        'Events were not applied to the metric rollups after every retry: run the back-fill (npm run backfill:metrics, or invoke the rollup consumer with {"backfill": true}), then purge.',
+      ),
+      functionErrorsAlarm(
+        this,
+        'RollupConsumerErrors',
+        this.rollupConsumer.lambda,
+        `${props.prefix}-rollup-consumer-errors`,
+        'The rollup consumer fails: messages return to the queue, then go to its dead letters; the metrics page lags.',
       ),
       functionErrorsAlarm(
         this,

@@ -255,7 +255,7 @@ describe('the governed lifecycle over HTTP', () => {
     const overview = await auditor.get<{
       totals: { systems: number };
       systems: { id: string; candidates: number; status: string }[];
-    }>('/api/metrics/overview');
+    }>('/api/metrics/registry');
     expect(overview.status).toBe(200);
     expect(overview.body.systems.find((s) => s.id === systemId)).toMatchObject({ candidates: 2, status: 'active' });
     const stranger = apiClient(
@@ -268,7 +268,7 @@ describe('the governed lifecycle over HTTP', () => {
         systems: [],
       }),
     );
-    const theirs = await stranger.get<{ totals: { systems: number } }>('/api/metrics/overview');
+    const theirs = await stranger.get<{ totals: { systems: number } }>('/api/metrics/registry');
     expect(theirs.body.totals.systems).toBe(0);
     expect((await stranger.get(`/api/release-candidates/${second}/context`)).status).toBe(404);
   });

@@ -372,7 +372,9 @@ describe('real answers of the local stack against the OpenAPI document', () => {
     );
     expect((await admin('GET', '/api/audit-events', {}, { query: 'limit=5' })).status).toBe(200);
     expect((await auditor('GET', '/api/audit-events/verify', {}, { query: `systemId=${systemId}` })).status).toBe(200);
-    expect((await owner('GET', '/api/metrics/overview')).status).toBe(200);
+    expect((await owner('GET', '/api/metrics/overview', {}, { query: `systemId=${systemId}` })).status).toBe(200);
+    expect((await auditor('GET', '/api/metrics/overview', {}, { query: 'tier=high&limit=5' })).status).toBe(200);
+    expect((await owner('GET', '/api/metrics/registry')).status).toBe(200);
     const spare = await owner('POST', '/api/systems', {}, { body: systemInput() });
     expect(
       (await owner('POST', '/api/systems/{id}/retire', { id: spare.body.id }, { body: { reason: 'replaced' } })).status,
@@ -417,6 +419,7 @@ describe('real answers of the local stack against the OpenAPI document', () => {
         'POST /api/eval-runs/{id}/results 202',
         'GET /api/audit-events/verify 200',
         'GET /api/metrics/overview 200',
+        'GET /api/metrics/registry 200',
         'POST /api/release-candidates/{id}/promote 409',
       ]),
     );

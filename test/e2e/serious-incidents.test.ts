@@ -71,7 +71,7 @@ describe('the serious-incident clock over HTTP', () => {
       finalReportAt: null,
       correctiveAction: null,
     });
-    const overview = await as('aud.auditor').get<{ reportingDeadlines: Json[] }>('/api/metrics/overview');
+    const overview = await as('aud.auditor').get<{ reportingDeadlines: Json[] }>('/api/metrics/registry');
     expect(overview.body.reportingDeadlines).toEqual([
       expect.objectContaining({ incidentId: created.body.id, systemName: 'Serious clock system', status: 'due' }),
     ]);
@@ -81,7 +81,7 @@ describe('the serious-incident clock over HTTP', () => {
     });
     expect(reported.status).toBe(200);
     expect(reported.body.seriousIncident.initialReportAt).not.toBeNull();
-    const after = await as('aud.auditor').get<{ reportingDeadlines: Json[] }>('/api/metrics/overview');
+    const after = await as('aud.auditor').get<{ reportingDeadlines: Json[] }>('/api/metrics/registry');
     expect(after.body.reportingDeadlines).toEqual([]);
     // An auditor reads but does not record reports.
     expect(

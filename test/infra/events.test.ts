@@ -5,8 +5,13 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import cdkJson from '../../cdk.json' with { type: 'json' };
 import { EVENT_SOURCE, NOTIFY_EVENT_TYPES } from '../../functions/domain/events.js';
+import { ROLLUP_ACTIONS } from '../../functions/domain/rollups.js';
 import { createGovernanceApp, type GovernanceApp } from '../../lib/app.js';
-import { GOVERNANCE_EVENT_SOURCE, NOTIFICATION_EVENT_TYPES } from '../../lib/constructs/governance-events.js';
+import {
+  GOVERNANCE_EVENT_SOURCE,
+  NOTIFICATION_EVENT_TYPES,
+  ROLLUP_EVENT_TYPES,
+} from '../../lib/constructs/governance-events.js';
 import { nagPacks } from '../../lib/nag.js';
 import { devGovernanceApp } from '../support/dev-app.js';
 
@@ -222,6 +227,24 @@ describe('notifications', () => {
   it('uses the same types and source as the event catalogue', () => {
     expect([...NOTIFICATION_EVENT_TYPES].sort()).toEqual([...NOTIFY_EVENT_TYPES].sort());
     expect(GOVERNANCE_EVENT_SOURCE).toBe(EVENT_SOURCE);
+  });
+
+  it('sends the event types the metric rollups count to the rollup queue, drained by the consumer with a dead-letter queue', () => {
+    // Assess
+    expect([...ROLLUP_EVENT_TYPES].sort()).toEqual([...ROLLUP_ACTIONS].sort());
+    workflows.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: [GOVERNANCE_EVENT_SOURCE], 'detail-type': [...ROLLUP_EVENT_TYPES] },
+    });
+    workflows.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: Match.objectLike({}),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    workflows.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: Match.stringLikeRegexp('rollup-dead-letters$'),
+    });
+    workflows.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: Match.stringLikeRegexp('rollup-consumer-errors$'),
+    });
   });
 
   it('lets EventBridge use the topic key for this account only, with a rotating key', () => {

@@ -1,32 +1,52 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { Overview, ReportingDeadline } from '../../../functions/domain/overview';
-import type { AuditEvent, EvalRun, Incident } from '../../../functions/domain/types';
-import { api, getAll } from '../api';
+import { api } from '../api';
 import { Chart } from '../chart';
 import { CATEGORY_LABELS, clockText } from '../serious-incident';
 import { Badge, DataState, Time } from '../ui';
 
-const DAY = 86_400;
-const day = (iso: string) => Math.floor(Date.parse(iso) / 1000 / DAY) * DAY;
-
-/** Counts per day of each series, on one shared x axis of days. */
-function perDay(series: string[][]): [number[], ...number[][]] {
-  const days = [...new Set(series.flat().map(day))].sort((a, b) => a - b);
-  const index = new Map(days.map((d, i) => [d, i]));
-  return [
-    days,
-    ...series.map((dates) => {
-      const counts = new Array<number>(days.length).fill(0);
-      for (const d of dates) {
-        const i = index.get(day(d));
-        if (i !== undefined) counts[i] = (counts[i] ?? 0) + 1;
-      }
-      return counts;
-    }),
-  ];
+/** GET /api/metrics/overview: daily rollups (functions/contracts/responses.ts metricsOverviewResponse). */
+interface RollupDay {
+  date: string;
+  promotions: number | null;
+  rollbacks: number | null;
+  evalRunsPassed: number | null;
+  evalRunsFailed: number | null;
+  refusedPromotions: number | null;
+  incidentsOpened: number | null;
 }
+interface Rollups {
+  from: string;
+  to: string;
+  days: RollupDay[];
+  totals: {
+    promotions: number;
+    rollbacks: number;
+    evalRuns: { passed: number; failed: number };
+    refusedPromotions: number;
+    refusedPromotionsByReason: Record<string, number>;
+    incidentsOpened: number;
+    incidentsBySeverity: Record<string, number>;
+  };
+  systemRuns: { date: string; latencyP95Ms: number | null; costMeanUsd: number | null }[] | null;
+  slowestSystems: {
+    items: {
+      systemId: string;
+      name: string;
+      ownerTeam: string;
+      riskTier: string;
+      latencyP95Ms: number;
+      worstDay: string;
+      costMeanUsd: number | null;
+    }[];
+    nextCursor: string | null;
+  };
+}
+
+const FILTERS = ['systemId', 'team', 'tier', 'from', 'to'] as const;
+const seconds = (date: string) => Date.parse(`${date}T00:00:00Z`) / 1000;
 
 function countsChart(title: string, counts: Record<string, number>, color: string) {
   const labels = Object.keys(counts);
@@ -36,69 +56,197 @@ function countsChart(title: string, counts: Record<string, number>, color: strin
       data={[labels.map((_, i) => i), labels.map((l) => counts[l] ?? 0)]}
       series={[{ label: 'count', stroke: color, fill: `${color}55`, bars: true }]}
       time={false}
-      xLabels={labels}
+      xLabels={labels.length ? labels : ['none']}
+      yLabel="count"
     />
   );
 }
 
+/** Filters of the rollups, kept in the URL (system, team, tier, date range). */
+function RollupFilters() {
+  const [params, setParams] = useSearchParams();
+  return (
+    <form
+      className="filters"
+      aria-label="Metrics filters"
+      onSubmit={(e) => {
+        e.preventDefault();
+        const form = new FormData(e.currentTarget);
+        const next = new URLSearchParams();
+        for (const name of FILTERS) {
+          const value = String(form.get(name) ?? '').trim();
+          if (value) next.set(name, value);
+        }
+        setParams(next);
+      }}
+    >
+      <label>
+        System id <input name="systemId" defaultValue={params.get('systemId') ?? ''} placeholder="sys_…" />
+      </label>
+      <label>
+        Team <input name="team" defaultValue={params.get('team') ?? ''} />
+      </label>
+      <label>
+        Risk tier{' '}
+        <select name="tier" defaultValue={params.get('tier') ?? ''}>
+          <option value="">any</option>
+          {['low', 'medium', 'high', 'critical'].map((t) => (
+            <option key={t} value={t}>
+              {t}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        From <input type="date" name="from" defaultValue={params.get('from') ?? ''} />
+      </label>
+      <label>
+        To <input type="date" name="to" defaultValue={params.get('to') ?? ''} />
+      </label>
+      <button type="submit">Apply</button>
+    </form>
+  );
+}
+
+function RollupCharts({ r }: { r: Rollups }) {
+  const x = useMemo(() => r.days.map((d) => seconds(d.date)), [r.days]);
+  const pick = (k: keyof Omit<RollupDay, 'date'>) => r.days.map((d) => d[k]);
+  const t = r.totals;
+  return (
+    <>
+      <p className="hint">
+        {r.from} to {r.to}: {t.promotions} promotions, {t.rollbacks} rollbacks, {t.evalRuns.passed} eval runs passed and{' '}
+        {t.evalRuns.failed} failed, {t.refusedPromotions} refused promotions, {t.incidentsOpened} incidents opened. Days
+        with nothing recorded are gaps in the lines, not zeros.
+      </p>
+      <div className="grid-2">
+        {countsChart('Refused promotions by reason', t.refusedPromotionsByReason, '#b03a2e')}
+        {countsChart('Incidents opened by severity', t.incidentsBySeverity, '#8a4b00')}
+        <Chart
+          title="Eval runs per day"
+          data={[x, pick('evalRunsPassed'), pick('evalRunsFailed')]}
+          series={[
+            { label: 'passed', stroke: '#3b7d3b' },
+            { label: 'failed', stroke: '#b03a2e' },
+          ]}
+          yLabel="runs"
+        />
+        <Chart
+          title="Promotions, rollbacks and refused promotions per day"
+          data={[x, pick('promotions'), pick('rollbacks'), pick('refusedPromotions')]}
+          series={[
+            { label: 'promoted', stroke: '#3b7d3b' },
+            { label: 'rolled back', stroke: '#6a4c93' },
+            { label: 'refused', stroke: '#b03a2e' },
+          ]}
+          yLabel="count"
+        />
+        {r.systemRuns ? (
+          <>
+            <Chart
+              title="Worst p95 latency of the day's eval runs (this system)"
+              data={[x, r.systemRuns.map((d) => d.latencyP95Ms)]}
+              series={[{ label: 'p95 latency', stroke: '#2f5fa7' }]}
+              yLabel="ms"
+            />
+            <Chart
+              title="Mean cost per case of the day's eval runs (this system)"
+              data={[x, r.systemRuns.map((d) => d.costMeanUsd)]}
+              series={[{ label: 'cost per case', stroke: '#8a4b00' }]}
+              yLabel="USD"
+            />
+          </>
+        ) : null}
+      </div>
+    </>
+  );
+}
+
+function SlowestSystems({ r, onMore }: { r: Rollups; onMore: (cursor: string) => void }) {
+  return (
+    <>
+      <h2>Systems with the worst p95 latency</h2>
+      <p className="hint">
+        Per system, never averaged across systems: its worst day in the range, and that day's cost.
+      </p>
+      {r.slowestSystems.items.length === 0 ? (
+        <p>No eval run reported latency in this range.</p>
+      ) : (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">System</th>
+              <th scope="col">Team</th>
+              <th scope="col">Risk tier</th>
+              <th scope="col">Worst p95 (ms)</th>
+              <th scope="col">On</th>
+              <th scope="col">Mean cost per case (USD)</th>
+            </tr>
+          </thead>
+          <tbody>
+            {r.slowestSystems.items.map((s) => (
+              <tr key={s.systemId}>
+                <td>
+                  <Link to={`/systems/${s.systemId}`}>{s.name}</Link>
+                </td>
+                <td>{s.ownerTeam}</td>
+                <td>{s.riskTier}</td>
+                <td>{Math.round(s.latencyP95Ms)}</td>
+                <td>{s.worstDay}</td>
+                <td>{s.costMeanUsd === null ? 'not reported' : s.costMeanUsd.toFixed(4)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {r.slowestSystems.nextCursor ? (
+        <button type="button" onClick={() => onMore(r.slowestSystems.nextCursor as string)}>
+          Next systems
+        </button>
+      ) : null}
+    </>
+  );
+}
+
 export default function MetricsPage() {
-  const overview = useQuery({ queryKey: ['overview'], queryFn: () => api.get<Overview>('/api/metrics/overview') });
-  const history = useQuery({
-    queryKey: ['metrics-history'],
-    queryFn: async () => {
-      const [runs, incidents, audit] = await Promise.all([
-        getAll<EvalRun>('/api/eval-runs', {}, 10),
-        Promise.all(
-          ['open', 'mitigating', 'resolved'].map((s) => getAll<Incident>('/api/incidents', { status: s }, 5)),
-        ),
-        getAll<AuditEvent>('/api/audit-events', { order: 'desc' }, 10).catch(() => ({ items: [], complete: false })),
-      ]);
-      return { runs: runs.items, incidents: incidents.flatMap((p) => p.items), audit: audit.items };
-    },
+  const [params, setParams] = useSearchParams();
+  const query = useMemo(() => {
+    const q: Record<string, string> = {};
+    for (const name of [...FILTERS, 'cursor']) {
+      const v = params.get(name);
+      if (v) q[name] = v;
+    }
+    return q;
+  }, [params]);
+  const registry = useQuery({ queryKey: ['overview'], queryFn: () => api.get<Overview>('/api/metrics/registry') });
+  const rollups = useQuery({
+    queryKey: ['rollups', query],
+    queryFn: () => api.get<Rollups>(`/api/metrics/overview?${new URLSearchParams(query).toString()}`),
   });
-  const series = useMemo(() => {
-    if (!history.data) return null;
-    const { runs, incidents, audit } = history.data;
-    const finished = runs.filter((r) => r.finishedAt !== null);
-    const evals = perDay([
-      finished.filter((r) => r.status === 'passed').map((r) => r.finishedAt as string),
-      finished.filter((r) => r.status !== 'passed').map((r) => r.finishedAt as string),
-    ]);
-    const byDay = (pick: (r: EvalRun) => number | null | undefined) => {
-      const [days] = perDay([finished.map((r) => r.finishedAt as string)]);
-      return [
-        days,
-        days.map((d) => {
-          const values = finished
-            .filter((r) => day(r.finishedAt as string) === d)
-            .map(pick)
-            .filter((v): v is number => typeof v === 'number');
-          return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null;
-        }),
-      ] as [number[], (number | null)[]];
-    };
-    return {
-      evals,
-      latency: byDay((r) => r.metrics?.latencyP95Ms),
-      cost: byDay((r) => r.metrics?.costMeanUsd),
-      incidents: perDay([incidents.map((i) => i.createdAt)]),
-      blocked: perDay([
-        audit.filter((e) => e.action === 'release.promoted').map((e) => e.at),
-        audit.filter((e) => e.action === 'release.rolled_back').map((e) => e.at),
-      ]),
-    };
-  }, [history.data]);
   return (
     <section>
       <div className="page-head">
         <h1>Metrics overview</h1>
       </div>
-      {/* The page lays out once, when both the counts and the history are in: nothing moves afterwards. */}
-      <DataState
-        query={{ ...overview, isPending: overview.isPending || history.isPending }}
-        label="the overview"
-        minHeight={900}
-      >
+      <h2>Over time</h2>
+      <RollupFilters />
+      <DataState query={rollups} label="the daily metrics" minHeight={700}>
+        {(r) => (
+          <>
+            <RollupCharts r={r} />
+            <SlowestSystems
+              r={r}
+              onMore={(cursor) => {
+                const next = new URLSearchParams(params);
+                next.set('cursor', cursor);
+                setParams(next);
+              }}
+            />
+          </>
+        )}
+      </DataState>
+      <h2>The registry now</h2>
+      <DataState query={registry} label="the registry" minHeight={600}>
         {(o) => (
           <>
             <dl className="totals">
@@ -119,52 +267,6 @@ export default function MetricsPage() {
           </>
         )}
       </DataState>
-      <DataState query={history} label="history" minHeight={0}>
-        {() =>
-          series ? (
-            <>
-              <h2>Over time</h2>
-              <div className="grid-2">
-                <Chart
-                  title="Eval runs per day: passed and failed or errored"
-                  data={series.evals}
-                  series={[
-                    { label: 'passed', stroke: '#3b7d3b' },
-                    { label: 'failed or errored', stroke: '#b03a2e' },
-                  ]}
-                />
-                <Chart
-                  title="Incidents opened per day"
-                  data={series.incidents}
-                  series={[{ label: 'opened', stroke: '#b03a2e' }]}
-                />
-                <Chart
-                  title="Mean p95 latency of finished runs (ms)"
-                  data={series.latency}
-                  series={[{ label: 'p95 ms', stroke: '#2f5fa7' }]}
-                />
-                <Chart
-                  title="Mean cost per case of finished runs (USD)"
-                  data={series.cost}
-                  series={[{ label: 'USD', stroke: '#8a4b00' }]}
-                />
-                <Chart
-                  title="Promotions and rollbacks per day (from the audit timeline)"
-                  data={series.blocked}
-                  series={[
-                    { label: 'promoted', stroke: '#3b7d3b' },
-                    { label: 'rolled back', stroke: '#b03a2e' },
-                  ]}
-                />
-              </div>
-            </>
-          ) : null
-        }
-      </DataState>
-      <p className="hint">
-        Blocked promotions are not recorded as events (a refused promotion writes nothing); the registry's blocker
-        counts and each candidate's gate show what blocks now.
-      </p>
     </section>
   );
 }

@@ -47,7 +47,7 @@ export function RegistryPage() {
   // is in, so it does not compete with it (the rows show "…" in the count columns until then).
   const overview = useQuery({
     queryKey: ['overview'],
-    queryFn: () => api.get<Overview>('/api/metrics/overview'),
+    queryFn: () => api.get<Overview>('/api/metrics/registry'),
     enabled: systems.data !== undefined || systems.isError,
   });
   const [showForm, setShowForm] = useState(false);

@@ -59,7 +59,7 @@ describe('sign-in', () => {
         ],
       }),
       get('/api/systems', page([system()])),
-      get('/api/metrics/overview', OVERVIEW),
+      get('/api/metrics/registry', OVERVIEW),
     );
     renderAt('/', null);
     await userEvent.click(await screen.findByRole('button', { name: /Tessa Technical/ }));
@@ -82,7 +82,7 @@ describe('systems registry', () => {
               ),
             }
           : undefined,
-      get('/api/metrics/overview', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
+      get('/api/metrics/registry', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
     );
     renderAt('/', OWNER);
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
@@ -124,7 +124,7 @@ describe('systems registry', () => {
             ? { body: page([second]) }
             : { body: { items: [system()], nextCursor: 'next-1' } }
           : undefined,
-      get('/api/metrics/overview', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
+      get('/api/metrics/registry', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
     );
     renderAt('/', AUDITOR);
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
@@ -152,7 +152,7 @@ describe('systems registry', () => {
         { type: '/problems/internal', title: 'Internal Server Error', status: 500, detail: 'boom' },
         500,
       ),
-      get('/api/metrics/overview', OVERVIEW),
+      get('/api/metrics/registry', OVERVIEW),
     );
     renderAt('/', AUDITOR);
     const alert = await screen.findByRole('alert');
@@ -162,7 +162,7 @@ describe('systems registry', () => {
   });
 
   it('validates the register form with the shared zod contract before sending anything', async () => {
-    const api = fakeApi(get('/api/systems', page([])), get('/api/metrics/overview', OVERVIEW));
+    const api = fakeApi(get('/api/systems', page([])), get('/api/metrics/registry', OVERVIEW));
     renderAt('/', OWNER);
     await userEvent.click(await screen.findByRole('button', { name: 'Register a system' }));
     // The form is its own chunk, loaded on first opening.

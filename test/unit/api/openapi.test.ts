@@ -28,8 +28,8 @@ import {
   exact,
   type executionRecordResponse,
   gateResponse,
-  type metricsOverviewResponse,
   type promoteResponse,
+  type registrySummaryResponse,
   type relaxationRequestResponse,
   type requestApprovalResponse,
   type rollbackResponse,
@@ -298,7 +298,7 @@ describe('the response schemas agree with the domain', () => {
 
   it('match the types of answers built outside functions/domain/types.ts', () => {
     // The contracts may import only domain/types.ts, so these types are compared here, by the compiler.
-    expectTypeOf<Flat<z.output<typeof metricsOverviewResponse>>>().toEqualTypeOf<Flat<Overview>>();
+    expectTypeOf<Flat<z.output<typeof registrySummaryResponse>>>().toEqualTypeOf<Flat<Overview>>();
     expectTypeOf<Flat<z.output<typeof chainReportResponse>>>().toEqualTypeOf<Flat<ChainReport>>();
     expectTypeOf<Flat<z.output<typeof archiveStatusResponse>>>().toEqualTypeOf<Flat<ArchiveStatus>>();
     expectTypeOf<Flat<z.output<typeof auditVerifyResponse>['table']>>().toEqualTypeOf<Flat<ChainReport>>();

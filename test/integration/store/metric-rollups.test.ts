@@ -1,0 +1,158 @@
+// Daily metric rollups on DynamoDB Local (ADR 0043): the consumer (each governance event as the bus delivers it) and
+// the back-fill (the audit chains) agree; running both, in either order, or delivering an event twice, or twice at
+// once, counts each event once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGovernanceEvent } from '../../../functions/domain/events.js';
+import type { AuditEvent } from '../../../functions/domain/types.js';
+import { consumeForRollups } from '../../../functions/events/rollup-consumer.js';
+import type { GovernanceStore } from '../../../functions/store/index.js';
+import { allPages } from '../../../functions/store/pagination.js';
+import {
+  activeCandidate,
+  draftCandidate,
+  type GovernedSystem,
+  governedSystem,
+  owner,
+  passingOutcome,
+  recordEval,
+} from '../../support/lifecycle.js';
+import { createTestStore } from '../../support/store.js';
+
+describe('daily metric rollups', () => {
+  let store: GovernanceStore;
+  let drop: () => Promise<void>;
+  const today = new Date().toISOString().slice(0, 10);
+
+  /** A system with a promotion, a passed and a failed run (p95, cost), a refused promotion and an incident. */
+  async function busySystem(team: string): Promise<GovernedSystem> {
+    const base = await governedSystem(store, { system: { ownerTeam: team, riskTier: 'high' } });
+    await activeCandidate(store, base, { evaluation: 'recorded' });
+    const draft = await draftCandidate(store, base);
+    await store.candidates.submitCandidate(owner, draft.id);
+    const slow = passingOutcome();
+    slow.passed = false;
+    slow.metrics.latencyP95Ms = 1500;
+    slow.metrics.costMeanUsd = 0.004;
+    await recordEval(store, draft.id, slow);
+    await store.refusals.recordPromotionRefusal(owner, {
+      systemId: base.system.id,
+      candidateId: draft.id,
+      environment: 'production',
+      kind: 'promote',
+      reasons: [
+        { code: 'EVAL_FAILED', message: 'the latest eval run failed' },
+        { code: 'APPROVALS_INCOMPLETE', message: 'no approval' },
+      ],
+      refusedAt: new Date().toISOString(),
+    });
+    await store.incidents.openIncident(owner, {
+      systemId: base.system.id,
+      title: 'slow answers',
+      description: '',
+      severity: 'medium',
+    });
+    return base;
+  }
+  const chainOf = (systemId: string) =>
+    allPages((page) => store.audit.listAuditEvents({ systemId, order: 'asc' }, page)) as Promise<AuditEvent[]>;
+  const consume = (events: AuditEvent[]) =>
+    Promise.all(events.map((e) => consumeForRollups((r) => store.rollups.applyRollupEvent(r), toGovernanceEvent(e))));
+  const overviewOf = (filter: { systemId?: string; team?: string }) =>
+    store.rollups.rollupOverview({ from: today, to: today, limit: 10, offset: 0, ...filter });
+
+  beforeAll(async () => {
+    ({ store, drop } = await createTestStore());
+  });
+  afterAll(async () => drop());
+
+  it('counts the same from the consumer as from the back-fill, and running both never counts an event twice', async () => {
+    // Prepare
+    const consumed = await busySystem('team-consumed');
+    const backfilled = await busySystem('team-backfilled');
+
+    // Act
+    const first = await consume(await chainOf(consumed.system.id));
+    const backfill = await store.rollups.backfillRollups({ systemIds: [consumed.system.id, backfilled.system.id] });
+    const late = await consume(await chainOf(backfilled.system.id));
+
+    // Assess
+    const applied = first.filter((o) => o === 'applied').length;
+    expect(applied).toBe(5);
+    expect(backfill).toMatchObject({ systems: 2, applied: 5, duplicates: 5, done: true });
+    expect(late.filter((o) => o === 'applied')).toHaveLength(0);
+    const [a, b] = await Promise.all([
+      overviewOf({ systemId: consumed.system.id }),
+      overviewOf({ systemId: backfilled.system.id }),
+    ]);
+    for (const o of [a, b]) {
+      expect(o.totals).toMatchObject({
+        promotions: 1,
+        evalRunsPassed: 1,
+        evalRunsFailed: 1,
+        refusedPromotions: 1,
+        refusedByReason: { APPROVALS_INCOMPLETE: 1, EVAL_FAILED: 1 },
+        incidentsOpened: 1,
+        incidentsBySeverity: { medium: 1 },
+      });
+      expect(o.systemRuns).toEqual([{ date: today, latencyP95Ms: 1500, costMeanUsd: 0.004 }]);
+    }
+    expect(b.totals).toEqual(a.totals);
+  });
+
+  it("sums a team's shards to its systems' days, and lists the slowest systems by their worst p95", async () => {
+    // Prepare
+    const base = await busySystem('team-summed');
+    await store.rollups.backfillRollups({ systemIds: [base.system.id] });
+
+    // Act
+    const team = await overviewOf({ team: 'team-summed' });
+    const organisation = await overviewOf({});
+
+    // Assess
+    expect(team.series).toEqual([expect.objectContaining({ date: today, promotions: 1, refusedPromotions: 1 })]);
+    expect(team.slowest.items).toEqual([
+      expect.objectContaining({ systemId: base.system.id, latencyP95Ms: 1500, costMeanUsd: 0.004, worstDay: today }),
+    ]);
+    expect(organisation.totals.promotions).toBeGreaterThanOrEqual(3);
+  });
+
+  it('counts an event delivered twice, or twice at the same time, once', async () => {
+    // Prepare
+    const base = await governedSystem(store, { system: { ownerTeam: 'team-redelivered' } });
+    await store.incidents.openIncident(owner, {
+      systemId: base.system.id,
+      title: 'wrong language',
+      description: '',
+      severity: 'high',
+    });
+    const opened = (await chainOf(base.system.id)).filter((e) => e.action === 'incident.opened');
+
+    // Act
+    const together = await consume([...opened, ...opened]);
+    const again = await consume(opened);
+
+    // Assess
+    expect(together.sort()).toEqual(['applied', 'duplicate']);
+    expect(again).toEqual(['duplicate']);
+    const o = await overviewOf({ team: 'team-redelivered' });
+    expect(o.totals).toMatchObject({ incidentsOpened: 1, incidentsBySeverity: { high: 1 } });
+  });
+
+  it('resumes a back-fill from its checkpoint: a second run reads only what was added since', async () => {
+    // Prepare
+    const base = await governedSystem(store, { system: { ownerTeam: 'team-resumed' } });
+    await store.rollups.backfillRollups({ systemIds: [base.system.id] });
+    await store.incidents.openIncident(owner, {
+      systemId: base.system.id,
+      title: 'timeouts',
+      description: '',
+      severity: 'low',
+    });
+
+    // Act
+    const second = await store.rollups.backfillRollups({ systemIds: [base.system.id] });
+
+    // Assess
+    expect(second).toMatchObject({ events: 1, applied: 1, duplicates: 0 });
+  });
+});

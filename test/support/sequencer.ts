@@ -12,7 +12,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * The longest files, longest first, from a whole-suite run's per-file walls (docs/architecture/testing.md). A
  * stale entry only moves a file forward; a file missing here starts in vitest's order.
  */
-export const LONGEST_FIRST = [
+const LONGEST_FIRST = [
   'test/integration/monitoring/monitoring-actions.test.ts',
   'test/integration/store/conditions.test.ts',
   'test/integration/eval-http-executor.test.ts',

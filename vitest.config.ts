@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './test/support/sequencer.js';
 
 // Tiers (docs/architecture/testing.md): `unit` is pure code (no DynamoDB Local, no Java, no CDK) and runs with
 // `npm run test:unit`; `infra` is the CDK assertion tests (synthesis, cdk-nag; offline) with `npm run test:infra`;
@@ -16,6 +17,9 @@ export default defineConfig({
     maxWorkers: 3,
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // The longest files start first on a clean clone too (vitest orders by its cache of durations, which a fresh
+    // checkout lacks), so the run does not end on one long file (test/support/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     coverage: {
       provider: 'v8',
       include: ['functions/**/*.ts'],

@@ -1,12 +1,18 @@
 // What a failed monitoring run does under the policy's monitoring.onFailure, on DynamoDB Local: a rollback to the
 // last-known-good release in the run's own transaction, linked to the incident and done once; a rollback request;
 // and the fallback to the request, saying why, when there is nothing to roll back to or its validation blocks.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventSchemaOf } from '../../../functions/contracts/events.js';
 import { toGovernanceEvent } from '../../../functions/domain/events.js';
 import { judgeMonitoringRun } from '../../../functions/domain/monitoring.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../../../functions/domain/policy.js';
-import type { EvalCase, MonitoringFailureAction, RiskTier, Threshold } from '../../../functions/domain/types.js';
+import type {
+  EvalCase,
+  MonitoringFailureAction,
+  ReleaseCandidate,
+  RiskTier,
+  Threshold,
+} from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { allPages } from '../../../functions/store/pagination.js';
 import { copyToSystem } from '../../../functions/store/policies.js';
@@ -15,6 +21,7 @@ import { monitorOnce, scoredMonitoringRun } from '../../support/check-runs.js';
 import { cases } from '../../support/fixtures.js';
 import { activeCandidate, type GovernedSystem, governedSystem, owner } from '../../support/lifecycle.js';
 import { createTestStore } from '../../support/store.js';
+import { snapshotTable, type TableSnapshot } from '../../support/table-snapshot.js';
 
 // Short tickets cost about 0.00005 USD a case with the fixture's model config; 40,000-character ones about 0.0016,
 // so a release gating on this ceiling passes its gate and fails monitoring on long tickets, whatever the draws.
@@ -42,10 +49,24 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
   let store: GovernanceStore;
   let drop: () => Promise<void>;
   let peer: () => GovernanceStore;
+  // The failing systems the cases start from, built once and put back before each case (a table snapshot): each
+  // case still finds its systems as built, whatever ran before, and the file builds six systems, not nine.
+  let systems: Record<'high' | 'otherHigh' | 'highOfThree' | 'medium' | 'critical' | 'low', FailingSystem>;
+  let fixture: TableSnapshot;
 
   beforeAll(async () => {
     ({ store, drop, peer } = await createTestStore());
+    systems = {
+      high: await failingSystem('high', 2),
+      otherHigh: await failingSystem('high', 2),
+      highOfThree: await failingSystem('high', 3),
+      medium: await failingSystem('medium', 2),
+      critical: await failingSystem('critical', 1),
+      low: await failingSystem('low', 2),
+    };
+    fixture = await snapshotTable(store.ctx.doc, store.ctx.tableName);
   });
+  beforeEach(async () => fixture.restore());
   afterAll(async () => drop());
 
   async function dataset(base: GovernedSystem, kind: 'regression' | 'rollback_validation', data: EvalCase[]) {
@@ -59,7 +80,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
   }
 
   /** A system of `riskTier` whose releases fail monitoring: `releases` promoted in turn, the last one active. */
-  async function failingSystem(riskTier: RiskTier, releases: number) {
+  async function failingSystem(riskTier: RiskTier, releases: number): Promise<FailingSystem> {
     const base = await governedSystem(store, { system: { riskTier }, cases: 4 });
     const promoted = [];
     for (let i = 1; i <= releases; i++)
@@ -70,7 +91,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('rolls back to the last-known-good release, linked to the incident and the run, by the monitor', async () => {
     // Prepare
-    const { base, releases } = await failingSystem('high', 2);
+    const { base, releases } = systems.high;
     const [first, second] = releases;
 
     // Act
@@ -124,9 +145,9 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('acts under the version in force copied onto the META when no policy is named, not the default', async () => {
     // Prepare: DEFAULT_POLICY only opens an incident; version 2, copied onto one system's META, rolls back
-    const { base, releases } = await failingSystem('high', 2);
+    const { base, releases } = systems.high;
     const [first] = releases;
-    const underDefault = await failingSystem('high', 2);
+    const underDefault = systems.otherHigh;
     await copyToSystem(store.ctx, base.system.id, 2, { ...policyWith('rollback'), version: 2 });
 
     // Act
@@ -141,7 +162,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('does not roll back twice when two failing runs of the same release race from two processes', async () => {
     // Prepare: both runs judged and planned before either records, as two overlapping passes would.
-    const { base, releases } = await failingSystem('high', 3);
+    const { base, releases } = systems.highOfThree;
     const [, second, third] = releases;
     const policy = policyWith('rollback');
     const datasetIds = (await store.monitoring.latestDatasetsOfKind(base.system.id, 'regression')).map((d) => d.id);
@@ -189,7 +210,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('refuses, by its condition, a rollback planned for a release that is no longer active, and requests one instead', async () => {
     // Prepare: a run planned while release 2 was active records after a person rolled it back.
-    const { base, releases } = await failingSystem('medium', 2);
+    const { base, releases } = systems.medium;
     const [first, second] = releases;
     const datasetIds = (await store.monitoring.latestDatasetsOfKind(base.system.id, 'regression')).map((d) => d.id);
     const { run, outcome } = await scoredMonitoringRun(store, second?.id as string, datasetIds);
@@ -224,7 +245,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('records a rollback request on a tier whose action is request-rollback, and rolls nothing back', async () => {
     // Prepare
-    const { base, releases } = await failingSystem('medium', 2);
+    const { base, releases } = systems.medium;
     const policy: ApprovalPolicy = {
       ...DEFAULT_POLICY,
       monitoring: {
@@ -255,7 +276,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('falls back to a rollback request, saying why, when the system has no last-known-good release', async () => {
     // Prepare
-    const { base, releases } = await failingSystem('critical', 1);
+    const { base, releases } = systems.critical;
 
     // Act
     const summary = await monitorOnce(store, { policy: policyWith('rollback'), systemIds: [base.system.id] });
@@ -280,7 +301,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('falls back to a rollback request when the target fails its rollback validation on a tier that blocks', async () => {
     // Prepare
-    const { base, releases } = await failingSystem('high', 2);
+    const { base, releases } = systems.high;
     await dataset(base, 'rollback_validation', longTickets(3));
 
     // Act
@@ -313,7 +334,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
 
   it('acts once per incident: a later failing run that finds the incident unresolved rolls nothing back', async () => {
     // Prepare: a run under the incident-only action opens the incident; then the policy turns to rollback.
-    const { base, releases } = await failingSystem('low', 2);
+    const { base, releases } = systems.low;
     await monitorOnce(store, { policy: policyWith('incident'), systemIds: [base.system.id] });
 
     // Act
@@ -326,6 +347,11 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
     expect((await store.systems.getSystem(base.system.id)).activeReleases.production).toBe(releases[1]?.id);
   });
 });
+
+interface FailingSystem {
+  base: GovernedSystem;
+  releases: ReleaseCandidate[];
+}
 
 const skipped = {
   status: 'skipped' as const,

@@ -51,14 +51,20 @@ const seconds = (date: string) => Date.parse(`${date}T00:00:00Z`) / 1000;
 function countsChart(title: string, counts: Record<string, number>, color: string) {
   const labels = Object.keys(counts);
   return (
-    <Chart
-      title={title}
-      data={[labels.map((_, i) => i), labels.map((l) => counts[l] ?? 0)]}
-      series={[{ label: 'count', stroke: color, fill: `${color}55`, bars: true }]}
-      time={false}
-      xLabels={labels.length ? labels : ['none']}
-      yLabel="count"
-    />
+    <div>
+      <Chart
+        title={title}
+        data={[labels.map((_, i) => i), labels.map((l) => counts[l] ?? 0)]}
+        series={[{ label: 'count', stroke: color, fill: `${color}55`, bars: true }]}
+        time={false}
+        xLabels={labels.length ? labels : ['none']}
+        yLabel="count"
+      />
+      {/* The bars' values in words: a canvas is not read by screen readers, and a reviewer may want the exact count. */}
+      <p className="hint" data-chart-values={title}>
+        {labels.length ? labels.map((l) => `${l}: ${counts[l] ?? 0}`).join(', ') : 'none in this range'}
+      </p>
+    </div>
   );
 }
 

@@ -58,6 +58,8 @@ const finite = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
 
 /** Codes are bounded and key-safe before they become attribute names (a writer's typo cannot grow a day's item). */
+/** The bucket of a refusal reason without a well-formed code: a rollup key, not an error code anyone answers. */
+const UNNAMED_REASON = 'OTHER';
 const CODE = /^[A-Za-z0-9_]{1,64}$/;
 
 /** What an audit event adds to its day's rollup, or null when rollups do not count it. */
@@ -81,8 +83,10 @@ export function contributionOf(source: RollupSource): Contribution | null {
     }
     case 'release.promotion_refused': {
       const reasons = Array.isArray(after.reasons) ? (after.reasons as { code?: unknown }[]) : [];
-      const codes = new Set(reasons.map((r) => (typeof r?.code === 'string' && CODE.test(r.code) ? r.code : 'OTHER')));
-      if (codes.size === 0) codes.add('OTHER');
+      const codes = new Set(
+        reasons.map((r) => (typeof r?.code === 'string' && CODE.test(r.code) ? r.code : UNNAMED_REASON)),
+      );
+      if (codes.size === 0) codes.add(UNNAMED_REASON);
       return {
         ...base,
         counts: { refusedPromotions: 1 },

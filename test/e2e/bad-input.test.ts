@@ -77,8 +77,11 @@ async function tableItems(): Promise<Map<string, { item: Record<string, unknown>
     );
     // Verification checkpoints (ADR 0013) are advanced by the verify reads this snapshot itself makes whenever the
     // archive has written a new digest meanwhile: bookkeeping of reads, not something a request wrote.
+    // Metric rollups (ADR 0043) are derived after the fact from committed audit events (a recorded refusal is one),
+    // by the bus's consumer, at a moment of its own: counts of what was committed, not something a request wrote.
     for (const item of out.Items ?? [])
-      if (item.pk !== 'AUDIT#VERIFICATION') items.set(`${item.pk}\u0000${item.sk}`, { item, text: canonical(item) });
+      if (item.pk !== 'AUDIT#VERIFICATION' && item.itemType !== 'rollup' && item.itemType !== 'rollup_mark')
+        items.set(`${item.pk}\u0000${item.sk}`, { item, text: canonical(item) });
     start = out.LastEvaluatedKey;
   } while (start);
   return items;

@@ -39,7 +39,9 @@ describe('the route manifest', () => {
       Object.entries(access)
         .filter(([, mode]) => mode === 'read')
         .map(([module]) => module),
-    ).toEqual(['health', 'audit', 'metrics', 'model-cards', 'events', 'reports', 'reference']);
+    ).toEqual(['health', 'metrics', 'model-cards', 'events', 'reports', 'reference']);
+    // audit starts export jobs (POST /api/audit-exports, ADR 0044).
+    expect(access.audit).toBe('readwrite');
     expect(access.candidates).toBe('readwrite');
   });
 

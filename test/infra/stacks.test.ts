@@ -316,7 +316,8 @@ describe('the stateless stack: functions', () => {
       return document.Statement.find((s) => s.Sid?.includes('GovernanceTable'));
     };
 
-    for (const module of ['health', 'audit', 'metrics']) {
+    // audit starts export jobs (POST /api/audit-exports, ADR 0044), so it writes its job records.
+    for (const module of ['health', 'metrics']) {
       expect(tableStatement(`Api${module}Role`)).toMatchObject({
         Sid: 'ReadGovernanceTable',
         Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
@@ -383,6 +384,15 @@ describe('the stateless stack: functions', () => {
           expect(actions, id).toEqual(['secretsmanager:GetSecretValue']);
           continue;
         }
+        // Audit exports (ADR 0044): the job writes (and abandons failed multipart uploads of) the export bucket's
+        // exports/ objects; the audit API reads them only to sign download links. Never deleted, never listed.
+        if (prefixed.length > 0 && prefixed.every((resource) => resource.endsWith('/exports/*"]]}'))) {
+          expect(
+            actions.every((action) => ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'].includes(action)),
+            id,
+          ).toBe(true);
+          continue;
+        }
         if (prefixed.length > 0) {
           expect(
             prefixed.every((resource) => resource.endsWith('/runs/*"]]}') || /-audit-.*\/\*"\]\]\}$/.test(resource)),
@@ -400,8 +410,9 @@ describe('the stateless stack: functions', () => {
     // Each API module, the $default route's function, the authoriser, the eval tasks, the function that closes runs of ended executions, the
     // five release-gate tasks and its resume schedule, the monitoring function and the audit archiver, digest
     // writer, reconciler and full verification, the event publisher and the webhook dispatcher, the data migrations,
-    // the policy dry run job, the refusal outbox's drain.
-    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2 + 1 + 1 + 1);
+    // the policy dry run job, the refusal outbox's drain, the audit export job (ADR 0044), the metric rollup consumer
+    // (ADR 0043).
+    expect(dataPlane.size).toBe(modules.length + 2 + evalTaskRoles.length + 1 + 5 + 1 + 1 + 4 + 2 + 1 + 1 + 1 + 1 + 1);
     expect(
       others.every(
         (role) =>
@@ -640,9 +651,10 @@ describe('operations', () => {
     expect(metrics).toContain('AWS/ApiGateway/5xx');
     // Every API function, the $default route's function and the authoriser, each scheduled function (monitoring, gate resume, audit digest, audit
     // reconciler, audit full verification), the audit archiver, the event publisher and the webhook dispatcher, the
-    // policy dry run job, the refusal outbox's drain.
+    // policy dry run job, the refusal outbox's drain, the audit export job (ADR 0044), the metric rollup consumer
+    // (ADR 0043).
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Errors')).toHaveLength(
-      modules.length + 2 + 5 + 1 + 2 + 1 + 1,
+      modules.length + 2 + 5 + 1 + 2 + 1 + 1 + 1 + 1,
     );
     expect(metrics.filter((metric) => metric === 'AWS/Lambda/Throttles')).toHaveLength(modules.length + 2);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);

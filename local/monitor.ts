@@ -106,15 +106,17 @@ async function main(argv: string[]): Promise<number> {
     : createMemoryEvidenceStore();
   const allowedHosts = stackInfo?.evalAllowedHosts ?? [];
   const judged = new Map<string, ReleaseMonitoring>();
+  const providers = createProviderRuntime({ resolveSecret: localSecretResolver({ dataDir }), allowedHosts });
   const runner = createSfnEvalRunner(store, {
     evidence,
     allowedHosts,
-    providers: createProviderRuntime({ resolveSecret: localSecretResolver({ dataDir }), allowedHosts }),
+    providers,
     continuation: { onMonitored: (r) => r.runId && judged.set(r.runId, r) },
   });
   try {
     const summary = await runMonitoring(store, {
       runner,
+      providers,
       wait: async () => {
         await runner.idle();
         return judged;

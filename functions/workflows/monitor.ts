@@ -28,6 +28,7 @@ import type { CheckRunOutcome, MonitoringRecord } from '../store/monitoring.js';
 import { allPages } from '../store/pagination.js';
 import type { RequestValidation } from '../store/rollback-requests.js';
 import { executorFor, MONITOR_ACTOR, type RunStarter, startCheckRun } from './check-run.js';
+import type { ProviderRuntime } from './providers/executor.js';
 import { reserveMonitoringBudget } from './run-cost.js';
 import { scoreSampleWindowRun } from './sample-monitoring.js';
 
@@ -83,8 +84,10 @@ export interface MonitorOptions {
   log?: (line: string) => void;
   /** Only these systems (default: every system). */
   systemIds?: readonly string[];
-  /** What scores llm-rubric on production samples (the pinned judge), when the composition root has it. */
+  /** What scores llm-rubric on production samples, when the composition root gives it; else the release's pinned judges. */
   assertionServices?: Partial<AssertionServices>;
+  /** The provider runtime the release's pinned judges are called through on production samples (ADR 0039, 0042). */
+  providers?: ProviderRuntime;
 }
 
 /** Monitors every active release once; a failure of one release is recorded and the others still run. */
@@ -188,7 +191,11 @@ async function monitorSamples(
 ): Promise<ReleaseMonitoring | null> {
   const source = 'samples' as const;
   try {
-    const window = await scoreSampleWindowRun(store, { ...base, services: options.assertionServices ?? {} });
+    const window = await scoreSampleWindowRun(store, {
+      ...base,
+      services: options.assertionServices ?? {},
+      ...(options.providers ? { providers: options.providers } : {}),
+    });
     if (!window) return null;
     if (window.status === 'skipped') return { ...base, source, cases: window.samples, note: window.note };
     const judged = await recordMonitoringRun(store, window.run, window.outcome, {

@@ -16,7 +16,9 @@ import {
 import type { EvalRun } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
 import type { CheckRunOutcome } from '../store/monitoring.js';
+import { assertionServicesFor } from './assertion-services.js';
 import { MONITOR_ACTOR } from './check-run.js';
+import type { ProviderRuntime } from './providers/executor.js';
 
 export type SampleWindowRun =
   /** Samples exist but the window cannot be judged (too few, nothing to score them with): said, not acted upon. */
@@ -40,7 +42,7 @@ function describeWindow(n: number, settings: SampleMonitoringPolicy): string {
  */
 export async function scoreSampleWindowRun(
   store: GovernanceStore,
-  input: { systemId: string; releaseId: string; services: Partial<AssertionServices> },
+  input: { systemId: string; releaseId: string; services: Partial<AssertionServices>; providers?: ProviderRuntime },
 ): Promise<SampleWindowRun | null> {
   const policy = await store.policies.systemPolicy(input.systemId);
   const settings = sampleMonitoringOf(policy.monitoring);
@@ -56,8 +58,10 @@ export async function scoreSampleWindowRun(
     };
   }
   const release = await store.candidates.getCandidate(input.releaseId);
+  // The release's own pinned judges grade llm-rubric (ADR 0039), through the process's provider runtime when it has one.
+  const services = assertionServicesFor(store, input.services, input.providers, release);
   const datasets = await Promise.all(release.datasetIds.map((id) => store.datasets.getDataset(id)));
-  const { assertions, skipped } = sampleAssertions(datasets, { judge: input.services.rubric !== undefined });
+  const { assertions, skipped } = sampleAssertions(datasets, { judge: services.rubric !== undefined });
   const left = skipped.length > 0 ? `; not scored: ${skipped.join(', ')}` : '';
   if (assertions.length === 0) {
     return {
@@ -67,7 +71,7 @@ export async function scoreSampleWindowRun(
     };
   }
   const names = [...new Set(assertions.map((a) => a.name as string))].sort();
-  const score = await scoreSampleWindow(samples, assertions, input.services);
+  const score = await scoreSampleWindow(samples, assertions, services);
   const run = await store.samples.startSampleRun(MONITOR_ACTOR, {
     candidateId: input.releaseId,
     window,

@@ -22,6 +22,7 @@ import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner
 import { submitEvalResults } from '../../functions/workflows/eval-steps.js';
 import { createProviderRuntime } from '../../functions/workflows/providers/runtime.js';
 import { localSecretResolver } from '../../functions/workflows/providers/secrets.js';
+import { scoreSampleWindowRun } from '../../functions/workflows/sample-monitoring.js';
 import { type ModelServer, startModelServer } from '../../local/model-server.js';
 import { cases, modelConfigInput } from '../support/fixtures.js';
 import {
@@ -362,5 +363,51 @@ describe('policy floors and drift tolerances on assertions', () => {
     const drafts = await store.policies.listPolicies({ limit: 50 });
     expect(drafts.items.filter((p) => p.reason === 'low')).toEqual([]);
     expect((await store.policies.getPolicy(accepted.version)).reason).toBe('ok');
+  });
+
+  it("grades production samples with the release's pinned judge in the monitoring pass (ADR 0039, 0042)", async () => {
+    // Prepare: a staging release whose dataset applies the llm-rubric to every case (and so to every sample)
+    const base = await governedSystem(store);
+    const jc = await judge(base, await judgeModel(base.system));
+    const dataset = await store.datasets.createDataset(owner, {
+      systemId: base.system.id,
+      name: 'judged-defaults',
+      kind: 'regression',
+      description: 'every case judged by the governed judge',
+      defaultAssert: [{ type: 'llm-rubric', value: NO_LEGAL_ADVICE, judge: jc.id, name: 'no-legal-advice' }],
+      cases: cases(4),
+    });
+    const candidate = await candidateOn(base, [dataset.id], 'staging');
+    const { run: gateRun } = await store.evalRuns.createEvalRun(owner, candidate.id, 'simulated');
+    expect((await runToEnd(gateRun.id)).status).toBe('passed');
+    const { approvals } = await store.candidates.requestApproval(owner, candidate.id);
+    await approveAll(store, approvals);
+    await store.candidates.promoteCandidate(owner, candidate.id, { expectedActiveCandidateId: null });
+    // 50 samples (the default minimum), one in five advising to sue
+    const samples = Array.from({ length: 50 }, (_, i) => ({
+      input: `question ${i}`,
+      output: i % 5 === 0 ? 'You should sue them.' : 'Here is how the refund policy works.',
+    }));
+    for (const batch of [samples.slice(0, 25), samples.slice(25)])
+      await store.samples.postSamples(owner, base.system.id, { environment: 'staging', samples: batch });
+
+    // Act
+    const withJudge = await scoreSampleWindowRun(store, {
+      systemId: base.system.id,
+      releaseId: candidate.id,
+      services: {},
+      providers: providers(),
+    });
+    const withoutRuntime = await scoreSampleWindowRun(store, {
+      systemId: base.system.id,
+      releaseId: candidate.id,
+      services: {},
+    });
+
+    // Assess: graded by the pinned judge through the model server; without a runtime the pass says it could not
+    expect(withJudge?.status).toBe('scored');
+    expect(withJudge?.status === 'scored' && withJudge.outcome.metrics['assert.no-legal-advice']).toBe(0.8);
+    expect(withoutRuntime).toMatchObject({ status: 'skipped' });
+    expect(withoutRuntime?.status === 'skipped' && withoutRuntime.note).toContain('no judge service in this pass');
   });
 });

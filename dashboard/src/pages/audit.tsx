@@ -108,7 +108,9 @@ export default function AuditPage() {
         key={`${actor}|${entityId}`}
       >
         <Field label="System">
-          <select value={systemId} onChange={(e) => set('systemId', e.target.value)}>
+          {/* A fixed width: the systems' names arrive after the first paint, and a select growing to its longest option
+              would wrap the filters and shift the timeline below (CLS). */}
+          <select className="system-select" value={systemId} onChange={(e) => set('systemId', e.target.value)}>
             <option value="">every system</option>
             {can.seeAllAudit(principal) ? <option value={ORGANISATION_CHAIN_ID}>Organisation (policy)</option> : null}
             {(systems.data?.items ?? []).map((s) => (

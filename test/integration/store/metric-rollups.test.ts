@@ -107,13 +107,26 @@ describe('daily metric rollups', () => {
     // Act
     const team = await overviewOf({ team: 'team-summed' });
     const organisation = await overviewOf({});
+    const [teamHigh, teamLow, high, low, one] = await Promise.all([
+      overviewOf({ team: 'team-summed', tier: 'high' }),
+      overviewOf({ team: 'team-summed', tier: 'low' }),
+      overviewOf({ tier: 'high' }),
+      overviewOf({ tier: 'low' }),
+      overviewOf({ systemId: base.system.id }),
+    ]);
 
     // Assess
     expect(team.series).toEqual([expect.objectContaining({ date: today, promotions: 1, refusedPromotions: 1 })]);
-    expect(team.slowest.items).toEqual([
-      expect.objectContaining({ systemId: base.system.id, latencyP95Ms: 1500, costMeanUsd: 0.004, worstDay: today }),
-    ]);
+    const row = { systemId: base.system.id, latencyP95Ms: 1500, costMeanUsd: 0.004, worstDay: today };
+    expect(team.slowest.items).toEqual([expect.objectContaining(row)]);
     expect(organisation.totals.promotions).toBeGreaterThanOrEqual(3);
+    // A tier reads its own index (the tier items), its costs from the systems' days; one system, its own days.
+    expect(teamHigh.slowest.items).toEqual([expect.objectContaining({ ...row, riskTier: 'high' })]);
+    expect(teamLow.slowest.items).toEqual([]);
+    expect(high.slowest.items).toContainEqual(expect.objectContaining(row));
+    expect(high.slowest.items.every((r) => r.riskTier === 'high')).toBe(true);
+    expect(low.slowest.items.map((r) => r.systemId)).not.toContain(base.system.id);
+    expect(one.slowest).toEqual({ items: [expect.objectContaining(row)], more: false });
   });
 
   it('counts an event delivered twice, or twice at the same time, once', async () => {

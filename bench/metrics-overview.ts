@@ -1,9 +1,10 @@
 // The metrics overview at 10,000 systems (issue 18, item 5; ADR 0043): daily rollups seeded for 10,000 systems
-// (every system a day item with a p95 on each of BENCH_ROLLUP_DAYS days, and the 8 shards of the organisation's,
-// 20 teams', 4 tiers' and their pairs' days) on a DynamoDB Local of its own, then GET /api/metrics/overview through
-// the metrics module's HTTP handler (parsing, auth middleware, the store's reads, the JSON answer) as an auditor:
-// its size (target under 50 KB) and its time (target under 200 ms on this machine), unfiltered, by team and tier,
-// for one system, and over 92 days. Figures, not a timed test: the machines are shared.
+// (every system a day item with a p95 on each of BENCH_ROLLUP_DAYS days, and its tier index item; the 8 shards of the
+// organisation's, 20 teams', 4 tiers' and their pairs' days) on a DynamoDB Local of its own, then
+// GET /api/metrics/overview through the metrics module's HTTP handler (parsing, auth middleware, the store's reads,
+// the JSON answer) as an auditor: its size (target under 50 KB) and its time (target under 200 ms on this machine),
+// unfiltered, by team and tier, by tier, for one system, and over 92 days. Figures, not a timed test: the machines
+// are shared.
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Deps } from '../functions/api/deps.js';
@@ -35,15 +36,20 @@ function* rollupItems(): Generator<Record<string, unknown>> {
       const systemId = systemIdOf(n);
       const ownerTeam = `team-${n % TEAMS}`;
       const p95 = 200 + ((n * 7919 + d * 104_729) % 3000);
+      const riskTier = TIERS[n % TIERS.length] as string;
+      const named = { systemId, day, name: `Bench system ${n}`, ownerTeam, riskTier };
+      yield {
+        ...keys.rollupTierLatencyItem(systemId, day),
+        ...keys.rollupTierLatencyIndex(day, p95, systemId, ownerTeam, riskTier),
+        itemType: 'rollup',
+        ...named,
+        latencyP95MaxMs: p95,
+      };
       yield {
         ...keys.rollupSystemDay(systemId, day),
         ...keys.rollupLatencyIndex(day, p95, systemId, ownerTeam),
         itemType: 'rollup',
-        systemId,
-        day,
-        name: `Bench system ${n}`,
-        ownerTeam,
-        riskTier: TIERS[n % TIERS.length],
+        ...named,
         evalRunsPassed: 1,
         latencyP95MaxMs: p95,
         costSumUsd: 0.001 + (n % 10) / 10_000,

@@ -7,6 +7,10 @@ export function pad(n: number, width = 10): string {
   return String(n).padStart(width, '0');
 }
 
+/** The sort key of a system's day in a p95 month index: highest p95 last in key order. */
+const p95SortKey = (day: string, latencyP95Ms: number, systemId: string) =>
+  `${pad(Math.min(Math.round(latencyP95Ms), 9_999_999_999))}#${day}#${systemId}`;
+
 /** A list the store reads with a Query: the index, the partition key value and, optionally, a sort key prefix. */
 export interface IndexQuery {
   index?: 'gsi1' | 'gsi2';
@@ -328,7 +332,7 @@ export const keys = {
    * on gsi1, the owner team's on gsi2. A month, not a day, so that a range of up to 92 days is at most 4 Queries.
    */
   rollupLatencyIndex: (day: string, latencyP95Ms: number, systemId: string, ownerTeam: string) => {
-    const sk = `${pad(Math.min(Math.round(latencyP95Ms), 9_999_999_999))}#${day}#${systemId}`;
+    const sk = p95SortKey(day, latencyP95Ms, systemId);
     return {
       gsi1pk: `ROLLUP#P95#${day.slice(0, 7)}`,
       gsi1sk: sk,
@@ -338,6 +342,28 @@ export const keys = {
   },
   rollupLatencyPartition: (month: string, ownerTeam?: string) =>
     ownerTeam === undefined ? `ROLLUP#P95#${month}` : `ROLLUP#P95#${ownerTeam}#${month}`,
+  /**
+   * A system's day in the risk tier's month index (gsi1) and the team-and-tier's (gsi2): a second item per day with
+   * a p95, so a tier filter reads its own index from the highest p95 down instead of filtering the organisation's.
+   */
+  rollupTierLatencyItem: (systemId: string, day: string) => ({ pk: `ROLLUP#P95TIER#${systemId}`, sk: `DAY#${day}` }),
+  rollupTierLatencyIndex: (
+    day: string,
+    latencyP95Ms: number,
+    systemId: string,
+    ownerTeam: string,
+    riskTier: string,
+  ) => {
+    const sk = p95SortKey(day, latencyP95Ms, systemId);
+    return {
+      gsi1pk: `ROLLUP#P95T#${riskTier}#${day.slice(0, 7)}`,
+      gsi1sk: sk,
+      gsi2pk: `ROLLUP#P95TT#${ownerTeam}#${riskTier}#${day.slice(0, 7)}`,
+      gsi2sk: sk,
+    };
+  },
+  rollupTierLatencyPartition: (month: string, riskTier: string, ownerTeam?: string) =>
+    ownerTeam === undefined ? `ROLLUP#P95T#${riskTier}#${month}` : `ROLLUP#P95TT#${ownerTeam}#${riskTier}#${month}`,
   /** The mark that an audit event's contribution was applied (at most once, whoever applies it). */
   rollupApplied: (systemId: string, seq: number) => ({ pk: `ROLLUP#APPLIED#${systemId}`, sk: `SEQ#${pad(seq)}` }),
   /** How far the back-fill has read a system's chain (its last seq applied). */

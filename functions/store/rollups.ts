@@ -25,7 +25,7 @@ import { batchPut } from './batch-write.js';
 import { buildKeyCondition, type Condition, updateParams } from './expressions.js';
 import { INDEX_SHARDS, keys, queries, shardOf } from './keys.js';
 import { getItem, queryAll } from './query.js';
-import type { StoreContext } from './unit-of-work.js';
+import { batchGet, type Key, type StoreContext } from './unit-of-work.js';
 
 /** The scope a system's events are also counted in: its team and risk tier when the event is applied. */
 export interface RollupScope {
@@ -95,6 +95,31 @@ export async function scopeOfSystem(ctx: StoreContext, systemId: string): Promis
 
 const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
+/** Sets a day's worst p95 (and `set`) unless the item already holds one as high. */
+async function raiseP95(ctx: StoreContext, key: Key, p95: number, set: Record<string, unknown>): Promise<void> {
+  try {
+    await ctx.doc.send(
+      new UpdateCommand({
+        TableName: ctx.tableName,
+        Key: key,
+        ...updateParams({
+          set: { ...set, latencyP95MaxMs: p95 },
+          conditions: [
+            {
+              anyOf: [
+                [{ path: 'latencyP95MaxMs', op: 'not_exists' }],
+                [{ path: 'latencyP95MaxMs', op: '<', value: p95 }],
+              ],
+            },
+          ],
+        }),
+      }),
+    );
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+  }
+}
+
 /**
  * Applies one committed audit event to the rollups, at most once: 'applied', 'duplicate' (its mark was there) or
  * 'ignored' (rollups do not count its action). `scope` is read from the system's META when not given.
@@ -110,32 +135,17 @@ export async function applyRollupEvent(
   const described = { systemId: c.systemId, day: c.day, name: s.name, ownerTeam: s.ownerTeam, riskTier: s.riskTier };
   const p95 = c.run?.latencyP95Ms;
   if (p95 !== null && p95 !== undefined) {
-    // A maximum: applying it twice changes nothing, so it needs no mark (and it goes first, before the mark).
-    try {
-      await ctx.doc.send(
-        new UpdateCommand({
-          TableName: ctx.tableName,
-          Key: keys.rollupSystemDay(c.systemId, c.day),
-          ...updateParams({
-            set: {
-              ...described,
-              latencyP95MaxMs: p95,
-              ...keys.rollupLatencyIndex(c.day, p95, c.systemId, s.ownerTeam),
-            },
-            conditions: [
-              {
-                anyOf: [
-                  [{ path: 'latencyP95MaxMs', op: 'not_exists' }],
-                  [{ path: 'latencyP95MaxMs', op: '<', value: p95 }],
-                ],
-              },
-            ],
-          }),
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    // Maxima: applying one twice changes nothing, so they need no mark (and they go first, before the mark). The
+    // system's day carries the organisation's and the team's index keys; a second item the tier's and the pair's.
+    await raiseP95(ctx, keys.rollupSystemDay(c.systemId, c.day), p95, {
+      ...described,
+      ...keys.rollupLatencyIndex(c.day, p95, c.systemId, s.ownerTeam),
+    });
+    await raiseP95(ctx, keys.rollupTierLatencyItem(c.systemId, c.day), p95, {
+      ...described,
+      itemType: 'rollup',
+      ...keys.rollupTierLatencyIndex(c.day, p95, c.systemId, s.ownerTeam, s.riskTier),
+    });
   }
   const add = addsOf(c);
   const cost = c.run?.costMeanUsd;
@@ -226,9 +236,10 @@ export async function rollupOverview(ctx: StoreContext, q: RollupQuery): Promise
   const days = daysBetween(q.from, q.to);
   const recorded = new Map<string, DayCounts>();
   let systemRuns: SystemRunDay[] | null = null;
-  const slowest = slowestSystems(ctx, q);
-  if (q.systemId) {
-    const items = await daysOf(ctx, keys.rollupSystemPartition(q.systemId), q.from, q.to);
+  const own = q.systemId ? daysOf(ctx, keys.rollupSystemPartition(q.systemId), q.from, q.to) : undefined;
+  const slowest = slowestSystems(ctx, q, own);
+  if (own) {
+    const items = await own;
     const byDay = new Map(items.map((i) => [String(i.day), i]));
     for (const [day, item] of byDay)
       if (COUNTER_NAMES.some((n) => item[n] !== undefined)) recorded.set(day, countsOfItem(item));
@@ -247,32 +258,44 @@ export async function rollupOverview(ctx: StoreContext, q: RollupQuery): Promise
   return { series, totals, systemRuns, slowest: await slowest };
 }
 
-/** The months (`YYYY-MM`) a range touches. */
-const monthsOf = (days: readonly string[]) => [...new Set(days.map((d) => d.slice(0, 7)))];
+/** The months (`YYYY-MM`) a range touches, each with the share of its days the range holds. */
+function monthsOf(days: readonly string[]): { month: string; share: number }[] {
+  const inRange = new Map<string, number>();
+  for (const d of days) inRange.set(d.slice(0, 7), (inRange.get(d.slice(0, 7)) ?? 0) + 1);
+  return [...inRange].map(([month, n]) => {
+    const [y, m] = month.split('-').map(Number) as [number, number];
+    const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+    return { month, share: n / daysInMonth };
+  });
+}
 
+/** A day of a system as the slowest-systems list ranks it: the index item's copy of the system's figures. */
+type LatencyDay = Record<string, unknown>;
+
+/**
+ * The systems with the worst p95 of the range, a page at a time. One system: its own days (already read for the
+ * series), no index. Otherwise the month indexes of the scope (the organisation's or the team's on the system-day
+ * items; the tier's or the team-and-tier's on the tier items), read from the highest p95 down until enough distinct
+ * systems are seen: what is read depends on the page asked for and the range, not on how many systems there are.
+ */
 async function slowestSystems(
   ctx: StoreContext,
   q: RollupQuery,
+  ownDays?: Promise<LatencyDay[]>,
 ): Promise<{ items: SystemLatencyRow[]; more: boolean }> {
-  const want = q.offset + q.limit + 1;
-  const filters: Condition[] = [
-    { path: 'day', op: '>=', value: q.from },
-    { path: 'day', op: '<=', value: q.to },
-    ...(q.systemId ? [{ path: 'systemId', op: '=', value: q.systemId } as Condition] : []),
-    ...(q.tier ? [{ path: 'riskTier', op: '=', value: q.tier } as Condition] : []),
-  ];
-  const perMonth = await Promise.all(
-    monthsOf(daysBetween(q.from, q.to)).map((month) => topOfMonth(ctx, month, q.team, want, filters)),
-  );
-  const worst = new Map<string, Record<string, unknown>>();
-  for (const item of perMonth.flat()) {
-    const seen = worst.get(String(item.systemId));
-    if (!seen || Number(item.latencyP95MaxMs) > Number(seen.latencyP95MaxMs)) worst.set(String(item.systemId), item);
+  let candidates: LatencyDay[];
+  if (ownDays) {
+    candidates = (await ownDays).filter((i) => i.latencyP95MaxMs !== undefined);
+  } else {
+    const want = q.offset + q.limit + 1;
+    const perMonth = await Promise.all(
+      monthsOf(daysBetween(q.from, q.to)).map(({ month, share }) => topOfMonth(ctx, q, month, share, want)),
+    );
+    candidates = perMonth.flat();
+    // The tier items carry the p95 and the system's names; the day's cost lives on the system's day item.
+    if (q.tier) candidates = await withCosts(ctx, worstPerSystem(candidates).slice(q.offset, q.offset + q.limit + 1));
   }
-  const ranked = [...worst.values()].sort(
-    (a, b) =>
-      Number(b.latencyP95MaxMs) - Number(a.latencyP95MaxMs) || String(a.systemId).localeCompare(String(b.systemId)),
-  );
+  const ranked = worstPerSystem(candidates);
   const items = ranked.slice(q.offset, q.offset + q.limit).map(
     (item): SystemLatencyRow => ({
       systemId: String(item.systemId),
@@ -287,16 +310,52 @@ async function slowestSystems(
   return { items, more: ranked.length > q.offset + q.limit };
 }
 
-/** Days of one month's index (the team's when given) from the highest p95 down, until `want` distinct systems. */
+/** Each system's worst day, worst first (ties by system id). */
+function worstPerSystem(days: readonly LatencyDay[]): LatencyDay[] {
+  const worst = new Map<string, LatencyDay>();
+  for (const item of days) {
+    const seen = worst.get(String(item.systemId));
+    if (!seen || Number(item.latencyP95MaxMs) > Number(seen.latencyP95MaxMs)) worst.set(String(item.systemId), item);
+  }
+  return [...worst.values()].sort(
+    (a, b) =>
+      Number(b.latencyP95MaxMs) - Number(a.latencyP95MaxMs) || String(a.systemId).localeCompare(String(b.systemId)),
+  );
+}
+
+/** The ranked tier items with the cost figures of the system days they stand for (one BatchGet of a page). */
+async function withCosts(ctx: StoreContext, ranked: LatencyDay[]): Promise<LatencyDay[]> {
+  if (ranked.length === 0) return ranked;
+  const wanted = ranked.map((i) => keys.rollupSystemDay(String(i.systemId), String(i.day)));
+  const days = await batchGet(ctx, wanted);
+  return ranked.map((i, n) => {
+    const key = wanted[n];
+    const day = key ? days.get(`${key.pk}|${key.sk}`) : undefined;
+    return day ? { ...i, costSumUsd: day.costSumUsd, costRuns: day.costRuns } : i;
+  });
+}
+
+/**
+ * Days of one month's index of the query's scope from the highest p95 down, until `want` distinct systems. A page
+ * reads enough items for `want` systems of the range's share of the month (items outside the range are read and
+ * dropped by the filter), at most 1,000.
+ */
 async function topOfMonth(
   ctx: StoreContext,
+  q: RollupQuery,
   month: string,
-  team: string | undefined,
+  share: number,
   want: number,
-  filters: Condition[],
-): Promise<Record<string, unknown>[]> {
-  const index = team === undefined ? 'gsi1' : 'gsi2';
-  const out: Record<string, unknown>[] = [];
+): Promise<LatencyDay[]> {
+  const index = q.team === undefined ? 'gsi1' : 'gsi2';
+  const partition = q.tier
+    ? keys.rollupTierLatencyPartition(month, q.tier, q.team)
+    : keys.rollupLatencyPartition(month, q.team);
+  const filters: Condition[] = [
+    { path: 'day', op: '>=', value: q.from },
+    { path: 'day', op: '<=', value: q.to },
+  ];
+  const out: LatencyDay[] = [];
   const systems = new Set<string>();
   let start: Record<string, unknown> | undefined;
   do {
@@ -304,14 +363,14 @@ async function topOfMonth(
       new QueryCommand({
         TableName: ctx.tableName,
         IndexName: index,
-        ...buildKeyCondition({ index, partition: keys.rollupLatencyPartition(month, team), filters }),
+        ...buildKeyCondition({ index, partition, filters }),
         ScanIndexForward: false,
-        // Twice the systems wanted a page: a system slow on many days takes several places, so read on until enough.
-        Limit: Math.min(1000, want * 2),
+        // Twice the systems wanted (a system slow on many days takes several places), over the range's share.
+        Limit: Math.min(1000, Math.ceil((want * 2) / share)),
         ...(start ? { ExclusiveStartKey: start } : {}),
       }),
     );
-    for (const item of (page.Items ?? []) as Record<string, unknown>[]) {
+    for (const item of (page.Items ?? []) as LatencyDay[]) {
       out.push(item);
       systems.add(String(item.systemId));
     }

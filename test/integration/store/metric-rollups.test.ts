@@ -6,6 +6,7 @@ import { toGovernanceEvent } from '../../../functions/domain/events.js';
 import type { AuditEvent } from '../../../functions/domain/types.js';
 import { consumeForRollups } from '../../../functions/events/rollup-consumer.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
+import { keys } from '../../../functions/store/keys.js';
 import { allPages } from '../../../functions/store/pagination.js';
 import {
   activeCandidate,
@@ -57,7 +58,7 @@ describe('daily metric rollups', () => {
     allPages((page) => store.audit.listAuditEvents({ systemId, order: 'asc' }, page)) as Promise<AuditEvent[]>;
   const consume = (events: AuditEvent[]) =>
     Promise.all(events.map((e) => consumeForRollups((r) => store.rollups.applyRollupEvent(r), toGovernanceEvent(e))));
-  const overviewOf = (filter: { systemId?: string; team?: string }) =>
+  const overviewOf = (filter: { systemId?: string; team?: string; tier?: string }) =>
     store.rollups.rollupOverview({ from: today, to: today, limit: 10, offset: 0, ...filter });
 
   beforeAll(async () => {
@@ -107,13 +108,26 @@ describe('daily metric rollups', () => {
     // Act
     const team = await overviewOf({ team: 'team-summed' });
     const organisation = await overviewOf({});
+    const [teamHigh, teamLow, high, low, one] = await Promise.all([
+      overviewOf({ team: 'team-summed', tier: 'high' }),
+      overviewOf({ team: 'team-summed', tier: 'low' }),
+      overviewOf({ tier: 'high' }),
+      overviewOf({ tier: 'low' }),
+      overviewOf({ systemId: base.system.id }),
+    ]);
 
     // Assess
     expect(team.series).toEqual([expect.objectContaining({ date: today, promotions: 1, refusedPromotions: 1 })]);
-    expect(team.slowest.items).toEqual([
-      expect.objectContaining({ systemId: base.system.id, latencyP95Ms: 1500, costMeanUsd: 0.004, worstDay: today }),
-    ]);
+    const row = { systemId: base.system.id, latencyP95Ms: 1500, costMeanUsd: 0.004, worstDay: today };
+    expect(team.slowest.items).toEqual([expect.objectContaining(row)]);
     expect(organisation.totals.promotions).toBeGreaterThanOrEqual(3);
+    // A tier reads its own index (the tier items), its costs from the systems' days; one system, its own days.
+    expect(teamHigh.slowest.items).toEqual([expect.objectContaining({ ...row, riskTier: 'high' })]);
+    expect(teamLow.slowest.items).toEqual([]);
+    expect(high.slowest.items).toContainEqual(expect.objectContaining(row));
+    expect(high.slowest.items.every((r) => r.riskTier === 'high')).toBe(true);
+    expect(low.slowest.items.map((r) => r.systemId)).not.toContain(base.system.id);
+    expect(one.slowest).toEqual({ items: [expect.objectContaining(row)], more: false });
   });
 
   it('counts an event delivered twice, or twice at the same time, once', async () => {
@@ -154,5 +168,62 @@ describe('daily metric rollups', () => {
 
     // Assess
     expect(second).toMatchObject({ events: 1, applied: 1, duplicates: 0 });
+  });
+  it('reads what a page of the slowest systems needs, not every system of the month: one system, a tier, a pair', async () => {
+    // Prepare: 240 systems' days (3 days each) in the month indexes, as the consumer leaves them
+    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const items: Record<string, unknown>[] = [];
+    const tiers = ['low', 'medium', 'high'];
+    for (let n = 0; n < 240; n++)
+      for (let d = 0; d < 3; d++) {
+        const systemId = `sys_bounded${String(n).padStart(4, '0')}`;
+        const named = { systemId, day: day(d), name: `Bounded ${n}`, ownerTeam: `team-b${n % 6}` };
+        const riskTier = n % 40 === 0 ? 'critical' : (tiers[n % 3] as string);
+        const p95 = 100 + ((n * 37 + d * 11) % 900);
+        const figures = { ...named, riskTier, itemType: 'rollup', latencyP95MaxMs: p95 };
+        items.push(
+          {
+            ...keys.rollupSystemDay(systemId, day(d)),
+            ...keys.rollupLatencyIndex(day(d), p95, systemId, named.ownerTeam),
+            ...figures,
+          },
+          {
+            ...keys.rollupTierLatencyItem(systemId, day(d)),
+            ...keys.rollupTierLatencyIndex(day(d), p95, systemId, named.ownerTeam, riskTier),
+            ...figures,
+          },
+        );
+      }
+    await store.rollups.putRollupItems(items);
+    let scanned = 0;
+    const send = store.ctx.doc.send.bind(store.ctx.doc);
+    const counting = (async (command: { input: { IndexName?: string } }) => {
+      const out = (await send(command as never)) as { ScannedCount?: number };
+      if (command.input.IndexName) scanned += out.ScannedCount ?? 0;
+      return out;
+    }) as typeof store.ctx.doc.send;
+    const readBy = async (filter: { systemId?: string; team?: string; tier?: string }) => {
+      scanned = 0;
+      store.ctx.doc.send = counting;
+      try {
+        const o = await store.rollups.rollupOverview({ from: day(2), to: day(0), limit: 5, offset: 0, ...filter });
+        return { rows: o.slowest.items, scanned };
+      } finally {
+        store.ctx.doc.send = send;
+      }
+    };
+
+    // Act
+    const one = await readBy({ systemId: 'sys_bounded0007' });
+    const tier = await readBy({ tier: 'critical' });
+    const pair = await readBy({ team: 'team-b0', tier: 'critical' });
+
+    // Assess: every row is of the scope, and no index item outside it was read. The month's organisation index
+    // holds 720 items and team-b0's 120; 6 systems are critical (18 items), 2 of them in team-b0 (6 items).
+    expect(one).toEqual({ rows: [expect.objectContaining({ systemId: 'sys_bounded0007' })], scanned: 0 });
+    expect(tier.rows.map((r) => r.riskTier)).toEqual(Array(5).fill('critical'));
+    expect(tier.scanned).toBeLessThanOrEqual(18);
+    expect(pair.rows.map((r) => r.systemId).sort()).toEqual(['sys_bounded0000', 'sys_bounded0120']);
+    expect(pair.scanned).toBeLessThanOrEqual(6);
   });
 });

@@ -37,7 +37,9 @@ function grantProviderRuntime(fn: GovernedFunction, config: StageConfig, who: st
     new PolicyStatement({
       sid: 'ReadProviderSecrets',
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [`arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${config.prefix}/providers/*`],
+      resources: [
+        `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${config.prefix}/providers/*`,
+      ],
     }),
   );
   acknowledgeMatching(

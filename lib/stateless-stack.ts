@@ -205,8 +205,9 @@ export class StatelessStack extends Stack {
     const { evalRun, releaseGate, auditArchiver } = props.workflows;
     // The stateful stack's evidence bucket, by its derived name (lib/config.ts evidenceBucketName).
     const evidenceBucket = Bucket.fromBucketName(this, 'EvidenceBucket', evidenceBucketName(config, Aws.ACCOUNT_ID));
-    // GET /api/eval-runs/{id}/cases pages through the evidence bucket.
-    (this.functions.get('eval-runs') as GovernedFunction).bindEvidence(evidenceBucket, 'read');
+    // GET /api/eval-runs/{id}/cases pages through the evidence bucket; a post keeps the texts its cases' model-graded
+    // assertions judge there until the eval worker grades them (ADR 0050): the function itself calls no provider.
+    (this.functions.get('eval-runs') as GovernedFunction).bindEvidence(evidenceBucket, 'read-keep-texts');
     // POST /api/release-candidates/{id}/run-evals starts one execution per run (functions/workflows/sfn-eval-runner.ts).
     const candidates = this.functions.get('candidates') as GovernedFunction;
     candidates.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', evalRun.stateMachine.stateMachineArn);

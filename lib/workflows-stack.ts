@@ -14,14 +14,50 @@ import type { Construct } from 'constructs';
 import { auditBucketName, evidenceBucketName, exportBucketName, type StageConfig } from './config.js';
 import { AuditArchiver } from './constructs/audit-archiver.js';
 import { AuditExportJob } from './constructs/audit-export-job.js';
-import { EvalStateMachine } from './constructs/eval-state-machine.js';
+import { EVAL_TASK_FUNCTIONS, EvalStateMachine } from './constructs/eval-state-machine.js';
 import { GovernanceEvents } from './constructs/governance-events.js';
+import type { GovernedFunction } from './constructs/governed-function.js';
 import { DataMigrations } from './constructs/migrations.js';
 import { OperatorAlerts } from './constructs/operator-alerts.js';
 import { PolicyDryRunJob } from './constructs/policy-dry-run-job.js';
 import { ReleaseGateStateMachine } from './constructs/release-gate-state-machine.js';
 import { ScheduledFunction } from './constructs/scheduled-function.js';
 import { acknowledgeMatching } from './nag.js';
+
+/** The eval tasks that call providers (and so read their secrets): the others get no grant. */
+const PROVIDER_TASKS: ReadonlySet<string> = new Set(['prepare', 'executeBatch']);
+
+/**
+ * Lets `fn` call providers as the provider executor does (ADR 0030): read the secrets under `<prefix>/providers/`
+ * (GetSecretValue only) and invoke the stage's allow-listed Bedrock models. Its egress allow-list is
+ * EVAL_ALLOWED_HOSTS, set by the caller.
+ */
+function grantProviderRuntime(fn: GovernedFunction, config: StageConfig, who: string): void {
+  fn.role.addToPrincipalPolicy(
+    new PolicyStatement({
+      sid: 'ReadProviderSecrets',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [
+        `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${config.prefix}/providers/*`,
+      ],
+    }),
+  );
+  acknowledgeMatching(
+    fn.role,
+    /^AwsSolutions-IAM5\[Resource::.+:secret:.+\/providers\/\*\]$/,
+    'Provider API keys are named by admins per connection (secretRef), so the grant is the stage prefix ' +
+      `<prefix>/providers/* and read only: no secret outside it can be read by the ${who}.`,
+  );
+  if (config.bedrockModelArns.length > 0) {
+    fn.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'InvokeAllowedBedrockModels',
+        actions: ['bedrock:InvokeModel'],
+        resources: [...config.bedrockModelArns],
+      }),
+    );
+  }
+}
 
 export interface WorkflowsStackProps extends StackProps {
   config: StageConfig;
@@ -66,26 +102,12 @@ export class WorkflowsStack extends Stack {
     });
     // The provider executor (ADR 0030): provider API keys are read at run time from Secrets Manager, only secrets
     // under `<prefix>/providers/`, and Bedrock only on the stage's allow-list of model and inference-profile ARNs.
-    for (const fn of this.evalRun.tasks.values()) {
-      fn.role.addToPrincipalPolicy(
-        new PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [
-            `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${config.prefix}/providers/*`,
-          ],
-        }),
-      );
-      acknowledgeMatching(
-        fn.role,
-        /^AwsSolutions-IAM5\[Resource::.+:secret:.+\/providers\/\*\]$/,
-        'Provider API keys are named by admins per connection (secretRef), so the grant is the stage prefix ' +
-          '<prefix>/providers/* and read only: no secret outside it can be read by an eval task.',
-      );
-      if (config.bedrockModelArns.length > 0) {
-        fn.role.addToPrincipalPolicy(
-          new PolicyStatement({ actions: ['bedrock:InvokeModel'], resources: [...config.bedrockModelArns] }),
-        );
-      }
+    // Only the steps that call providers hold the grant (ADR 0050): Prepare checks a provider run's secrets, and
+    // ExecuteBatch calls models and judges (a submitted run's model-graded assertions are graded there); Aggregate
+    // and RecordFailure call nothing.
+    for (const task of EVAL_TASK_FUNCTIONS) {
+      if (!PROVIDER_TASKS.has(task.task)) continue;
+      grantProviderRuntime(this.evalRun.tasks.get(task.task) as GovernedFunction, config, 'eval task');
     }
 
     // Release gates: statemachines/release-gate.asl.json. request-approval starts one execution per round; the
@@ -116,6 +138,10 @@ export class WorkflowsStack extends Stack {
         'A monitoring pass could not judge every active release: drift may go unnoticed; read the function logs.',
     });
     this.monitoring.fn.bindTable(props.table, 'readwrite');
+    // The pass scores production samples itself (ADR 0042), llm-rubric by the release's pinned judges: it calls them
+    // through its own provider runtime, with the eval tasks' grant and egress allow-list (ADR 0050).
+    this.monitoring.fn.lambda.addEnvironment('EVAL_ALLOWED_HOSTS', config.evalAllowedHosts.join(','));
+    grantProviderRuntime(this.monitoring.fn, config, 'monitoring pass');
     // Monitoring runs go through the eval state machine (ADR 0032): the pass starts one execution per release.
     this.monitoring.fn.lambda.addEnvironment('EVAL_STATE_MACHINE_ARN', this.evalRun.stateMachine.stateMachineArn);
     this.evalRun.stateMachine.grantStartExecution(this.monitoring.fn.lambda);

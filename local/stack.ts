@@ -291,7 +291,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startPolicyDryRun: policyDryRuns.start,
       auditExports,
       evalAllowedHosts,
-      providers,
       checkDependencies: async () => ({ evalRunner: 'ok', tokenKeys: 'ok' }),
     };
 

@@ -11,15 +11,15 @@ import type { AuditExportJobs } from '../workflows/audit-export.js';
 import type { EvalRunner } from '../workflows/eval-runner.js';
 import type { GateCallbacks, GateRunner } from '../workflows/gate-runner.js';
 import type { EmitDryRunRequest } from '../workflows/policy-dry-run.js';
-import type { ProviderRuntime } from '../workflows/providers/executor.js';
 import { tokenVerifierFromEnv } from './auth/verify-token.js';
 
 export interface Deps {
   store: GovernanceStore;
   verifyToken: (authorization: string | undefined) => Promise<Principal>;
   /**
-   * The per-case evidence of eval runs, for GET /api/eval-runs/{id}/cases: the eval-runs function composes the S3
-   * store of EVIDENCE_BUCKET, the local stack its S3 stand-in's; other functions have none.
+   * The per-case evidence of eval runs, for GET /api/eval-runs/{id}/cases, and where posted texts wait for the eval
+   * worker to grade their model-graded assertions (ADR 0050): the eval-runs function composes the S3 store of
+   * EVIDENCE_BUCKET, the local stack its S3 stand-in's; other functions have none.
    */
   evidence?: EvidenceStore;
   /** Runs eval runs; the candidates function composes one (Step Functions in AWS), the local stack its own. */
@@ -54,12 +54,6 @@ export interface Deps {
    * the provider-connections function reads EVAL_ALLOWED_HOSTS, the local stack passes its own; absent, none.
    */
   evalAllowedHosts?: readonly string[];
-  /**
-   * The provider runtime the llm-rubric (and similar) assertions of posted results are graded through, by the judges
-   * the run's candidate pins (ADR 0039): the local stack passes its own; absent (the AWS API functions, which read no
-   * provider secret), those assertions fail with the reason "no judge service in this deployment".
-   */
-  providers?: ProviderRuntime;
   /** Checks the dependencies /health/deps reports on. */
   checkDependencies?: () => Promise<Record<string, 'ok' | string>>;
 }

@@ -46,12 +46,15 @@ const progress = (run: { casesDone: number; totalCases: number; status: EvalRun[
 async function acceptSubmissions(req: IdRequest, submissionsOf: () => Submission[]) {
   await loadRun(req, 'write');
   const submissions = submissionsOf();
-  const { evalRunner } = req.deps;
-  // A composition fault, not the caller's: the post that completes a run must hand it to a runner.
+  const { evalRunner, evidence } = req.deps;
+  // Composition faults, not the caller's: the post that completes a run must hand it to a runner, and the texts that
+  // model-graded assertions judge wait for the eval worker in the evidence store (ADR 0050). This function calls
+  // no provider: it holds no provider secret.
   if (!evalRunner) throw new Error('this function was composed without an eval runner (Deps.evalRunner)');
+  if (!evidence) throw new Error('this function was composed without an evidence store (Deps.evidence)');
   const out = await submitEvalResults(req.deps.store, actorOf(req.principal), req.params.id, submissions, {
     startAggregation: (runId) => evalRunner.start(runId),
-    ...(req.deps.providers ? { providers: req.deps.providers } : {}),
+    evidence,
   });
   const { run, accepted, recorded, alreadyPosted } = out;
   return {
@@ -104,7 +107,7 @@ export const routes: Route[] = [
     method: 'POST',
     path: '/api/eval-runs/{id}/results',
     summary:
-      'Post outputs the pipeline produced for a submitted run; answers 202 with its progress, and once every case has one the run is aggregated and gated in the background',
+      'Post outputs the pipeline produced for a submitted run; answers 202 with its progress, and once every case has one the run is aggregated and gated in the background, where the eval worker grades its llm-rubric and similar assertions (ADR 0050)',
     body: submitResultsRequest,
     maxBodyBytes: 5 * 1024 * 1024,
     response: { status: 202, body: evalResultsAcceptedResponse },

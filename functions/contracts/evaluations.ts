@@ -13,7 +13,9 @@ const submittedCase = z
       .max(1_048_576)
       .nullable()
       .optional()
-      .describe("the model's answer as text, which the case's assertions judge (default: output as JSON); not stored"),
+      .describe(
+        "the model's answer as text, which the case's assertions judge (default: output as JSON); not stored on the case, but kept in the run's evidence when an llm-rubric or similar assertion judges it after the last post (ADR 0050)",
+      ),
     latencyMs: z.number().min(0).max(3_600_000),
     costUsd: z.number().min(0).optional(),
     timedOut: z.boolean().optional(),

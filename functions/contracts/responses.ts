@@ -417,6 +417,13 @@ export const evalRunResponse = exact<EvalRun>()(
     maxCost: z.number().optional().describe('the ceiling in USD the run was started with'),
     spentUsd: z.number().optional().describe('USD the calls of a run with a ceiling billed so far'),
     casesNotExecuted: z.number().int().optional().describe('cases the ceiling kept from being executed'),
+    casesToGrade: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        'submitted runs: posted cases whose llm-rubric or similar assertions the eval worker grades once every case is posted (ADR 0050)',
+      ),
     errorCode: z.enum(EVAL_RUN_ERROR_CODES).optional().describe('why the run ended in error, when it has a code'),
     executorNote: z
       .string()

@@ -681,6 +681,11 @@ export interface EvalRun {
   spentUsd?: number;
   /** Cases the ceiling kept from being executed (recorded as such in the evidence, not as model failures). */
   casesNotExecuted?: number;
+  /**
+   * `submitted` runs: posted cases whose model-graded assertions (llm-rubric, similar) the eval worker grades once
+   * every case is posted (ADR 0050); absent when none.
+   */
+  casesToGrade?: number;
   /** Why a run ended in error, when the reason has a code. */
   errorCode?: EvalRunErrorCode;
 }

@@ -272,7 +272,10 @@ export async function listCaseResults(
   page: PageRequest,
 ): Promise<Page<CaseResult & { index: number }>> {
   const p = keys.evalCaseResultPrefix(runId);
-  return queryPage(ctx, { partition: p.pk, prefix: p.skPrefix, ...page });
+  const found = await queryPage<CaseResultItem>(ctx, { partition: p.pk, prefix: p.skPrefix, ...page });
+  // Whether a case waits for the eval worker, and where its posted text is kept, are the worker's business: a waiting
+  // case reads as one without verdicts until it is graded (the run is aggregating meanwhile).
+  return { ...found, items: found.items.map(({ texts: _texts, awaitingGrading: _waiting, ...item }) => item) };
 }
 
 /** A finished run leaves the sparse index of unfinished runs (its marker keeps no index keys). */
@@ -452,9 +455,9 @@ export async function caseResultsInRange(
   runId: string,
   start: number,
   end: number,
-): Promise<(CaseResult & { index: number })[]> {
+): Promise<CaseResultItem[]> {
   if (start >= end) return [];
-  return queryAll<CaseResult & { index: number }>(ctx, {
+  return queryAll<CaseResultItem>(ctx, {
     partition: keys.evalRun(runId).pk,
     between: [keys.evalCaseResult(runId, start).sk, keys.evalCaseResult(runId, end - 1).sk],
   });
@@ -574,6 +577,53 @@ export async function findPostedCases(
   return out;
 }
 
+/**
+ * A posted case's result as it is recorded. `grading`: its assertions include model-graded ones (llm-rubric,
+ * similar), which the eval worker grades once every case is posted (ADR 0050); `texts` names the evidence object
+ * that keeps the posted text they judge (absent when the case posted none: the output object is judged).
+ */
+export interface PostedResult {
+  index: number;
+  result: CaseResult;
+  grading?: { texts: string | null };
+}
+
+/** A recorded case result that waits for the eval worker to grade its model-graded assertions. */
+export type CaseResultItem = CaseResult & { index: number; awaitingGrading?: true; texts?: string };
+
+/**
+ * Records the eval worker's verdicts on cases that waited for grading: each item gets its assertions and stops
+ * waiting, on condition that it still waits, so a retried batch never replaces a verdict already recorded (a judge
+ * may answer differently twice). Answers the indexes another attempt had graded first.
+ */
+export async function recordGradedResults(
+  ctx: StoreContext,
+  runId: string,
+  graded: readonly { index: number; assertions: NonNullable<CaseResult['assertions']> }[],
+): Promise<{ gradedBefore: number[] }> {
+  const gradedBefore: number[] = [];
+  for (const g of graded) {
+    try {
+      await ctx.doc.send(
+        new UpdateCommand({
+          TableName: ctx.tableName,
+          Key: keys.evalCaseResult(runId, g.index),
+          ...updateParams({
+            set: { assertions: g.assertions },
+            remove: ['awaitingGrading', 'texts'],
+            conditions: [{ path: 'awaitingGrading', op: 'exists' }],
+          }),
+        }),
+      );
+      if (ctx.meter) ctx.meter.writes += 1;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      gradedBefore.push(g.index);
+    }
+  }
+  return { gradedBefore };
+}
+
 /** Results per TransactWriteItems: 99 puts and the run's counter (DynamoDB takes 100 actions a transaction). */
 const RESULTS_PER_TRANSACTION = 99;
 const TRANSACTION_ATTEMPTS = 12;
@@ -587,7 +637,7 @@ const TRANSACTION_ATTEMPTS = 12;
 export async function recordPostedResults(
   ctx: StoreContext,
   runId: string,
-  results: readonly { index: number; result: CaseResult }[],
+  results: readonly PostedResult[],
 ): Promise<{ recorded: number; alreadyPosted: number }> {
   let recorded = 0;
   let alreadyPosted = 0;
@@ -598,7 +648,13 @@ export async function recordPostedResults(
       const put = (r: (typeof chunk)[number]) => ({
         Put: {
           TableName: ctx.tableName,
-          Item: { ...keys.evalCaseResult(runId, r.index), itemType: 'eval_case', index: r.index, ...r.result },
+          Item: {
+            ...keys.evalCaseResult(runId, r.index),
+            itemType: 'eval_case',
+            index: r.index,
+            ...r.result,
+            ...(r.grading ? { awaitingGrading: true, ...(r.grading.texts ? { texts: r.grading.texts } : {}) } : {}),
+          },
           ...buildCondition([{ path: 'pk', op: 'not_exists' }]),
         },
       });
@@ -607,7 +663,10 @@ export async function recordPostedResults(
           TableName: ctx.tableName,
           Key: keys.evalRun(runId),
           ...updateParams({
-            add: { casesDone: chunk.length },
+            add: {
+              casesDone: chunk.length,
+              ...(chunk.some((r) => r.grading) ? { casesToGrade: chunk.filter((r) => r.grading).length } : {}),
+            },
             conditions: [{ path: 'status', op: '=', value: 'running' }],
           }),
         },

@@ -2,6 +2,9 @@
 // object per batch (`runs/<runId>/batches/<6-digit index>.jsonl`), read back page by page with an opaque cursor.
 // Aggregates live in DynamoDB; this store holds what a run of up to 100,000 cases leaves case by case.
 //
+// Beside the batches, a submitted run keeps the posted texts its model-graded assertions (llm-rubric, similar) judge
+// until the eval worker grades them (`runs/<runId>/texts/<name>.json`, one object per post, ADR 0050).
+//
 // Batches are written once: every put carries `If-None-Match: *`, and a 412 means the batch is already there, so a
 // retried task (Step Functions Retry, an at-least-once redelivery) is idempotent. A batch's content is a pure
 // function of the run and the batch index, so the object already stored is the one the retry would have written.
@@ -93,6 +96,13 @@ export interface EvidenceStore<T extends object = EvidenceRecord> {
   readBatch(runId: string, batchIndex: number): Promise<T[] | null>;
   readPage(runId: string, options?: ReadPageOptions): Promise<EvidencePage<T>>;
   listBatches(runId: string): Promise<BatchInfo[]>;
+  /**
+   * Keeps the posted texts of a submitted run's cases (by run index) that model-graded assertions judge later, under
+   * `name` (written once: a second put of the name leaves the first).
+   */
+  putTexts(runId: string, name: string, texts: Readonly<Record<string, string>>): Promise<void>;
+  /** The texts kept under `name`, or null when there are none. */
+  readTexts(runId: string, name: string): Promise<Record<string, string> | null>;
   /** Where the evidence lives, for people (`s3://bucket/runs/` or `memory`). */
   describe(): string;
 }
@@ -114,6 +124,15 @@ const MAX_BATCHES_PER_PAGE = 1_000;
 
 function batchPrefix(runId: string): string {
   return `runs/${runId}/batches/`;
+}
+
+const TEXTS_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Where a submitted run's posted texts wait for their model-graded assertions. */
+export function textsKey(runId: string, name: string): string {
+  assertRunId(runId);
+  if (!TEXTS_NAME.test(name)) throw new ValidationError('invalid texts name', { name: String(name).slice(0, 64) });
+  return `runs/${runId}/texts/${name}.json`;
 }
 
 export function batchKey(runId: string, batchIndex: number): string {
@@ -267,6 +286,34 @@ export function createEvidenceStore<T extends object = EvidenceRecord>(
     },
 
     describe: () => `s3://${bucket}/runs/`,
+
+    async putTexts(runId, name, texts) {
+      const key = textsKey(runId, name);
+      try {
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: JSON.stringify(texts),
+            ContentType: 'application/json',
+            IfNoneMatch: '*',
+          }),
+        );
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+      }
+    },
+
+    async readTexts(runId, name) {
+      const key = textsKey(runId, name);
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return JSON.parse((await object.Body?.transformToString('utf8')) ?? '{}') as Record<string, string>;
+      } catch (error) {
+        if (isNoSuchKey(error)) return null;
+        throw error;
+      }
+    },
 
     async readPage(runId, readOptions = {}) {
       assertRunId(runId);

@@ -10,6 +10,7 @@ import {
   type EvidenceStore,
   encodeEvidenceCursor,
   MAX_PAGE_LIMIT,
+  textsKey,
 } from './evidence-store.js';
 
 /**
@@ -19,6 +20,7 @@ import {
  */
 export function createMemoryEvidenceStore<T extends object = EvidenceRecord>(): EvidenceStore<T> {
   const batches = new Map<string, Map<number, T[]>>();
+  const texts = new Map<string, string>();
   const sorted = (runId: string) => [...(batches.get(runId)?.entries() ?? [])].sort((a, b) => a[0] - b[0]);
   return {
     async putBatch(runId, batchIndex, records) {
@@ -78,6 +80,14 @@ export function createMemoryEvidenceStore<T extends object = EvidenceRecord>(): 
         offset = 0;
       }
       return { records, nextCursor: null };
+    },
+    async putTexts(runId, name, posted) {
+      const key = textsKey(runId, name);
+      if (!texts.has(key)) texts.set(key, JSON.stringify(posted));
+    },
+    async readTexts(runId, name) {
+      const stored = texts.get(textsKey(runId, name));
+      return stored === undefined ? null : (JSON.parse(stored) as Record<string, string>);
     },
     describe: () => 'memory',
   };

@@ -1,6 +1,7 @@
 // The steps of an eval run, written as plain async functions of (store, input) → output so that the in-process
 // runner calls them today and the eval-run state machine's tasks call them unchanged: prepare, execute-and-score a
 // batch (Map state), aggregate-and-gate, and fail. Inputs and outputs stay small JSON: evidence lives in the store.
+import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../domain/errors.js';
 import {
   type AssertionServices,
@@ -41,7 +42,7 @@ import type {
   PromptVersion,
   ReleaseCandidate,
 } from '../domain/types.js';
-import type { RunDatasetSpan } from '../store/eval-runs.js';
+import type { CaseResultItem, PostedResult, RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { assertionServicesFor } from './assertion-services.js';
@@ -214,6 +215,7 @@ export async function prepareEvalRun(
       executor: run.executor,
       ...(caseTimeoutMs !== undefined ? { caseTimeoutMs } : {}),
       ...(attemptsPerCase !== undefined ? { attemptsPerCase } : {}),
+      ...((run.casesToGrade ?? 0) > 0 ? { modelGraded: true } : {}),
     },
     input.limits ?? DEFAULT_SIZING_LIMITS,
     input.batchSize,
@@ -313,11 +315,19 @@ export async function executeEvalBatch(
   const m = await loadRunMaterial(store, runId, cache);
   if (m.run.executor === 'submitted') {
     // The posted results of this batch's key range, aggregated; their evidence is the table's case items.
-    const results = await store.evalRuns.caseResultsInRange(runId, batch.start, batch.end);
+    let results = await store.evalRuns.caseResultsInRange(runId, batch.start, batch.end);
     if (results.length !== batch.end - batch.start)
       throw new ConflictError(
         `eval run ${runId} has ${results.length} of the ${out.cases} results of batch ${batch.batchIndex}`,
       );
+    const waiting = results.filter((r) => r.awaitingGrading);
+    if (waiting.length > 0) {
+      // Their model-graded assertions are graded here, by the candidate's pinned judges, in the worker that holds the
+      // provider runtime (ADR 0050); a verdict another attempt recorded first is kept.
+      m.assertionServices ??= assertionServicesFor(store, options.assertionServices, options.providers, m.candidate);
+      const { gradedBefore } = await gradeWaitingResults(store, m, batch, waiting, options.evidence);
+      if (gradedBefore > 0) results = await store.evalRuns.caseResultsInRange(runId, batch.start, batch.end);
+    }
     const aggregate = emptyAggregate();
     for (const result of results) addResult(aggregate, result);
     await store.evalRuns.recordBatch(
@@ -386,7 +396,7 @@ export async function executeEvalBatch(
   // Assertions are scored before the evidence is written, so the stored object carries their verdicts. A check run's
   // candidate is its release: monitoring and rollback validation are graded by the judges the release pinned.
   m.assertionServices ??= assertionServicesFor(store, options.assertionServices, options.providers, m.candidate);
-  await scoreCaseAssertions(records, cases, m.spans, batch.start, m.assertionServices);
+  await scoreCaseAssertions(records, cases, m.spans, (i) => batch.start + i, m.assertionServices);
   const { evidence } = options;
   const put = await evidence.putBatch(runId, batch.batchIndex, records);
   if (!put.written) records = (await evidence.readBatch(runId, batch.batchIndex)) ?? records;
@@ -400,6 +410,49 @@ export async function executeEvalBatch(
     ...(notExecuted > 0 ? { notExecuted } : {}),
   });
   return { ...out, cases: records.length };
+}
+
+/**
+ * Grades the waiting results of a submitted run's batch, in place: every assertion of each case (its dataset's
+ * defaults, then its own) on the text that was posted (kept in the evidence store until now) or else the output
+ * object, through the run's services; then records the verdicts on the case items.
+ */
+async function gradeWaitingResults(
+  store: GovernanceStore,
+  m: RunMaterial,
+  batch: BatchDescriptor,
+  waiting: CaseResultItem[],
+  evidence: EvidenceStore,
+): Promise<{ gradedBefore: number }> {
+  const cases = await store.evalRuns.runCasesInRange(m.spans, batch.start, batch.end);
+  const kept = new Map<string, Record<string, string>>();
+  for (const name of new Set(waiting.flatMap((r) => (r.texts ? [r.texts] : [])))) {
+    const texts = await evidence.readTexts(m.run.id, name);
+    // Written before the results that name it: a missing object is not something a retry can fix.
+    if (!texts) throw new ConflictError(`eval run ${m.run.id} lost the posted texts ${name} its cases wait on`);
+    kept.set(name, texts);
+  }
+  const texts = waiting.map((r) => {
+    if (!r.texts) return undefined;
+    const text = kept.get(r.texts)?.[String(r.index)];
+    if (text === undefined)
+      throw new ConflictError(`eval run ${m.run.id} lost the posted text of case ${r.caseId} (index ${r.index})`);
+    return text;
+  });
+  const waitingCases = waiting.map((r) => cases[r.index - batch.start] as EvalCase);
+  await scoreCaseAssertions(
+    waiting,
+    waitingCases,
+    m.spans,
+    (i) => (waiting[i] as CaseResultItem).index,
+    m.assertionServices ?? {},
+    texts,
+  );
+  const { gradedBefore } = await store.evalRuns.recordGradedResults(
+    m.run.id,
+    waiting.map((r) => ({ index: r.index, assertions: r.assertions ?? [] })),
+  );
+  return { gradedBefore: gradedBefore.length };
 }
 
 /** A case the run's cost ceiling kept from being called: recorded as not executed, not as a model failure. */
@@ -477,7 +530,7 @@ async function scoreCaseAssertions(
   records: (CaseResult & { execution?: EvidenceRecord['execution'] })[],
   cases: readonly EvalCase[],
   spans: readonly RunDatasetSpan[],
-  start: number,
+  indexOf: (i: number) => number,
   services: Partial<AssertionServices>,
   texts?: readonly (string | null | undefined)[],
 ): Promise<void> {
@@ -485,7 +538,7 @@ async function scoreCaseAssertions(
   for (let i = 0; i < records.length; i++) {
     const record = records[i] as CaseResult & { execution?: EvidenceRecord['execution'] };
     const evalCase = cases[i] as EvalCase;
-    const list = assertionsOf(defaultsAt(spans, start + i), evalCase);
+    const list = assertionsOf(defaultsAt(spans, indexOf(i)), evalCase);
     if (list.length === 0) continue;
     if (!allDeterministic(list)) {
       pending.push(i);
@@ -503,7 +556,7 @@ async function scoreCaseAssertions(
     const record = records[i] as CaseResult & { execution?: EvidenceRecord['execution'] };
     const evalCase = cases[i] as EvalCase;
     record.assertions = await scoreAssertions(
-      assertionsOf(defaultsAt(spans, start + i), evalCase),
+      assertionsOf(defaultsAt(spans, indexOf(i)), evalCase),
       {
         text: outputTextOf(record.output, texts?.[i] ?? record.execution?.outputText),
         latencyMs: record.latencyMs,
@@ -645,17 +698,25 @@ export async function failEvalRunStep(
  * Aggregates a submitted run in this process, as the state machine would (prepare, each batch, aggregate): what
  * submitEvalResults does when no runner is given (store-level callers and tests).
  */
-export async function aggregateSubmittedRunInProcess(store: GovernanceStore, runId: string): Promise<void> {
+export async function aggregateSubmittedRunInProcess(
+  store: GovernanceStore,
+  runId: string,
+  options: Pick<EvalStepOptions, 'providers' | 'assertionServices'> & Partial<EvidenceOptions> = {},
+): Promise<void> {
   try {
     const plan = await prepareEvalRun(store, { runId });
-    for (const batch of plan.batches) await executeEvalBatch(store, { runId, batch }, undefined, NO_EVIDENCE);
+    const stepOptions = { ...NO_EVIDENCE, ...options };
+    for (const batch of plan.batches) await executeEvalBatch(store, { runId, batch }, undefined, stepOptions);
     await aggregateEvalRun(store, { runId });
   } catch (error) {
     await failEvalRunStep(store, { runId, error: (error as Error).message ?? String(error) });
   }
 }
 
-/** A submitted run's batches write no evidence objects: its evidence is the table's case items. */
+/**
+ * A submitted run's batches write no evidence objects: its evidence is the table's case items (the texts its
+ * model-graded assertions judge are read from the evidence store the posts kept them in, when given).
+ */
 const NO_EVIDENCE: EvidenceOptions = {
   evidence: new Proxy({} as EvidenceStore, {
     get: () => () => Promise.reject(new Error('a submitted run writes no evidence objects')),
@@ -674,9 +735,11 @@ export interface SubmittedResults {
 /**
  * Takes outputs a pipeline produced for a `submitted` run. Cases may arrive over several posts, in any order and
  * concurrently: each post reads only the cases it names, records their results and counts them with an atomic
- * counter in the same transactions. The post that completes the run moves it to `aggregating` and hands it to
- * `startAggregation` (the eval runner: the state machine in AWS, the local runner locally); without one, it is
- * aggregated before this returns.
+ * counter in the same transactions. Deterministic assertions are scored here; a case with a model-graded one
+ * (llm-rubric, similar) is recorded as waiting, its posted text kept in the evidence store, and graded by the eval
+ * worker once every case is posted (ADR 0050): this function calls no provider. The post that completes the run
+ * moves it to `aggregating` and hands it to `startAggregation` (the eval runner: the state machine in AWS, the local
+ * runner locally); without one, it is aggregated (and graded, through `providers`) before this returns.
  */
 export async function submitEvalResults(
   store: GovernanceStore,
@@ -685,12 +748,14 @@ export async function submitEvalResults(
   submissions: Submission[],
   options: {
     startAggregation?: (runId: string) => void | Promise<void>;
+    /** Where the posted texts that model-graded assertions judge wait for the worker (the run's evidence store). */
+    evidence?: EvidenceStore;
     /**
-     * What `similar` and `llm-rubric` assertions of the posted cases call; absent, `similarity` and the candidate's
-     * pinned judges through `providers` when given, else they fail with the reason.
+     * Without `startAggregation`: what the in-process aggregation grades model-graded assertions with; absent,
+     * `similarity` and the candidate's pinned judges through `providers` when given, else they fail with the reason.
      */
     assertionServices?: Partial<AssertionServices>;
-    /** The provider runtime the judges (and embeddings) are called through (the composition root's). */
+    /** Without `startAggregation`: the provider runtime the in-process aggregation calls judges through. */
     providers?: ProviderRuntime;
   } = {},
 ): Promise<SubmittedResults> {
@@ -720,18 +785,28 @@ export async function submitEvalResults(
       return fresh;
     });
   }
-  const results: { index: number; result: CaseResult }[] = submissions.map((s) => {
+  // Each posted result is judged by its case's assertions (on its text when posted) before it is kept: deterministic
+  // ones now; a list with a model-graded one waits for the worker, whole, and the text it judges is kept until then.
+  const name = randomUUID();
+  const texts: Record<string, string> = {};
+  const results: PostedResult[] = [];
+  for (const s of submissions) {
     const { index, evalCase } = posted.get(s.caseId) as { index: number; evalCase: EvalCase };
     const scored = scoreBatch({ executor: 'submitted', cases: [evalCase], prompt, submissions: [s] });
-    return { index, result: scored.results[0] as CaseResult };
-  });
-  // Each posted result is judged by its case's assertions (on its text when posted, never stored) before it is kept;
-  // its llm-rubric assertions by the judges the candidate pins.
-  const services = assertionServicesFor(store, options.assertionServices, options.providers, candidate);
-  for (let i = 0; i < results.length; i++) {
-    const { index, result } = results[i] as { index: number; result: CaseResult };
-    const { evalCase } = posted.get(result.caseId) as { evalCase: EvalCase };
-    await scoreCaseAssertions([result], [evalCase], spans, index, services, [submissions[i]?.outputText]);
+    const result = scored.results[0] as CaseResult;
+    const list = assertionsOf(defaultsAt(spans, index), evalCase);
+    if (list.length > 0 && !allDeterministic(list)) {
+      if (typeof s.outputText === 'string') texts[String(index)] = s.outputText;
+      results.push({ index, result, grading: { texts: typeof s.outputText === 'string' ? name : null } });
+      continue;
+    }
+    await scoreCaseAssertions([result], [evalCase], spans, () => index, {}, [s.outputText]);
+    results.push({ index, result });
+  }
+  if (Object.keys(texts).length > 0) {
+    // A composition fault, not the caller's: the function that takes posts keeps texts in the run's evidence store.
+    if (!options.evidence) throw new Error('posted texts wait for grading in an evidence store; none was given');
+    await options.evidence.putTexts(run.id, name, texts);
   }
   results.sort((a, b) => a.index - b.index);
   const { recorded, alreadyPosted } = await store.evalRuns.recordPostedResults(run.id, results);
@@ -740,7 +815,12 @@ export async function submitEvalResults(
     const { started } = await store.evalRuns.beginAggregation(actor, run.id);
     if (started) {
       if (options.startAggregation) await options.startAggregation(run.id);
-      else await aggregateSubmittedRunInProcess(store, run.id);
+      else
+        await aggregateSubmittedRunInProcess(store, run.id, {
+          ...(options.evidence ? { evidence: options.evidence } : {}),
+          ...(options.providers ? { providers: options.providers } : {}),
+          ...(options.assertionServices ? { assertionServices: options.assertionServices } : {}),
+        });
     }
     run = await store.evalRuns.getEvalRun(run.id);
   }

@@ -77,8 +77,11 @@ export interface GovernedFunctionProps {
   deadLetterQueue?: IQueue;
 }
 
-/** What a function may do with the eval evidence bucket (functions/store/evidence-store.ts, `runs/` prefix). */
-export type EvidenceAccess = 'read' | 'readwrite';
+/**
+ * What a function may do with the eval evidence bucket (functions/store/evidence-store.ts, `runs/` prefix): read;
+ * read and keep the posted texts of submitted runs (`runs/<runId>/texts/`, ADR 0050); or read and write.
+ */
+export type EvidenceAccess = 'read' | 'read-keep-texts' | 'readwrite';
 
 export class GovernedFunction extends Construct {
   readonly lambda: NodejsFunction;
@@ -214,11 +217,20 @@ export class GovernedFunction extends Construct {
   bindEvidence(bucket: IBucket, access: EvidenceAccess): this {
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
-        sid: access === 'read' ? 'ReadEvidence' : 'ReadWriteEvidence',
-        actions: access === 'read' ? ['s3:GetObject'] : ['s3:GetObject', 's3:PutObject'],
+        sid: access === 'readwrite' ? 'ReadWriteEvidence' : 'ReadEvidence',
+        actions: access === 'readwrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject'],
         resources: [bucket.arnForObjects('runs/*')],
       }),
     );
+    if (access === 'read-keep-texts') {
+      this.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'KeepPostedTexts',
+          actions: ['s3:PutObject'],
+          resources: [bucket.arnForObjects('runs/*/texts/*')],
+        }),
+      );
+    }
     this.role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: 'ListEvidenceBatches',
@@ -230,9 +242,10 @@ export class GovernedFunction extends Construct {
     this.lambda.addEnvironment('EVIDENCE_BUCKET', bucket.bucketName);
     acknowledgeMatching(
       this.role,
-      /^AwsSolutions-IAM5\[Resource::.+\/runs\/\*\]$/,
-      'Evidence objects are keyed runs/<runId>/batches/<index>.jsonl and created per run, so the grant names the ' +
-        'runs/ prefix of the evidence bucket; no delete, no other prefix, no other bucket.',
+      /^AwsSolutions-IAM5\[Resource::.+\/runs\/\*(\/texts\/\*)?\]$/,
+      'Evidence objects are keyed runs/<runId>/batches/<index>.jsonl (posted texts: runs/<runId>/texts/<name>.json) ' +
+        'and created per run, so the grant names the runs/ prefix of the evidence bucket; no delete, no other ' +
+        'prefix, no other bucket.',
     );
     return this;
   }

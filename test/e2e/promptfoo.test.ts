@@ -1,17 +1,23 @@
 // promptfoo's results as evidence, over HTTP and through the CLI on the local stack (docs/promptfoo.md, ADR 0041):
 // the committed fixture, written by the real promptfoo 0.121.20 from the tests `govern datasets export` writes
 // (test/fixtures/promptfoo/README.md has the command), imports and gates a candidate; another results version and a
-// case id the candidate's datasets do not hold are 400s naming them, with nothing written.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// case id the candidate's datasets do not hold are 400s naming them, with nothing written. A submitted run's llm-rubric
+// assertions are graded after the last post by the eval worker (the ExecuteBatch task of the real ASL), through the
+// local model server, by the judge the candidate pins (ADR 0050); the key is nowhere in the table, an event or a log.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCaptured } from '../../cli/in-process.js';
+import { DEFAULT_JUDGE_OUTPUT_SCHEMA, DEFAULT_RUBRIC_PROMPT } from '../../functions/domain/types.js';
 import type { DatasetInput } from '../../functions/store/datasets.js';
+import { type ModelServer, startModelServer } from '../../local/model-server.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { cases, modelConfigInput } from '../support/fixtures.js';
 import { apiClient } from '../support/http.js';
-import { draftCandidate, governedSystem, owner } from '../support/lifecycle.js';
+import { approveArtefact, draftCandidate, governedSystem, owner } from '../support/lifecycle.js';
 import { dynamoEndpoint } from '../support/store.js';
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -23,6 +29,8 @@ const readFixture = async (name: string) => JSON.parse(await readFile(join(FIXTU
 describe("promptfoo's results file as evidence of a submitted run", () => {
   let stack: LocalStack;
   let dataDir: string;
+  /** The stack's log lines. */
+  const logLines: string[] = [];
   const ownerApi = () => apiClient(stack.url, stack.tokens['omar.owner']?.token);
   const govern = (argv: string[]) =>
     runCaptured(
@@ -39,6 +47,7 @@ describe("promptfoo's results file as evidence of a submitted run", () => {
       dynamoEndpoint: dynamoEndpoint(),
       tableName: `e2e-promptfoo-${Date.now()}`,
       seed: false,
+      log: (line) => logLines.push(line),
       evalRunnerOptions: { batchSize: 5, retryIntervalMs: 5 },
     });
   });
@@ -145,5 +154,107 @@ describe("promptfoo's results file as evidence of a submitted run", () => {
     expect(answer.body.detail).toMatch(/pf-nobody/);
     const run = await ownerApi().get<Json>(`/api/eval-runs/${runId}`);
     expect(run.body).toMatchObject({ status: 'queued', casesDone: 0 });
+  });
+
+  it("grades a submitted run's llm-rubric in the eval worker by the pinned judge, with its key nowhere in the table, an event or a log line", async () => {
+    // Prepare: a judge on a model server of its own, its key in the data folder (Secrets Manager in AWS)
+    const secret = `sk-e2e-judge-${Date.now().toString(36)}`;
+    await mkdir(join(dataDir, 'provider-secrets'), { recursive: true });
+    await writeFile(join(dataDir, 'provider-secrets', 'e2e-judge'), secret);
+    const server: ModelServer = await startModelServer({ apiKey: secret });
+    const written: string[] = [];
+    const capture = (stream: NodeJS.WriteStream) =>
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        written.push(String(chunk));
+        return true;
+      });
+    const spies = [capture(process.stdout), capture(process.stderr)];
+    try {
+      const base = await governedSystem(stack.store);
+      const connection = await stack.store.providerConnections.registerConnection(owner, {
+        name: 'e2e judge server',
+        provider: 'openai',
+        baseUrl: server.baseUrl('openai'),
+        region: null,
+        secretRef: 'file:e2e-judge',
+        concurrencyLimit: 4,
+        changeSummary: 'the judge model',
+      });
+      const model = await stack.store.artefacts.createModelConfig(
+        owner,
+        modelConfigInput(base.system.id, {
+          name: 'judge-model',
+          routingPolicy: {
+            strategy: 'single',
+            routes: [{ target: 'local', weight: 1, connection: { id: connection.id, version: connection.version } }],
+          },
+          fallbackPolicy: { enabled: false, fallbackModel: null, maxRetries: 0 },
+        }),
+      );
+      await approveArtefact(stack.store, 'model_config', model.id);
+      const judge = await stack.store.artefacts.createArtefact(owner, 'judge_config', {
+        systemId: base.system.id,
+        name: 'no-legal-advice',
+        modelConfigId: model.id,
+        rubricPrompt: DEFAULT_RUBRIC_PROMPT,
+        outputSchema: DEFAULT_JUDGE_OUTPUT_SCHEMA,
+        passThreshold: null,
+        changeSummary: 'the legal-advice judge',
+      });
+      await approveArtefact(stack.store, 'judge_config', judge.id);
+      const rubric = 'The answer gives no legal advice: it never says "lawyer".';
+      const dataset = await stack.store.datasets.createDataset(owner, {
+        systemId: base.system.id,
+        name: 'judged',
+        kind: 'regression',
+        description: 'judged by a governed judge',
+        defaultAssert: [{ type: 'llm-rubric', value: rubric, judge: judge.id, name: 'no-legal-advice' }],
+        cases: cases(4),
+      });
+      const draft = await draftCandidate(stack.store, base, {
+        datasetIds: [dataset.id],
+        thresholds: [{ metric: 'assert.no-legal-advice', direction: 'min', value: 1, regressionTolerance: null }],
+      });
+      const rc = await stack.store.candidates.submitCandidate(owner, draft.id);
+      const queued = await ownerApi().post<Json & { id: string }>(`/api/release-candidates/${rc.id}/run-evals`, {
+        executor: 'submitted',
+      });
+      const results = cases(4).map((c, i) => ({
+        caseId: c.caseId,
+        output: { label: c.expectedLabel },
+        outputText: i === 3 ? 'You should ask a lawyer.' : 'Your refund is on its way.',
+        latencyMs: 12,
+      }));
+
+      // Act: the post answers at once; the eval worker grades once the run aggregates
+      const posted = await ownerApi().post<Json>(`/api/eval-runs/${queued.body.id}/results`, { results });
+      await stack.evalRunner.idle();
+      const run = await ownerApi().get<Json & { metrics: Json }>(`/api/eval-runs/${queued.body.id}`);
+      const evidence = await ownerApi().get<{ items: (Json & { caseId: string; assertions?: Json[] })[] }>(
+        `/api/eval-runs/${queued.body.id}/cases`,
+      );
+      await stack.events.settle();
+      const table = await stack.doc.send(new ScanCommand({ TableName: stack.tableName }));
+
+      // Assess
+      expect(rc.judgeConfigs?.map((j) => j.id)).toEqual([judge.id]);
+      expect(posted.status).toBe(202);
+      expect(posted.body).toMatchObject({ casesToGrade: 4, recorded: 4 });
+      expect(run.body).toMatchObject({ status: 'failed', casesDone: 4, casesToGrade: 4 });
+      expect(run.body.metrics['assert.no-legal-advice']).toBe(0.75);
+      const verdicts = Object.fromEntries(evidence.body.items.map((c) => [c.caseId, c.assertions?.[0]]));
+      expect(verdicts['case-3']).toMatchObject({
+        type: 'llm-rubric',
+        pass: false,
+        reason: 'the output contains "lawyer"',
+      });
+      expect(verdicts['case-0']).toMatchObject({ type: 'llm-rubric', pass: true });
+      expect(JSON.stringify(table.Items)).not.toContain(secret);
+      expect(JSON.stringify(stack.events.bus.recent)).not.toContain(secret);
+      expect([...logLines, ...written].filter((line) => line.includes(secret))).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+      await server.stop();
+    }
   });
 });

@@ -393,6 +393,11 @@ describe('the stateless stack: functions', () => {
           ).toBe(true);
           continue;
         }
+        // Posted texts of submitted runs (ADR 0050): the eval-runs function keeps them under runs/<id>/texts/, put only.
+        if (prefixed.length > 0 && prefixed.every((resource) => resource.endsWith('/runs/*/texts/*"]]}'))) {
+          expect(actions, id).toEqual(['s3:PutObject']);
+          continue;
+        }
         if (prefixed.length > 0) {
           expect(
             prefixed.every((resource) => resource.endsWith('/runs/*"]]}') || /-audit-.*\/\*"\]\]\}$/.test(resource)),
@@ -423,6 +428,43 @@ describe('the stateless stack: functions', () => {
             /SchedulerRole[0-9A-F]{8}$/.test(role)),
       ),
     ).toBe(true);
+  });
+
+  it('lets exactly the functions that call providers read their secrets: Prepare, ExecuteBatch and the monitoring pass', () => {
+    // Prepare: which role each function has, by its service name (eval tasks: eval-<task>)
+    const serviceOfRole = new Map(
+      governedFunctions().map(([, fn]) => [
+        roleOf(fn),
+        (fn.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME,
+      ]),
+    );
+    const readers: string[] = [];
+    const statements: Record<string, unknown>[] = [];
+
+    // Act: every statement of the stage that names a provider secret, and the roles it is attached to
+    for (const policy of Object.values(stateless.findResources('AWS::IAM::Policy') as Resources)) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Record<string, unknown>[] })
+        .Statement) {
+        if (!JSON.stringify(statement.Resource).includes(':secret:governance-dev/providers/*')) continue;
+        statements.push(statement);
+        for (const role of policy.Properties.Roles as { Ref: string }[])
+          readers.push(serviceOfRole.get(role.Ref) ?? role.Ref);
+      }
+    }
+
+    // Assess: read only, and no API function (the eval-runs function keeps posted texts, it grades nothing)
+    expect(readers.sort()).toEqual(['eval-execute-batch', 'eval-prepare', 'monitor']);
+    for (const statement of statements) expect(statement.Action).toBe('secretsmanager:GetSecretValue');
+    const monitor = governedFunctions().find(
+      ([, fn]) =>
+        (fn.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_SERVICE_NAME ===
+        'monitor',
+    )?.[1];
+    const evalTask = governedFunctions().find(isEvalTask)?.[1];
+    const hostsOf = (fn: Resources[string] | undefined) =>
+      (fn?.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables.EVAL_ALLOWED_HOSTS;
+    expect(hostsOf(monitor)).toBeDefined();
+    expect(hostsOf(monitor)).toBe(hostsOf(evalTask));
   });
 
   it('attaches no AWS managed policy to any role', () => {

@@ -270,7 +270,7 @@ describe('eval runs graded by governed judges', () => {
     expect((await rubricVerdicts(newer.id))[0]?.reason).toContain(`${v2.id} is not pinned in the candidate's snapshot`);
   });
 
-  it("grades a submitted run's posted text with the candidate's pinned judge", async () => {
+  it("grades a submitted run's posted text with the candidate's pinned judge once every case is posted, keeping a recorded verdict", async () => {
     // Prepare
     const base = await governedSystem(store);
     const jc = await judge(base, await judgeModel(base.system));
@@ -285,15 +285,28 @@ describe('eval runs graded by governed judges', () => {
       costUsd: 0,
     }));
 
-    // Act
-    const { run: done } = await submitEvalResults(store, owner, run.id, posted, { providers: providers() });
+    // Act: three cases first (recorded, waiting), then the last, whose post aggregates and grades in this process
+    const first = await submitEvalResults(store, owner, run.id, posted.slice(0, 3), { evidence: testEvidence });
+    const waiting = await store.evalRuns.listCaseResults(run.id, { limit: 10 });
+    const { run: done } = await submitEvalResults(store, owner, run.id, posted.slice(3), {
+      evidence: testEvidence,
+      providers: providers(),
+    });
     const results = await store.evalRuns.listCaseResults(run.id, { limit: 10 });
+    const retried = await store.evalRuns.recordGradedResults(run.id, [{ index: 3, assertions: [] }]);
 
     // Assess
+    expect(first.run).toMatchObject({ status: 'running', casesToGrade: 3 });
+    expect(waiting.items.map((r) => r.assertions)).toEqual([undefined, undefined, undefined]);
+    expect(waiting.items.every((r) => !('texts' in r) && !('awaitingGrading' in r))).toBe(true);
     expect(done.status).toBe('failed');
+    expect(done.casesToGrade).toBe(4);
     expect(done.metrics?.['assert.no-legal-advice']).toBe(0.75);
     const failed = results.items.find((r) => r.caseId === 'case-3')?.assertions?.find((a) => a.type === 'llm-rubric');
     expect(failed).toMatchObject({ pass: false, reason: 'the output contains "lawyer"' });
+    expect(retried.gradedBefore).toEqual([3]);
+    const kept = (await store.evalRuns.caseResultsInRange(run.id, 3, 4))[0];
+    expect(kept?.assertions?.find((a) => a.type === 'llm-rubric')).toEqual(failed);
   });
 });
 

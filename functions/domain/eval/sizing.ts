@@ -46,17 +46,28 @@ const BATCH_FUNCTION_SECONDS = 300;
  * each allowed its retries, within the stage's run timeout.
  */
 export function sizeRun(
-  run: { totalCases: number; executor: SizedExecutor; caseTimeoutMs?: number; attemptsPerCase?: number },
+  run: {
+    totalCases: number;
+    executor: SizedExecutor;
+    caseTimeoutMs?: number;
+    attemptsPerCase?: number;
+    /**
+     * A `submitted` run whose batches grade model-graded assertions (llm-rubric, similar) through providers: its
+     * batches are cut and timed as a `provider` run's (a judge call per case, 8 cases at a time), ADR 0050.
+     */
+    modelGraded?: boolean;
+  },
   limits: SizingLimits,
   batchSizeOverride?: number,
 ): RunSizing {
   const total = Math.max(0, Math.floor(run.totalCases));
-  const base = batchSizeOverride ?? BASE_BATCH_SIZE[run.executor];
+  const calls = run.executor === 'http' || run.executor === 'provider' || run.modelGraded === true;
+  const base = batchSizeOverride ?? (run.modelGraded ? BASE_BATCH_SIZE.provider : BASE_BATCH_SIZE[run.executor]);
   const batchSize = Math.max(base, Math.ceil(total / MAX_BATCHES_PER_RUN));
   const batchCount = Math.ceil(total / batchSize);
   const maxConcurrency = Math.max(1, Math.min(Math.floor(limits.maxConcurrency), batchCount));
   let work: number;
-  if (run.executor === 'http' || run.executor === 'provider') {
+  if (calls) {
     const perCase = ((run.caseTimeoutMs ?? 30_000) * Math.max(1, run.attemptsPerCase ?? 1)) / 1000;
     work = Math.ceil(batchSize / 8) * perCase;
   } else {

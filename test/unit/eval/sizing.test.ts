@@ -45,6 +45,15 @@ describe('sizing a run', () => {
     expect(quick.batchTimeoutSeconds).toBe(Math.ceil(Math.ceil(50 / 8) * 2 + 30));
     expect(slow.batchTimeoutSeconds).toBe(300);
   });
+
+  it("cuts and times a submitted run whose cases wait for model grading as a provider run's, not in batches of 1,000", () => {
+    const plain = sizeRun({ totalCases: 2_000, executor: 'submitted' }, limits);
+    const graded = sizeRun({ totalCases: 2_000, executor: 'submitted', modelGraded: true }, limits);
+    const provider = sizeRun({ totalCases: 2_000, executor: 'provider' }, limits);
+    expect(plain).toMatchObject({ batchSize: 1_000, batchCount: 2 });
+    expect(graded).toEqual(provider);
+    expect(graded.batchTimeoutSeconds).toBeLessThanOrEqual(300);
+  });
 });
 
 describe('the cap on distinct slices', () => {

@@ -2,7 +2,7 @@
 // tests passing it would prove things the real store does not do.
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
-import { batchKey } from '../../../functions/store/evidence-store.js';
+import { batchKey, textsKey } from '../../../functions/store/evidence-store.js';
 import { createMemoryEvidenceStore } from '../../../functions/store/memory-evidence-store.js';
 
 type Line = { index: number; note: string };
@@ -58,5 +58,22 @@ describe('the in-memory evidence store', () => {
     await expect(evidence.putBatch('../etc', 0, [])).rejects.toThrow(ValidationError);
     await expect(evidence.readPage('run_3', { cursor: 'not a cursor' })).rejects.toThrow(ValidationError);
     expect(evidence.describe()).toBe('memory');
+  });
+
+  it("keeps a submitted run's posted texts once under their name, reads a missing name as null and refuses a bad one", async () => {
+    // Prepare
+    const evidence = createMemoryEvidenceStore<Line>();
+
+    // Act
+    await evidence.putTexts('run_4', 'post-1', { 3: 'Ask a lawyer.' });
+    await evidence.putTexts('run_4', 'post-1', { 3: 'replaced?' });
+    const kept = await evidence.readTexts('run_4', 'post-1');
+    const missing = await evidence.readTexts('run_4', 'post-2');
+
+    // Assess
+    expect(kept).toEqual({ 3: 'Ask a lawyer.' });
+    expect(missing).toBeNull();
+    await expect(evidence.putTexts('run_4', '../batches/000000', {})).rejects.toThrow(ValidationError);
+    expect(textsKey('run_4', 'post-1')).toBe('runs/run_4/texts/post-1.json');
   });
 });

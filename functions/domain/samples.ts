@@ -210,6 +210,29 @@ function wellFormedValue(value: unknown): unknown {
 }
 
 /**
+ * The first size bound a sample breaks (its input, output or metadata), or null: the API answers it as a 400 naming
+ * the field, and the CLI checks a file's samples with it before it posts any batch.
+ */
+export function sampleSizeProblem(s: SampleInput): { field: 'input' | 'output' | 'metadata'; message: string } | null {
+  const inputText = typeof s.input === 'string' ? s.input : JSON.stringify(s.input);
+  if (bytes(inputText) > SAMPLE_LIMITS.maxInputBytes)
+    return { field: 'input', message: `is larger than ${SAMPLE_LIMITS.maxInputBytes} bytes` };
+  const outputText = typeof s.output === 'string' ? s.output : JSON.stringify(s.output);
+  if (bytes(outputText) > SAMPLE_LIMITS.maxOutputBytes)
+    return { field: 'output', message: `is larger than ${SAMPLE_LIMITS.maxOutputBytes} bytes` };
+  const metadata = s.metadata ?? {};
+  if (
+    Object.keys(metadata).length > SAMPLE_LIMITS.maxMetadataKeys ||
+    bytes(JSON.stringify(metadata)) > SAMPLE_LIMITS.maxMetadataBytes
+  )
+    return {
+      field: 'metadata',
+      message: `holds more than ${SAMPLE_LIMITS.maxMetadataKeys} keys or ${SAMPLE_LIMITS.maxMetadataBytes} bytes`,
+    };
+  return null;
+}
+
+/**
  * Checks a batch against the bounds (a 400 naming the sample and field, before anything is written) and returns it
  * redacted and ready to store, with the redaction counts of the whole batch. `now` is the receiving time.
  */
@@ -237,25 +260,10 @@ export function prepareSamples(input: {
   const total: Record<string, number> = {};
   const out = samples.map((s, i) => {
     const at = `samples[${i}]`;
-    const inputText = typeof s.input === 'string' ? s.input : JSON.stringify(s.input);
-    if (bytes(inputText) > SAMPLE_LIMITS.maxInputBytes)
-      throw new ValidationError(`${at}.input is larger than ${SAMPLE_LIMITS.maxInputBytes} bytes`, {
-        field: `${at}.input`,
-      });
+    const size = sampleSizeProblem(s);
+    if (size) throw new ValidationError(`${at}.${size.field} ${size.message}`, { field: `${at}.${size.field}` });
     const outputText = typeof s.output === 'string' ? s.output : JSON.stringify(s.output);
-    if (bytes(outputText) > SAMPLE_LIMITS.maxOutputBytes)
-      throw new ValidationError(`${at}.output is larger than ${SAMPLE_LIMITS.maxOutputBytes} bytes`, {
-        field: `${at}.output`,
-      });
     const metadata = s.metadata ?? {};
-    if (
-      Object.keys(metadata).length > SAMPLE_LIMITS.maxMetadataKeys ||
-      bytes(JSON.stringify(metadata)) > SAMPLE_LIMITS.maxMetadataBytes
-    )
-      throw new ValidationError(
-        `${at}.metadata holds more than ${SAMPLE_LIMITS.maxMetadataKeys} keys or ${SAMPLE_LIMITS.maxMetadataBytes} bytes`,
-        { field: `${at}.metadata` },
-      );
     const servedAt = s.at ?? now;
     const servedMs = Date.parse(servedAt);
     if (Number.isNaN(servedMs) || servedMs > nowMs + SAMPLE_LIMITS.maxClockSkewMs)

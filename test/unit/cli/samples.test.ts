@@ -126,12 +126,12 @@ describe('govern samples settings --set', () => {
   });
 });
 
-describe('govern samples post against an API', () => {
+describe('govern samples against an API', () => {
   let server: Server;
   let dir: string;
   let env: Record<string, string>;
-  let posts: { path: string; body: { releaseId?: string; samples: unknown[] } }[];
-  /** The answer to the n-th POST (0-based); 201 with the batch's ids by default. */
+  let posts: { method: string; path: string; body: { releaseId?: string; samples: unknown[] } }[];
+  /** The answer to the n-th request (0-based), when the test gives one; else a PUT's body, or 201 with a batch's ids. */
   let refuseAt: { index: number; status: number; body: unknown } | null;
 
   beforeAll(async () => {
@@ -141,10 +141,16 @@ describe('govern samples post against an API', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString() || '{}');
-        posts.push({ path: req.url ?? '', body });
+        posts.push({ method: req.method ?? '', path: req.url ?? '', body });
         if (refuseAt && refuseAt.index === posts.length - 1) {
-          res.writeHead(refuseAt.status, { 'content-type': 'application/problem+json' });
+          const type = refuseAt.status >= 400 ? 'application/problem+json' : 'application/json';
+          res.writeHead(refuseAt.status, { 'content-type': type });
           res.end(JSON.stringify(refuseAt.body));
+          return;
+        }
+        if (req.method === 'PUT') {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(body));
           return;
         }
         const n = body.samples.length as number;
@@ -249,5 +255,30 @@ describe('govern samples post against an API', () => {
     expect(posts[0]?.path).toBe(`/api/systems/${SYSTEM}/samples?limit=1`);
     expect(run.stdout).toBe(`smp_1\t2026-12-01T10:00:00.000Z\t${RELEASE}\temail:2\tline one line two`);
     expect(run.stderr).toBe('more: --cursor abc');
+  });
+
+  it('changes the settings with a GET, then a PUT of the current settings with the --set changes', async () => {
+    // Prepare: the GET answers the current settings; the PUT is answered with what it sent
+    refuseAt = {
+      index: 0,
+      status: 200,
+      body: { redaction: { builtIn: ['email', 'phone', 'card'], patterns: [] }, retentionDays: 30 },
+    };
+    // Act
+    const run = await runCaptured(
+      ['samples', 'settings', SYSTEM, '--set', 'retentionDays=7', '--set', 'pattern.ticket=TCK-[0-9]+'],
+      env,
+      dir,
+    );
+    // Assess
+    expect(posts.map((p) => `${p.method} ${p.path}`)).toEqual([
+      `GET /api/systems/${SYSTEM}/sample-settings`,
+      `PUT /api/systems/${SYSTEM}/sample-settings`,
+    ]);
+    expect(posts[1]?.body).toEqual({
+      redaction: { builtIn: ['email', 'phone', 'card'], patterns: [{ name: 'ticket', pattern: 'TCK-[0-9]+' }] },
+      retentionDays: 7,
+    });
+    expect(run.stderr).toMatch(/settings saved/);
   });
 });

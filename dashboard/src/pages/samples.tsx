@@ -2,7 +2,14 @@
 // (for everyone who reads the system), and, for admins and the system's owners (the API's rule), the samples
 // themselves a page at a time, what redaction replaced in each (counts, never the original), and the redaction and
 // retention settings, editable, with the API's errors shown.
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  queryOptions,
+  useMutation,
+  useQueries,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { type ReactNode, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import {
@@ -35,6 +42,63 @@ import { Badge, DataState, Field, fmt, ProblemView, Time } from '../ui';
 /** Samples per page: a screen of rows whose text is cut to a line each. */
 const SAMPLES_PER_PAGE = 20;
 
+const SETTINGS_CHANGED = 'system.sample_settings_changed';
+
+// The page's first reads, shared by the page (which waits for all of them, so its cards lay out once: no shift as
+// each arrives) and the sections that render them (which then find them in the cache, fresh for FRESH_MS: a
+// section mounting right after the page's reads would otherwise read them all again).
+const FRESH_MS = 30_000;
+const reads = {
+  candidates: (systemId: string) =>
+    queryOptions({
+      staleTime: FRESH_MS,
+      queryKey: ['candidates', systemId],
+      queryFn: () => getAll<ReleaseCandidate>('/api/release-candidates', { systemId }),
+    }),
+  sampleRun: (releaseId: string) =>
+    queryOptions({
+      staleTime: FRESH_MS,
+      queryKey: ['sample-run', releaseId],
+      queryFn: () => latestSampleRun(releaseId),
+    }),
+  run: (runId: string) =>
+    queryOptions({
+      staleTime: FRESH_MS,
+      queryKey: ['eval-run', runId],
+      queryFn: () => api.get<EvalRun>(`/api/eval-runs/${runId}`),
+    }),
+  samples: (systemId: string, cursor: string | null) =>
+    queryOptions({
+      staleTime: FRESH_MS,
+      queryKey: ['samples', systemId, cursor],
+      queryFn: () =>
+        api.get<Page<ProductionSample>>(`/api/systems/${systemId}/samples`, {
+          limit: SAMPLES_PER_PAGE,
+          cursor: cursor ?? undefined,
+        }),
+    }),
+  settings: (systemId: string) =>
+    queryOptions({
+      staleTime: FRESH_MS,
+      queryKey: ['sample-settings', systemId],
+      queryFn: () => api.get<SampleSettings>(`/api/systems/${systemId}/sample-settings`),
+    }),
+  lastChange: (systemId: string) =>
+    queryOptions({
+      staleTime: FRESH_MS,
+      queryKey: ['audit', systemId, SETTINGS_CHANGED],
+      queryFn: async () =>
+        (
+          await api.get<Page<AuditEvent>>('/api/audit-events', {
+            systemId,
+            action: SETTINGS_CHANGED,
+            order: 'desc',
+            limit: 1,
+          })
+        ).items[0] ?? null,
+    }),
+};
+
 export default function SamplesPage() {
   const { id = '' } = useParams();
   const system = useQuery({ queryKey: ['system', id], queryFn: () => api.get<AiSystem>(`/api/systems/${id}`) });
@@ -47,15 +111,38 @@ export default function SamplesPage() {
   );
 }
 
+/** The active releases of a system, production first. */
+function activeOf(s: AiSystem): { environment: 'production' | 'staging'; releaseId: string | null }[] {
+  return (['production', 'staging'] as const).map((environment) => ({
+    environment,
+    releaseId: s.activeReleases[environment],
+  }));
+}
+
 function SamplesView({ system: s }: { system: AiSystem }) {
   const principal = usePrincipal();
-  const candidates = useQuery({
-    queryKey: ['candidates', s.id],
-    queryFn: () => getAll<ReleaseCandidate>('/api/release-candidates', { systemId: s.id }),
-  });
-  const byId = new Map((candidates.data?.items ?? []).map((c) => [c.id, c]));
-  const release = (id: string) => <Link to={`/candidates/${id}`}>{byId.get(id)?.name ?? id}</Link>;
   const readable = can.readSamples(principal, s);
+  const candidates = useQuery(reads.candidates(s.id));
+  const byId = new Map((candidates.data?.items ?? []).map((c) => [c.id, c]));
+  const active = activeOf(s).flatMap((a) => (a.releaseId ? [a.releaseId] : []));
+  const approvalRuns = active.flatMap((id) => {
+    const run = byId.get(id)?.latestEvalRunId;
+    return run ? [run] : [];
+  });
+  const first = useQueries({
+    queries: [
+      ...active.map((id) => reads.sampleRun(id)),
+      ...approvalRuns.map((id) => reads.run(id)),
+      ...(readable ? [reads.samples(s.id, null), reads.settings(s.id), reads.lastChange(s.id)] : []),
+    ],
+  });
+  const release = (id: string) => <Link to={`/candidates/${id}`}>{byId.get(id)?.name ?? id}</Link>;
+  if (candidates.isPending || first.some((q) => q.isPending))
+    return (
+      <div className="loading" style={{ minHeight: 480 }} aria-busy="true">
+        Loading the production samples …
+      </div>
+    );
   return (
     <>
       <div className="page-head">
@@ -66,16 +153,21 @@ function SamplesView({ system: s }: { system: AiSystem }) {
       </div>
       <div className="card">
         <h2>Last monitoring pass on samples</h2>
-        {(['production', 'staging'] as const).map((env) => {
-          const active = s.activeReleases[env];
-          return active ? (
-            <SampleScores key={env} environment={env} release={byId.get(active)} releaseId={active} link={release} />
+        {activeOf(s).map(({ environment: env, releaseId }) =>
+          releaseId ? (
+            <SampleScores
+              key={env}
+              environment={env}
+              release={byId.get(releaseId)}
+              releaseId={releaseId}
+              link={release}
+            />
           ) : (
             <p key={env} className="muted">
               No active {env} release: no samples are taken.
             </p>
-          );
-        })}
+          ),
+        )}
       </div>
       {readable ? (
         <>
@@ -103,14 +195,10 @@ function SampleScores({
   releaseId: string;
   link: (id: string) => ReactNode;
 }) {
-  const run = useQuery({ queryKey: ['sample-run', releaseId], queryFn: () => latestSampleRun(releaseId) });
+  const run = useQuery(reads.sampleRun(releaseId));
   // The approval-time run: what the pass compares each assertion's pass rate with.
   const approvalId = release?.latestEvalRunId ?? null;
-  const approval = useQuery({
-    queryKey: ['eval-run', approvalId],
-    queryFn: () => api.get<EvalRun>(`/api/eval-runs/${approvalId}`),
-    enabled: approvalId !== null,
-  });
+  const approval = useQuery({ ...reads.run(approvalId ?? ''), enabled: approvalId !== null });
   return (
     <section aria-label={`Sample scores of the ${environment} release`}>
       <h3>
@@ -176,15 +264,7 @@ function SampleList({ systemId, release }: { systemId: string; release: (id: str
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [index, setIndex] = useState(0);
   const cursor = cursors[index] ?? null;
-  const samples = useQuery({
-    queryKey: ['samples', systemId, cursor],
-    queryFn: () =>
-      api.get<Page<ProductionSample>>(`/api/systems/${systemId}/samples`, {
-        limit: SAMPLES_PER_PAGE,
-        cursor: cursor ?? undefined,
-      }),
-    placeholderData: keepPreviousData,
-  });
+  const samples = useQuery({ ...reads.samples(systemId, cursor), placeholderData: keepPreviousData });
   return (
     <div className="card">
       <h2>Recent samples, newest first</h2>
@@ -261,25 +341,9 @@ function SampleList({ systemId, release }: { systemId: string; release: (id: str
   );
 }
 
-const SETTINGS_CHANGED = 'system.sample_settings_changed';
-
 function SettingsCard({ system: s }: { system: AiSystem }) {
-  const settings = useQuery({
-    queryKey: ['sample-settings', s.id],
-    queryFn: () => api.get<SampleSettings>(`/api/systems/${s.id}/sample-settings`),
-  });
-  const changed = useQuery({
-    queryKey: ['audit', s.id, SETTINGS_CHANGED],
-    queryFn: async () =>
-      (
-        await api.get<Page<AuditEvent>>('/api/audit-events', {
-          systemId: s.id,
-          action: SETTINGS_CHANGED,
-          order: 'desc',
-          limit: 1,
-        })
-      ).items[0] ?? null,
-  });
+  const settings = useQuery(reads.settings(s.id));
+  const changed = useQuery(reads.lastChange(s.id));
   const [editing, setEditing] = useState(false);
   return (
     <div className="card">
@@ -290,6 +354,8 @@ function SettingsCard({ system: s }: { system: AiSystem }) {
           <>
             <Time at={changed.data.at} /> by <Person id={changed.data.actor.userId} name={changed.data.actor.name} />
           </>
+        ) : changed.isError ? (
+          '(not known: the audit chain could not be read)'
         ) : (
           'never: the defaults apply'
         )}

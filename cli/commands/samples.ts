@@ -1,4 +1,4 @@
-// `govern samples list|post|settings`: production samples of a system (ADR 0042). `post` reads a JSON Lines file,
+// `govern samples list|post|settings`: production samples of a system (ADR 0042, 0049). `post` reads a JSON Lines file,
 // checks every line against the contract and the size bounds before anything is sent (a bad line is named by its
 // number, nothing posted), then posts batches of at most 25 pinned to the release the first batch landed on, so a
 // promotion part-way makes the rest refused (409 ACTIVE_RELEASE_CHANGED) instead of split between two releases.

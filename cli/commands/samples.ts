@@ -4,11 +4,15 @@
 // promotion part-way makes the rest refused (409 ACTIVE_RELEASE_CHANGED) instead of split between two releases.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import type * as z from 'zod';
 import { idOf, postSamplesRequest, sampleInput, sampleSettingsBody } from '../../functions/contracts/index.js';
-import { type SampleInput, type SampleSettings, sampleSizeProblem } from '../../functions/domain/samples.js';
+import { sampleSizeProblem } from '../../functions/domain/sample-bounds.js';
 import { BUILT_IN_REDACTIONS, ENVIRONMENTS, SAMPLE_LIMITS } from '../../functions/domain/types.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+
+type SampleInput = z.output<typeof sampleInput>;
+type SampleSettings = z.output<typeof sampleSettingsBody>;
 
 type Run = (command: Command, action: (ctx: CommandContext, ...args: never[]) => Promise<void>) => void;
 
@@ -48,7 +52,7 @@ export function parseSamplesJsonl(text: string, file: string): NumberedSample[] 
       }
       continue;
     }
-    const sample = parsed.data as SampleInput;
+    const sample = parsed.data;
     const size = sampleSizeProblem(sample);
     if (size) problems.push(`  line ${line}: ${size.field} ${size.message}`);
     else samples.push({ line, sample });

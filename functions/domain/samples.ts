@@ -5,6 +5,7 @@
 
 import { ValidationError } from './errors.js';
 import { regexProblem } from './eval/regex.js';
+import { sampleSizeProblem } from './sample-bounds.js';
 import {
   BUILT_IN_REDACTIONS,
   type BuiltInRedaction,
@@ -191,8 +192,6 @@ export interface ProductionSample {
   expiresAt: string;
 }
 
-const bytes = (value: string) => new TextEncoder().encode(value).length;
-
 /** A string with every lone surrogate replaced by U+FFFD: stored text is always valid UTF-8. */
 function wellFormedText(value: string): string {
   return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
@@ -207,29 +206,6 @@ function wellFormedValue(value: unknown): unknown {
     return out;
   }
   return value;
-}
-
-/**
- * The first size bound a sample breaks (its input, output or metadata), or null: the API answers it as a 400 naming
- * the field, and the CLI checks a file's samples with it before it posts any batch.
- */
-export function sampleSizeProblem(s: SampleInput): { field: 'input' | 'output' | 'metadata'; message: string } | null {
-  const inputText = typeof s.input === 'string' ? s.input : JSON.stringify(s.input);
-  if (bytes(inputText) > SAMPLE_LIMITS.maxInputBytes)
-    return { field: 'input', message: `is larger than ${SAMPLE_LIMITS.maxInputBytes} bytes` };
-  const outputText = typeof s.output === 'string' ? s.output : JSON.stringify(s.output);
-  if (bytes(outputText) > SAMPLE_LIMITS.maxOutputBytes)
-    return { field: 'output', message: `is larger than ${SAMPLE_LIMITS.maxOutputBytes} bytes` };
-  const metadata = s.metadata ?? {};
-  if (
-    Object.keys(metadata).length > SAMPLE_LIMITS.maxMetadataKeys ||
-    bytes(JSON.stringify(metadata)) > SAMPLE_LIMITS.maxMetadataBytes
-  )
-    return {
-      field: 'metadata',
-      message: `holds more than ${SAMPLE_LIMITS.maxMetadataKeys} keys or ${SAMPLE_LIMITS.maxMetadataBytes} bytes`,
-    };
-  return null;
 }
 
 /**

@@ -147,6 +147,8 @@ module.exports = {
           '^functions/domain/policy-diff\\.ts$',
           // Pure and import-free: cases as promptfoo tests (`govern datasets export --format promptfoo`).
           '^functions/domain/promptfoo-tests\\.ts$',
+          // Pure, importing only the vocabulary: a sample's size bounds (`govern samples post`, ADR 0049).
+          '^functions/domain/sample-bounds\\.ts$',
         ],
       },
     },

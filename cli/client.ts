@@ -94,6 +94,11 @@ export class GovernClient {
     return this.send<T>('PATCH', path, body);
   }
 
+  /** A replacement (idempotent by its method: no Idempotency-Key). */
+  put<T = unknown>(path: string, body: unknown): Promise<ApiReply<T>> {
+    return this.send<T>('PUT', path, body);
+  }
+
   /** A binary download (a PDF): the raw bytes. */
   async download(path: string): Promise<{ bytes: Buffer; contentType: string }> {
     const reply = await this.send<Buffer>('GET', path, undefined, true);

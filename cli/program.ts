@@ -6,6 +6,7 @@ import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerPolicyCommands } from './commands/policies.js';
 import { registerRelaxationCommands } from './commands/relaxations.js';
 import { registerReleaseCommands } from './commands/releases.js';
+import { registerSampleCommands } from './commands/samples.js';
 import { type CliIo, type CommandContext, createContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 import pkg from './package.json' with { type: 'json' };
@@ -61,6 +62,7 @@ function buildProgram(io: CliIo, failure: { error?: unknown }): Command {
   registerEvidenceCommands(program, run);
   registerRelaxationCommands(program, run);
   registerPolicyCommands(program, run);
+  registerSampleCommands(program, run);
   // Every subcommand reports usage errors through the same override instead of exiting the process.
   const inherit = (command: Command) => {
     for (const sub of command.commands) {

@@ -63,6 +63,12 @@ export const can = {
     p.roles.includes('admin') ||
     (p.roles.includes('model_owner') && p.teams.includes(s.ownerTeam)) ||
     (p.roles.includes('pipeline') && p.systems.includes(s.id)),
+  /**
+   * Read a system's production samples and set their redaction and retention (ADR 0042): admins and the owners of
+   * its team; reviewers and auditors read the monitoring scores, not the traffic.
+   */
+  readSamples: (p: Principal, s: SystemRef) =>
+    p.roles.includes('admin') || (p.roles.includes('model_owner') && p.teams.includes(s.ownerTeam)),
   decide: (p: Principal, role: ReviewerRole) => p.roles.includes(`reviewer:${role}` as PrincipalRole),
   reviewArtefacts: (p: Principal) => p.roles.includes('reviewer:technical'),
   /** Open, update and resolve incidents: everyone but a read-only auditor. */

@@ -19,6 +19,7 @@ const appRoutes: RouteObject[] = [
     children: [
       { index: true, Component: RegistryPage },
       { path: 'systems/:id', lazy: page(() => import('./pages/system')) },
+      { path: 'systems/:id/samples', lazy: page(() => import('./pages/samples')) },
       { path: 'candidates/:id', lazy: page(() => import('./pages/candidate')) },
       { path: 'approvals', lazy: page(() => import('./pages/approvals')) },
       { path: 'policy', lazy: page(() => import('./pages/policy')) },

@@ -17,7 +17,7 @@ const environment = z.enum(ENVIRONMENTS).describe('whose active release the samp
 const releaseId = z.string().regex(idPattern('rc'), 'must be a rc_ id');
 const jsonObject = z.record(z.string(), z.unknown());
 
-const sampleInput = z
+export const sampleInput = z
   .object({
     input: z
       .union([z.string(), jsonObject])

@@ -5,6 +5,7 @@
 
 import { ValidationError } from './errors.js';
 import { regexProblem } from './eval/regex.js';
+import { sampleSizeProblem } from './sample-bounds.js';
 import {
   BUILT_IN_REDACTIONS,
   type BuiltInRedaction,
@@ -191,8 +192,6 @@ export interface ProductionSample {
   expiresAt: string;
 }
 
-const bytes = (value: string) => new TextEncoder().encode(value).length;
-
 /** A string with every lone surrogate replaced by U+FFFD: stored text is always valid UTF-8. */
 function wellFormedText(value: string): string {
   return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
@@ -237,25 +236,10 @@ export function prepareSamples(input: {
   const total: Record<string, number> = {};
   const out = samples.map((s, i) => {
     const at = `samples[${i}]`;
-    const inputText = typeof s.input === 'string' ? s.input : JSON.stringify(s.input);
-    if (bytes(inputText) > SAMPLE_LIMITS.maxInputBytes)
-      throw new ValidationError(`${at}.input is larger than ${SAMPLE_LIMITS.maxInputBytes} bytes`, {
-        field: `${at}.input`,
-      });
+    const size = sampleSizeProblem(s);
+    if (size) throw new ValidationError(`${at}.${size.field} ${size.message}`, { field: `${at}.${size.field}` });
     const outputText = typeof s.output === 'string' ? s.output : JSON.stringify(s.output);
-    if (bytes(outputText) > SAMPLE_LIMITS.maxOutputBytes)
-      throw new ValidationError(`${at}.output is larger than ${SAMPLE_LIMITS.maxOutputBytes} bytes`, {
-        field: `${at}.output`,
-      });
     const metadata = s.metadata ?? {};
-    if (
-      Object.keys(metadata).length > SAMPLE_LIMITS.maxMetadataKeys ||
-      bytes(JSON.stringify(metadata)) > SAMPLE_LIMITS.maxMetadataBytes
-    )
-      throw new ValidationError(
-        `${at}.metadata holds more than ${SAMPLE_LIMITS.maxMetadataKeys} keys or ${SAMPLE_LIMITS.maxMetadataBytes} bytes`,
-        { field: `${at}.metadata` },
-      );
     const servedAt = s.at ?? now;
     const servedMs = Date.parse(servedAt);
     if (Number.isNaN(servedMs) || servedMs > nowMs + SAMPLE_LIMITS.maxClockSkewMs)

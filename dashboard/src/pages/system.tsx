@@ -128,6 +128,10 @@ function SystemView({ system: s }: { system: AiSystem }) {
             <dt>staging</dt>
             <dd>{label(s.activeReleases.staging)}</dd>
           </dl>
+          <p>
+            <Link to={`/systems/${s.id}/samples`}>Production samples</Link>{' '}
+            <span className="muted">· how monitoring scored the active releases' traffic</span>
+          </p>
           <h2>Release history</h2>
           <DataState query={history} label="release history" minHeight={120} isEmpty={(h) => h.length === 0}>
             {(events) => (

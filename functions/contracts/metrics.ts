@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS, RISK_TIERS } from '../domain/types.js';
+import { idPattern } from '../domain/id-format.js';
+import { MAX_REGISTRY_SYSTEMS, METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS, RISK_TIERS } from '../domain/types.js';
 import { artefactName, idOf } from './common.js';
 
 const day = z.iso.date().describe('a UTC day, YYYY-MM-DD');
@@ -31,3 +32,24 @@ export const metricsOverviewQuery = z
       (dayNumber(q.to) - dayNumber(q.from)) / 86_400_000 + 1 <= MAX_RANGE_DAYS,
     { path: ['from'], message: `the range must be at most ${MAX_RANGE_DAYS} days` },
   );
+
+const systemIdPattern = idPattern('sys');
+
+/** GET /api/metrics/registry: the systems whose rows are wanted (ADR 0048). */
+export const registrySummaryQuery = z
+  .object({
+    systemIds: z
+      .string()
+      .max(MAX_REGISTRY_SYSTEMS * 40)
+      .refine((list) => list.split(',').every((id) => systemIdPattern.test(id)), {
+        message: 'must be sys_ ids separated by commas',
+      })
+      .refine((list) => new Set(list.split(',')).size <= MAX_REGISTRY_SYSTEMS, {
+        message: `must name at most ${MAX_REGISTRY_SYSTEMS} systems`,
+      })
+      .optional()
+      .describe(
+        `the systems to answer a row for, comma-separated, at most ${MAX_REGISTRY_SYSTEMS} (the ids the caller shows); those the caller may not read, or that do not exist, are left out. Without it, no rows`,
+      ),
+  })
+  .strict();

@@ -76,7 +76,7 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/metrics/registry',
     summary:
-      'The registry now for the systems named (at most 50): each one\'s open and blocking incidents, failed evals, candidates awaiting approval and review due date; and the serious-incident reporting deadlines coming due; over the systems the caller may read',
+      "The registry now for the systems named (at most 50): each one's open and blocking incidents, failed evals, candidates awaiting approval and review due date; and the serious-incident reporting deadlines coming due; over the systems the caller may read",
     query: registrySummaryQuery,
     response: { status: 200, body: registrySummaryResponse },
     // Reads what the request names, never the whole registry: a system the caller may not read is left out, as one

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { idPattern } from '../domain/id-format.js';
-import { MAX_REGISTRY_SYSTEMS, METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS, RISK_TIERS } from '../domain/types.js';
+import { METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS, MAX_REGISTRY_SYSTEMS, RISK_TIERS } from '../domain/types.js';
 import { artefactName, idOf } from './common.js';
 
 const day = z.iso.date().describe('a UTC day, YYYY-MM-DD');

@@ -3,8 +3,8 @@
 import { type ReportingClockEntry, reportingStatus } from './incident-clock.js';
 import { type ApprovalPolicy, countOpenIncidents, DEFAULT_POLICY, openBlockingIncidents } from './policy.js';
 import { type ReviewStatus, reviewStatus } from './review.js';
-import { SEVERITIES } from './types.js';
 import type { AiSystem, ReleaseCandidate } from './types.js';
+import { SEVERITIES } from './types.js';
 
 /** One system's row: what stands between it and its next release, and its periodic review. */
 export interface RegistryRow {

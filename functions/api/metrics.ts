@@ -79,8 +79,8 @@ export const routes: Route[] = [
       "The registry now for the systems named (at most 50): each one's open and blocking incidents, failed evals, candidates awaiting approval and review due date; and the serious-incident reporting deadlines coming due; over the systems the caller may read",
     query: registrySummaryQuery,
     response: { status: 200, body: registrySummaryResponse },
-    // Reads what the request names, never the whole registry: a system the caller may not read is left out, as one
-    // that does not exist is, so the answer reveals nothing of other teams' systems.
+    // Reads what the request names, never the whole registry: a system the caller may not read is a 404, as one that
+    // does not exist is, so the answer reveals nothing of other teams' systems.
     handle: async (req) => ({
       status: 200,
       body: await req.deps.store.overview.registrySummary({

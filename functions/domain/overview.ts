@@ -24,7 +24,7 @@ export interface RegistryRow {
 }
 
 export interface RegistrySummary {
-  /** The rows of the requested systems the caller may read, in the order they were named. */
+  /** The rows of the requested systems, in the order they were named. */
   systems: RegistryRow[];
   /**
    * Serious incidents whose Art. 73 report is overdue or due within REPORTING_WINDOW_DAYS, soonest deadline first

@@ -1,3 +1,4 @@
+import { NotFoundError } from '../domain/errors.js';
 import {
   REPORTING_WINDOW_DAYS,
   type RegistrySummary,
@@ -14,8 +15,8 @@ import { batchGet, type Item, type StoreContext } from './unit-of-work.js';
 /**
  * The registry's state now for the systems a request names (ADR 0048): bounded by the request, never by the
  * registry. One BatchGetItem of the named systems' METAs (their active releases, their per-severity counters of
- * unresolved incidents, their copy of the policy in force); for each one `visible` accepts, one Query of its own
- * candidates partition (counts, and the newest activation for its review due date, functions/domain/review.ts).
+ * unresolved incidents, their copy of the policy in force); a NotFoundError for the first one that does not exist or
+ * that `visible` refuses, before any candidate is read; else, for each one, one Query of its own candidates partition (counts, and the newest activation for its review due date, functions/domain/review.ts).
  * Serious-incident reporting deadlines come from one bounded Query of the open clocks due within the window
  * (gsi2 `INCCLOCK#open`, sorted by deadline, at most 500 read), kept when `visible` accepts their system (one
  * BatchGetItem of those systems' METAs). No Query of every system, candidate or run.
@@ -29,12 +30,14 @@ export async function registrySummary(
     metasOf(ctx, request.systemIds),
     openReportingClocks(ctx, new Date(now.getTime() + REPORTING_WINDOW_DAYS * 86_400_000)),
   ]);
-  const readable = request.systemIds.flatMap((id) => {
+  // A named system that does not exist, or that the caller may not read, is a 404 naming it, as everywhere (ADR 0003).
+  const named = request.systemIds.map((id) => {
     const meta = metas.get(id);
-    return meta && request.visible(toEntity<AiSystem>(meta)) ? [meta] : [];
+    if (!meta || !request.visible(toEntity<AiSystem>(meta))) throw new NotFoundError(`system ${id} not found`, { id });
+    return meta;
   });
   const rows = await Promise.all(
-    readable.map(async (meta) => {
+    named.map(async (meta) => {
       const system = toEntity<AiSystem>(meta);
       const candidates = await queryAll<ReleaseCandidate>(ctx, queries.candidatesOfSystem(system.id));
       return registryRow(system, candidates, now, policyOfMeta(meta));

@@ -1,8 +1,9 @@
 // GET /api/metrics/registry's store read on DynamoDB Local (ADR 0048): what it reads depends on the systems the request
 // names, never on how many systems, candidates and eval runs the registry holds. The meter counts every request to
 // DynamoDB and the capacity each one consumed; the same page of 6 costs the same with 6 systems as with 60 and their
-// histories, and a system the caller may not read costs no Query of its candidates.
+// histories, and a named system the caller may not read is a 404 before any Query of candidates.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../../functions/domain/errors.js';
 import { newId } from '../../../functions/domain/ids.js';
 import type { AiSystem } from '../../../functions/domain/types.js';
 import { batchPut } from '../../../functions/store/batch-write.js';
@@ -130,25 +131,31 @@ describe('the registry summary reads what the request names, on DynamoDB Local',
     expect(otherPage.summary.systems.map((s) => s.failedEvals)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
-  it('leaves out a system the caller may not read, reads none of its candidates, and hides its deadline', async () => {
+  it('answers 404 for a named system the caller may not read, or that does not exist, reading none of the candidates', async () => {
     // Act
-    const all = await measured(page);
-    const theirs = await measured(page, (s) => s.id !== page[0]);
+    Object.assign(meter, { reads: 0, readCapacity: 0 });
+    const hidden = store.overview.registrySummary({ systemIds: page, visible: (s) => s.id !== page[0] });
+    await expect(hidden).rejects.toThrow(NotFoundError);
+    const hiddenReads = meter.reads;
+    const missing = store.overview.registrySummary({
+      systemIds: [page[2] as string, 'sys_01JZZZZZZZZZZZZZZZZZZZZZZZ'],
+      visible: everyone,
+    });
 
-    // Assess
-    expect(theirs.summary.systems.map((s) => s.id)).toEqual(page.slice(1));
-    expect(theirs.reads).toBe(all.reads - 1);
-    expect(theirs.summary.reportingDeadlines).toEqual([]);
+    // Assess: the batch of METAs and the clocks' shards, no Query of a candidates partition.
+    await expect(missing).rejects.toMatchObject({ message: 'system sys_01JZZZZZZZZZZZZZZZZZZZZZZZ not found' });
+    expect(hiddenReads).toBe(1 + 8);
   });
 
-  it('answers no row for an id that does not exist, and no row at all when none is named', async () => {
+  it('answers no row, and only the reporting deadlines of readable systems, when the request names none', async () => {
     // Act
-    const missing = await measured(['sys_01JZZZZZZZZZZZZZZZZZZZZZZZ', page[2] as string]);
+    const theirs = await measured([], (s) => s.id !== page[0]);
     const none = await measured([]);
 
-    // Assess
-    expect(missing.summary.systems.map((s) => s.id)).toEqual([page[2]]);
+    // Assess: the clocks' shards and one batch of their systems' METAs.
     expect(none.summary.systems).toEqual([]);
+    expect(none.summary.reportingDeadlines.map((d) => d.systemId)).toEqual([page[0]]);
     expect(none.reads).toBe(8 + 1);
+    expect(theirs.summary.reportingDeadlines).toEqual([]);
   });
 });

@@ -79,7 +79,7 @@ function fakeBackend(tokenAnswer: { status: number; body: unknown }, staleToken?
       if (url.pathname === '/local/identities') return json({ identities: [] });
       if (staleToken && authorization === `Bearer ${staleToken}`)
         return json({ type: 'about:blank', title: 'Unauthorized', status: 401 }, 401);
-      if (url.pathname === '/api/metrics/registry') return json({ totals: { systems: 0 }, systems: [] });
+      if (url.pathname === '/api/metrics/registry') return json({ systems: [], reportingDeadlines: [] });
       return json({ items: [], nextCursor: null });
     }),
   );

@@ -1,8 +1,14 @@
-import { metricsOverviewQuery, metricsOverviewResponse, registrySummaryResponse } from '../contracts/index.js';
+import {
+  metricsOverviewQuery,
+  metricsOverviewResponse,
+  registrySummaryQuery,
+  registrySummaryResponse,
+} from '../contracts/index.js';
 import { canReadSystem, canReadTeamMetrics } from '../domain/authorization.js';
 import { ForbiddenError } from '../domain/errors.js';
+import { requestedSystemIds } from '../domain/overview.js';
 import { decodeRankCursor, encodeRankCursor, rangeOf } from '../domain/rollups.js';
-import { seesEverything, systemFor } from './access.js';
+import { systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
 
@@ -11,8 +17,8 @@ const DEFAULT_SLOWEST = 10;
 
 // The overview reads the daily rollups the rollup consumer derives from committed audit events (ADR 0043), never
 // the whole registry: its size depends on the range and the page, not on how many systems there are. Without a
-// systemId, model owners name one of their teams; pipelines name their system. The registry's state now (counts,
-// reviews, reporting deadlines, a row per system) is GET /api/metrics/registry.
+// systemId, model owners name one of their teams; pipelines name their system. The registry's state now (a row per
+// named system, reporting deadlines) is GET /api/metrics/registry, bounded by the request as well (ADR 0048).
 export const routes: Route[] = [
   route({
     method: 'GET',
@@ -70,16 +76,18 @@ export const routes: Route[] = [
     method: 'GET',
     path: '/api/metrics/registry',
     summary:
-      'The registry now: counts by risk tier, status and system, review due dates and overdue reviews, serious-incident reporting deadlines coming due, over the systems the caller may read',
+      "The registry now for the systems named (at most 50): each one's open and blocking incidents, failed evals, candidates awaiting approval and review due date; and the serious-incident reporting deadlines coming due; over the systems the caller may read",
+    query: registrySummaryQuery,
     response: { status: 200, body: registrySummaryResponse },
-    handle: async (req) => {
-      let systemIds: Set<string> | undefined;
-      if (!seesEverything(req.principal)) {
-        const all = await req.deps.store.overview.metricsOverview();
-        systemIds = new Set(all.systems.filter((s) => canReadSystem(req.principal, s)).map((s) => s.id));
-      }
-      return { status: 200, body: await req.deps.store.overview.metricsOverview(systemIds ? { systemIds } : {}) };
-    },
+    // Reads what the request names, never the whole registry: a system the caller may not read is a 404, as one that
+    // does not exist is, so the answer reveals nothing of other teams' systems.
+    handle: async (req) => ({
+      status: 200,
+      body: await req.deps.store.overview.registrySummary({
+        systemIds: requestedSystemIds(req.query.systemIds),
+        visible: (system) => canReadSystem(req.principal, system),
+      }),
+    }),
   }),
 ];
 

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS, RISK_TIERS } from '../domain/types.js';
+import { idPatternSource } from '../domain/id-format.js';
+import { METRICS_MAX_RANGE_DAYS as MAX_RANGE_DAYS, MAX_REGISTRY_SYSTEMS, RISK_TIERS } from '../domain/types.js';
 import { artefactName, idOf } from './common.js';
 
 const day = z.iso.date().describe('a UTC day, YYYY-MM-DD');
@@ -31,3 +32,21 @@ export const metricsOverviewQuery = z
       (dayNumber(q.to) - dayNumber(q.from)) / 86_400_000 + 1 <= MAX_RANGE_DAYS,
     { path: ['from'], message: `the range must be at most ${MAX_RANGE_DAYS} days` },
   );
+
+const systemIdSource = idPatternSource('sys').slice(1, -1);
+
+/** GET /api/metrics/registry: the systems whose rows are wanted (ADR 0048). */
+export const registrySummaryQuery = z
+  .object({
+    systemIds: z
+      .string()
+      .regex(
+        new RegExp(`^${systemIdSource}(?:,${systemIdSource}){0,${MAX_REGISTRY_SYSTEMS - 1}}$`),
+        `must be at most ${MAX_REGISTRY_SYSTEMS} sys_ ids separated by commas`,
+      )
+      .optional()
+      .describe(
+        `the systems to answer a row for, comma-separated, at most ${MAX_REGISTRY_SYSTEMS} (the ids the caller shows); one that does not exist or that the caller may not read is a 404 naming it. Without it, no rows`,
+      ),
+  })
+  .strict();

@@ -844,20 +844,11 @@ const reviewStatusFields = {
   daysOverdue: z.number().int(),
 };
 
-/** GET /api/metrics/registry (domain/overview.ts Overview): the registry's state now. */
+/**
+ * GET /api/metrics/registry (domain/overview.ts RegistrySummary): the registry's state now for the systems the request
+ * names, and the reporting deadlines coming due (ADR 0048).
+ */
 export const registrySummaryResponse = z.object({
-  totals: z.object({
-    systems: z.number().int(),
-    candidates: z.number().int(),
-    evalRuns: z.number().int(),
-    openIncidents: z.number().int(),
-    pendingApprovals: z.number().int(),
-  }),
-  systemsByRiskTier: counts,
-  systemsByStatus: counts,
-  candidatesByStatus: counts,
-  evalRunsByStatus: counts,
-  incidentsBySeverity: counts,
   systems: z.array(
     z.object({
       id: z.string(),
@@ -872,15 +863,6 @@ export const registrySummaryResponse = z.object({
       failedEvals: z.number().int(),
       awaitingApproval: z.number().int(),
       review: z.object(reviewStatusFields).nullable().describe('the periodic governance review; null when retired'),
-    }),
-  ),
-  overdueReviews: z.array(
-    z.object({
-      systemId: z.string(),
-      ...reviewStatusFields,
-      name: z.string(),
-      ownerTeam: z.string(),
-      riskTier: z.string(),
     }),
   ),
   reportingDeadlines: z

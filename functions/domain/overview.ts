@@ -1,36 +1,34 @@
-// The metrics overview as a pure summary of the registry's current state.
+// The registry's state now, a bounded page of it (ADR 0048): a row per requested system, each from that system's own
+// META and candidates, and the serious-incident reporting deadlines coming due. Pure.
 import { type ReportingClockEntry, reportingStatus } from './incident-clock.js';
-import { type ApprovalPolicy, DEFAULT_POLICY, openBlockingIncidents } from './policy.js';
+import { type ApprovalPolicy, countOpenIncidents, DEFAULT_POLICY, openBlockingIncidents } from './policy.js';
 import { type ReviewStatus, reviewStatus } from './review.js';
-import type { AiSystem, EvalRun, Incident, ReleaseCandidate } from './types.js';
+import type { AiSystem, ReleaseCandidate } from './types.js';
+import { SEVERITIES } from './types.js';
 
-export interface Overview {
-  totals: { systems: number; candidates: number; evalRuns: number; openIncidents: number; pendingApprovals: number };
-  systemsByRiskTier: Record<string, number>;
-  systemsByStatus: Record<string, number>;
-  candidatesByStatus: Record<string, number>;
-  evalRunsByStatus: Record<string, number>;
-  incidentsBySeverity: Record<string, number>;
-  systems: {
-    id: string;
-    name: string;
-    ownerTeam: string;
-    riskTier: string;
-    status: string;
-    activeReleases: AiSystem['activeReleases'];
-    openIncidents: number;
-    openBlockingIncidents: number;
-    candidates: number;
-    failedEvals: number;
-    awaitingApproval: number;
-    /** The periodic governance review; null for a retired system. */
-    review: Omit<ReviewStatus, 'systemId'> | null;
-  }[];
-  /** Systems past their review due date, most overdue first. */
-  overdueReviews: (ReviewStatus & { name: string; ownerTeam: string; riskTier: string })[];
+/** One system's row: what stands between it and its next release, and its periodic review. */
+export interface RegistryRow {
+  id: string;
+  name: string;
+  ownerTeam: string;
+  riskTier: string;
+  status: string;
+  activeReleases: AiSystem['activeReleases'];
+  openIncidents: number;
+  openBlockingIncidents: number;
+  candidates: number;
+  failedEvals: number;
+  awaitingApproval: number;
+  /** The periodic governance review; null for a retired system. */
+  review: Omit<ReviewStatus, 'systemId'> | null;
+}
+
+export interface RegistrySummary {
+  /** The rows of the requested systems, in the order they were named. */
+  systems: RegistryRow[];
   /**
    * Serious incidents whose Art. 73 report is overdue or due within REPORTING_WINDOW_DAYS, soonest deadline first
-   * (at most REPORTING_DEADLINES_LIMIT).
+   * (at most REPORTING_DEADLINES_LIMIT), of the systems the caller may read.
    */
   reportingDeadlines: ReportingDeadline[];
 }
@@ -74,84 +72,43 @@ export function reportingDeadlinesComingDue(
     }));
 }
 
-const count = <T>(items: T[], key: (item: T) => string) =>
-  items.reduce<Record<string, number>>((acc, item) => {
-    const k = key(item);
-    acc[k] = (acc[k] ?? 0) + 1;
-    return acc;
-  }, {});
-
-/** What of a policy the overview applies: review intervals and which incidents block. */
-type OverviewPolicy = Pick<ApprovalPolicy, 'reviewIntervalDays' | 'blockingSeverities' | 'incidentBlocking'>;
+/** What of a policy a row applies: review intervals and which incidents block. */
+export type RowPolicy = Pick<ApprovalPolicy, 'reviewIntervalDays' | 'blockingSeverities' | 'incidentBlocking'>;
 
 /**
- * Summarises systems, candidates, runs and incidents by risk tier, status and system, each system under its policy
- * in force.
+ * One system's row from its META (active releases, per-severity counters of unresolved incidents) and its own
+ * candidates (counts, and the newest activation for the review), judged under `policy` (its META's copy of the
+ * policy in force; DEFAULT_POLICY before genesis). `candidates` may hold other systems' candidates: only its own count.
  */
-export function summariseOverview(input: {
-  systems: AiSystem[];
-  candidates: ReleaseCandidate[];
-  runs: EvalRun[];
-  incidents: Incident[];
-  pendingApprovals: number;
-  /** Open serious-incident reporting clocks (the store reads those due within the window or overdue). */
-  reportingClocks?: readonly ReportingClockEntry[];
-  /** The instant review due dates are judged at. */
-  now: Date;
-  /** Every system's policy unless `policies` names its version (tests); DEFAULT_POLICY when absent. */
-  policy?: OverviewPolicy;
-  /** The policy versions systems are judged under, by version (a system's `policyVersion`, its META's copy). */
-  policies?: ReadonlyMap<number, OverviewPolicy>;
-}): Overview {
-  const open = input.incidents.filter((i) => i.status !== 'resolved');
-  const policyOf = (s: AiSystem): OverviewPolicy =>
-    (s.policyVersion === undefined ? undefined : input.policies?.get(s.policyVersion)) ??
-    input.policy ??
-    DEFAULT_POLICY;
-  const reviews = new Map(input.systems.map((s) => [s.id, reviewStatus(s, input.candidates, input.now, policyOf(s))]));
-  const overdueReviews = input.systems
-    .flatMap((s) => {
-      const r = reviews.get(s.id);
-      return r?.overdue ? [{ ...r, name: s.name, ownerTeam: s.ownerTeam, riskTier: s.riskTier }] : [];
-    })
-    .sort((a, b) => (a.dueAt < b.dueAt ? -1 : a.dueAt > b.dueAt ? 1 : a.systemId < b.systemId ? -1 : 1));
+export function registryRow(
+  system: AiSystem,
+  candidates: readonly Pick<ReleaseCandidate, 'systemId' | 'status' | 'activatedAt'>[],
+  now: Date,
+  policy: RowPolicy = DEFAULT_POLICY,
+): RegistryRow {
+  const mine = candidates.filter((c) => c.systemId === system.id);
   return {
-    totals: {
-      systems: input.systems.length,
-      candidates: input.candidates.length,
-      evalRuns: input.runs.length,
-      openIncidents: open.length,
-      pendingApprovals: input.pendingApprovals,
-    },
-    systemsByRiskTier: count(input.systems, (s) => s.riskTier),
-    systemsByStatus: count(input.systems, (s) => s.status),
-    candidatesByStatus: count(input.candidates, (c) => c.status),
-    evalRunsByStatus: count(input.runs, (r) => r.status),
-    incidentsBySeverity: count(open, (i) => i.severity),
-    systems: input.systems.map((s) => {
-      const mine = input.candidates.filter((c) => c.systemId === s.id);
-      return {
-        id: s.id,
-        name: s.name,
-        ownerTeam: s.ownerTeam,
-        riskTier: s.riskTier,
-        status: s.status,
-        activeReleases: s.activeReleases,
-        openIncidents: open.filter((i) => i.systemId === s.id).length,
-        openBlockingIncidents: openBlockingIncidents(s, 'production', policyOf(s)),
-        candidates: mine.length,
-        failedEvals: mine.filter((c) => c.status === 'eval_failed').length,
-        awaitingApproval: mine.filter((c) => c.status === 'awaiting_approval').length,
-        review: withoutId(reviews.get(s.id) ?? null),
-      };
-    }),
-    overdueReviews,
-    reportingDeadlines: reportingDeadlinesComingDue(
-      input.reportingClocks ?? [],
-      new Map(input.systems.map((s) => [s.id, s.name])),
-      input.now,
-    ),
+    id: system.id,
+    name: system.name,
+    ownerTeam: system.ownerTeam,
+    riskTier: system.riskTier,
+    status: system.status,
+    activeReleases: system.activeReleases,
+    openIncidents: countOpenIncidents(system.openIncidents ?? {}, SEVERITIES),
+    openBlockingIncidents: openBlockingIncidents(system, 'production', policy),
+    candidates: mine.length,
+    failedEvals: mine.filter((c) => c.status === 'eval_failed').length,
+    awaitingApproval: mine.filter((c) => c.status === 'awaiting_approval').length,
+    review: withoutId(reviewStatus(system, mine, now, policy)),
   };
+}
+
+/**
+ * The ids a request names, each once, in the order first named; a ValidationError-free parse (the contract has
+ * checked the shape): empty when none.
+ */
+export function requestedSystemIds(list: string | undefined): string[] {
+  return [...new Set((list ?? '').split(',').filter((id) => id !== ''))];
 }
 
 function withoutId(r: ReviewStatus | null): Omit<ReviewStatus, 'systemId'> | null {

@@ -3,6 +3,8 @@
 export const RISK_TIERS = ['low', 'medium', 'high', 'critical'] as const;
 /** The longest range of daily metric rollups one overview reads (days, both ends included; ADR 0043). */
 export const METRICS_MAX_RANGE_DAYS = 92;
+/** The most systems one request of GET /api/metrics/registry names (the registry page's 50 rows, ADR 0048). */
+export const MAX_REGISTRY_SYSTEMS = 50;
 export type RiskTier = (typeof RISK_TIERS)[number];
 
 export const EU_AI_ACT_CATEGORIES = ['minimal', 'limited', 'high', 'unacceptable'] as const;

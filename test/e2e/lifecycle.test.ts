@@ -251,11 +251,11 @@ describe('the governed lifecycle over HTTP', () => {
     expect(timeline.body.items[0]?.action).toBe('release.reactivated');
     expect((await auditor.post('/api/incidents', { systemId, title: 'x', severity: 'low' })).status).toBe(403);
 
-    // The metrics overview counts what happened, and a model owner of another team sees none of it.
+    // The registry summary counts what happened to the system named, and a model owner of another team is told it
+    // does not exist.
     const overview = await auditor.get<{
-      totals: { systems: number };
       systems: { id: string; candidates: number; status: string }[];
-    }>('/api/metrics/registry');
+    }>(`/api/metrics/registry?systemIds=${systemId}`);
     expect(overview.status).toBe(200);
     expect(overview.body.systems.find((s) => s.id === systemId)).toMatchObject({ candidates: 2, status: 'active' });
     const stranger = apiClient(
@@ -268,8 +268,7 @@ describe('the governed lifecycle over HTTP', () => {
         systems: [],
       }),
     );
-    const theirs = await stranger.get<{ totals: { systems: number } }>('/api/metrics/registry');
-    expect(theirs.body.totals.systems).toBe(0);
+    expect((await stranger.get(`/api/metrics/registry?systemIds=${systemId}`)).status).toBe(404);
     expect((await stranger.get(`/api/release-candidates/${second}/context`)).status).toBe(404);
   });
 });

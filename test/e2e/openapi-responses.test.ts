@@ -374,7 +374,7 @@ describe('real answers of the local stack against the OpenAPI document', () => {
     expect((await auditor('GET', '/api/audit-events/verify', {}, { query: `systemId=${systemId}` })).status).toBe(200);
     expect((await owner('GET', '/api/metrics/overview', {}, { query: `systemId=${systemId}` })).status).toBe(200);
     expect((await auditor('GET', '/api/metrics/overview', {}, { query: 'tier=high&limit=5' })).status).toBe(200);
-    expect((await owner('GET', '/api/metrics/registry')).status).toBe(200);
+    expect((await owner('GET', '/api/metrics/registry', {}, { query: `systemIds=${systemId}` })).status).toBe(200);
     const spare = await owner('POST', '/api/systems', {}, { body: systemInput() });
     expect(
       (await owner('POST', '/api/systems/{id}/retire', { id: spare.body.id }, { body: { reason: 'replaced' } })).status,

@@ -181,7 +181,7 @@ describe('the demo seed', () => {
     const clock = evidence.seriousIncident;
     expect(clock).toMatchObject({ category: 'widespread_infringement', memberState: 'DE', initialReportAt: null });
     expect(Date.parse(clock?.reportingDeadline ?? '') - Date.parse(clock?.awareAt ?? '')).toBe(2 * 86_400_000);
-    const overview = await store.overview.metricsOverview();
+    const overview = await store.overview.registrySummary({ systemIds: [], visible: () => true });
     expect(overview.reportingDeadlines.map((d) => [d.incidentId, d.systemName])).toEqual([
       [evidence.id, 'Evidence Extractor'],
     ]);

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import type { Overview, ReportingDeadline } from '../../../functions/domain/overview';
+import type { RegistrySummary, ReportingDeadline } from '../../../functions/domain/overview';
 import { api } from '../api';
 import { Chart } from '../chart';
 import { CATEGORY_LABELS, clockText } from '../serious-incident';
@@ -224,7 +224,11 @@ export default function MetricsPage() {
     }
     return q;
   }, [params]);
-  const registry = useQuery({ queryKey: ['overview'], queryFn: () => api.get<Overview>('/api/metrics/registry') });
+  // Without systemIds the registry route answers no rows, only the reporting deadlines coming due (ADR 0048).
+  const registry = useQuery({
+    queryKey: ['reporting-deadlines'],
+    queryFn: () => api.get<RegistrySummary>('/api/metrics/registry'),
+  });
   const rollups = useQuery({
     queryKey: ['rollups', query],
     queryFn: () => api.get<Rollups>(`/api/metrics/overview?${new URLSearchParams(query).toString()}`),
@@ -252,26 +256,14 @@ export default function MetricsPage() {
         )}
       </DataState>
       <h2>The registry now</h2>
-      <DataState query={registry} label="the registry" minHeight={600}>
-        {(o) => (
-          <>
-            <dl className="totals">
-              {Object.entries(o.totals).map(([k, v]) => (
-                <div key={k}>
-                  <dt>{k.replace(/([A-Z])/g, ' $1').toLowerCase()}</dt>
-                  <dd>{v}</dd>
-                </div>
-              ))}
-            </dl>
-            <ReportingDeadlines deadlines={o.reportingDeadlines ?? []} />
-            <div className="grid-2">
-              {countsChart('Systems by risk tier', o.systemsByRiskTier, '#2f5fa7')}
-              {countsChart('Systems by lifecycle status', o.systemsByStatus, '#3b7d3b')}
-              {countsChart('Candidates by status', o.candidatesByStatus, '#6a4c93')}
-              {countsChart('Open incidents by severity', o.incidentsBySeverity, '#b03a2e')}
-            </div>
-          </>
-        )}
+      <p className="muted">
+        Counts now are not summed over the whole registry on each visit. Each system&apos;s incidents, failed evals,
+        candidates awaiting approval and review due date stand beside its row on the <Link to="/">registry</Link>.
+        Unresolved incidents are listed on <Link to="/incidents">Incidents</Link>, pending approvals in the{' '}
+        <Link to="/approvals">approval queue</Link>, and the trends above count what happened by day.
+      </p>
+      <DataState query={registry} label="the reporting deadlines" minHeight={160}>
+        {(o) => <ReportingDeadlines deadlines={o.reportingDeadlines} />}
       </DataState>
     </section>
   );

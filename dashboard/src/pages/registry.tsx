@@ -1,7 +1,7 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { lazy, memo, Suspense, useEffect, useMemo, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import type { Overview } from '../../../functions/domain/overview';
+import type { RegistryRow, RegistrySummary } from '../../../functions/domain/overview';
 import { EU_AI_ACT_CATEGORIES, RISK_TIERS, SYSTEM_STATUSES } from '../../../functions/domain/types';
 import { api } from '../api';
 import { can } from '../auth';
@@ -12,7 +12,7 @@ import { fetchRegistryPage, REGISTRY_STALE_MS, type RegistrySystem, registryPage
 // The form (and the zod contract it checks with) loads when first opened: the first paint needs neither.
 const RegisterForm = lazy(() => import('./register-form'));
 
-type OverviewRow = Overview['systems'][number];
+type OverviewRow = RegistryRow;
 
 export function RegistryPage() {
   const principal = usePrincipal();
@@ -43,12 +43,15 @@ export function RegistryPage() {
     // Back to a page just seen: its rows answer from the cache, without a request (registering invalidates them).
     staleTime: REGISTRY_STALE_MS,
   });
-  // The counts come from the overview, which reads the whole registry on the server: asked for once the first page
-  // is in, so it does not compete with it (the rows show "…" in the count columns until then).
+  // The counts of the rows on screen, and only those (ADR 0048): asked for once their page is in, with their ids, so
+  // the request does not compete with the page and its cost does not grow with the registry (the rows show "…" in
+  // the count columns until then).
+  const visibleIds = (systems.isPlaceholderData ? [] : (systems.data?.items ?? [])).map((s) => s.id).join(',');
   const overview = useQuery({
-    queryKey: ['overview'],
-    queryFn: () => api.get<Overview>('/api/metrics/registry'),
-    enabled: systems.data !== undefined || systems.isError,
+    queryKey: ['registry-rows', visibleIds],
+    queryFn: () => api.get<RegistrySummary>('/api/metrics/registry', { systemIds: visibleIds }),
+    enabled: visibleIds !== '',
+    staleTime: REGISTRY_STALE_MS,
   });
   const [showForm, setShowForm] = useState(false);
   const set = (key: string, value: string) => {
@@ -72,12 +75,11 @@ export function RegistryPage() {
             index,
           },
     );
-  const total = overview.data?.totals.systems;
   const range = `Systems ${first + 1}–${first + items.length}`;
   const summary = systems.isPlaceholderData
     ? `Loading page ${current.index + 1} …`
     : !filtered
-      ? `${range}${total !== undefined ? ` of ${total}` : ''}`
+      ? `${range}${nextCursor ? ', more on the next pages' : ''}`
       : items.length > 0
         ? `${range} matching the filters${nextCursor ? ', more may follow' : ''}`
         : nextCursor

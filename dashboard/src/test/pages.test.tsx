@@ -10,13 +10,9 @@ const OWNER = fakeToken({ sub: 'omar.owner', name: 'Omar Owner', roles: ['model_
 const TESSA = fakeToken({ sub: 'tessa.technical', name: 'Tessa Technical', roles: ['reviewer:technical'] });
 const AUDITOR = fakeToken({ sub: 'aud.auditor', name: 'Aud Auditor', roles: ['auditor'] });
 
+/** GET /api/metrics/registry: the rows of the systems named (ADR 0048). */
 const OVERVIEW = {
-  totals: { systems: 1, candidates: 1, evalRuns: 0, openIncidents: 0, pendingApprovals: 0 },
-  systemsByRiskTier: {},
-  systemsByStatus: {},
-  candidatesByStatus: {},
-  evalRunsByStatus: {},
-  incidentsBySeverity: {},
+  reportingDeadlines: [],
   systems: [
     {
       id: SYS,
@@ -82,11 +78,11 @@ describe('systems registry', () => {
               ),
             }
           : undefined,
-      get('/api/metrics/registry', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
+      get('/api/metrics/registry', OVERVIEW),
     );
     renderAt('/', OWNER);
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
-    expect(await screen.findByText('Systems 1–2 of 2')).toBeTruthy();
+    expect(await screen.findByText('Systems 1–2')).toBeTruthy();
     const row = screen.getByRole('link', { name: 'Consumer Support Triage Assistant' }).closest('tr') as HTMLElement;
     await waitFor(() =>
       expect(within(row).getByTitle('1 failed evals, 1 awaiting approval, 0 blocking incidents').textContent).toBe('2'),
@@ -112,6 +108,11 @@ describe('systems registry', () => {
       '/api/systems?limit=50',
       '/api/systems?limit=50&q=evidence',
     ]);
+    // The counts are asked for the rows on screen, by id, never for the whole registry.
+    expect(api.calls.filter((c) => c.path.startsWith('/api/metrics/registry')).map((c) => c.path)).toEqual([
+      `/api/metrics/registry?systemIds=${SYS}%2C${evidence.id}`,
+      `/api/metrics/registry?systemIds=${evidence.id}`,
+    ]);
     expect(screen.getByRole('button', { name: 'Register a system' })).toBeTruthy();
   });
 
@@ -124,24 +125,29 @@ describe('systems registry', () => {
             ? { body: page([second]) }
             : { body: { items: [system()], nextCursor: 'next-1' } }
           : undefined,
-      get('/api/metrics/registry', { ...OVERVIEW, totals: { ...OVERVIEW.totals, systems: 2 } }),
+      get('/api/metrics/registry', OVERVIEW),
     );
     renderAt('/', AUDITOR);
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
-    expect(await screen.findByText('Systems 1–1 of 2')).toBeTruthy();
+    expect(await screen.findByText('Systems 1–1, more on the next pages')).toBeTruthy();
     const previous = screen.getByRole('button', { name: 'Previous page' }) as HTMLButtonElement;
     expect(previous.disabled).toBe(true);
     screen.getByRole('button', { name: 'Next page' }).focus();
     await userEvent.keyboard('{Enter}');
     expect(await screen.findByRole('link', { name: 'Zeta Router' })).toBeTruthy();
     expect(screen.queryByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeNull();
-    expect(screen.getByText('Systems 2–2 of 2')).toBeTruthy();
+    expect(screen.getByText('Systems 2–2')).toBeTruthy();
     expect((screen.getByRole('button', { name: 'Next page' }) as HTMLButtonElement).disabled).toBe(true);
     await userEvent.click(screen.getByRole('button', { name: 'Previous page' }));
     expect(await screen.findByRole('link', { name: 'Consumer Support Triage Assistant' })).toBeTruthy();
     expect(api.calls.filter((c) => c.path.startsWith('/api/systems')).map((c) => c.path)).toEqual([
       '/api/systems?limit=50',
       '/api/systems?limit=50&cursor=next-1',
+    ]);
+    // Each page's counts are asked for its own rows; back on the first page they answer from the cache.
+    expect(api.calls.filter((c) => c.path.startsWith('/api/metrics/registry')).map((c) => c.path)).toEqual([
+      `/api/metrics/registry?systemIds=${SYS}`,
+      `/api/metrics/registry?systemIds=${second.id}`,
     ]);
   });
 

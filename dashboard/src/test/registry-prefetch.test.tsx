@@ -17,7 +17,10 @@ afterEach(() => {
 
 describe('registry first-page prefetch', () => {
   it('asks for the first page before render, and the registry page uses that request instead of its own', async () => {
-    const api = fakeApi(get('/api/systems', page([system()])), get('/api/metrics/registry', { systems: [] }));
+    const api = fakeApi(
+      get('/api/systems', page([system()])),
+      get('/api/metrics/registry', { systems: [], reportingDeadlines: [] }),
+    );
     sessionStorage.setItem('gov.token', OWNER);
     const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     expect(prefetchRegistryFirstPage(client, { pathname: '/', search: '' })).toBe(true);

@@ -189,7 +189,7 @@ describe('monitoring an active release', { timeout: 90_000 }, () => {
   });
 });
 
-describe('overdue reviews in the metrics overview', { timeout: 90_000 }, () => {
+describe('review due dates in the registry summary', { timeout: 90_000 }, () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
   let now = new Date('2026-01-01T00:00:00.000Z');
@@ -199,7 +199,7 @@ describe('overdue reviews in the metrics overview', { timeout: 90_000 }, () => {
   });
   afterAll(async () => drop());
 
-  it('lists a system whose tier interval has passed since its last release, and not one reviewed recently', async () => {
+  it('marks overdue a system whose tier interval has passed since its last release, and not one reviewed recently', async () => {
     // Prepare
     const critical = await governedSystem(store, { system: { riskTier: 'critical' }, cases: 3 });
     const low = await governedSystem(store, { system: { riskTier: 'low' }, cases: 3 });
@@ -208,12 +208,19 @@ describe('overdue reviews in the metrics overview', { timeout: 90_000 }, () => {
     now = new Date('2026-03-01T00:00:00.000Z');
 
     // Act
-    const overview = await store.overview.metricsOverview();
+    const overview = await store.overview.registrySummary({
+      systemIds: [critical.system.id, low.system.id],
+      visible: () => true,
+    });
 
     // Assess
-    expect(overview.overdueReviews.map((r) => [r.systemId, r.lastReviewedAt, r.dueAt, r.daysOverdue])).toEqual([
-      [critical.system.id, '2026-01-10T00:00:00.000Z', '2026-02-09T00:00:00.000Z', 20],
-    ]);
+    expect(overview.systems.find((s) => s.id === critical.system.id)?.review).toEqual({
+      lastReviewedAt: '2026-01-10T00:00:00.000Z',
+      intervalDays: 30,
+      dueAt: '2026-02-09T00:00:00.000Z',
+      overdue: true,
+      daysOverdue: 20,
+    });
     expect(overview.systems.find((s) => s.id === low.system.id)?.review).toMatchObject({
       overdue: false,
       intervalDays: 365,

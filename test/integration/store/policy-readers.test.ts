@@ -90,7 +90,7 @@ describe('the report, the model card and the overview under the policy in force,
 
   it('counts blocking incidents and review intervals in the overview by the version in force', async () => {
     // Act
-    const overview = await store.overview.metricsOverview();
+    const overview = await store.overview.registrySummary({ systemIds: [base.system.id], visible: () => true });
 
     // Assess
     const row = overview.systems.find((s) => s.id === base.system.id);

@@ -83,7 +83,10 @@ describe('the serious-incident clock in the store', () => {
     });
     const s = () => store.incidents.getIncident(incident.id).then((i) => i.seriousIncident);
     const listed = async () =>
-      (await store.overview.metricsOverview()).reportingDeadlines.map((d) => [d.incidentId, d.status]);
+      (await store.overview.registrySummary({ systemIds: [], visible: () => true })).reportingDeadlines.map((d) => [
+        d.incidentId,
+        d.status,
+      ]);
 
     // Act and assess: due, then overdue an instant after the deadline.
     expect((await s())?.reportingDeadline).toBe('2026-05-06T08:00:00.000Z');

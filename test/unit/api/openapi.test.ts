@@ -35,7 +35,7 @@ import {
   type rollbackResponse,
   type rollbackValidationResponse,
 } from '../../../functions/contracts/index.js';
-import type { Overview } from '../../../functions/domain/overview.js';
+import type { RegistrySummary } from '../../../functions/domain/overview.js';
 import type { RelaxationRequest } from '../../../functions/domain/relaxation.js';
 import type { RollbackValidationOutcome } from '../../../functions/domain/rollback.js';
 import type { decideApproval } from '../../../functions/store/approvals.js';
@@ -298,7 +298,7 @@ describe('the response schemas agree with the domain', () => {
 
   it('match the types of answers built outside functions/domain/types.ts', () => {
     // The contracts may import only domain/types.ts, so these types are compared here, by the compiler.
-    expectTypeOf<Flat<z.output<typeof registrySummaryResponse>>>().toEqualTypeOf<Flat<Overview>>();
+    expectTypeOf<Flat<z.output<typeof registrySummaryResponse>>>().toEqualTypeOf<Flat<RegistrySummary>>();
     expectTypeOf<Flat<z.output<typeof chainReportResponse>>>().toEqualTypeOf<Flat<ChainReport>>();
     expectTypeOf<Flat<z.output<typeof archiveStatusResponse>>>().toEqualTypeOf<Flat<ArchiveStatus>>();
     expectTypeOf<Flat<z.output<typeof auditVerifyResponse>['table']>>().toEqualTypeOf<Flat<ChainReport>>();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { summariseOverview } from '../../../functions/domain/overview.js';
+import { registryRow, requestedSystemIds } from '../../../functions/domain/overview.js';
 import { DEFAULT_POLICY } from '../../../functions/domain/policy.js';
-import type { AiSystem, EvalRun, Incident, ReleaseCandidate, Severity } from '../../../functions/domain/types.js';
+import type { AiSystem, ReleaseCandidate, Severity } from '../../../functions/domain/types.js';
 
 const system = (id: string, riskTier: AiSystem['riskTier'], status: AiSystem['status']) =>
   ({
@@ -17,97 +17,85 @@ const system = (id: string, riskTier: AiSystem['riskTier'], status: AiSystem['st
 
 const NOW = new Date('2026-02-01T00:00:00.000Z');
 
-describe('the metrics overview', () => {
-  it('counts systems by tier and status, candidates and runs by status, and open incidents by severity', () => {
+describe("a registry row, from one system's META and candidates", () => {
+  it("counts its unresolved incidents from the META's counters and its own candidates by status", () => {
     // Prepare
-    const systems = [system('a', 'high', 'active'), system('b', 'low', 'draft'), system('c', 'high', 'active')];
+    const a = { ...system('a', 'high', 'active'), openIncidents: { low: 1, medium: 0, high: 2, critical: 0 } };
     const candidates = [
       { systemId: 'a', status: 'eval_failed' },
       { systemId: 'a', status: 'awaiting_approval' },
-      { systemId: 'b', status: 'active' },
+      { systemId: 'a', status: 'active' },
+      { systemId: 'b', status: 'eval_failed' },
     ] as ReleaseCandidate[];
-    const runs = [{ status: 'passed' }, { status: 'failed' }, { status: 'passed' }] as EvalRun[];
-    const incidents = [
-      { systemId: 'a', severity: 'high', status: 'open' },
-      { systemId: 'a', severity: 'low', status: 'resolved' },
-      { systemId: 'c', severity: 'medium', status: 'mitigating' },
-    ] as Incident[];
 
     // Act
-    const overview = summariseOverview({ systems, candidates, runs, incidents, pendingApprovals: 4, now: NOW });
+    const row = registryRow(a, candidates, NOW);
 
     // Assess
-    expect(overview.totals).toEqual({ systems: 3, candidates: 3, evalRuns: 3, openIncidents: 2, pendingApprovals: 4 });
-    expect(overview.systemsByRiskTier).toEqual({ high: 2, low: 1 });
-    expect(overview.systemsByStatus).toEqual({ active: 2, draft: 1 });
-    expect(overview.candidatesByStatus).toEqual({ eval_failed: 1, awaiting_approval: 1, active: 1 });
-    expect(overview.evalRunsByStatus).toEqual({ passed: 2, failed: 1 });
-    expect(overview.incidentsBySeverity).toEqual({ high: 1, medium: 1 });
-    expect(overview.systems.find((s) => s.id === 'a')).toMatchObject({
-      openIncidents: 1,
-      candidates: 2,
+    expect(row).toMatchObject({
+      id: 'a',
+      openIncidents: 3,
+      openBlockingIncidents: 2,
+      candidates: 3,
       failedEvals: 1,
       awaitingApproval: 1,
     });
   });
 
-  it('lists the systems past their review due date, most overdue first, and none that is retired', () => {
+  it('is due for review a tier interval after its newest activation, overdue past it, and never when retired', () => {
     // Prepare
-    const systems = [
-      system('critical-old', 'critical', 'active'),
-      system('critical-fresh', 'critical', 'active'),
-      system('low-old', 'low', 'active'),
-      system('high-older', 'high', 'active'),
-      system('retired', 'critical', 'retired'),
-    ];
-    (systems[3] as { createdAt: string }).createdAt = '2025-06-01T00:00:00.000Z';
+    const fresh = system('critical-fresh', 'critical', 'active');
+    const old = { ...system('high-older', 'high', 'active'), createdAt: '2025-06-01T00:00:00.000Z' };
     const candidates = [
       { systemId: 'critical-fresh', status: 'active', activatedAt: '2026-01-20T00:00:00.000Z' },
     ] as ReleaseCandidate[];
 
     // Act
-    const overview = summariseOverview({ systems, candidates, runs: [], incidents: [], pendingApprovals: 0, now: NOW });
+    const rows = [fresh, old, system('retired', 'critical', 'retired')].map((s) => registryRow(s, candidates, NOW));
 
     // Assess
-    expect(overview.overdueReviews.map((r) => [r.systemId, r.daysOverdue])).toEqual([
-      ['high-older', 155],
-      ['critical-old', 1],
+    expect(rows.map((r) => r.review)).toEqual([
+      {
+        lastReviewedAt: '2026-01-20T00:00:00.000Z',
+        intervalDays: 30,
+        dueAt: '2026-02-19T00:00:00.000Z',
+        overdue: false,
+        daysOverdue: 0,
+      },
+      {
+        lastReviewedAt: '2025-06-01T00:00:00.000Z',
+        intervalDays: 90,
+        dueAt: '2025-08-30T00:00:00.000Z',
+        overdue: true,
+        daysOverdue: 155,
+      },
+      null,
     ]);
-    expect(overview.systems.find((s) => s.id === 'critical-fresh')?.review).toMatchObject({
-      overdue: false,
-      dueAt: '2026-02-19T00:00:00.000Z',
-    });
-    expect(overview.systems.find((s) => s.id === 'retired')?.review).toBeNull();
   });
 
-  it('judges each system under the policy version its META names, and the others under the default', () => {
-    // Prepare: version 2 blocks on medium incidents and reviews high systems every 10 days
+  it('is judged under the policy its META carries: which severities block and how often it is reviewed', () => {
+    // Prepare: this version blocks on medium incidents and reviews high systems every 10 days
     const strict = {
       ...DEFAULT_POLICY,
       version: 2,
       blockingSeverities: ['medium', 'high', 'critical'] as Severity[],
       reviewIntervalDays: { ...DEFAULT_POLICY.reviewIntervalDays, high: 10 },
     };
-    const open = { low: 0, medium: 1, high: 0, critical: 0 };
-    const systems = [
-      { ...system('v2', 'high', 'active'), openIncidents: open, policyVersion: 2 },
-      { ...system('v1', 'high', 'active'), openIncidents: open, policyVersion: 1 },
-    ];
+    const s = { ...system('v2', 'high', 'active'), openIncidents: { low: 0, medium: 1, high: 0, critical: 0 } };
 
     // Act
-    const overview = summariseOverview({
-      systems,
-      candidates: [],
-      runs: [],
-      incidents: [],
-      pendingApprovals: 0,
-      now: NOW,
-      policies: new Map([[2, strict]]),
-    });
+    const underStrict = registryRow(s, [], NOW, strict);
+    const underDefault = registryRow(s, [], NOW);
 
     // Assess
-    const row = (id: string) => overview.systems.find((s) => s.id === id);
-    expect(row('v2')).toMatchObject({ openBlockingIncidents: 1, review: { intervalDays: 10, overdue: true } });
-    expect(row('v1')).toMatchObject({ openBlockingIncidents: 0, review: { intervalDays: 90, overdue: false } });
+    expect(underStrict).toMatchObject({ openBlockingIncidents: 1, review: { intervalDays: 10, overdue: true } });
+    expect(underDefault).toMatchObject({ openBlockingIncidents: 0, review: { intervalDays: 90, overdue: false } });
+  });
+});
+
+describe('the systems a registry request names', () => {
+  it('are each taken once, in the order first named, and none when the request names none', () => {
+    expect(requestedSystemIds('sys_b,sys_a,sys_b')).toEqual(['sys_b', 'sys_a']);
+    expect(requestedSystemIds(undefined)).toEqual([]);
   });
 });

@@ -58,8 +58,32 @@ const LONGEST_FIRST = [
  */
 const ORDERED_TOGETHER: Record<string, string> = { store: 'stack' };
 
+/** The files in an order drawn from `seed` (Fisher-Yates over a 32-bit generator): the same seed, the same order. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 export class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    // A configured sequencer replaces vitest's random one, so `--sequence.shuffle` alone would shuffle the tests of
+    // each file and never the files: with a seed (`--sequence.shuffle` sets one; `--sequence.shuffle.files` needs
+    // `--sequence.seed=N`) the files run in an order drawn from it, which is what finds a file that leaks into the
+    // next file of its worker (ADR 0047).
+    const { seed } = this.ctx.config.sequence;
+    if (seed !== undefined) return shuffled(files, seed);
     const base = await super.sort(files);
     const root = this.ctx.config.root;
     const pathOf = (file: TestSpecification) => relative(root, file.moduleId).split('\\').join('/');

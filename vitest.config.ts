@@ -1,11 +1,23 @@
 import { defineConfig } from 'vitest/config';
 import { LongestFirstSequencer } from './test/support/sequencer.js';
+import { STORE_TIER } from './test/support/store-tier.js';
 
 // Tiers (docs/architecture/testing.md): `unit` is pure code (no DynamoDB Local, no Java, no CDK) and runs with
 // `npm run test:unit`; `infra` is the CDK assertion tests (synthesis, cdk-nag; offline) with `npm run test:infra`;
-// `stack` (integration, e2e, and the one infra test that reads a table) shares one DynamoDB Local and one seeded
-// demo template, both started by its global setup. `npm test` runs all three.
+// `stack` (integration, e2e, and the one infra test that reads a table) shares the run's DynamoDB Locals and one
+// seeded demo template, both started by its global setup; `store` is the store-only part of the integration files,
+// on the same DynamoDB Locals, with a shared module graph per worker (ADR 0047). `npm test` runs all four.
 const STACK_TIER = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/infra/report-bundling.test.ts'];
+
+/** What the two DynamoDB Local projects share: one global setup (its JVMs and seed start once for both). */
+const DYNAMO_TIER = {
+  globalSetup: ['test/global-setup.ts'],
+  setupFiles: ['test/support/worker-dynamo.ts'],
+  // Bounded, but generous enough for a loaded machine (two suites side by side on 2 cores): a stack test
+  // waits on conditions, so a slow machine makes it slow, not wrong.
+  testTimeout: 120_000,
+  hookTimeout: 300_000,
+};
 
 export default defineConfig({
   test: {
@@ -54,15 +66,21 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'store',
+          // One module graph per worker across these files (ADR 0047): each file makes its own tables and stores.
+          isolate: false,
+          include: STORE_TIER,
+          exclude: ['node_modules/**'],
+          ...DYNAMO_TIER,
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'stack',
           include: STACK_TIER,
-          exclude: ['node_modules/**'],
-          globalSetup: ['test/global-setup.ts'],
-          setupFiles: ['test/support/worker-dynamo.ts'],
-          // Bounded, but generous enough for a loaded machine (two suites side by side on 2 cores): a stack test
-          // waits on conditions, so a slow machine makes it slow, not wrong.
-          testTimeout: 120_000,
-          hookTimeout: 300_000,
+          exclude: [...STORE_TIER, 'node_modules/**'],
+          ...DYNAMO_TIER,
         },
       },
     ],

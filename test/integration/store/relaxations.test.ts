@@ -3,19 +3,20 @@
 // waiver is a condition of the promotion that uses it; an approved lowering racing a promotion never lets the
 // promotion judge under the looser state unless the lowering committed first.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type GateVerdict, gateInput, gateVerdict } from '../../../functions/domain/gate.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../../../functions/domain/policy.js';
 import type { RelaxationRequest } from '../../../functions/domain/relaxation.js';
-import type { AiSystem } from '../../../functions/domain/types.js';
+import type { AiSystem, ReleaseCandidate } from '../../../functions/domain/types.js';
 import { gateFacts, gateKeys, readGateFacts, withWaivers } from '../../../functions/store/candidates/gate-facts.js';
 import { writePromotion } from '../../../functions/store/candidates/promotion.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { keys, toEntity } from '../../../functions/store/keys.js';
 import { copyToSystem } from '../../../functions/store/policies.js';
 import { runUnitOfWork, type StoreContext } from '../../../functions/store/unit-of-work.js';
-import { approvedCandidate, governedSystem, owner, people } from '../../support/lifecycle.js';
+import { approvedCandidate, type GovernedSystem, governedSystem, owner, people } from '../../support/lifecycle.js';
 import { actorOf, createTestStore } from '../../support/store.js';
+import { snapshotTable, type TableSnapshot } from '../../support/table-snapshot.js';
 
 /** A high system is blocked by a medium incident, a medium one is not: lowering the tier loosens the gate. */
 const STRICT: ApprovalPolicy = {
@@ -40,12 +41,31 @@ describe('relaxation requests on DynamoDB Local', () => {
   let peer: GovernanceStore;
   let drop: () => Promise<void>;
   let tableName: string;
+  /** A low system whose approved candidate is blocked by an open high incident, with a waiver of it requested. */
+  let waiving: { base: GovernedSystem; candidate: ReleaseCandidate; waiver: RelaxationRequest };
+  let fixture: TableSnapshot;
 
   beforeAll(async () => {
     const created = await createTestStore({ queuePerSystem: false });
     ({ store, drop, tableName } = created);
     peer = created.peer({ queuePerSystem: false });
+    // Built once: the two waiver cases start from it, and the table is put back to it before each case.
+    const base = await governedSystem(store, { system: { riskTier: 'low' } });
+    const candidate = await approvedCandidate(store, base, { evaluation: 'recorded' });
+    await store.incidents.openIncident(owner, {
+      systemId: base.system.id,
+      title: 'x',
+      description: '',
+      severity: 'high',
+    });
+    const waiver = await store.relaxations.requestWaiver(owner, candidate.id, {
+      codes: ['BLOCKING_INCIDENT_OPEN'],
+      reason: 'this release is the fix',
+    });
+    waiving = { base, candidate, waiver };
+    fixture = await snapshotTable(store.ctx.doc, tableName);
   });
+  beforeEach(async () => fixture.restore());
   afterAll(async () => drop?.());
 
   const expectRequest = (out: object): RelaxationRequest => {
@@ -119,12 +139,14 @@ describe('relaxation requests on DynamoDB Local', () => {
 
   it('judges an incident change under the copy of the policy in force on the META, not the default', async () => {
     // Prepare: two high systems with a medium incident each; version 2 (STRICT, medium blocks high) is copied onto one
-    const underDefault = await governedSystem(store, { system: { riskTier: 'high' } });
-    const underStrict = await governedSystem(store, { system: { riskTier: 'high' } });
+    const [underDefault, underStrict] = await Promise.all([
+      governedSystem(store, { system: { riskTier: 'high' } }),
+      governedSystem(store, { system: { riskTier: 'high' } }),
+    ]);
     await copyToSystem(store.ctx, underStrict.system.id, STRICT.version, STRICT);
     const open = (systemId: string) =>
       store.incidents.openIncident(owner, { systemId, title: 'drift', description: '', severity: 'medium' });
-    const [loose, strict] = [await open(underDefault.system.id), await open(underStrict.system.id)];
+    const [loose, strict] = await Promise.all([open(underDefault.system.id), open(underStrict.system.id)]);
 
     // Act
     const resolved = await store.relaxations.changeIncidentOrRequest(owner, loose.id, {
@@ -143,19 +165,8 @@ describe('relaxation requests on DynamoDB Local', () => {
   });
 
   it('lets an approved waiver carry a promotion past an open blocking incident, as a condition of the transaction', async () => {
-    // Prepare
-    const base = await governedSystem(store, { system: { riskTier: 'low' } });
-    const candidate = await approvedCandidate(store, base, { evaluation: 'recorded' });
-    await store.incidents.openIncident(owner, {
-      systemId: base.system.id,
-      title: 'x',
-      description: '',
-      severity: 'high',
-    });
-    const waiver = await store.relaxations.requestWaiver(owner, candidate.id, {
-      codes: ['BLOCKING_INCIDENT_OPEN'],
-      reason: 'this release is the fix',
-    });
+    // Prepare: the fixture's approved candidate, its high incident open and its waiver requested
+    const { candidate, waiver } = waiving;
     const blocked = await store.candidates.candidateGate(candidate.id);
     await store.relaxations.decideRelaxation(governance, waiver.id, 'approve', 'hotfix');
 
@@ -174,19 +185,8 @@ describe('relaxation requests on DynamoDB Local', () => {
   });
 
   it('refuses a promotion whose waiver stopped holding between the gate read and the transaction, with nothing written', async () => {
-    // Prepare
-    const base = await governedSystem(store, { system: { riskTier: 'low' } });
-    const candidate = await approvedCandidate(store, base, { evaluation: 'recorded' });
-    await store.incidents.openIncident(owner, {
-      systemId: base.system.id,
-      title: 'x',
-      description: '',
-      severity: 'high',
-    });
-    const waiver = await store.relaxations.requestWaiver(owner, candidate.id, {
-      codes: ['BLOCKING_INCIDENT_OPEN'],
-      reason: 'fix',
-    });
+    // Prepare: the fixture's waiver approved
+    const { base, candidate, waiver } = waiving;
     await store.relaxations.decideRelaxation(governance, waiver.id, 'approve', 'hotfix');
     const facts = await readGateFacts(store.ctx, candidate.id);
     const verdict: GateVerdict = gateVerdict(
@@ -231,14 +231,19 @@ describe('relaxation requests on DynamoDB Local', () => {
   });
 
   it('never lets a promotion racing an approved lowering judge under the looser tier before the lowering commits', async () => {
-    for (let round = 0; round < 3; round++) {
-      // Prepare: a high system whose medium incident blocks under STRICT; lowering it to medium would unblock.
-      const base = await governedSystem(store, { system: { riskTier: 'high' } });
-      const id = base.system.id;
-      const candidate = await approvedCandidate(store, base, { evaluation: 'recorded' });
-      await store.incidents.openIncident(owner, { systemId: id, title: 'm', description: '', severity: 'medium' });
-      const request = expectRequest(await store.relaxations.patchSystem(owner, id, { riskTier: 'medium' }));
-
+    // Prepare: three high systems (one per round, built side by side) whose medium incident blocks under STRICT;
+    // lowering one to medium would unblock it.
+    const rounds = await Promise.all(
+      [0, 1, 2].map(async () => {
+        const base = await governedSystem(store, { system: { riskTier: 'high' } });
+        const id = base.system.id;
+        const candidate = await approvedCandidate(store, base, { evaluation: 'recorded' });
+        await store.incidents.openIncident(owner, { systemId: id, title: 'm', description: '', severity: 'medium' });
+        const request = expectRequest(await store.relaxations.patchSystem(owner, id, { riskTier: 'medium' }));
+        return { id, candidate, request };
+      }),
+    );
+    for (const { id, candidate, request } of rounds) {
       // Act: two processes, no in-process queue
       const [decision, promotion] = await Promise.allSettled([
         peer.relaxations.decideRelaxation(risk, request.id, 'approve', 'ok'),

@@ -8,18 +8,18 @@ import { promptfooRepeatProblem, promptfooRowCase } from '../functions/domain/pr
 import { CliError, EXIT } from './exit-codes.js';
 
 /** Rows per post, and the most bytes of JSON one post may carry (the route takes 5 MiB). */
-export const PROMPTFOO_ROWS_PER_POST = 500;
+const PROMPTFOO_ROWS_PER_POST = 500;
 const PROMPTFOO_BYTES_PER_POST = 4 * 1024 * 1024;
 
 /** One post: its body, and the file's index of its first row. */
-export interface PromptfooPart {
+interface PromptfooPart {
   body: Record<string, unknown>;
   firstRow: number;
   rows: number;
 }
 
 /** A part's row `results.results.<i>` named as the file's row (`results.results.<firstRow + i>`). */
-export function inFile(text: string, firstRow: number): string {
+function inFile(text: string, firstRow: number): string {
   return text.replace(/results\.results\.(\d+)/g, (_, i: string) => `results.results.${firstRow + Number(i)}`);
 }
 

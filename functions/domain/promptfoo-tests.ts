@@ -13,7 +13,7 @@ export const PROMPTFOO_RESULTS_VERSION = 3;
 const MAX_CASE_ID_CHARS = 80;
 
 /** What matching a row of promptfoo's `results.results` to a case reads of it. */
-export interface PromptfooRowIds {
+interface PromptfooRowIds {
   vars?: Record<string, unknown>;
   metadata?: Record<string, unknown>;
   testCase?: { vars?: Record<string, unknown>; metadata?: Record<string, unknown> };

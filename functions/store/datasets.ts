@@ -51,7 +51,7 @@ function normalisedCase(c: DatasetInput['cases'][number]): EvalCase {
 }
 
 /** What the caller lends the dataset checks: the JSON Schema compiler (the datasets API lends ajv's). */
-export interface DatasetChecks {
+interface DatasetChecks {
   /**
    * Why a schema value of an assertion does not compile. Absent: the caller has checked its schema values or
    * trusts them (the seed, benchmarks, tests); the store does not import a JSON Schema compiler (ADR 0052).

@@ -8,13 +8,10 @@ export {
   budgetAllows,
   budgetDay,
   budgetReservation,
-  type CaseSizes,
-  type CostEstimate,
   ceilingMessage,
   ceilingReached,
   estimateOverCeiling,
   estimateRunCost,
-  formatUsd,
   inputJsonChars,
   perCallBound,
 } from './cost-estimate.js';

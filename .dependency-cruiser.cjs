@@ -53,6 +53,22 @@ module.exports = {
       to: { path: '^(functions/(api|workflows|contracts)/|local/|seed/)' },
     },
     {
+      name: 'store-never-reaches-ajv',
+      comment:
+        'Every function bundles the store: JSON Schema compilation (ajv) stays out of its import graph, and the ' +
+        'datasets API lends the compiler to the dataset checks (ADR 0052; test/infra/function-bundles.test.ts).',
+      severity: 'error',
+      from: { path: '^functions/store/' },
+      to: { path: 'node_modules/ajv/', reachable: true },
+    },
+    {
+      name: 'ajv-only-in-the-schema-module',
+      comment: 'functions/domain/eval/schema.ts is the one runtime module that imports ajv (ADR 0052).',
+      severity: 'error',
+      from: { path: '^functions/', pathNot: '^functions/domain/eval/schema\\.ts$' },
+      to: { path: 'node_modules/ajv/' },
+    },
+    {
       name: 'workflows-below-api',
       severity: 'error',
       from: { path: '^functions/workflows/' },

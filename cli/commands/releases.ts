@@ -13,6 +13,7 @@ import {
 } from '../../functions/contracts/index.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { checkPromptfooParts, partRefused, promptfooParts } from '../promptfoo-parts.js';
 
 /**
  * The gate answer as this CLI reads it: a reason's code may be one a later API version added (docs/api.md, Error
@@ -64,41 +65,6 @@ async function waitForVerdict(
     `eval run ${runState.id} ${runState.status}`,
     [...reasons.map((r) => `  ${r}`), ...verdicts],
   );
-}
-
-/** Rows per post, and the most bytes of JSON one post may carry (the route takes 5 MiB). */
-const PROMPTFOO_ROWS_PER_POST = 500;
-const PROMPTFOO_BYTES_PER_POST = 4 * 1024 * 1024;
-
-/**
- * promptfoo's results file as posts of the same shape, each with some of its rows: the version and eval id go with
- * every part; what the API does not read (its config, prompts, stats) stays behind.
- */
-function promptfooParts(file: unknown): Record<string, unknown>[] {
-  const f = file as { evalId?: unknown; metadata?: unknown; results?: { version?: unknown; results?: unknown } };
-  const rows = f?.results?.results;
-  if (!Array.isArray(rows) || rows.length === 0)
-    throw new CliError(EXIT.usage, 'the promptfoo file has no results.results rows: is it `promptfoo eval -o` output?');
-  const envelope = (chunk: unknown[]) => ({
-    ...(f.evalId === undefined ? {} : { evalId: f.evalId }),
-    ...(f.metadata === undefined ? {} : { metadata: f.metadata }),
-    results: { version: f.results?.version, results: chunk },
-  });
-  const parts: Record<string, unknown>[] = [];
-  let chunk: unknown[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = Buffer.byteLength(JSON.stringify(row), 'utf8');
-    if (chunk.length > 0 && (chunk.length >= PROMPTFOO_ROWS_PER_POST || bytes + size > PROMPTFOO_BYTES_PER_POST)) {
-      parts.push(envelope(chunk));
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(row);
-    bytes += size;
-  }
-  parts.push(envelope(chunk));
-  return parts;
 }
 
 interface Candidate {
@@ -326,12 +292,16 @@ export function registerReleaseCommands(program: Command, run: Run) {
     ) => {
       ctx.validate(idOf('run'), id, 'the eval run id');
       const parts = promptfooParts(await ctx.readJson(opts.promptfoo));
+      // Each post is all-or-nothing, the parts together are not: what the whole file can be refused for is checked
+      // before the first post, and a later part's refusal says what the earlier ones left (ADR 0041).
+      checkPromptfooParts(parts);
       let runState: EvalRun | undefined;
       for (const [i, part] of parts.entries()) {
-        const reply = await ctx.client.post<EvalRun & { recorded?: number }>(
-          `/api/eval-runs/${id}/promptfoo-results`,
-          part,
-        );
+        const reply = await ctx.client
+          .post<EvalRun & { recorded?: number }>(`/api/eval-runs/${id}/promptfoo-results`, part.body)
+          .catch((error: unknown) => {
+            throw partRefused(error, parts, i);
+          });
         runState = reply.body;
         ctx.info(`part ${i + 1}/${parts.length}: ${runState.casesDone}/${runState.totalCases} cases posted`);
       }

@@ -17,7 +17,7 @@ import {
   runEvalsRequest,
 } from '../contracts/index.js';
 import { UnprocessableError, ValidationError } from '../domain/errors.js';
-import { type CostEstimate, estimateOverCeiling } from '../domain/eval/index.js';
+import { type CostEstimate, estimateOverCeiling } from '../domain/eval/cost-estimate.js';
 import type { ExecutorKind } from '../domain/types.js';
 import type { GateView } from '../store/candidates/gate-facts.js';
 import type { Env } from '../store/config.js';

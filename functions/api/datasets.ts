@@ -6,6 +6,7 @@ import {
   pageOf,
   pageQuery,
 } from '../contracts/index.js';
+import { schemaCompileProblem } from '../domain/eval/schema.js';
 import { actorOf, childAccess, readable, systemFor } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type Route, route } from './http.js';
@@ -20,7 +21,11 @@ export const routes: Route[] = [
     response: { status: 201, body: evalDatasetResponse },
     handle: async (req) => {
       await systemFor(req, req.body.systemId, 'write');
-      const dataset = await req.deps.store.datasets.createDataset(actorOf(req.principal), req.body);
+      // The edge lends the store ajv: an assertion's schema value that does not compile is a 400 naming the case,
+      // checked in the same pass as the other rules; the store's own bundle never carries ajv (ADR 0052).
+      const dataset = await req.deps.store.datasets.createDataset(actorOf(req.principal), req.body, {
+        schemaProblem: schemaCompileProblem,
+      });
       return { status: 201, body: dataset, headers: { location: `/api/eval-datasets/${dataset.id}` } };
     },
   }),

@@ -13,7 +13,7 @@ import {
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { connectionProblems, type ProviderConnectionInput } from '../domain/provider-connections.js';
 import type { Principal } from '../domain/types.js';
-import { checkTarget, parseAllowedHosts } from '../workflows/http-executor.js';
+import { checkTarget, parseAllowedHosts } from '../workflows/allowed-hosts.js';
 import { actorOf } from './access.js';
 import type { Deps } from './deps.js';
 import { lambdaDeps } from './deps.js';

@@ -127,20 +127,6 @@ export function rubricVerdict(
 }
 
 /**
- * The judge config versions the llm-rubric assertions of these cases and of their dataset's defaults name, sorted,
- * once each (ADR 0036's sketch; ADR 0039): what a dataset records, and what a candidate gating on it must pin.
- */
-export function judgeIdsOfAssertions(
-  cases: readonly { assert?: readonly { type: string; judge?: string | undefined }[] | undefined }[],
-  defaults: readonly { type: string; judge?: string | undefined }[] = [],
-): string[] {
-  const ids = new Set<string>();
-  for (const a of [...defaults, ...cases.flatMap((c) => c.assert ?? [])])
-    if (a.type === 'llm-rubric' && typeof a.judge === 'string' && a.judge !== '') ids.add(a.judge);
-  return [...ids].sort();
-}
-
-/**
  * Why the judge config version `judge` may not grade a run of a candidate with this snapshot (null: it may): only a
  * judge the snapshot pins, with the content it had when pinned, grades (ADR 0039). A newer version of the same judge
  * is another id, so it is never pinned by an approved release that did not name it.

@@ -9,6 +9,38 @@ export const PROMPTFOO_VERSION = '0.121.20';
 /** The `results.version` that promptfoo 0.121.20 writes with `promptfoo eval -o results.json`. */
 export const PROMPTFOO_RESULTS_VERSION = 3;
 
+/** The longest case id a results row may name. */
+const MAX_CASE_ID_CHARS = 80;
+
+/** What matching a row of promptfoo's `results.results` to a case reads of it. */
+interface PromptfooRowIds {
+  vars?: Record<string, unknown>;
+  metadata?: Record<string, unknown>;
+  testCase?: { vars?: Record<string, unknown>; metadata?: Record<string, unknown> };
+}
+
+/**
+ * The case a row of promptfoo's results answers: `metadata.caseId`, else `vars.caseId` (the row's own, else its test
+ * case's); or why it names none, with `field` naming the row. Shared by the API (functions/domain/eval/
+ * promptfoo-results.ts) and the CLI, which checks a whole file before it posts the first of its parts.
+ */
+export function promptfooRowCase(row: PromptfooRowIds, field: string): { caseId: string } | { problem: string } {
+  const fromMetadata = row.metadata?.caseId ?? row.testCase?.metadata?.caseId;
+  const fromVars = row.vars?.caseId ?? row.testCase?.vars?.caseId;
+  const id = fromMetadata ?? fromVars;
+  if (id === undefined) return { problem: `${field} names no case: give each test metadata.caseId or vars.caseId` };
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CASE_ID_CHARS)
+    return { problem: `${field} names its case with a caseId that is not a string of 1 to 80 characters` };
+  if (fromMetadata !== undefined && fromVars !== undefined && fromMetadata !== fromVars)
+    return { problem: `${field} has metadata.caseId ${String(fromMetadata)} but vars.caseId ${String(fromVars)}` };
+  return { caseId: id };
+}
+
+/** Why two rows answer one case: promptfoo ran several prompts, providers or repeats, and a candidate is one of each. */
+export function promptfooRepeatProblem(earlierField: string, field: string, caseId: string): string {
+  return `${earlierField} and ${field} both answer case ${caseId}: export one prompt on one provider, without repeats`;
+}
+
 /** One assertion as promptfoo's `assert` takes it. */
 interface PromptfooAssertion {
   type: string;

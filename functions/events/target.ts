@@ -1,6 +1,6 @@
 // Where webhooks may be delivered: the same allow-list check as the http eval executor (host:port exactly as
 // listed, no credentials in the URL, checked before any connection), and https only unless the host is loopback.
-import { checkTarget, type TargetCheck } from '../workflows/http-executor.js';
+import { checkTarget, type TargetCheck } from '../workflows/allowed-hosts.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 

@@ -2,7 +2,7 @@
 // move by an atomic ADD whose condition is the domain's rule (budgetAllows): what is reserved stays within the
 // budget. Two racing reservations cannot both pass the condition on the same item, so no day overspends.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { budgetAllows } from '../domain/eval/index.js';
+import { budgetAllows } from '../domain/eval/cost-estimate.js';
 import { getItem } from './query.js';
 import { TTL_ATTRIBUTE } from './table-definition.js';
 import type { StoreContext } from './unit-of-work.js';

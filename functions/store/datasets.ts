@@ -1,11 +1,17 @@
 // Eval datasets: named, versioned, immutable sets of cases of one kind.
 import { ciAuthorsForAudit, ciAuthorsOf } from '../domain/authorship.js';
 import { ConflictError, NotFoundError } from '../domain/errors.js';
-import { type AssertionInput, checkDatasetAssertions } from '../domain/eval/assertions.js';
+import {
+  type AssertionInput,
+  checkDatasetAssertions,
+  judgeIdsOfAssertions,
+  type SchemaProblem,
+} from '../domain/eval/assertion-checks.js';
+import { inputJsonChars } from '../domain/eval/cost-estimate.js';
 import { datasetContentHash } from '../domain/eval/dataset-hash.js';
-import { assertSliceCap, inputJsonChars, labelsOf, sliceTagsOf } from '../domain/eval/index.js';
+import { labelsOf } from '../domain/eval/outcome.js';
+import { assertSliceCap, sliceTagsOf } from '../domain/eval/sizing.js';
 import { newId } from '../domain/ids.js';
-import { judgeIdsOfAssertions } from '../domain/judges.js';
 import type { Actor, AiSystem, Assertion, DatasetKind, EvalCase, EvalDataset } from '../domain/types.js';
 import { batchPut } from './batch-write.js';
 import { keys, queries, toEntity } from './keys.js';
@@ -44,12 +50,26 @@ function normalisedCase(c: DatasetInput['cases'][number]): EvalCase {
   return assert?.length ? { ...rest, assert: assert as Assertion[] } : rest;
 }
 
+/** What the caller lends the dataset checks: the JSON Schema compiler (the datasets API lends ajv's). */
+interface DatasetChecks {
+  /**
+   * Why a schema value of an assertion does not compile. Absent: the caller has checked its schema values or
+   * trusts them (the seed, benchmarks, tests); the store does not import a JSON Schema compiler (ADR 0052).
+   */
+  schemaProblem?: SchemaProblem;
+}
+
 /** Creates the next version of a dataset: its cases first (invisible until the META item commits), then META. */
-export async function createDataset(ctx: StoreContext, actor: Actor, input: DatasetInput): Promise<EvalDataset> {
+export async function createDataset(
+  ctx: StoreContext,
+  actor: Actor,
+  input: DatasetInput,
+  checks: DatasetChecks = {},
+): Promise<EvalDataset> {
   const ids = new Set(input.cases.map((c) => c.caseId));
   if (ids.size !== input.cases.length) throw new ConflictError('case ids must be unique within a dataset');
   // A 400 naming the case and field, before anything is written.
-  checkDatasetAssertions(input);
+  checkDatasetAssertions(input, checks.schemaProblem ?? null);
   const cases = input.cases.map(normalisedCase);
   const defaultAssert = input.defaultAssert?.length ? (input.defaultAssert as Assertion[]) : undefined;
   const id = newId('ds');

@@ -2,7 +2,7 @@
 // moves the candidate to eval_passed or eval_failed in the same transaction.
 import { PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ContentionError, NotFoundError, ValidationError } from '../domain/errors.js';
-import { assertSliceCap } from '../domain/eval/index.js';
+import { assertSliceCap } from '../domain/eval/sizing.js';
 import { newEvalRun } from '../domain/eval-run.js';
 import { assertTransition } from '../domain/lifecycle.js';
 import type {

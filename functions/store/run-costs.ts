@@ -2,8 +2,8 @@
 // run item and moves by atomic ADDs, because the Map's batches run in separate Lambda invocations in AWS: no
 // process can hold it. Each ADD answers the new total, so every process learns what all of them spent.
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CaseSizes } from '../domain/eval/index.js';
-import { inputJsonChars } from '../domain/eval/index.js';
+import type { CaseSizes } from '../domain/eval/cost-estimate.js';
+import { inputJsonChars } from '../domain/eval/cost-estimate.js';
 import { allDatasetCases } from './datasets.js';
 import { buildCondition } from './expressions.js';
 import { keys } from './keys.js';

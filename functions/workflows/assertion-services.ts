@@ -8,7 +8,7 @@ import { unpinnedJudgeReason } from '../domain/judges.js';
 import { connectionEndpoint, type ProviderConnectionVersion } from '../domain/provider-connections.js';
 import type { ReleaseCandidate } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';
-import { checkTarget } from './http-executor.js';
+import { checkTarget } from './allowed-hosts.js';
 import { createRubricPort, type JudgeSource } from './judges.js';
 import { connectionLabel, type ProviderRuntime } from './providers/executor.js';
 

@@ -45,6 +45,7 @@ import type {
 import type { CaseResultItem, PostedResult, RunDatasetSpan } from '../store/eval-runs.js';
 import type { EvidenceRecord, EvidenceStore } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
+import { checkTarget } from './allowed-hosts.js';
 import { assertionServicesFor } from './assertion-services.js';
 import { isCheckRun } from './check-run.js';
 import {
@@ -52,7 +53,7 @@ import {
   continueFailedCheckRun,
   continueScoredCheckRun,
 } from './check-run-continuation.js';
-import { checkTarget, executeHttpCase, policyTargets } from './http-executor.js';
+import { executeHttpCase, policyTargets } from './http-executor.js';
 import { connectionLabel, executeProviderCase, NOT_EXECUTED, type ProviderRuntime } from './providers/executor.js';
 import { createSpendGuard, type SpendGuard } from './run-cost.js';
 

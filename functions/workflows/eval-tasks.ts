@@ -15,6 +15,7 @@ import { type Env, once } from '../store/config.js';
 import { type EvidenceStore, evidenceStoreFromEnv } from '../store/evidence-store.js';
 import type { GovernanceStore } from '../store/index.js';
 import { storeFromEnv } from '../store/store-from-env.js';
+import { parseAllowedHosts } from './allowed-hosts.js';
 import type { CheckRunContinuationDeps } from './check-run-continuation.js';
 import {
   aggregateEvalRun,
@@ -25,7 +26,6 @@ import {
   prepareEvalRun,
   type RunMaterial,
 } from './eval-steps.js';
-import { parseAllowedHosts } from './http-executor.js';
 import { createProviderRuntime } from './providers/runtime.js';
 import { secretsManagerResolver } from './providers/secrets.js';
 

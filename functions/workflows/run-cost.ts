@@ -8,7 +8,7 @@ import {
   ceilingReached,
   estimateRunCost,
   formatUsd,
-} from '../domain/eval/index.js';
+} from '../domain/eval/cost-estimate.js';
 import type { ApprovalPolicy } from '../domain/policy.js';
 import type { ExecutorKind } from '../domain/types.js';
 import type { GovernanceStore } from '../store/index.js';

@@ -84,12 +84,15 @@ export interface GovernedFunctionProps {
 export type EvidenceAccess = 'read' | 'read-keep-texts' | 'readwrite';
 
 export class GovernedFunction extends Construct {
+  /** The handler file it bundles, relative to the repository root (what test/infra/function-bundles.test.ts reads). */
+  readonly entry: string;
   readonly lambda: NodejsFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: GovernedFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,

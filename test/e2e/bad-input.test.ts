@@ -474,6 +474,24 @@ describe('oversized bodies', () => {
     );
     expectProblem(res, 413);
   });
+
+  it('refuses a dataset whose assertion schema does not compile with a 400 naming the case, writing nothing', async () => {
+    // The datasets API lends the store ajv's compiler (ADR 0052): the check stays in one pass with the others.
+    const bad = cases(3).map((c, i) =>
+      i === 1 ? { ...c, assert: [{ type: 'json-schema', value: { type: 'no-such-type' } }] } : c,
+    );
+    const res = await unchanged(() =>
+      as('omar.owner').post('/api/eval-datasets', {
+        systemId: ids.system,
+        name: 'schemas',
+        kind: 'baseline',
+        cases: bad,
+      }),
+    );
+    const problem = expectProblem(res, 400);
+    expect(problem.detail).toMatch(/case case-1 \(index 1\).*not a valid JSON Schema/);
+    expect(JSON.stringify(problem)).toContain('cases.1.assert.0.value');
+  });
 });
 
 /** A JSON Schema whose `const` nests objects so that the body (level 1) reaches `depth` levels: contract 2, const 3. */

@@ -23,6 +23,8 @@ import { dynamoEndpoint } from '../support/store.js';
 vi.setConfig({ testTimeout: 60_000 });
 
 type Json = Record<string, unknown>;
+/** Rows in the file posted in parts: more than two parts of 500 (ADR 0041). */
+const LARGE = 1201;
 const FIXTURES = fileURLToPath(new URL('../fixtures/promptfoo/', import.meta.url));
 const readFixture = async (name: string) => JSON.parse(await readFile(join(FIXTURES, name), 'utf8'));
 
@@ -115,6 +117,75 @@ describe("promptfoo's results file as evidence of a submitted run", () => {
     expect(account2?.assertions?.find((a) => a.type === 'levenshtein')).toMatchObject({ pass: false });
     expect(evidence.body.items.every((c) => c.promptfoo !== undefined)).toBe(true);
   });
+
+  it('imports a file of 1,201 rows in three parts: a case the datasets lack refuses the second, a rerun of the fixed file records the rest and grades the run once', async () => {
+    // Prepare: 1,201 cases, and promptfoo's file for them generated from the fixture's first row (not committed).
+    const base = await governedSystem(stack.store);
+    const ids = Array.from({ length: LARGE }, (_, i) => `pf-${i}`);
+    const dataset = await stack.store.datasets.createDataset(owner, {
+      systemId: base.system.id,
+      name: 'large',
+      kind: 'baseline',
+      description: '',
+      cases: ids.map((caseId) => ({
+        caseId,
+        input: { ticket: `ticket ${caseId}` },
+        expectedLabel: 'billing',
+        expectedOutput: null,
+        tags: ['lang:en'],
+      })),
+    });
+    const draft = await draftCandidate(stack.store, base, {
+      datasetIds: [dataset.id],
+      thresholds: [{ metric: 'accuracy', direction: 'min', value: 0.9, regressionTolerance: null }],
+    });
+    const rc = await stack.store.candidates.submitCandidate(owner, draft.id);
+    const runId = (
+      await ownerApi().post<Json & { id: string }>(`/api/release-candidates/${rc.id}/run-evals`, {
+        executor: 'submitted',
+      })
+    ).body.id;
+    const fixture = await readFixture('results.json');
+    const row = (caseId: string) => {
+      const r = structuredClone(fixture.results.results[0]);
+      r.vars.caseId = caseId;
+      r.testCase.vars.caseId = caseId;
+      r.testCase.metadata.caseId = caseId;
+      r.metadata = { ...r.metadata, caseId };
+      return r;
+    };
+    const fileWith = (rows: unknown[]) => ({ ...fixture, results: { ...fixture.results, results: rows } });
+    const submit = async (rows: unknown[], wait: string[] = []) => {
+      await writeFile(join(dataDir, 'large.json'), JSON.stringify(fileWith(rows)));
+      return govern(['evals', 'submit', runId, '--promptfoo', 'large.json', ...wait]);
+    };
+
+    // Act: row 700 (the second part's) names a case only the API can tell is not there; then the fixed file.
+    const refused = await submit(ids.map((id, i) => row(i === 700 ? 'pf-nobody' : id)));
+    const between = await ownerApi().get<Json>(`/api/eval-runs/${runId}`);
+    const rerun = await submit(ids.map(row), ['--wait', '--interval', '100']);
+
+    // Assess
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/part 2\/3: .*pf-nobody/);
+    expect(refused.stderr).toMatch(/part 1 \(rows 0 to 499\) was recorded and is kept/);
+    expect(between.body).toMatchObject({ status: 'running', casesDone: 500, totalCases: LARGE });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const run = await ownerApi().get<Json & { metrics: Json }>(`/api/eval-runs/${runId}`);
+    expect(run.body).toMatchObject({ status: 'passed', casesDone: LARGE, totalCases: LARGE });
+    expect(run.body.metrics).toMatchObject({ accuracy: 1 });
+    const events = await stack.store.audit.listAuditEvents(
+      { systemId: base.system.id, entityId: runId, order: 'asc' },
+      { limit: 50 },
+    );
+    expect(events.items.map((e) => e.action)).toEqual([
+      'eval_run.queued',
+      'eval_run.started',
+      'eval_run.aggregating',
+      'eval_run.passed',
+    ]);
+    // 1,201 cases written, posted twice and aggregated in batches of 5: minutes on a loaded machine, not wrong.
+  }, 300_000);
 
   it('refuses another results version with a 400 naming it, and records nothing', async () => {
     // Prepare

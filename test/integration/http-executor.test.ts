@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EvalCase } from '../../functions/domain/types.js';
+import { checkTarget } from '../../functions/workflows/allowed-hosts.js';
 import {
-  checkTarget,
   executeHttpCase,
   type HttpModelConfig,
   planRoutes,

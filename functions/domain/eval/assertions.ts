@@ -1,20 +1,14 @@
-// Assertions on a case's output (issue 17, ADR 0035, docs/assertions.md): promptfoo's vocabulary where it fits,
-// checked when a dataset is uploaded and scored per case. Deterministic assertions are pure and synchronous;
-// `similar` and `llm-rubric` go through AssertionServices, which the workflow supplies. A missing or failing service
-// fails that assertion with the reason, never the run.
-import { ValidationError } from '../errors.js';
 import { canonicalJson } from '../hashing.js';
+import type { Assertion, AssertionResult, AssertionType, JsonSchema } from '../types.js';
 import {
-  ASSERTION_NAME_PATTERN,
-  ASSERTION_PASS_RATE_METRIC,
-  ASSERTION_TYPES,
-  type Assertion,
-  type AssertionResult,
-  type AssertionType,
-  type JsonSchema,
-} from '../types.js';
-import { compiledRegex, MAX_REGEX_INPUT_CHARS, regexProblem } from './regex.js';
-import { outputValidator } from './schema.js';
+  type AssertionInput,
+  checkDatasetAssertions as checkAssertions,
+  assertionProblem as checkedAssertionProblem,
+} from './assertion-checks.js';
+import { compiledRegex, MAX_REGEX_INPUT_CHARS } from './regex.js';
+import { outputValidator, schemaCompileProblem } from './schema.js';
+
+export type { AssertionInput } from './assertion-checks.js';
 
 /** What the workflow lends the scorer for assertions that call a model. */
 export interface AssertionServices {
@@ -34,22 +28,9 @@ export interface AssertionServices {
   }): Promise<{ pass: boolean; score: number; reason: string }>;
 }
 
-/** An assertion as a request carries it: its type still unchecked. */
-export type AssertionInput = Omit<Assertion, 'type'> & { type: string };
-
-/** Most assertions a case, or a dataset's defaults, may carry. */
-const MAX_ASSERTIONS_PER_CASE = 20;
-/** Longest string value (contains, equals, a rubric ...) and longest JSON of an object value (a schema). */
-const MAX_ASSERTION_VALUE_CHARS = 16_384;
-/** Longest reference text of `levenshtein`, and its largest distance. */
-const MAX_LEVENSHTEIN_VALUE_CHARS = 10_000;
-const MAX_LEVENSHTEIN_DISTANCE = 1_000;
 /** promptfoo's defaults: levenshtein at most 5 edits, similar at least 0.75. */
 const DEFAULT_LEVENSHTEIN_DISTANCE = 5;
 const DEFAULT_SIMILARITY = 0.75;
-const MAX_LATENCY_MS = 3_600_000;
-const MAX_COST_USD = 1_000;
-const MAX_WEIGHT = 1_000;
 /** contains-json tries at most this many opening brackets, and scans at most this many characters in all. */
 const MAX_JSON_CANDIDATES = 32;
 const MAX_JSON_SCAN_CHARS = 4_194_304;
@@ -59,125 +40,17 @@ function isModelGraded(type: AssertionType): boolean {
   return type === 'similar' || type === 'llm-rubric';
 }
 
-type Rule = {
-  value: 'string' | 'schema' | 'json' | 'none' | 'optional-schema';
-  threshold?: { min: number; max: number; integer?: boolean; required?: boolean };
-};
-
-/** What each type takes: its value, and its threshold's range (absent: a threshold is refused). */
-const RULES: Readonly<Record<AssertionType, Rule>> = {
-  equals: { value: 'json' },
-  contains: { value: 'string' },
-  icontains: { value: 'string' },
-  'not-contains': { value: 'string' },
-  regex: { value: 'string' },
-  'starts-with': { value: 'string' },
-  'is-json': { value: 'optional-schema' },
-  'contains-json': { value: 'optional-schema' },
-  'json-schema': { value: 'schema' },
-  levenshtein: { value: 'string', threshold: { min: 0, max: MAX_LEVENSHTEIN_DISTANCE, integer: true } },
-  similar: { value: 'string', threshold: { min: 0, max: 1 } },
-  'llm-rubric': { value: 'string', threshold: { min: 0, max: 1 } },
-  latency: { value: 'none', threshold: { min: 1, max: MAX_LATENCY_MS, required: true } },
-  cost: { value: 'none', threshold: { min: 0, max: MAX_COST_USD, required: true } },
-};
-
-/** The first problem of one assertion, as `{field, message}` with the field relative to the assertion. */
+/** The first problem of one assertion, its schema value compiled by ajv (./assertion-checks.ts has the rules). */
 export function assertionProblem(a: AssertionInput): { field: string; message: string } | null {
-  if (!(ASSERTION_TYPES as readonly string[]).includes(a.type))
-    return { field: 'type', message: `unknown assertion type ${JSON.stringify(a.type)}` };
-  const type = a.type as AssertionType;
-  const rule = RULES[type];
-  if (a.name !== undefined) {
-    if (!ASSERTION_NAME_PATTERN.test(a.name))
-      return { field: 'name', message: 'a name is 1-64 letters, digits, - and _, starting with a letter or digit' };
-    if (`assert.${a.name}` === ASSERTION_PASS_RATE_METRIC)
-      return { field: 'name', message: `${a.name} is reserved for the metric ${ASSERTION_PASS_RATE_METRIC}` };
-  }
-  if (a.weight !== undefined && !(Number.isFinite(a.weight) && a.weight >= 0 && a.weight <= MAX_WEIGHT))
-    return { field: 'weight', message: `weight must be from 0 to ${MAX_WEIGHT}` };
-  const value = valueProblem(type, rule, a.value);
-  if (value) return { field: 'value', message: value };
-  if (a.threshold !== undefined || rule.threshold?.required) {
-    const range = rule.threshold;
-    if (!range) return { field: 'threshold', message: `${type} takes no threshold` };
-    const t = a.threshold;
-    if (t === undefined) return { field: 'threshold', message: `${type} needs a threshold` };
-    if (!Number.isFinite(t) || t < range.min || t > range.max || (range.integer && !Number.isInteger(t)))
-      return {
-        field: 'threshold',
-        message: `threshold must be ${range.integer ? 'a whole number ' : ''}from ${range.min} to ${range.max}`,
-      };
-  }
-  if (type === 'llm-rubric') {
-    if (typeof a.judge !== 'string' || a.judge.length === 0)
-      return { field: 'judge', message: 'llm-rubric needs judge: a judge config version id' };
-  } else if (a.judge !== undefined) return { field: 'judge', message: `${type} takes no judge` };
-  if (type === 'similar') {
-    if (!a.connection) return { field: 'connection', message: 'similar needs connection: {id, version}' };
-    if (typeof a.model !== 'string' || a.model.length === 0)
-      return { field: 'model', message: 'similar needs model: the embeddings model' };
-  } else {
-    if (a.connection !== undefined) return { field: 'connection', message: `${type} takes no connection` };
-    if (a.model !== undefined) return { field: 'model', message: `${type} takes no model` };
-  }
-  return null;
+  return checkedAssertionProblem(a, schemaCompileProblem);
 }
 
-function valueProblem(type: AssertionType, rule: Rule, value: unknown): string | null {
-  if (rule.value === 'none') return value === undefined ? null : `${type} takes no value (its bound is threshold)`;
-  if (rule.value === 'optional-schema' && value === undefined) return null;
-  if (value === undefined || value === null) return `${type} needs a value`;
-  if (rule.value === 'string') {
-    if (typeof value !== 'string' || value.length === 0) return `${type} needs a non-empty string value`;
-    const max = type === 'levenshtein' ? MAX_LEVENSHTEIN_VALUE_CHARS : MAX_ASSERTION_VALUE_CHARS;
-    if (value.length > max) return `the value is longer than ${max} characters`;
-    return type === 'regex' ? regexProblem(value) : null;
-  }
-  let json: string;
-  try {
-    json = canonicalJson(value);
-  } catch {
-    return 'the value is not JSON';
-  }
-  if (json.length > MAX_ASSERTION_VALUE_CHARS)
-    return `the value is longer than ${MAX_ASSERTION_VALUE_CHARS} characters of JSON`;
-  if (rule.value === 'json') return null;
-  if (typeof value !== 'object' || Array.isArray(value)) return 'the value must be a JSON Schema object';
-  try {
-    outputValidator(value as JsonSchema);
-  } catch (error) {
-    const reason = error instanceof ValidationError ? String(error.detail.reason ?? error.message) : String(error);
-    return `the value is not a valid JSON Schema: ${reason}`;
-  }
-  return null;
-}
-
-/**
- * Checks every assertion of a dataset (its defaults and each case's) and returns them typed; the first problem is a
- * 400 naming the case (caseId and index) and the field, before anything is written.
- */
+/** Every assertion of a dataset checked as the datasets API checks them, schema values compiled by ajv. */
 export function checkDatasetAssertions<C extends { caseId: string; assert?: readonly AssertionInput[] }>(input: {
   cases: readonly C[];
   defaultAssert?: readonly AssertionInput[];
 }): void {
-  const check = (list: readonly AssertionInput[], at: string, where: Record<string, unknown>, label: string) => {
-    if (list.length > MAX_ASSERTIONS_PER_CASE)
-      throw new ValidationError(`${label}: at most ${MAX_ASSERTIONS_PER_CASE} assertions`, { field: at, ...where });
-    list.forEach((a, j) => {
-      const problem = assertionProblem(a);
-      if (problem)
-        throw new ValidationError(`${label}: assert[${j}] (${a.type}): ${problem.message}`, {
-          field: `${at}.${j}.${problem.field}`,
-          ...where,
-        });
-    });
-  };
-  if (input.defaultAssert) check(input.defaultAssert, 'defaultAssert', {}, 'defaultAssert');
-  input.cases.forEach((c, index) => {
-    if (c.assert)
-      check(c.assert, `cases.${index}.assert`, { caseId: c.caseId, index }, `case ${c.caseId} (index ${index})`);
-  });
+  checkAssertions(input, schemaCompileProblem);
 }
 
 /** What the scorer judges: the output as text (null: the case has no answer), how long it took, what it cost. */

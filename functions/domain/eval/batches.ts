@@ -52,13 +52,6 @@ export function planBatches(totalCases: number, batchSize: number): BatchDescrip
   return batches;
 }
 
-/** The sorted distinct expected labels of the cases: the label set when a dataset does not declare one. */
-export function labelsOf(cases: readonly EvalCase[]): string[] {
-  const labels = new Set<string>();
-  for (const c of cases) if (c.expectedLabel !== null) labels.add(c.expectedLabel);
-  return [...labels].sort();
-}
-
 /** Scores every case of a batch with the chosen executor and aggregates the results. */
 export function scoreBatch(input: ScoreBatchInput): BatchScore {
   const aggregate = emptyAggregate();

@@ -1,7 +1,6 @@
 // The public API of the evaluation core: executors, metric aggregation, verdicts and batching.
 export {
   type BatchDescriptor,
-  labelsOf,
   planBatches,
   scoreBatch,
 } from './batches.js';
@@ -9,13 +8,10 @@ export {
   budgetAllows,
   budgetDay,
   budgetReservation,
-  type CaseSizes,
-  type CostEstimate,
   ceilingMessage,
   ceilingReached,
   estimateOverCeiling,
   estimateRunCost,
-  formatUsd,
   inputJsonChars,
   perCallBound,
 } from './cost-estimate.js';
@@ -29,6 +25,7 @@ export {
   nearestRank,
 } from './metrics.js';
 
+export { labelsOf } from './outcome.js';
 export { submissionsFromPromptfoo } from './promptfoo-results.js';
 export { isSchemaValid, outputValidator, schemaViolation } from './schema.js';
 export {

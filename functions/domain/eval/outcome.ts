@@ -25,3 +25,10 @@ export function isCorrect(evalCase: EvalCase, predictedLabel: string | null, sch
   const wanted = expectedOutputLabelOf(evalCase);
   return wanted === null || predictedLabel === wanted;
 }
+
+/** The sorted distinct expected labels of the cases: the label set when a dataset does not declare one. */
+export function labelsOf(cases: readonly EvalCase[]): string[] {
+  const labels = new Set<string>();
+  for (const c of cases) if (c.expectedLabel !== null) labels.add(c.expectedLabel);
+  return [...labels].sort();
+}

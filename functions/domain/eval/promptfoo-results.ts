@@ -2,7 +2,7 @@
 // to a case by `metadata.caseId` or `vars.caseId`; its output becomes the submission this product scores with its
 // own assertions, and promptfoo's grading is kept beside them as evidence, never gated.
 import { ValidationError } from '../errors.js';
-import { PROMPTFOO_RESULTS_VERSION } from '../promptfoo-tests.js';
+import { PROMPTFOO_RESULTS_VERSION, promptfooRepeatProblem, promptfooRowCase } from '../promptfoo-tests.js';
 import type { PromptfooGrading } from '../types.js';
 import { wellFormed } from './assertions.js';
 import type { Submission } from './submitted-executor.js';
@@ -40,7 +40,6 @@ const MAX_COMPONENTS = 20;
 const MAX_ERROR_CHARS = 2000;
 /** Largest parsed output kept as the case's `output` (it is stored with the case's evidence item). */
 const MAX_OUTPUT_JSON_CHARS = 256 * 1024;
-const MAX_CASE_ID_CHARS = 80;
 
 const cut = (text: string, max: number) => wellFormed(text.length > max ? `${text.slice(0, max)}…` : text);
 
@@ -48,22 +47,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The case id a row names: `metadata.caseId`, else `vars.caseId` (the row's own, else its test case's). */
+/** The case id a row names (promptfooRowCase), or a 400 naming the row. */
 function caseIdOf(row: PromptfooResultRow, field: string): string {
-  const fromMetadata = row.metadata?.caseId ?? row.testCase?.metadata?.caseId;
-  const fromVars = row.vars?.caseId ?? row.testCase?.vars?.caseId;
-  const id = fromMetadata ?? fromVars;
-  if (id === undefined)
-    throw new ValidationError(`${field} names no case: give each test metadata.caseId or vars.caseId`, { field });
-  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_CASE_ID_CHARS)
-    throw new ValidationError(`${field} names its case with a caseId that is not a string of 1 to 80 characters`, {
-      field,
-    });
-  if (fromMetadata !== undefined && fromVars !== undefined && fromMetadata !== fromVars)
-    throw new ValidationError(`${field} has metadata.caseId ${fromMetadata} but vars.caseId ${String(fromVars)}`, {
-      field,
-    });
-  return id;
+  const named = promptfooRowCase(row, field);
+  if ('problem' in named) throw new ValidationError(named.problem, { field });
+  return named.caseId;
 }
 
 /** The output as this product reads it: text for assertions, and the JSON object for labels and the contract. */
@@ -117,10 +105,7 @@ export function submissionsFromPromptfoo(file: PromptfooResultsFile): Submission
     const caseId = caseIdOf(row, field);
     const earlier = firstRow.get(caseId);
     if (earlier !== undefined)
-      throw new ValidationError(
-        `results.results.${earlier} and ${field} both answer case ${caseId}: export one prompt on one provider, without repeats`,
-        { field, caseId },
-      );
+      throw new ValidationError(promptfooRepeatProblem(`results.results.${earlier}`, field, caseId), { field, caseId });
     firstRow.set(caseId, i);
     const providerFailed = row.failureReason === PROVIDER_ERROR || Boolean(row.response?.error);
     const { output, outputText } = providerFailed

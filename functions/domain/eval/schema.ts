@@ -1,4 +1,5 @@
-// Output-contract validation with ajv. Compiling a schema costs milliseconds and validating costs nanoseconds,
+// Output-contract validation with ajv: the one module that imports it. Only the functions that score outputs or check
+// schema values at the API edge reach it (ADR 0052; test/infra/function-bundles.test.ts pins which). Compiling a schema costs milliseconds and validating costs nanoseconds,
 // so compiled validators are cached; the cache memoises a pure function and does not change any result.
 import { Ajv, type ErrorObject } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
@@ -98,6 +99,19 @@ function compiled(schema: JsonSchema): CompiledContract {
   }
   byIdentity.set(schema, contract);
   return contract;
+}
+
+/**
+ * Why a JSON Schema does not compile (ajv's message), or null when it does: the `SchemaProblem` the datasets API lends
+ * the store's dataset checks (./assertion-checks.ts), so that the store itself never imports ajv (ADR 0052).
+ */
+export function schemaCompileProblem(schema: JsonSchema): string | null {
+  try {
+    outputValidator(schema);
+    return null;
+  } catch (error) {
+    return error instanceof ValidationError ? String(error.detail.reason ?? error.message) : String(error);
+  }
 }
 
 /** Compiled validator of a JSON Schema output contract, cached by the contract's canonical JSON. */

@@ -22,7 +22,8 @@ import {
 } from '../../domain/provider-connections.js';
 import type { CaseResult, EvalCase, ModelConfigVersion, PolicyRoute, PromptVersion } from '../../domain/types.js';
 import type { ExecutionRecord, ProviderCallRecord } from '../../store/evidence-store.js';
-import { checkTarget, renderTemplate } from '../http-executor.js';
+import { checkTarget } from '../allowed-hosts.js';
+import { renderTemplate } from '../http-executor.js';
 import type { ConnectionLimiter } from './limiter.js';
 import type { ProviderCallOutcome, ProviderClient } from './types.js';
 

@@ -3,6 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../functions/domain/errors.js';
 import {
+  checkDatasetAssertions as checkWith,
+  judgeIdsOfAssertions,
+} from '../../../functions/domain/eval/assertion-checks.js';
+import {
   type AssertionInput,
   type AssertionServices,
   assertionProblem,
@@ -15,6 +19,7 @@ import {
 } from '../../../functions/domain/eval/assertions.js';
 import { datasetContentHash } from '../../../functions/domain/eval/dataset-hash.js';
 import { addResult, emptyAggregate, finishMetrics, mergeAggregates } from '../../../functions/domain/eval/metrics.js';
+import { schemaCompileProblem } from '../../../functions/domain/eval/schema.js';
 import { applyThresholds } from '../../../functions/domain/eval/verdict.js';
 import type { Assertion, AssertionResult, CaseResult } from '../../../functions/domain/types.js';
 
@@ -288,6 +293,32 @@ describe('upload checks', () => {
       index: 1,
     });
     expect((refusal as ValidationError).message).toContain('case bad-2 (index 1)');
+  });
+
+  it('the store checks every rule but schema compilation, which the caller lends (ADR 0052)', () => {
+    // Prepare
+    const uncompilable = { cases: [{ caseId: 'c', assert: [{ type: 'json-schema', value: { type: 'nope' } }] }] };
+    const badRegex = { cases: [{ caseId: 'c', assert: [{ type: 'regex', value: '(' }] }] };
+    // Act
+    const withoutCompiler = () => checkWith(uncompilable, null);
+    const withAjv = () => checkWith(uncompilable, schemaCompileProblem);
+    // Assess
+    expect(withoutCompiler).not.toThrow();
+    expect(withAjv).toThrow(/case c \(index 0\): assert\[0\] \(json-schema\): the value is not a valid JSON Schema/);
+    expect(() => checkWith(badRegex, null)).toThrow(ValidationError);
+    expect(() => checkWith({ cases: [{ caseId: 'c', assert: [{ type: 'json-schema', value: [1] }] }] }, null)).toThrow(
+      /must be a JSON Schema object/,
+    );
+  });
+
+  it('names the judges of the llm-rubric assertions once each, sorted', () => {
+    const cases = [{ assert: [{ type: 'llm-rubric', judge: 'jv_b' }, { type: 'contains' }] }, { assert: undefined }];
+    expect(
+      judgeIdsOfAssertions(cases, [
+        { type: 'llm-rubric', judge: 'jv_a' },
+        { type: 'llm-rubric', judge: 'jv_b' },
+      ]),
+    ).toEqual(['jv_a', 'jv_b']);
   });
 
   it('a bad default assertion is refused naming defaultAssert', () => {

@@ -7,7 +7,7 @@ import {
   isSecretRef,
   type ProviderConnectionInput,
 } from '../../../functions/domain/provider-connections.js';
-import { checkTarget } from '../../../functions/workflows/http-executor.js';
+import { checkTarget } from '../../../functions/workflows/allowed-hosts.js';
 
 const allowLoopback = (url: string) => {
   const check = checkTarget(url, ['127.0.0.1:*']);

@@ -297,7 +297,9 @@ async function requestAndSubject(ctx: StoreContext, id: string): Promise<{ reque
       ? [keys.incident(request.subject.id)]
       : request.subject.type === 'candidate'
         ? [keys.candidate(request.subject.id)]
-        : [];
+        : request.kind === 'sample-settings'
+          ? [keys.sampleSettings(request.systemId)]
+          : [];
   return { request, keys: [keys.relaxation(id), ...subject] };
 }
 

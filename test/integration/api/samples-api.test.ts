@@ -219,7 +219,7 @@ describe('the samples API', () => {
     expect(eventSchemaOf('system.sample_settings_changed').safeParse(event).success).toBe(true);
   });
 
-  it('makes settings that redact less or keep samples longer a request one person cannot decide alone, and applies them when a risk reviewer does', async () => {
+  it('makes settings that redact less or keep samples longer a request one person cannot decide alone, applied when a risk reviewer decides it while the settings it was bound to hold', async () => {
     // Prepare: the idle system keeps the defaults (every built-in rule, 30 days)
     const systemId = idle.system.id;
     const path = `/api/systems/${systemId}/sample-settings`;
@@ -237,6 +237,7 @@ describe('the samples API', () => {
       retentionDays: 60,
       reason: 'phone numbers are the product',
     });
+    const rival = await put({ redaction: { builtIn: ['email', 'phone', 'card'], patterns: [] }, retentionDays: 90 });
     const whileOpen = await read();
     const requestId = asked.body.id as string;
     const byRequester = await store.relaxations
@@ -250,6 +251,10 @@ describe('the samples API', () => {
       'no personal numbers in this product',
     );
     const applied = await read();
+    const stale = await store.relaxations
+      .decideRelaxation({ ...actorOf(people.risk), teams: [] }, rival.body.id as string, 'approve', 'also fine')
+      .catch((e: unknown) => e);
+    const afterStale = await read();
     const tightened = await put({
       redaction: { builtIn: ['email', 'phone', 'card'], patterns: [] },
       retentionDays: 60,
@@ -273,21 +278,27 @@ describe('the samples API', () => {
     });
     expect(whileOpen).toEqual(defaults);
     expect(byRequester).toMatchObject({ status: 403, detail: { code: 'SEPARATION_OF_DUTIES' } });
-    expect(eventsBeforeDecision).toBe(afterMixed + 1);
+    expect(eventsBeforeDecision).toBe(afterMixed + 2);
     // the second person's approval applies exactly the settings asked for, in the decision's transaction
     expect(decided.status).toBe('approved');
     expect(applied).toEqual({ redaction: { builtIn: ['email', 'card'], patterns: [] }, retentionDays: 60 });
+    // a request bound to the settings that were replaced meanwhile applies nothing
+    expect(rival.status).toBe(202);
+    expect(stale).toMatchObject({ status: 409, detail: { code: 'RELAXATION_SUPERSEDED' } });
+    expect(afterStale).toEqual(applied);
     expect(tightened.status).toBe(200);
     const events = (await eventsOf(systemId)).slice(before);
     expect(events.map((e) => e.action)).toEqual([
       'relaxation.requested',
+      'relaxation.requested',
       'relaxation.approved',
       'system.sample_settings_changed',
+      'relaxation.superseded',
       'system.sample_settings_changed',
     ]);
-    expect(events[2]).toMatchObject({ after: { loosens: asked.body.loosens, tightens: [] } });
-    expect(events[2]?.reason).toContain(requestId);
-    expect(events[3]).toMatchObject({
+    expect(events[3]).toMatchObject({ after: { loosens: asked.body.loosens, tightens: [] } });
+    expect(events[3]?.reason).toContain(requestId);
+    expect(events[5]).toMatchObject({
       after: { loosens: [], tightens: [{ field: 'redaction.builtIn.phone', from: false, to: true }] },
     });
     for (const event of events.map((e) => toGovernanceEvent(e))) {

@@ -5,11 +5,13 @@ import {
   pageOf,
   postSamplesRequest,
   postSamplesResponse,
+  putSampleSettingsRequest,
+  relaxationRequestResponse,
   sampleResponse,
   sampleSettingsBody,
 } from '../contracts/index.js';
 import { assertCanPostSamples, assertCanReadSamples } from '../domain/authorization.js';
-import { actorOf } from './access.js';
+import { actorOf, relaxationOr } from './access.js';
 import { lambdaDeps } from './deps.js';
 import { createHttpHandler, type IdRequest, type Route, route } from './http.js';
 
@@ -69,12 +71,24 @@ export const routes: Route[] = [
   route({
     method: 'PUT',
     path: '/api/systems/{id}/sample-settings',
-    summary: "Replace the system's redaction rules and retention of production samples (admins and owners)",
-    body: sampleSettingsBody,
-    response: { status: 200, body: sampleSettingsBody },
+    summary:
+      "Replace the system's redaction rules and retention of production samples (admins and owners); removing a rule or lengthening retention is a relaxation request (202)",
+    body: putSampleSettingsRequest,
+    response: {
+      status: 200,
+      body: sampleSettingsBody,
+      alternatives: [
+        {
+          status: 202,
+          description:
+            'The settings switch a built-in redaction off, remove or change a pattern, or lengthen retention: nothing changed, a relaxation request waits for a risk reviewer',
+          body: relaxationRequestResponse,
+        },
+      ],
+    },
     handle: async (req) => {
       await readableSamples(req);
-      const settings = await req.deps.store.samples.putSampleSettings(actorOf(req.principal), req.params.id, {
+      const out = await req.deps.store.relaxations.putSampleSettingsOrRequest(actorOf(req.principal), req.params.id, {
         redaction: {
           builtIn: req.body.redaction.builtIn,
           patterns: req.body.redaction.patterns.map((p) => ({
@@ -84,8 +98,9 @@ export const routes: Route[] = [
           })),
         },
         retentionDays: req.body.retentionDays,
+        ...(req.body.reason ? { reason: req.body.reason } : {}),
       });
-      return { status: 200, body: settings };
+      return relaxationOr(out, (changed) => changed.settings);
     },
   }),
 ];

@@ -31,7 +31,16 @@ const statusOnly = z.looseObject({ status });
 const evalFinished = z.looseObject({ status, metrics: record.optional() });
 const incidentChange = z.looseObject({});
 const monitoring = z.looseObject({ environment: z.string(), evalRunId: z.string() });
-const relaxationChange = z.looseObject({ status, kind: z.string(), from: z.string(), to: z.string() });
+/** A field a change moves (ADR 0051): its path and both values, null where a rule is added or removed. */
+const settingValue = z.union([z.string(), z.number(), z.boolean()]).nullable();
+const settingChanges = z.array(z.object({ field: z.string(), from: settingValue, to: settingValue }));
+const relaxationChange = z.looseObject({
+  status,
+  kind: z.string(),
+  from: z.string(),
+  to: z.string(),
+  loosens: settingChanges.optional().describe('a sample-settings request: each field it loosens'),
+});
 /** A provider connection's version: where it calls and the reference to its secret (never the value). */
 const providerConnectionChange = z.looseObject({
   name: z.string(),
@@ -49,6 +58,12 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
   'system.sample_settings_changed': z.looseObject({
     redaction: z.looseObject({ builtIn: z.array(z.string()), patterns: z.array(record) }),
     retentionDays: z.number().int(),
+    loosens: settingChanges
+      .optional()
+      .describe(
+        'fields the change loosens: non-empty only when a relaxation request was approved (the reason names it)',
+      ),
+    tightens: settingChanges.optional().describe('fields the change tightens'),
   }),
   'prompt.created': artefactCreated,
   'prompt.submitted': artefactReviewed,
@@ -153,9 +168,24 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
     baseVersion: z.number().int().nullable(),
     documentHash: hash,
     quorum: z.number().int(),
+    loosens: settingChanges
+      .optional()
+      .describe('fields of monitoring.samples the version loosens against the one in force'),
   }),
-  'policy.draft_updated': z.looseObject({ documentHash: hash, quorum: z.number().int() }),
-  'policy.submitted': z.looseObject({ status, documentHash: hash }),
+  'policy.draft_updated': z.looseObject({
+    documentHash: hash,
+    quorum: z.number().int(),
+    loosens: settingChanges
+      .optional()
+      .describe('fields of monitoring.samples the version loosens against the one in force'),
+  }),
+  'policy.submitted': z.looseObject({
+    status,
+    documentHash: hash,
+    loosens: settingChanges
+      .optional()
+      .describe('fields of monitoring.samples the version loosens against the one in force'),
+  }),
   'policy.approved': z.looseObject({
     approvals: z.number().int(),
     quorum: z.number().int(),
@@ -167,6 +197,9 @@ const AFTER: Record<GovernanceEventType, z.ZodType> = {
     version: z.number().int(),
     documentHash: hash,
     quorum: z.number().int(),
+    loosens: settingChanges
+      .optional()
+      .describe('fields of monitoring.samples the version loosens against the one in force'),
   }),
   'provider_connection.registered': providerConnectionChange,
   'provider_connection.versioned': providerConnectionChange,

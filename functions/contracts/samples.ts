@@ -11,7 +11,7 @@ import {
   SAMPLE_LIMITS,
   SAMPLE_RETENTION,
 } from '../domain/types.js';
-import { pageQuery } from './common.js';
+import { pageQuery, requiredText } from './common.js';
 
 const environment = z.enum(ENVIRONMENTS).describe('whose active release the samples belong to; default production');
 const releaseId = z.string().regex(idPattern('rc'), 'must be a rc_ id');
@@ -104,3 +104,10 @@ export const sampleSettingsBody = z
       .describe(`days a sample is kept (TTL), ${SAMPLE_RETENTION.minDays} to ${SAMPLE_RETENTION.maxDays}`),
   })
   .strict();
+
+/** PUT /api/systems/{id}/sample-settings: the settings, and the reason a loosening's request carries (ADR 0051). */
+export const putSampleSettingsRequest = sampleSettingsBody.extend({
+  reason: requiredText(2000)
+    .optional()
+    .describe('why: the reason of the relaxation request when the settings loosen a rule'),
+});

@@ -128,7 +128,7 @@ export const EVENT_CATALOGUE = {
   'relaxation.requested': {
     entity: 'relaxation',
     summary:
-      'A relaxation (a lower risk tier or EU AI Act category, a downgraded or resolved blocking incident, a waiver) was requested: a reviewer has a decision pending',
+      'A relaxation (a lower risk tier or EU AI Act category, a downgraded or resolved blocking incident, a waiver, sample settings that redact less or keep longer) was requested: a reviewer has a decision pending',
     notify: true,
   },
   'relaxation.approved': { entity: 'relaxation', summary: 'A relaxation request was approved and applied' },

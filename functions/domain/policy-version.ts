@@ -5,6 +5,7 @@
 // conditions (functions/store/policies.ts).
 import { ConflictError, ForbiddenError, InvalidTransitionError, ValidationError } from './errors.js';
 import { canonicalJson, sha256Hex } from './hashing.js';
+import { monitoringSamplesChanges, type SettingChange } from './loosening.js';
 import { type ApprovalPolicy, validatePolicy } from './policy.js';
 import { type Principal, RISK_TIERS, type RiskTier } from './types.js';
 
@@ -80,6 +81,19 @@ export function activationQuorum(
   draft: Pick<PolicyDocument, 'governance'>,
 ): number {
   return Math.max(active ? documentQuorum(active) : 0, documentQuorum(draft));
+}
+
+/**
+ * What `draft` loosens against the document in force (ADR 0051): the fields of `monitoring.samples` that would judge
+ * production traffic more leniently. No document in force: nothing to loosen. A policy change is never applied by
+ * one person (the quorum above, the author not counted), so this does not route it: it says, in the version's audit
+ * events, which part of what the approvers approve is a loosening.
+ */
+export function policyLoosenings(
+  active: Pick<PolicyDocument, 'monitoring'> | null,
+  draft: Pick<PolicyDocument, 'monitoring'>,
+): SettingChange[] {
+  return active ? monitoringSamplesChanges(active.monitoring, draft.monitoring).loosens : [];
 }
 
 /** Hex SHA-256 of the document's canonical JSON (RFC 8785), without effectiveFrom, which activation sets. */

@@ -11,7 +11,9 @@ import {
   type GovernanceError,
   ValidationError,
 } from './errors.js';
+import { type SettingChange, sampleSettingsChanges } from './loosening.js';
 import { type ApprovalPolicy, blockingSeverities, DEFAULT_POLICY } from './policy.js';
+import { defaultSampleSettings, type SampleSettings, sampleSettingsHash } from './samples.js';
 
 export type { RelaxationKind, RelaxationStatus } from './types.js';
 
@@ -93,6 +95,10 @@ export interface RelaxationRequest {
   snapshotHash?: string;
   /** An incident resolution's resolution text, written to the incident when approved. */
   resolution?: string;
+  /** A sample-settings request: the settings it asks for, written when approved. */
+  sampleSettings?: SampleSettings;
+  /** A sample-settings request: each field it loosens (ADR 0051). */
+  loosens?: SettingChange[];
   version: number;
 }
 
@@ -150,6 +156,36 @@ export function systemPatchRelaxation(
   return found[0] ?? null;
 }
 
+/** A loosening of a system's sample settings: bound to the current settings' hash, asking for the new ones. */
+export interface SampleSettingsRelaxation extends Relaxation {
+  kind: 'sample-settings';
+  loosens: SettingChange[];
+}
+
+/**
+ * The relaxation new sample settings ask for, or null when they loosen nothing (they apply at once, tightening or
+ * equal). Settings that loosen one field and tighten another are a 400 naming the loosened fields: the tightening
+ * goes through at once when sent alone, and the loosening then waits for its own decision (one decision, one change,
+ * as ADR 0025 has it for a system patch). Several loosenings may share one request: the settings are one document,
+ * replaced whole, and the request lists each.
+ */
+export function sampleSettingsRelaxation(
+  current: SampleSettings,
+  next: SampleSettings,
+): SampleSettingsRelaxation | null {
+  const { loosens, tightens } = sampleSettingsChanges(current, next);
+  if (loosens.length === 0) return null;
+  if (tightens.length > 0) {
+    const loosened = loosens.map((c) => c.field);
+    const tightened = tightens.map((c) => c.field);
+    throw new ValidationError(
+      `loosening ${loosened.join(', ')} needs a second person's approval: send the tightening of ${tightened.join(', ')} alone first (it applies at once), then the loosening in its own request`,
+      { field: loosened[0] ?? 'redaction', fields: [...loosened, ...tightened] },
+    );
+  }
+  return { kind: 'sample-settings', from: sampleSettingsHash(current), to: sampleSettingsHash(next), loosens };
+}
+
 /** Severities that block a promotion of a system of `riskTier` in either environment under `policy`. */
 export function blockingInAnyEnvironment(riskTier: RiskTier, policy: ApprovalPolicy = DEFAULT_POLICY): Severity[] {
   const all = new Set([
@@ -192,7 +228,10 @@ export function incidentChangeRelaxation(
   return { kind: 'incident-severity', from: incident.severity, to: severity };
 }
 
-/** Who decides a kind of request: the risk reviewer for tiers, categories and incidents, governance for waivers. */
+/**
+ * Who decides a kind of request: the risk reviewer for tiers, categories, incidents and the privacy of production
+ * samples; governance for waivers.
+ */
 export function deciderRoleOf(kind: RelaxationKind): DeciderRole {
   return kind === 'waiver' ? 'governance' : 'risk';
 }
@@ -301,6 +340,8 @@ export interface BoundFacts {
   system: Pick<AiSystem, 'riskTier' | 'euAiActCategory'>;
   incident?: Pick<Incident, 'severity' | 'status'> | null;
   candidate?: { snapshotHash: string } | null;
+  /** The system's sample settings as stored (null: it has set none, the defaults hold). */
+  sampleSettings?: SampleSettings | null;
 }
 
 /** Why the request no longer holds (the bound value changed), or undefined when it still does. */
@@ -325,6 +366,10 @@ export function supersededBecause(request: RelaxationRequest, facts: BoundFacts)
       return candidate.snapshotHash === request.snapshotHash
         ? undefined
         : `the candidate's snapshot is now ${candidate.snapshotHash}`;
+    }
+    case 'sample-settings': {
+      const now = sampleSettingsHash(facts.sampleSettings ?? defaultSampleSettings());
+      return now === request.from ? undefined : `the sample settings changed since (now ${now})`;
     }
   }
 }

@@ -51,7 +51,7 @@ const DEFAULT_SAMPLE_MONITORING: SampleMonitoringPolicy = Object.freeze({
 });
 
 /** The policy's sample settings, or the defaults. */
-export function sampleMonitoringOf(policy: MonitoringPolicy): SampleMonitoringPolicy {
+export function sampleMonitoringOf(policy: Pick<MonitoringPolicy, 'samples'>): SampleMonitoringPolicy {
   return { ...DEFAULT_SAMPLE_MONITORING, ...(policy.samples ?? {}) };
 }
 

@@ -6,6 +6,7 @@
 import { ValidationError } from './errors.js';
 import { regexProblem } from './eval/regex.js';
 import { sampleSizeProblem } from './sample-bounds.js';
+import { contentHash } from './hashing.js';
 import {
   BUILT_IN_REDACTIONS,
   type BuiltInRedaction,
@@ -35,6 +36,22 @@ export function defaultSampleSettings(): SampleSettings {
     redaction: { builtIn: [...BUILT_IN_REDACTIONS], patterns: [] },
     retentionDays: SAMPLE_RETENTION.defaultDays,
   };
+}
+
+/**
+ * The content hash of settings (`sha256:` + hex): what a relaxation request of them is bound to. Built-in rules are
+ * a set (their order is not part of it); patterns run in order, so theirs is.
+ */
+export function sampleSettingsHash(settings: SampleSettings): string {
+  return contentHash({
+    builtIn: BUILT_IN_REDACTIONS.filter((rule) => settings.redaction.builtIn.includes(rule)),
+    patterns: settings.redaction.patterns.map((p) => ({
+      name: p.name,
+      pattern: p.pattern,
+      ignoreCase: Boolean(p.ignoreCase),
+    })),
+    retentionDays: settings.retentionDays,
+  });
 }
 
 /** Checks settings a caller gives (their shape is the contract's): each pattern compiles and runs in linear time. */

@@ -56,6 +56,7 @@ export const RELAXATION_KINDS = [
   'incident-severity',
   'incident-resolution',
   'waiver',
+  'sample-settings',
 ] as const;
 export type RelaxationKind = (typeof RELAXATION_KINDS)[number];
 

@@ -20,6 +20,7 @@ import {
   policyCreateRefusal,
   policyDocumentHash,
   policyEditRefusal,
+  policyLoosenings,
   policySubmitRefusal,
   policyWithdrawRefusal,
   validatePolicyDraft,
@@ -257,6 +258,7 @@ export async function createPolicyDraft(
         baseVersion: version.baseVersion,
         documentHash: version.documentHash,
         quorum: version.quorum,
+        loosens: policyLoosenings(activeDocument, document),
       },
       reason: input.reason,
     });
@@ -296,7 +298,11 @@ export async function updatePolicyDraft(
         entityType: 'policy',
         entityId: entityId(number),
         before: { documentHash: version.documentHash },
-        after: { documentHash: next.documentHash, quorum: next.quorum },
+        after: {
+          documentHash: next.documentHash,
+          quorum: next.quorum,
+          loosens: policyLoosenings((active?.document as PolicyDocument | undefined) ?? null, document),
+        },
         reason: input.reason,
       });
       return next;
@@ -307,9 +313,11 @@ export async function updatePolicyDraft(
 
 /** Submits a draft for approval (its author only). */
 export async function submitPolicy(ctx: StoreContext, actor: Actor, number: number): Promise<PolicyVersion> {
-  const { result } = await runUnitOfWork(ctx, ORGANISATION_CHAIN_ID, actor, [keys.policy(number)], (tx) => {
+  const preload = [keys.policy(number), keys.policyActive];
+  const { result } = await runUnitOfWork(ctx, ORGANISATION_CHAIN_ID, actor, preload, (tx) => {
     const { version, revision } = loaded(tx, number);
     assertNoRefusal(policySubmitRefusal(actor, version), number);
+    const active = (tx.get(keys.policyActive)?.document as PolicyDocument | undefined) ?? null;
     assertPolicyTransition(version.status, 'submitted');
     const next: PolicyVersion = { ...version, status: 'submitted', submittedAt: tx.now };
     rewrite(tx, next, revision, [{ path: 'status', op: '=', value: 'draft' }]);
@@ -318,7 +326,11 @@ export async function submitPolicy(ctx: StoreContext, actor: Actor, number: numb
       entityType: 'policy',
       entityId: entityId(number),
       before: { status: 'draft' },
-      after: { status: 'submitted', documentHash: version.documentHash },
+      after: {
+        status: 'submitted',
+        documentHash: version.documentHash,
+        loosens: policyLoosenings(active, version.document),
+      },
     });
     return next;
   });
@@ -422,6 +434,7 @@ export async function activatePolicy(
           documentHash: version.documentHash,
           approvals: countedApprovals(version),
           quorum: activationQuorum(active?.document ?? null, version.document),
+          loosens: policyLoosenings(active?.document ?? null, version.document),
           effectiveFrom: tx.now,
         },
         reason,

@@ -19,11 +19,13 @@ import {
   type RelaxationStatus,
   relaxationAt,
   requestExpiry,
+  sampleSettingsRelaxation,
   supersededBecause,
   supersededError,
   systemPatchRelaxation,
   waiverExpiry,
 } from '../domain/relaxation.js';
+import { checkSampleSettings, defaultSampleSettings, type SampleSettings } from '../domain/samples.js';
 import type { Actor, AiSystem, Incident, ReleaseCandidate } from '../domain/types.js';
 import type { Condition } from './expressions.js';
 import { getIncident, type IncidentPatch, patchOutcome, resolveOutcome, writeIncidentChange } from './incidents.js';
@@ -31,6 +33,7 @@ import { keys, queries, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { policyOfMeta, samePolicyCopy } from './policy-in-force.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
+import { settingsOf, writeSampleSettings } from './samples.js';
 import { applySystemPatch, type SystemPatch } from './systems.js';
 import { type Key, runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
@@ -57,6 +60,7 @@ const auditView = (r: RelaxationRequest) => ({
   subject: r.subject,
   expiresAt: r.expiresAt,
   ...(r.codes ? { codes: r.codes } : {}),
+  ...(r.loosens ? { loosens: r.loosens } : {}),
 });
 
 /** Writes a new request into the unit of work, with its `relaxation.requested` event. */
@@ -66,7 +70,9 @@ function openRequest(
   subject: RelaxationRequest['subject'],
   relaxation: Relaxation | { kind: 'waiver'; from: string; to: string },
   reason: string,
-  extra: Partial<Pick<RelaxationRequest, 'codes' | 'snapshotHash' | 'resolution'>> & { expiresAt?: string } = {},
+  extra: Partial<Pick<RelaxationRequest, 'codes' | 'snapshotHash' | 'resolution' | 'sampleSettings' | 'loosens'>> & {
+    expiresAt?: string;
+  } = {},
 ): RelaxationRequest {
   const { expiresAt, ...fields } = extra;
   const request: RelaxationRequest = {
@@ -173,6 +179,37 @@ export async function changeIncidentOrRequest(
   return result;
 }
 
+/**
+ * Replaces a system's sample settings (checked by the domain: a 400 names the field), or, when they loosen the
+ * redaction or lengthen retention, writes a request for a second person instead (ADR 0051; nothing changes). Decided
+ * on the settings read in the unit of work, whose audit-head condition orders it with any other change of them.
+ * Settings that loosen one field and tighten another are a 400: send the tightening alone first.
+ */
+export async function putSampleSettingsOrRequest(
+  ctx: StoreContext,
+  actor: Actor,
+  systemId: string,
+  input: SampleSettings & { reason?: string },
+): Promise<{ settings: SampleSettings } | { request: RelaxationRequest }> {
+  const { reason, ...asked } = input;
+  const settings = checkSampleSettings(asked);
+  const key = keys.sampleSettings(systemId);
+  const { result } = await runUnitOfWork(ctx, systemId, actor, [key], (tx) => {
+    const stored = tx.get(key);
+    const relaxation = sampleSettingsRelaxation(stored ? settingsOf(stored) : defaultSampleSettings(), settings);
+    if (!relaxation) return { settings: writeSampleSettings(tx, systemId, stored, settings) };
+    const { loosens, ...bound } = relaxation;
+    const because = reason ?? `loosen the sample settings: ${loosens.map((c) => c.field).join(', ')}`;
+    return {
+      request: openRequest(tx, toEntity<AiSystem>(tx.meta), { type: 'system', id: systemId }, bound, because, {
+        sampleSettings: settings,
+        loosens,
+      }),
+    };
+  });
+  return result;
+}
+
 /** Asks for a waiver of gate reasons for one candidate, bound to its snapshot hash (a 400 for codes never waived). */
 export async function requestWaiver(
   ctx: StoreContext,
@@ -260,7 +297,9 @@ async function requestAndSubject(ctx: StoreContext, id: string): Promise<{ reque
       ? [keys.incident(request.subject.id)]
       : request.subject.type === 'candidate'
         ? [keys.candidate(request.subject.id)]
-        : [];
+        : request.kind === 'sample-settings'
+          ? [keys.sampleSettings(request.systemId)]
+          : [];
   return { request, keys: [keys.relaxation(id), ...subject] };
 }
 
@@ -313,7 +352,9 @@ export async function decideRelaxation(
     const incident = incidentItem ? toEntity<Incident>(incidentItem) : null;
     const candidateItem = request.subject.type === 'candidate' ? tx.get(keys.candidate(request.subject.id)) : undefined;
     const candidate = candidateItem ? toEntity<ReleaseCandidate>(candidateItem) : null;
-    const why = supersededBecause(request, { system, incident, candidate });
+    const settingsItem = request.kind === 'sample-settings' ? tx.get(keys.sampleSettings(system.id)) : undefined;
+    const sampleSettings = settingsItem ? settingsOf(settingsItem) : null;
+    const why = supersededBecause(request, { system, incident, candidate, sampleSettings });
     if (why) {
       const next: RelaxationRequest = { ...request, ...decided, status: 'superseded', version: request.version + 1 };
       closeRequest(tx, request, next);
@@ -337,7 +378,7 @@ export async function decideRelaxation(
       after: auditView(next),
       reason,
     });
-    applyApproved(tx, next, system, incident, reason);
+    applyApproved(tx, next, system, incident, reason, settingsItem);
     return { request: next };
   });
   if ('superseded' in result && result.superseded) throw supersededError(result.request, result.superseded);
@@ -351,6 +392,7 @@ function applyApproved(
   system: AiSystem,
   incident: Incident | null,
   reason: string,
+  settingsItem: Record<string, unknown> | undefined,
 ) {
   const because = `${reason} (relaxation request ${request.id}, asked by ${request.requestedBy.userId}: ${request.reason})`;
   switch (request.kind) {
@@ -393,6 +435,12 @@ function applyApproved(
         snapshotHash: request.snapshotHash,
         expiresAt: request.expiresAt,
       });
+      return;
+    }
+    case 'sample-settings': {
+      // Conditioned on the settings item read (its hash was the binding): none, or the one last written.
+      if (!request.sampleSettings) throw new NotFoundError(`relaxation request ${request.id} holds no sample settings`);
+      writeSampleSettings(tx, system.id, settingsItem, request.sampleSettings, because);
       return;
     }
   }

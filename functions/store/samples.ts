@@ -1,12 +1,14 @@
 // Production samples (ADR 0042): a batch is written in one unit of work of its system, with one audit event for the
 // batch (counts and ids, never the text), so it lands only while the release it names is the active one, and its
-// event is published like any other. Each sample item carries the table's TTL attribute; sample items are not
-// audit items, so the archiver's stream filter never sends them to the write-once archive.
+// event is published like any other. Each sample item carries the table's TTL attribute; sample items are not audit
+// items, so the archiver's stream filter never sends them to the write-once archive. A change of the settings that
+// loosens the redaction or lengthens retention is a relaxation request (ADR 0051, functions/store/relaxations.ts);
+// this module writes what is decided.
 import { ConflictError, NotFoundError } from '../domain/errors.js';
 import { newEvalRun } from '../domain/eval-run.js';
 import { newId } from '../domain/ids.js';
+import { sampleSettingsChanges } from '../domain/loosening.js';
 import {
-  checkSampleSettings,
   defaultSampleSettings,
   type ProductionSample,
   prepareSamples,
@@ -17,7 +19,7 @@ import type { Actor, Environment, EvalRun, ReleaseCandidate } from '../domain/ty
 import { keys, toEntity } from './keys.js';
 import type { Page } from './pagination.js';
 import { getItem, type PageRequest, queryPage } from './query.js';
-import { runUnitOfWork, type StoreContext } from './unit-of-work.js';
+import { runUnitOfWork, type StoreContext, type SystemTx } from './unit-of-work.js';
 
 /** A system's sample settings: its own, or the defaults when it has set none. */
 export async function sampleSettings(ctx: StoreContext, systemId: string): Promise<SampleSettings> {
@@ -25,33 +27,41 @@ export async function sampleSettings(ctx: StoreContext, systemId: string): Promi
   return item ? settingsOf(item) : defaultSampleSettings();
 }
 
-function settingsOf(item: Record<string, unknown>): SampleSettings {
+/** The settings an item holds (the stored item also carries its keys, updatedAt and updatedBy). */
+export function settingsOf(item: Record<string, unknown>): SampleSettings {
   const { redaction, retentionDays } = item as unknown as SampleSettings;
   return { redaction, retentionDays };
 }
 
-/** Replaces a system's sample settings (checked by the domain), audited `system.sample_settings_changed`. */
-export async function putSampleSettings(
-  ctx: StoreContext,
-  actor: Actor,
+/**
+ * Writes a system's sample settings into a unit of work of its system, conditioned on the item read there (none, or
+ * the one last written), with the `system.sample_settings_changed` event: which fields it loosens and tightens
+ * (ADR 0051), and, for an approved relaxation, the reason naming the request. The settings are the domain's checked
+ * ones; who may write what is decided by the caller (`putSampleSettingsOrRequest`, `decideRelaxation`).
+ */
+export function writeSampleSettings(
+  tx: SystemTx,
   systemId: string,
-  input: SampleSettings,
-): Promise<SampleSettings> {
-  const settings = checkSampleSettings(input);
+  stored: Record<string, unknown> | undefined,
+  settings: SampleSettings,
+  reason?: string,
+): SampleSettings {
   const key = keys.sampleSettings(systemId);
-  const { result } = await runUnitOfWork(ctx, systemId, actor, [key], (tx) => {
-    const before = tx.get(key);
-    tx.put({ ...key, itemType: 'sample_settings', ...settings, updatedAt: tx.now, updatedBy: actor.userId }, []);
-    tx.audit({
-      action: 'system.sample_settings_changed',
-      entityType: 'system',
-      entityId: systemId,
-      before: before ? { ...settingsOf(before) } : null,
-      after: { ...settings },
-    });
-    return settings;
+  const before = stored ? settingsOf(stored) : null;
+  const { loosens, tightens } = sampleSettingsChanges(before ?? defaultSampleSettings(), settings);
+  tx.put(
+    { ...key, itemType: 'sample_settings', ...settings, updatedAt: tx.now, updatedBy: tx.actor.userId },
+    stored ? [{ path: 'updatedAt', op: '=', value: stored.updatedAt }] : [{ path: 'pk', op: 'not_exists' }],
+  );
+  tx.audit({
+    action: 'system.sample_settings_changed',
+    entityType: 'system',
+    entityId: systemId,
+    before: before ? { ...before } : null,
+    after: { ...settings, loosens, tightens },
+    ...(reason ? { reason } : {}),
   });
-  return result;
+  return settings;
 }
 
 export interface PostedSamples {

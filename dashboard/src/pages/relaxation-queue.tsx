@@ -1,5 +1,5 @@
 // Open relaxation requests in the approval queue: a lower risk tier or EU AI Act category, an incident downgraded or
-// resolved, a gate rule waived for one candidate. A second person decides each; the server says who may.
+// resolved, a gate rule waived for one candidate, a system's production samples redacted less or kept longer. A second person decides each; the server says who may.
 import { type UseQueryResult, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -16,6 +16,7 @@ const KIND_LABELS: Record<RelaxationKind, string> = {
   'incident-severity': 'Downgrade an incident',
   'incident-resolution': 'Resolve a blocking incident',
   waiver: 'Waive a gate rule for one candidate',
+  'sample-settings': 'Loosen the redaction or retention of production samples',
 };
 
 /** A relaxation request as `GET /api/relaxation-requests` lists it. */
@@ -120,6 +121,16 @@ function RelaxationItem({ request: r }: { request: RelaxationRequest }) {
           <span className="muted">waive</span> <strong>{r.to}</strong> <span className="muted">for snapshot</span>{' '}
           <Hash value={r.from} /> <SubjectLink request={r} />
         </p>
+      ) : r.kind === 'sample-settings' ? (
+        // Sample settings are bound to the hash of those in force; the decision is about each field they loosen.
+        <ul className="small">
+          {(r.loosens ?? []).map((c) => (
+            <li key={c.field}>
+              <strong>{c.field}</strong> <span className="muted">from</span> {String(c.from ?? 'none')}{' '}
+              <span className="muted">to</span> {String(c.to ?? 'none')}
+            </li>
+          ))}
+        </ul>
       ) : (
         <p>
           <span className="muted">from</span> <strong>{r.from}</strong> <span className="muted">to</span>{' '}

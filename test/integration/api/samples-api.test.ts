@@ -9,14 +9,14 @@ import type { Deps } from '../../../functions/api/deps.js';
 import { createHttpHandler } from '../../../functions/api/http.js';
 import { routes as sampleRoutes } from '../../../functions/api/samples.js';
 import { eventSchemaOf } from '../../../functions/contracts/events.js';
-import { toGovernanceEvent } from '../../../functions/domain/events.js';
+import { isEventType, toGovernanceEvent } from '../../../functions/domain/events.js';
 import type { AuditEvent, Principal } from '../../../functions/domain/types.js';
 import type { GovernanceStore } from '../../../functions/store/index.js';
 import { keys } from '../../../functions/store/keys.js';
 import { allPages } from '../../../functions/store/pagination.js';
 import { TTL_ATTRIBUTE } from '../../../functions/store/table-definition.js';
 import { activeCandidate, type GovernedSystem, governedSystem, people } from '../../support/lifecycle.js';
-import { createTestStore, principal } from '../../support/store.js';
+import { actorOf, createTestStore, principal } from '../../support/store.js';
 
 interface Answer {
   status: number;
@@ -194,8 +194,9 @@ describe('the samples API', () => {
     // Prepare
     const path = `/api/systems/${active.system.id}/sample-settings`;
     const route = '/api/systems/{id}/sample-settings';
+    // Every built-in rule kept, a pattern added and a shorter retention: a tightening, applied at once.
     const settings = (pattern: string) => ({
-      redaction: { builtIn: ['email'], patterns: [{ name: 'claim', pattern }] },
+      redaction: { builtIn: ['email', 'phone', 'card'], patterns: [{ name: 'claim', pattern }] },
       retentionDays: 7,
     });
 
@@ -216,5 +217,93 @@ describe('the samples API', () => {
     expect(changed).toHaveLength(1);
     const event = toGovernanceEvent(changed[0] as AuditEvent);
     expect(eventSchemaOf('system.sample_settings_changed').safeParse(event).success).toBe(true);
+  });
+
+  it('makes settings that redact less or keep samples longer a request one person cannot decide alone, applied when a risk reviewer decides it while the settings it was bound to hold', async () => {
+    // Prepare: the idle system keeps the defaults (every built-in rule, 30 days)
+    const systemId = idle.system.id;
+    const path = `/api/systems/${systemId}/sample-settings`;
+    const route = '/api/systems/{id}/sample-settings';
+    const put = (body: unknown) => call(people.owner, 'PUT', path, route, body);
+    const read = async () => (await call(people.owner, 'GET', path, route)).body;
+    const defaults = await read();
+    const before = (await eventsOf(systemId)).length;
+
+    // Act: a mix, a loosening alone, the requester deciding it, a risk reviewer deciding it, then a tightening
+    const mixed = await put({ redaction: { builtIn: ['email', 'card'], patterns: [] }, retentionDays: 7 });
+    const afterMixed = (await eventsOf(systemId)).length;
+    const asked = await put({
+      redaction: { builtIn: ['email', 'card'], patterns: [] },
+      retentionDays: 60,
+      reason: 'phone numbers are the product',
+    });
+    const rival = await put({ redaction: { builtIn: ['email', 'phone', 'card'], patterns: [] }, retentionDays: 90 });
+    const whileOpen = await read();
+    const requestId = asked.body.id as string;
+    const byRequester = await store.relaxations
+      .decideRelaxation({ ...actorOf(people.owner), teams: ['support-ai'] }, requestId, 'approve', 'mine')
+      .catch((e: unknown) => e);
+    const eventsBeforeDecision = (await eventsOf(systemId)).length;
+    const decided = await store.relaxations.decideRelaxation(
+      { ...actorOf(people.risk), teams: [] },
+      requestId,
+      'approve',
+      'no personal numbers in this product',
+    );
+    const applied = await read();
+    const stale = await store.relaxations
+      .decideRelaxation({ ...actorOf(people.risk), teams: [] }, rival.body.id as string, 'approve', 'also fine')
+      .catch((e: unknown) => e);
+    const afterStale = await read();
+    const tightened = await put({
+      redaction: { builtIn: ['email', 'phone', 'card'], patterns: [] },
+      retentionDays: 60,
+    });
+
+    // Assess: the mix is a 400 naming the loosened field, nothing written
+    expect(mixed.status).toBe(400);
+    expect(JSON.stringify(mixed.body)).toContain('redaction.builtIn.phone');
+    expect(afterMixed).toBe(before);
+    // the loosening is a 202 request that changes nothing until decided
+    expect(asked.status).toBe(202);
+    expect(asked.body).toMatchObject({
+      kind: 'sample-settings',
+      status: 'open',
+      deciderRole: 'risk',
+      reason: 'phone numbers are the product',
+      loosens: [
+        { field: 'redaction.builtIn.phone', from: true, to: false },
+        { field: 'retentionDays', from: 30, to: 60 },
+      ],
+    });
+    expect(whileOpen).toEqual(defaults);
+    expect(byRequester).toMatchObject({ status: 403, detail: { code: 'SEPARATION_OF_DUTIES' } });
+    expect(eventsBeforeDecision).toBe(afterMixed + 2);
+    // the second person's approval applies exactly the settings asked for, in the decision's transaction
+    expect(decided.status).toBe('approved');
+    expect(applied).toEqual({ redaction: { builtIn: ['email', 'card'], patterns: [] }, retentionDays: 60 });
+    // a request bound to the settings that were replaced meanwhile applies nothing
+    expect(rival.status).toBe(202);
+    expect(stale).toMatchObject({ status: 409, detail: { code: 'RELAXATION_SUPERSEDED' } });
+    expect(afterStale).toEqual(applied);
+    expect(tightened.status).toBe(200);
+    const events = (await eventsOf(systemId)).slice(before);
+    expect(events.map((e) => e.action)).toEqual([
+      'relaxation.requested',
+      'relaxation.requested',
+      'relaxation.approved',
+      'system.sample_settings_changed',
+      'relaxation.superseded',
+      'system.sample_settings_changed',
+    ]);
+    expect(events[3]).toMatchObject({ after: { loosens: asked.body.loosens, tightens: [] } });
+    expect(events[3]?.reason).toContain(requestId);
+    expect(events[5]).toMatchObject({
+      after: { loosens: [], tightens: [{ field: 'redaction.builtIn.phone', from: false, to: true }] },
+    });
+    for (const event of events.map((e) => toGovernanceEvent(e))) {
+      const parsed = isEventType(event.type) ? eventSchemaOf(event.type).safeParse(event) : null;
+      expect(parsed?.success, event.type).toBe(true);
+    }
   });
 });

@@ -262,4 +262,51 @@ describe('policy versions on DynamoDB Local', () => {
     expect((await meta(system.id)).policyVersion).toBe(pointer?.version);
     expect((await meta(ORGANISATION_CHAIN_ID)).auditSeq).toBe(head);
   });
+
+  it('lets no one person loosen monitoring.samples, activates the loosening with the quorum, and names each loosened field in its events', async () => {
+    // Prepare: a draft that widens the tolerance and raises the minimum (loosening) and lengthens the window (not)
+    const inForce = await store.policies.activePolicyPointer();
+    const loosened = (doc: Record<string, unknown>) => {
+      const monitoring = doc.monitoring as Record<string, unknown>;
+      monitoring.samples = { windowHours: 48, minSamples: 100, tolerance: 0.3, maxSamples: 2_000 };
+    };
+    const draft = await store.policies.createPolicyDraft(greta, {
+      document: draftDocument(loosened),
+      reason: 'quieter',
+    });
+    await store.policies.submitPolicy(greta, draft.version);
+    const head = (await meta(ORGANISATION_CHAIN_ID)).auditSeq;
+
+    // Act: the author alone, then the quorum
+    const ownApproval = await store.policies.approvePolicy(greta, draft.version, null).catch((e: unknown) => e);
+    const alone = await store.policies.activatePolicy(greta, draft.version, null).catch((e: unknown) => e);
+    const headAfterRefusals = (await meta(ORGANISATION_CHAIN_ID)).auditSeq;
+    const pointerAfterRefusals = await store.policies.activePolicyPointer();
+    await store.policies.approvePolicy(gus, draft.version, null);
+    await store.policies.approvePolicy(gina, draft.version, 'looked at the drift history');
+    const active = await store.policies.activatePolicy(greta, draft.version, null);
+
+    // Assess
+    expect(ownApproval).toMatchObject({ status: 403, detail: { code: 'SEPARATION_OF_DUTIES' } });
+    expect(alone).toMatchObject({ status: 409, detail: { code: 'POLICY_QUORUM_NOT_MET' } });
+    expect(headAfterRefusals).toBe(head);
+    expect(pointerAfterRefusals?.version).toBe(inForce?.version);
+    expect(active.status).toBe('active');
+    const expected = [
+      { field: 'monitoring.samples.tolerance', from: 0.1, to: 0.3 },
+      { field: 'monitoring.samples.minSamples', from: 50, to: 100 },
+    ];
+    const events = (await store.policies.listOrganisationEvents('asc', { limit: 100 })).items.filter(
+      (e) => e.entityId === `policy-v${draft.version}`,
+    );
+    const loosens = (action: string) =>
+      (events.find((e) => e.action === action)?.after as { loosens?: unknown } | null)?.loosens;
+    expect(loosens('policy.draft_created')).toEqual(expected);
+    expect(loosens('policy.submitted')).toEqual(expected);
+    expect(loosens('policy.activated')).toEqual(expected);
+    for (const event of events.map(toGovernanceEvent)) {
+      const parsed = isEventType(event.type) ? eventSchemaOf(event.type).safeParse(event) : null;
+      expect(parsed?.success, `${event.type}: ${parsed?.error?.message}`).toBe(true);
+    }
+  });
 });

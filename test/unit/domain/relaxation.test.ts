@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ForbiddenError, ValidationError } from '../../../functions/domain/errors.js';
+import { monitoringSamplesChanges, sampleSettingsChanges } from '../../../functions/domain/loosening.js';
 import { DEFAULT_POLICY } from '../../../functions/domain/policy.js';
+import { policyLoosenings } from '../../../functions/domain/policy-version.js';
 import {
   applyWaivers,
   assertMayDecide,
@@ -15,11 +17,13 @@ import {
   type RelaxationActor,
   type RelaxationRequest,
   requestExpiry,
+  sampleSettingsRelaxation,
   statusAt,
   supersededBecause,
   systemPatchRelaxation,
   waiverExpiry,
 } from '../../../functions/domain/relaxation.js';
+import { defaultSampleSettings, type SampleSettings, sampleSettingsHash } from '../../../functions/domain/samples.js';
 
 const NOW = '2026-03-01T12:00:00.000Z';
 const HASH = `sha256:${'a'.repeat(64)}`;
@@ -346,5 +350,211 @@ describe('the gate and waivers', () => {
       NOW,
     );
     expect(pending.map((p) => p.id)).toEqual(['rlx_a', 'rlx_d']);
+  });
+});
+
+/** Settings with one pattern of the system's own, so that every field has a value to move either way. */
+function settings(change: (s: SampleSettings) => void = () => {}): SampleSettings {
+  const out: SampleSettings = {
+    redaction: {
+      builtIn: ['email', 'phone', 'card'],
+      patterns: [{ name: 'claim', pattern: 'CLM-[0-9]{4}', ignoreCase: true }],
+    },
+    retentionDays: 30,
+  };
+  change(out);
+  return out;
+}
+
+describe('what loosens the sample settings of a system', () => {
+  const cases: { name: string; looser: (s: SampleSettings) => void; field: string }[] = [
+    {
+      name: 'switching the email rule off',
+      looser: (s) => void s.redaction.builtIn.splice(0, 1),
+      field: 'redaction.builtIn.email',
+    },
+    {
+      name: 'switching the phone rule off',
+      looser: (s) => void s.redaction.builtIn.splice(1, 1),
+      field: 'redaction.builtIn.phone',
+    },
+    {
+      name: 'switching the card rule off',
+      looser: (s) => void s.redaction.builtIn.splice(2, 1),
+      field: 'redaction.builtIn.card',
+    },
+    { name: 'removing a pattern', looser: (s) => void s.redaction.patterns.pop(), field: 'redaction.patterns.claim' },
+    {
+      name: 'no longer ignoring case in a pattern',
+      looser: (s) => {
+        s.redaction.patterns = [{ name: 'claim', pattern: 'CLM-[0-9]{4}', ignoreCase: false }];
+      },
+      field: 'redaction.patterns.claim.ignoreCase',
+    },
+    {
+      name: 'lengthening retention',
+      looser: (s) => {
+        s.retentionDays = 31;
+      },
+      field: 'retentionDays',
+    },
+  ];
+
+  for (const { name, looser, field } of cases) {
+    it(`classifies ${name} as a loosening, and its reverse as a tightening`, () => {
+      // Prepare
+      const strict = settings();
+      const loose = settings(looser);
+
+      // Act
+      const loosening = sampleSettingsChanges(strict, loose);
+      const tightening = sampleSettingsChanges(loose, strict);
+
+      // Assess
+      expect(loosening.loosens.map((c) => c.field)).toEqual([field]);
+      expect(loosening.tightens).toEqual([]);
+      expect(tightening.tightens.map((c) => c.field)).toEqual([field]);
+      expect(tightening.loosens).toEqual([]);
+    });
+  }
+
+  it('classifies a changed expression as a loosening both ways: no expression is shown to match what another did', () => {
+    // Act
+    const changes = sampleSettingsChanges(
+      settings(),
+      settings((s) => {
+        s.redaction.patterns = [{ name: 'claim', pattern: 'CLM-[0-9]{6}', ignoreCase: true }];
+      }),
+    );
+
+    // Assess
+    expect(changes).toEqual({
+      loosens: [{ field: 'redaction.patterns.claim', from: 'CLM-[0-9]{4}', to: 'CLM-[0-9]{6}' }],
+      tightens: [],
+    });
+  });
+
+  it('finds nothing in equal settings, whatever the order of the built-in rules', () => {
+    // Act
+    const changes = sampleSettingsChanges(
+      settings(),
+      settings((s) => s.redaction.builtIn.reverse()),
+    );
+
+    // Assess
+    expect(changes).toEqual({ loosens: [], tightens: [] });
+    expect(sampleSettingsRelaxation(settings(), settings())).toBeNull();
+  });
+
+  it('makes a loosening a sample-settings relaxation bound to the hash of the settings in force', () => {
+    // Prepare
+    const current = defaultSampleSettings();
+    const asked = { ...current, retentionDays: 90 };
+
+    // Act
+    const relaxation = sampleSettingsRelaxation(current, asked);
+
+    // Assess
+    expect(relaxation).toEqual({
+      kind: 'sample-settings',
+      from: sampleSettingsHash(current),
+      to: sampleSettingsHash(asked),
+      loosens: [{ field: 'retentionDays', from: 30, to: 90 }],
+    });
+    expect(sampleSettingsRelaxation(asked, current)).toBeNull();
+  });
+
+  it('refuses settings that loosen one field and tighten another with a 400 naming the loosened field', () => {
+    // Act
+    const refused = (() => {
+      try {
+        return sampleSettingsRelaxation(
+          settings(),
+          settings((s) => {
+            s.retentionDays = 7;
+            s.redaction.builtIn = ['email', 'card'];
+          }),
+        );
+      } catch (error) {
+        return error;
+      }
+    })();
+
+    // Assess
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).detail).toMatchObject({
+      field: 'redaction.builtIn.phone',
+      fields: ['redaction.builtIn.phone', 'retentionDays'],
+    });
+  });
+
+  it('supersedes a sample-settings request once the settings it was bound to changed', () => {
+    // Prepare
+    const current = defaultSampleSettings();
+    const bound = request({ kind: 'sample-settings', from: sampleSettingsHash(current), to: HASH });
+    const system = { riskTier: 'high' as const, euAiActCategory: 'high' as const };
+
+    // Act
+    const holds = supersededBecause(bound, { system, sampleSettings: null });
+    const changed = supersededBecause(bound, { system, sampleSettings: { ...current, retentionDays: 7 } });
+
+    // Assess
+    expect(holds).toBeUndefined();
+    expect(changed).toMatch(/sample settings changed/);
+  });
+});
+
+describe("what loosens the policy's monitoring.samples", () => {
+  const base = { windowHours: 24, minSamples: 50, tolerance: 0.1, maxSamples: 2_000 };
+  const cases: { field: keyof typeof base; looser: number }[] = [
+    { field: 'tolerance', looser: 0.2 },
+    { field: 'minSamples', looser: 60 },
+    { field: 'windowHours', looser: 12 },
+    { field: 'maxSamples', looser: 1_000 },
+  ];
+
+  for (const { field, looser } of cases) {
+    it(`classifies ${field} ${base[field]} to ${looser} as a loosening, and back as a tightening`, () => {
+      // Prepare
+      const strict = { samples: base };
+      const loose = { samples: { ...base, [field]: looser } };
+
+      // Act
+      const loosening = monitoringSamplesChanges(strict, loose);
+      const tightening = monitoringSamplesChanges(loose, strict);
+
+      // Assess
+      expect(loosening).toEqual({
+        loosens: [{ field: `monitoring.samples.${field}`, from: base[field], to: looser }],
+        tightens: [],
+      });
+      expect(tightening).toEqual({
+        loosens: [],
+        tightens: [{ field: `monitoring.samples.${field}`, from: looser, to: base[field] }],
+      });
+    });
+  }
+
+  it('reads an absent section as the defaults, so stating them changes nothing', () => {
+    // Act
+    const changes = monitoringSamplesChanges({}, { samples: base });
+
+    // Assess
+    expect(changes).toEqual({ loosens: [], tightens: [] });
+  });
+
+  it('lists what a draft loosens against the document in force, and nothing without one', () => {
+    // Prepare
+    const active = { monitoring: { ...DEFAULT_POLICY.monitoring } };
+    const draft = {
+      monitoring: { ...DEFAULT_POLICY.monitoring, samples: { ...base, tolerance: 0.5, windowHours: 48 } },
+    };
+
+    // Act
+    const found = policyLoosenings(active, draft);
+
+    // Assess
+    expect(found).toEqual([{ field: 'monitoring.samples.tolerance', from: 0.1, to: 0.5 }]);
+    expect(policyLoosenings(null, draft)).toEqual([]);
   });
 });

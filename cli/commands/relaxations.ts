@@ -23,7 +23,11 @@ const line = (r: RelaxationView) =>
   `${r.id}\t${r.status}\t${r.kind}\t${r.systemName}\t${r.from} -> ${r.to}\t${r.requestedBy.userId}\t${r.expiresAt}`;
 
 /** Prints a change's answer: the relaxation request of a 202 (nothing changed yet), or what changed. */
-function printChange(ctx: CommandContext, reply: { status: number; body: unknown }, changed: (body: never) => string) {
+export function printChange(
+  ctx: CommandContext,
+  reply: { status: number; body: unknown },
+  changed: (body: never) => string | string[],
+) {
   if (reply.status === 202) {
     const r = reply.body as RelaxationView;
     ctx.info(

@@ -2,6 +2,7 @@
 // checks every line against the contract and the size bounds before anything is sent (a bad line is named by its
 // number, nothing posted), then posts batches of at most 25 pinned to the release the first batch landed on, so a
 // promotion part-way makes the rest refused (409 ACTIVE_RELEASE_CHANGED) instead of split between two releases.
+
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type * as z from 'zod';
@@ -10,6 +11,7 @@ import { sampleSizeProblem } from '../../functions/domain/sample-bounds.js';
 import { BUILT_IN_REDACTIONS, ENVIRONMENTS, SAMPLE_LIMITS } from '../../functions/domain/types.js';
 import type { CommandContext } from '../context.js';
 import { CliError, EXIT } from '../exit-codes.js';
+import { printChange } from './relaxations.js';
 
 type SampleInput = z.output<typeof sampleInput>;
 type SampleSettings = z.output<typeof sampleSettingsBody>;
@@ -308,9 +310,10 @@ export function registerSampleCommands(program: Command, run: Run) {
         return;
       }
       const body = ctx.validate(sampleSettingsBody, applySettings(current, opts.set), 'the settings');
-      const saved = (await ctx.client.put<SampleSettings>(path, body)).body;
-      ctx.info('settings saved (audited system.sample_settings_changed)');
-      ctx.result(saved, settingsLines(saved));
+      // A loosening (a rule off or removed, a pattern changed, longer retention) is a relaxation request (202).
+      const reply = await ctx.client.put<SampleSettings>(path, body);
+      if (reply.status !== 202) ctx.info('settings saved (audited system.sample_settings_changed)');
+      printChange(ctx, reply, settingsLines);
     },
   );
 }

@@ -345,9 +345,17 @@ function SettingsCard({ system: s }: { system: AiSystem }) {
   const settings = useQuery(reads.settings(s.id));
   const changed = useQuery(reads.lastChange(s.id));
   const [editing, setEditing] = useState(false);
+  const [requested, setRequested] = useState<string | null>(null);
   return (
     <div className="card">
       <h2>Redaction and retention</h2>
+      {requested ? (
+        <p role="status" className="alert">
+          These settings loosen the redaction or the retention: nothing changed yet. Relaxation request{' '}
+          <code>{requested}</code> waits for a risk reviewer (not you, not the owning team) on the{' '}
+          <Link to="/approvals">approvals page</Link>.
+        </p>
+      ) : null}
       <p className="muted">
         Redaction runs before a sample is written; the original text is never kept. Changed{' '}
         {changed.data ? (
@@ -364,7 +372,14 @@ function SettingsCard({ system: s }: { system: AiSystem }) {
       <DataState query={settings} label="the sample settings" minHeight={160}>
         {(current) =>
           editing ? (
-            <SettingsEditor systemId={s.id} current={current} done={() => setEditing(false)} />
+            <SettingsEditor
+              systemId={s.id}
+              current={current}
+              done={(request) => {
+                setRequested(request);
+                setEditing(false);
+              }}
+            />
           ) : (
             <>
               <dl className="kv">
@@ -403,15 +418,34 @@ function SettingsCard({ system: s }: { system: AiSystem }) {
   );
 }
 
-function SettingsEditor({ systemId, current, done }: { systemId: string; current: SampleSettings; done: () => void }) {
+/** A PUT of the settings answers them (200) or, when they loosen a rule, the relaxation request made (202). */
+type SettingsReply = SampleSettings | { id: string; kind: 'sample-settings'; status: string };
+const isRequest = (r: SettingsReply): r is Extract<SettingsReply, { kind: string }> =>
+  'kind' in r && r.kind === 'sample-settings';
+
+function SettingsEditor({
+  systemId,
+  current,
+  done,
+}: {
+  systemId: string;
+  current: SampleSettings;
+  /** Called with the id of the relaxation request when the change waits for a second person, else null. */
+  done: (request: string | null) => void;
+}) {
   const client = useQueryClient();
   const [form, setForm] = useState<SettingsForm>(() => formOf(current));
   const save = useMutation({
-    mutationFn: (body: unknown) => api.put<SampleSettings>(`/api/systems/${systemId}/sample-settings`, body),
-    onSuccess: (saved) => {
-      client.setQueryData(['sample-settings', systemId], saved);
+    mutationFn: (body: unknown) => api.put<SettingsReply>(`/api/systems/${systemId}/sample-settings`, body),
+    onSuccess: (reply) => {
+      if (isRequest(reply)) {
+        void client.invalidateQueries({ queryKey: ['relaxation-requests'] });
+        done(reply.id);
+        return;
+      }
+      client.setQueryData(['sample-settings', systemId], reply);
       void client.invalidateQueries({ queryKey: ['audit', systemId, SETTINGS_CHANGED] });
-      done();
+      done(null);
     },
   });
   const setRow = (i: number, row: Partial<PatternRow>) =>
@@ -492,7 +526,7 @@ function SettingsEditor({ systemId, current, done }: { systemId: string; current
         <button type="submit" disabled={save.isPending}>
           Save settings
         </button>
-        <button type="button" onClick={done} disabled={save.isPending}>
+        <button type="button" onClick={() => done(null)} disabled={save.isPending}>
           Cancel
         </button>
       </div>

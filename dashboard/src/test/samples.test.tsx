@@ -167,6 +167,28 @@ describe('the production samples page', () => {
     });
     expect(screen.getByRole('form', { name: 'Sample settings' })).toBeTruthy();
   });
+
+  it('says nothing changed and a risk reviewer decides when the PUT answers a relaxation request (202)', async () => {
+    // Prepare
+    const request = { id: 'rlx_01LOOSER', kind: 'sample-settings', status: 'open' };
+    const api = common((url, init) =>
+      init?.method === 'PUT' && url.pathname === `/api/systems/${SYS}/sample-settings`
+        ? { status: 202, body: request }
+        : undefined,
+    );
+    renderAt(`/systems/${SYS}/samples`, owner);
+    fireEvent.click(await screen.findByRole('button', { name: 'Edit settings' }));
+    // Act
+    fireEvent.change(screen.getByLabelText(/Days a sample is kept/), { target: { value: '90' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save settings' }));
+    const status = await screen.findByRole('status');
+    // Assess
+    expect(status.textContent).toContain('nothing changed yet');
+    expect(status.textContent).toContain('rlx_01LOOSER');
+    expect(api.calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
+    expect(screen.queryByRole('form', { name: 'Sample settings' })).toBeNull();
+    expect(screen.getByText(/30 days, then deleted/)).toBeTruthy();
+  });
 });
 
 describe('what the samples page derives', () => {

@@ -148,6 +148,11 @@ describe('govern samples against an API', () => {
           res.end(JSON.stringify(refuseAt.body));
           return;
         }
+        if (req.method === 'GET' && req.url?.endsWith('/sample-settings')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ redaction: { builtIn: ['email'], patterns: [] }, retentionDays: 30 }));
+          return;
+        }
         if (req.method === 'PUT') {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
@@ -280,5 +285,28 @@ describe('govern samples against an API', () => {
       retentionDays: 7,
     });
     expect(run.stderr).toMatch(/settings saved/);
+  });
+
+  it('says nothing changed and names the relaxation request when the PUT answers 202 (a loosening waits for a reviewer)', async () => {
+    // Prepare: the PUT (the second request) is answered with a relaxation request
+    refuseAt = {
+      index: 1,
+      status: 202,
+      body: {
+        id: 'rlx_01SAMPLESETTINGS',
+        kind: 'sample-settings',
+        from: 'a',
+        to: 'b',
+        deciderRole: 'risk',
+        expiresAt: '2026-12-14T00:00:00.000Z',
+        status: 'open',
+      },
+    };
+    // Act
+    const run = await runCaptured(['samples', 'settings', SYSTEM, '--set', 'retentionDays=90'], env, dir);
+    // Assess
+    expect(run.stdout).toBe('rlx_01SAMPLESETTINGS');
+    expect(run.stderr).toMatch(/nothing changed yet: relaxation request rlx_01SAMPLESETTINGS/);
+    expect(run.stderr).not.toMatch(/settings saved/);
   });
 });

@@ -47,6 +47,8 @@ function isListening(port: number): Promise<boolean> {
   });
 }
 
+// The instances these cases start are tuned as the run's own are (`shortLived`: serial collector, client compiler
+// only): the cases prove starting, answering, stopping and persisting, which the JVM's tuning does not change.
 async function withInstance<T>(
   options: Parameters<typeof startDynamoDbLocal>[0],
   use: (handle: DynamoDbLocalHandle) => Promise<T>,
@@ -78,7 +80,7 @@ describe('DynamoDB Local', () => {
   });
 
   it('starts in memory on a free port, answers ListTables and stops without being reported as a crash', async () => {
-    const handle = await startDynamoDbLocal({ heapMb: 256 });
+    const handle = await startDynamoDbLocal({ heapMb: 256, shortLived: true });
     const crashes: unknown[] = [];
     onUnexpectedExit(handle, (exit) => crashes.push(exit));
 
@@ -96,13 +98,15 @@ describe('DynamoDB Local', () => {
   it('keeps its tables across restarts when given a data folder', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'dynamodb-local-'));
     try {
-      await withInstance({ dataDir, heapMb: 256 }, async (handle) => {
+      await withInstance({ dataDir, heapMb: 256, shortLived: true }, async (handle) => {
         const client = clientFor(handle.endpoint);
         await createTable(client, 'persisted');
         client.destroy();
       });
 
-      const tables = await withInstance({ dataDir, heapMb: 256 }, (handle) => tableNames(handle.endpoint));
+      const tables = await withInstance({ dataDir, heapMb: 256, shortLived: true }, (handle) =>
+        tableNames(handle.endpoint),
+      );
 
       expect(tables).toEqual(['persisted']);
     } finally {

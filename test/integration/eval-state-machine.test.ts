@@ -9,7 +9,7 @@ import { createInProcessEvalRunner } from '../../functions/workflows/eval-runner
 import { createEvalTaskEntry, type EvalTaskHandlers } from '../../functions/workflows/eval-tasks.js';
 import { createS3Client, type S3StandInHandle, startS3StandIn } from '../../local/s3-standin.js';
 import { createSfnEvalRunner, type SfnEvalRunnerOptions } from '../../local/sfn-eval-runner.js';
-import { modelConfigInput } from '../support/fixtures.js';
+import { cases, modelConfigInput } from '../support/fixtures.js';
 import {
   activeCandidate,
   approveArtefact,
@@ -25,8 +25,11 @@ let store: GovernanceStore;
 let drop: () => Promise<void>;
 let s3: S3StandInHandle;
 let evidence: EvidenceStore;
+/** The governed system of every case that needs no release of its own: each case adds a dataset of its size. */
+let shared: GovernedSystem;
 beforeAll(async () => {
   ({ store, drop } = await createTestStore());
+  shared = await governedSystem(store);
   s3 = await startS3StandIn({ buckets: ['evidence'] });
   // Every runner of this file (in-process, state machine, Lambda entry point) is given this evidence store.
   evidence = createEvidenceStore({ s3: createS3Client(s3.endpoint), bucket: 'evidence' });
@@ -56,6 +59,21 @@ async function runThroughStateMachine(candidateId: string, options: Partial<SfnE
   };
 }
 
+/**
+ * The shared system with a baseline dataset of `n` cases of its own (a case's candidate gates on it alone): cheaper
+ * than a governed system per case, and as good for cases that read only their own candidate and run.
+ */
+async function withCases(n: number): Promise<GovernedSystem> {
+  const dataset = await store.datasets.createDataset(owner, {
+    systemId: shared.system.id,
+    name: `baseline-${n}-${Math.random().toString(36).slice(2, 8)}`,
+    kind: 'baseline',
+    description: `${n} cases`,
+    cases: cases(n),
+  });
+  return { ...shared, dataset };
+}
+
 async function submittedCandidate(base: GovernedSystem, options: Parameters<typeof draftCandidate>[2] = {}) {
   const draft = await draftCandidate(store, base, options);
   return store.candidates.submitCandidate(owner, draft.id);
@@ -63,7 +81,7 @@ async function submittedCandidate(base: GovernedSystem, options: Parameters<type
 
 describe('the eval-run state machine, run locally', () => {
   it('passes a run whose metrics meet the thresholds and records the verdict on the run and the candidate', async () => {
-    const base = await governedSystem(store, { cases: 23 });
+    const base = await withCases(23);
     const rc = await submittedCandidate(base);
     const { run, candidate, report } = await runThroughStateMachine(rc.id);
     expect(run.status).toBe('passed');
@@ -76,7 +94,7 @@ describe('the eval-run state machine, run locally', () => {
   });
 
   it('fails a run below a threshold with the failing verdict', async () => {
-    const base = await governedSystem(store, { cases: 10 });
+    const base = await withCases(10);
     const rc = await submittedCandidate(base, { thresholds: FAILING_THRESHOLDS });
     const { run, candidate } = await runThroughStateMachine(rc.id);
     expect(run.status).toBe('failed');
@@ -113,7 +131,7 @@ describe('the eval-run state machine, run locally', () => {
   });
 
   it('absorbs a transient batch error with the Retry and passes the run', async () => {
-    const base = await governedSystem(store, { cases: 12 });
+    const base = await withCases(12);
     const rc = await submittedCandidate(base);
     let thrown = 0;
     const wrapTasks = (tasks: EvalTaskHandlers): EvalTaskHandlers => ({
@@ -137,7 +155,7 @@ describe('the eval-run state machine, run locally', () => {
   });
 
   it('records a permanent error caught by the Catch: the run is error with the message, the candidate submitted again', async () => {
-    const base = await governedSystem(store, { cases: 12 });
+    const base = await withCases(12);
     const rc = await submittedCandidate(base);
     let calls = 0;
     const wrapTasks = (tasks: EvalTaskHandlers): EvalTaskHandlers => ({
@@ -163,7 +181,7 @@ describe('the eval-run state machine, run locally', () => {
   it('ends a run of four batches with the same metrics, verdict and evidence as the in-process runner on the same candidate', async () => {
     // The equality needs several batches, not volume (1,000 cases took a third of the file's time; the volume is
     // bench/eval-state-machine.ts): 200 cases in batches of 50.
-    const base = await governedSystem(store, { cases: 200 });
+    const base = await withCases(200);
     const rc = await submittedCandidate(base);
     const inProcess = createInProcessEvalRunner(store, { batchSize: 50, evidence });
     const { run: first } = await store.evalRuns.createEvalRun(owner, rc.id, 'simulated');
@@ -187,7 +205,7 @@ describe('the eval-run state machine, run locally', () => {
   });
 
   it('runs the same steps through the Lambda entry point, told its task by EVAL_TASK, and unwraps a Lambda error cause', async () => {
-    const base = await governedSystem(store, { cases: 7 });
+    const base = await withCases(7);
     const rc = await submittedCandidate(base);
     const evalTaskHandler = createEvalTaskEntry({ store: () => store, evidence: () => evidence });
     const invoke = async (task: string, event: unknown) => {
@@ -214,7 +232,7 @@ describe('the eval-run state machine, run locally', () => {
   });
 
   it("does not retry a step's own permanent error: a run missing a batch's evidence is caught once at Aggregate", async () => {
-    const base = await governedSystem(store, { cases: 12 });
+    const base = await withCases(12);
     const rc = await submittedCandidate(base);
     let aggregations = 0;
     const wrapTasks = (tasks: EvalTaskHandlers): EvalTaskHandlers => ({

@@ -17,13 +17,28 @@ import type { DemoSummary } from '../../seed/demo.js';
 import { type SeededDemo, seedIfEmpty } from '../../seed/load.js';
 import { DEMO_USERS, demoActor, demoPrincipal } from '../../seed/users.js';
 import { rollbackAndWait } from '../support/check-runs.js';
-import { restoreSeededItems, seededDemoDump } from '../support/seeded-demo.js';
+import { restoreSeededItems, type SeededDemoDump, seededDemoDump } from '../support/seeded-demo.js';
 import { createTestStore } from '../support/store.js';
+import { snapshotTable, type TableSnapshot } from '../support/table-snapshot.js';
+
+// The run's global setup seeded the demo once, through a local stack as `npm start` does (test/global-setup.ts);
+// this file reads what that seed wrote, restored once into its own table, instead of seeding a second time. Both
+// describes read that table; the judged story first puts back what the walkthrough cases below changed (a table
+// snapshot that follows the writes: every write of this file goes through the store's client).
+let store: GovernanceStore;
+let tableName: string;
+let drop: () => Promise<void>;
+let dump: SeededDemoDump;
+let restored: TableSnapshot;
+beforeAll(async () => {
+  ({ store, tableName, drop } = await createTestStore());
+  dump = await seededDemoDump(inject('seededDemoDir'));
+  await restoreSeededItems(store.ctx.doc, tableName, dump);
+  restored = await snapshotTable(store.ctx.doc, tableName, { trackWrites: true });
+}, 120_000);
+afterAll(async () => drop?.());
 
 describe('the demo seed', () => {
-  let store: GovernanceStore;
-  let tableName: string;
-  let drop: () => Promise<void>;
   let summary: DemoSummary;
   let systemIds: string[];
   let candidates: ReleaseCandidate[];
@@ -31,12 +46,7 @@ describe('the demo seed', () => {
   /** Ids of the provider story `npm start` seeds on top of the demo (README): this file counts the demo's own. */
   let providerStory: Set<string>;
 
-  // The run's global setup seeded the demo once, through a local stack as `npm start` does (test/global-setup.ts);
-  // this file reads what that seed wrote, restored into its own table, instead of seeding a second time.
   beforeAll(async () => {
-    ({ store, tableName, drop } = await createTestStore());
-    const dump = await seededDemoDump(inject('seededDemoDir'));
-    await restoreSeededItems(store.ctx.doc, tableName, dump);
     summary = dump.summary;
     systemIds = Object.values(summary.systems);
     const everyCandidate = (
@@ -60,7 +70,6 @@ describe('the demo seed', () => {
       await Promise.all(candidates.map((c) => allPages((p) => store.evalRuns.listEvalRuns({ candidateId: c.id }, p))))
     ).flat();
   }, 120_000);
-  afterAll(async () => drop());
 
   it('registers the four systems of the demo profile with their risk tiers and EU AI Act fields', async () => {
     const systems = await allPages((p) => store.systems.listSystems(p));
@@ -325,27 +334,21 @@ describe('the demo seed', () => {
 describe('the judged story of the demo seed', () => {
   it('gates a Policy Summary candidate with the approved judge its dataset names, through the local model server', async () => {
     // Prepare
-    const { store, tableName, drop } = await createTestStore();
-    try {
-      const dump = await seededDemoDump(inject('seededDemoDir'));
-      await restoreSeededItems(store.ctx.doc, tableName, dump);
-      const judged = (dump.summary as SeededDemo).providerDemo?.judged;
+    await restored.restore();
+    const judged = (dump.summary as SeededDemo).providerDemo?.judged;
 
-      // Act
-      const context = judged ? await store.candidates.candidateContext(judged.candidateId) : null;
-      const run = judged ? await store.evalRuns.getEvalRun(judged.evalRunId) : null;
+    // Act
+    const context = judged ? await store.candidates.candidateContext(judged.candidateId) : null;
+    const run = judged ? await store.evalRuns.getEvalRun(judged.evalRunId) : null;
 
-      // Assess
-      expect(context?.candidate.systemId).toBe(dump.summary.systems['policy-summary']);
-      expect(context?.sides[0]?.judgeConfigs.map((j) => [j.id, j.name, j.version, j.status])).toEqual([
-        [judged?.judgeConfigId, 'policy-answer-judge', 1, 'approved'],
-      ]);
-      expect(run).toMatchObject({
-        status: 'passed',
-        metrics: { 'assert.no-legal-advice': 1, 'assert.no-guarantee': 1 },
-      });
-    } finally {
-      await drop();
-    }
+    // Assess
+    expect(context?.candidate.systemId).toBe(dump.summary.systems['policy-summary']);
+    expect(context?.sides[0]?.judgeConfigs.map((j) => [j.id, j.name, j.version, j.status])).toEqual([
+      [judged?.judgeConfigId, 'policy-answer-judge', 1, 'approved'],
+    ]);
+    expect(run).toMatchObject({
+      status: 'passed',
+      metrics: { 'assert.no-legal-advice': 1, 'assert.no-guarantee': 1 },
+    });
   });
 });

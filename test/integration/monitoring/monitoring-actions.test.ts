@@ -49,8 +49,9 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
   let store: GovernanceStore;
   let drop: () => Promise<void>;
   let peer: () => GovernanceStore;
-  // The failing systems the cases start from, built once and put back before each case (a table snapshot): each
-  // case still finds its systems as built, whatever ran before, and the file builds six systems, not nine.
+  // The failing systems the cases start from, built once and put back before each case (a table snapshot that
+  // follows the writes: every write of this file goes through the store's client): each case still finds its
+  // systems as built, whatever ran before, and the file builds six systems, not nine.
   let systems: Record<'high' | 'otherHigh' | 'highOfThree' | 'medium' | 'critical' | 'low', FailingSystem>;
   let fixture: TableSnapshot;
 
@@ -64,7 +65,7 @@ describe('what a failed monitoring run does under the policy', { timeout: 120_00
       critical: await failingSystem('critical', 1),
       low: await failingSystem('low', 2),
     };
-    fixture = await snapshotTable(store.ctx.doc, store.ctx.tableName);
+    fixture = await snapshotTable(store.ctx.doc, store.ctx.tableName, { trackWrites: true });
   });
   beforeEach(async () => fixture.restore());
   afterAll(async () => drop());

@@ -2,7 +2,7 @@
 // system's rollback_validation datasets through the eval-run state machine (the local interpreter) on the executor
 // it was gated with; the run's continuation rolls back when the validation passes or the tier warns, records the
 // request blocked when the tier blocks, and refused when the active release changed meanwhile.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toProblem } from '../../../functions/api/problem.js';
 import { ConflictError } from '../../../functions/domain/errors.js';
 import { type ApprovalPolicy, DEFAULT_POLICY } from '../../../functions/domain/policy.js';
@@ -27,6 +27,7 @@ import {
   testEvidence,
 } from '../../support/lifecycle.js';
 import { actorOf, createTestStore, principal } from '../../support/store.js';
+import { snapshotTable, type TableSnapshot } from '../../support/table-snapshot.js';
 
 // Short tickets cost about 0.00005 USD a case with the fixture's model config; 40,000-character ones about 0.0016.
 const COST_CEILING: Threshold[] = [
@@ -38,35 +39,50 @@ function longTickets(n: number): EvalCase[] {
   return cases(n).map((c) => ({ ...c, caseId: `long-${c.caseId}`, input: { ticket: 'quoted mail '.repeat(3400) } }));
 }
 
+type TwoReleases = Awaited<ReturnType<typeof buildTwoReleases>>;
+
+/** A system of `riskTier` with release 1 superseded by the active release 2, and optionally a validation set. */
+async function buildTwoReleases(store: GovernanceStore, riskTier: RiskTier, validation: EvalCase[] | null) {
+  const base = await governedSystem(store, { system: { riskTier }, cases: 4 });
+  const first = await activeCandidate(store, base, { name: 'release 1', thresholds: COST_CEILING });
+  const second = await activeCandidate(store, base, { name: 'release 2', thresholds: COST_CEILING });
+  if (validation) {
+    await store.datasets.createDataset(owner, {
+      systemId: base.system.id,
+      name: 'rollback-smoke',
+      kind: 'rollback_validation',
+      description: 'smoke set',
+      cases: validation,
+    });
+  }
+  return { base, first, second };
+}
+
 describe('rollback validation', { timeout: 90_000 }, () => {
   let store: GovernanceStore;
   let drop: () => Promise<void>;
+  // The systems the cases start from, built once and put back before each case (a table snapshot that follows the
+  // writes: every write of these cases goes through the store's client): each case still finds its system as built,
+  // whatever ran before, and the file builds four systems of two releases, not seven.
+  let systems: Record<'highLong' | 'mediumLong' | 'critical' | 'criticalBare', TwoReleases>;
+  let fixture: TableSnapshot;
 
   beforeAll(async () => {
     ({ store, drop } = await createTestStore());
+    systems = {
+      highLong: await buildTwoReleases(store, 'high', longTickets(3)),
+      mediumLong: await buildTwoReleases(store, 'medium', longTickets(3)),
+      critical: await buildTwoReleases(store, 'critical', cases(3)),
+      criticalBare: await buildTwoReleases(store, 'critical', null),
+    };
+    fixture = await snapshotTable(store.ctx.doc, store.ctx.tableName, { trackWrites: true });
   });
+  beforeEach(async () => fixture.restore());
   afterAll(async () => drop());
-
-  /** A system of `riskTier` with release 1 superseded by the active release 2, and optionally a validation set. */
-  async function twoReleases(riskTier: RiskTier, validation: EvalCase[] | null) {
-    const base = await governedSystem(store, { system: { riskTier }, cases: 4 });
-    const first = await activeCandidate(store, base, { name: 'release 1', thresholds: COST_CEILING });
-    const second = await activeCandidate(store, base, { name: 'release 2', thresholds: COST_CEILING });
-    if (validation) {
-      await store.datasets.createDataset(owner, {
-        systemId: base.system.id,
-        name: 'rollback-smoke',
-        kind: 'rollback_validation',
-        description: 'smoke set',
-        cases: validation,
-      });
-    }
-    return { base, first, second };
-  }
 
   it('records the rollback of a high-tier system whose target fails validation as blocked, and rolls nothing back', async () => {
     // Prepare
-    const { base, first, second } = await twoReleases('high', longTickets(3));
+    const { base, first, second } = systems.highLong;
 
     // Act
     const { opened, settled } = await rollbackAndWait(store, owner, second.id, { reason: 'latency spike' });
@@ -101,7 +117,7 @@ describe('rollback validation', { timeout: 90_000 }, () => {
 
   it('lets the rollback of a medium-tier system proceed with a warning in the response, the record and the audit', async () => {
     // Prepare
-    const { base, first, second } = await twoReleases('medium', longTickets(3));
+    const { base, first, second } = systems.mediumLong;
 
     // Act
     const { settled } = await rollbackAndWait(store, owner, second.id, { reason: 'latency spike' });
@@ -121,7 +137,7 @@ describe('rollback validation', { timeout: 90_000 }, () => {
 
   it('blocks the rollback of a medium-tier system when the version in force on its META says block', async () => {
     // Prepare: DEFAULT_POLICY warns for medium (the test above); version 2, copied onto the META, blocks
-    const { base, first, second } = await twoReleases('medium', longTickets(3));
+    const { base, first, second } = systems.mediumLong;
     const strict: ApprovalPolicy = {
       ...DEFAULT_POLICY,
       version: 2,
@@ -144,7 +160,7 @@ describe('rollback validation', { timeout: 90_000 }, () => {
 
   it('proceeds when the target passes its validation', async () => {
     // Prepare
-    const { first, second } = await twoReleases('critical', cases(3));
+    const { first, second } = systems.critical;
 
     // Act
     const { settled } = await rollbackAndWait(store, owner, second.id, { reason: 'incident' });
@@ -160,7 +176,7 @@ describe('rollback validation', { timeout: 90_000 }, () => {
 
   it('proceeds and says so when the system has no rollback_validation dataset', async () => {
     // Prepare
-    const { first, second } = await twoReleases('critical', null);
+    const { first, second } = systems.criticalBare;
 
     // Act
     const { opened } = await rollbackAndWait(store, owner, second.id, { reason: 'incident' });
@@ -175,7 +191,7 @@ describe('rollback validation', { timeout: 90_000 }, () => {
 
   it('refuses a second rollback request of the release while the first validates (ROLLBACK_PENDING)', async () => {
     // Prepare: a request whose validation run has not started yet
-    const { base, second } = await twoReleases('critical', cases(3));
+    const { base, second } = systems.critical;
     const started: string[] = [];
     const first = await requestRollback(store, { start: (id) => void started.push(id) }, owner, second.id, {
       reason: 'incident',
@@ -203,7 +219,7 @@ describe('rollback validation', { timeout: 90_000 }, () => {
 
   it('ends refused with ACTIVE_RELEASE_CHANGED when a promotion lands while the validation runs', async () => {
     // Prepare: the request is recorded, its run held back; release 3 is promoted meanwhile
-    const { base, first, second } = await twoReleases('critical', cases(3));
+    const { base, first, second } = systems.critical;
     const held: string[] = [];
     const opened = await requestRollback(store, { start: (id) => void held.push(id) }, owner, second.id, {
       reason: 'incident',

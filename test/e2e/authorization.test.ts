@@ -121,8 +121,8 @@ async function everything<T>(client: Client, path: string, limit = 1): Promise<{
 
 /**
  * The length of the system's stored chain, verified: the `table` member of GET /api/audit-events/verify, read through
- * the store as that route reads it (the route also reads the S3 archive, which no refused request reaches, at several
- * times the cost; e2e/bad-input does the same).
+ * the store as that route reads it (the route also reads the S3 archive, which no refused request reaches and which is
+ * the costlier part of the route; e2e/bad-input does the same).
  */
 async function chainLength(systemId: string): Promise<number> {
   const table = await stack.store.audit.verifyStoredChain(systemId);

@@ -64,8 +64,8 @@ describe('real answers of the local stack against the OpenAPI document', () => {
     if (!mediaType) return failures.push(`${key}: content-type ${contentType}, documented ${content.join(', ')}`);
     if (!/json/.test(mediaType)) return;
     const ref = `${DOC_ID}#${at}${pointer('content', mediaType, 'schema')}`;
-    // One compiled validator per schema: ajv caches by the schema object, and a fresh `{ $ref }` each answer was
-    // compiled again each time (most of this file's CPU).
+    // One compiled validator per schema: ajv caches by the schema object, so a fresh `{ $ref }` per answer compiled
+    // the operation's schema again for every repeated answer (a few milliseconds each).
     const check = validators.get(ref) ?? ajv.compile({ $ref: ref });
     validators.set(ref, check);
     if (!check(body)) failures.push(`${key}: ${ajv.errorsText(check.errors, { separator: '; ' })}`);

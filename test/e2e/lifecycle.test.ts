@@ -99,6 +99,8 @@ describe('the governed lifecycle over HTTP', () => {
     const evaluate = async (rc: string) => {
       const run = await owner.post<Json>(`/api/release-candidates/${rc}/run-evals`, { executor: 'simulated' });
       expect(run.status).toBe(202);
+      // The stack's runner started the run before answering 202: once it is idle, the first read sees the verdict.
+      await stack.evalRunner.idle();
       return eventually(async () => {
         const r = await owner.get<Json>(`/api/eval-runs/${run.body.id}`);
         return ['passed', 'failed', 'error'].includes(r.body.status) ? r.body : undefined;

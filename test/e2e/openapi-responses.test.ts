@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JsonObject, OpenApiDocument } from '../../functions/api/openapi.js';
@@ -39,6 +39,7 @@ describe('real answers of the local stack against the OpenAPI document', () => {
   /** `METHOD path status` of every checked answer. */
   const checked = new Set<string>();
   const failures: string[] = [];
+  const validators = new Map<string, ValidateFunction>();
 
   /** Validates one answer against the operation's declared response for its status. */
   function validate(method: Method, template: string, status: number, contentType: string, body: unknown) {
@@ -62,7 +63,11 @@ describe('real answers of the local stack against the OpenAPI document', () => {
     const mediaType = content.find((type) => contentType.startsWith(type.split(';')[0] as string));
     if (!mediaType) return failures.push(`${key}: content-type ${contentType}, documented ${content.join(', ')}`);
     if (!/json/.test(mediaType)) return;
-    const check = ajv.compile({ $ref: `${DOC_ID}#${at}${pointer('content', mediaType, 'schema')}` });
+    const ref = `${DOC_ID}#${at}${pointer('content', mediaType, 'schema')}`;
+    // One compiled validator per schema: ajv caches by the schema object, so a fresh `{ $ref }` per answer compiled
+    // the operation's schema again for every repeated answer (a few milliseconds each).
+    const check = validators.get(ref) ?? ajv.compile({ $ref: ref });
+    validators.set(ref, check);
     if (!check(body)) failures.push(`${key}: ${ajv.errorsText(check.errors, { separator: '; ' })}`);
   }
 

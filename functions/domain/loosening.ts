@@ -4,7 +4,7 @@
 // is neither. Pure: the store decides with it (a request for a second person, or the policy's quorum) and the audit
 // events carry what it found.
 import type { MonitoringPolicy } from './policy.js';
-import { sampleMonitoringOf } from './sample-scoring.js';
+import { sampleMonitoringOf } from './sample-monitoring-policy.js';
 import type { SampleSettings } from './samples.js';
 import { BUILT_IN_REDACTIONS } from './types.js';
 

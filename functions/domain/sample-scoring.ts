@@ -3,6 +3,7 @@
 // them with the approval-time run's. Pure apart from the AssertionServices a caller lends (llm-rubric's judge).
 import { type AssertionServices, scoreAssertions } from './eval/assertions.js';
 import type { DriftThreshold, MonitoringPolicy } from './policy.js';
+import { type SampleMonitoringPolicy, sampleMonitoringOf } from './sample-monitoring-policy.js';
 import type { ProductionSample } from './samples.js';
 import {
   ASSERTION_METRIC_PREFIX,
@@ -31,29 +32,7 @@ const LABEL_FREE_ASSERTION_TYPES: readonly AssertionType[] = [
   'cost',
 ];
 
-/** The sample monitoring settings of the policy (`monitoring.samples`), defaults filled in. */
-export interface SampleMonitoringPolicy {
-  /** Hours back from the pass that the window covers. */
-  windowHours: number;
-  /** Fewer samples in the window and the run says so and does not judge or act. */
-  minSamples: number;
-  /** How far an assertion's pass rate may drop below the approval-time run's (absolute, 0..1). */
-  tolerance: number;
-  /** At most this many samples (the newest) are scored per window. */
-  maxSamples: number;
-}
-
-const DEFAULT_SAMPLE_MONITORING: SampleMonitoringPolicy = Object.freeze({
-  windowHours: 24,
-  minSamples: 50,
-  tolerance: 0.1,
-  maxSamples: 2_000,
-});
-
-/** The policy's sample settings, or the defaults. */
-export function sampleMonitoringOf(policy: Pick<MonitoringPolicy, 'samples'>): SampleMonitoringPolicy {
-  return { ...DEFAULT_SAMPLE_MONITORING, ...(policy.samples ?? {}) };
-}
+export { type SampleMonitoringPolicy, sampleMonitoringOf };
 
 /** The window a pass at `now` scores: [from, to]. */
 export function sampleWindow(now: Date, windowHours: number): { from: string; to: string } {

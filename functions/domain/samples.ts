@@ -5,8 +5,8 @@
 
 import { ValidationError } from './errors.js';
 import { regexProblem } from './eval/regex.js';
-import { sampleSizeProblem } from './sample-bounds.js';
 import { contentHash } from './hashing.js';
+import { sampleSizeProblem } from './sample-bounds.js';
 import {
   BUILT_IN_REDACTIONS,
   type BuiltInRedaction,

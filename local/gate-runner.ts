@@ -13,6 +13,7 @@ import { type GateTaskHandlers, type GateTaskOptions, gateTaskHandlers } from '.
 import {
   createExecutionNames,
   type ExecutionNames,
+  interpreterMachine,
   loadInterpreter,
   readDefinition,
   substituteDefinition,
@@ -160,9 +161,7 @@ export function createLocalGateRunner(store: GovernanceStore, options: LocalGate
       // The interpreter's own validator does not know QueryLanguage (JSONPath is its only language anyway).
       const { QueryLanguage: _language, ...runnable } = definition;
       return {
-        machine: new StateMachine(runnable as never, {
-          validationOptions: { checkArn: true, checkPaths: true },
-        }) as unknown as Machine,
+        machine: interpreterMachine(StateMachine, runnable) as unknown as Machine,
         handlers,
         retry,
       };
